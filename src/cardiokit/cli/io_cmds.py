@@ -1,49 +1,15 @@
-"""Command-line interface: a thin typer layer over the library."""
+"""`cardiokit info` and `cardiokit convert`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from ._core.errors import CardiokitError
-from .io import read, write
-
-app = typer.Typer(
-    name="cardiokit",
-    help="Cardiac recordings in, validated measurements, findings and reports out.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-err_console = Console(stderr=True)
-
-FsOption = Annotated[
-    float | None,
-    typer.Option("--fs", help="Sampling rate in Hz, for files that do not store one (CSV/TXT)."),
-]
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"cardiokit {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """cardiokit command line."""
-
+from ..io import read, write
+from ._app import FsOption, app, console
 
 @app.command()
 def info(file: Annotated[Path, typer.Argument(help="Recording file (any supported format).")], fs: FsOption = None) -> None:
@@ -99,28 +65,3 @@ def convert(
     written = write(rec, dst)
     for p in written:
         console.print(f"wrote {p}")
-
-
-def main() -> None:
-    """Entry point: run the app, turning project errors into a message and exit code 2."""
-    try:
-        app(standalone_mode=False)
-    except CardiokitError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,45 @@
+"""Command-line interface: a thin typer layer over the library.
+
+Commands live in one module each and register on the shared ``app`` when imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from .._core.errors import CardiokitError
+from ._app import app, err_console
+
+__all__ = ["app", "main"]
+
+_COMMAND_MODULES = ("io_cmds",)
+for _m in _COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_m}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning project errors into a message and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except CardiokitError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

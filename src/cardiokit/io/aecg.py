@@ -1,0 +1,1 @@
+"""Placeholder until the format module lands (being written now)."""
