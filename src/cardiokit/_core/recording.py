@@ -223,7 +223,7 @@ class Recording:
                 idx = [i for i in idx if self.channels[i].kind == kind]
         if not idx:
             raise InvalidArgumentError(
-                f"selection matches no channel; channels are: "
+                "selection matches no channel; channels are: "
                 + ", ".join(f"{c.name} ({c.kind})" for c in self.channels)
             )
         remap = {old: new for new, old in enumerate(idx)}

@@ -11,6 +11,7 @@ from rich.table import Table
 from ..io import read, write
 from ._app import FsOption, app, console
 
+
 @app.command()
 def info(file: Annotated[Path, typer.Argument(help="Recording file (any supported format).")], fs: FsOption = None) -> None:
     """Print channels, sampling rate, duration, units and an annotation summary."""
