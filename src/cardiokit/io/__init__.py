@@ -38,6 +38,8 @@ _FORMAT_MODULES = (
     "dicom",
     "aecg",
     "video",
+    "muse",
+    "sierra",
 )
 for _m in _FORMAT_MODULES:
     importlib.import_module(f"{__name__}.{_m}")
