@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ecg.quality import GRADES, LeadQuality, Quality
+
 __all__ = [
     "GRADES",
     "MEASUREMENT_KEYS",
@@ -38,9 +40,6 @@ __all__ = [
 
 #: Version of the JSON document (``schema_version``); bumped on incompatible changes only.
 SCHEMA_VERSION = "1.0"
-
-#: Quality grades, best first.
-GRADES = ("good", "acceptable", "unusable")
 
 #: Rhythm labels (CinC 2017 classes): normal sinus, atrial fibrillation, other, too noisy.
 RHYTHM_LABELS = ("normal", "af", "other", "noisy")
@@ -109,55 +108,6 @@ class RecordingSummary:
             "format": self.format,
             "subject": _clean(dict(self.subject)),
         }
-
-
-@dataclass(frozen=True)
-class LeadQuality:
-    """Signal quality of one lead.
-
-    ``indices`` holds the simple quality indices (``flat_fraction``, ``clipping_fraction``,
-    ``powerline_ratio``, ``hf_noise_ratio``, ``template_correlation``...); ``issues``
-    names the indices that failed their limit.
-    """
-
-    lead: str
-    grade: str
-    indices: Mapping[str, float | None] = field(default_factory=dict)
-    issues: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "lead": self.lead,
-            "grade": self.grade,
-            "indices": _clean(dict(self.indices)),
-            "issues": list(self.issues),
-        }
-
-
-@dataclass(frozen=True)
-class Quality:
-    """Signal quality: an overall grade, one entry per lead, and (later) per segment.
-
-    ``method`` names the algorithm; ``segments`` is empty until a per-segment model
-    fills it with ``{"start_s", "stop_s", "grade", ...}`` objects.
-    """
-
-    grade: str
-    leads: tuple[LeadQuality, ...] = ()
-    method: str = "sqi-rules-v1"
-    segments: tuple[Mapping[str, Any], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "grade": self.grade,
-            "method": self.method,
-            "leads": [lq.to_dict() for lq in self.leads],
-            "segments": [_clean(dict(s)) for s in self.segments],
-        }
-
-    @property
-    def usable_leads(self) -> tuple[str, ...]:
-        return tuple(lq.lead for lq in self.leads if lq.grade != "unusable")
 
 
 @dataclass(frozen=True)
