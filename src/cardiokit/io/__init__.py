@@ -40,6 +40,8 @@ _FORMAT_MODULES = (
     "video",
     "muse",
     "sierra",
+    "scp",
+    "ishne",
 )
 for _m in _FORMAT_MODULES:
     importlib.import_module(f"{__name__}.{_m}")
