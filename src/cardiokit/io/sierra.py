@@ -309,6 +309,8 @@ def read(path: Path, *, fs: float | None = None, **options: Any) -> Recording:
             _reconstruct_limb(leads)
         counts = np.column_stack(leads)
     else:
+        if isinstance(data, bytes) and len(data) % 2:
+            raise CorruptFileError(f"Sierra: odd number of waveform bytes ({len(data)})", path=path)
         values = np.frombuffer(data, dtype="<i2") if isinstance(data, bytes) else np.asarray(data)
         if values.size != n_samples * n_leads:
             raise CorruptFileError(
