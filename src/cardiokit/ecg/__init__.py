@@ -1,0 +1,22 @@
+"""ECG analysis: cleaning, beat detection, heart-rate variability.
+
+Imports :mod:`cardiokit._core` and :mod:`cardiokit.dsp` only (never :mod:`cardiokit.io`).
+"""
+
+from .clean import clean
+from .delineate import FIDUCIALS, Delineation, delineate
+from .measure import QTC_FORMULAS, LeadAmplitudes, Measurements, measure, qtc
+from .qrs import detect_beats
+
+__all__ = [
+    "FIDUCIALS",
+    "QTC_FORMULAS",
+    "Delineation",
+    "LeadAmplitudes",
+    "Measurements",
+    "clean",
+    "delineate",
+    "detect_beats",
+    "measure",
+    "qtc",
+]

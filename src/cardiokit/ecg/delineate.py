@@ -1,0 +1,280 @@
+"""ECG wave delineation: P, QRS and T onset / peak / offset, per lead and multi-lead.
+
+``delineate(rec)`` runs the single-lead slope delineator of :mod:`._delineate_lead` on every
+ECG lead, then fuses the leads:
+
+* **global delineation** (one row per beat, the boundaries used for clinical 12-lead
+  interval measurement): a wave is present when it is found in at least
+  ``max(1, round(0.25 * n_leads))`` leads. Onsets are the *earliest onset confirmed by
+  other leads* and offsets the *latest confirmed offset*: sorting the leads' onsets, the
+  first one that has at least ``k`` other leads within a tolerance (QRS 12 ms, P 20 ms,
+  T 40 ms) is kept, with ``k = 2`` for 6 or more leads, ``k = 1`` for 3-5 leads and
+  ``k = 0`` for one or two leads (Laguna et al. 1994; Martínez et al. 2004 multilead
+  rule). Isolated early onsets or late offsets from one noisy lead are thus rejected.
+  Peaks are the median of the leads' peaks (QRS peak: the beat fiducial).
+* **per-lead delineation**: each lead's own boundaries; a lead whose boundary differs
+  from the leads' median by more than the tolerance above (a lead where the wave is
+  too small to be delineated on its own) takes the median of the other leads instead,
+  and a wave absent in the global delineation is absent in every lead.
+
+Absent waves (no P in atrial fibrillation, a flat T) are -1: never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._core.annotations import Annotations
+from .._core.errors import InvalidArgumentError
+from .._core.recording import Recording
+from .._core.results import Beats
+from ._delineate_lead import FIDUCIALS, TUNING, delineate_lead, prepare
+
+__all__ = ["FIDUCIALS", "Delineation", "delineate"]
+
+_METHODS = ("slope2004",)
+_WAVE_SYMBOL = ("p", "N", "t")
+# tolerance (s) of the multi-lead fusion per wave: P, QRS, T
+_TOL_S = (0.020, 0.012, 0.040)
+_PEAK_TOL_S = (0.030, 0.030, 0.060)
+# fraction of leads in which a wave must be found (P, QRS, T) and agree (P, T)
+_MIN_LEADS = (0.33, 0.25, 0.25)
+_PR_TOL_S = 0.040
+_P_MIN_CORR = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Delineation:
+    """Wave boundaries of every beat, per lead and global.
+
+    Attributes
+    ----------
+    per_lead
+        ``(n_leads, n_beats, 9)`` int64 sample indices, columns :data:`FIDUCIALS`
+        (``p_on, p_peak, p_off, qrs_on, qrs_peak, qrs_off, t_on, t_peak, t_off``); -1 = absent.
+    global_
+        ``(n_beats, 9)`` multi-lead (global) fiducials, same columns.
+    beats
+        ``(n_beats,)`` beat fiducials (R peaks) the delineation was built on.
+    fs, leads, n_samples, method
+        Sampling rate (Hz), lead names, signal length and algorithm name.
+    """
+
+    per_lead: np.ndarray
+    global_: np.ndarray
+    beats: np.ndarray
+    fs: float
+    leads: tuple[str, ...]
+    n_samples: int
+    method: str = "slope2004"
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("per_lead", "global_", "beats"):
+            arr = np.array(getattr(self, name), dtype=np.int64)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+
+    def __len__(self) -> int:
+        return int(self.beats.size)
+
+    @property
+    def n_beats(self) -> int:
+        return int(self.beats.size)
+
+    def lead(self, name: int | str) -> np.ndarray:
+        """``(n_beats, 9)`` fiducials of one lead, by index or (case-insensitive) name."""
+        return self.per_lead[self._lead_index(name)]
+
+    def column(self, fiducial: str, *, lead: int | str | None = None) -> np.ndarray:
+        """One fiducial (e.g. ``"qrs_on"``) for every beat: global, or of ``lead``."""
+        if fiducial not in FIDUCIALS:
+            raise InvalidArgumentError(f"unknown fiducial {fiducial!r}; choose one of {', '.join(FIDUCIALS)}")
+        arr = self.global_ if lead is None else self.lead(lead)
+        return arr[:, FIDUCIALS.index(fiducial)]
+
+    def present(self, wave: str, *, lead: int | str | None = None) -> np.ndarray:
+        """Boolean mask of beats where ``wave`` ("p", "qrs", "t") was found."""
+        waves = ("p", "qrs", "t")
+        if wave not in waves:
+            raise InvalidArgumentError(f"unknown wave {wave!r}; choose one of p, qrs, t")
+        return self.column(f"{wave}_peak" if wave != "qrs" else "qrs_on", lead=lead) >= 0
+
+    def _lead_index(self, name: int | str) -> int:
+        if isinstance(name, (int, np.integer)):
+            if not -len(self.leads) <= int(name) < len(self.leads):
+                raise InvalidArgumentError(f"lead index {name} out of range; there are {len(self.leads)} leads")
+            return int(name) % len(self.leads)
+        low = [x.lower() for x in self.leads]
+        if str(name).lower() not in low:
+            raise InvalidArgumentError(f"no lead named {name!r}; leads are: {', '.join(self.leads)}")
+        return low.index(str(name).lower())
+
+    def to_annotations(self, *, lead: int | str | None = None, name: str | None = None,
+                       beat_symbols: bool = False) -> Annotations:
+        """WFDB-convention annotations (QT Database / LUDB style) of the global or one lead.
+
+        Each present wave becomes ``(`` at its onset, its peak symbol (``p``, ``N``, ``t``) and
+        ``)`` at its offset; a boundary that could not be found is left out, never invented.
+        The global delineation is written on channel 0. With ``beat_symbols=True`` the QRS
+        peak symbol is placed at the beat fiducial (R peak) in the global delineation.
+        """
+        arr = self.global_ if lead is None else self.lead(lead)
+        samples: list[int] = []
+        symbols: list[str] = []
+        for i in range(arr.shape[0]):
+            for w, sym in enumerate(_WAVE_SYMBOL):
+                on, pk, off = (int(v) for v in arr[i, 3 * w : 3 * w + 3])
+                if w == 1 and lead is None and beat_symbols:
+                    pk = int(self.beats[i])
+                if pk < 0:
+                    continue
+                if 0 <= on < pk:
+                    samples.append(on)
+                    symbols.append("(")
+                samples.append(pk)
+                symbols.append(sym)
+                if off > pk:
+                    samples.append(off)
+                    symbols.append(")")
+        label = name or ("global" if lead is None else self.leads[self._lead_index(lead)].lower())
+        order = np.argsort(np.asarray(samples, dtype=np.int64), kind="stable")
+        return Annotations(label, np.asarray(samples, np.int64)[order], tuple(symbols[k] for k in order))
+
+
+def _confirmed_extreme(vals: np.ndarray, tol: float, k: int, earliest: bool) -> int:
+    """Earliest (or latest) value with at least ``k`` other values within ``tol``."""
+    v = np.sort(vals) if earliest else np.sort(vals)[::-1]
+    for x in v:
+        if np.count_nonzero(np.abs(vals - x) <= tol) - 1 >= k:
+            return int(x)
+    return int(np.median(vals))
+
+
+def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Global fiducials and regularised per-lead fiducials (see the module docstring)."""
+    n_leads, nb, _ = per.shape
+    glob = np.full((nb, 9), -1, np.int64)
+    out = per.copy()
+    k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
+    for w in range(3):
+        need = max(1, round(_MIN_LEADS[w] * n_leads))
+        tol = _TOL_S[w] * fs
+        ptol = _PEAK_TOL_S[w] * fs
+        lim = np.array([tol * 1.5, ptol, tol * 1.5])
+        cols = slice(3 * w, 3 * w + 3)
+        for i in range(nb):
+            block = per[:, i, cols]
+            have = np.flatnonzero(block[:, 1] >= 0)
+            if have.size < need:
+                out[:, i, cols] = -1
+                continue
+            pk = block[have, 1]
+            if w != 1:  # P and T: the leads must agree on where the wave is
+                near = np.abs(pk[:, None] - pk[None, :]) <= ptol
+                cnt = near.sum(axis=1)
+                best = int(np.argmax(cnt))
+                if cnt[best] < need:
+                    out[:, i, cols] = -1
+                    continue
+                have = have[near[best]]
+            b = block[have]
+            med = np.median(b, axis=0)
+            on = b[:, 0][b[:, 0] >= 0]
+            off = b[:, 2][b[:, 2] >= 0]
+            g_on = _confirmed_extreme(on, tol, min(k, on.size - 1), True) if on.size else -1
+            g_off = _confirmed_extreme(off, tol, min(k, off.size - 1), False) if off.size else -1
+            g_pk = int(beats[i]) if w == 1 else round(float(med[1]))
+            glob[i, cols] = g_on, g_pk, g_off
+            # per-lead regularisation towards the agreeing leads' median
+            mrow = np.round(med).astype(np.int64)
+            rows = out[:, i, cols]
+            bad = (rows < 0) | (np.abs(rows - med[None, :]) > lim[None, :])
+            rows[bad] = np.broadcast_to(mrow, rows.shape)[bad]
+            out[:, i, cols] = rows
+    # a P wave whose PR interval differs from the record's usual PR is not trusted
+    has_p = glob[:, 1] >= 0
+    if has_p.sum() >= 3:
+        pr = (glob[has_p, 3] - glob[has_p, 1]) / fs
+        bad = np.flatnonzero(has_p)[np.abs(pr - np.median(pr)) > _PR_TOL_S]
+        glob[bad, 0:3] = -1
+        out[:, bad, 0:3] = -1
+    return glob, out
+
+
+def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float) -> None:
+    """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation)."""
+    has = np.flatnonzero(glob[:, 1] >= 0)
+    h = round(0.05 * fs)
+    has = has[(glob[has, 1] - h >= 0) & (glob[has, 1] + h < smooth.shape[0])]
+    if has.size < 3:
+        return
+    seg = smooth[glob[has, 1][:, None] + np.arange(-h, h + 1)[None, :], :]  # (n, win, leads)
+    seg = seg - seg.mean(axis=1, keepdims=True)
+    flat = seg.reshape(has.size, -1)
+    tmpl = np.median(flat, axis=0)
+    den = np.linalg.norm(flat, axis=1) * np.linalg.norm(tmpl)
+    corr = np.where(den > 0, flat @ tmpl / np.where(den > 0, den, 1.0), 0.0)
+    bad = has[corr < _P_MIN_CORR]
+    glob[bad, 0:3] = -1
+    per[:, bad, 0:3] = -1
+
+
+def delineate(
+    rec: Recording,
+    *,
+    beats: Beats | np.ndarray | None = None,
+    leads: list[str] | tuple[str, ...] | None = None,
+    method: str = "slope2004",
+) -> Delineation:
+    """Delineate P, QRS and T waves of every beat, per lead and across leads.
+
+    Parameters
+    ----------
+    rec
+        Recording; its ECG channels (kind ``"ecg"``, else every channel) are used. Raw or
+        cleaned signals are both accepted (a 0.5 Hz high-pass is applied internally).
+    beats
+        Beat fiducials (R peaks) as :class:`Beats` or sample indices; detected with
+        :func:`cardiokit.ecg.detect_beats` when None.
+    leads
+        Restrict to these channel names.
+    method
+        ``"slope2004"``: multiscale-derivative slope thresholds after Martínez et al. 2004.
+
+    Returns
+    -------
+    Delineation
+        Per-lead and global fiducials; absent waves are -1.
+    """
+    if method not in _METHODS:
+        raise InvalidArgumentError(f"unknown delineation method {method!r}; choose one of {', '.join(_METHODS)}")
+    sub = _ecg_channels(rec, leads)
+    fs = sub.fs
+    if beats is None:
+        from .qrs import detect_beats
+
+        beats = detect_beats(rec)
+    r = np.asarray(beats.samples if isinstance(beats, Beats) else beats, dtype=np.int64).reshape(-1)
+    r = np.unique(r[(r >= 0) & (r < sub.n_samples)])
+    n_leads = sub.n_channels
+    per = np.full((n_leads, r.size, 9), -1, np.int64)
+    if r.size and sub.n_samples >= round(0.2 * fs):
+        filt = prepare(sub.signals, fs, TUNING)
+        for j in range(n_leads):
+            per[j] = delineate_lead(filt, j, r, fs, TUNING)
+        glob, fused = _fuse(per, r, fs)
+        _check_p_morphology(glob, fused, filt.smooth, fs)
+    else:
+        glob, fused = np.full((r.size, 9), -1, np.int64), per
+    return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, {"raw_per_lead": per})
+
+
+def _ecg_channels(rec: Recording, leads: list[str] | tuple[str, ...] | None) -> Recording:
+    if leads is not None:
+        return rec.select(list(leads))
+    if any(c.kind == "ecg" for c in rec.channels):
+        return rec.select(kind="ecg")
+    return rec

@@ -1,0 +1,267 @@
+"""Global ECG measurements: rate, intervals, QTc, frontal axes, per-lead amplitudes.
+
+Intervals and amplitudes are measured on the **median beats** (the clinical standard of
+12-lead electrocardiographs, IEC 60601-2-25): beats are aligned on R, beats of another
+QRS morphology (ectopics) are left out, the median of the rest is delineated with the
+multi-lead rule of :mod:`cardiokit.ecg.delineate` (earliest confirmed onset, latest
+confirmed offset). A P wave is reported only when it was found in at least half of the
+individual beats (none in atrial fibrillation); anything not measurable is ``None``.
+
+QTc formulas (RR in s, QT in ms): Bazett QT/RR^0.5, Fridericia QT/RR^(1/3),
+Framingham QT + 154 (1 - RR), Hodges QT + 1.75 (HR - 60).
+
+References: Bazett HC, Heart 7:353, 1920; Fridericia LS, Acta Med Scand 53:469, 1920;
+Sagie A et al., Am J Cardiol 70:797, 1992 (Framingham); Hodges M et al., J Am Coll
+Cardiol 1:694, 1983; Rautaharju PM et al., AHA/ACCF/HRS recommendations part IV (QT),
+Circulation 119:e241, 2009.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import CardiokitError, InvalidArgumentError
+from .._core.recording import Recording
+from .._core.results import Beats
+from ._delineate_lead import prepare
+from ._measure_median import MedianBeat, median_beat
+from .delineate import Delineation, _ecg_channels, _fuse, delineate
+
+__all__ = ["QTC_FORMULAS", "LeadAmplitudes", "Measurements", "measure", "qtc"]
+
+QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
+#: Upper limits of normal QTc (ms) by sex (AHA/ACCF/HRS 2009): men 450, women 460.
+QTC_UPPER_MS = {"M": 450.0, "F": 460.0}
+_SCALE_TO_MV = {"mv": 1.0, "": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+
+
+def qtc(qt_ms: float, rr_s: float, *, formula: str = "bazett") -> float:
+    """Heart-rate-corrected QT in ms with the named formula (see :data:`QTC_FORMULAS`)."""
+    if formula not in QTC_FORMULAS:
+        raise InvalidArgumentError(f"unknown QTc formula {formula!r}; choose one of {', '.join(QTC_FORMULAS)}")
+    if not rr_s > 0:
+        raise InvalidArgumentError(f"rr_s must be > 0; got {rr_s}")
+    if formula == "bazett":
+        return qt_ms / math.sqrt(rr_s)
+    if formula == "fridericia":
+        return qt_ms / rr_s ** (1.0 / 3.0)
+    if formula == "framingham":
+        return qt_ms + 154.0 * (1.0 - rr_s)
+    return qt_ms + 1.75 * (60.0 / rr_s - 60.0)
+
+
+@dataclass(frozen=True)
+class LeadAmplitudes:
+    """Amplitudes of one lead's median beat in mV relative to the PR baseline (None: absent)."""
+
+    p_mv: float | None
+    q_mv: float | None
+    r_mv: float | None
+    s_mv: float | None
+    t_mv: float | None
+    st_mv: float | None  # at J + 60 ms
+
+
+@dataclass(frozen=True, eq=False)
+class Measurements:
+    """Global measurements of one recording (see the module docstring for the rules)."""
+
+    heart_rate_bpm: float | None
+    rr_ms: float | None
+    p_duration_ms: float | None
+    pr_ms: float | None
+    qrs_ms: float | None
+    qt_ms: float | None
+    qtc_ms: float | None
+    qtc_formula: str
+    qtc_all_ms: dict[str, float | None]
+    p_axis_deg: float | None
+    qrs_axis_deg: float | None
+    t_axis_deg: float | None
+    amplitudes: dict[str, LeadAmplitudes]
+    n_beats: int
+    sex: str | None = None
+    qtc_prolonged: bool | None = None
+    median_beat: MedianBeat | None = None
+    hrv: Any = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; the project's field names, None when not measurable."""
+        out: dict[str, Any] = {
+            k: _r(getattr(self, k))
+            for k in ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms")
+        }
+        out["qtc_formula"] = self.qtc_formula
+        out.update({k: _r(getattr(self, k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")})
+        out["qtc_all_ms"] = {k: _r(v) for k, v in self.qtc_all_ms.items()}
+        out["qtc_prolonged"] = self.qtc_prolonged
+        out["n_beats"] = self.n_beats
+        out["amplitudes_mv"] = {
+            lead: {k: _r(v, 3) for k, v in vars(a).items()} for lead, a in self.amplitudes.items()
+        }
+        if self.hrv is not None and hasattr(self.hrv, "to_dict"):
+            out["hrv"] = self.hrv.to_dict()
+        return out
+
+
+def _r(v: float | None, nd: int = 1) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), nd)
+
+
+def _amplitudes(med: np.ndarray, g: np.ndarray, fs: float) -> LeadAmplitudes:
+    qon, qoff = int(g[3]), int(g[5])
+    n = med.shape[0]
+    if qon < 0 or qoff <= qon:
+        return LeadAmplitudes(None, None, None, None, None, None)
+    w = max(1, round(0.01 * fs))
+    base = float(np.mean(med[max(qon - w, 0) : qon + 1]))
+    x = med - base
+    qrs = x[qon : qoff + 1]
+    k_r = int(np.argmax(qrs))
+    r_mv = float(qrs[k_r]) if qrs[k_r] > 0 else 0.0
+    before, after = qrs[: k_r + 1], qrs[k_r:]
+    q_mv = float(min(before.min(), 0.0)) if r_mv > 0 else float(qrs.min())
+    s_mv = float(min(after.min(), 0.0)) if r_mv > 0 else 0.0
+
+    def signed_peak(a: int, b: int) -> float | None:
+        if a < 0 or b <= a:
+            return None
+        seg = x[a : b + 1]
+        return float(seg[int(np.argmax(np.abs(seg)))])
+
+    j60 = qoff + round(0.06 * fs)
+    return LeadAmplitudes(
+        signed_peak(int(g[0]), int(g[2])), q_mv, r_mv, s_mv, signed_peak(int(g[6]), int(g[8])),
+        float(x[j60]) if j60 < n else None,
+    )
+
+
+def _net_area(med: np.ndarray, a: int, b: int) -> float | None:
+    if a < 0 or b <= a:
+        return None
+    return float(np.sum(med[a : b + 1]))
+
+
+def _axis(i_val: float | None, avf_val: float | None) -> float | None:
+    """Frontal axis (deg, -180..180) from lead I and aVF projections (hexaxial system)."""
+    if i_val is None or avf_val is None or (abs(i_val) < 1e-12 and abs(avf_val) < 1e-12):
+        return None
+    return float(np.degrees(np.arctan2(2.0 * avf_val / math.sqrt(3.0), i_val)))
+
+
+def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Leads I and aVF, derived from any two of I, II, III when missing."""
+    low = [x.lower() for x in leads]
+    get = {k: sig[:, low.index(k)] for k in ("i", "ii", "iii", "avf") if k in low}
+    i = get.get("i")
+    if i is None and "ii" in get and "iii" in get:
+        i = get["ii"] - get["iii"]
+    avf = get.get("avf")
+    if avf is None:
+        if "ii" in get and "iii" in get:
+            avf = 0.5 * (get["ii"] + get["iii"])
+        elif "ii" in get and i is not None:
+            avf = get["ii"] - 0.5 * i
+    return i, avf
+
+
+def measure(
+    rec: Recording,
+    *,
+    beats: Beats | np.ndarray | None = None,
+    delineation: Delineation | None = None,
+    sex: str | None = None,
+    qtc_formula: str = "bazett",
+) -> Measurements:
+    """Heart rate, intervals, QTc, axes and amplitudes of an ECG recording.
+
+    Parameters
+    ----------
+    rec
+        Recording (ECG channels are used).
+    beats, delineation
+        Reuse earlier stages; computed when None.
+    sex
+        ``"M"`` or ``"F"`` (default: ``rec.meta["subject"]["sex"]`` when present), used for the
+        QTc upper limit of normal (``qtc_prolonged``).
+    qtc_formula
+        Which QTc is reported as ``qtc_ms``: one of :data:`QTC_FORMULAS` (all are in ``qtc_all_ms``).
+    """
+    if qtc_formula not in QTC_FORMULAS:
+        raise InvalidArgumentError(f"unknown QTc formula {qtc_formula!r}; choose one of {', '.join(QTC_FORMULAS)}")
+    if sex is None:
+        subj = rec.meta.get("subject") or {}
+        sex = subj.get("sex") if hasattr(subj, "get") else None
+    if sex is not None:
+        sex = str(sex).strip().upper()[:1]
+        if sex not in ("M", "F"):
+            raise InvalidArgumentError(f"sex must be 'M' or 'F' (or None); got {sex!r}")
+    sub = _ecg_channels(rec, None)
+    fs = sub.fs
+    if delineation is None:
+        if beats is None:
+            from .qrs import detect_beats
+
+            beats = detect_beats(rec)
+        delineation = delineate(sub, beats=beats)
+    r = delineation.beats
+    scale = np.array([_SCALE_TO_MV.get(c.unit.strip().lower(), 1.0) for c in sub.channels])
+    rr = np.diff(r) / fs
+    rr_s = float(np.median(rr)) if rr.size else None
+    hr = 60.0 / rr_s if rr_s else None
+    mb = None
+    if r.size and sub.n_samples >= round(0.5 * fs):
+        hp = prepare(sub.signals, fs).hp * scale[None, :]
+        mb = median_beat(hp, r, fs, sub.channel_names, _fuse)
+    empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
+                         dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
+                         _hrv(beats, r, fs))
+    if mb is None:
+        return empty
+    g = mb.global_
+    ms = 1000.0 / fs
+    p_ok = delineation.n_beats > 0 and np.mean(delineation.present("p")) >= 0.5 and g[1] >= 0
+    dur = lambda a, b: (g[b] - g[a]) * ms if g[a] >= 0 and g[b] > g[a] else None  # noqa: E731
+    qrs_ms, qt_ms = dur(3, 5), dur(3, 8)
+    p_ms, pr_ms = (dur(0, 2), dur(0, 3)) if p_ok else (None, None)
+    rr_for_qtc = rr_s if rr_s else None
+    qtc_all = {f: (qtc(qt_ms, rr_for_qtc, formula=f) if qt_ms and rr_for_qtc else None) for f in QTC_FORMULAS}
+    qtc_sel = qtc_all[qtc_formula]
+    prolonged = None if qtc_sel is None or sex is None else bool(qtc_sel > QTC_UPPER_MS[sex])
+    med = mb.signals.astype(np.float64)
+    amps = {lead: _amplitudes(med[:, j], g, fs) for j, lead in enumerate(mb.leads)}
+    if not p_ok:
+        amps = {k: LeadAmplitudes(None, *list(vars(v).values())[1:]) for k, v in amps.items()}
+    i_sig, avf_sig = _limb_i_avf(med, mb.leads)
+    axes = []
+    for w, ok in ((0, p_ok), (1, True), (2, True)):
+        a, b = int(g[3 * w]), int(g[3 * w + 2])
+        if not ok or i_sig is None or avf_sig is None or a < 0 or b <= a:
+            axes.append(None)
+            continue
+        base = lambda s: float(np.mean(s[max(int(g[3]) - round(0.01 * fs), 0) : int(g[3]) + 1]))  # noqa: E731
+        axes.append(_axis(_net_area(i_sig - base(i_sig), a, b), _net_area(avf_sig - base(avf_sig), a, b)))
+    return Measurements(
+        hr, rr_s * 1000 if rr_s else None, p_ms, pr_ms, qrs_ms, qt_ms, qtc_sel, qtc_formula, qtc_all,
+        axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, _hrv(beats, r, fs),
+    )
+
+
+def _hrv(beats: Beats | np.ndarray | None, r: np.ndarray, fs: float) -> Any:
+    """HRV from :func:`cardiokit.ecg.hrv` when that stage is available, else None."""
+    try:
+        from .hrv import hrv
+    except ImportError:
+        return None
+    b = beats if isinstance(beats, Beats) else Beats(r, fs, "given")
+    if len(b) < 3:
+        return None
+    try:
+        return hrv(b)
+    except CardiokitError:  # too few or unusable beats for HRV: leave it out
+        return None
