@@ -171,6 +171,10 @@ def _decode_block(body: bytes, n_leads: int, counts: list[int], head: int, table
                 )
             values = np.frombuffer(chunk[: 2 * n], dtype="<i2").astype(np.int64)
         else:
+            if n > 8 * size:
+                raise CorruptFileError(
+                    f"SCP: {what} lead {k + 1}: {size} bytes cannot hold {n} Huffman-coded samples", path=path
+                )
             try:
                 values = huffman_decode(chunk, n, tables)
             except ValueError as exc:
@@ -239,7 +243,8 @@ def read(path: Path, *, fs: float | None = None, check_crc: bool = True, **optio
             raise CorruptFileError(f"SCP: {exc}", path=path) from None
     rate = 1e6 / interval
     counts = [end - start + 1 for start, end, _ in leads]
-    rhythm = _decode_block(s6, len(leads), counts, 6, tables, order, path, "section 6")
+    rhythm = [r.astype(np.float64) for r in _decode_block(s6, len(leads), counts, 6, tables, order, path,
+                                                          "section 6")]  # fmt: skip
     if flags & 1:
         _add_reference_beat(rhythm, sections, tables, avm, rate, path)
     n = max(end for _, end, _ in leads)
