@@ -10,5 +10,11 @@ Each format module's author adds its entry here.
 from __future__ import annotations
 
 SAMPLES: dict[str, dict] = {
+    "muse": {"files": ["ecg_formats/muse/SYNTHETIC_muse_from_ecg2dcm.xml"], "synthetic": False, "atol": 0.0,
+             "options": {}},
+    "sierra": {"files": ["ecg_formats/sierra/129DYPRG.XML", "ecg_formats/sierra/2020-5-18_15-48-11.xml"],
+               "synthetic": False, "atol": 0.0, "options": {}},
+    "scp": {"files": [], "synthetic": True, "atol": 1e-3, "options": {}},
+    "ishne": {"files": [], "synthetic": True, "atol": 1e-3, "options": {}},
     # "wfdb": {"files": ["mitdb/100.hea"], "synthetic": True, "atol": 1e-3, "options": {}},
 }
