@@ -16,5 +16,11 @@ SAMPLES: dict[str, dict] = {
                "synthetic": False, "atol": 0.0, "options": {}},
     "scp": {"files": [], "synthetic": True, "atol": 1e-3, "options": {}},
     "ishne": {"files": [], "synthetic": True, "atol": 1e-3, "options": {}},
+    "dicom": {"files": ["ecg_formats/dicom/test_ecg_ge_mac.dcm"], "synthetic": True, "atol": 5e-4,
+              "options": {}},  # fmt: skip
+    "aecg": {"files": ["ecg_formats/aecg/minimum_aecg.xml", "ecg_formats/aecg/ecg-kit_ecg_hl7.xml"],
+             "synthetic": True, "atol": 5e-4, "options": {}},  # fmt: skip
+    "video": {"files": ["rppg_bias_eval_roi/India/video10_rightcheek.avi"], "synthetic": False, "atol": 0.0,
+              "options": {}},  # fmt: skip
     # "wfdb": {"files": ["mitdb/100.hea"], "synthetic": True, "atol": 1e-3, "options": {}},
 }
