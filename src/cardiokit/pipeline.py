@@ -1,0 +1,431 @@
+"""``analyze(recording) -> Report``: the one place where the analysis stages are chained.
+
+::
+
+    read -> quality -> clean -> beats -> delineate -> measure -> (models) -> statements
+
+Each stage gets the output of the stages before it. A stage that fails is recorded in
+``Report.errors`` (stage, exception type, message) and the stages that need its output
+are skipped; ``analyze`` itself only raises for invalid arguments. Recordings without
+ECG channels (PPG, PCG, video) skip the ECG stages and keep those fields ``None`` until
+the modality pipelines land.
+
+Rendering (HTML/PDF), storage and FHIR export are *not* part of this path: ``analyze`` on
+a 10-s 12-lead 500 Hz record must stay far below 14 ms of work of its own (the project
+promises >= 100x the speed of NeuroKit2's ``ecg_process``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._core.errors import InvalidArgumentError
+from ._core.recording import Recording
+from .ecg.quality import Quality, assess_quality
+from .report.model import (
+    MEASUREMENT_KEYS,
+    AnalysisErrorInfo,
+    RecordingSummary,
+    Report,
+)
+from .report.statements import RhythmFeatures, interpret, rhythm_from_statements
+
+__all__ = [
+    "SUBJECT_FIELDS",
+    "analyze",
+    "analyze_file",
+    "content_sha256",
+    "recording_files",
+    "validate_subject",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Accepted subject fields: name -> (type, description of accepted values).
+SUBJECT_FIELDS: dict[str, str] = {
+    "id": "any text",
+    "age_years": "a number from 0 to 130",
+    "sex": "M or F",
+    "height_cm": "a number from 30 to 272",
+    "weight_kg": "a number from 0.3 to 650",
+}
+_RANGES = {"age_years": (0.0, 130.0), "height_cm": (30.0, 272.0), "weight_kg": (0.3, 650.0)}
+_SEX = {"m": "M", "male": "M", "f": "F", "female": "F"}
+
+
+def validate_subject(subject: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked and normalised subject data (``sex`` -> "M"/"F", numbers -> float).
+
+    Raises :class:`InvalidArgumentError` naming the accepted keys and values.
+    """
+    out: dict[str, Any] = {}
+    for key, value in dict(subject).items():
+        if key not in SUBJECT_FIELDS:
+            raise InvalidArgumentError(
+                f"unknown subject field {key!r}; accepted: "
+                + ", ".join(f"{k} ({v})" for k, v in SUBJECT_FIELDS.items())
+            )
+        if value is None:
+            continue
+        if key == "id":
+            out[key] = str(value)
+        elif key == "sex":
+            sex = _SEX.get(str(value).strip().lower())
+            if sex is None:
+                raise InvalidArgumentError(f"sex must be M or F (male/female accepted); got {value!r}")
+            out[key] = sex
+        else:
+            lo, hi = _RANGES[key]
+            try:
+                num = float(value)
+            except (TypeError, ValueError):
+                raise InvalidArgumentError(f"{key} must be {SUBJECT_FIELDS[key]}; got {value!r}") from None
+            if not (math.isfinite(num) and lo <= num <= hi):
+                raise InvalidArgumentError(f"{key} must be {SUBJECT_FIELDS[key]}; got {value!r}")
+            out[key] = num
+    return out
+
+
+def _lenient_subject(subject: Mapping[str, Any]) -> dict[str, Any]:
+    """Subject fields from a file header: keep the valid ones, drop the rest silently."""
+    out: dict[str, Any] = {}
+    for k, v in dict(subject).items():
+        try:
+            out.update(validate_subject({k: v}))
+        except InvalidArgumentError:
+            continue
+    return out
+
+
+# -- content hash --------------------------------------------------------------------------
+def recording_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files that make up the recording at ``path``, in hashing order.
+
+    A single-file format gives ``[path]``. A WFDB record (``dir/rec``, ``dir/rec.hea`` or
+    ``dir/rec.dat``) gives every file ``dir/rec.*`` (header, signal and annotation
+    files), sorted by name.
+    """
+    p = Path(path)
+    stem = None
+    if p.suffix == "" and p.with_name(p.name + ".hea").is_file():
+        stem = p.name
+    elif p.suffix.lower() in (".hea", ".dat") and p.with_suffix(".hea").is_file():
+        stem = p.stem
+    if stem is None:
+        return [p]
+    files = [f for f in p.parent.glob(f"{stem}.*") if f.is_file() and f.name[len(stem) + 1:].find(".") < 0]
+    return sorted(files, key=lambda f: f.name)
+
+
+def content_sha256(path: str | os.PathLike[str]) -> str:
+    """Content hash of a recording (the store's key).
+
+    For one file: the sha256 of its bytes (what ``sha256sum`` prints). For a multi-file
+    record (WFDB): sha256 over, for each file of :func:`recording_files` in order, its
+    name relative to the record's folder, a NUL byte, its size in decimal, a NUL byte and
+    its bytes.
+    """
+    files = recording_files(path)
+    h = hashlib.sha256()
+    if len(files) == 1:
+        with open(files[0], "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + str(f.stat().st_size).encode() + b"\0")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+# -- stages --------------------------------------------------------------------------------
+def _summary(rec: Recording, subject: Mapping[str, Any]) -> RecordingSummary:
+    return RecordingSummary(
+        channels=tuple({"name": c.name, "kind": c.kind, "unit": c.unit} for c in rec.channels),
+        fs=rec.fs,
+        duration_s=rec.duration_s,
+        n_samples=rec.n_samples,
+        kinds=tuple(sorted({c.kind for c in rec.channels})),
+        start=rec.start.isoformat() if rec.start is not None else None,
+        format=rec.meta.get("format"),
+        subject=dict(subject),
+    )
+
+
+def _ecg_indices(rec: Recording) -> list[int]:
+    idx = [i for i, c in enumerate(rec.channels) if c.kind == "ecg"]
+    if not idx and rec.frames is None and all(c.kind == "other" for c in rec.channels):
+        idx = list(range(rec.n_channels))  # unlabelled channels: treated as ECG
+    return idx
+
+
+def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
+    g = np.asarray(dl.global_)
+    n = g.shape[0]
+    if n == 0:
+        return RhythmFeatures(0)
+    p_on, p_pk, p_off, qrs_on = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
+    start = np.where(qrs_on >= 0, qrs_on, np.asarray(dl.beats))
+    end_p = np.where(p_off >= 0, p_off, p_pk)
+    has_p = (p_pk >= 0) & (end_p <= start)
+    pr = (start - p_on) / fs * 1000.0
+    pr_ok = has_p & (p_on >= 0) & (qrs_on >= 0)
+    pr_iqr = float(np.subtract(*np.percentile(pr[pr_ok], [75, 25]))) if pr_ok.sum() >= 3 else None
+    beats = np.asarray(dl.beats)
+    rr = np.diff(beats) / fs * 1000.0
+    sinus_pair = has_p[1:] & has_p[:-1]
+    rr_s = rr[sinus_pair]
+    rr_range = float(rr_s.max() - rr_s.min()) if rr_s.size >= 2 else None
+    rr_cv = float(rr.std() / rr.mean()) if rr.size >= 2 and rr.mean() > 0 else None
+    return RhythmFeatures(int(n), float(has_p.mean()), pr_iqr, rr_range, rr_cv)
+
+
+def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:
+    """Median QRS peak-to-peak amplitude (mV) per lead over the beats."""
+    x = cleaned.signals
+    fs = cleaned.fs
+    half = max(1, round(0.06 * fs))
+    out: dict[str, float] = {}
+    per = np.asarray(dl.per_lead) if dl is not None and len(dl.leads) == len(idx) else None
+    if beats.size == 0:
+        return out
+    for j, ci in enumerate(idx):
+        unit = cleaned.channels[ci].unit.strip().lower()
+        scale = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3}.get(unit)
+        if scale is None:
+            continue
+        on = beats - half
+        off = beats + half
+        if per is not None:
+            lo, hi = per[j, :, 3], per[j, :, 5]
+            ok = (lo >= 0) & (hi > lo)
+            on = np.where(ok, lo, on)
+            off = np.where(ok, hi, off)
+        on = np.clip(on, 0, x.shape[0] - 1)
+        off = np.clip(off, 0, x.shape[0] - 1)
+        col = x[:, ci]
+        amps = [float(np.ptp(col[a : b + 1])) for a, b in zip(on, off, strict=True) if b > a]
+        if amps:
+            out[cleaned.channels[ci].name] = float(np.median(amps)) * scale
+    return out
+
+
+def _measure_dict(meas: Any) -> dict[str, Any]:
+    d = meas.to_dict() if hasattr(meas, "to_dict") else dict(meas)
+    return {k: d.get(k) for k in MEASUREMENT_KEYS} | {
+        k: v for k, v in d.items() if k not in MEASUREMENT_KEYS and _json_scalar(v)
+    }
+
+
+def _json_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str, np.integer, np.floating))
+
+
+class _Stages:
+    """Runs stages, timing each and turning failures into ``AnalysisErrorInfo``."""
+
+    def __init__(self) -> None:
+        self.errors: list[AnalysisErrorInfo] = []
+        self.timing: dict[str, float] = {}
+
+    def run(self, stage: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn()
+        except Exception as exc:  # a stage failing must not lose the others' results
+            _log.warning("stage %s failed: %s: %s", stage, type(exc).__name__, exc, exc_info=_log.isEnabledFor(logging.DEBUG))
+            self.errors.append(AnalysisErrorInfo(stage, type(exc).__name__, str(exc)))
+            return None
+        finally:
+            self.timing[stage] = round(self.timing.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0, 3)
+
+
+def analyze(
+    recording: Recording | str | os.PathLike[str],
+    *,
+    subject: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    sha256: str | None = None,
+    fs: float | None = None,
+    kind: str | None = None,
+) -> Report:
+    """Analyse one recording: quality, beats, waves, measurements, statements.
+
+    Parameters
+    ----------
+    recording
+        A :class:`~cardiokit.Recording`, or a path read with :func:`cardiokit.read`
+        (then ``source`` and ``sha256`` are filled in from the file).
+    subject
+        Subject data (``age_years``, ``sex`` "M"/"F", ``height_cm``, ``weight_kg``, ``id``),
+        merged over ``recording.meta["subject"]``; validated (see :func:`validate_subject`).
+    source
+        Where the recording came from (shown as ``Report.source``).
+    sha256
+        Content hash of the input, when known (the store's key).
+    fs, kind
+        Passed to :func:`cardiokit.read` when ``recording`` is a path.
+
+    Returns
+    -------
+    Report
+        Always one :class:`Report`; stages that failed are listed in ``errors``.
+    """
+    given = validate_subject(subject or {})
+    if not isinstance(recording, Recording):
+        if not isinstance(recording, (str, os.PathLike)):
+            raise InvalidArgumentError(
+                f"analyze() needs a Recording or a file path; got {type(recording).__name__}"
+            )
+        from .io import read
+
+        path = recording
+        recording = read(path, fs=fs, kind=kind)
+        source = source if source is not None else str(path)
+        sha256 = sha256 if sha256 is not None else content_sha256(path)
+    rec: Recording = recording
+    t_start = time.perf_counter()
+    meta_subject = rec.meta.get("subject") or {}
+    subj = _lenient_subject(meta_subject if isinstance(meta_subject, Mapping) else {}) | given
+    if source is None and rec.meta.get("source"):
+        source = str(rec.meta["source"])
+    st = _Stages()
+    summary = _summary(rec, subj)
+    idx = _ecg_indices(rec)
+
+    quality: Quality | None = None
+    measurements: dict[str, Any] = {}
+    statements: tuple = ()
+    rhythm = None
+    cleaned = beats = dl = meas = None
+    if idx:
+        from .ecg.clean import clean
+
+        ecg = rec if len(idx) == rec.n_channels else rec.select(idx)
+        if any(c.kind != "ecg" for c in ecg.channels):
+            from ._core.recording import Channel
+
+            ecg = ecg._evolve(channels=tuple(Channel(c.name, "ecg", c.unit) for c in ecg.channels))
+        pre = st.run("quality", lambda: assess_quality(ecg))
+        all_flat = pre is not None and all(
+            (lq.indices.get("flat_fraction") or 0.0) >= 0.99 for lq in pre.leads
+        )
+        quality = pre
+        if not all_flat:
+            cleaned = st.run("clean", lambda: clean(ecg))
+            if cleaned is not None:
+                beats = st.run("beats", lambda: _detect_beats(cleaned))
+            if beats is not None:
+                q2 = st.run("quality", lambda: assess_quality(ecg, beats=beats, cleaned=cleaned))
+                quality = q2 if q2 is not None else quality
+                if len(beats) >= 2:
+                    dl = st.run("delineate", lambda: _delineate(cleaned, beats))
+                if dl is not None:
+                    meas = st.run("measure", lambda: _measure(cleaned, beats, dl, subj.get("sex")))
+        if meas is not None:
+            measurements = _measure_dict(meas)
+        elif beats is not None and len(beats) >= 2:
+            rr = float(np.median(np.diff(beats.samples))) / rec.fs * 1000.0
+            measurements = {"heart_rate_bpm": 60000.0 / rr, "rr_ms": rr}
+        if quality is not None:
+
+            def _interpret() -> tuple:
+                rf = _rhythm_features(dl, rec.fs) if dl is not None else (
+                    RhythmFeatures(len(beats)) if beats is not None else None)
+                amp = _qrs_amplitude(cleaned, list(range(ecg.n_channels)), beats.samples, dl) if (
+                    cleaned is not None and beats is not None) else None
+                return interpret(measurements, rhythm=rf, qrs_amplitude_mv=amp, quality=quality,
+                                 sex=subj.get("sex"))
+
+            statements = st.run("statements", _interpret) or ()
+            rhythm = rhythm_from_statements(statements, quality)
+    st.timing["total"] = round((time.perf_counter() - t_start) * 1000.0, 3)
+    from . import __version__
+
+    return Report(
+        source=source,
+        recording=summary,
+        quality=quality,
+        measurements=measurements,
+        rhythm=rhythm,
+        diagnoses=(),
+        statements=statements,
+        errors=tuple(st.errors),
+        sha256=sha256,
+        timing_ms=st.timing,
+        cardiokit_version=__version__,
+        source_recording=rec,
+        cleaned=cleaned,
+        beats=beats,
+        delineation=dl,
+        measurement_details=meas,
+    )
+
+
+def _detect_beats(cleaned: Recording) -> Any:
+    from .ecg.qrs import detect_beats
+
+    return detect_beats(cleaned)
+
+
+def _delineate(cleaned: Recording, beats: Any) -> Any:
+    from .ecg.delineate import delineate
+
+    return delineate(cleaned, beats=beats)
+
+
+def _measure(cleaned: Recording, beats: Any, dl: Any, sex: str | None) -> Any:
+    from .ecg.measure import measure
+
+    return measure(cleaned, beats=beats, delineation=dl, sex=sex)
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    *,
+    subject: Mapping[str, Any] | None = None,
+    fs: float | None = None,
+    kind: str | None = None,
+    source: str | None = None,
+) -> Report:
+    """Read and analyse one file; a file that cannot be read gives a Report with an error.
+
+    Never raises for unreadable files (the error is in ``Report.errors`` with stage
+    ``"read"``), so batch runs go on; invalid ``subject`` values still raise.
+    """
+    from ._core.errors import CardiokitError
+    from .io import read
+
+    given = validate_subject(subject or {})
+    src = str(path) if source is None else source
+    sha = None
+    try:
+        sha = content_sha256(path)
+    except OSError:
+        sha = None
+    t0 = time.perf_counter()
+    try:
+        rec = read(path, fs=fs, kind=kind)
+    except (CardiokitError, OSError) as exc:
+        from . import __version__
+
+        return Report(
+            source=src, recording=None, sha256=sha, cardiokit_version=__version__,
+            errors=(AnalysisErrorInfo("read", type(exc).__name__, str(exc)),),
+            timing_ms={"read": round((time.perf_counter() - t0) * 1000.0, 3)},
+        )
+    t_read = round((time.perf_counter() - t0) * 1000.0, 3)
+    report = analyze(rec, subject=given, source=src, sha256=sha)
+    object.__setattr__(report, "timing_ms", {"read": t_read, **report.timing_ms})
+    return report
