@@ -1,0 +1,82 @@
+"""`cardiokit annotate`: beat and wave-boundary annotations in WFDB format."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.progress import Progress
+
+from .._core.errors import CardiokitError
+from ..ecg import clean, delineate, detect_beats
+from ..ecg.delineate import Delineation
+from ..io import read
+from ._app import app, console, err_console
+
+
+def _record_name(path: Path) -> str:
+    name = path.name
+    return name[: -len(".hea")] if name.lower().endswith(".hea") else (path.stem if path.suffix.lower() in (".dat", ".edf", ".xml", ".csv", ".dcm", ".parquet", ".txt", ".wav", ".bdf") else name)
+
+
+def _wrann(out_dir: Path, record: str, ext: str, dl: Delineation, fs: float, lead: int | None) -> Path:
+    import wfdb
+
+    ann = dl.to_annotations(lead=lead, beat_symbols=lead is None)
+    sample = np.asarray(ann.sample, np.int64)
+    symbol = list(ann.symbol)
+    if sample.size == 0:  # wrann cannot write an empty file: write nothing but say so
+        raise CardiokitError(f"{record}: no beat found, no annotation written")
+    # wfdb.wrann accepts letter-only extensions; LUDB's are like "v1": write, then rename
+    tmp_ext = "cktmp"
+    wfdb.wrann(record, tmp_ext, sample, symbol=symbol, chan=np.zeros(sample.size, np.int64),
+               fs=fs, write_dir=str(out_dir))
+    dst = out_dir / f"{record}.{ext}"
+    os.replace(out_dir / f"{record}.{tmp_ext}", dst)
+    return dst
+
+
+@app.command()
+def annotate(
+    records: Annotated[list[Path], typer.Argument(help="Recordings (any readable format; WFDB with or without .hea).")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    ext: Annotated[str, typer.Option("--ext", help="Annotator extension of the global file.")] = "cka",
+    per_lead: Annotated[
+        bool, typer.Option("--per-lead", help="Also write one file per lead, extension = lead name lowercased (LUDB style).")
+    ] = False,
+) -> None:
+    """Detect beats and delineate P/QRS/T; write WFDB annotations (QT Database convention).
+
+    ``N`` at each R peak, ``(`` / ``)`` at each wave's onset / offset around the peak symbols
+    ``p``, ``N``, ``t``; channel 0 holds the multi-lead (global) delineation.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_]+", ext):
+        raise typer.BadParameter(f"--ext must be letters, digits or _; got {ext!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    with Progress(console=err_console, transient=True, disable=len(records) < 2) as progress:
+        task = progress.add_task("annotating", total=len(records))
+        for path in records:
+            name = _record_name(path)
+            try:
+                rec = read(path)
+                rec_c = clean(rec)
+                beats = detect_beats(rec_c)
+                dl = delineate(rec_c, beats=beats)
+                written = [_wrann(out, name, ext, dl, rec.fs, None)]
+                if per_lead:
+                    for j, lead in enumerate(dl.leads):
+                        lext = re.sub(r"[^a-z0-9_]", "", lead.lower()) or f"ch{j}"
+                        written.append(_wrann(out, name, lext, dl, rec.fs, j))
+                console.print(f"{path}: {len(beats)} beats -> " + ", ".join(p.name for p in written), highlight=False)
+            except (CardiokitError, OSError, ValueError) as exc:
+                failed += 1
+                err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False)
+            progress.advance(task)
+    if failed:
+        err_console.print(f"{failed} of {len(records)} record(s) failed")
+        raise SystemExit(1)
