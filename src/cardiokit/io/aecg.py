@@ -393,13 +393,13 @@ def _device(series: Element) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------ read
-def read_aecg(path: Path, *, fs: float | None = None, series: str = "rhythm", derive_limb_leads: bool = True,
+def read_aecg(path: Path, *, fs: float | None = None, series: str = "rhythm", derive_limb_leads: bool = False,
               **options: Any) -> Recording:
     """Read an HL7 aECG file.
 
     ``series``: "rhythm" (default) or "representative" (the representative/median beat).
-    ``derive_limb_leads``: when leads I and II are stored but some of III, aVR, aVL, aVF are
-    not, add them (Einthoven/Goldberger) and list them in ``meta["derived_leads"]``.
+    ``derive_limb_leads`` (default False): when leads I and II are stored but some of III, aVR,
+    aVL, aVF are not, add them (Einthoven/Goldberger) and list them in ``meta["derived_leads"]``.
     ``fs`` is used only when the file has no time sequence. ECG values are in mV.
     """
     from defusedxml import DefusedXmlException

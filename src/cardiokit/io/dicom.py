@@ -11,6 +11,7 @@ PS3.16 CID 3001 (ECG leads, SCPECG and MDC codes); EN 1064 SCP-ECG lead table.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -329,6 +330,12 @@ def read_dicom(path: Path, *, fs: float | None = None, group: int | str | None =
             f"dicom reader: unknown option(s) {', '.join(sorted(options))}; accepted options: {', '.join(_OPTIONS)}"
         )
     path = Path(path)
+    with warnings.catch_warnings():  # pydicom warns on every invalid value of a damaged file
+        warnings.simplefilter("ignore")
+        return _read(path, group)
+
+
+def _read(path: Path, group: int | str | None) -> Recording:
     pydicom = _pydicom()
     from pydicom.errors import InvalidDicomError
 
