@@ -255,3 +255,24 @@ def test_truncated_and_damaged_files_raise_project_errors(tmp_path: Path) -> Non
                 cardiokit.read(p, format="scp", check_crc=check)
             except CardiokitError:
                 pass
+
+
+def test_cli_info_and_convert_on_all_four_formats(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cardiokit.cli import app
+    from tests.conftest import shared_path
+
+    muse = shared_path("ecg_formats", "muse", "SYNTHETIC_muse_from_ecg2dcm.xml")
+    sierra = shared_path("ecg_formats", "sierra", "2020-5-18_15-48-11.xml")
+    runner = CliRunner()
+    res = runner.invoke(app, ["convert", str(muse), str(tmp_path / "m.scp")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["convert", str(sierra), str(tmp_path / "s.ecg")])
+    assert res.exit_code == 0, res.output
+    for path, fmt in ((muse, "muse"), (sierra, "sierra"), (tmp_path / "m.scp", "scp"), (tmp_path / "s.ecg", "ishne")):
+        res = runner.invoke(app, ["info", str(path)])
+        assert res.exit_code == 0, res.output
+        assert fmt in res.output and "500 Hz" in res.output and "aVF" in res.output
+    np.testing.assert_allclose(cardiokit.read(tmp_path / "m.scp").signals, cardiokit.read(muse).signals, atol=1e-3)
+    np.testing.assert_allclose(cardiokit.read(tmp_path / "s.ecg").signals, cardiokit.read(sierra).signals, atol=1e-3)
