@@ -18,6 +18,8 @@ from ._core import (
     WriteError,
 )
 from .io import formats, read, write
+from .pipeline import analyze
+from .report.model import Report
 
 __version__ = "0.1.0"
 
@@ -33,9 +35,11 @@ __all__ = [
     "MissingOptionError",
     "ReadError",
     "Recording",
+    "Report",
     "UnknownFormatError",
     "WriteError",
     "__version__",
+    "analyze",
     "formats",
     "read",
     "write",

@@ -1,0 +1,166 @@
+"""`cardiokit analyze FILE...`: run the pipeline on files; JSON lines, store, FHIR, reports."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._core.errors import CardiokitError, InvalidArgumentError
+from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
+from ._app import FsOption, app, console, err_console
+
+__all__ = ["analyze_cmd", "parse_meta"]
+
+
+class Kind(StrEnum):
+    ecg = "ecg"
+    ppg = "ppg"
+    pcg = "pcg"
+    video = "video"
+
+
+def parse_meta(items: list[str] | None) -> dict[str, Any]:
+    """``["age_years=52", "sex=F"]`` -> validated subject dict (errors name accepted values)."""
+    raw: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidArgumentError(
+                f"--meta expects KEY=VALUE (e.g. --meta age_years=52 --meta sex=F); got {item!r}; "
+                f"accepted keys: {', '.join(SUBJECT_FIELDS)}"
+            )
+        raw[key] = value.strip()
+    return validate_subject(raw)
+
+
+def _summary_line(report: Any) -> str:
+    if report.errors and report.recording is None:
+        return f"[red]failed[/] {report.errors[0].message}"
+    m = report.measurements
+    parts = []
+    if report.quality is not None:
+        parts.append(f"quality {report.quality.grade}")
+    if m.get("heart_rate_bpm") is not None:
+        parts.append(f"HR {m['heart_rate_bpm']:.0f} bpm")
+    for key, label in (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qtc_ms", "QTc")):
+        if m.get(key) is not None:
+            parts.append(f"{label} {m[key]:.0f} ms")
+    if report.statements:
+        parts.append("; ".join(s.text for s in report.statements))
+    if report.errors:
+        parts.append(f"[yellow]{len(report.errors)} stage error(s)[/]")
+    return ", ".join(parts) or "no ECG analysis for this recording kind"
+
+
+def _render(report: Any, out: Path) -> list[Path]:
+    """HTML + PDF report via cardiokit.report.render (the rendering helper's module)."""
+    try:
+        from ..report import render
+    except ImportError as exc:
+        raise CardiokitError(f"report rendering is not available in this build ({exc})") from None
+    stem = Path(report.source).name if report.source else (report.sha256 or "report")[:16]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fn_name, ext in (("write_html", "html"), ("write_pdf", "pdf")):
+        fn = getattr(render, fn_name, None)
+        if fn is None:
+            raise CardiokitError(f"cardiokit.report.render has no {fn_name}()")
+        written.append(fn(report, out / f"{stem}.{ext}"))
+    return [Path(p) for p in written if p is not None]
+
+
+@app.command("analyze")
+def analyze_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Recording files (any supported format).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the HTML and PDF report of each input.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write one JSON object per input per line to this file ('-' = stdout).")
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="DuckDB result store (default: $CARDIOKIT_DATA_DIR/cardiokit.duckdb).")
+    ] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not write results to the store.")] = False,
+    fhir: Annotated[Path | None, typer.Option("--fhir", help="Folder for one FHIR R4 Bundle (DiagnosticReport) per input.")] = None,
+    fs: FsOption = None,
+    kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+    meta: Annotated[
+        list[str] | None,
+        typer.Option("--meta", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),
+    ] = None,
+) -> None:
+    """Analyse recordings: quality, beats, waves, measurements, interpretation statements."""
+    subject = parse_meta(meta)
+    db = None
+    if not no_store:
+        from ..store import Store
+
+        db = Store(store)
+    jfh: IO[str] | None = None
+    if json_out is not None:
+        jfh = sys.stdout if str(json_out) == "-" else open(json_out, "w", encoding="utf-8")
+    failed = 0
+    msg_console = err_console if jfh is sys.stdout else console
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err_console, transient=True, disable=len(files) < 2)
+    try:
+        with progress:
+            task = progress.add_task("analysing", total=len(files))
+            for f in files:
+                progress.update(task, description=f"analysing {f.name}")
+                report = analyze_file(f, subject=subject, fs=fs, kind=kind.value if kind else None, source=str(f))
+                errors = list(report.errors)
+                if report.recording is not None:
+                    if db is not None and report.sha256:
+                        try:
+                            db.put(report)
+                        except CardiokitError as exc:
+                            errors.append(_err("store", exc))
+                    if fhir is not None:
+                        try:
+                            from ..report.fhir import write_fhir
+
+                            write_fhir(report, fhir)
+                        except (CardiokitError, OSError) as exc:
+                            errors.append(_err("fhir", exc))
+                    if out is not None:
+                        try:
+                            _render(report, out)
+                        except (CardiokitError, OSError) as exc:
+                            errors.append(_err("render", exc))
+                if len(errors) != len(report.errors):
+                    object.__setattr__(report, "errors", tuple(errors))
+                if jfh is not None:
+                    jfh.write(report.to_json() + "\n")
+                    jfh.flush()
+                if report.recording is None:
+                    failed += 1
+                    err_console.print(f"[bold red]error:[/] {f}: {report.errors[0].message}", highlight=False)
+                else:
+                    msg_console.print(f"[bold]{f}[/]: {_summary_line(report)}", highlight=False)
+                    if report.errors:
+                        failed += 1
+                        for e in report.errors:
+                            err_console.print(f"[yellow]warning:[/] {f}: {e.stage}: {e.type}: {e.message}",
+                                              highlight=False)
+                progress.advance(task)
+    finally:
+        if jfh is not None and jfh is not sys.stdout:
+            jfh.close()
+        if db is not None:
+            db.close()
+    if failed:
+        err_console.print(f"{failed} of {len(files)} input(s) failed or had errors")
+        raise typer.Exit(1)
+
+
+def _err(stage: str, exc: Exception) -> Any:
+    from ..report.model import AnalysisErrorInfo
+
+    return AnalysisErrorInfo(stage, type(exc).__name__, str(exc))
+
