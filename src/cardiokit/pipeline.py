@@ -221,6 +221,17 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     return out
 
 
+def _calibrated(ecg: Recording) -> bool:
+    """False when every lead spans the same range: amplitudes were normalised per lead
+    (e.g. the LUDB 1.0.1 release, where each lead spans exactly 1 mV), so absolute-voltage
+    rules (low QRS voltage) must not run."""
+    if ecg.n_channels < 3:
+        return True
+    ptp = np.ptp(ecg.signals, axis=0).astype(np.float64)
+    top = float(ptp.max())
+    return top <= 0 or float(ptp.max() - ptp.min()) / top > 0.005
+
+
 def _measure_dict(meas: Any) -> dict[str, Any]:
     d = meas.to_dict() if hasattr(meas, "to_dict") else dict(meas)
     return {k: d.get(k) for k in MEASUREMENT_KEYS} | {
@@ -344,7 +355,7 @@ def analyze(
                 rf = _rhythm_features(dl, rec.fs) if dl is not None else (
                     RhythmFeatures(len(beats)) if beats is not None else None)
                 amp = _qrs_amplitude(cleaned, list(range(ecg.n_channels)), beats.samples, dl) if (
-                    cleaned is not None and beats is not None) else None
+                    cleaned is not None and beats is not None and _calibrated(ecg)) else None
                 return interpret(measurements, rhythm=rf, qrs_amplitude_mv=amp, quality=quality,
                                  sex=subj.get("sex"))
 

@@ -23,7 +23,9 @@ for _m in _COMMAND_MODULES:
 def main() -> None:
     """Entry point: run the app, turning project errors into a message and exit code 2."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:  # typer.Exit(code) comes back as a return value here
+            sys.exit(rc)
     except CardiokitError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)

@@ -140,7 +140,9 @@ def analyze_cmd(
                     jfh.flush()
                 if report.recording is None:
                     failed += 1
-                    err_console.print(f"[bold red]error:[/] {f}: {report.errors[0].message}", highlight=False)
+                    msg = report.errors[0].message
+                    msg = msg if str(f) in msg else f"{f}: {msg}"
+                    err_console.print(f"[bold red]error:[/] {msg}", highlight=False)
                 else:
                     msg_console.print(f"[bold]{f}[/]: {_summary_line(report)}", highlight=False)
                     if report.errors:
