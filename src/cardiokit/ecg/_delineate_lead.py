@@ -45,12 +45,12 @@ class Tuning:
     sigma_t_s: float = 0.030
     sigma_p_s: float = 0.016
     qrs_sig: float = 0.10  # a slope is part of the QRS if >= this x the largest QRS slope
-    qrs_on_xi: float = 0.10
+    qrs_on_xi: float = 0.05
     qrs_off_xi: float = 0.10
     t_on_xi: float = 0.6
     t_off_xi: float = 0.6
     p_on_xi: float = 0.5
-    p_off_xi: float = 0.5
+    p_off_xi: float = 0.7
     t_min_rel: float = 0.04  # T amplitude >= this x the lead's QRS amplitude
     p_min_rel: float = 0.025
     p_pr_tol_s: float = 0.040
