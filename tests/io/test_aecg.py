@@ -69,8 +69,10 @@ def test_mortara_rhythm_series_values_and_metadata():
     m = rec.meta
     assert dict(m["subject"]) == {"id": "SBJ-123", "sex": "M", "birth_date": "19530508", "age_years": 46.0}
     assert dict(m["device"]) == {"model": "ELI250", "software": "5.3", "manufacturer": "Mortara Instrument, Inc."}
-    assert m["measurements"]["MDC_ECG_TIME_PD_QT"] == {"value": 420.0, "unit": "ms"}
-    assert m["statements"] == ("Sinus Rhythm",)
+    assert dict(m["device_measurements"]) == {"p_duration_ms": 102, "pr_ms": 148, "qrs_ms": 120, "qt_ms": 420,
+                                              "qtc_ms": 443, "p_axis_deg": 44, "qrs_axis_deg": -61,
+                                              "t_axis_deg": 86}  # fmt: skip
+    assert m["device_statements"] == ("Sinus Rhythm",)
     assert m["available_series"] == ("REPRESENTATIVE_BEAT", "RHYTHM")
     assert rec.start == datetime(2002, 11, 22, 9, 10, 0)
 

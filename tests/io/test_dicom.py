@@ -59,7 +59,7 @@ def test_ge_mac_hemodynamic_object_reads_12_leads_in_mv():
     assert dict(m["subject"]) == {"id": "123-654", "age_years": 55.0, "sex": "M", "height_cm": 177.0,
                                   "weight_kg": 90.0, "birth_date": "19440102"}  # fmt: skip
     assert m["device"]["manufacturer"] == "GE Marquette" and m["device"]["model"] == "MACLB"
-    assert m["measurements"]["Heart rate"]["value"] == 69.0
+    assert dict(m["device_measurements"]) == {"heart_rate_bpm": 69}
     assert rec.start == datetime(1999, 12, 23, 10, 7, 9)
 
 
@@ -72,8 +72,10 @@ def test_pydicom_example_matches_waveform_array_and_converts_uv(pydicom_example:
     assert rec.meta["sop_class"] == "12-lead ECG Waveform Storage"
     assert rec.meta["group_label"] == "RHYTHM" and rec.meta["groups"] == ("RHYTHM", "MEDIAN BEAT")
     assert rec.meta["subject"]["sex"] == "F" and rec.meta["subject"]["age_years"] == 42.0
-    assert rec.meta["statements"] == ("RITMO SINUSALE", "ECG NORMALE")
-    assert rec.meta["measurements"]["QRS Duration"] == {"value": 75.0, "unit": "ms"}
+    assert rec.meta["device_statements"] == ("RITMO SINUSALE", "ECG NORMALE")
+    assert dict(rec.meta["device_measurements"]) == {"rr_ms": 982, "pr_ms": 161, "qrs_ms": 75, "qt_ms": 368,
+                                                     "qtc_ms": 370, "p_axis_deg": 74, "qrs_axis_deg": 52,
+                                                     "t_axis_deg": 57}  # fmt: skip
     ann = rec.annotation("dicom")
     # first P onset is at 1-based sample 299 (annotation group 2) -> index 298
     p_on = [s for s, a in zip(ann.sample, ann.aux, strict=True) if a == "P Onset"]

@@ -51,6 +51,13 @@ _WAVES = {"PWAVE": ("P", "p"), "QRSWAVE": ("QRS", "N"), "RWAVE": ("R", "N"), "TW
 _BEATS = {"NORMAL": "N", "PVC": "V", "VPB": "V", "VENTRICULAR": "V", "PAC": "A", "APC": "A",
           "SVPB": "S", "SUPRAVENTRICULAR": "S", "ATRIAL": "A", "PACED": "/", "FUSION": "F",
           "ABERRANT": "a", "ESCAPE": "E", "JUNCTIONAL": "J", "UNKNOWN": "Q", "ARTIFACT": "|"}
+# measurement codes -> keys shared with the other readers (MUSE, Sierra, DICOM)
+_MEASUREMENTS = {
+    "MDC_ECG_HEART_RATE": "heart_rate_bpm", "MDC_ECG_TIME_PD_RR": "rr_ms", "MDC_ECG_TIME_PD_P": "p_duration_ms",
+    "MDC_ECG_TIME_PD_PR": "pr_ms", "MDC_ECG_TIME_PD_QRS": "qrs_ms", "MDC_ECG_TIME_PD_QT": "qt_ms",
+    "MDC_ECG_TIME_PD_QTc": "qtc_ms", "MDC_ECG_ANGLE_P_FRONT": "p_axis_deg",
+    "MDC_ECG_ANGLE_QRS_FRONT": "qrs_axis_deg", "MDC_ECG_ANGLE_T_FRONT": "t_axis_deg",
+}
 _ROOT_RE = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 
 
@@ -307,10 +314,14 @@ def _annotations(series: Element, t0: datetime | None, fs: float, n: int, leads:
             code, vcode = _code(ann), _value_code(ann)
             value = _kid(ann, "value")
             if value is not None and _xsi_type(value) == "PQ" and value.get("value") is not None:
+                key = _MEASUREMENTS.get(code)
                 try:
-                    measurements.setdefault(code, {"value": float(value.get("value")), "unit": value.get("unit") or ""})
+                    v = float(value.get("value"))
                 except ValueError:
-                    pass
+                    continue
+                if key is not None and np.isfinite(v):
+                    v = v * 1000.0 if (value.get("unit") or "") == "s" and key.endswith("_ms") else v
+                    measurements.setdefault(key, int(v) if v == int(v) else v)
                 continue
             if vcode.startswith("MDC_ECG_RHY") or (value is not None and _xsi_type(value) == "ST"):
                 text = (value.get("displayName") or vcode) if value is not None and vcode else (value.text or "").strip()
@@ -459,9 +470,9 @@ def read_aecg(path: Path, *, fs: float | None = None, series: str = "rhythm", de
     if len(sets) > 1:
         meta["ignored_sequence_sets"] = len(sets) - 1
     if measurements:
-        meta["measurements"] = measurements
+        meta["device_measurements"] = measurements
     if statements:
-        meta["statements"] = tuple(dict.fromkeys(statements))
+        meta["device_statements"] = tuple(dict.fromkeys(statements))
     chans = tuple(Channel(n, "ecg", "mV") for n in names)
     return Recording(sig.astype(np.float32), rate, chans, start=start if series == "rhythm" else None,
                      annotations=tuple(anns), meta=meta)

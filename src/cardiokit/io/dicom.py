@@ -62,6 +62,12 @@ _ANN_SYMBOLS = {
     "t offset": ")", "fiducial point": "Q", "r wave peak": "Q", "p wave peak": "p",
     "t wave peak": "t",
 }
+# Measurement concept names (SCPECG / LOINC code meanings) -> keys shared with the other readers.
+_MEASUREMENTS = {
+    "heart rate": "heart_rate_bpm", "ventricular heart rate": "heart_rate_bpm", "rr interval": "rr_ms",
+    "p duration": "p_duration_ms", "pr interval": "pr_ms", "qrs duration": "qrs_ms", "qt interval": "qt_ms",
+    "qtc interval": "qtc_ms", "p axis": "p_axis_deg", "qrs axis": "qrs_axis_deg", "t axis": "t_axis_deg",
+}
 
 
 # ------------------------------------------------------------------------------ sniff
@@ -295,7 +301,10 @@ def _annotations(ds: Any, group_index: int, n_samples: int, fs: float) -> tuple[
         if value is not None and meaning and item.get("ReferencedSamplePositions") is None:
             units = item.get("MeasurementUnitsCodeSequence")
             unit = _code(units[0])[1] if units else ""
-            measurements.setdefault(meaning, {"value": value, "unit": unit})
+            key = _MEASUREMENTS.get(meaning.lower())
+            if key is not None:
+                value = value * 1000.0 if unit == "s" and key.endswith("_ms") else value
+                measurements.setdefault(key, int(value) if value == int(value) else value)
             continue
         positions = item.get("ReferencedSamplePositions")
         offsets = item.get("ReferencedTimeOffsets")
@@ -403,9 +412,9 @@ def _read(path: Path, group: int | str | None) -> Recording:
             if lo is not None or hi is not None:
                 meta["filter_hz"] = {"low": lo, "high": hi}
         if measurements:
-            meta["measurements"] = measurements
+            meta["device_measurements"] = measurements
         if statements:
-            meta["statements"] = tuple(statements)
+            meta["device_statements"] = tuple(statements)
     except (CorruptFileError, InvalidArgumentError):
         raise
     except Exception as exc:  # malformed element values deep inside the dataset
