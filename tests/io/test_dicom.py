@@ -195,3 +195,13 @@ def test_sensitivity_correction_and_baseline_follow_ps3_3(pydicom_example: Path,
     mod = cardiokit.read(p)
     np.testing.assert_allclose(mod.signals[:, 1], base.signals[:, 1] * 2 + 0.1, atol=1e-5)
     np.testing.assert_allclose(mod.signals[:, 1], pydicom.dcmread(p).waveform_array(0)[:, 1] / 1000, atol=1e-5)
+
+
+def test_convert_aecg_to_dicom_keeps_values_and_subject(tmp_path: Path):
+    src = cardiokit.read(shared_path("ecg_formats", "aecg", "ecg-kit_ecg_hl7.xml"))
+    cardiokit.write(src, tmp_path / "from_aecg.dcm")
+    ds = pydicom.dcmread(tmp_path / "from_aecg.dcm")
+    assert ds.SOPClassUID == SOP_12LEAD and ds.PatientBirthDate == "19530508" and ds.PatientAge == "046Y"
+    back = cardiokit.read(tmp_path / "from_aecg.dcm")
+    assert back.channel_names == src.channel_names and back.fs == 500.0
+    np.testing.assert_allclose(back.signals, src.signals, atol=2.5e-4 + 1e-7)

@@ -132,7 +132,7 @@ def _channel_info(ch: Any, index: int) -> tuple[str, str, str, float]:
     lead = _lead_from_code(scheme, value, meaning)
     label = _text(ch.get("ChannelLabel"))
     name = label or lead or meaning or f"ch{index + 1}"
-    if lead is not None or scheme.upper() == "SCPECG" or value.startswith("2:"):
+    if lead is not None or scheme.upper() == "SCPECG":
         kind = "ecg"
     else:
         kind = guess_kind(name)
@@ -507,7 +507,8 @@ def write_dicom(rec: Recording, path: Path, *, sensitivity_uv: float | None = No
     # Patient
     ds.PatientName = ""
     ds.PatientID = str(subj.get("id", ""))[:64]
-    ds.PatientBirthDate = str(subj.get("birth_date", ""))[:8]
+    birth = re.sub(r"\D", "", str(subj.get("birth_date", "")))
+    ds.PatientBirthDate = birth if len(birth) == 8 else ""
     ds.PatientSex = subj.get("sex") if subj.get("sex") in ("M", "F") else ""
     age = _dicom_age(subj.get("age_years"))
     if age:
