@@ -175,10 +175,10 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     n = g.shape[0]
     if n == 0:
         return RhythmFeatures(0)
-    p_on, p_pk, p_off, qrs_on = g[:, 0], g[:, 1], g[:, 2], g[:, 3]
+    p_on, p_pk, qrs_on = g[:, 0], g[:, 1], g[:, 3]
     start = np.where(qrs_on >= 0, qrs_on, np.asarray(dl.beats))
-    end_p = np.where(p_off >= 0, p_off, p_pk)
-    has_p = (p_pk >= 0) & (end_p <= start)
+    # the fused P offset may overlap the fused QRS onset by a few samples: use the P peak
+    has_p = (p_pk >= 0) & (p_pk < start)
     pr = (start - p_on) / fs * 1000.0
     pr_ok = has_p & (p_on >= 0) & (qrs_on >= 0)
     pr_iqr = float(np.subtract(*np.percentile(pr[pr_ok], [75, 25]))) if pr_ok.sum() >= 3 else None
