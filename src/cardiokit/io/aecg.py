@@ -420,6 +420,7 @@ def read_aecg(path: Path, *, fs: float | None = None, series: str = "rhythm", de
         raise InvalidArgumentError(
             f"aecg reader: unknown option(s) {', '.join(sorted(options))}; accepted options: {', '.join(_OPTIONS)}"
         )
+    series = series.strip().lower() if isinstance(series, str) else series
     if series not in _SERIES:
         raise InvalidArgumentError(f"aecg reader: series must be one of {', '.join(_SERIES)}; got {series!r}")
     path = Path(path)
