@@ -156,8 +156,12 @@ def _confirmed_extreme(vals: np.ndarray, tol: float, k: int, earliest: bool) -> 
 def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """Global fiducials and regularised per-lead fiducials (see the module docstring)."""
     n_leads, nb, _ = per.shape
-    glob = np.full((nb, 9), -1, np.int64)
     out = per.copy()
+    if n_leads == 1:  # nothing to fuse
+        glob = per[0].copy()
+        glob[:, 4] = np.where(glob[:, 3] >= 0, beats, -1)
+        return glob, out
+    glob = np.full((nb, 9), -1, np.int64)
     k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
     for w in range(3):
         need = max(1, round(_MIN_LEADS[w] * n_leads))

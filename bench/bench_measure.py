@@ -1,0 +1,159 @@
+"""Measurement agreement with LUDB experts, and speed against NeuroKit2.
+
+Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write]``.
+
+Expert intervals per record: for every annotated beat, the earliest onset and latest
+offset over the 12 leads' expert boundaries (the global rule of 12-lead measurement);
+PR = P on → QRS on, QRS = QRS on → off, QT = QRS on → T off; the record's value is the
+median over its beats. Ours: :func:`cardiokit.ecg.measure` (median beats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import wfdb
+
+from bench._common import (
+    data_path,
+    load_wfdb,
+    markdown_table,
+    record_names,
+    today,
+    versions,
+    write_section,
+)
+from bench.bench_delineation import LUDB_LEADS, parse_waves
+from cardiokit._core.recording import Channel, Recording
+from cardiokit.ecg import clean, delineate, detect_beats, measure
+
+IEC = {"pr_ms": "±10 / 10", "qrs_ms": "±10 / 10", "qt_ms": "±25 / 30"}
+
+
+def expert_intervals(path) -> dict[str, float | None]:
+    refs = []
+    for lead in LUDB_LEADS:
+        ann = wfdb.rdann(str(path), lead)
+        refs.append(parse_waves(np.asarray(ann.sample), tuple(ann.symbol)))
+    anchor = refs[1]["qrs_peak"]  # lead II QRS peaks group the beats
+    vals: dict[str, list[float]] = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
+    for a in anchor:
+        def pick(key: str, lo: int, hi: int, fn, a: int = int(a)) -> float | None:
+            v = [x for r in refs for x in r[key] if a + lo <= x <= a + hi]
+            return float(fn(v)) if v else None
+
+        q_on = pick("qrs_on", -100, 10, min)
+        q_off = pick("qrs_off", -10, 100, max)
+        p_on = pick("p_on", -250, -20, min)
+        t_off = pick("t_off", 100, 450, max)
+        if q_on is not None and q_off is not None:
+            vals["qrs_ms"].append((q_off - q_on) * 2.0)
+        if q_on is not None and p_on is not None:
+            vals["pr_ms"].append((q_on - p_on) * 2.0)
+        if q_on is not None and t_off is not None:
+            vals["qt_ms"].append((t_off - q_on) * 2.0)
+    return {k: (float(np.median(v)) if v else None) for k, v in vals.items()}
+
+
+def pipeline(rec: Recording):
+    c = clean(rec)
+    b = detect_beats(c)
+    d = delineate(c, beats=b)
+    return measure(c, beats=b, delineation=d)
+
+
+def agreement(n_records: int | None) -> str:
+    names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
+    diffs: dict[str, list[float]] = {k: [] for k in IEC}
+    missing = dict.fromkeys(IEC, 0)
+    for name in names:
+        path = data_path("ludb", name)
+        w = load_wfdb(path, annotator=None)
+        rec = Recording(w.signals.astype(np.float32), w.fs, tuple(Channel(n, "ecg", "mV") for n in w.sig_names))
+        m = pipeline(rec).to_dict()
+        ref = expert_intervals(path)
+        for k in IEC:
+            if ref[k] is None:
+                continue
+            if m[k] is None:
+                missing[k] += 1
+                continue
+            diffs[k].append(m[k] - ref[k])
+    rows = []
+    for k in IEC:
+        d = np.asarray(diffs[k])
+        rows.append([k, d.size, missing[k], f"{d.mean():+.1f} ± {d.std():.1f}",
+                     f"{np.median(np.abs(d)):.1f}", f"{100 * np.mean(np.abs(d) <= (10 if k != 'qt_ms' else 25)):.0f}", IEC[k]])
+    return markdown_table(["interval", "records", "ours None", "ours − expert (ms)", "median |diff|",
+                           "% within ±10 (QT ±25)", "IEC 60601-2-25 mean / SD"], rows)
+
+
+def speed() -> str:
+    import neurokit2 as nk
+
+    w = load_wfdb(data_path("ludb", "data", "1"), annotator=None)
+    rec = Recording(w.signals.astype(np.float32), w.fs, tuple(Channel(n, "ecg", "mV") for n in w.sig_names))
+    pipeline(rec)
+
+    def best(fn, n: int) -> float:
+        t = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            t.append(time.perf_counter() - t0)
+        return min(t)
+
+    ours12 = best(lambda: pipeline(rec), 10)
+    one = rec.select([1])
+    ours1 = best(lambda: pipeline(one), 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nk1 = best(lambda: nk.ecg_process(w.signals[:, 1], sampling_rate=500), 3)
+        nk12 = best(lambda: [nk.ecg_process(w.signals[:, j], sampling_rate=500) for j in range(12)], 1)
+    h = load_wfdb(data_path("mitdb", "100"), annotator=None)
+    x = np.concatenate([h.signals[:, 0], h.signals[:, 0]])  # 2 x 30 min = 1 h
+    long = Recording(x.astype(np.float32), h.fs, (Channel("MLII", "ecg", "mV"),))
+    ours_h = best(lambda: pipeline(long), 1)
+    rows = [
+        ["10 s, 12 leads, 500 Hz (LUDB 1)", f"{ours12 * 1000:.1f} ms", f"{nk12 * 1000:.0f} ms (12 x ecg_process)", f"{nk12 / ours12:.0f}x"],
+        ["10 s, 12 leads vs NeuroKit2 on one lead", f"{ours12 * 1000:.1f} ms", f"{nk1 * 1000:.0f} ms", f"{nk1 / ours12:.0f}x"],
+        ["10 s, 1 lead", f"{ours1 * 1000:.1f} ms", f"{nk1 * 1000:.0f} ms", f"{nk1 / ours1:.0f}x"],
+        ["1 h, 1 lead, 360 Hz (mitdb 100 x2)", f"{ours_h:.2f} s", "-", "-"],
+    ]
+    return markdown_table(["input", "cardiokit clean+beats+delineate+measure", "NeuroKit2 ecg_process", "ratio"], rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--records", type=int, default=None)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    v = versions(["cardiokit", "neurokit2", "numpy", "scipy"])
+    head = (f"Command: `.venv/bin/python -m bench.bench_measure` ({today()}; "
+            + ", ".join(f"{k} {x}" for k, x in v.items()) + ").")
+    agree = agreement(args.records)
+    body_m = f"""{head}
+
+Agreement of `cardiokit.ecg.measure` (median beats, global boundaries) with intervals
+computed from LUDB's expert annotations of the same records (earliest onset / latest
+offset over the 12 leads, median over beats), all {args.records or 200} records:
+
+{agree}
+"""
+    sp = speed()
+    body_s = f"""{head} Best of several runs, one process, 2 shared cores.
+
+{sp}
+"""
+    print(body_m)
+    print(body_s)
+    if not args.no_write:
+        write_section("Measurements", body_m)
+        write_section("Speed", body_s)
+
+
+if __name__ == "__main__":
+    main()
