@@ -34,7 +34,7 @@ VEC_P = np.array([0.10, 0.12, -0.02])
 VEC_Q = np.array([-0.12, 0.04, -0.22])
 VEC_R = np.array([1.25, 0.80, 0.45])
 VEC_S = np.array([-0.30, -0.25, 0.55])
-VEC_T = np.array([0.30, 0.24, -0.12])
+VEC_T = np.array([0.30, 0.24, -0.25])
 VEC_AF = np.array([-0.35, 0.45, -0.80])  # atrial activity, largest in V1 and the inferior leads
 
 # QRS events (centre, sigma) in units of the raw template; scaled to the QRS duration.

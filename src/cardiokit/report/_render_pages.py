@@ -1,0 +1,476 @@
+"""Printable pages of a report: which layout fits the recording, header, footer, details.
+
+* 12-lead ECG (all 12 standard leads, or I, II and V1-V6 from which III, aVR, aVL and
+  aVF are derived): the standard 3 x 4 + rhythm-strip page of :mod:`.paper`.
+* other ECG (single lead as from a handheld device, 2-3 Holter leads): 10-s strips on
+  ECG paper at 25 mm/s and 10 mm/mV, every lead of each 10-s window stacked.
+* PPG: 10-s strips on a grey grid, amplitude normalised, beats dotted when known.
+* heart sounds (PCG): 5-s strips at 50 mm/s with the Hilbert envelope over the waveform.
+
+Signals are drawn as recorded, ECG after a display filter (0.5-40 Hz and a mains notch by
+default, the filter the analysis uses; stated in the footer).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .._core.recording import Recording
+from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twelve_lead, new_page
+
+__all__ = ["DisplayOptions", "build_pages", "ecg_leads_mv", "standard_leads"]
+
+_STD = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+_UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_ECG_ROWS = 6
+_PAGE_W, _PAGE_H = 297.0, 210.0
+_GRID = Region(16.0, 16.0, 265.0, 150.0)
+_GRID_BODY_ONLY = Region(2.0, 9.0, 265.0, 150.0)
+_FIDUCIAL_COLS = {"p": (0, 2), "qrs": (3, 5), "t": (6, 8)}
+
+
+@dataclass(frozen=True)
+class DisplayOptions:
+    """How signals are shown: ECG display filter, window start, page limits."""
+
+    filter_low_hz: float | None = 0.5
+    filter_high_hz: float | None = 40.0
+    powerline_hz: float | str | None = "auto"
+    start_s: float = 0.0
+    max_pages: int = 3
+    delineation_marks: bool = True
+
+
+def _canon(name: str) -> str | None:
+    key = name.strip().upper().removeprefix("LEAD").strip().replace(" ", "")
+    for std in _STD:
+        if key == std.upper():
+            return std
+    return None
+
+
+def ecg_leads_mv(rec: Recording, opts: DisplayOptions) -> tuple[dict[str, np.ndarray], str]:
+    """ECG channels in mV after the display filter, by name, and a text naming the filter."""
+    from ..ecg.clean import clean_array
+
+    idx = [i for i, c in enumerate(rec.channels) if c.kind == "ecg"]
+    if not idx:
+        return {}, ""
+    x = np.asarray(rec.signals[:, idx], dtype=np.float64)
+    scale = np.array([_UNIT_TO_MV.get(rec.channels[i].unit.strip().lower(), 1.0) for i in idx])
+    x = x * scale
+    parts = []
+    if rec.n_samples > 3 * max(1, int(rec.fs)) and (opts.filter_low_hz or opts.filter_high_hz or opts.powerline_hz):
+        high = None if opts.filter_high_hz is None else min(opts.filter_high_hz, 0.45 * rec.fs)
+        line = opts.powerline_hz
+        if line == "auto":
+            from ..dsp.filters import detect_powerline_hz
+
+            line = detect_powerline_hz(x, fs_hz=rec.fs)
+        x = clean_array(x, fs_hz=rec.fs, low_hz=opts.filter_low_hz, high_hz=high, powerline_hz=line)
+        band = f"{opts.filter_low_hz or 0:g}–{high:g} Hz" if high else f"high-pass {opts.filter_low_hz:g} Hz"
+        parts.append(f"filter {band}")
+        if line:
+            parts.append(f"{float(line):g} Hz notch")
+    else:
+        parts.append("no filter")
+    return {rec.channels[i].name: x[:, k] for k, i in enumerate(idx)}, ", ".join(parts)
+
+
+def standard_leads(leads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """The 12 standard leads by canonical name (limb leads derived from I and II if needed)."""
+    std = {}
+    for name, v in leads.items():
+        c = _canon(name)
+        if c and c not in std:
+            std[c] = v
+    if "I" in std and "II" in std:
+        i, ii = std["I"], std["II"]
+        std.setdefault("III", ii - i)
+        std.setdefault("aVR", -(i + ii) / 2)
+        std.setdefault("aVL", i - ii / 2)
+        std.setdefault("aVF", ii - i / 2)
+    return std if all(n in std for n in _STD) else None
+
+
+def _marks(report: Any, a: int, b: int) -> dict[str, np.ndarray] | None:
+    """Delineation boundaries (samples) between ``a`` and ``b``, shifted to start at ``a``."""
+    g = getattr(getattr(report, "delineation", None), "global_", None)
+    if g is None:
+        return None
+    g = np.asarray(g)
+    if g.ndim != 2 or g.shape[1] < 9:
+        return None
+    out = {}
+    for wave, cols in _FIDUCIAL_COLS.items():
+        v = g[:, list(cols)].reshape(-1)
+        v = v[(v >= a) & (v < b)] - a
+        out[wave] = v
+    return out
+
+
+def _beats(report: Any) -> np.ndarray | None:
+    s = getattr(getattr(report, "beats", None), "samples", None)
+    return None if s is None else np.asarray(s, dtype=np.int64)
+
+
+# -- header / footer -------------------------------------------------------------------
+def _fmt(v: Any, unit: str = "", nd: int = 0) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    if isinstance(v, (int, float)):
+        return f"{v:.{nd}f}{(' ' + unit) if unit else ''}"
+    return str(v)
+
+
+def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
+    """(label, value) rows describing the subject and the recording."""
+    summ = getattr(report, "recording", None)
+    subj = dict(getattr(summ, "subject", None) or rec.meta.get("subject") or {})
+    rows = [("Source", str(getattr(report, "source", None) or rec.meta.get("source") or "—"))]
+    who = []
+    if subj.get("id") is not None:
+        who.append(f"ID {subj['id']}")
+    if subj.get("age_years") is not None:
+        who.append(f"{_fmt(subj['age_years'])} y")
+    if subj.get("sex"):
+        who.append({"M": "male", "F": "female"}.get(str(subj["sex"]), str(subj["sex"])))
+    for k, unit in (("height_cm", "cm"), ("weight_kg", "kg")):
+        if subj.get(k) is not None:
+            who.append(_fmt(subj[k], unit))
+    rows.append(("Subject", ", ".join(who) or "—"))
+    start = rec.start.isoformat(sep=" ", timespec="seconds") if rec.start else "—"
+    rows.append(("Recorded", start))
+    if rec.meta.get("device"):
+        rows.append(("Device", str(rec.meta["device"])))
+    rows.append(("Signal", f"{rec.n_channels} ch, {rec.fs:g} Hz, {rec.duration_s:.1f} s"))
+    return rows
+
+
+def measurement_rows(report: Any) -> list[tuple[str, str]]:
+    """(label, value) rows of the main measurements, as printed on ECG carts.
+
+    Without ECG channels: the measured values that are present, and the scalar entries
+    of the report's ``ppg`` / ``pcg`` results.
+    """
+    m = dict(getattr(report, "measurements", None) or {})
+    kinds = getattr(getattr(report, "recording", None), "kinds", None)
+    if kinds is not None and "ecg" not in kinds:
+        rows = [(k, _fmt(v, nd=1)) for k, v in m.items()
+                if v is not None and isinstance(v, (int, float)) and not isinstance(v, bool)]
+        for name in ("ppg", "pcg"):
+            extra = getattr(report, name, None)
+            if isinstance(extra, Mapping):
+                rows += [(f"{name} {k}", _fmt(v, nd=1) if isinstance(v, float) else str(v))
+                         for k, v in extra.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+        return rows[:7] or [("measurements", "none for this signal kind")]
+    qt = m.get("qt_ms")
+    qtc = m.get("qtc_ms")
+    axes = " / ".join(_fmt(m.get(k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+    formula = m.get("qtc_formula") or ""
+    return [
+        ("Vent. rate", _fmt(m.get("heart_rate_bpm"), "bpm")),
+        ("RR", _fmt(m.get("rr_ms"), "ms")),
+        ("P duration", _fmt(m.get("p_duration_ms"), "ms")),
+        ("PR", _fmt(m.get("pr_ms"), "ms")),
+        ("QRS", _fmt(m.get("qrs_ms"), "ms")),
+        ("QT / QTc", f"{_fmt(qt)} / {_fmt(qtc)} ms" + (f" ({formula})" if formula and qtc is not None else "")),
+        ("P-R-T axes", f"{axes} °"),
+    ]
+
+
+def statement_lines(report: Any) -> list[str]:
+    """Interpretation statement texts, then rhythm and quality."""
+    out = [str(getattr(s, "text", s)) for s in getattr(report, "statements", ()) or ()]
+    rhythm = getattr(getattr(report, "rhythm", None), "label", None)
+    quality = getattr(getattr(report, "quality", None), "grade", None)
+    tail = []
+    if rhythm:
+        tail.append(f"rhythm class: {rhythm}")
+    if quality:
+        tail.append(f"signal quality: {quality}")
+    return out + ([", ".join(tail)] if tail else [])
+
+
+def _header(ax: Axes, report: Any, rec: Recording, title: str) -> None:
+    """Title, subject/recording rows, measurements and interpretation above the paper."""
+    top = _PAGE_H - 8.0
+    ax.text(16.0, top, title, fontsize=11.5, fontweight="bold", va="top")
+    y = top - 7.0
+    for label, value in subject_lines(report, rec)[:5]:
+        ax.text(16.0, y, f"{label}:", fontsize=7.5, va="top", color="#444444")
+        ax.text(33.0, y, textwrap.shorten(value, 60, placeholder="…"), fontsize=7.5, va="top")
+        y -= 4.2
+    y = top
+    ax.text(118.0, y, "Measurements", fontsize=8.5, fontweight="bold", va="top")
+    y -= 5.0
+    for label, value in measurement_rows(report):
+        ax.text(118.0, y, label, fontsize=7.5, va="top", color="#444444")
+        ax.text(140.0, y, value, fontsize=7.5, va="top")
+        y -= 3.9
+    y = top
+    ax.text(190.0, y, "Interpretation", fontsize=8.5, fontweight="bold", va="top")
+    y -= 5.0
+    lines: list[str] = []
+    for s in statement_lines(report) or ["no interpretation statements"]:
+        lines += textwrap.wrap(s, 52) or [""]
+    if len(lines) > 7:
+        lines = [*lines[:6], "… (continued on the details page)"]
+    for ln in lines:
+        ax.text(190.0, y, ln, fontsize=7.5, va="top")
+        y -= 3.9
+    if getattr(report, "statements", None):
+        ax.text(190.0, 168.5, "Unconfirmed computer interpretation", fontsize=6.5, va="bottom",
+                color="#7a0000", style="italic")
+
+
+def _footer(ax: Axes, text: str, page: int, n_pages: int, *, y: float = 8.0, x: float = 16.0,
+            width: float = 265.0) -> None:
+    from .. import __version__
+
+    ax.text(x, y, text, fontsize=7.5, va="center", ha="left")
+    ax.text(x + width, y, f"cardiokit {__version__}   page {page}/{n_pages}", fontsize=6.5,
+            va="center", ha="right", color="#555555")
+
+
+# -- layouts ---------------------------------------------------------------------------
+@dataclass
+class _Page:
+    fig: Figure
+    footer: str
+    legend: bool = False
+    title: str = ""
+
+
+def _figure(body_only: bool) -> tuple[Figure, Axes, Region]:
+    if body_only:
+        fig, ax = new_page(width_mm=_GRID.width_mm + 4.0, height_mm=_GRID.height_mm + 12.0)
+        return fig, ax, _GRID_BODY_ONLY
+    fig, ax = new_page()
+    return fig, ax, _GRID
+
+
+def _twelve_lead_pages(report: Any, std: dict[str, np.ndarray], fs: float, ftxt: str, opts: DisplayOptions,
+                       body_only: bool) -> list[_Page]:
+    fig, ax, region = _figure(body_only)
+    a = round(opts.start_s * fs)
+    marks = _marks(report, a, a + round(10 * fs)) if opts.delineation_marks else None
+    draw_twelve_lead(ax, {k: v[a:] for k, v in std.items()}, fs, region, marks=marks)
+    return [_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {opts.start_s:g}–{opts.start_s + 10:g} s",
+                  legend=bool(marks), title="12-lead ECG")]
+
+
+def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt: str, opts: DisplayOptions,
+                     body_only: bool) -> list[_Page]:
+    names = list(leads)[:_ECG_ROWS]
+    n = min(v.size for v in leads.values())
+    a0 = round(opts.start_s * fs)
+    win = round(10 * fs)
+    windows = list(range(a0, n, win))
+    per_page = max(1, _ECG_ROWS // len(names))
+    windows = windows[: per_page * opts.max_pages]
+    beats = _beats(report)
+    pages = []
+    for p in range(0, len(windows), per_page):
+        fig, ax, region = _figure(body_only)
+        strips, marks, points = [], [], []
+        for a in windows[p:p + per_page]:
+            for name in names:
+                strips.append((name, leads[name][a:a + win], a / fs))
+                marks.append(_marks(report, a, a + win) if opts.delineation_marks else None)
+                if beats is not None:
+                    points.append({"beat": beats[(beats >= a) & (beats < a + win)] - a})
+                else:
+                    points.append({})
+        rows = max(len(strips), 3)
+        sub = Region(region.x_mm, region.y_mm + region.height_mm * (1 - len(strips) / rows), region.width_mm,
+                     region.height_mm * len(strips) / rows)
+        draw_strips(ax, strips, fs, sub, marks=marks, points=points if beats is not None else None)
+        shown = f"{windows[p] / fs:g}–{min(n, windows[min(p + per_page, len(windows)) - 1] + win) / fs:g} s"
+        pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {n / fs:.1f} s",
+                           legend=any(m is not None for m in marks),
+                           title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG"))
+    return pages
+
+
+def _norm_scale(v: np.ndarray, pitch_mm: float) -> float:
+    lo, hi = np.percentile(v, [1, 99]) if v.size else (0.0, 1.0)
+    span = float(hi - lo)
+    return 0.65 * pitch_mm / span if span > 0 else 1.0
+
+
+def _other_pages(report: Any, rec: Recording, kind: str, opts: DisplayOptions, body_only: bool) -> list[_Page]:
+    idx = [i for i, c in enumerate(rec.channels) if kind == "other" or c.kind == kind][:3]
+    if not idx:
+        return []
+    fs = rec.fs
+    seconds, speed = (5.0, 50.0) if kind == "pcg" else (10.0, 25.0)
+    win = round(seconds * fs)
+    a0 = round(opts.start_s * fs)
+    windows = list(range(a0, rec.n_samples, win))
+    per_page = max(1, _ECG_ROWS // len(idx))
+    windows = windows[: per_page * opts.max_pages]
+    extra = getattr(report, kind, None) or {}
+    pts_all = _points(report, extra, kind)
+    pages = []
+    for p in range(0, len(windows), per_page):
+        fig, ax, region = _figure(body_only)
+        strips, overlays, points, scales = [], [], [], []
+        pitch = region.height_mm / max(3, per_page * len(idx))
+        for a in windows[p:p + per_page]:
+            for i in idx:
+                x = np.asarray(rec.signals[a:a + win, i], dtype=np.float64)
+                if x.size:
+                    lo, hi = np.percentile(x, [1, 99])
+                    x = x - (lo + hi) / 2
+                ov = []
+                if kind == "pcg" and x.size > 8:
+                    env = _envelope(x, fs)
+                    ov.append((env, MARK_COLORS["beat"]))
+                    ov.append((-env, MARK_COLORS["beat"]))
+                strips.append((rec.channels[i].name, x, a / fs))
+                overlays.append(ov)
+                scales.append(_norm_scale(x, pitch))
+                points.append({k: v[(v >= a) & (v < a + win)] - a for k, v in pts_all.items()})
+        rows = max(len(strips), 3)
+        sub = Region(region.x_mm, region.y_mm + region.height_mm * (1 - len(strips) / rows), region.width_mm,
+                     region.height_mm * len(strips) / rows)
+        draw_strips(ax, strips, fs, sub, seconds=seconds, mm_per_s=speed, mm_per_unit=scales,
+                    baselines_frac=[0.5] * len(strips), grid="plain", calibration=False, overlays=overlays,
+                    points=points)
+        unit = rec.channels[idx[0]].unit or "a.u."
+        what = "waveform and Hilbert envelope" if kind == "pcg" else "waveform" + (", beats" if pts_all else "")
+        label = kind.upper() if kind != "other" else "Signal"
+        title = {"ppg": "Photoplethysmogram (PPG)", "pcg": "Heart sounds (PCG)"}.get(kind, "Signals")
+        pages.append(_Page(fig, f"{label} {what}   {speed:g} mm/s   amplitude normalised ({unit})   "
+                                f"{fs:g} Hz", title=title))
+    return pages
+
+
+def _points(report: Any, extra: Mapping[str, Any], kind: str) -> dict[str, np.ndarray]:
+    """Fiducial sample indices to dot: from the report's ``ppg``/``pcg`` mapping or its beats."""
+    out = {}
+    for key in ("beats", "peaks", "systolic_peaks", "onsets", "feet", "s1", "s2"):
+        v = extra.get(key) if isinstance(extra, Mapping) else None
+        if v is not None:
+            try:
+                arr = np.asarray(v, dtype=np.int64).reshape(-1)
+            except (TypeError, ValueError):
+                continue
+            out["beat" if key in ("beats", "peaks", "systolic_peaks", "s1") else "p"] = arr
+    if not out and kind == "ppg":
+        b = _beats(report)
+        has_ecg = any(c.get("kind") == "ecg" for c in getattr(getattr(report, "recording", None), "channels", ())
+                      if isinstance(c, Mapping))
+        if b is not None and not has_ecg:
+            out["beat"] = b
+    return out
+
+
+def _envelope(x: np.ndarray, fs: float) -> np.ndarray:
+    from scipy.signal import butter, hilbert, sosfiltfilt
+
+    env = np.abs(hilbert(x))
+    if x.size > 30:
+        sos = butter(2, min(20.0, 0.4 * fs), fs=fs, output="sos")
+        env = sosfiltfilt(sos, env)
+    return np.maximum(env, 0.0)
+
+
+# -- details page ----------------------------------------------------------------------
+def _details_page(report: Any, rec: Recording) -> Figure:
+    fig, ax = new_page()
+    y = _PAGE_H - 12.0
+    ax.text(16.0, y, "Details", fontsize=11.5, fontweight="bold", va="top")
+    y -= 9.0
+    m = dict(getattr(report, "measurements", None) or {})
+    ax.text(16.0, y, "Measurements", fontsize=9, fontweight="bold", va="top")
+    yy = y - 5.0
+    for k, v in m.items():
+        if isinstance(v, Mapping) or isinstance(v, (list, tuple)):
+            continue
+        ax.text(16.0, yy, k, fontsize=7, va="top", color="#444444")
+        ax.text(58.0, yy, _fmt(v, nd=1) if isinstance(v, float) else _fmt(v), fontsize=7, va="top")
+        yy -= 3.6
+        if yy < 14:
+            break
+    ax.text(90.0, y, "Statements (rule, evidence)", fontsize=9, fontweight="bold", va="top")
+    yy = y - 5.0
+    for s in getattr(report, "statements", ()) or ():
+        code = f" [SNOMED {s.code}]" if getattr(s, "code", None) else ""
+        for ln in textwrap.wrap(f"• {s.text}{code}", 90):
+            ax.text(90.0, yy, ln, fontsize=7, va="top")
+            yy -= 3.5
+        rule = dict(getattr(s, "criteria", {}) or {}).get("rule")
+        ev = ", ".join(f"{k}={_fmt(v, nd=1) if isinstance(v, float) else v}"
+                       for k, v in dict(getattr(s, "evidence", {}) or {}).items())
+        for ln in textwrap.wrap(f"rule: {rule}" if rule else "", 100) + textwrap.wrap(f"evidence: {ev}", 100):
+            ax.text(94.0, yy, ln, fontsize=6.3, va="top", color="#444444")
+            yy -= 3.2
+        yy -= 1.0
+        if yy < 70:
+            break
+    q = getattr(report, "quality", None)
+    yy = min(yy, 66.0)
+    if q is not None:
+        ax.text(90.0, yy, f"Signal quality: {q.grade} ({q.method})", fontsize=9, fontweight="bold", va="top")
+        yy -= 5.0
+        for lq in list(q.leads)[:14]:
+            issues = ", ".join(lq.issues) or "—"
+            ax.text(90.0, yy, f"{lq.lead}", fontsize=6.8, va="top")
+            ax.text(104.0, yy, lq.grade, fontsize=6.8, va="top")
+            ax.text(124.0, yy, textwrap.shorten(issues, 70, placeholder="…"), fontsize=6.8, va="top",
+                    color="#444444")
+            yy -= 3.3
+    errs = getattr(report, "errors", ()) or ()
+    if errs:
+        yy -= 2.0
+        ax.text(16.0, min(yy, 40.0), "Errors: " + "; ".join(f"{e.stage}: {e.message}" for e in errs)[:180],
+                fontsize=6.8, va="top", color="#7a0000")
+    return fig
+
+
+def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = None,
+                body_only: bool = False, details: bool = True) -> list[Figure]:
+    """The printable pages (A4 landscape) or, with ``body_only``, just the signal panels."""
+    opts = opts or DisplayOptions()
+    leads, ftxt = ecg_leads_mv(rec, opts)
+    pages: list[_Page] = []
+    if leads:
+        std = standard_leads(leads)
+        if std is not None:
+            pages += _twelve_lead_pages(report, std, rec.fs, ftxt, opts, body_only)
+        else:
+            pages += _ecg_strip_pages(report, leads, rec.fs, ftxt, opts, body_only)
+    for kind in ("ppg", "pcg"):
+        pages += _other_pages(report, rec, kind, opts, body_only)
+    if not pages:
+        pages = _other_pages(report, rec, "other", opts, body_only)
+    n_total = len(pages) + (1 if details and not body_only else 0)
+    figs = []
+    for k, pg in enumerate(pages, start=1):
+        ax = pg.fig.axes[0]
+        if body_only:
+            _footer(ax, pg.footer, k, len(pages), y=4.0, x=_GRID_BODY_ONLY.x_mm, width=_GRID_BODY_ONLY.width_mm)
+            if pg.legend:
+                draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, 4.0)
+        else:
+            _header(ax, report, rec, pg.title)
+            _footer(ax, pg.footer, k, n_total)
+            if pg.legend:
+                draw_mark_legend(ax, _GRID.x_mm + 150.0, 8.0)
+        figs.append(pg.fig)
+    if details and not body_only:
+        fig = _details_page(report, rec)
+        _footer(fig.axes[0], "", n_total, n_total)
+        figs.append(fig)
+    return figs
+
