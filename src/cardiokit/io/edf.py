@@ -383,6 +383,13 @@ def read_edf(
         if np.any(np.diff(true_pos) < out_spr):
             raise CorruptFileError("EDF+D data records overlap or are out of time order", path=path)
         if gaps == "fill" and np.any(np.diff(true_pos) > out_spr):
+            total = int(true_pos[-1]) + out_spr
+            if total > max(10 * sig.shape[0], 10_000_000):
+                raise CorruptFileError(
+                    f"EDF+D gaps span {total / fs_out:.0f} s for {sig.shape[0] / fs_out:.0f} s of data; "
+                    "pass gaps='concatenate' to join the records instead",
+                    path=path,
+                )
             filled = np.full((int(true_pos[-1]) + out_spr, sig.shape[1]), np.nan)
             for r in range(n_records):
                 filled[true_pos[r] : true_pos[r] + out_spr] = sig[r * out_spr : (r + 1) * out_spr]

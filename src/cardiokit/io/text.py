@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def _load_text(path: Path) -> str:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise CorruptFileError(f"broken gzip stream: {exc}", path=path) from None
     if b"\x00" in raw[:4096]:
         raise CorruptFileError("holds binary data (NUL bytes), not delimited text", path=path)

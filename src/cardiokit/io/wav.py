@@ -126,13 +126,20 @@ def read_wav(path: Path, *, fs: float | None = None, **options: Any) -> Recordin
     start = None
     info = _ckit(chunks.get(b"ckit"))
     if info is not None:
-        fs_out = float(info.get("fs", fs_out))
-        chans = info["channels"]
-        channels = tuple(Channel(c["name"], c["kind"], c["unit"]) for c in chans)
-        sig = sig * np.array([float(c.get("scale", 1.0)) for c in chans])
-        if info.get("start"):
-            start = datetime.fromisoformat(info["start"])
-        for k, v in (info.get("meta") or {}).items():
+        try:
+            fs_out = float(info.get("fs", fs_out))
+            chans = info["channels"]
+            channels = tuple(Channel(str(c["name"]), str(c["kind"]), str(c["unit"])) for c in chans)
+            scales = np.array([float(c.get("scale", 1.0)) for c in chans])
+            if scales.size != n_ch:
+                raise ValueError(f"{scales.size} channels described for {n_ch} in the data")
+            sig = sig * scales
+            if info.get("start"):
+                start = datetime.fromisoformat(str(info["start"]))
+            extra = dict(info.get("meta") or {})
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise CorruptFileError(f"broken cardiokit 'ckit' chunk: {exc}", path=path) from None
+        for k, v in extra.items():
             if k not in ("format", "source"):
                 meta[k] = tuple(v) if isinstance(v, list) else v
     else:

@@ -97,8 +97,8 @@ def _read_header(base: Path) -> Any:
         raise MissingFileError(f"WFDB header {hea.name} not found", path=hea)
     try:
         return _wfdb().rdheader(str(base))
-    except (ValueError, IndexError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        raise CorruptFileError(f"invalid WFDB header: {exc}", path=hea) from None
+    except Exception as exc:  # wfdb's parser fails in many ways on damaged headers
+        raise CorruptFileError(f"invalid WFDB header: {type(exc).__name__}: {exc}", path=hea) from None
 
 
 def _check_signal_files(header: Any, folder: Path, hea: Path) -> None:
@@ -144,9 +144,15 @@ def _check_record_files(base: Path) -> Any:
             if seg == "~":
                 continue
             seg_header = _read_header(base.parent / seg)
-            _check_signal_files(seg_header, base.parent, base.parent / f"{seg}.hea")
+            try:
+                _check_signal_files(seg_header, base.parent, base.parent / f"{seg}.hea")
+            except (ValueError, TypeError, IndexError) as exc:
+                raise CorruptFileError(f"invalid signal specification: {exc}", path=base.parent / f"{seg}.hea") from None
     else:
-        _check_signal_files(header, base.parent, hea)
+        try:
+            _check_signal_files(header, base.parent, hea)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise CorruptFileError(f"invalid signal specification in the header: {exc}", path=hea) from None
     return header
 
 
@@ -257,8 +263,8 @@ def read_wfdb(
     header = _check_record_files(base)
     try:
         rec = _wfdb().rdrecord(str(base), physical=True, m2s=True, smooth_frames=True)
-    except (ValueError, IndexError, OSError, EOFError) as exc:
-        raise CorruptFileError(f"wfdb cannot read the record: {exc}", path=path) from None
+    except Exception as exc:  # damaged content the size checks above cannot see
+        raise CorruptFileError(f"wfdb cannot read the record: {type(exc).__name__}: {exc}", path=path) from None
     sig = np.asarray(rec.p_signal, dtype=np.float64)
     if sig.ndim != 2 or sig.shape[0] == 0 or sig.shape[1] == 0:
         raise CorruptFileError(f"record holds no samples (shape {sig.shape})", path=path)
