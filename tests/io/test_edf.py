@@ -178,6 +178,7 @@ def test_round_trip_mitdb(tmp_path, ext):
     np.testing.assert_array_equal(edf.sample, atr.sample)
     assert edf.symbol == atr.symbol
     assert back.meta["subject"]["sex"] == "M"
+    assert back.start is None  # the record has no start date: written as "Startdate X"
 
 
 def test_round_trip_fractional_rate_and_durations(tmp_path):

@@ -115,9 +115,12 @@ def test_round_trip_with_annotations(tmp_path):
 def test_round_trip_nonstandard_symbols_and_empty_unit(tmp_path):
     sig = np.sin(np.linspace(0, 20, 1000))[:, None] * 3.0
     ann = Annotations("evt", [10, 500], ["N", "Lights off"], aux=["", ""])
-    rec = Recording(sig, 100.0, (Channel("PLETH", "ppg", ""),), annotations=(ann,))
+    rec = Recording(sig, 100.0, (Channel("PLETH", "ppg", ""),), annotations=(ann,),
+                    meta={"device": "Nellcor N-600", "subject": {"age_years": 40, "sex": "F"}})
     cardiokit.write(rec, tmp_path / "x.hea")
     back = cardiokit.read(tmp_path / "x.hea")
+    assert back.meta["device"] == "Nellcor N-600"
+    assert back.meta["subject"] == {"age_years": 40, "sex": "F"}
     assert back.channels == (Channel("PLETH", "ppg", "NU"),)
     evt = back.annotation("evt")
     assert list(evt.sample) == [10, 500]

@@ -100,6 +100,8 @@ def _num(raw: bytes, field: str, path: Path, *, integer: bool = False) -> float:
 
 
 def _start_time(date: str, time: str, recording: str) -> datetime | None:
+    if recording.startswith("Startdate X"):  # EDF+: the start date is unknown
+        return None
     m = re.fullmatch(r"(\d\d)\.(\d\d)\.(\d\d)", date.strip())
     t = re.fullmatch(r"(\d\d)\.(\d\d)\.(\d\d)", time.strip())
     if not m or not t:

@@ -292,6 +292,10 @@ def read_wfdb(
     subject = _subject(comments)
     if subject:
         meta["subject"] = subject
+    for c in comments:
+        m = re.match(r"^<?\s*device\s*>?\s*:\s*(.+)$", c.strip(), re.IGNORECASE)
+        if m:
+            meta["device"] = m.group(1).strip()
     anns = _load_annotations(base, header, fs_rec, annotations)
     return Recording(sig.astype(np.float32), fs_rec, channels, start, tuple(anns), meta)
 
