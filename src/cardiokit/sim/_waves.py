@@ -3,10 +3,12 @@
 Each event is a Gaussian (two-sided: its own width before and after the peak) in time
 around the beat's R peak, with a fixed direction in Frank's coordinates (mV): the 3-D
 form of ECGSYN's Gaussian events (McSharry et al. 2003) used by Sameni et al. (2007) for
-multichannel ECG. Event times follow the requested intervals, so the wave boundaries are
-known exactly: a wave starts ``K`` widths before its first event's peak and ends ``K``
-widths after its last event's peak, where the Gaussian has fallen to
-``exp(-K**2 / 2)`` (4.4 % for ``K = 2.5``) of its peak.
+multichannel ECG. Each Gaussian is truncated at ``K`` widths from its peak and lowered by
+its value there (``exp(-K**2 / 2)``, 4.4 % for ``K = 2.5``), then rescaled to the same peak:
+an event is *exactly* zero outside ``[peak - K sigma_left, peak + K sigma_right]``, with a
+small slope break at its ends like the onset of a real wave. Event times follow the
+requested intervals, so the wave boundaries are known exactly: a wave starts where its
+first event starts and ends where its last event ends.
 
 References
 ----------
@@ -87,16 +89,17 @@ def beat_timing(r: np.ndarray, *, qrs_s: float, pr_s: float, p_s: float, qt_s: n
 def render_events(
     n: int, fs: float, centre_s: np.ndarray, sig_l_s: np.ndarray, sig_r_s: np.ndarray, gain: np.ndarray
 ) -> np.ndarray:
-    """``(n,)`` sum over beats of two-sided Gaussians ``gain * exp(-dt**2 / (2 sigma**2))``."""
+    """``(n,)`` sum over beats of truncated two-sided Gaussians of peak ``gain`` (zero beyond K sigma)."""
     out = np.zeros(n)
     if centre_s.size == 0:
         return out
-    half = int(np.ceil(4.5 * max(float(sig_l_s.max()), float(sig_r_s.max())) * fs)) + 1
+    half = int(np.ceil(K_WIDTHS * max(float(sig_l_s.max()), float(sig_r_s.max())) * fs)) + 1
     offs = np.arange(-half, half + 1)
     idx = np.round(centre_s * fs).astype(np.int64)[:, None] + offs[None, :]
     dt = idx / fs - centre_s[:, None]
     sig = np.where(dt < 0, sig_l_s[:, None], sig_r_s[:, None])
-    val = gain[:, None] * np.exp(-0.5 * (dt / sig) ** 2)
+    floor = np.exp(-0.5 * K_WIDTHS**2)
+    val = gain[:, None] * np.maximum(np.exp(-0.5 * (dt / sig) ** 2) - floor, 0.0) / (1.0 - floor)
     keep = (idx >= 0) & (idx < n)
     out += np.bincount(idx[keep], weights=val[keep], minlength=n)[:n]
     return out
