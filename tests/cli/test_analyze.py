@@ -1,0 +1,121 @@
+"""`cardiokit analyze`: JSON lines, unreadable inputs, --meta, --store, --fhir, --out."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from cardiokit.cli import main
+from cardiokit.cli.analyze import parse_meta
+from cardiokit.report.schema import validate
+from tests.conftest import shared_path
+
+
+def run_cli(monkeypatch, *args: str) -> int:
+    """Run the real entry point in-process; returns its exit code."""
+    monkeypatch.setattr(sys, "argv", ["cardiokit", *map(str, args)])
+    try:
+        main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture
+def ludb():
+    return lambda n: shared_path("ludb", "data", f"{n}.hea").with_suffix("")
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("CARDIOKIT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_several_files_one_unreadable(monkeypatch, tmp_path, capsys, ludb, data_dir):
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(b"0       this is not an EDF header")
+    missing = tmp_path / "missing.dat"
+    out = tmp_path / "out.jsonl"
+    code = run_cli(monkeypatch, "analyze", ludb(1), bad, missing, ludb(2), "--json", out,
+                   "--fhir", tmp_path / "fhir", "--meta", "age_years=52", "--meta", "sex=M")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "broken.edf" in err and "missing.dat" in err and "2 of 4" in err
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [d["source"] for d in lines] == [str(ludb(1)), str(bad), str(missing), str(ludb(2))]
+    for d in lines:
+        validate(d)
+    ok1, bad1, miss, ok2 = lines
+    assert bad1["recording"] is None and bad1["errors"][0]["stage"] == "read"
+    assert miss["errors"][0]["type"] == "MissingFileError"
+    assert ok2["errors"] == [] and ok2["measurements"]["heart_rate_bpm"] > 30
+    assert ok1["recording"]["subject"] == {"age_years": 52.0, "sex": "M"}  # --meta over the header's F, 51
+    assert ok1["statements"][0]["key"] == "sinus_bradycardia"
+    assert sorted(p.name for p in (tmp_path / "fhir").iterdir()) == ["1.fhir.json", "2.fhir.json"]
+    from cardiokit.store import Store
+
+    with Store(data_dir / "cardiokit.duckdb", read_only=True) as db:  # default store
+        assert db.query("SELECT count(*) FROM analyses")[1] == [(2,)]
+
+
+def test_all_good_exits_zero_and_json_to_stdout(monkeypatch, capsys, ludb, tmp_path):
+    code = run_cli(monkeypatch, "analyze", ludb(9), "--json", "-", "--store", tmp_path / "s.duckdb")
+    assert code == 0
+    out = capsys.readouterr().out
+    doc = json.loads(out.strip().splitlines()[-1])
+    validate(doc)
+    assert doc["source"] == str(ludb(9)) and doc["sha256"]
+    assert (tmp_path / "s.duckdb").is_file()
+
+
+def test_no_store_writes_nothing(monkeypatch, ludb, data_dir):
+    assert run_cli(monkeypatch, "analyze", ludb(9), "--no-store") == 0
+    assert not data_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [("sex=X", "M or F"), ("age_years=-1", "0 to 130"), ("colour=red", "accepted: id"),
+     ("age_years", "KEY=VALUE"), ("=5", "KEY=VALUE")],
+)
+def test_bad_meta_is_a_clear_error(monkeypatch, capsys, ludb, meta, message):
+    code = run_cli(monkeypatch, "analyze", ludb(1), "--meta", meta, "--no-store")
+    assert code == 2
+    assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_parse_meta():
+    assert parse_meta(["age_years=52", "sex=f", "height_cm=170.5", "weight_kg=70", "id=p1"]) == {
+        "age_years": 52.0, "sex": "F", "height_cm": 170.5, "weight_kg": 70.0, "id": "p1"}
+    assert parse_meta(None) == {}
+
+
+def test_kind_choices_are_checked(monkeypatch, capsys, ludb):
+    assert run_cli(monkeypatch, "analyze", ludb(1), "--kind", "eeg", "--no-store") == 2
+
+
+def test_kind_and_fs_reach_the_reader(monkeypatch, tmp_path, ludb):
+    import numpy as np
+
+    t = np.arange(0, 8, 1 / 50)
+    csv = tmp_path / "ppg.csv"
+    csv.write_text("\n".join(f"{v:.5f}" for v in np.sin(2 * np.pi * 1.1 * t)))
+    out = tmp_path / "o.jsonl"
+    code = run_cli(monkeypatch, "analyze", csv, "--fs", "50", "--kind", "ppg", "--json", out, "--no-store")
+    doc = json.loads(out.read_text())
+    validate(doc)
+    assert code == 0, doc["errors"]
+    assert doc["recording"]["fs"] == 50.0 and doc["recording"]["kinds"] == ["ppg"]
+    assert doc["quality"] is None and doc["measurements"]["heart_rate_bpm"] is None
+
+
+def test_out_writes_html_and_pdf(monkeypatch, tmp_path, ludb):
+    pytest.importorskip("matplotlib")
+    code = run_cli(monkeypatch, "analyze", ludb(1), "--out", tmp_path / "rep", "--no-store")
+    assert code == 0
+    html = (tmp_path / "rep" / "1.html").read_text()
+    assert "<html" in html.lower() and "Sinus bradycardia" in html
+    assert (tmp_path / "rep" / "1.pdf").read_bytes()[:5] == b"%PDF-"
