@@ -131,7 +131,15 @@ class Delineation:
                     pk = int(self.beats[i])
                 if pk < 0:
                     continue
-                if 0 <= on < pk:
+                # keep the file in time order: a boundary that would overlap the
+                # previous wave (e.g. a global T onset before the global QRS offset) is left out
+                while samples and samples[-1] > pk and symbols[-1] in "()":
+                    samples.pop()
+                    symbols.pop()
+                if samples and samples[-1] > pk:
+                    continue
+                last = samples[-1] if samples else -1
+                if last <= on < pk and not (symbols and symbols[-1] == ")" and on == last):
                     samples.append(on)
                     symbols.append("(")
                 samples.append(pk)
@@ -140,8 +148,7 @@ class Delineation:
                     samples.append(off)
                     symbols.append(")")
         label = name or ("global" if lead is None else self.leads[self._lead_index(lead)].lower())
-        order = np.argsort(np.asarray(samples, dtype=np.int64), kind="stable")
-        return Annotations(label, np.asarray(samples, np.int64)[order], tuple(symbols[k] for k in order))
+        return Annotations(label, np.asarray(samples, np.int64), tuple(symbols))
 
 
 def _confirmed_extreme(vals: np.ndarray, tol: float, k: int, earliest: bool) -> int:

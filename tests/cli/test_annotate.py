@@ -1,0 +1,53 @@
+"""`cardiokit annotate` end to end on a LUDB record."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import shared_path
+
+
+def _pattern_ok(symbols: list[str]) -> bool:
+    """Every peak symbol may have ( before and ) after; nothing else appears."""
+    for k, s in enumerate(symbols):
+        if s == "(" and (k + 1 >= len(symbols) or symbols[k + 1] not in ("p", "N", "t")):
+            return False
+        if s == ")" and (k == 0 or symbols[k - 1] not in ("p", "N", "t")):
+            return False
+        if s not in ("(", ")", "p", "N", "t"):
+            return False
+    return True
+
+
+def test_annotate_per_lead(tmp_path: Path) -> None:
+    import wfdb
+
+    hea = shared_path("ludb", "data", "2.hea")
+    src = tmp_path / "in"
+    src.mkdir()
+    for ext in ("hea", "dat"):
+        shutil.copy(hea.with_suffix(f".{ext}"), src / f"2.{ext}")
+    out = tmp_path / "out"
+    res = subprocess.run(
+        [sys.executable, "-c", "from cardiokit.cli import main; main()", "annotate", str(src / "2"), str(src / "missing.hea"),
+         "--out", str(out), "--per-lead"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode != 0 and "missing" in res.stderr  # one unreadable record
+    g = wfdb.rdann(str(out / "2"), "cka")
+    assert g.symbol.count("N") >= 10 and _pattern_ok(list(g.symbol))
+    assert set(np.asarray(g.chan).tolist()) == {0}
+    for lead in ("i", "ii", "avf", "v1", "v6"):
+        a = wfdb.rdann(str(out / "2"), lead)
+        assert _pattern_ok(list(a.symbol)) and a.symbol.count("N") >= 10
+        # scorable against LUDB's own file: the QRS peaks land near the expert's
+        ref = wfdb.rdann(str(hea)[:-4], lead)
+        rq = ref.sample[np.asarray(ref.symbol) == "N"]
+        dq = a.sample[np.asarray(a.symbol) == "N"]
+        near = [np.min(np.abs(dq - r)) <= 40 for r in rq]
+        assert np.mean(near) >= 0.9

@@ -1,0 +1,177 @@
+"""Delineation: accuracy floors on LUDB, absent P in atrial fibrillation, robustness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.conftest import shared_path
+
+from cardiokit._core.errors import InvalidArgumentError
+from cardiokit._core.recording import Channel, Recording
+from cardiokit.ecg import FIDUCIALS, Delineation, delineate
+
+LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+# 20 records: ids 3, 13, ..., 193 (none used to tune the thresholds, which used id % 5 == 1)
+FLOOR_RECORDS = [str(i) for i in range(3, 200, 10)]
+AF_RECORDS = ["8", "38", "44", "51", "83", "88", "93", "95", "96", "101", "109", "110", "112", "129", "173"]
+
+
+def _ludb(name: str) -> Recording:
+    import wfdb
+
+    r = wfdb.rdrecord(str(shared_path("ludb", "data", f"{name}.hea"))[:-4])
+    return Recording(r.p_signal.astype(np.float32), r.fs, tuple(Channel(n, "ecg", "mV") for n in r.sig_name))
+
+
+def _ref(name: str, lead: str) -> tuple[dict[str, np.ndarray], tuple[int, int]]:
+    import wfdb
+
+    a = wfdb.rdann(str(shared_path("ludb", "data", f"{name}.{lead}"))[: -len(lead) - 1], lead)
+    out: dict[str, list[int]] = {k: [] for k in FIDUCIALS}
+    sym = a.symbol
+    for k, s in enumerate(sym):
+        if s in ("p", "N", "t"):
+            w = {"p": "p", "N": "qrs", "t": "t"}[s]
+            if k and sym[k - 1] == "(":
+                out[f"{w}_on"].append(a.sample[k - 1])
+            if k + 1 < len(sym) and sym[k + 1] == ")":
+                out[f"{w}_off"].append(a.sample[k + 1])
+            out[f"{w}_peak"].append(a.sample[k])
+    return {k: np.asarray(v) for k, v in out.items()}, (int(a.sample.min()), int(a.sample.max()))
+
+
+@pytest.fixture(scope="module")
+def ludb_scores() -> dict[str, tuple[float, float, float]]:
+    errs: dict[str, list[float]] = {k: [] for k in FIDUCIALS}
+    nref = dict.fromkeys(FIDUCIALS, 0)
+    for name in FLOOR_RECORDS:
+        rec = _ludb(name)
+        dl = delineate(rec)
+        for j, lead in enumerate(LEADS):
+            ref, (lo, hi) = _ref(name, lead)
+            for c, key in enumerate(FIDUCIALS):
+                det = dl.lead(j)[:, c]
+                det = det[(det >= lo) & (det <= hi)]
+                nref[key] += ref[key].size
+                for r in ref[key]:
+                    if det.size and np.min(np.abs(det - r)) <= 75:
+                        errs[key].append(2.0 * (det[np.argmin(np.abs(det - r))] - r))
+    return {k: (len(errs[k]) / max(nref[k], 1), float(np.mean(errs[k])), float(np.std(errs[k]))) for k in FIDUCIALS}
+
+
+@pytest.mark.parametrize(
+    ("key", "se", "abs_mean", "sd"),
+    [("qrs_on", 0.95, 10.0, 14.0), ("qrs_off", 0.90, 8.0, 17.0), ("p_on", 0.80, 10.0, 22.0),
+     ("p_off", 0.80, 15.0, 24.0), ("t_peak", 0.95, 10.0, 25.0), ("t_off", 0.95, 10.0, 30.0)],
+)
+def test_ludb_accuracy_floors(ludb_scores, key: str, se: float, abs_mean: float, sd: float) -> None:
+    got_se, mean, std = ludb_scores[key]
+    assert got_se >= se, f"{key}: Se {got_se:.3f} < {se}"
+    assert abs(mean) <= abs_mean, f"{key}: mean error {mean:.1f} ms"
+    assert std <= sd, f"{key}: SD {std:.1f} ms"
+
+
+def test_af_records_have_no_p_waves() -> None:
+    fractions = []
+    for name in AF_RECORDS:
+        dl = delineate(_ludb(name))
+        fractions.append(float(np.mean(dl.present("p"))))
+    assert np.mean(fractions) < 0.35, fractions
+    assert sum(f < 0.5 for f in fractions) >= 12, fractions
+
+
+def test_sinus_records_have_p_waves() -> None:
+    fractions = [float(np.mean(delineate(_ludb(n)).present("p"))) for n in ("1", "2", "3", "9", "10")]
+    assert min(fractions) >= 0.8, fractions
+
+
+def test_result_structure_and_annotations() -> None:
+    rec = _ludb("3")
+    dl = delineate(rec)
+    assert isinstance(dl, Delineation)
+    assert dl.per_lead.shape == (12, dl.n_beats, 9) and dl.global_.shape == (dl.n_beats, 9)
+    assert not dl.per_lead.flags.writeable
+    g = dl.global_
+    ok = (g[:, 3] >= 0) & (g[:, 5] >= 0)
+    assert np.all(g[ok, 3] < g[ok, 5])
+    has_t = g[:, 8] >= 0
+    assert np.all(g[has_t & ok, 8] > g[has_t & ok, 5])
+    ann = dl.to_annotations()
+    assert set(ann.symbol) <= {"(", ")", "p", "N", "t"}
+    assert ann.symbol.count("N") == dl.n_beats
+    assert np.all(np.diff(ann.sample) >= 0)
+    assert dl.to_annotations(lead="V1").name == "v1"
+    with pytest.raises(InvalidArgumentError, match="qrs_on"):
+        dl.column("qrs_start")
+    with pytest.raises(InvalidArgumentError, match="slope2004"):
+        delineate(rec, method="nope")
+
+
+def test_input_not_modified() -> None:
+    rec = _ludb("13")
+    before = rec.signals.copy()
+    delineate(rec)
+    assert np.array_equal(rec.signals, before)
+
+
+def _rec(x: np.ndarray, fs: float = 500.0) -> Recording:
+    return Recording(np.asarray(x, np.float32).reshape(len(x), -1), fs, (Channel("II", "ecg", "mV"),))
+
+
+def _synthetic(bpm: float, seconds: float = 10.0, fs: float = 500.0) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(int(seconds * fs)) / fs
+    x = np.zeros_like(t)
+    rr = 60.0 / bpm
+    beats = np.arange(0.3, seconds - 0.1, rr)
+    for b in beats:
+        x += 0.15 * np.exp(-((t - b + 0.16) / 0.025) ** 2)  # P
+        x += 1.0 * np.exp(-((t - b) / 0.012) ** 2)  # R
+        x -= 0.2 * np.exp(-((t - b - 0.03) / 0.01) ** 2)  # S
+        x += 0.3 * np.exp(-((t - b - min(0.3, 0.4 * rr)) / 0.05) ** 2)  # T
+    return x, np.round(beats * fs).astype(int)
+
+
+@pytest.mark.parametrize("bpm", [30, 60, 120, 250])
+def test_synthetic_rates(bpm: float) -> None:
+    x, beats = _synthetic(bpm)
+    dl = delineate(_rec(x), beats=beats)
+    inner = slice(1, -1)
+    assert np.all(dl.global_[inner, 3] >= 0)
+    assert np.all(dl.global_[inner, 3] < beats[inner]) and np.all(dl.global_[inner, 5] > beats[inner])
+    if bpm <= 120:  # P and T separable
+        assert np.mean(dl.present("p")[inner]) >= 0.8
+        assert np.mean(dl.present("t")[inner]) >= 0.8
+
+
+def test_flat_line_and_no_beats() -> None:
+    dl = delineate(_rec(np.zeros(5000)), beats=np.array([], dtype=int))
+    assert dl.n_beats == 0 and dl.to_annotations().sample.size == 0
+    dl = delineate(_rec(np.zeros(5000)), beats=np.array([1000, 2000]))
+    assert np.all(dl.global_[:, [0, 1, 2, 6, 7, 8]] == -1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=3000),
+    seed=st.integers(0, 2**16),
+    kind=st.sampled_from(["noise", "flat", "clipped", "short"]),
+    n_beats=st.integers(0, 6),
+)
+def test_never_crashes(n: int, seed: int, kind: str, n_beats: int) -> None:
+    rng = np.random.default_rng(seed)
+    if kind == "noise":
+        x = rng.normal(size=n)
+    elif kind == "flat":
+        x = np.full(n, 0.3)
+    elif kind == "clipped":
+        x = np.clip(rng.normal(size=n) * 3, -1, 1)
+    else:
+        x = rng.normal(size=min(n, 40))
+    beats = np.sort(rng.integers(0, x.size, size=n_beats))
+    dl = delineate(_rec(x), beats=beats)
+    assert dl.per_lead.shape[2] == 9
+    valid = dl.global_[dl.global_ >= 0]
+    assert np.all(valid < x.size)
+    dl.to_annotations()
