@@ -148,7 +148,7 @@ def test_lock_timeout_gives_a_store_error(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-         "time.sleep(3); c.close()", str(path)],
+         "time.sleep(1.2); c.close()", str(path)],
         stdout=subprocess.PIPE, text=True,
     )
     try:
