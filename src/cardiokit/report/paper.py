@@ -100,7 +100,7 @@ def _decimate(x: np.ndarray, per_mm: float) -> tuple[np.ndarray, np.ndarray]:
     first, second = np.minimum(lo, hi), np.maximum(lo, hi)
     base = np.arange(blocks.shape[0]) * step
     pos = np.column_stack([base + first, base + second]).ravel()
-    pos = np.r_[pos, np.arange(m, x.size)]
+    pos = np.unique(np.r_[0, pos, np.arange(m, x.size), x.size - 1])  # keep both ends exactly
     return pos.astype(float), x[pos]
 
 
@@ -263,7 +263,7 @@ def draw_strips(
         draw_trace(ax, x_trace, base, v, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], gid=f"strip-{i}")
         for ov, color in (overlays[i] if overlays else ()):
             draw_trace(ax, x_trace, base, ov, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], color=color,
-                       linewidth_mm=0.35)
+                       linewidth_mm=0.35, gid=f"overlay-{i}")
         if points and points[i]:
             for cname, idx in points[i].items():
                 k = np.asarray(idx, dtype=np.int64)
