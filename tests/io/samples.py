@@ -32,4 +32,6 @@ SAMPLES: dict[str, dict] = {
     "wav": {"files": ["pcg_physionet2016/training-a/a0080.wav"], "synthetic": True, "atol": 1e-4,
             "options": {}},
     "parquet": {"files": [], "synthetic": True, "atol": 0.0, "options": {}},
+    "schiller": {"files": ["ecg_formats/other_xml/schiller_at10p_sample.xml"], "synthetic": False,
+                 "atol": 0.0, "options": {}},
 }

@@ -42,6 +42,7 @@ _FORMAT_MODULES = (
     "sierra",
     "scp",
     "ishne",
+    "schiller",
 )
 for _m in _FORMAT_MODULES:
     importlib.import_module(f"{__name__}.{_m}")
