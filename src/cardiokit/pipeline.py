@@ -338,7 +338,7 @@ def analyze(
             if cleaned is not None:
                 beats = st.run("beats", lambda: _detect_beats(cleaned))
             if beats is not None:
-                q2 = st.run("quality", lambda: assess_quality(ecg, beats=beats, cleaned=cleaned))
+                q2 = st.run("quality", lambda: assess_quality(ecg, beats=beats, cleaned=cleaned, base=pre))
                 quality = q2 if q2 is not None else quality
                 if len(beats) >= 2:
                     dl = st.run("delineate", lambda: _delineate(cleaned, beats))

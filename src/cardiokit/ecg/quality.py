@@ -125,6 +125,10 @@ class Quality:
                                    + ", ".join(lq.lead for lq in self.leads))
 
 
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
 def _flat_fraction(x: np.ndarray, fs: float, scale: float | None) -> np.ndarray:
     w = max(1, round(0.5 * fs))
     n = (x.shape[0] // w) * w
@@ -255,6 +259,7 @@ def assess_quality(
     beats: np.ndarray | Any | None = None,
     cleaned: Recording | None = None,
     leads: Sequence[int] | None = None,
+    base: Quality | None = None,
 ) -> Quality:
     """Per-lead and overall signal quality of the ECG leads of ``rec``.
 
@@ -267,6 +272,9 @@ def assess_quality(
         enables ``template_correlation``.
     cleaned
         The cleaned recording, used for the beat templates (raw ``rec`` otherwise).
+    base
+        An earlier result for the same leads (without beats): its indices are reused and
+        only ``template_correlation`` is computed.
     leads
         Channel indices to assess (default: every ``ecg`` channel, else every channel).
     """
@@ -279,11 +287,15 @@ def assess_quality(
     fs = rec.fs
     scales = [_UNIT_TO_MV.get(rec.channels[i].unit.strip().lower()) for i in leads]
     scale = None if any(s is None for s in scales) else np.asarray(scales, float)
-    values: dict[str, np.ndarray] = {
-        "flat_fraction": _flat_fraction(x, fs, scale),
-        "clipping_fraction": _clipping_fraction(x),
-        **_spectral(x, fs),
-    }
+    if base is not None and len(base.leads) == len(leads):
+        values = {k: np.array([_nan(lq.indices.get(k)) for lq in base.leads])
+                  for k in base.leads[0].indices if k != "template_correlation"}
+    else:
+        values = {
+            "flat_fraction": _flat_fraction(x, fs, scale),
+            "clipping_fraction": _clipping_fraction(x),
+            **_spectral(x, fs),
+        }
     if beats is not None:
         samples = np.asarray(getattr(beats, "samples", beats), dtype=np.int64)
         src = x if cleaned is None else np.asarray(cleaned.signals[:, leads], dtype=np.float64)
