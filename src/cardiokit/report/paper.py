@@ -162,7 +162,7 @@ def _marks(
 def draw_mark_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.5) -> None:
     """Colour key of the delineation ticks (P, QRS, T onset/offset)."""
     ax.text(x_mm, y_mm, "marks (onset | offset):", fontsize=size, va="center", ha="left", color="#555555")
-    x = x_mm + 27.0
+    x = x_mm + 30.0
     for wave, label in (("p", "P"), ("qrs", "QRS"), ("t", "T")):
         ax.plot([x, x], [y_mm - 1.2, y_mm + 1.2], color=MARK_COLORS[wave], linewidth=0.5 * _PT_PER_MM)
         ax.text(x + 1.0, y_mm, label, fontsize=size, va="center", ha="left", color=MARK_COLORS[wave])
