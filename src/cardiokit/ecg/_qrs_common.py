@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 import numpy as np
 
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
-from cardiokit.dsp.peaks import find_local_maxima, moving_average, moving_max
+from cardiokit.dsp.peaks import find_local_maxima, moving_average
 
 
 def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
@@ -60,7 +60,7 @@ def adaptive_pick(
     if cand.size == 0:
         return cand
     hs = f[cand].tolist()
-    sls = moving_max(slope, width=max(1, round(2 * slope_window_s * fs)))[cand].tolist()
+    sls = window_max(slope, cand, max(1, round(slope_window_s * fs))).tolist()
     cl = cand.tolist()
     spk, npk = initial_levels(f[:, None], fs)[0] if init is None else init
     spk, npk = float(spk), float(npk)
@@ -81,7 +81,8 @@ def adaptive_pick(
         thr = levels()
         if rr:
             last = beats[-1]
-            rr_mean = sum(rr[-8:]) / len(rr[-8:])
+            recent = rr[-8:]
+            rr_mean = sum(recent) / len(recent)
             if c - last > searchback_rr * rr_mean:
                 lo = bisect_left(cl, last + dist)
                 hi = bisect_right(cl, c - dist)
@@ -118,6 +119,12 @@ def adaptive_pick(
     return np.asarray(beats, dtype=np.int64)
 
 
+def window_max(x: np.ndarray, centers: np.ndarray, radius: int) -> np.ndarray:
+    """Maximum of ``x`` within ``± radius`` samples of each centre (gathered, not a full filter)."""
+    idx = np.clip(centers[:, None] + np.arange(-radius, radius + 1)[None, :], 0, x.shape[0] - 1)
+    return x[idx].max(axis=1)
+
+
 def initial_levels(f: np.ndarray, fs: float) -> np.ndarray:
     """Starting (signal, noise) levels per column of ``f``: median 1-s maximum and median
     value over the first 8 s. Returns ``(n_columns, 2)``."""
@@ -136,16 +143,40 @@ def _median(v: list[float]) -> float:
     return s[k] if len(s) % 2 else 0.5 * (s[k - 1] + s[k])
 
 
-def beat_correlation(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float = 0.06) -> np.ndarray:
-    """Correlation of each beat's ±``half_s`` window of ``x`` with the mean normalised beat."""
+def _beat_windows(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float) -> np.ndarray:
+    """``(n_beats, window, ...)`` windows of ``x`` (1-D or 2-D) around each beat, clipped at the ends."""
     r = max(2, round(half_s * fs))
     idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, x.shape[0] - 1)
-    win = x[idx]
-    win = win - win.mean(axis=1, keepdims=True)
-    win = win / (np.linalg.norm(win, axis=1, keepdims=True) + 1e-12)
+    return x[idx]
+
+
+def _unit_rows(w: np.ndarray, axis: int) -> np.ndarray:
+    w = w - w.mean(axis=axis, keepdims=True)
+    return w / (np.linalg.norm(w, axis=axis, keepdims=True) + 1e-12)
+
+
+def beat_correlation(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float = 0.06) -> np.ndarray:
+    """Correlation of each beat's ±``half_s`` window of ``x`` with the mean normalised beat.
+
+    For a 2-D ``x`` (several leads) the windows of all leads are concatenated, so the
+    template is spatio-temporal.
+    """
+    win = _beat_windows(x, beats, fs, half_s).reshape(beats.size, -1)
+    win = _unit_rows(win, 1)
     tmpl = win.mean(axis=0)
     tmpl = tmpl / (np.linalg.norm(tmpl) + 1e-12)
     return win @ tmpl
+
+
+def lead_consistency(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float = 0.06) -> np.ndarray:
+    """Per-lead :func:`template_consistency` of ``beats`` on ``(n_samples, n_leads)`` ``x``."""
+    if beats.size < 3:
+        return np.ones(x.shape[1])
+    win = _unit_rows(_beat_windows(x, beats, fs, half_s), 1)  # (nb, w, L)
+    tmpl = win.mean(axis=0)
+    tmpl = tmpl / (np.linalg.norm(tmpl, axis=0, keepdims=True) + 1e-12)
+    corr = np.einsum("bwl,wl->bl", win, tmpl)
+    return np.mean(np.abs(corr) > 0.6, axis=0)
 
 
 def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float) -> np.ndarray:

@@ -40,6 +40,29 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
+    """The ``cardiokit`` detector on three or more leads at once.
+
+    Each lead's RMS slope energy is divided by its typical QRS level (median of 2-s
+    maxima), clipped at 3 (so an artefact burst in one lead adds at most 3 / n_leads)
+    and averaged over leads; one adaptive-threshold pass then runs on the fused feature.
+    Validated on LUDB (12 leads) against per-lead voting and a per-sample median across
+    leads: same accuracy, several times faster.
+    """
+    e, d = energy(bp522, fs, 0.10)
+    f = np.sqrt(e)
+    n = f.shape[0]
+    w = max(1, round(2 * fs))
+    m = n // w
+    peaks = f[: m * w].reshape(m, w, -1).max(axis=1) if m else f.max(axis=0, keepdims=True)
+    scale = np.median(peaks, axis=0)
+    scale = np.where(scale > 0, scale, np.inf)
+    ff = np.minimum(f / scale, 3.0).mean(axis=1)
+    sf = (d / scale).mean(axis=1)
+    b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]))
+    return prune_split_beats(b, ff, bp522, fs)
+
+
 def pantompkins1985(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     """Pan J, Tompkins WJ (1985) A real-time QRS detection algorithm. IEEE TBME 32(3):230-236.
 

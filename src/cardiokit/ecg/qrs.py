@@ -11,8 +11,8 @@ from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
 from cardiokit.dsp.peaks import refine_extrema
 
-from ._qrs_common import band, template_consistency
-from ._qrs_methods import METHODS
+from ._qrs_common import band, lead_consistency, template_consistency
+from ._qrs_methods import METHODS, cardiokit_fused
 from .clean import clean_array, ecg_channel_indices
 
 __all__ = ["METHODS", "detect_beats", "detect_beats_array"]
@@ -59,6 +59,29 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
         # too few beats to judge morphology: demand a clearly outstanding complex
         return beats[:0], 0.0
     return beats, q
+
+
+def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: np.ndarray,
+                fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-lead form of :func:`_gate`: (kept beats, per-lead consistency)."""
+    n_leads = x_bp.shape[1]
+    if beats.size == 0:
+        return beats, np.zeros(n_leads)
+    r = max(1, round(0.05 * fs))
+    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.shape[0] - 1)
+    peak = slope[idx].max(axis=1)  # (n_beats, n_leads)
+    ratio = np.where(floors > 0, peak / np.where(floors > 0, floors, 1.0), np.where(peak > 0, np.inf, 0.0))
+    strength = np.median(ratio, axis=1)
+    beats = beats[strength > _MIN_PROMINENCE]
+    if beats.size == 0:
+        return beats, np.zeros(n_leads)
+    if beats.size < 3:
+        if np.median(strength[strength > _MIN_PROMINENCE]) < 2 * _MIN_PROMINENCE:
+            return beats[:0], np.zeros(n_leads)
+        return beats, np.ones(n_leads)
+    if template_consistency(x_bp, beats, fs) < _MIN_CONSISTENCY:
+        return beats[:0], np.zeros(n_leads)
+    return beats, lead_consistency(x_bp, beats, fs)
 
 
 def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -110,35 +133,48 @@ def detect_beats_array(
         arr = arr[:, None]
     fs = _check("fs_hz", fs_hz, 1e-9, 1e6)
     n, n_leads = arr.shape
-    details: dict = {"lead_quality": [0.0] * n_leads, "fiducial_lead": 0, "vote_share": []}
+    details: dict = {"lead_quality": [0.0] * n_leads, "fiducial_lead": 0,
+                     "vote_share": np.zeros(0)}
     if n < max(8, round(0.5 * fs)) or fs < 50:
         return np.zeros(0, np.int64), details
     qbp = band(arr, fs, 5.0, 22.0)
-    detected = METHODS[method](arr, fs, qbp)
     slope = np.abs(np.diff(qbp, axis=0))
-    floors = np.median(slope, axis=0)
-    per_lead, quality = [], []
-    for j, b in enumerate(detected):
-        g, q = _gate(np.asarray(b, np.int64), qbp[:, j], slope[:, j], float(floors[j]), fs)
-        per_lead.append(g)
-        quality.append(q)
-    w = np.asarray(quality)
-    details["lead_quality"] = [round(float(v), 4) for v in w]
-    if not np.any(w > 0):
-        return np.zeros(0, np.int64), details
-    best = int(np.argmax(w))
-    if n_leads <= 2:
-        # two leads cannot outvote each other: keep the first (primary) lead unless its
-        # morphology is much less consistent than the second's (or it failed the gate)
-        best = 0 if w[0] >= 0.5 * w.max() else best
-        beats, share = per_lead[best], np.ones(per_lead[best].size)
+    # median slope per lead; a strided subsample is plenty for a noise floor
+    floors = np.median(slope[:: max(1, slope.shape[0] // 20000)], axis=0)
+    if method == "cardiokit" and n_leads >= 3:
+        beats, w = _gate_fused(cardiokit_fused(arr, fs, qbp), qbp, slope, floors, fs)
+        details["lead_quality"] = [round(float(v), 4) for v in w]
+        if beats.size == 0:
+            return beats, details
+        amp = np.median(np.abs(qbp[beats]), axis=0) / np.maximum(floors, 1e-12)
+        cand = np.flatnonzero(w >= 0.9 * w.max())
+        best = int(cand[np.argmax(amp[cand])])
+        share = np.ones(beats.size)
     else:
-        beats, share = _fuse(per_lead, w, fs)
+        per_lead, quality = [], []
+        for j, b in enumerate(METHODS[method](arr, fs, qbp)):
+            g, q = _gate(np.asarray(b, np.int64), qbp[:, j], slope[:, j], float(floors[j]), fs)
+            per_lead.append(g)
+            quality.append(q)
+        w = np.asarray(quality)
+        details["lead_quality"] = [round(float(v), 4) for v in w]
+        if not np.any(w > 0):
+            return np.zeros(0, np.int64), details
+        best = int(np.argmax(w))
+        if n_leads <= 2:
+            # two leads cannot outvote each other: keep the first (primary) lead unless its
+            # morphology is much less consistent than the second's (or it failed the gate)
+            best = 0 if w[0] >= 0.5 * w.max() else best
+            beats, share = per_lead[best], np.ones(per_lead[best].size)
+        else:
+            beats, share = _fuse(per_lead, w, fs)
     details["fiducial_lead"] = best
     cl = clean_array(arr[:, best], fs_hz=fs, powerline_hz=None)
     beats = refine_extrema(cl, beats, radius=max(1, round(0.08 * fs)))
     beats, share = _dedupe(beats, share, np.abs(cl), max(1, round(0.2 * fs)))
-    details["vote_share"] = [round(float(s), 3) for s in share]
+    share = np.round(share, 3)
+    share.flags.writeable = False
+    details["vote_share"] = share
     return beats, details
 
 
@@ -187,7 +223,9 @@ def detect_beats(
     4x above the median slope) contributes nothing, so flat lines and pure noise give
     an empty result rather than invented beats. With two leads the first one is used
     unless its morphology is far less consistent than the second's; with three or more, detections are clustered
-    within 100 ms and kept when leads holding > 50 % of the quality weight agree.
+    within 100 ms and kept when leads holding > 50 % of the quality weight agree
+    (the default method instead fuses the leads' normalised features by their median
+    and detects once, see :func:`cardiokit.ecg._qrs_methods.cardiokit_fused`).
 
     Fiducial: each beat is moved to the largest absolute deflection of the cleaned
     (0.5-40 Hz) best lead within ±80 ms, then beats closer than 200 ms are merged.
