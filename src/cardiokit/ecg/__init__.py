@@ -6,10 +6,12 @@ Imports :mod:`cardiokit._core` and :mod:`cardiokit.dsp` only (never :mod:`cardio
 from .clean import clean
 from .delineate import FIDUCIALS, Delineation, delineate
 from .measure import QTC_FORMULAS, LeadAmplitudes, Measurements, measure, qtc
+from .hrv import HRV, hrv
 from .qrs import detect_beats
 
 __all__ = [
     "FIDUCIALS",
+    "HRV",
     "QTC_FORMULAS",
     "Delineation",
     "LeadAmplitudes",
@@ -17,6 +19,7 @@ __all__ = [
     "clean",
     "delineate",
     "detect_beats",
+    "hrv",
     "measure",
     "qtc",
 ]
