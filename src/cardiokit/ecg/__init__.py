@@ -5,8 +5,8 @@ Imports :mod:`cardiokit._core` and :mod:`cardiokit.dsp` only (never :mod:`cardio
 
 from .clean import clean
 from .delineate import FIDUCIALS, Delineation, delineate
-from .measure import QTC_FORMULAS, LeadAmplitudes, Measurements, measure, qtc
 from .hrv import HRV, hrv
+from .measure import QTC_FORMULAS, LeadAmplitudes, Measurements, measure, qtc
 from .qrs import detect_beats
 
 __all__ = [
