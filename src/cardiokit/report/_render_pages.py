@@ -75,7 +75,11 @@ def ecg_leads_mv(rec: Recording, opts: DisplayOptions) -> tuple[dict[str, np.nda
             from ..dsp.filters import detect_powerline_hz
 
             line = detect_powerline_hz(x, fs_hz=rec.fs)
-        x = clean_array(x, fs_hz=rec.fs, low_hz=opts.filter_low_hz, high_hz=high, powerline_hz=line)
+        # odd extension by up to 1.5 s on both ends: no high-pass transient at the edges
+        pad = min(x.shape[0] - 1, int(1.5 * rec.fs))
+        xp = np.concatenate([2 * x[:1] - x[pad:0:-1], x, 2 * x[-1:] - x[-2:-pad - 2:-1]])
+        x = clean_array(xp, fs_hz=rec.fs, low_hz=opts.filter_low_hz, high_hz=high, powerline_hz=line)
+        x = x[pad:pad + rec.n_samples]
         band = f"{opts.filter_low_hz or 0:g}–{high:g} Hz" if high else f"high-pass {opts.filter_low_hz:g} Hz"
         parts.append(f"filter {band}")
         if line:
@@ -302,9 +306,9 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
 
 
 def _norm_scale(v: np.ndarray, pitch_mm: float) -> float:
-    lo, hi = np.percentile(v, [1, 99]) if v.size else (0.0, 1.0)
+    lo, hi = np.percentile(v, [0.5, 99.5]) if v.size else (0.0, 1.0)
     span = float(hi - lo)
-    return 0.65 * pitch_mm / span if span > 0 else 1.0
+    return 0.6 * pitch_mm / span if span > 0 else 1.0
 
 
 def _other_pages(report: Any, rec: Recording, kind: str, opts: DisplayOptions, body_only: bool) -> list[_Page]:

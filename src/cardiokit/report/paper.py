@@ -275,7 +275,10 @@ def draw_strips(
             _marks(ax, marks[i], t0_s=0.0, t1_s=seconds, x_mm=x_trace, y_mm=base - pitch * frac + 0.8,
                    mm_per_s=mm_per_s, fs=fs)
         top = base + pitch * (1 - frac)
-        _label(ax, x_trace + 1.2, min(base + 6.5, top - 4.5) if calibration else top - 4.5, label)
+        if calibration:  # above the calibration pulse, clear of the trace
+            _label(ax, region.x_mm + 1.5, min(base + scales[i] + 1.0, top - 3.5), label, size=7.5)
+        else:
+            _label(ax, x_trace + 1.2, top - 4.5, label)
         ax.text(region.x_mm + region.width_mm - 1.5, base + pitch * (1 - frac) - 1.5, f"{start_s:.0f} s",
                 fontsize=6.5, ha="right", va="top", color="#555555", zorder=5)
     return {"trace_x_mm": float(x_trace), "strip_width_mm": seconds * mm_per_s, "row_pitch_mm": pitch}
