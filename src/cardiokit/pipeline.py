@@ -188,7 +188,10 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     rr_s = rr[sinus_pair]
     rr_range = float(rr_s.max() - rr_s.min()) if rr_s.size >= 2 else None
     rr_cv = float(rr.std() / rr.mean()) if rr.size >= 2 and rr.mean() > 0 else None
-    return RhythmFeatures(int(n), float(has_p.mean()), pr_iqr, rr_range, rr_cv)
+    # a beat within 0.3 s of the start cannot show its P wave: leave it out of the share
+    room = np.asarray(dl.beats) >= round(0.3 * fs)
+    p_frac = float(has_p[room].mean()) if room.any() else float(has_p.mean())
+    return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
 
 
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:

@@ -179,11 +179,15 @@ def _ids(label: str, column: str = "Rhythms", limit: int = 4) -> list[int]:
 
 
 def test_ludb_sinus_bradycardia_records():
-    ids = _ids("Sinus bradycardia")
-    assert ids
-    got = {n: _report(n).statements for n in ids}
-    hits = [n for n, st in got.items() if "sinus_bradycardia" in keys(st)]
-    assert len(hits) >= len(ids) - 1, {n: keys(st) for n, st in got.items()}
+    """Most get sinus bradycardia; the others "rhythm undetermined" (P waves missed, e.g.
+    next to bundle branch block), never another sinus rate class."""
+    ids = _ids("Sinus bradycardia", limit=8)
+    assert len(ids) == 8
+    got = {n: keys(_report(n).statements) for n in ids}
+    hits = [n for n, k in got.items() if "sinus_bradycardia" in k]
+    assert len(hits) >= 5, got
+    for k in got.values():
+        assert not {"sinus_rhythm", "sinus_tachycardia"} & set(k), got
 
 
 def test_ludb_sinus_rhythm_records():
