@@ -25,9 +25,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from tests.conftest import SHARED_DATA
-from tests.io._mutate import apply_mutation, companions, copy_record, data_file
+from tests.io._mutate import apply_mutation, companions, copy_record, data_file, synthetic_recording
 from tests.io.samples import SAMPLES
 
+import cardiokit
 from cardiokit import CardiokitError, Recording
 from cardiokit._core.registry import formats
 
@@ -45,13 +46,28 @@ def random_mutation(rnd: random.Random) -> tuple:
     return (kind, rnd.random(), bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 64))))
 
 
-def fuzz_format(fmt: str, n: int, seed: int, work: Path) -> tuple[Counter, dict[str, str]]:
-    """Run ``n`` mutations against one format's reader; return outcome counts and examples."""
+def sample_file(fmt: str, scratch: Path) -> Path | None:
+    """The smallest shared sample of ``fmt``; for formats without one (SCP-ECG, ISHNE,
+    Parquet) a file written by cardiokit's own writer from a generated recording."""
     files = [SHARED_DATA / f for f in SAMPLES[fmt].get("files", [])]
     files = [f for f in files if f.exists()]
-    if not files:
+    if files:
+        return min(files, key=lambda f: sum(c.stat().st_size for c in companions(f)))
+    spec = formats()[fmt]
+    if spec.write is None or not SAMPLES[fmt].get("synthetic"):
+        return None
+    scratch.mkdir(parents=True, exist_ok=True)
+    out = scratch / f"sample{spec.extensions[0]}"
+    cardiokit.write(synthetic_recording(SAMPLES[fmt]["synthetic"]), out, format=fmt)
+    return out
+
+
+def fuzz_format(fmt: str, n: int, seed: int, work: Path) -> tuple[Counter, dict[str, str]]:
+    """Run ``n`` mutations against one format's reader; return outcome counts and examples."""
+    path = sample_file(fmt, work / "original")
+    if path is None:
         return Counter(skipped=n), {}
-    path = min(files, key=lambda f: sum(c.stat().st_size for c in companions(f)))
+    work = work / "mutated"
     spec = formats()[fmt]
     opts = SAMPLES[fmt].get("options", {})
     rnd = random.Random(seed)
@@ -83,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--formats", nargs="*", help="formats to fuzz (default: all with samples)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    fmts = args.formats or sorted(f for f in SAMPLES if SAMPLES[f].get("files"))
+    fmts = args.formats or sorted(f for f in SAMPLES if SAMPLES[f].get("files") or SAMPLES[f].get("synthetic"))
     per = max(1, args.n // max(1, len(fmts)))
     total: Counter = Counter()
     all_examples: dict[str, dict[str, str]] = defaultdict(dict)
