@@ -38,6 +38,8 @@ def adaptive_pick(
     alpha: float = 0.125,
     level: str = "ema",
     init: tuple[float, float] | None = None,
+    floor_frac: float = 0.0,
+    replace_slope: float = 0.0,
 ) -> np.ndarray:
     """Pan-Tompkins style decision on a non-negative feature ``f`` (1-D).
 
@@ -48,14 +50,19 @@ def adaptive_pick(
     ``twave_s`` of the previous beat whose maximum slope is below ``twave_slope`` x
     that beat's is a T wave. When no beat comes for ``searchback_rr`` x the mean of
     the last 8 RR, the highest candidate above ``searchback_frac`` x threshold in the
-    gap is recovered. ``init`` gives the starting (SPK, NPK), by default
+    gap is recovered. With ``replace_slope`` > 0, a beat followed within ``twave_s`` by
+    a candidate ``replace_slope`` times steeper is replaced by it (it was a P wave or
+    an artefact). Candidates below ``floor_frac`` x the 90th percentile of all
+    candidate heights (the typical QRS level) are never beats, which keeps P and T
+    waves out when a record holds only a few beats. ``init`` gives the starting (SPK, NPK), by default
     :func:`initial_levels` of ``f``. Returns the accepted candidate samples (int64).
     """
     dist = max(1, round(refractory_s * fs))
     cand = find_local_maxima(f, min_distance=dist)
     if cand.size == 0:
         return cand
-    keep = f[cand] > 0
+    hc = f[cand]
+    keep = hc > max(0.0, floor_frac * float(np.percentile(hc, 90)))
     cand = cand[keep]
     if cand.size == 0:
         return cand
@@ -107,6 +114,13 @@ def adaptive_pick(
                 npk = alpha * h + (1 - alpha) * npk
                 noi_hist.append(h)
                 continue
+            if (replace_slope and beats and c - beats[-1] < tw
+                    and sls[k] > replace_slope * beat_sl[-1]):
+                # the previous "beat" was a P wave or a spike before this far steeper QRS
+                beats.pop()
+                beat_sl.pop()
+                if rr:
+                    rr.pop()
             if beats:
                 rr.append(c - beats[-1])
             beats.append(c)

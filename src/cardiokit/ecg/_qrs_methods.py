@@ -35,7 +35,8 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     init = initial_levels(f, fs)
     out = []
     for j in range(x.shape[1]):
-        b = adaptive_pick(f[:, j], d[:, j], fs, thr_frac=0.3, init=tuple(init[j]))
+        b = adaptive_pick(f[:, j], d[:, j], fs, thr_frac=0.3, init=tuple(init[j]),
+                          replace_slope=2.5)
         out.append(prune_split_beats(b, f[:, j], bp[:, j], fs))
     return out
 
@@ -59,7 +60,8 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     scale = np.where(scale > 0, scale, np.inf)
     ff = np.minimum(f / scale, 3.0).mean(axis=1)
     sf = (d / scale).mean(axis=1)
-    b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]))
+    b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
+                      replace_slope=2.5)
     return prune_split_beats(b, ff, bp522, fs)
 
 
