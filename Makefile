@@ -22,8 +22,13 @@ install: $(VENV)/.stamp-all
 demo: $(VENV)/.stamp-all
 	$(BIN)/cardiokit demo --out $(DEMO)
 
+## chromium: Debian's chromium + chromedriver for the web viewer test (only when missing)
+$(VENV)/.stamp-chromium: | $(BIN)/python
+	command -v chromium || (apt-get update && apt-get install -y chromium chromium-driver)
+	touch $@
+
 ## test: install with test extras, lint, run the whole suite
-test: $(VENV)/.stamp-test
+test: $(VENV)/.stamp-test $(VENV)/.stamp-chromium
 	$(BIN)/ruff check src tests bench training
 	$(BIN)/python -m pytest
 
