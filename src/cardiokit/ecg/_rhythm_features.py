@@ -1,0 +1,294 @@
+"""Hand-crafted rhythm features of one ECG lead (inputs of the CinC 2017 rhythm model).
+
+Everything here works on one lead resampled to :data:`FS` (300 Hz) and its beat
+fiducials. The feature vector (:data:`FEATURE_NAMES`, NaN where not computable) groups:
+
+* RR irregularity: mean/median/SD/CV of RR, RMSSD, pNN20/50, pRR>10 %, CoSEn
+  (Lake & Moorman 2011), sample entropy of RR (Richman & Moorman 2000), turning-point
+  ratio, Poincaré SD1/SD2, RR histogram entropy, ectopy-robust RMSSD.
+* Visibility graphs of the RR series (Lacasa et al. 2008; Luque et al. 2009; used for
+  AF by Mohebbi et al. and Zhou et al. 2014): natural and horizontal visibility graph
+  mean degree, degree-distribution entropy, share of degree-2 nodes, max degree.
+* Atrial activity: P-wave strength on the median beat, P-region correlation across
+  beats, QRST-cancellation residual power and its 4-9 Hz (f-wave) share, TQ-interval
+  RMS (Rieta et al. 2004; Petrenas et al. 2015).
+* QRS morphology: beat-to-template correlation (mean, min, share < 0.8), R-amplitude
+  CV, QRS width and T/R ratio of the median beat.
+* Signal: kurtosis, skewness, spectral ratios (QRS band, baseline, HF), duration.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from cardiokit.dsp.filters import bandpass, design_sos, filtfilt_sos
+
+__all__ = ["FEATURE_NAMES", "FS", "cnn_input", "rhythm_features"]
+
+#: Sampling rate the rhythm model works at.
+FS = 300.0
+
+RR_NAMES = (
+    "hr_bpm", "n_beats", "rr_mean", "rr_median", "rr_std", "rr_cv", "rr_min_ratio",
+    "rr_max_ratio", "rmssd", "rmssd_norm", "pnn20", "pnn50", "prr10", "cosen", "sampen_rr",
+    "tpr", "sd1", "sd2", "sd1_sd2", "rr_hist_entropy", "rmssd_robust", "drr_mad_norm",
+    "pauses_2s", "drr_sign_change",
+)
+VG_NAMES = ("nvg_mean_degree", "nvg_degree_entropy", "nvg_max_degree", "hvg_mean_degree",
+            "hvg_degree_entropy", "hvg_p2")
+ATRIAL_NAMES = ("p_amp_ratio", "p_corr", "p_energy_ratio", "resid_ratio", "resid_f_share",
+                "tq_rms_ratio", "tq_f_share")
+QRS_NAMES = ("beat_corr_mean", "beat_corr_min", "beat_corr_low", "r_amp_cv", "qrs_width_s",
+             "t_r_ratio", "r_polarity")
+SIGNAL_NAMES = ("kurtosis", "skewness", "qrs_band_ratio", "baseline_ratio", "hf_ratio",
+                "duration_s", "beat_coverage")
+
+#: Order of the feature vector returned by :func:`rhythm_features`.
+FEATURE_NAMES = RR_NAMES + VG_NAMES + ATRIAL_NAMES + QRS_NAMES + SIGNAL_NAMES
+
+_NAN = float("nan")
+
+
+def cnn_input(x: np.ndarray) -> np.ndarray:
+    """The CNN input from one raw lead at :data:`FS`: band-passed 0.5-40 Hz, robustly scaled.
+
+    Scaling divides by the median absolute R-band amplitude proxy (the 99th percentile
+    of |x| over 1-s blocks' medians), clipped to +-20, so gain differences between
+    devices vanish. float32 ``(n,)``.
+    """
+    y = bandpass(np.asarray(x, np.float64), fs_hz=FS, low_hz=0.5, high_hz=40.0)
+    n = y.size
+    w = int(FS)
+    if n >= 2 * w:
+        blocks = np.abs(y[: (n // w) * w]).reshape(-1, w).max(axis=1)
+        scale = float(np.median(blocks))
+    else:
+        scale = float(np.max(np.abs(y))) if n else 0.0
+    if not np.isfinite(scale) or scale <= 1e-6:
+        scale = 1.0
+    return np.clip(y / scale, -20.0, 20.0).astype(np.float32)
+
+
+def _sampen(x: np.ndarray, m: int, r: float) -> tuple[float, int, int]:
+    """Sample entropy and the template match counts (A for m+1, B for m)."""
+    n = x.size
+    if n <= m + 1 or r <= 0:
+        return _NAN, 0, 0
+    emb_m = np.lib.stride_tricks.sliding_window_view(x, m)[: n - m]
+    emb_m1 = np.lib.stride_tricks.sliding_window_view(x, m + 1)
+    d_m = np.max(np.abs(emb_m[:, None, :] - emb_m[None, :, :]), axis=2)
+    d_m1 = np.max(np.abs(emb_m1[:, None, :] - emb_m1[None, :, :]), axis=2)
+    iu = np.triu_indices(n - m, 1)
+    b = int(np.sum(d_m[iu] <= r))
+    a = int(np.sum(d_m1[iu] <= r))
+    if a == 0 or b == 0:
+        return _NAN, a, b
+    return float(-np.log(a / b)), a, b
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / max(1, counts.sum())
+    return float(-(p * np.log(p)).sum())
+
+
+def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
+    n_beats = rr.size + 1
+    hr = 60.0 * n_beats / max(duration_s, 1e-6)
+    if rr.size < 3:
+        return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2)
+    mean, med = float(rr.mean()), float(np.median(rr))
+    sd = float(rr.std())
+    d = np.diff(rr)
+    ad = np.abs(d)
+    rmssd = float(np.sqrt(np.mean(d * d)))
+    rel = ad / rr[:-1]
+    # CoSEn: sample entropy of RR with m=1, r=30 ms, corrected for r and mean RR
+    r_tol = 0.03
+    se, a, b = _sampen(rr, 1, r_tol)
+    if not np.isfinite(se):
+        # no matches: bound by the smallest possible count (Lake & Moorman 2011)
+        se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(rr.size, 2)))
+    cosen = se + np.log(2 * r_tol) - np.log(mean)
+    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if rr.size >= 8 and sd > 0 else _NAN
+    tp = np.sum((d[:-1] * d[1:]) < 0)
+    tpr = float(tp / max(1, rr.size - 2))
+    sd1 = float(np.std(d) / np.sqrt(2))
+    sd2 = float(np.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1)))
+    hist, _ = np.histogram(np.clip(rr / med, 0.3, 2.0), bins=16, range=(0.3, 2.0))
+    keep = ad <= np.quantile(ad, 0.8)
+    rmssd_rob = float(np.sqrt(np.mean(d[keep] ** 2))) if keep.any() else _NAN
+    sign_change = float(np.mean(np.diff(np.sign(d)) != 0)) if d.size > 1 else _NAN
+    return [
+        hr, float(n_beats), mean, med, sd, sd / mean, float(rr.min() / med), float(rr.max() / med),
+        rmssd, rmssd / mean, float(np.mean(ad > 0.02)), float(np.mean(ad > 0.05)),
+        float(np.mean(rel > 0.1)), float(cosen), float(sampen2), tpr, sd1, sd2,
+        sd1 / sd2 if sd2 > 0 else _NAN, _entropy(hist), rmssd_rob / mean,
+        float(np.median(ad) / med), float(np.sum(rr > 2.0)), sign_change,
+    ]
+
+
+def _nvg_degrees(y: np.ndarray) -> np.ndarray:
+    """Degrees of the natural visibility graph of series ``y`` (Lacasa et al. 2008)."""
+    n = y.size
+    deg = np.zeros(n, np.int64)
+    for i in range(n - 1):
+        k = np.arange(1, n - i)
+        s = (y[i + 1 :] - y[i]) / k
+        prev = np.maximum.accumulate(np.concatenate(([-np.inf], s[:-1])))
+        vis = s > prev
+        deg[i] += int(vis.sum())
+        deg[i + 1 :] += vis
+    return deg
+
+
+def _hvg_degrees(y: np.ndarray) -> np.ndarray:
+    """Degrees of the horizontal visibility graph (Luque et al. 2009), O(n) with a stack."""
+    n = y.size
+    deg = np.zeros(n, np.int64)
+    stack: list[int] = []
+    for j in range(n):
+        while stack:
+            i = stack[-1]
+            deg[i] += 1
+            deg[j] += 1
+            if y[i] > y[j]:
+                break
+            stack.pop()
+            if y[i] == y[j]:
+                break
+        stack.append(j)
+    return deg
+
+
+def _vg_features(rr: np.ndarray) -> list[float]:
+    if rr.size < 6:
+        return [_NAN] * len(VG_NAMES)
+    y = rr[:200]
+    nd = _nvg_degrees(y)
+    hd = _hvg_degrees(y)
+    nb = np.bincount(nd)
+    hb = np.bincount(hd)
+    return [
+        float(nd.mean()), _entropy(nb), float(nd.max() / y.size), float(hd.mean()),
+        _entropy(hb), float(np.mean(hd == 2)),
+    ]
+
+
+def _beat_windows(y: np.ndarray, r: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    inner = r[(r - a >= 0) & (r + b < y.size)]
+    if inner.size == 0:
+        return np.zeros((0, a + b)), inner
+    return y[inner[:, None] + np.arange(-a, b)[None, :]], inner
+
+
+def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_all: float = 40.0) -> float:
+    if seg.size < 32:
+        return _NAN
+    p = np.abs(np.fft.rfft((seg - seg.mean()) * np.hanning(seg.size))) ** 2
+    f = np.fft.rfftfreq(seg.size, 1.0 / FS)
+    tot = p[(f >= lo_all) & (f <= hi_all)].sum()
+    return float(p[(f >= lo) & (f <= hi)].sum() / tot) if tot > 0 else _NAN
+
+
+def _morph_features(y: np.ndarray, r: np.ndarray, rr: np.ndarray) -> list[float]:
+    """Atrial-activity and QRS-morphology features from the cleaned lead ``y``."""
+    out_atrial = [_NAN] * len(ATRIAL_NAMES)
+    out_qrs = [_NAN] * len(QRS_NAMES)
+    a, b = round(0.30 * FS), round(0.45 * FS)
+    win, inner = _beat_windows(y, r, a, b)
+    if inner.size < 3:
+        return out_atrial + out_qrs
+    base = np.median(win[:, : round(0.05 * FS)], axis=1, keepdims=True)
+    win = win - base
+    tmpl = np.median(win, axis=0)
+    qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
+    r_amp = float(np.max(np.abs(tmpl[qrs])))
+    if r_amp <= 0:
+        return out_atrial + out_qrs
+    # QRS morphology
+    wq = win[:, qrs] - win[:, qrs].mean(axis=1, keepdims=True)
+    tq = tmpl[qrs] - tmpl[qrs].mean()
+    den = np.linalg.norm(wq, axis=1) * np.linalg.norm(tq)
+    corr = np.where(den > 0, wq @ tq / np.where(den > 0, den, 1.0), 0.0)
+    amps = np.abs(win[:, a])
+    above = np.abs(tmpl[qrs]) >= 0.5 * r_amp
+    idx = np.flatnonzero(above)
+    width = (idx[-1] - idx[0] + 1) / FS if idx.size else _NAN
+    t_seg = tmpl[a + round(0.12 * FS) : a + round(0.42 * FS)]
+    t_r = float(np.max(np.abs(t_seg)) / r_amp) if t_seg.size else _NAN
+    pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
+    out_qrs = [float(corr.mean()), float(corr.min()), float(np.mean(corr < 0.8)),
+               float(amps.std() / max(amps.mean(), 1e-9)), float(width), t_r, pol]
+    # P wave on the median beat and its consistency across beats
+    p_sl = slice(a - round(0.25 * FS), a - round(0.08 * FS))
+    p_t = tmpl[p_sl] - tmpl[p_sl].mean()
+    p_amp = float(np.ptp(tmpl[p_sl]) / r_amp)
+    wp = win[:, p_sl] - win[:, p_sl].mean(axis=1, keepdims=True)
+    dp = np.linalg.norm(wp, axis=1) * np.linalg.norm(p_t)
+    p_corr = float(np.mean(np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)))
+    p_energy = float(np.sum(p_t ** 2) / max(np.mean(np.sum(wp ** 2, axis=1)), 1e-12))
+    # QRST cancellation: subtract the median beat from each beat, look at what remains
+    res = (win - tmpl[None, :])[:, a - round(0.25 * FS) : a + round(0.40 * FS)].ravel()
+    res_ratio = float(np.sqrt(np.mean(res ** 2)) / r_amp) if res.size else _NAN
+    f_share = _band_share(res, 4.0, 9.0)
+    # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
+    tq_parts = []
+    for k0, k1 in itertools.pairwise(r):
+        s0 = k0 + max(round(0.45 * FS), round(0.6 * (k1 - k0)))
+        s1 = k1 - round(0.1 * FS)
+        if s1 - s0 >= round(0.06 * FS):
+            seg = y[s0:s1]
+            tq_parts.append(seg - seg.mean())
+    if tq_parts:
+        tq = np.concatenate(tq_parts)
+        tq_rms = float(np.sqrt(np.mean(tq ** 2)) / r_amp)
+        tq_f = _band_share(tq, 4.0, 9.0)
+    else:
+        tq_rms, tq_f = _NAN, _NAN
+    out_atrial = [p_amp, p_corr, p_energy, res_ratio, f_share, tq_rms, tq_f]
+    return out_atrial + out_qrs
+
+
+def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]:
+    sd = y.std()
+    if sd > 0:
+        z = (y - y.mean()) / sd
+        kurt, skew = float(np.mean(z ** 4)), float(np.mean(z ** 3))
+    else:
+        kurt, skew = _NAN, _NAN
+    n = x.size
+    xd = x - x.mean()
+    p = np.abs(np.fft.rfft(xd * np.hanning(n))) ** 2
+    f = np.fft.rfftfreq(n, 1.0 / FS)
+
+    def band(lo: float, hi: float) -> float:
+        return float(p[(f >= lo) & (f < hi)].sum())
+
+    tot = band(0.0, 40.0)
+    sig = band(1.0, 40.0)
+    qrs_r = band(5.0, 15.0) / sig if sig > 0 else _NAN
+    base_r = band(0.0, 1.0) / tot if tot > 0 else _NAN
+    hf_r = band(40.0, FS / 2) / sig if sig > 0 else _NAN
+    dur = n / FS
+    cov = float((r[-1] - r[0]) / FS / dur) if r.size > 1 else 0.0
+    return [kurt, skew, qrs_r, base_r, hf_r, dur, cov]
+
+
+def rhythm_features(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Feature vector (:data:`FEATURE_NAMES`) of raw lead ``x`` at :data:`FS` with beats ``r``.
+
+    ``x`` in mV (any gain works for the ratio features), ``r`` ascending sample indices.
+    Returns float64 ``(len(FEATURE_NAMES),)``; NaN where a feature cannot be computed
+    (e.g. fewer than 4 beats).
+    """
+    x = np.asarray(x, np.float64).reshape(-1)
+    r = np.asarray(r, np.int64).reshape(-1)
+    y = filtfilt_sos(x, design_sos(fs_hz=FS, low_hz=0.5, high_hz=40.0, order=2))
+    rr = np.diff(r) / FS
+    feats = (_rr_features(rr, x.size / FS) + _vg_features(rr) + _morph_features(y, r, rr)
+             + _signal_features(x, y, r))
+    out = np.asarray(feats, np.float64)
+    out[~np.isfinite(out)] = np.nan
+    return out

@@ -1,0 +1,233 @@
+"""Rhythm classification (CinC 2017 classes): :func:`classify_rhythm`.
+
+The shipped model ``cardiokit-rhythm-cinc2017`` (card: ``cardiokit/models/
+rhythm_cinc2017.json``, docs/MODELS.md) labels a recording ``normal`` (sinus rhythm),
+``af`` (atrial fibrillation), ``other`` (another rhythm) or ``noisy`` (too noisy to
+classify), the four classes of the PhysioNet/CinC Challenge 2017 (Clifford et al. 2017).
+
+How it works, per lead:
+
+1. resample to 300 Hz (the rate of the training data);
+2. detect beats with :func:`cardiokit.ecg.detect_beats` (default method), the same
+   call the training script makes;
+3. compute hand-crafted features (RR irregularity, visibility graphs of the RR series,
+   atrial activity, QRS morphology, signal quality; ``_rhythm_features``);
+4. run a 5-fold ensemble of a residual 1-D CNN on the whole lead (ONNX);
+5. a gradient-boosted tree head combines the features and the CNN probabilities.
+
+With several leads, up to ``max_leads`` leads are used, best quality first (from a
+:class:`cardiokit.quality.SignalQuality` when given or computed, unusable leads
+skipped), and their probabilities averaged.
+
+Inputs shorter than ``min_duration_s`` (9 s, the shortest CinC 2017 record) or sampled
+below 100 Hz give an *insufficient* result (``label=None``, ``probabilities=None``,
+``status="insufficient"``, ``reason`` says why), or raise :class:`AnalysisError` with
+``strict=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from math import gcd
+from typing import Any
+
+import numpy as np
+
+from cardiokit._core.errors import AnalysisError, InvalidArgumentError
+from cardiokit._core.recording import Recording
+
+from ._rhythm_features import FEATURE_NAMES, FS, cnn_input, rhythm_features
+from .clean import ecg_channel_indices
+from .qrs import detect_beats_array
+
+__all__ = ["RHYTHM_LABELS", "RhythmResult", "classify_rhythm", "lead_beats"]
+
+#: Rhythm labels, in the order of :attr:`RhythmResult.probabilities`.
+RHYTHM_LABELS = ("normal", "af", "other", "noisy")
+MODEL_NAME = "rhythm_cinc2017"
+MIN_FS_HZ = 100.0
+#: Preferred rhythm leads when qualities tie (lead II first, as on a rhythm strip).
+_LEAD_PREFERENCE = ("ii", "i", "v1", "v2", "iii", "avf", "v5", "v6", "v4", "v3", "avr", "avl")
+
+
+@dataclass(frozen=True)
+class RhythmResult:
+    """Rhythm label of a recording.
+
+    ``label`` is one of :data:`RHYTHM_LABELS` (``None`` when ``status`` is
+    ``"insufficient"``); ``probabilities`` maps every label to its probability (sums to
+    1); ``model`` is ``name@version`` of the model card; ``leads`` the leads used;
+    ``lead_probabilities`` the per-lead probabilities before averaging.
+    """
+
+    label: str | None
+    probabilities: Mapping[str, float] | None
+    model: str
+    leads: tuple[str, ...] = ()
+    status: str = "ok"
+    reason: str | None = None
+    duration_s: float = 0.0
+    lead_probabilities: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "probabilities": None if self.probabilities is None else {k: float(v) for k, v in self.probabilities.items()},
+            "model": self.model,
+            "leads": list(self.leads),
+            "status": self.status,
+            "reason": self.reason,
+            "duration_s": float(self.duration_s),
+            "lead_probabilities": {k: {a: float(b) for a, b in v.items()} for k, v in self.lead_probabilities.items()},
+        }
+
+
+class _Model:
+    """The shipped model: card, CNN ensemble (ONNX), tree head."""
+
+    def __init__(self) -> None:
+        from cardiokit.models import TreeEnsemble, load_card
+
+        self.card = load_card(MODEL_NAME)
+        cnn_file = self.card.extra.get("cnn_file")
+        self.cnn_path = self.card.path(cnn_file) if cnn_file else None
+        self.head = TreeEnsemble.load(self.card.path(self.card.extra["head_file"]))
+        names = tuple(self.card.extra["head_inputs"])
+        cnn_names = tuple(f"cnn_{k}" for k in RHYTHM_LABELS) if cnn_file else ()
+        if names != (*FEATURE_NAMES, *cnn_names):
+            raise AnalysisError(f"model {self.card.id}: its head expects features {names[:3]}..., "
+                                "which this cardiokit version does not compute")
+
+    def cnn(self, x300: np.ndarray) -> np.ndarray:
+        from cardiokit.models import run_onnx
+
+        inp = cnn_input(x300)[None, None, :]
+        return np.asarray(run_onnx(self.cnn_path, {"ecg": inp})[0][0], np.float64)
+
+    def predict(self, x300: np.ndarray) -> np.ndarray:
+        feats = rhythm_features(x300, lead_beats(x300))
+        z = (np.concatenate([feats, self.cnn(x300)]) if self.cnn_path else feats)[None, :]
+        return self.head.predict_proba(z)[0]
+
+
+@lru_cache(maxsize=1)
+def _model() -> _Model:
+    return _Model()
+
+
+def model_id() -> str:
+    """``name@version`` of the shipped rhythm model."""
+    return _model().card.id
+
+
+def lead_beats(x300: np.ndarray) -> np.ndarray:
+    """R fiducials of one lead at 300 Hz, exactly as the model's training used them."""
+    beats, _ = detect_beats_array(np.asarray(x300, np.float64)[:, None], fs_hz=FS)
+    return beats
+
+
+def _resample(x: np.ndarray, fs: float) -> np.ndarray:
+    if abs(fs - FS) < 1e-9:
+        return np.asarray(x, np.float64)
+    from scipy.signal import resample_poly
+
+    num, den = round(FS * 1000), round(fs * 1000)
+    g = gcd(num, den)
+    return resample_poly(np.asarray(x, np.float64), num // g, den // g, padtype="line")
+
+
+def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
+    """Candidate leads, best first: quality score, then detector consistency, then name."""
+    grades: dict[str, tuple[int, float]] = {}
+    if quality is not None:
+        for lq in getattr(quality, "leads", ()):
+            g = {"good": 0, "acceptable": 1, "unusable": 2}.get(getattr(lq, "grade", ""), 1)
+            grades[str(lq.lead).lower()] = (g, -float(getattr(lq, "score", 0.0) or 0.0))
+    cons: dict[int, float] = {}
+    if len(idx) > 1:
+        _, details = detect_beats_array(rec.signals[:, idx], fs_hz=rec.fs)
+        cons = {i: float(q) for i, q in zip(idx, details["lead_quality"], strict=True)}
+
+    def key(i: int) -> tuple:
+        name = rec.channels[i].name.lower()
+        g = grades.get(name, (1, 0.0))
+        pref = _LEAD_PREFERENCE.index(name) if name in _LEAD_PREFERENCE else len(_LEAD_PREFERENCE)
+        return (g[0], round(g[1], 1), -round(cons.get(i, 0.0), 1), pref, i)
+
+    ranked = sorted(idx, key=key)
+    usable = [i for i in ranked if grades.get(rec.channels[i].name.lower(), (1, 0))[0] < 2]
+    return usable or ranked
+
+
+def classify_rhythm(
+    rec: Recording,
+    *,
+    leads: int | str | Sequence[int | str] | None = None,
+    max_leads: int = 3,
+    quality: Any = None,
+    min_duration_s: float = 9.0,
+    strict: bool = False,
+) -> RhythmResult:
+    """Classify the rhythm of ``rec`` as normal, af, other or noisy.
+
+    Parameters
+    ----------
+    rec
+        Any recording with at least one ECG channel (or any channel when none is marked
+        ECG), fs >= 100 Hz, at least ``min_duration_s`` long.
+    leads
+        Channels to consider (names or indices; default every ECG channel).
+    max_leads
+        Use at most this many leads (best quality first) and average their probabilities.
+    quality
+        A :class:`cardiokit.quality.SignalQuality` of ``rec`` to rank leads (computed
+        when ``None`` and several leads are available); unusable leads are skipped.
+    min_duration_s
+        Shorter inputs are insufficient (>= 9 s, the model's shortest training record).
+    strict
+        Raise :class:`AnalysisError` instead of returning an insufficient result.
+    """
+    if not isinstance(rec, Recording):
+        raise InvalidArgumentError(f"classify_rhythm() needs a Recording; got {type(rec).__name__}")
+    if not (isinstance(max_leads, int) and max_leads >= 1):
+        raise InvalidArgumentError(f"max_leads must be an integer >= 1; got {max_leads!r}")
+    if not (np.isfinite(min_duration_s) and min_duration_s >= 9.0):
+        raise InvalidArgumentError(f"min_duration_s must be >= 9 s (the model's shortest input); "
+                                   f"got {min_duration_s!r}")
+    model = _model()
+    reason = None
+    if rec.fs < MIN_FS_HZ:
+        reason = f"sampling rate {rec.fs:g} Hz is below the {MIN_FS_HZ:g} Hz the rhythm model needs"
+    elif rec.duration_s < min_duration_s:
+        reason = (f"recording is {rec.duration_s:.1f} s long; the rhythm model needs at least "
+                  f"{min_duration_s:g} s")
+    if reason is not None:
+        if strict:
+            raise AnalysisError(reason)
+        return RhythmResult(None, None, model.card.id, status="insufficient", reason=reason,
+                            duration_s=rec.duration_s)
+    idx = ecg_channel_indices(rec, leads)
+    if len(idx) > max_leads and quality is None:
+        from cardiokit.quality import assess_quality
+
+        quality = assess_quality(rec, leads=idx)
+    chosen = _rank_leads(rec, idx, quality)[:max_leads] if len(idx) > 1 else idx
+    per_lead: dict[str, dict[str, float]] = {}
+    probs = []
+    for i in chosen:
+        p = model.predict(_resample(rec.signals[:, i], rec.fs))
+        probs.append(p)
+        per_lead[rec.channels[i].name] = dict(zip(RHYTHM_LABELS, map(float, p), strict=True))
+    mean = np.mean(probs, axis=0)
+    mean = mean / mean.sum()
+    prob = dict(zip(RHYTHM_LABELS, map(float, mean), strict=True))
+    return RhythmResult(
+        label=RHYTHM_LABELS[int(np.argmax(mean))],
+        probabilities=prob,
+        model=model.card.id,
+        leads=tuple(rec.channels[i].name for i in chosen),
+        duration_s=rec.duration_s,
+        lead_probabilities=per_lead,
+    )

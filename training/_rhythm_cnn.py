@@ -1,0 +1,130 @@
+"""The rhythm CNN (torch; training only): residual 1-D blocks + global mean/max pooling.
+
+Input: one lead at 300 Hz (averaged to 150 Hz by the first layer) prepared by ``cardiokit.ecg._rhythm_features.cnn_input``,
+shape ``(batch, 1, n)`` with any ``n`` >= 2700 (9 s). Output: 4 logits (N, A, O, ~).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+CROP = 3000  # 10 s at 300 Hz
+
+
+class Block(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, k: int = 7) -> None:
+        super().__init__()
+        self.c1 = nn.Conv1d(cin, cout, k, stride, padding=k // 2, bias=False)
+        self.b1 = nn.BatchNorm1d(cout)
+        self.c2 = nn.Conv1d(cout, cout, k, 1, padding=k // 2, bias=False)
+        self.b2 = nn.BatchNorm1d(cout)
+        self.drop = nn.Dropout(0.1)
+        self.skip = (
+            nn.Sequential(nn.Conv1d(cin, cout, 1, stride, bias=False), nn.BatchNorm1d(cout))
+            if stride != 1 or cin != cout else nn.Identity()
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.b1(self.c1(x)))
+        h = self.b2(self.c2(self.drop(h)))
+        return torch.relu(h + self.skip(x))
+
+
+class RhythmCNN(nn.Module):
+    def __init__(self, widths: tuple[int, ...] = (12, 16, 24, 32, 48, 64)) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.AvgPool1d(2),  # 300 -> 150 Hz (the input is low-passed at 40 Hz)
+            nn.Conv1d(1, widths[0], 15, 2, padding=7, bias=False), nn.BatchNorm1d(widths[0]),
+            nn.ReLU(), nn.MaxPool1d(2),
+        )
+        self.blocks = nn.Sequential(*[Block(a, b, 2) for a, b in itertools.pairwise(widths)])
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(2 * widths[-1], 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.blocks(self.stem(x))
+        z = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        return self.fc(self.drop(z))
+
+
+class Softmaxed(nn.Module):
+    """Export wrapper: probabilities instead of logits."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x), dim=1)
+
+
+def _crop_batch(xs: list[np.ndarray], rng: np.random.Generator, crop: int) -> np.ndarray:
+    out = np.zeros((len(xs), 1, crop), np.float32)
+    for i, x in enumerate(xs):
+        if x.size >= crop:
+            s = int(rng.integers(0, x.size - crop + 1))
+            seg = x[s : s + crop]
+            if rng.random() < 0.5:
+                seg = seg * float(rng.uniform(0.7, 1.3))
+            out[i, 0] = seg
+        else:
+            s = int(rng.integers(0, crop - x.size + 1))
+            out[i, 0, s : s + x.size] = x
+    return out
+
+
+@torch.no_grad()
+def predict(net: nn.Module, xs: list[np.ndarray], batch: int = 64) -> np.ndarray:
+    """Class probabilities of full-length inputs (grouped by length for batching)."""
+    net.eval()
+    out = np.zeros((len(xs), 4), np.float32)
+    order = sorted(range(len(xs)), key=lambda i: xs[i].size)
+    i = 0
+    while i < len(order):
+        n = xs[order[i]].size
+        j = i
+        while j < len(order) and xs[order[j]].size == n and j - i < batch:
+            j += 1
+        idx = order[i:j]
+        xb = torch.from_numpy(np.stack([xs[k] for k in idx])[:, None, :].astype(np.float32))
+        out[idx] = torch.softmax(net(xb), dim=1).numpy()
+        i = j
+    return out
+
+
+def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=print,
+          batch: int = 64, lr: float = 3e-3) -> nn.Module:
+    """Train one CNN on inputs ``xs`` (cnn_input arrays) and labels ``y`` (0..3)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    net = RhythmCNN()
+    counts = np.bincount(y, minlength=4).astype(np.float64)
+    w = (counts.sum() / np.maximum(counts, 1)) ** 0.5
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32))
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-3)
+    steps = epochs * int(np.ceil(len(xs) / batch))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
+    for ep in range(epochs):
+        net.train()
+        t0 = time.time()
+        perm = rng.permutation(len(xs))
+        tot = 0.0
+        for s in range(0, len(perm), batch):
+            idx = perm[s : s + batch]
+            xb = torch.from_numpy(_crop_batch([xs[i] for i in idx], rng, CROP))
+            yb = torch.from_numpy(y[idx])
+            opt.zero_grad()
+            loss = loss_fn(net(xb), yb)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss.detach()) * len(idx)
+        log(f"  epoch {ep + 1}/{epochs} loss {tot / len(xs):.4f} ({time.time() - t0:.0f} s)")
+    net.eval()
+    return net

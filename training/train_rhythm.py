@@ -1,0 +1,341 @@
+"""Train the cardiokit CinC 2017 rhythm model (normal / af / other / noisy).
+
+Reproducible (seeded) end to end::
+
+    .venv/bin/pip install -e '.[train]'
+    .venv/bin/python -m training.train_rhythm all        # = cnn, features, head, export
+
+Stages (each caches its output under /work/cache/cardiokit_rhythm, override with
+CARDIOKIT_CACHE; the CinC 2017 training set is read from CINC2017_DIR):
+
+``cnn``       5-fold CV of the residual 1-D CNN (training/_rhythm_cnn.py) on the pool;
+              out-of-fold probabilities, fold models kept for the shipped ensemble.
+``features``  hand-crafted features (cardiokit.ecg._rhythm_features) with the beats
+              cardiokit.ecg.rhythm uses at inference.
+``head``      gradient-boosted trees over features + CNN out-of-fold probabilities,
+              5-fold CV table (features-only, CNN-only, fused) printed; final head
+              trained on the whole pool.
+``export``    ONNX of the 5-fold CNN ensemble + head trees (npz) + model card (json, md)
+              into src/cardiokit/models/.
+
+The pool is the CinC 2017 training set minus the shared evaluation subset and the
+reserved ids (training/_rhythm_data.py). Folds are stratified by class, one record per
+subject. Training labels: REFERENCE.csv of the training set.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from training import _rhythm_data as D
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL_DIR = REPO / "src" / "cardiokit" / "models"
+CNN_EPOCHS = 10
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cnn_inputs(name: str, sigs: list[np.ndarray]) -> list[np.ndarray]:
+    from cardiokit.ecg._rhythm_features import cnn_input
+
+    path = D.CACHE / f"cnn_input_{name}.npz"
+    if path.exists():
+        z = np.load(path)
+        off = z["offsets"]
+        if off.size == len(sigs) + 1:
+            data = z["data"]
+            return [data[off[i] : off[i + 1]] for i in range(len(sigs))]
+    xs = [cnn_input(s) for s in sigs]
+    off = np.concatenate([[0], np.cumsum([x.size for x in xs])])
+    np.savez(path, offsets=off, data=np.concatenate(xs))
+    return xs
+
+
+def stage_cnn() -> None:
+    import torch
+    from training import _rhythm_cnn as C
+
+    torch.set_num_threads(1)
+    ids, y = D.pool()
+    fold = D.folds(y)
+    xs = cnn_inputs("pool", D.signals("pool", ids, D.TRAIN_DIR))
+    sids, _sy = D.shared()
+    sxs = cnn_inputs("shared", D.signals("shared", sids, D.SHARED_DIR))
+    oof = np.zeros((len(ids), 4), np.float32)
+    shared_p = np.zeros((D.N_FOLDS, len(sids), 4), np.float32)
+    for k in range(D.N_FOLDS):
+        tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train, {va.size} validation")
+        net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log)
+        torch.save(net.state_dict(), D.CACHE / f"cnn_fold{k}.pt")
+        oof[va] = C.predict(net, [xs[i] for i in va])
+        shared_p[k] = C.predict(net, sxs)
+        f1 = D.cinc_f1(y[va], oof[va].argmax(1))
+        log(f"  fold {k + 1} CNN score {f1['score']:.3f} (N {f1['N']:.3f} A {f1['A']:.3f} "
+            f"O {f1['O']:.3f} ~ {f1['~']:.3f})")
+    np.savez(D.CACHE / "cnn_probs.npz", oof=oof, shared=shared_p, ids=np.asarray(ids))
+    f1 = D.cinc_f1(y, oof.argmax(1))
+    log(f"CNN 5-fold CV score {f1['score']:.3f}")
+
+
+def beats_300(x: np.ndarray) -> np.ndarray:
+    """The beats cardiokit.ecg.rhythm uses: detect_beats (default method) at 300 Hz."""
+    from cardiokit.ecg.rhythm import lead_beats
+
+    return lead_beats(x)
+
+
+def features(name: str, sigs: list[np.ndarray]) -> np.ndarray:
+    from cardiokit.ecg._rhythm_features import FEATURE_NAMES, rhythm_features
+
+    path = D.CACHE / f"features_{name}.npz"
+    if path.exists():
+        z = np.load(path)
+        if list(z["names"]) == list(FEATURE_NAMES) and z["X"].shape[0] == len(sigs):
+            return z["X"]
+    t0 = time.time()
+    X = np.zeros((len(sigs), len(FEATURE_NAMES)))
+    for i, s in enumerate(sigs):
+        X[i] = rhythm_features(s, beats_300(s))
+        if i % 1000 == 0:
+            log(f"  features {name}: {i}/{len(sigs)} ({time.time() - t0:.0f} s)")
+    np.savez(path, X=X, names=np.asarray(FEATURE_NAMES))
+    return X
+
+
+def stage_features() -> None:
+    ids, _ = D.pool()
+    features("pool", D.signals("pool", ids, D.TRAIN_DIR))
+    sids, _ = D.shared()
+    features("shared", D.signals("shared", sids, D.SHARED_DIR))
+
+
+HEAD_PARAMS = {"max_iter": 250, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
+               "l2_regularization": 1.0, "random_state": D.SEED}
+
+
+def _class_weights(y: np.ndarray) -> np.ndarray:
+    counts = np.bincount(y, minlength=4).astype(np.float64)
+    w = (counts.sum() / np.maximum(counts, 1)) ** 0.5
+    return (w / w[y].mean())[y]
+
+
+def fit_head(X: np.ndarray, y: np.ndarray):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**HEAD_PARAMS).fit(X, y, sample_weight=_class_weights(y))
+
+
+def _row(name: str, y: np.ndarray, pred: np.ndarray) -> dict:
+    f = D.cinc_f1(y, pred)
+    log(f"  {name:<28} score {f['score']:.3f}   F1 N {f['N']:.3f}  A {f['A']:.3f}  O {f['O']:.3f}"
+        f"  ~ {f['~']:.3f}")
+    return {k: round(v, 4) for k, v in f.items()}
+
+
+def head_data(cnn: bool = True) -> dict:
+    ids, y = D.pool()
+    sids, sy = D.shared()
+    X = features("pool", D.signals("pool", ids, D.TRAIN_DIR))
+    SX = features("shared", D.signals("shared", sids, D.SHARED_DIR))
+    d = {"y": y, "sy": sy, "X": X, "SX": SX, "fold": D.folds(y)}
+    if cnn:
+        z = np.load(D.CACHE / "cnn_probs.npz")
+        d["cnn"] = z["oof"].astype(np.float64)
+        d["scnn"] = z["shared"].mean(axis=0).astype(np.float64)
+    return d
+
+
+def stage_head_features() -> None:
+    """Intermediate model without the CNN: features + GBM (CV table, final head)."""
+    import pickle
+
+    d = head_data(cnn=False)
+    y, fold = d["y"], d["fold"]
+    oof = np.zeros((y.size, 4))
+    for k in range(D.N_FOLDS):
+        tr, va = fold != k, fold == k
+        oof[va] = fit_head(d["X"][tr], y[tr]).predict_proba(d["X"][va])
+    log(f"5-fold CV on the training pool ({y.size} records):")
+    cv = {"features_gbm": _row("features + GBM", y, oof.argmax(1))}
+    head = fit_head(d["X"], y)
+    log(f"shared evaluation subset ({d['sy'].size} records, v3 labels; never used for training):")
+    shared = {"features_gbm": _row("features + GBM", d["sy"], head.predict_proba(d["SX"]).argmax(1))}
+    with open(D.CACHE / "head.pkl", "wb") as f:
+        pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": False,
+                     "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
+
+
+def stage_head() -> None:
+    """5-fold CV table (features-only, CNN-only, fused) and the final fused head."""
+    d = head_data()
+    y, fold = d["y"], d["fold"]
+    fused = np.hstack([d["X"], d["cnn"]])
+    oof_feat = np.zeros((y.size, 4))
+    oof_fused = np.zeros((y.size, 4))
+    for k in range(D.N_FOLDS):
+        tr, va = fold != k, fold == k
+        oof_feat[va] = fit_head(d["X"][tr], y[tr]).predict_proba(d["X"][va])
+        oof_fused[va] = fit_head(fused[tr], y[tr]).predict_proba(fused[va])
+    log(f"5-fold CV on the training pool ({y.size} records):")
+    cv = {"features_gbm": _row("features + GBM", y, oof_feat.argmax(1)),
+          "cnn": _row("CNN (5-fold ensemble member)", y, d["cnn"].argmax(1)),
+          "fused": _row("features + CNN -> GBM", y, oof_fused.argmax(1))}
+    head = fit_head(fused, y)
+    head_f = fit_head(d["X"], y)
+    sfused = np.hstack([d["SX"], d["scnn"]])
+    log(f"shared evaluation subset ({d['sy'].size} records, v3 labels; never used for training):")
+    shared = {"features_gbm": _row("features + GBM", d["sy"], head_f.predict_proba(d["SX"]).argmax(1)),
+              "cnn": _row("CNN ensemble", d["sy"], d["scnn"].argmax(1)),
+              "fused": _row("features + CNN -> GBM", d["sy"], head.predict_proba(sfused).argmax(1))}
+    import pickle
+
+    with open(D.CACHE / "head.pkl", "wb") as f:
+        pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": True,
+                     "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
+
+
+def hgb_to_trees(model):
+    """Flatten a fitted HistGradientBoostingClassifier into a cardiokit TreeEnsemble."""
+    from cardiokit.models.trees import TreeEnsemble
+
+    cols = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
+    roots = []
+    off = 0
+    for it in model._predictors:
+        row = []
+        for pred in it:
+            nd = pred.nodes
+            row.append(off)
+            cols["feature"].append(nd["feature_idx"].astype(np.int32))
+            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
+            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
+            cols["left"].append((nd["left"] + off).astype(np.int32))
+            cols["right"].append((nd["right"] + off).astype(np.int32))
+            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
+            cols["value"].append(nd["value"].astype(np.float64))
+            off += nd.shape[0]
+        roots.append(row)
+    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
+                        roots=np.asarray(roots, np.int32),
+                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
+
+
+def export_cnn(path: Path) -> None:
+    import torch
+    from training import _rhythm_cnn as C
+
+    nets = []
+    for k in range(D.N_FOLDS):
+        net = C.RhythmCNN()
+        net.load_state_dict(torch.load(D.CACHE / f"cnn_fold{k}.pt"))
+        net.eval()
+        nets.append(net)
+
+    class Ensemble(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.nets = torch.nn.ModuleList(nets)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.stack([torch.softmax(n(x), dim=1) for n in self.nets]).mean(dim=0)
+
+    ens = Ensemble().eval()
+    dummy = torch.zeros(1, 1, 9000)
+    torch.onnx.export(ens, (dummy,), str(path), input_names=["ecg"], output_names=["probabilities"],
+                      dynamic_axes={"ecg": {0: "batch", 2: "samples"}, "probabilities": {0: "batch"}},
+                      opset_version=17, dynamo=False)
+
+
+def stage_export() -> None:
+    import pickle
+    from datetime import date
+
+    from cardiokit.ecg._rhythm_features import FEATURE_NAMES
+    from cardiokit.models.cards import sha256_file
+
+    with open(D.CACHE / "head.pkl", "rb") as f:
+        h = pickle.load(f)
+    uses_cnn = h["uses_cnn"]
+    d = head_data(cnn=uses_cnn)
+    trees = hgb_to_trees(h["head"])
+    fused = np.hstack([d["SX"], d["scnn"]]) if uses_cnn else d["SX"]
+    ref = h["head"].predict_proba(fused)
+    got = trees.predict_proba(fused)
+    assert np.allclose(ref, got, atol=1e-6), float(np.abs(ref - got).max())
+    head_path = MODEL_DIR / "rhythm_cinc2017_head.npz"
+    trees.save(head_path)
+    cnn_path = MODEL_DIR / "rhythm_cinc2017_cnn.onnx"
+    files = {head_path.name: sha256_file(head_path)}
+    if uses_cnn:
+        export_cnn(cnn_path)
+        files[cnn_path.name] = sha256_file(cnn_path)
+    elif cnn_path.exists():
+        cnn_path.unlink()
+    card = {
+        "name": "cardiokit-rhythm-cinc2017",
+        "version": "1.0.0",
+        "task": "rhythm class of a single-lead ECG: normal sinus rhythm, atrial fibrillation, "
+                "other rhythm, too noisy (PhysioNet/CinC Challenge 2017 classes)",
+        "inputs": {"leads": "any single lead (AliveCor lead-I-like in training); 12-lead: best "
+                            "leads by quality, probabilities averaged",
+                   "fs_hz": 300, "resampled_from": ">= 100 Hz", "min_duration_s": 9.0,
+                   "trained_durations_s": "9-61"},
+        "labels": ["normal", "af", "other", "noisy"],
+        "data": {
+            "training": "PhysioNet/CinC Challenge 2017 training set (8528 records) minus the 600 "
+                        "records of shared/data/cinc2017 and the CinC 2017 ids in RESERVED.md",
+            "n_records": h["n_pool"],
+            "class_counts": dict(zip(D.CLASSES, h["pool_counts"], strict=True)),
+            "labels": "REFERENCE.csv of the training set",
+            "split": "5-fold cross-validation stratified by class, by record (one record per "
+                     "subject), seed 2017; the shipped CNN is the 5 fold models averaged, the "
+                     "tree head is refit on the whole pool on out-of-fold CNN probabilities",
+            "held_out": "600 records of shared/data/cinc2017 (300 N, 150 A, 100 O, 50 ~), "
+                        "final v3 labels, never used for training, tuning or selection",
+        },
+        "architecture": {
+            "features": f"{len(FEATURE_NAMES)} hand-crafted (cardiokit/ecg/_rhythm_features.py)",
+            "cnn": "residual 1-D CNN, 150 Hz internal, 6 blocks, global mean+max pooling "
+                   "(training/_rhythm_cnn.py), trained on random 10-s crops, applied to the whole lead",
+            "head": "gradient-boosted trees (scikit-learn HistGradientBoosting, evaluated with "
+                    "numpy) over features + CNN probabilities",
+        },
+        "metrics": {"score": "CinC 2017 score = mean F1 over N, A, O", "cv_5fold": h["cv"],
+                    "shared_600": h["shared"]},
+        "license": "model weights Apache-2.0 (cardiokit); trained on data under ODC-By 1.0 "
+                   "(PhysioNet/CinC Challenge 2017, Clifford et al. 2017) - attribution required",
+        "files": files,
+        "cnn_file": cnn_path.name if uses_cnn else None,
+        "head_file": head_path.name,
+        "head_inputs": [*FEATURE_NAMES, *(["cnn_normal", "cnn_af", "cnn_other", "cnn_noisy"]
+                                          if uses_cnn else [])],
+        "trained": date.today().isoformat(),
+        "script": "training/train_rhythm.py",
+    }
+    (MODEL_DIR / "rhythm_cinc2017.json").write_text(json.dumps(card, indent=1) + "\n")
+    for name in files:
+        log(f"wrote {name} ({(MODEL_DIR / name).stat().st_size / 1e6:.2f} MB)")
+    log("wrote rhythm_cinc2017.json")
+
+
+def main(argv: list[str]) -> None:
+    stages = argv or ["all"]
+    if stages == ["all"]:
+        stages = ["cnn", "features", "head", "export"]
+    for s in stages:
+        t0 = time.time()
+        log(f"== stage {s}")
+        globals()[f"stage_{s}"]()
+        log(f"== stage {s} done in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
