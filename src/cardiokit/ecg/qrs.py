@@ -143,6 +143,14 @@ def detect_beats_array(
     if n < max(8, round(0.5 * fs)) or fs < 50:
         return np.zeros(0, np.int64), details
     qbp = band(arr, fs, 5.0, 22.0)
+    # flat leads (constant, or only float rounding left after filtering) carry no beats
+    flat = np.abs(qbp).max(axis=0) <= 1e-6 * np.abs(arr).max(axis=0) + 1e-12
+    if flat.all():
+        return np.zeros(0, np.int64), details
+    if flat.any():
+        qbp[:, flat] = 0.0
+        arr = arr.copy()
+        arr[:, flat] = np.median(arr[:, flat], axis=0)
     slope = np.abs(np.diff(qbp, axis=0))
     # median slope per lead; a strided subsample is plenty for a noise floor
     floors = np.median(slope[:: max(1, slope.shape[0] // 20000)], axis=0)

@@ -1,0 +1,107 @@
+"""cardiokit.dsp.filters: designs per fs, zero phase, powerline detection, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.signal import sosfiltfilt
+
+from cardiokit._core.errors import InvalidArgumentError
+from cardiokit.dsp import (
+    bandpass,
+    design_sos,
+    detect_powerline_hz,
+    filtfilt_sos,
+    highpass,
+    lowpass,
+    notch,
+)
+
+
+def _tone(f_hz: float, fs: float, n: int) -> np.ndarray:
+    return np.sin(2 * np.pi * f_hz * np.arange(n) / fs)
+
+
+def _gain(y: np.ndarray, x: np.ndarray) -> float:
+    m = slice(len(x) // 4, 3 * len(x) // 4)  # away from the ends
+    return float(np.std(y[m]) / np.std(x[m]))
+
+
+@pytest.mark.parametrize("fs", [100.0, 250.0, 360.0, 500.0, 1000.0])
+def test_bandpass_passes_band_and_stops_outside(fs):
+    n = int(20 * fs)
+    assert _gain(bandpass(_tone(10, fs, n), fs_hz=fs, low_hz=0.5, high_hz=40), _tone(10, fs, n)) > 0.95
+    slow = _tone(0.05, fs, n)
+    assert _gain(bandpass(slow, fs_hz=fs, low_hz=0.5, high_hz=40), slow) < 0.05
+    # high edge clipped below Nyquist at low fs: still a valid, stable filter
+    hi = bandpass(_tone(0.45 * fs * 0.99, fs, n), fs_hz=fs, low_hz=0.5, high_hz=150)
+    assert np.all(np.isfinite(hi))
+
+
+def test_zero_phase_no_delay():
+    fs = 500.0
+    x = np.zeros(5000)
+    x[2500] = 1.0
+    for y in (bandpass(x, fs_hz=fs, low_hz=5, high_hz=20), lowpass(x, fs_hz=fs, cutoff_hz=30),
+              highpass(x, fs_hz=fs, cutoff_hz=0.5)):
+        assert int(np.argmax(np.abs(y))) == 2500
+
+
+def test_matches_scipy_sosfiltfilt_and_does_not_mutate():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 3)) + np.linspace(0, 5, 3000)[:, None]
+    before = x.copy()
+    sos = design_sos(fs_hz=360, low_hz=0.5, high_hz=40, notch_hz=(60.0,))
+    ours = filtfilt_sos(x, sos)
+    ref = sosfiltfilt(np.array(sos), x, axis=0, padtype="odd", padlen=3 * (2 * sos.shape[0] + 1))
+    np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(filtfilt_sos(x.T, sos, axis=1), ours.T, atol=1e-9)
+
+
+@pytest.mark.parametrize("line", [50.0, 60.0])
+def test_notch_and_powerline_detection(line):
+    fs = 500.0
+    n = int(30 * fs)
+    rng = np.random.default_rng(0)
+    ecgish = rng.normal(scale=0.2, size=n)
+    hum = 0.5 * _tone(line, fs, n)
+    assert detect_powerline_hz(ecgish + hum, fs_hz=fs) == line
+    assert detect_powerline_hz(ecgish, fs_hz=fs) is None
+    y = notch(hum, fs_hz=fs, freq_hz=line)
+    assert _gain(y, hum) < 0.05
+
+
+def test_powerline_invisible_at_low_fs():
+    fs = 100.0
+    x = _tone(50.0 * 0.999, fs, 3000)
+    assert detect_powerline_hz(x, fs_hz=fs) is None
+    # a notch at Nyquist is skipped rather than failing
+    assert np.allclose(notch(x, fs_hz=fs, freq_hz=50.0), x)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"fs_hz": 0, "low_hz": 1},
+        {"fs_hz": -5, "low_hz": 1},
+        {"fs_hz": 100, "low_hz": 60},
+        {"fs_hz": 100, "low_hz": 30, "high_hz": 20},
+        {"fs_hz": 100, "low_hz": -1},
+        {"fs_hz": 100, "low_hz": 1, "order": 0},
+    ],
+)
+def test_invalid_designs_raise(kwargs):
+    with pytest.raises(InvalidArgumentError):
+        design_sos(**kwargs)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 400), fs=st.sampled_from([100.0, 257.0, 500.0, 1000.0]))
+def test_any_length_is_accepted(n, fs):
+    x = np.random.default_rng(n).normal(size=n)
+    y = bandpass(x, fs_hz=fs, low_hz=0.5, high_hz=40)
+    assert y.shape == x.shape
+    assert np.all(np.isfinite(y))

@@ -1,0 +1,234 @@
+"""cardiokit.ecg.detect_beats: accuracy floors on real data, honest results, properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench._common import BEAT_SYMBOLS, match_events
+from bench.bench_beats import noisy_record
+from cardiokit._core.errors import InvalidArgumentError
+from cardiokit._core.recording import Channel, Recording
+from cardiokit._core.results import Beats
+from cardiokit.ecg import detect_beats
+from cardiokit.ecg.qrs import METHODS, detect_beats_array
+from tests.conftest import shared_path
+from tests.ecg._beats_synth import regular_train, synth_ecg
+
+PUBLISHED = ("pantompkins1985", "hamilton2002", "elgendi2010", "zong2003")
+
+
+def _mitdb(name: str, seconds: float = 300.0) -> tuple[Recording, np.ndarray]:
+    wfdb = pytest.importorskip("wfdb")
+    path = str(shared_path("mitdb", f"{name}.hea").with_suffix(""))
+    n = int(seconds * 360)
+    r = wfdb.rdrecord(path, sampto=n)
+    a = wfdb.rdann(path, "atr", sampto=n)
+    ref = np.array([s for s, y in zip(a.sample, a.symbol, strict=True) if y in BEAT_SYMBOLS])
+    rec = Recording(r.p_signal, r.fs, tuple(Channel(c, "ecg", "mV") for c in r.sig_name))
+    return rec, ref
+
+
+def _f1(ref: np.ndarray, beats: Beats) -> float:
+    return match_events(ref, beats.samples, round(0.15 * beats.fs)).f1 / 100
+
+
+# --- accuracy floors on the shared MIT-BIH subset (first 5 min; these records were used
+# --- for tuning, the floors guard against regressions) -------------------------------
+@pytest.mark.parametrize(
+    ("record", "floor"),
+    [("105", 0.995), ("208", 0.995), ("210", 0.993), ("119", 0.998), ("200", 0.998)],
+)
+def test_mitdb_floor_default_method(record, floor):
+    rec, ref = _mitdb(record)
+    beats = detect_beats(rec, leads=["MLII"])
+    assert beats.method == "cardiokit" and beats.leads == ("MLII",)
+    assert _f1(ref, beats) >= floor
+    both = detect_beats(rec)
+    assert both.leads == tuple(rec.channel_names)
+    assert _f1(ref, both) >= floor
+
+
+@pytest.mark.parametrize("method", PUBLISHED)
+def test_mitdb_floor_published_methods(method):
+    for record in ("100", "208"):
+        rec, ref = _mitdb(record)
+        beats = detect_beats(rec, method=method, leads=[0])
+        assert beats.method == method
+        assert _f1(ref, beats) >= 0.99, (method, record)
+
+
+def test_noise_stress_floor():
+    rec, ref = _mitdb("103", 600.0)
+    wfdb = pytest.importorskip("wfdb")
+    noise = {k: wfdb.rdrecord(str(shared_path("nstdb", f"{k}.hea").with_suffix(""))).p_signal[:, 0]
+             for k in ("ma", "bw")}
+    floors = {("ma", 12): 0.998, ("ma", 6): 0.99, ("ma", 0): 0.90, ("bw", 0): 0.995}
+    for (kind, snr), floor in floors.items():
+        x = noisy_record(rec.signals[:, 0].astype(float), noise[kind], ref, rec.fs, snr)
+        b, _ = detect_beats_array(x, fs_hz=rec.fs)
+        assert match_events(ref, b, 54).f1 / 100 >= floor, (kind, snr)
+
+
+def test_ludb_lead_ii_and_12_lead_floors():
+    wfdb = pytest.importorskip("wfdb")
+    totals = {"ii": [0, 0, 0], "all": [0, 0, 0]}
+    for i in range(1, 61):
+        path = str(shared_path("ludb", "data", f"{i}.hea").with_suffix(""))
+        r = wfdb.rdrecord(path)
+        a = wfdb.rdann(path, "ii")
+        ref = np.array([s for s, y in zip(a.sample, a.symbol, strict=True) if y == "N"])
+        rec = Recording(r.p_signal, r.fs, tuple(Channel(c, "ecg", "mV") for c in r.sig_name))
+        for key, leads in (("ii", ["ii"]), ("all", None)):
+            b = detect_beats(rec, leads=leads).samples
+            # LUDB annotates the middle of each record only
+            b = b[(b >= ref[0] - 75) & (b <= ref[-1] + 75)]
+            s = match_events(ref, b, 75)
+            totals[key] = [totals[key][0] + s.tp, totals[key][1] + s.fp, totals[key][2] + s.fn]
+    for key, floor in (("ii", 0.99), ("all", 0.997)):
+        tp, fp, fn = totals[key]
+        assert 2 * tp / (2 * tp + fp + fn) >= floor, key
+
+
+# --- API contract ------------------------------------------------------------------
+def _synth_rec(bpm: float = 72, fs: float = 500.0, seconds: float = 10.0, n_leads: int = 1,
+               noise: float = 0.01, seed: int = 0) -> tuple[Recording, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    bt = regular_train(bpm, seconds)
+    cols = [synth_ecg(bt, fs=fs, duration_s=seconds, amp=1 + 0.2 * j, invert=bool(j % 2))
+            for j in range(n_leads)]
+    x = np.stack(cols, axis=1) + noise * rng.normal(size=(int(seconds * fs), n_leads))
+    names = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")[:n_leads]
+    return Recording(x, fs, tuple(Channel(c, "ecg", "mV") for c in names)), np.round(bt * fs)
+
+
+def test_result_type_and_validation():
+    rec, truth = _synth_rec(n_leads=3)
+    before = rec.signals.copy()
+    beats = detect_beats(rec)
+    assert isinstance(beats, Beats)
+    assert beats.n_samples == rec.n_samples and beats.fs == rec.fs
+    assert beats.leads == ("I", "II", "III")
+    assert set(beats.extra) >= {"fiducial_lead", "lead_quality", "vote_share"}
+    assert np.all(np.diff(beats.samples) > 0)
+    assert np.max(np.abs(beats.samples - truth)) <= 0.01 * rec.fs  # at the R peak
+    np.testing.assert_array_equal(rec.signals, before)
+    with pytest.raises(InvalidArgumentError) as err:
+        detect_beats(rec, method="fancy2024")
+    for m in METHODS:
+        assert m in str(err.value)
+    with pytest.raises(InvalidArgumentError, match="channels are"):
+        detect_beats(rec, leads=["V7"])
+    with pytest.raises(InvalidArgumentError):
+        detect_beats(rec.signals)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_finds_synthetic_beats(method):
+    rec, truth = _synth_rec(bpm=80, fs=360.0, seconds=20.0, n_leads=2)
+    beats = detect_beats(rec, method=method)
+    assert len(beats) == truth.size
+    assert np.max(np.abs(beats.samples - truth)) <= 0.02 * rec.fs
+
+
+def test_inverted_and_wide_complexes_fiducial_is_largest_deflection():
+    fs = 500.0
+    bt = regular_train(60, 12)
+    x = synth_ecg(bt, fs=fs, duration_s=12, invert=True, qrs_width=2.5)
+    b, _ = detect_beats_array(x, fs_hz=fs)
+    assert b.size == bt.size
+    # inverted beat: fiducial at the (negative) R trough
+    assert np.all(np.abs(b - np.round(bt * fs)) <= 3)
+
+
+def test_pvc_like_ectopics_are_detected():
+    fs = 360.0
+    grid = regular_train(70, 30)
+    # every 5th beat comes early (60 % of the RR) as a wide inverted ventricular beat;
+    # the next normal beat keeps its place (compensatory pause)
+    is_pvc = (np.arange(grid.size) % 5 == 4)
+    rr = 60.0 / 70
+    ect = grid[is_pvc] - 0.4 * rr
+    bt = grid[~is_pvc]
+    normal = synth_ecg(bt, fs=fs, duration_s=30)
+    pvc = synth_ecg(ect, fs=fs, duration_s=30, invert=True, qrs_width=3.0, amp=1.5)
+    b, _ = detect_beats_array(normal + pvc, fs_hz=fs)
+    truth = np.sort(np.round(np.concatenate([bt, ect]) * fs))
+    assert match_events(truth, b, round(0.15 * fs)).f1 == 100.0
+
+
+# --- honest results ------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(fs=st.sampled_from([100.0, 128.0, 250.0, 360.0, 500.0, 1000.0]),
+       level=st.floats(-5, 5), seconds=st.floats(0.01, 12))
+def test_flat_lines_give_no_beats(fs, level, seconds):
+    n = max(1, int(seconds * fs))
+    b, _ = detect_beats_array(np.full((n, 2), level), fs_hz=fs)
+    assert b.size == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(fs=st.sampled_from([100.0, 250.0, 500.0, 1000.0]), seed=st.integers(0, 10_000),
+       colour=st.sampled_from(["white", "brown", "smooth"]), scale=st.floats(1e-3, 1e3),
+       n_leads=st.sampled_from([1, 2, 12]))
+def test_pure_noise_gives_no_beats(fs, seed, colour, scale, n_leads):
+    rng = np.random.default_rng(seed)
+    n = int(10 * fs)
+    x = rng.normal(size=(n, n_leads))
+    if colour == "brown":
+        x = np.cumsum(x, axis=0)
+    elif colour == "smooth":
+        k = max(2, int(0.02 * fs))
+        x = np.apply_along_axis(lambda c: np.convolve(c, np.ones(k) / k, "same"), 0, x)
+    b, _ = detect_beats_array(scale * x, fs_hz=fs)
+    assert b.size == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(fs=st.sampled_from([100.0, 250.0, 360.0, 500.0, 1000.0]), seconds=st.floats(0.002, 2.0),
+       seed=st.integers(0, 100))
+def test_very_short_signals_do_not_crash_or_invent(fs, seconds, seed):
+    n = max(1, int(seconds * fs))
+    t0 = 0.3 if seconds > 0.6 else None
+    x = synth_ecg([t0] if t0 else [], fs=fs, duration_s=n / fs)
+    x = x + 0.01 * np.random.default_rng(seed).normal(size=n)
+    b, _ = detect_beats_array(x, fs_hz=fs)
+    assert b.size <= (1 if t0 else 0)
+    assert np.all((b >= 0) & (b < n))
+
+
+@pytest.mark.parametrize("n_beats", [1, 2, 3])
+def test_few_beats_are_found_without_extra(n_beats):
+    fs = 500.0
+    bt = 2.0 + np.arange(n_beats) * 1.0
+    b, _ = detect_beats_array(synth_ecg(bt, fs=fs, duration_s=8), fs_hz=fs)
+    assert b.size == n_beats
+
+
+def test_clipped_signal_keeps_the_rate():
+    fs = 250.0
+    bt = regular_train(75, 20)
+    x = np.clip(synth_ecg(bt, fs=fs, duration_s=20) * 3, -0.5, 0.8)  # ADC saturation
+    beats = detect_beats(Recording(x, fs, (Channel("II", "ecg", "mV"),)))
+    assert len(beats) == bt.size
+    assert abs(beats.heart_rate_bpm - 75) < 1.5
+
+
+# --- rate and sampling range ---------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(bpm=st.floats(30, 250), fs=st.sampled_from([100.0, 128.0, 250.0, 360.0, 500.0, 1000.0]),
+       amp=st.floats(0.05, 5.0), invert=st.booleans(), noise=st.floats(0, 0.05),
+       n_leads=st.sampled_from([1, 2, 3]), seed=st.integers(0, 1000))
+def test_synthetic_trains_rate_within_tolerance(bpm, fs, amp, invert, noise, n_leads, seed):
+    seconds = 20.0
+    bt = regular_train(bpm, seconds)
+    rng = np.random.default_rng(seed)
+    x = np.stack([synth_ecg(bt, fs=fs, duration_s=seconds, amp=amp, invert=invert)] * n_leads, 1)
+    x = x + noise * amp * rng.normal(size=x.shape)
+    b, _ = detect_beats_array(x, fs_hz=fs)
+    assert abs(b.size - bt.size) <= 1
+    rr_true = 60.0 * fs / bpm  # samples
+    # detected rate equals the true one up to one sample of RR quantisation (+1 %)
+    assert abs(np.median(np.diff(b)) - rr_true) <= 1.0 + 0.01 * rr_true
