@@ -17,7 +17,7 @@ _WAVES = (
 def synth_ecg(beat_times_s: np.ndarray, *, fs: float, duration_s: float, amp: float = 1.0,
               invert: bool = False, qrs_width: float = 1.0) -> np.ndarray:
     """An ECG-like trace (mV) with one beat at each time in ``beat_times_s``."""
-    n = int(round(duration_s * fs))
+    n = round(duration_s * fs)
     t = np.arange(n) / fs
     x = np.zeros(n)
     bt = np.asarray(beat_times_s, float).reshape(-1)
