@@ -15,7 +15,7 @@ from ._app import app, err_console
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("io_cmds", "annotate", "analyze", "db", "simulate", "demo")
+_COMMAND_MODULES = ("io_cmds", "annotate", "analyze", "db", "simulate", "demo", "batch", "serve")
 for _m in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_m}")
 
