@@ -1,0 +1,154 @@
+"""``analyze_ppg``: the PPG chain from a raw trace to quality, beats, fiducials, biomarkers,
+pulse rate, PRV, respiratory rate and (with the shipped models) blood pressure and
+vascular age.
+
+::
+
+    clean (0.5-8 Hz, 0.5-12 Hz) -> beats -> quality -> fiducials -> biomarkers
+        -> pulse rate, PRV, respiratory rate -> BP (+ interval), vascular age
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cardiokit._core.errors import InvalidArgumentError
+from cardiokit._core.recording import Recording
+
+from .beats import PPGBeats, detect_ppg_beats
+from .biomarkers import beat_biomarkers, segment_biomarkers
+from .bp import BloodPressure, estimate_bp
+from .clean import clean_ppg
+from .fiducials import Fiducials, derivatives, find_fiducials
+from .quality import PPGQuality, assess_ppg_quality
+from .rate import PRV, pulse_rate_variability
+from .resp import RespiratoryRate, respiratory_rate
+from .vascular_age import VascularAge, estimate_vascular_age
+
+__all__ = ["PPGAnalysis", "analyze_ppg", "ppg_channel"]
+
+
+@dataclass(frozen=True, eq=False)
+class PPGAnalysis:
+    """Everything found in one PPG channel. ``to_dict()`` is the report's ``ppg`` object."""
+
+    channel: str
+    fs: float
+    beats: PPGBeats
+    quality: PPGQuality
+    fiducials: Fiducials
+    biomarkers: Mapping[str, float | None]
+    beat_biomarkers: Mapping[str, np.ndarray]
+    heart_rate_bpm: float | None
+    prv: PRV
+    respiration: RespiratoryRate
+    bp: BloodPressure | None = None
+    vascular_age: VascularAge | None = None
+    errors: tuple[str, ...] = ()
+    cleaned: np.ndarray | None = field(default=None, repr=False)
+
+    def measurements(self) -> dict[str, Any]:
+        """The report's measurement entries this analysis fills."""
+        m: dict[str, Any] = {"heart_rate_bpm": self.heart_rate_bpm,
+                             "rr_ms": 60000.0 / self.heart_rate_bpm if self.heart_rate_bpm else None,
+                             "respiratory_rate_bpm": self.respiration.rate_bpm,
+                             "sbp_mmhg": None, "dbp_mmhg": None,
+                             "sbp_interval_mmhg": None, "dbp_interval_mmhg": None,
+                             "vascular_age_years": None, "vascular_age_gap_years": None,
+                             "vascular_age_interval_years": None}
+        if self.bp is not None:
+            m.update(self.bp.measurements())
+        if self.vascular_age is not None:
+            m.update(self.vascular_age.measurements())
+        return m
+
+    def to_dict(self) -> dict[str, Any]:
+        fid = self.fiducials.to_dict()
+        return {
+            "channel": self.channel,
+            "fs": self.fs,
+            "method": self.beats.method,
+            "quality": self.quality.to_dict(),
+            "heart_rate_bpm": self.heart_rate_bpm,
+            "biomarkers": dict(self.biomarkers),
+            "prv": self.prv.to_dict(),
+            "respiration": self.respiration.to_dict(),
+            "bp": None if self.bp is None else self.bp.to_dict(),
+            "vascular_age": None if self.vascular_age is None else self.vascular_age.to_dict(),
+            "systolic_peaks": self.beats.peaks.tolist(),
+            "onsets": self.beats.onsets.tolist(),
+            "beat_good": self.quality.beat_good.astype(int).tolist(),
+            "fiducials": fid,
+            "errors": list(self.errors),
+        }
+
+
+def ppg_channel(rec: Recording) -> int:
+    """Index of the PPG channel to analyse: the first of kind ``ppg`` (else the only channel)."""
+    idx = [i for i, c in enumerate(rec.channels) if c.kind == "ppg"]
+    if idx:
+        return idx[0]
+    if rec.n_channels == 1:
+        return 0
+    raise InvalidArgumentError("no PPG channel (kind 'ppg') in this recording; channels: "
+                               + ", ".join(f"{c.name} ({c.kind})" for c in rec.channels))
+
+
+def analyze_ppg(signal: Recording | np.ndarray, *, fs_hz: float | None = None,
+                subject: Mapping[str, Any] | None = None, method: str = "cardiokit",
+                invert: bool | None = False, models: bool = True) -> PPGAnalysis:
+    """Analyse one PPG: a :class:`Recording` (its first PPG channel) or a 1-D array.
+
+    ``subject`` (``age_years``, ``sex``, ``height_cm``, ``weight_kg``) defaults to
+    ``recording.meta["subject"]``; the BP model uses it, the vascular-age model never
+    does (age only gives the gap). ``models=False`` skips BP and vascular age.
+    ``invert=None`` flips the trace when it looks upside down (see ``is_inverted``).
+    """
+    name = "ppg"
+    if isinstance(signal, Recording):
+        ci = ppg_channel(signal)
+        x = signal.signals[:, ci].astype(np.float64)
+        fs = signal.fs
+        name = signal.channels[ci].name
+        if subject is None:
+            s = signal.meta.get("subject")
+            subject = dict(s) if isinstance(s, Mapping) else {}
+    else:
+        if fs_hz is None:
+            raise InvalidArgumentError("analyze_ppg() on an array needs fs_hz")
+        x = np.asarray(signal, np.float64).reshape(-1)
+        fs = float(fs_hz)
+    subject = dict(subject or {})
+    y8 = clean_ppg(x, fs_hz=fs, method="elgendi2013", invert=invert)
+    inverted = bool(y8[1:].dot(x[1:] - x[1:].mean()) < 0) if invert is None else bool(invert)
+    beats = detect_ppg_beats(x, fs_hz=fs, method=method, cleaned=y8)
+    y12 = clean_ppg(x, fs_hz=fs, method="morphology", invert=inverted)
+    quality = assess_ppg_quality(y8, beats.peaks, beats.onsets, fs_hz=fs)
+    derivs = derivatives(y12, fs_hz=fs)
+    fid = find_fiducials(y12, beats.peaks, beats.onsets, fs_hz=fs, derivs=derivs)
+    per_beat = beat_biomarkers(y12, fid, derivs)
+    good = quality.beat_good if quality.beat_good.any() else None
+    seg = segment_biomarkers(per_beat, good)
+    ibi = np.diff(beats.peaks) / fs
+    ok = (ibi >= 0.3) & (ibi <= 2.0)
+    hr = float(60.0 / np.median(ibi[ok])) if ok.any() else None
+    prv = pulse_rate_variability(beats.peaks, fs_hz=fs)
+    raw = -x if inverted else x
+    resp = respiratory_rate(raw, beats.peaks, beats.onsets, fs_hz=fs, good=quality.beat_good)
+    errors: list[str] = []
+    bp = va = None
+    if models:
+        try:
+            bp = estimate_bp(seg, subject=subject, quality=quality.grade)
+        except Exception as exc:  # a model failing must not lose the rest
+            errors.append(f"bp: {type(exc).__name__}: {exc}")
+        try:
+            va = estimate_vascular_age(seg, age_years=subject.get("age_years"))
+        except Exception as exc:
+            errors.append(f"vascular_age: {type(exc).__name__}: {exc}")
+    return PPGAnalysis(name, fs, beats, quality, fid, seg, per_beat, hr, prv, resp, bp, va,
+                       tuple(errors), y12)
