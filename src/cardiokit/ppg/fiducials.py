@@ -17,8 +17,10 @@ w     maximum of PPG' within 25 % of the pulse after ``dn``
 a     maximum of PPG'' before ``u`` (early systolic positive wave)
 b     minimum of PPG'' between ``a`` and ``sp``
 e     the highest local maximum of PPG'' after ``sp`` and ``b``, before 60 % of the pulse
-c     the highest local maximum of PPG'' between ``b`` and ``e`` (``-1`` if none)
-d     minimum of PPG'' between ``c`` (or ``b``) and ``e``
+d     the lowest local minimum of PPG'' between ``b`` and ``e``
+c     the highest local maximum of PPG'' between ``b`` and ``d`` (or ``e``); when
+      PPG'' has neither, ``c`` = ``d`` = its flattest point (minimum of abs(PPG''')),
+      as pyPPG merges them
 f     minimum of PPG'' within 15 % of the pulse after ``e``
 p1    early systolic component: first local maximum of PPG''' between ``b`` and ``e``
 p2    late systolic component: the local maximum of the PPG between ``p1`` and ``dn``
@@ -140,10 +142,13 @@ def find_fiducials(y: np.ndarray, peaks: np.ndarray, onsets: np.ndarray, *, fs_h
         e = int(cand[np.argmax(d2[cand])]) if cand.size else -1
         P["e"][i] = e
         if b >= 0 and e > b:
-            cc = _local(d2, b + 1, e, "max")
+            dd = _local(d2, b + 1, e, "min")
+            d = int(dd[np.argmin(d2[dd])]) if dd.size else -1
+            cc = _local(d2, b + 1, d if d >= 0 else e, "max")
             c = int(cc[np.argmax(d2[cc])]) if cc.size else -1
-            P["c"][i] = c
-            P["d"][i] = _arg(d2, (c if c >= 0 else b) + 1, e, "min")
+            if c < 0 and d < 0 and e - b > 2:  # c and d merge: the flattest point of PPG''
+                c = d = b + 1 + int(np.argmin(np.abs(d3[b + 1 : e])))
+            P["c"][i], P["d"][i] = c, d
             p1c = _local(d3, b, e, "max")
             P["p1"][i] = int(p1c[0]) if p1c.size else -1
         if e >= 0:
