@@ -1,4 +1,4 @@
-"""Single-lead wave delineation by multiscale smoothed derivatives.
+"""Per-lead wave delineation by multiscale smoothed derivatives, vectorised over beats x leads.
 
 A slope-threshold delineator in the spirit of the wavelet delineator of Martínez et al.
 (2004): the quadratic-spline wavelet at scale 2^k is, up to a constant, the derivative of
@@ -11,6 +11,10 @@ are given in seconds (any sampling rate works). For each wave:
   sign (the zero crossing of the derivative);
 * onset and offset are where the slope modulus falls below a fraction of the outermost
   modulus maximum, or reaches a local minimum, whichever comes first.
+
+Every step works on ``(n_beats, window, n_leads)`` matrices gathered once per wave with
+fancy indexing (no Python loop over beats or leads); long recordings are processed in
+blocks of beats so memory stays bounded.
 
 References
 ----------
@@ -26,13 +30,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
-from scipy.signal import butter, sosfiltfilt
 
-__all__ = ["FIDUCIALS", "LeadFilters", "delineate_lead", "prepare"]
+from ..dsp.filters import design_sos, filtfilt_sos
+
+__all__ = ["FIDUCIALS", "TUNING", "LeadFilters", "Tuning", "delineate_leads", "prepare"]
 
 #: Column names of a delineation array, in order.
 FIDUCIALS = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_peak", "qrs_off", "t_on", "t_peak", "t_off")
 P_ON, P_PEAK, P_OFF, QRS_ON, QRS_PEAK, QRS_OFF, T_ON, T_PEAK, T_OFF = range(9)
+
+#: at most this many window samples (beats x window x leads) are gathered at once
+_BLOCK_ELEMENTS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -71,13 +79,12 @@ class LeadFilters:
 
 
 def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass: bool = True) -> LeadFilters:
-    """Baseline removal and the derivative filters for every lead at once."""
+    """Baseline removal and the derivative filters, each computed once for all leads (axis 0)."""
     x = np.asarray(signals, dtype=np.float64)
     if not highpass:
         hp = x
     elif x.shape[0] > 3 * int(2 * fs / max(tuning.hp_hz, 1e-3)) // 10 + 12:
-        sos = butter(2, tuning.hp_hz, btype="highpass", fs=fs, output="sos")
-        hp = sosfiltfilt(sos, x, axis=0)
+        hp = filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=tuning.hp_hz, order=2), axis=0)
     else:
         hp = x - np.median(x, axis=0, keepdims=True)
     sq, sw, st, sp = (s * fs for s in (tuning.sigma_qrs_s, tuning.sigma_wave_s, tuning.sigma_t_s, tuning.sigma_p_s))
@@ -90,150 +97,231 @@ def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass
     )
 
 
-def _walk(a: np.ndarray, start: int, limit: int, thr: float) -> int:
-    """From ``start`` towards ``limit`` (inclusive), the first sample where ``a`` < ``thr``
-    or ``a`` has a local minimum; ``limit`` when neither happens."""
-    if start == limit:
-        return start
-    step = 1 if limit > start else -1
-    seg = a[start : limit + step if limit + step >= 0 else None : step]
-    if seg.size < 2:
-        return start
-    below = seg < thr
-    # local minimum: not larger than the previous and smaller than the next
-    lmin = np.zeros(seg.size, bool)
-    lmin[1:-1] = (seg[1:-1] <= seg[:-2]) & (seg[1:-1] < seg[2:])
-    hit = np.flatnonzero(below | lmin)
-    k = int(hit[0]) if hit.size else seg.size - 1
-    return start + step * k
+# -- vectorised primitives on (beats, window, leads) matrices ------------------------------
+def _gather(x: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """``(n_beats, width, n_leads)`` windows of ``x`` (n, L) from ``start`` (clipped at the ends)."""
+    idx = np.clip(start[:, None] + np.arange(width)[None, :], 0, x.shape[0] - 1)
+    return x[idx]
 
 
-def _local_maxima(a: np.ndarray) -> np.ndarray:
-    if a.size < 3:
-        return np.array([int(np.argmax(a))]) if a.size else np.zeros(0, int)
-    m = np.flatnonzero((a[1:-1] >= a[:-2]) & (a[1:-1] > a[2:])) + 1
-    return m
+def _at(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``a[b, p[b, l], l]`` for a ``(nb, W, L)`` matrix and ``(nb, L)`` window positions."""
+    return np.take_along_axis(a, np.clip(p, 0, a.shape[1] - 1)[:, None, :], axis=1)[:, 0, :]
 
 
-def _qrs(f: LeadFilters, j: int, r: int, lo: int, hi: int, fs: float, tu: Tuning) -> tuple[int, int, int, float]:
-    """QRS onset, main-deflection peak, offset and peak-to-peak amplitude of one beat."""
-    dq = np.abs(f.d_qrs[:, j])
-    c0, c1 = max(lo, r - round(0.09 * fs)), min(hi, r + round(0.09 * fs))
-    if c1 - c0 < 3:
-        return -1, -1, -1, 0.0
-    seg = dq[c0:c1]
-    amax = float(seg.max())
-    if not amax > 0:
-        return -1, -1, -1, 0.0
-    lm = _local_maxima(seg)
-    lm = lm[seg[lm] >= tu.qrs_sig * amax]
-    if lm.size == 0:
-        lm = np.array([int(np.argmax(seg))])
-    n_first, n_last = c0 + int(lm[0]), c0 + int(lm[-1])
-    on = _walk(dq, n_first, lo, tu.qrs_on_xi * dq[n_first])
-    off = _walk(dq, n_last, hi, tu.qrs_off_xi * dq[n_last])
-    x = f.hp[on : off + 1, j]
-    base = 0.5 * (x[0] + x[-1])
-    peak = on + int(np.argmax(np.abs(x - base)))
-    return on, peak, off, float(x.max() - x.min())
+def _first(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
+    """First window position where ``mask`` (nb, W, L) is true, else ``default``."""
+    k = np.argmax(mask, axis=1)
+    return np.where(mask.any(axis=1), k, default)
 
 
-def _wave(d: np.ndarray, s: np.ndarray, base0: float, base1: float, lo: int, hi: int, m0: int, m1: int,
-          w: int, xi_on: float, xi_off: float) -> tuple[int, int, int, float]:
-    """Onset, peak, offset and amplitude of a P or T wave.
+def _last(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
+    """Last window position where ``mask`` is true, else ``default``."""
+    w = mask.shape[1]
+    k = w - 1 - np.argmax(mask[:, ::-1, :], axis=1)
+    return np.where(mask.any(axis=1), k, default)
+
+
+def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """First position of the maximum of ``v`` within ``a <= pos < b`` (per beat and lead)."""
+    inside = (pos >= a[:, None, :]) & (pos < b[:, None, :])
+    return np.argmax(np.where(inside, v, -np.inf), axis=1)
+
+
+def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, thr: np.ndarray,
+          forward: bool) -> np.ndarray:
+    """From ``start`` towards ``limit`` (inclusive): the first position where ``a`` < ``thr``
+    or ``a`` has a local minimum (along the walk), ``limit`` when neither happens."""
+    w = a.shape[1]
+    lmin = np.zeros(a.shape, bool)
+    if w >= 3:
+        mid, prev, nxt = a[:, 1:-1], a[:, :-2], a[:, 2:]
+        if forward:
+            lmin[:, 1:-1] = (mid <= prev) & (mid < nxt)
+        else:
+            lmin[:, 1:-1] = (mid <= nxt) & (mid < prev)
+    s, lim = start[:, None, :], limit[:, None, :]
+    below = a < thr[:, None, :]
+    if forward:
+        hit = (below & (pos >= s) & (pos <= lim)) | (lmin & (pos > s) & (pos < lim))
+        return np.minimum(_first(hit, limit), limit)
+    hit = (below & (pos <= s) & (pos >= lim)) | (lmin & (pos < s) & (pos > lim))
+    return np.maximum(_last(hit, limit), limit)
+
+
+def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
+          lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
+          xi_off: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Onset, peak, offset (window positions, -1 absent) and amplitude of P or T waves.
 
     The peak is the largest deviation of the smoothed signal ``s`` from the baseline (a line
     from ``base0`` at ``lo`` to ``base1`` at ``hi``) inside ``m0:m1``; the boundaries come
-    from the steepest slopes within ``w`` samples before and after the peak; they may go
-    from ``lo`` to ``hi``.
+    from the steepest slopes within ``w`` samples before and after the peak and may go
+    from ``lo`` to ``hi``. All position arguments are ``(nb, L)`` window positions.
     """
-    if m1 - m0 < 3 or hi - lo < 3:
-        return -1, -1, -1, 0.0
-    seg = s[m0:m1] - (base0 + (base1 - base0) * (np.arange(m0, m1) - lo) / (hi - lo))
-    k = int(np.argmax(np.abs(seg)))
-    if k == 0 or k == seg.size - 1:  # monotonic: no wave in the window
-        return -1, -1, -1, 0.0
-    peak = m0 + k
-    up = seg[k] > 0
-    a0, b1 = max(lo, peak - w), min(hi, peak + w)
-    if peak - a0 < 2 or b1 - peak < 2:
-        return -1, -1, -1, 0.0
-    left, right = d[a0:peak], d[peak + 1 : b1 + 1]
-    a = a0 + int(np.argmax(left) if up else np.argmin(left))
-    b = peak + 1 + int(np.argmin(right) if up else np.argmax(right))
+    span = np.maximum(hi - lo, 1)[:, None, :]
+    seg = s - (base0[:, None, :] + (base1 - base0)[:, None, :] * (pos - lo[:, None, :]) / span)
+    inside = (pos >= m0[:, None, :]) & (pos < m1[:, None, :])
+    k = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=1)
+    ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
+    val = _at(seg, k)
+    sgn = np.where(val > 0, 1.0, -1.0)[:, None, :]
+    a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
+    ok &= (k - a0 >= 2) & (b1 - k >= 2)
+    a = _argbest(sgn * d, pos, a0, k)
+    b = _argbest(-sgn * d, pos, k + 1, b1 + 1)
     ad = np.abs(d)
-    on = _walk(ad, a, lo, xi_on * ad[a])
-    off = _walk(ad, b, hi, xi_off * ad[b])
-    return on, peak, off, float(abs(seg[k]))
+    on = _walk(ad, pos, a, lo, xi_on * _at(ad, a), forward=False)
+    off = _walk(ad, pos, b, hi, xi_off * _at(ad, b), forward=True)
+    neg = np.full_like(k, -1)
+    return (np.where(ok, on, neg), np.where(ok, k, neg), np.where(ok, off, neg),
+            np.where(ok, np.abs(val), 0.0))
 
 
-def delineate_lead(f: LeadFilters, j: int, r: np.ndarray, fs: float, tu: Tuning = TUNING,
-                   *, rr_s: float | None = None) -> np.ndarray:
-    """``(n_beats, 9)`` fiducials of lead ``j`` given beat positions ``r``; -1 = absent.
+# -- the three waves, for a block of beats --------------------------------------------------
+def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs: float, tu: Tuning
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(nb, L, 3)`` QRS onset/peak/offset (samples, -1 absent) and ``(nb, L)`` peak-to-peak amplitude."""
+    pre, post = round(0.16 * fs), round(0.18 * fs)
+    ws = r - pre
+    width = pre + post + 1
+    n_leads = f.hp.shape[1]
+    dq = np.abs(_gather(f.d_qrs, ws, width))
+    pos = np.arange(width)[None, :, None]
+    h = round(0.09 * fs)
+    lo_w, hi_w = (lo - ws)[:, None], (hi - ws)[:, None]
+    c0 = np.maximum(lo_w, pre - h) + np.zeros((1, n_leads), np.int64)
+    c1 = np.minimum(hi_w, pre + h) + np.zeros((1, n_leads), np.int64)
+    inseg = (pos >= c0[:, None, :]) & (pos < c1[:, None, :])
+    masked = np.where(inseg, dq, -np.inf)
+    amax = masked.max(axis=1)
+    ok = (c1 - c0 >= 3) & (amax > 0)
+    kmax = np.argmax(masked, axis=1)
+    lmax = np.zeros(dq.shape, bool)
+    lmax[:, 1:-1] = (dq[:, 1:-1] >= dq[:, :-2]) & (dq[:, 1:-1] > dq[:, 2:])
+    sig = lmax & (pos > c0[:, None, :]) & (pos < c1[:, None, :] - 1) & (dq >= tu.qrs_sig * amax[:, None, :])
+    n_first, n_last = _first(sig, kmax), _last(sig, kmax)
+    lo_l = lo_w + np.zeros((1, n_leads), np.int64)
+    hi_l = hi_w + np.zeros((1, n_leads), np.int64)
+    on = _walk(dq, pos, n_first, lo_l, tu.qrs_on_xi * _at(dq, n_first), forward=False)
+    off = _walk(dq, pos, n_last, hi_l, tu.qrs_off_xi * _at(dq, n_last), forward=True)
+    hp = _gather(f.hp, ws, width)
+    inq = (pos >= on[:, None, :]) & (pos <= off[:, None, :])
+    base = 0.5 * (_at(hp, on) + _at(hp, off))
+    peak = np.argmax(np.where(inq, np.abs(hp - base[:, None, :]), -np.inf), axis=1)
+    amp = np.where(inq, hp, -np.inf).max(axis=1) - np.where(inq, hp, np.inf).min(axis=1)
+    out = np.stack([on, peak, off], axis=2) + ws[:, None, None]
+    out[~ok] = -1
+    return out, np.where(ok, amp, 0.0)
+
+
+def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
+             fs: float, tu: Tuning) -> tuple[np.ndarray, np.ndarray]:
+    """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
+    ``(nb, L)`` the next QRS onset (or where it would be)."""
+    n = f.hp.shape[0]
+    ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
+    pre, post = round(0.09 * fs) + 2, round(0.72 * fs) + 1
+    ws = r - pre
+    width = pre + post + 1
+    on, off = q[:, :, 0], q[:, :, 2]
+    t_hi = np.minimum(np.minimum(nxt_on - round(0.04 * fs), (r + ms(np.minimum(0.75 * rr_next, 0.72)))[:, None]), n - 1)
+    t_m0 = off + round(0.06 * fs)
+    t_m1 = np.minimum(t_hi, (r + ms(np.minimum(0.6 * rr_next, 0.55)))[:, None])
+    cols = np.arange(f.hp.shape[1])[None, :]
+    b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
+    b1 = f.smooth[np.clip(nxt_on - round(0.01 * fs), 0, n - 1), cols]
+    sm = _gather(f.smooth, ws, width)
+    d = _gather(f.d_t, ws, width)
+    pos = np.arange(width)[None, :, None]
+    wsl = ws[:, None]
+    ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
+                               round(0.2 * fs), tu.t_on_xi, tu.t_off_xi)
+    ok = (tpk >= 0) & (on >= 0)
+    out = np.stack([ton, tpk, toff], axis=2) + ws[:, None, None]
+    out[~ok] = -1
+    return out, np.where(ok, ta, 0.0)
+
+
+def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float, tu: Tuning
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``(nb, L, 3)`` P onset/peak/offset and amplitudes; ``prev_end`` ``(nb, L)`` is where the
+    previous beat's T wave (or QRS) ended."""
+    pre, post = round(0.16 * fs) + round(0.36 * fs) + 2, round(0.09 * fs) + 1
+    ws = r - pre
+    width = pre + post + 1
+    on = q[:, :, 0]
+    cols = np.arange(f.hp.shape[1])[None, :]
+    b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
+    p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
+    p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
+    p_m1 = on - round(0.02 * fs)
+    sm = _gather(f.smooth, ws, width)
+    d = _gather(f.d_p, ws, width)
+    pos = np.arange(width)[None, :, None]
+    wsl = ws[:, None]
+    pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,
+                               round(0.08 * fs), tu.p_on_xi, tu.p_off_xi)
+    ok = (ppk >= 0) & (on >= 0)
+    out = np.stack([pon, ppk, poff], axis=2) + ws[:, None, None]
+    out[~ok] = -1
+    return out, np.where(ok, pa, 0.0)
+
+
+def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:
+    step = max(1, _BLOCK_ELEMENTS // max(1, width * n_leads))
+    return [slice(i, min(nb, i + step)) for i in range(0, nb, step)]
+
+
+def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNING,
+                    *, rr_s: float | None = None) -> np.ndarray:
+    """``(n_leads, n_beats, 9)`` fiducials of every lead given beat positions ``r``; -1 = absent.
 
     ``rr_s`` is the RR interval assumed where a beat has no neighbour (default: the median RR,
     or 1 s for a single beat).
     """
-    n = f.hp.shape[0]
+    n, n_leads = f.hp.shape
+    r = np.asarray(r, np.int64)
     nb = r.size
-    out = np.full((nb, 9), -1, np.int64)
+    out = np.full((nb, n_leads, 9), -1, np.int64)
     if nb == 0:
-        return out
+        return out.transpose(1, 0, 2)
     rr = np.diff(r) / fs
     med_rr = rr_s if rr_s is not None else (float(np.median(rr)) if rr.size else 1.0)
-    rr_next = np.append(rr, med_rr) if rr.size else np.array([med_rr])
-    rr_prev = np.insert(rr, 0, med_rr) if rr.size else np.array([med_rr])
-    qamp = np.zeros(nb)
-    tamp = np.zeros(nb)
-    pamp = np.zeros(nb)
-    ms = lambda sec: round(sec * fs)  # noqa: E731
-    for i, ri in enumerate(r):
-        ri = int(ri)
-        lo = max(0, ri - ms(0.16), ri - ms(0.5 * rr_prev[i]))
-        hi = min(n - 1, ri + ms(0.18), ri + ms(0.5 * rr_next[i]))
-        on, pk, off, qa = _qrs(f, j, ri, lo, hi, fs, tu)
-        if on < 0:
-            continue
-        out[i, QRS_ON:QRS_OFF + 1] = on, pk, off
-        qamp[i] = qa
+    rr_next = np.append(rr, med_rr)
+    rr_prev = np.insert(rr, 0, med_rr)
+    ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
+    lo = np.maximum(np.maximum(r - round(0.16 * fs), r - ms(0.5 * rr_prev)), 0)
+    hi = np.minimum(np.minimum(r + round(0.18 * fs), r + ms(0.5 * rr_next)), n - 1)
+    qamp = np.zeros((nb, n_leads))
+    for b in _blocks(nb, round(0.34 * fs) + 1, n_leads):
+        out[b, :, QRS_ON:QRS_OFF + 1], qamp[b] = _qrs_block(f, r[b], lo[b], hi[b], fs, tu)
     # T and P need the QRS boundaries of the neighbours
-    for i, ri in enumerate(r):
-        ri = int(ri)
-        on, off = out[i, QRS_ON], out[i, QRS_OFF]
-        if on < 0:
-            continue
-        rn = rr_next[i]
-        nxt_on = out[i + 1, QRS_ON] if i + 1 < nb and out[i + 1, QRS_ON] >= 0 else min(n - 1, ri + ms(rn))
-        t_hi = min(nxt_on - ms(0.04), ri + ms(min(0.75 * rn, 0.72)), n - 1)
-        t_m0 = off + ms(0.06)
-        t_m1 = min(t_hi, ri + ms(min(0.6 * rn, 0.55)))
-        sm = f.smooth[:, j]
-        b0 = float(sm[max(on - ms(0.01), 0)])
-        b1 = float(sm[max(nxt_on - ms(0.01), 0)])
-        ton, tpk, toff, ta = _wave(f.d_t[:, j], sm, b0, b1, off, t_hi, t_m0, t_m1, ms(0.2),
-                                   tu.t_on_xi, tu.t_off_xi)
-        if ton >= 0:
-            out[i, T_ON:T_OFF + 1] = ton, tpk, toff
-            tamp[i] = ta
-        prev_end = out[i - 1, T_OFF] if i > 0 and out[i - 1, T_OFF] >= 0 else (
-            out[i - 1, QRS_OFF] if i > 0 and out[i - 1, QRS_OFF] >= 0 else 0
-        )
-        p_lo = max(prev_end, on - ms(0.36), 0)
-        p_m0 = max(prev_end, on - ms(0.30), 0)
-        p_m1 = on - ms(0.02)
-        pon, ppk, poff, pa = _wave(f.d_p[:, j], sm, b0, b0, p_lo, on, p_m0, p_m1, ms(0.08),
-                                   tu.p_on_xi, tu.p_off_xi)
-        if pon >= 0:
-            out[i, P_ON:P_OFF + 1] = pon, ppk, poff
-            pamp[i] = pa
+    q = out[:, :, QRS_ON:QRS_OFF + 1]
+    nxt_on = np.empty((nb, n_leads), np.int64)
+    nxt_on[:-1] = q[1:, :, 0]
+    default = np.minimum(r + ms(rr_next), n - 1)[:, None]
+    nxt_on = np.where(nxt_on >= 0, nxt_on, default) if nb > 1 else np.broadcast_to(default, (1, n_leads)).copy()
+    nxt_on[-1] = default[-1]
+    tamp = np.zeros((nb, n_leads))
+    for b in _blocks(nb, round(0.81 * fs) + 4, n_leads):
+        out[b, :, T_ON:T_OFF + 1], tamp[b] = _t_block(f, r[b], q[b], nxt_on[b], rr_next[b], fs, tu)
+    prev_end = np.zeros((nb, n_leads), np.int64)
+    if nb > 1:
+        prev_t, prev_q = out[:-1, :, T_OFF], out[:-1, :, QRS_OFF]
+        prev_end[1:] = np.where(prev_t >= 0, prev_t, np.where(prev_q >= 0, prev_q, 0))
+    pamp = np.zeros((nb, n_leads))
+    for b in _blocks(nb, round(0.61 * fs) + 4, n_leads):
+        out[b, :, P_ON:P_OFF + 1], pamp[b] = _p_block(f, r[b], q[b], prev_end[b], fs, tu)
     # presence: amplitude relative to the lead's QRS, and a stable PR interval for P
-    ref = float(np.median(qamp[qamp > 0])) if np.any(qamp > 0) else 0.0
-    out[tamp < tu.t_min_rel * ref, T_ON:T_OFF + 1] = -1
-    out[pamp < tu.p_min_rel * ref, P_ON:P_OFF + 1] = -1
-    has_p = out[:, P_PEAK] >= 0
-    if has_p.sum() >= 3:
-        pr = (out[has_p, QRS_ON] - out[has_p, P_PEAK]) / fs
-        bad = np.abs(pr - np.median(pr)) > tu.p_pr_tol_s
-        idx = np.flatnonzero(has_p)[bad]
-        out[idx, P_ON:P_OFF + 1] = -1
-    return out
+    for j in range(n_leads):
+        qa = qamp[:, j]
+        ref = float(np.median(qa[qa > 0])) if np.any(qa > 0) else 0.0
+        out[tamp[:, j] < tu.t_min_rel * ref, j, T_ON:T_OFF + 1] = -1
+        out[pamp[:, j] < tu.p_min_rel * ref, j, P_ON:P_OFF + 1] = -1
+        has_p = out[:, j, P_PEAK] >= 0
+        if has_p.sum() >= 3:
+            pr = (out[has_p, j, QRS_ON] - out[has_p, j, P_PEAK]) / fs
+            bad = np.flatnonzero(has_p)[np.abs(pr - np.median(pr)) > tu.p_pr_tol_s]
+            out[bad, j, P_ON:P_OFF + 1] = -1
+    return out.transpose(1, 0, 2)

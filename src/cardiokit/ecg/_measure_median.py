@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._delineate_lead import TUNING, delineate_lead, prepare
+from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
 
@@ -76,6 +76,6 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     rr_s = float(np.median(rr)) if rr.size else 1.0
     filt = prepare(med, fs, TUNING, highpass=False)
     rpos = np.array([pre])
-    per = np.stack([delineate_lead(filt, j, rpos, fs, TUNING, rr_s=rr_s) for j in range(med.shape[1])])
+    per = delineate_leads(filt, rpos, fs, TUNING, rr_s=rr_s)
     glob, fused = fuse(per, rpos, fs)
     return MedianBeat(med.astype(np.float32), fs, pre, leads, fused[:, 0, :], glob[0], int(keep.sum()), int(r.size))

@@ -30,7 +30,7 @@ from .._core.annotations import Annotations
 from .._core.errors import InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
-from ._delineate_lead import FIDUCIALS, TUNING, delineate_lead, prepare
+from ._delineate_lead import FIDUCIALS, TUNING, delineate_leads, prepare
 
 __all__ = ["FIDUCIALS", "Delineation", "delineate"]
 
@@ -151,17 +151,24 @@ class Delineation:
         return Annotations(label, np.asarray(samples, np.int64), tuple(symbols))
 
 
-def _confirmed_extreme(vals: np.ndarray, tol: float, k: int, earliest: bool) -> int:
-    """Earliest (or latest) value with at least ``k`` other values within ``tol``."""
-    v = np.sort(vals) if earliest else np.sort(vals)[::-1]
-    for x in v:
-        if np.count_nonzero(np.abs(vals - x) <= tol) - 1 >= k:
-            return int(x)
-    return int(np.median(vals))
+def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: float, k: np.ndarray, earliest: bool
+                       ) -> np.ndarray:
+    """Per row: the earliest (or latest) selected value with at least ``k`` other selected
+    values within ``tol``; the (floored) median of the selected values when none has."""
+    v = vals.astype(np.float64)
+    close = (np.abs(v[:, :, None] - v[:, None, :]) <= tol) & sel[:, None, :]
+    ok = sel & (close.sum(axis=2) - 1 >= k[:, None])
+    pick = np.where(ok, v, np.inf if earliest else -np.inf)
+    best = pick.min(axis=1) if earliest else pick.max(axis=1)
+    med = np.floor(np.nanmedian(np.where(sel, v, np.nan), axis=1))
+    return np.where(ok.any(axis=1), best, med).astype(np.int64)
 
 
 def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """Global fiducials and regularised per-lead fiducials (see the module docstring)."""
+    """Global fiducials and regularised per-lead fiducials (see the module docstring).
+
+    Vectorised over beats: ``per`` is ``(n_leads, n_beats, 9)``.
+    """
     n_leads, nb, _ = per.shape
     out = per.copy()
     if n_leads == 1:  # nothing to fuse
@@ -169,42 +176,40 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np
         glob[:, 4] = np.where(glob[:, 3] >= 0, beats, -1)
         return glob, out
     glob = np.full((nb, 9), -1, np.int64)
+    if nb == 0:
+        return glob, out
     k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
+    rows = np.arange(nb)
     for w in range(3):
         need = max(1, round(_MIN_LEADS[w] * n_leads))
         tol = _TOL_S[w] * fs
         ptol = _PEAK_TOL_S[w] * fs
         lim = np.array([tol * 1.5, ptol, tol * 1.5])
         cols = slice(3 * w, 3 * w + 3)
-        for i in range(nb):
-            block = per[:, i, cols]
-            have = np.flatnonzero(block[:, 1] >= 0)
-            if have.size < need:
-                out[:, i, cols] = -1
-                continue
-            pk = block[have, 1]
-            if w != 1:  # P and T: the leads must agree on where the wave is
-                near = np.abs(pk[:, None] - pk[None, :]) <= ptol
-                cnt = near.sum(axis=1)
-                best = int(np.argmax(cnt))
-                if cnt[best] < need:
-                    out[:, i, cols] = -1
-                    continue
-                have = have[near[best]]
-            b = block[have]
-            med = np.median(b, axis=0)
-            on = b[:, 0][b[:, 0] >= 0]
-            off = b[:, 2][b[:, 2] >= 0]
-            g_on = _confirmed_extreme(on, tol, min(k, on.size - 1), True) if on.size else -1
-            g_off = _confirmed_extreme(off, tol, min(k, off.size - 1), False) if off.size else -1
-            g_pk = int(beats[i]) if w == 1 else round(float(med[1]))
-            glob[i, cols] = g_on, g_pk, g_off
-            # per-lead regularisation towards the agreeing leads' median
-            mrow = np.round(med).astype(np.int64)
-            rows = out[:, i, cols]
-            bad = (rows < 0) | (np.abs(rows - med[None, :]) > lim[None, :])
-            rows[bad] = np.broadcast_to(mrow, rows.shape)[bad]
-            out[:, i, cols] = rows
+        blk = per[:, :, cols].transpose(1, 0, 2)  # (nb, L, 3)
+        sel = blk[:, :, 1] >= 0
+        ok = sel.sum(axis=1) >= need
+        if w != 1:  # P and T: the leads must agree on where the wave is
+            pk = blk[:, :, 1]
+            near = (np.abs(pk[:, :, None] - pk[:, None, :]) <= ptol) & sel[:, :, None] & sel[:, None, :]
+            cnt = near.sum(axis=2)
+            best = np.argmax(cnt, axis=1)
+            ok &= cnt[rows, best] >= need
+            sel = near[rows, best]
+        sel &= ok[:, None]
+        n_sel = sel.sum(axis=1)
+        kk = np.minimum(k, np.maximum(n_sel - 1, 0))
+        med = np.nanmedian(np.where(sel[:, :, None], blk, np.nan)[ok], axis=1)
+        g_on = _confirmed_extreme(blk[ok, :, 0], sel[ok], tol, kk[ok], True)
+        g_off = _confirmed_extreme(blk[ok, :, 2], sel[ok], tol, kk[ok], False)
+        g_pk = beats[ok] if w == 1 else np.round(med[:, 1]).astype(np.int64)
+        glob[ok, cols] = np.stack([g_on, g_pk, g_off], axis=1)
+        # per-lead regularisation towards the agreeing leads' median
+        mrow = np.round(med).astype(np.int64)  # (n_ok, 3)
+        cur = out[:, ok, cols]  # (L, n_ok, 3)
+        bad = (cur < 0) | (np.abs(cur - med[None]) > lim)
+        out[:, ok, cols] = np.where(bad, mrow[None], cur)
+        out[:, ~ok, cols] = -1
     # a P wave whose PR interval differs from the record's usual PR is not trusted
     has_p = glob[:, 1] >= 0
     if has_p.sum() >= 3:
@@ -274,13 +279,14 @@ def delineate(
     per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
         filt = prepare(sub.signals, fs, TUNING)
-        for j in range(n_leads):
-            per[j] = delineate_lead(filt, j, r, fs, TUNING)
+        per = delineate_leads(filt, r, fs, TUNING)
         glob, fused = _fuse(per, r, fs)
         _check_p_morphology(glob, fused, filt.smooth, fs)
+        extra = {"raw_per_lead": per, "_filters": filt, "_signals": sub.signals}
     else:
         glob, fused = np.full((r.size, 9), -1, np.int64), per
-    return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, {"raw_per_lead": per})
+        extra = {"raw_per_lead": per}
+    return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, extra)
 
 
 def _ecg_channels(rec: Recording, leads: list[str] | tuple[str, ...] | None) -> Recording:

@@ -216,7 +216,7 @@ def measure(
     hr = 60.0 / rr_s if rr_s else None
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
-        hp = prepare(sub.signals, fs).hp * scale[None, :]
+        hp = _highpassed(sub.signals, fs, delineation) * scale[None, :]
         mb = median_beat(hp, r, fs, sub.channel_names, _fuse)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
                          dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
@@ -250,6 +250,16 @@ def measure(
         hr, rr_s * 1000 if rr_s else None, p_ms, pr_ms, qrs_ms, qt_ms, qtc_sel, qtc_formula, qtc_all,
         axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, _hrv(beats, r, fs),
     )
+
+
+def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:
+    """The delineation's baseline-removed signals when it was made on ``signals``, else computed."""
+    src, filt = dl.extra.get("_signals"), dl.extra.get("_filters")
+    if (src is not None and filt is not None and src.shape == signals.shape and src.strides == signals.strides
+            and src.__array_interface__["data"][0] == signals.__array_interface__["data"][0]
+            and dl.fs == fs):
+        return filt.hp
+    return prepare(signals, fs).hp
 
 
 def _hrv(beats: Beats | np.ndarray | None, r: np.ndarray, fs: float) -> Any:
