@@ -1,0 +1,169 @@
+"""CinC 2017 rhythm benchmark: cardiokit vs a NeuroKit2 HRV-feature baseline.
+
+    .venv/bin/python -m bench.bench_rhythm [--markdown]
+
+In one run, on the same folds (training/_rhythm_data.py: the CinC 2017 training set
+minus the shared subset and reserved ids, 5-fold stratified by record, seed 2017):
+
+* cardiokit 5-fold CV: features (cardiokit.ecg._rhythm_features with detect_beats) +
+  out-of-fold CNN probabilities (cached by training/train_rhythm.py) -> gradient-boosted
+  trees with the shipped hyper-parameters; also features-only;
+* baseline 5-fold CV: NeuroKit2 ``ecg_clean`` + ``ecg_peaks`` + ``hrv`` (time, frequency,
+  non-linear indices) -> the same gradient-boosted trees;
+* the shared evaluation subset (600 records, final v3 labels, never used for training):
+  the shipped model through the public API ``cardiokit.ecg.classify_rhythm`` on records
+  read with ``cardiokit.read``, and the baseline trained on the whole pool;
+* inference time of ``classify_rhythm`` per 30-s record (single thread).
+
+Score: the official CinC 2017 score, mean F1 over N, A and O.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import warnings
+from datetime import date
+
+import numpy as np
+from training import _rhythm_data as D
+from training.train_rhythm import features, fit_head
+
+NK_CACHE = D.CACHE / "nk_features_{}.npz"
+
+
+def nk_features(name: str, sigs: list[np.ndarray]) -> np.ndarray:
+    """NeuroKit2 HRV features (nk.hrv on nk.ecg_peaks of nk.ecg_clean) per record, cached."""
+    import neurokit2 as nk
+
+    path = D.CACHE / f"nk_features_{name}.npz"
+    if path.exists():
+        z = np.load(path, allow_pickle=False)
+        if z["X"].shape[0] == len(sigs):
+            return z["X"]
+    cols: list[str] | None = None
+    rows = []
+    t0 = time.time()
+    for i, x in enumerate(sigs):
+        row: dict[str, float] = {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cl = nk.ecg_clean(x, sampling_rate=300)
+                _, info = nk.ecg_peaks(cl, sampling_rate=300)
+                peaks = info["ECG_R_Peaks"]
+                h = nk.hrv(peaks, sampling_rate=300)
+                row = {k: float(v) for k, v in h.iloc[0].items()}
+                row["n_peaks"] = float(len(peaks))
+        except Exception:
+            row = {}
+        if cols is None and row:
+            cols = list(row)
+        rows.append(row)
+        if i % 500 == 0:
+            print(f"  nk features {name}: {i}/{len(sigs)} ({time.time() - t0:.0f} s)", flush=True)
+    cols = cols or []
+    X = np.array([[r.get(c, np.nan) for c in cols] for r in rows], np.float64)
+    X[~np.isfinite(X)] = np.nan
+    np.savez(path, X=X, names=np.asarray(cols))
+    return X
+
+
+def cv(X: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
+    oof = np.zeros((y.size, 4))
+    for k in range(D.N_FOLDS):
+        tr, va = fold != k, fold == k
+        oof[va] = fit_head(X[tr], y[tr]).predict_proba(X[va])
+    return oof.argmax(1)
+
+
+def fmt(name: str, f: dict[str, float]) -> str:
+    return (f"| {name} | **{f['score']:.3f}** | {f['N']:.3f} | {f['A']:.3f} | {f['O']:.3f} | "
+            f"{f['~']:.3f} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--markdown", action="store_true", help="print the docs/BENCHMARKS.md section")
+    ap.add_argument("--timing-records", type=int, default=50)
+    args = ap.parse_args()
+
+    import cardiokit
+    from cardiokit.ecg.rhythm import RHYTHM_LABELS, classify_rhythm, model_id
+
+    ids, y = D.pool()
+    fold = D.folds(y)
+    sigs = D.signals("pool", ids, D.TRAIN_DIR)
+    sids, sy = D.shared()
+    ssigs = D.signals("shared", sids, D.SHARED_DIR)
+    rows_cv, rows_sh = [], []
+
+    X = features("pool", sigs)
+    z = np.load(D.CACHE / "cnn_probs.npz")
+    cnn = z["oof"].astype(np.float64)
+    rows_cv.append(("cardiokit features + CNN -> GBM (shipped design)",
+                    D.cinc_f1(y, cv(np.hstack([X, cnn]), y, fold))))
+    rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, cv(X, y, fold))))
+    rows_cv.append(("cardiokit CNN alone", D.cinc_f1(y, cnn.argmax(1))))
+    NX = nk_features("pool", sigs)
+    rows_cv.append(("NeuroKit2 hrv() features -> GBM (baseline)", D.cinc_f1(y, cv(NX, y, fold))))
+
+    # shared subset: the shipped model through the public API
+    pred = np.zeros(len(sids), np.int64)
+    for i, rid in enumerate(sids):
+        rec = cardiokit.read(str(D.SHARED_DIR / f"{rid}.hea"))
+        res = classify_rhythm(rec)
+        pred[i] = RHYTHM_LABELS.index(res.label)
+    rows_sh.append((f"cardiokit classify_rhythm ({model_id()})", D.cinc_f1(sy, pred)))
+    SNX = nk_features("shared", ssigs)
+    base = fit_head(NX, y)
+    rows_sh.append(("NeuroKit2 hrv() features -> GBM (baseline)",
+                    D.cinc_f1(sy, base.predict_proba(SNX).argmax(1))))
+
+    # timing on 30-s records (single-threaded onnxruntime session)
+    recs = [cardiokit.read(str(D.SHARED_DIR / f"{r}.hea")) for r in sids]
+    recs30 = [r.crop(0, 30.0) for r in recs if r.duration_s >= 30.0][: args.timing_records]
+    classify_rhythm(recs30[0])
+    t0 = time.perf_counter()
+    for r in recs30:
+        classify_rhythm(r)
+    ms = (time.perf_counter() - t0) / len(recs30) * 1000
+
+    head = "| model | CinC score (mean F1 N/A/O) | F1 N | F1 A | F1 O | F1 ~ |\n|---|---|---|---|---|---|"
+    lines = [
+        "## Rhythm (CinC 2017)",
+        "",
+        f"Run {date.today().isoformat()} with `.venv/bin/python -m bench.bench_rhythm` "
+        f"(cardiokit {cardiokit.__version__}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}; baseline neurokit2 {__import__('neurokit2').__version__}, "
+        f"scikit-learn {__import__('sklearn').__version__}).",
+        "",
+        f"5-fold CV on the training pool ({y.size} records of the CinC 2017 training set minus the "
+        "600 shared records and the RESERVED.md ids; folds stratified by class, by record, "
+        "seed 2017; labels REFERENCE.csv). Same folds and same gradient-boosted trees for all rows:",
+        "",
+        head,
+        *[fmt(n, f) for n, f in rows_cv],
+        "",
+        f"Shared evaluation subset (shared/data/cinc2017, {len(sids)} records: 300 N, 150 A, 100 O, "
+        "50 ~; final v3 labels; never used for training, tuning or model selection). cardiokit is "
+        "the shipped model called through `cardiokit.read` + `cardiokit.ecg.classify_rhythm`; the "
+        "baseline is trained on the whole pool:",
+        "",
+        head,
+        *[fmt(n, f) for n, f in rows_sh],
+        "",
+        f"Inference: {ms:.1f} ms per 30-s single-lead record (mean over {len(recs30)} records, "
+        "resampling + beats + features + CNN ensemble + trees; onnxruntime 1 thread, CPU shared "
+        "with other jobs). For reference the four 2017 challenge winners scored 0.83 on the "
+        "hidden test set (a different set: numbers are not directly comparable).",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.markdown:
+        (D.CACHE / "bench_rhythm.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

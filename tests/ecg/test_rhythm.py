@@ -1,0 +1,102 @@
+"""cardiokit.ecg.classify_rhythm: accuracy floors on shared CinC 2017 records, contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from tests.conftest import shared_path
+
+import cardiokit
+from cardiokit import Channel, InvalidArgumentError, Recording
+from cardiokit._core.errors import AnalysisError
+from cardiokit.ecg import RHYTHM_LABELS, RhythmResult, classify_rhythm
+
+CLASSES = {"N": "normal", "A": "af", "O": "other", "~": "noisy"}
+
+
+def _subset() -> list[tuple[str, str]]:
+    """A fixed 100-record subset of shared/data/cinc2017 (every 6th id), v3 labels."""
+    folder = shared_path("cinc2017")
+    with open(folder / "labels.csv") as f:
+        rows = sorted((r["record"], CLASSES[r["label"]]) for r in csv.DictReader(f))
+    return rows[::6][:100]
+
+
+def _f1(y: list[str], p: list[str], label: str) -> float:
+    tp = sum(a == b == label for a, b in zip(y, p, strict=True))
+    d = sum(a == label for a in y) + sum(b == label for b in p)
+    return 2 * tp / d if d else 0.0
+
+
+def test_accuracy_floor_on_fixed_shared_subset():
+    folder = shared_path("cinc2017")
+    rows = _subset()
+    y, p = [], []
+    for rid, label in rows:
+        res = classify_rhythm(cardiokit.read(str(folder / f"{rid}.hea")))
+        y.append(label)
+        p.append(res.label)
+    f1 = {k: _f1(y, p, k) for k in ("normal", "af", "other")}
+    score = sum(f1.values()) / 3
+    assert f1["normal"] >= 0.85, f1
+    assert f1["af"] >= 0.80, f1
+    assert f1["other"] >= 0.50, f1
+    assert score >= 0.74, (score, f1)
+
+
+def test_result_contract_probabilities_sum_to_one():
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    res = classify_rhythm(rec)
+    assert isinstance(res, RhythmResult) and res.status == "ok"
+    assert res.label in RHYTHM_LABELS
+    assert set(res.probabilities) == set(RHYTHM_LABELS)
+    assert abs(sum(res.probabilities.values()) - 1.0) < 1e-6
+    assert all(0.0 <= v <= 1.0 for v in res.probabilities.values())
+    assert res.label == max(res.probabilities, key=res.probabilities.get)
+    assert res.model.startswith("cardiokit-rhythm-cinc2017@")
+    d = json.loads(json.dumps(res.to_dict()))
+    assert set(d) >= {"label", "probabilities", "model"}
+
+
+def test_short_and_low_rate_inputs_are_insufficient_or_raise():
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    short = rec.crop(0, 5.0)
+    res = classify_rhythm(short)
+    assert res.status == "insufficient" and res.label is None and res.probabilities is None
+    assert "9" in res.reason
+    with pytest.raises(AnalysisError):
+        classify_rhythm(short, strict=True)
+    low = rec.crop(0, 20.0).resample(80.0)
+    res = classify_rhythm(low)
+    assert res.status == "insufficient" and "100 Hz" in res.reason
+    with pytest.raises(AnalysisError):
+        classify_rhythm(low, strict=True)
+    with pytest.raises(InvalidArgumentError):
+        classify_rhythm(rec, min_duration_s=3.0)
+
+
+def test_resampled_input_keeps_the_label():
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))  # AF
+    ref = classify_rhythm(rec)
+    for fs in (100.0, 250.0, 500.0):
+        res = classify_rhythm(rec.resample(fs))
+        assert res.label == ref.label == "af", (fs, res.probabilities)
+
+
+def test_twelve_lead_uses_best_leads():
+    import wfdb
+
+    r = wfdb.rdrecord(str(shared_path("ludb", "data") / "1"))
+    rng = np.random.default_rng(0)
+    sig = r.p_signal.copy()
+    sig[:, 1] = rng.normal(0, 1.0, sig.shape[0])  # lead ii destroyed
+    rec = Recording(sig.astype(np.float32), r.fs, tuple(Channel(n, "ecg", "mV") for n in r.sig_name))
+    res = classify_rhythm(rec, max_leads=3)
+    assert len(res.leads) == 3 and "ii" not in res.leads
+    assert res.label in RHYTHM_LABELS
+    assert set(res.lead_probabilities) == set(res.leads)
+    mean = np.mean([[p[k] for k in RHYTHM_LABELS] for p in res.lead_probabilities.values()], axis=0)
+    assert np.allclose(mean, [res.probabilities[k] for k in RHYTHM_LABELS])

@@ -1,0 +1,82 @@
+"""cardiokit.models: shipped files match their cards, tree heads reproduce scikit-learn."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from cardiokit._core.errors import AnalysisError, InvalidArgumentError
+from cardiokit.models import MODEL_DIR, TreeEnsemble, load_card, sha256_file, verify
+from cardiokit.models import cards as cards_mod
+
+SHIPPED = ("rhythm_cinc2017", "quality_ecg")
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_files_match_card_sha256(name):
+    card = load_card(name)
+    assert card.files, "a card must list its files"
+    for file, digest in card.files.items():
+        assert sha256_file(MODEL_DIR / file) == digest, file
+    verify(card)
+    assert "ODC-By 1.0" in card.license
+    assert card.metrics and card.data
+    assert card.id == f"{card.name}@{card.version}"
+
+
+def test_rhythm_card_sizes_and_inputs():
+    card = load_card("rhythm_cinc2017")
+    total = sum((MODEL_DIR / f).stat().st_size for f in card.files)
+    assert total < 6_000_000
+    assert card.labels == ("normal", "af", "other", "noisy")
+    assert card.inputs["fs_hz"] == 300
+    for split in ("cv_5fold", "shared_600"):
+        assert 0.0 < card.metrics[split]["fused" if card.extra.get("cnn_file") else "features_gbm"]["score"] <= 1.0
+
+
+def test_verify_detects_a_changed_file(tmp_path, monkeypatch):
+    card = load_card("quality_ecg")
+    for f in card.files:
+        shutil.copy(MODEL_DIR / f, tmp_path / f)
+    monkeypatch.setattr(cards_mod, "MODEL_DIR", tmp_path)
+    verify(card)
+    name = next(iter(card.files))
+    w = json.loads((tmp_path / name).read_text())
+    w["intercept"] += 1.0
+    (tmp_path / name).write_text(json.dumps(w))
+    with pytest.raises(AnalysisError, match="sha256"):
+        verify(card)
+
+
+def test_unknown_model_names_the_known_ones():
+    with pytest.raises(InvalidArgumentError, match="rhythm_cinc2017"):
+        load_card("no_such_model")
+
+
+def test_tree_ensemble_reproduces_sklearn(tmp_path):
+    sk = pytest.importorskip("sklearn.ensemble")
+    from training.train_rhythm import hgb_to_trees
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = (np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) > 0).astype(int) + (np.nan_to_num(X[:, 2]) > 1)
+    m = sk.HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    trees = hgb_to_trees(m)
+    trees.save(tmp_path / "t.npz")
+    back = TreeEnsemble.load(tmp_path / "t.npz")
+    assert np.allclose(back.predict_proba(X), m.predict_proba(X), atol=1e-9)
+
+
+def test_rhythm_cnn_onnx_runs_and_sums_to_one():
+    card = load_card("rhythm_cinc2017")
+    if not card.extra.get("cnn_file"):
+        pytest.skip("shipped rhythm model has no CNN")
+    from cardiokit.models import run_onnx
+
+    x = np.random.default_rng(0).normal(size=(1, 1, 3000)).astype(np.float32)
+    (p,) = run_onnx(card.path(card.extra["cnn_file"]), {"ecg": x})
+    assert p.shape == (1, 4) and abs(float(p.sum()) - 1.0) < 1e-5

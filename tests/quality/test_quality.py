@@ -1,0 +1,130 @@
+"""cardiokit.quality: per-segment grades, rules, noise-stress monotonicity, JSON shape."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from cardiokit import Channel, InvalidArgumentError, Recording
+from cardiokit.quality import GRADES, SignalQuality, assess_quality
+from cardiokit.quality.assess import segment_bounds
+from tests.conftest import shared_path
+
+RANK = {g: i for i, g in enumerate(GRADES)}
+
+
+def _mitdb(record: str = "100", seconds: float = 30.0) -> tuple[np.ndarray, float]:
+    import wfdb
+
+    r = wfdb.rdrecord(str(shared_path("mitdb") / record), sampto=int(seconds * 360), channels=[0])
+    return r.p_signal[:, 0].astype(np.float64), float(r.fs)
+
+
+def _noisy(x: np.ndarray, fs: float, kind: str, snr_db: float) -> np.ndarray:
+    """x + nstdb noise (second half of the record, as the benchmark) at snr_db (nstdb SNR)."""
+    import wfdb
+
+    nz = wfdb.rdrecord(str(shared_path("nstdb") / kind)).p_signal[:, 0]
+    nz = nz[nz.size // 2 : nz.size // 2 + x.size]
+    nz = nz - nz.mean()
+    from cardiokit.ecg.qrs import detect_beats_array
+
+    beats, _ = detect_beats_array(x[:, None], fs_hz=fs)
+    r = round(0.06 * fs)
+    inner = beats[(beats > r) & (beats < x.size - r)]
+    ptp = np.median(np.ptp(x[inner[:, None] + np.arange(-r, r + 1)], axis=1))
+    gain = np.sqrt(ptp ** 2 / 8 / (np.mean(nz ** 2) * 10 ** (snr_db / 10)))
+    return x + gain * nz
+
+
+def _rec(x: np.ndarray, fs: float, kind: str = "ecg", name: str = "MLII") -> Recording:
+    return Recording(x.astype(np.float32)[:, None], fs, (Channel(name, kind, "mV"),))
+
+
+def test_clean_mitdb_is_good_and_json_shape():
+    x, fs = _mitdb()
+    q = assess_quality(_rec(x, fs))
+    assert isinstance(q, SignalQuality)
+    assert q.grade == "good"
+    assert len(q.segments) == 6
+    assert q.unusable_segments == ()
+    d = json.loads(json.dumps(q.to_dict()))
+    assert set(d) >= {"grade", "method", "leads", "segments", "unusable_segments"}
+    lead = d["leads"][0]
+    assert set(lead) >= {"lead", "grade", "indices", "issues", "score"}
+    assert set(lead["indices"]) >= {"bsqi", "tsqi", "ksqi", "psqi", "bassqi", "flat_fraction"}
+    assert lead["indices"]["bsqi"] > 0.9
+
+
+@pytest.mark.parametrize("kind", ["ma", "bw"])
+def test_grade_monotonic_with_snr(kind):
+    x, fs = _mitdb()
+    ranks, p_mean = [], []
+    for snr in (24, 12, 6, 0, -6):
+        q = assess_quality(_rec(_noisy(x, fs, kind, snr), fs))
+        ranks.append(np.mean([RANK[s.grade] for s in q.segments]))
+        p_mean.append(np.mean([s.p_unusable for s in q.segments]))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(ranks)), ranks
+    assert p_mean[0] < p_mean[-1]
+    if kind == "ma":  # muscle noise at -6 dB buries the QRS complexes
+        assert ranks[-1] >= 1.5
+    assert ranks[0] <= 0.5
+
+
+def test_flat_and_clipped_segments_are_unusable_and_listed():
+    x, fs = _mitdb(seconds=20.0)
+    y = x.copy()
+    n5 = int(5 * fs)
+    y[n5 : 2 * n5] = 0.0  # second segment flat
+    hi = np.percentile(x, 60)
+    y[3 * n5 :] = np.clip(y[3 * n5 :], None, hi)  # last segment clipped
+    q = assess_quality(_rec(y, fs))
+    grades = [s.grade for s in q.segments]
+    assert grades[1] == "unusable" and "flat_line" in q.segments[1].issues
+    assert grades[3] == "unusable" and "clipping" in q.segments[3].issues
+    spans = [(u.start_s, u.stop_s, u.lead) for u in q.unusable_segments]
+    assert (5.0, 10.0, "MLII") in spans and (15.0, 20.0, "MLII") in spans
+    assert not q.is_usable(6.0, 7.0, "MLII") and q.is_usable(0.0, 4.9)
+
+
+def test_segments_cover_the_record():
+    assert segment_bounds(300 * 13, 300.0) == [(0, 1500), (1500, 3000), (3000, 3900)]
+    assert segment_bounds(300 * 12, 300.0) == [(0, 1500), (1500, 3600)]
+    assert segment_bounds(300 * 3, 300.0) == [(0, 900)]
+
+
+def test_pure_noise_unusable_and_multilead_overall():
+    rng = np.random.default_rng(0)
+    x, fs = _mitdb(seconds=20.0)
+    noise = rng.normal(0, 0.5, x.size)
+    rec = Recording(np.stack([x, noise, noise * 0.5], axis=1).astype(np.float32), fs,
+                    (Channel("I", "ecg", "mV"), Channel("II", "ecg", "mV"), Channel("III", "ecg", "mV")))
+    q = assess_quality(rec)
+    assert q.lead("I").grade == "good"
+    assert q.lead("II").grade == "unusable" and q.lead("III").grade == "unusable"
+    assert q.grade == "unusable"
+    assert q.usable_leads == ("I",)
+
+
+def test_ppg_rules():
+    fs = 125.0
+    t = np.arange(int(30 * fs)) / fs
+    beat = 1.0
+    ppg = np.sin(2 * np.pi * t / beat) ** 8 + 0.3 * np.sin(2 * np.pi * t / beat + 1.0) ** 2
+    q = assess_quality(_rec(ppg, fs, kind="ppg", name="PLETH"))
+    assert q.leads[0].kind == "ppg" and q.grade == "good"
+    assert all(s.p_unusable is None for s in q.segments)
+    rng = np.random.default_rng(1)
+    q2 = assess_quality(_rec(rng.normal(size=t.size), fs, kind="ppg", name="PLETH"))
+    assert q2.grade == "unusable"
+
+
+def test_bad_arguments():
+    x, fs = _mitdb(seconds=10.0)
+    with pytest.raises(InvalidArgumentError):
+        assess_quality(_rec(x, fs), leads=[3])
+    with pytest.raises(InvalidArgumentError):
+        assess_quality(x)  # type: ignore[arg-type]
