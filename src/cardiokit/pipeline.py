@@ -364,6 +364,15 @@ def analyze(
 
             statements = st.run("statements", _interpret) or ()
             rhythm = rhythm_from_statements(statements, quality)
+    # -- PPG stage (cardiokit.ppg, issue 6): fills only measurements the ECG left empty ----
+    ppg_doc = None
+    if any(c.kind == "ppg" for c in rec.channels):
+        ppg_res = st.run("ppg", lambda: _ppg_stage(rec, subj, st))
+        if ppg_res is not None:
+            ppg_doc, ppg_meas = ppg_res
+            measurements = {**measurements,
+                            **{k: v for k, v in ppg_meas.items() if measurements.get(k) is None}}
+    # -- end PPG stage ------------------------------------------------------------------------
     st.timing["total"] = round((time.perf_counter() - t_start) * 1000.0, 3)
     from . import __version__
 
@@ -375,6 +384,7 @@ def analyze(
         rhythm=rhythm,
         diagnoses=(),
         statements=statements,
+        ppg=ppg_doc,
         errors=tuple(st.errors),
         sha256=sha256,
         timing_ms=st.timing,
@@ -385,6 +395,18 @@ def analyze(
         delineation=dl,
         measurement_details=meas,
     )
+
+
+def _ppg_stage(rec: Recording, subj: Mapping[str, Any], st: _Stages) -> tuple[dict, dict]:
+    """PPG analysis of the first PPG channel: the report's ``ppg`` object and measurements."""
+    from .ppg import analyze_ppg
+
+    res = analyze_ppg(rec, subject=subj)
+    for msg in res.errors:
+        stage, _, rest = msg.partition(": ")
+        typ, _, text = rest.partition(": ")
+        st.errors.append(AnalysisErrorInfo(f"ppg_{stage}", typ, text))
+    return res.to_dict(), res.measurements()
 
 
 def _detect_beats(cleaned: Recording) -> Any:
