@@ -1,0 +1,283 @@
+/* cardiokit web viewer: upload or open an analysis, draw the ECG on paper grid (canvas).
+   Plain JavaScript, no dependencies. Every /v1 request sends the API key kept in
+   sessionStorage as "Authorization: Bearer <key>". */
+"use strict";
+(function () {
+  const KEY = "cardiokitApiKey";
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    id: null, doc: null, duration: 0, sig: null, fetching: null,
+    pxPerMm: 4, speed: 25, gain: 10, t0: 0, laneMm: 24,
+  };
+  const MEAS = [
+    ["heart_rate_bpm", "Heart rate", "bpm", 0], ["rr_ms", "RR interval", "ms", 0],
+    ["p_duration_ms", "P duration", "ms", 0], ["pr_ms", "PR interval", "ms", 0],
+    ["qrs_ms", "QRS duration", "ms", 0], ["qt_ms", "QT interval", "ms", 0],
+    ["qtc_ms", "QTc", "ms", 0], ["p_axis_deg", "P axis", "°", 0],
+    ["qrs_axis_deg", "QRS axis", "°", 0], ["t_axis_deg", "T axis", "°", 0],
+  ];
+
+  function apiKey() { return sessionStorage.getItem(KEY) || ""; }
+  function setStatus(text, isError) {
+    const el = $("status");
+    el.textContent = text || "";
+    el.className = isError ? "error" : "";
+  }
+  function showKeyState() {
+    $("key-state").textContent = apiKey() ? "key set for this tab" : "no key: /v1 requests will be refused";
+  }
+
+  async function api(path, options) {
+    const opts = Object.assign({}, options || {});
+    opts.headers = Object.assign({}, opts.headers || {}, { Authorization: "Bearer " + apiKey() });
+    const resp = await fetch(path, opts);
+    if (!resp.ok) {
+      let detail = resp.status + " " + resp.statusText;
+      try { const j = await resp.json(); if (j && j.detail) detail = resp.status + ": " + (typeof j.detail === "string" ? j.detail : JSON.stringify(j.detail)); } catch (e) { /* not JSON */ }
+      if (resp.status === 401) detail += " (set the API key above)";
+      throw new Error(detail);
+    }
+    return resp;
+  }
+
+  function fmt(v, digits) {
+    if (v === null || v === undefined) return "–";
+    if (typeof v === "number") return v.toFixed(digits);
+    return String(v);
+  }
+  function row(label, value, id) {
+    const tr = document.createElement("tr");
+    const a = document.createElement("td"); a.textContent = label;
+    const b = document.createElement("td"); b.className = "v"; b.textContent = value;
+    if (id) b.id = id;
+    tr.append(a, b);
+    return tr;
+  }
+
+  function showDoc(doc) {
+    state.doc = doc; state.id = doc.id;
+    const rec = doc.recording || {};
+    const rt = $("rec-table"); rt.replaceChildren();
+    rt.append(row("Id", doc.id.slice(0, 16) + "…", "rec-id"));
+    rt.append(row("Source", doc.source || "–"));
+    rt.append(row("Leads", (rec.channels || []).map((c) => c.name).join(" ")));
+    rt.append(row("Rate", fmt(rec.fs, 0) + " Hz"));
+    rt.append(row("Duration", fmt(rec.duration_s, 1) + " s"));
+    rt.append(row("Quality", doc.quality ? doc.quality.grade : "–", "quality"));
+    rt.append(row("Rhythm", doc.rhythm && doc.rhythm.label ? doc.rhythm.label : "–", "rhythm"));
+    const mt = $("meas-table"); mt.replaceChildren();
+    const m = doc.measurements || {};
+    for (const [key, label, unit, digits] of MEAS) {
+      mt.append(row(label, m[key] === null || m[key] === undefined ? "–" : fmt(m[key], digits) + " " + unit, "m-" + key));
+    }
+    if (m.qtc_formula) mt.append(row("QTc formula", m.qtc_formula));
+    const ul = $("statements"); ul.replaceChildren();
+    for (const s of doc.statements || []) {
+      const li = document.createElement("li");
+      li.textContent = s.text + " ";
+      if (s.code) { const c = document.createElement("span"); c.className = "code"; c.textContent = "SNOMED " + s.code; li.append(c); }
+      ul.append(li);
+    }
+    if (!(doc.statements || []).length) { const li = document.createElement("li"); li.textContent = "No statements."; ul.append(li); }
+    for (const e of doc.errors || []) { const li = document.createElement("li"); li.textContent = "error in " + e.stage + ": " + e.message; ul.append(li); }
+    $("result").hidden = false;
+    state.duration = rec.duration_s || 0;
+    state.t0 = 0; state.sig = null;
+    history.replaceState(null, "", "#id=" + doc.id);
+    $("open-id").value = doc.id;
+    layout();
+    loadWindow();
+  }
+
+  // -- signal windows ----------------------------------------------------------------
+  function visibleSeconds() {
+    const w = $("plot-wrap").clientWidth || 800;
+    return w / (state.pxPerMm * state.speed);
+  }
+  let pending = 0;
+  async function loadWindow() {
+    if (!state.id) return;
+    const span = visibleSeconds();
+    const have = state.sig;
+    const wantA = Math.max(0, state.t0 - span), wantB = Math.min(state.duration, state.t0 + 2 * span);
+    const maxPts = Math.min(100000, Math.max(2000, Math.round(($("plot-wrap").clientWidth || 800) * 6)));
+    if (have && have.start_s <= state.t0 && have.stop_s >= Math.min(state.duration, state.t0 + span) - 1e-6 &&
+        have.maxPts >= maxPts * 0.9 && have.stop_s - have.start_s <= 6 * span) { draw(); return; }
+    const ticket = ++pending;
+    const q = "?start_s=" + wantA.toFixed(3) + "&stop_s=" + Math.max(wantA + 0.01, wantB).toFixed(3) + "&max_points=" + maxPts;
+    try {
+      const r = await api("/v1/analyses/" + state.id + "/signal" + q);
+      const j = await r.json();
+      if (ticket !== pending) return;
+      j.maxPts = maxPts;
+      state.sig = j;
+      draw();
+    } catch (e) { setStatus("signal: " + e.message, true); }
+  }
+
+  function layout() {
+    const canvas = $("ecg");
+    const n = state.doc ? (state.doc.recording.channels || []).length : 1;
+    const dpr = window.devicePixelRatio || 1;
+    const w = $("plot-wrap").clientWidth || 800;
+    const h = Math.max(1, n) * state.laneMm * state.pxPerMm + 24;
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    canvas.style.width = w + "px"; canvas.style.height = h + "px";
+    const sc = $("scroll");
+    sc.max = Math.max(0, state.duration - visibleSeconds()).toFixed(2);
+    sc.value = state.t0;
+  }
+
+  function draw() {
+    const canvas = $("ecg"), ctx = canvas.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    const W = canvas.width / dpr, H = canvas.height / dpr;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#fffafa"; ctx.fillRect(0, 0, W, H);
+    const mm = state.pxPerMm, pxPerS = mm * state.speed, pxPerMv = mm * state.gain;
+    // paper grid: 1 mm minor, 5 mm major lines, anchored to time 0
+    const offMm = (state.t0 * state.speed) % 5;
+    for (let i = 0, x = -offMm * mm; x <= W; i++, x += mm) {
+      const major = Math.round((state.t0 * state.speed + x / mm)) % 5 === 0;
+      ctx.strokeStyle = major ? "#f0a3a3" : "#fbdada"; ctx.lineWidth = major ? 1 : 0.5;
+      ctx.beginPath(); ctx.moveTo(Math.round(x) + 0.5, 0); ctx.lineTo(Math.round(x) + 0.5, H); ctx.stroke();
+    }
+    for (let k = 0, y = 0; y <= H; k++, y += mm) {
+      const major = k % 5 === 0;
+      ctx.strokeStyle = major ? "#f0a3a3" : "#fbdada"; ctx.lineWidth = major ? 1 : 0.5;
+      ctx.beginPath(); ctx.moveTo(0, Math.round(y) + 0.5); ctx.lineTo(W, Math.round(y) + 0.5); ctx.stroke();
+    }
+    const sig = state.sig;
+    const t1 = state.t0 + W / pxPerS;
+    $("window-label").textContent = state.t0.toFixed(2) + "–" + Math.min(t1, state.duration).toFixed(2) + " s of " + state.duration.toFixed(1) + " s";
+    if (!sig) return;
+    const X = (t) => (t - state.t0) * pxPerS;
+    // wave boundary markers across all lanes
+    const F = sig.fiducials_s || {};
+    const marks = [["p_on", "#1f5fbf"], ["p_off", "#1f5fbf"], ["qrs_on", "#c0392b"], ["qrs_off", "#c0392b"], ["t_off", "#1e8449"]];
+    ctx.lineWidth = 1; ctx.setLineDash([4, 3]);
+    for (const [k, color] of marks) {
+      ctx.strokeStyle = color;
+      for (const t of F[k] || []) {
+        if (t < state.t0 || t > t1) continue;
+        ctx.beginPath(); ctx.moveTo(Math.round(X(t)) + 0.5, 14); ctx.lineTo(Math.round(X(t)) + 0.5, H); ctx.stroke();
+      }
+    }
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#c0392b";
+    for (const t of sig.beats_s || []) {
+      if (t < state.t0 || t > t1) continue;
+      const x = X(t); ctx.beginPath(); ctx.moveTo(x - 4, 2); ctx.lineTo(x + 4, 2); ctx.lineTo(x, 10); ctx.closePath(); ctx.fill();
+    }
+    // traces
+    const lane = state.laneMm * mm;
+    ctx.font = "bold 12px system-ui, sans-serif";
+    sig.channels.forEach((ch, j) => {
+      const y0 = 14 + lane * (j + 0.5);
+      const ys = sig.signals[j];
+      const unit = (ch.unit || "").toLowerCase();
+      const toMv = unit === "uv" || unit === "µv" ? 1e-3 : unit === "v" ? 1e3 : 1;
+      // baseline: median of the window, so wandering offsets do not push traces off the lane
+      const sorted = ys.slice(0, 2000).sort((a, b) => a - b);
+      const base = sorted.length ? sorted[sorted.length >> 1] : 0;
+      ctx.strokeStyle = "#111"; ctx.lineWidth = 1.1; ctx.beginPath();
+      let first = true;
+      const i0 = Math.max(0, Math.floor((state.t0 - sig.t0_s) / sig.dt_s) - 1);
+      const i1 = Math.min(ys.length, Math.ceil((t1 - sig.t0_s) / sig.dt_s) + 2);
+      for (let i = i0; i < i1; i++) {
+        const x = X(sig.t0_s + i * sig.dt_s), y = y0 - (ys[i] - base) * toMv * pxPerMv;
+        if (first) { ctx.moveTo(x, y); first = false; } else ctx.lineTo(x, y);
+      }
+      ctx.stroke();
+      ctx.fillStyle = "#222"; ctx.fillText(ch.name, 6, y0 - lane * 0.3);
+    });
+  }
+
+  // -- controls ----------------------------------------------------------------------
+  function setT0(t) {
+    state.t0 = Math.max(0, Math.min(t, Math.max(0, state.duration - visibleSeconds())));
+    $("scroll").value = state.t0;
+    draw(); scheduleLoad();
+  }
+  let loadTimer = null;
+  function scheduleLoad() { clearTimeout(loadTimer); loadTimer = setTimeout(loadWindow, 120); }
+  function zoom(f) {
+    const centre = state.t0 + visibleSeconds() / 2;
+    state.pxPerMm = Math.max(1, Math.min(16, state.pxPerMm * f));
+    layout(); setT0(centre - visibleSeconds() / 2);
+  }
+
+  $("zoom-in").onclick = () => zoom(1.5);
+  $("zoom-out").onclick = () => zoom(1 / 1.5);
+  $("speed").onchange = (e) => { state.speed = parseFloat(e.target.value); layout(); setT0(state.t0); };
+  $("gain").onchange = (e) => { state.gain = parseFloat(e.target.value); draw(); };
+  $("scroll").oninput = (e) => setT0(parseFloat(e.target.value));
+  const wrap = $("plot-wrap");
+  wrap.addEventListener("wheel", (e) => {
+    if (e.ctrlKey) { e.preventDefault(); zoom(e.deltaY < 0 ? 1.25 : 0.8); return; }
+    if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
+      e.preventDefault();
+      setT0(state.t0 + (e.deltaX || e.deltaY) / (state.pxPerMm * state.speed));
+    }
+  }, { passive: false });
+  let drag = null;
+  wrap.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, t0: state.t0 }; wrap.classList.add("dragging"); });
+  window.addEventListener("pointerup", () => { drag = null; wrap.classList.remove("dragging"); });
+  window.addEventListener("pointermove", (e) => {
+    if (drag) setT0(drag.t0 - (e.clientX - drag.x) / (state.pxPerMm * state.speed));
+  });
+  window.addEventListener("resize", () => { if (state.doc) { layout(); setT0(state.t0); } });
+
+  $("key-form").onsubmit = (e) => {
+    e.preventDefault();
+    const k = $("api-key").value.trim();
+    if (k) sessionStorage.setItem(KEY, k); else sessionStorage.removeItem(KEY);
+    $("api-key").value = "";
+    showKeyState();
+  };
+
+  $("upload-form").onsubmit = async (e) => {
+    e.preventDefault();
+    const files = $("upload-files").files;
+    if (!files.length) { setStatus("choose the file(s) of one recording first", true); return; }
+    const fd = new FormData();
+    for (const f of files) fd.append("file", f, f.name);
+    if ($("f-age").value) fd.append("age_years", $("f-age").value);
+    if ($("f-sex").value) fd.append("sex", $("f-sex").value);
+    if ($("f-fs").value) fd.append("fs", $("f-fs").value);
+    setStatus("uploading and analysing…");
+    try {
+      const r = await api("/v1/analyses", { method: "POST", body: fd });
+      const doc = await r.json();
+      setStatus("analysed: " + (doc.source || doc.id.slice(0, 12)));
+      showDoc(doc);
+    } catch (err) { setStatus(err.message, true); }
+  };
+
+  async function openId(id) {
+    setStatus("loading " + id.slice(0, 12) + "…");
+    try {
+      const r = await api("/v1/analyses/" + id);
+      showDoc(await r.json());
+      setStatus("");
+    } catch (err) { setStatus(err.message, true); }
+  }
+  $("open-form").onsubmit = (e) => { e.preventDefault(); const id = $("open-id").value.trim().toLowerCase(); if (id) openId(id); };
+
+  document.querySelectorAll("[data-report]").forEach((b) => {
+    b.onclick = async () => {
+      if (!state.id) return;
+      setStatus("rendering " + b.dataset.report + "…");
+      try {
+        const r = await api("/v1/analyses/" + state.id + "/" + b.dataset.report);
+        const url = URL.createObjectURL(await r.blob());
+        window.open(url, "_blank");
+        setStatus("");
+      } catch (err) { setStatus(err.message, true); }
+    };
+  });
+
+  showKeyState();
+  const m = /#id=([0-9a-f]{64})/.exec(location.hash);
+  if (m && apiKey()) openId(m[1]);
+})();

@@ -1,0 +1,151 @@
+"""The web viewer in a real headless Chromium against a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+webdriver = pytest.importorskip("selenium.webdriver")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+KEY = "viewer-test-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    port = _free_port()
+    env = {**os.environ, "CARDIOKIT_API_KEYS": KEY, "CARDIOKIT_DATA_DIR": str(tmp_path_factory.mktemp("viewer-data"))}
+    proc = subprocess.Popen([sys.executable, "-m", "cardiokit", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make test installs them)")
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1100",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        opts.add_argument(flag)
+    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    drv.set_page_load_timeout(30)
+    yield drv
+    drv.quit()
+
+
+def _api(url: str, path: str) -> dict:
+    req = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {KEY}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ludb = shared_path("ludb", "data")
+    browser.get(server + "/")
+    wait = WebDriverWait(browser, 40)
+    browser.find_element(By.ID, "api-key").send_keys(KEY)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+    assert browser.execute_script("return sessionStorage.getItem('cardiokitApiKey')") == KEY
+    browser.find_element(By.ID, "upload-files").send_keys(f"{ludb / '1.hea'}\n{ludb / '1.dat'}")
+    browser.find_element(By.ID, "upload-btn").click()
+    wait.until(lambda d: d.find_element(By.ID, "m-qrs_ms").text not in ("", "–")
+               or "error" in d.find_element(By.ID, "status").get_attribute("class"))
+    assert browser.find_element(By.ID, "status").get_attribute("class") != "error", \
+        browser.find_element(By.ID, "status").text
+    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    doc = _api(server, f"/v1/analyses/{rid}")
+    qrs_text = browser.find_element(By.ID, "m-qrs_ms").text
+    assert qrs_text == f"{doc['measurements']['qrs_ms']:.0f} ms"
+    assert "QRS duration" in browser.find_element(By.ID, "meas-table").text
+    # the canvas shows the 12 traces: dark trace pixels on the paper, and paper-grid red
+    wait.until(lambda d: d.execute_script("return document.getElementById('window-label').textContent").startswith("0.00"))
+    wait.until(lambda d: d.execute_script(_DARK_PIXELS) > 5000)
+    counts = browser.execute_script(_PIXEL_COUNTS)
+    assert counts["dark"] > 5000 and counts["grid"] > 20000 and counts["red_marker"] > 100, counts
+    # zoom in and scroll: the visible window changes
+    before = browser.find_element(By.ID, "window-label").text
+    for _ in range(2):
+        browser.find_element(By.ID, "zoom-in").click()
+    browser.execute_script("const s=document.getElementById('scroll'); s.value=2; s.dispatchEvent(new Event('input'))")
+    after = browser.find_element(By.ID, "window-label").text
+    assert after != before and after.startswith("2.00")
+    shot = Path(os.environ.get("CARDIOKIT_VIEWER_SCREENSHOT", tmp_path / "viewer.png"))
+    browser.execute_script("const s=document.getElementById('scroll'); s.value=0; s.dispatchEvent(new Event('input'))")
+    for _ in range(2):
+        browser.find_element(By.ID, "zoom-out").click()
+    time.sleep(0.5)
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20000
+
+
+def test_open_stored_analysis_by_id_and_wrong_key_is_reported(server: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    browser.get(server + "/")
+    browser.execute_script("sessionStorage.setItem('cardiokitApiKey', 'wrong')")
+    browser.find_element(By.ID, "open-id").send_keys(rid)
+    browser.find_element(By.CSS_SELECTOR, "#open-form button").click()
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: "401" in d.find_element(By.ID, "status").text)
+    browser.execute_script(f"sessionStorage.setItem('cardiokitApiKey', '{KEY}')")
+    browser.find_element(By.CSS_SELECTOR, "#open-form button").click()
+    wait.until(lambda d: d.find_element(By.ID, "m-qrs_ms").text.endswith("ms"))
+
+
+_PIXEL_COUNTS = """
+const c = document.getElementById('ecg'), g = c.getContext('2d');
+const d = g.getImageData(0, 0, c.width, c.height).data;
+let dark = 0, grid = 0, red = 0;
+for (let i = 0; i < d.length; i += 4) {
+  const r = d[i], gg = d[i + 1], b = d[i + 2];
+  if (r < 90 && gg < 90 && b < 90) dark++;
+  else if (r > 230 && gg > 150 && gg < 225 && b > 150 && b < 225) grid++;
+  else if (r > 150 && gg < 90 && b < 90) red++;
+}
+return {dark: dark, grid: grid, red_marker: red};
+"""
+_DARK_PIXELS = _PIXEL_COUNTS.replace("return {dark: dark, grid: grid, red_marker: red};", "return dark;")
