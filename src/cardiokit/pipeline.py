@@ -354,16 +354,23 @@ def analyze(
             measurements = {"heart_rate_bpm": 60000.0 / rr, "rr_ms": rr}
         if quality is not None:
 
+            calibrated = _calibrated(ecg)
+            morph = st.run("morphology", lambda: _morphology(cleaned, dl, meas, ecg, calibrated)) if (
+                dl is not None and meas is not None and quality.grade != "unusable") else None
+            rmodel = st.run("rhythm", lambda: _rhythm_model(ecg)) if (
+                cleaned is not None and quality.grade != "unusable") else None
+
             def _interpret() -> tuple:
                 rf = _rhythm_features(dl, rec.fs) if dl is not None else (
                     RhythmFeatures(len(beats)) if beats is not None else None)
                 amp = _qrs_amplitude(cleaned, list(range(ecg.n_channels)), beats.samples, dl) if (
-                    cleaned is not None and beats is not None and _calibrated(ecg)) else None
+                    cleaned is not None and beats is not None and calibrated) else None
                 return interpret(measurements, rhythm=rf, qrs_amplitude_mv=amp, quality=quality,
-                                 sex=subj.get("sex"))
+                                 sex=subj.get("sex"), age_years=subj.get("age_years"),
+                                 morphology=morph, rhythm_model=rmodel)
 
             statements = st.run("statements", _interpret) or ()
-            rhythm = rhythm_from_statements(statements, quality)
+            rhythm = rhythm_from_statements(statements, quality, rmodel)
     # -- PPG stage (cardiokit.ppg, issue 6): fills only measurements the ECG left empty ----
     ppg_doc = None
     if any(c.kind == "ppg" for c in rec.channels):
@@ -407,6 +414,24 @@ def _ppg_stage(rec: Recording, subj: Mapping[str, Any], st: _Stages) -> tuple[di
         typ, _, text = rest.partition(": ")
         st.errors.append(AnalysisErrorInfo(f"ppg_{stage}", typ, text))
     return res.to_dict(), res.measurements()
+
+
+def _morphology(cleaned: Recording, dl: Any, meas: Any, raw: Recording, calibrated: bool) -> Any:
+    from .ecg.morphology import analyze_morphology
+
+    return analyze_morphology(cleaned, dl, meas, raw=raw, calibrated=calibrated)
+
+
+def _rhythm_model(ecg: Recording) -> Any:
+    """The rhythm model's result, or None when no rhythm model is shipped or usable here."""
+    try:
+        from .ecg.rhythm import classify_rhythm, model_id
+
+        model_id()
+    except (ImportError, InvalidArgumentError, OSError):
+        return None
+    res = classify_rhythm(ecg)
+    return res if res.probabilities is not None else None
 
 
 def _detect_beats(cleaned: Recording) -> Any:

@@ -1,0 +1,544 @@
+"""Per-lead QRS/ST/T/P morphology of the median beat, beat classes and pacemaker spikes.
+
+What the diagnostic criteria of :mod:`cardiokit.interpret` need, measured the way the
+12-lead programs (Glasgow, GE 12SL, the CSE reference) measure them: on the *median beat*
+of each lead (:class:`~cardiokit.ecg.measure.Measurements` ``.median_beat``), with the
+global (multi-lead) QRS onset and offset, amplitudes relative to the PR-segment baseline
+(the 10 ms before QRS onset).
+
+Per lead (:class:`LeadMorphology`):
+
+* QRS waves: the QRS (global onset to offset) is cut at its baseline crossings into
+  positive and negative lobes; lobes smaller than ``max(20 uV, 5 % of the lead's QRS
+  peak-to-peak)`` are not waves (merged into their neighbours). The first negative lobe
+  before the first positive one is Q, positive lobes are R and R', negative lobes after R
+  are S and S'. ``pattern`` names the complex with the usual case convention (capital
+  when the wave is >= half the largest wave of the lead): ``QS``, ``rS``, ``Rs``, ``qR``,
+  ``qRs``, ``rsR'``, ``RSR'``, ``R`` ... ; ``notched`` is True when an R (or QS) lobe has two
+  peaks separated by a dip of at least 10 % of the lobe (and >= 20 uV): a notched or
+  "M-shaped" R counts as R' in V1 for right bundle branch block (Surawicz 2009).
+* R-peak time (intrinsicoid deflection): QRS onset to the peak of the last R wave (R').
+* ST level at J (the global QRS offset), J+60 ms and J+80 ms; ST slope J -> J+80.
+* T wave: largest positive and negative deflection between global T onset and offset,
+  ``t_polarity`` positive / negative / biphasic (both phases >= 0.1 mV or >= 25 % of the
+  other) / flat (< 0.1 mV and < 10 % of R).
+* P wave: peak, positive and negative phase amplitude, duration, and in every lead the
+  negative terminal phase's depth x duration (P terminal force, PTF; used in V1, Morris
+  et al. 1964).
+
+Beats (:class:`BeatClasses`): each beat is ``N`` (dominant), ``V`` (premature or
+wide with a QRS unlike the dominant one: ventricular ectopic), ``A`` (premature with the
+dominant QRS: supraventricular ectopic) or ``P`` (preceded by a pacemaker spike).
+
+Pacemaker spikes (:func:`detect_pace_spikes`): narrow, high-slew deflections seen at the
+same instant in several leads, on the *unfiltered* signal. Pacing pulses are 0.1-1 ms
+wide; at 500 Hz the device's anti-alias filter leaves a 1-3 sample spike, which is what
+this detects. Below 500 Hz a spike cannot be told from a sharp QRS reliably: at
+``fs < 400 Hz`` no spikes are searched (``status="fs_too_low"``), and bipolar pacing,
+whose spikes are often below 0.2 mV, may be missed at any rate (then paced beats are
+recognised only from their morphology, which the criteria do not attempt).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._core.recording import Recording
+
+__all__ = [
+    "BeatClasses",
+    "LeadMorphology",
+    "Morphology",
+    "PaceSpikes",
+    "analyze_morphology",
+    "classify_beats",
+    "detect_pace_spikes",
+    "lead_morphology",
+]
+
+#: smallest deflection counted as a QRS wave (mV) and as a share of the lead's QRS p-p
+MIN_WAVE_MV = 0.02
+MIN_WAVE_FRACTION = 0.05
+_UNITS_TO_MV = {"mv": 1.0, "": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+
+
+@dataclass(frozen=True)
+class LeadMorphology:
+    """Morphology of one lead's median beat (amplitudes in mV, durations in ms; None: absent)."""
+
+    lead: str
+    pattern: str
+    q_mv: float
+    q_ms: float
+    r_mv: float
+    r_ms: float
+    s_mv: float
+    s_ms: float
+    r2_mv: float  # R' (second positive wave), 0 when none
+    s2_mv: float
+    notched: bool
+    r_peak_time_ms: float | None
+    qrs_ms: float | None
+    qrs_ptp_mv: float
+    qrs_net_mv: float  # largest positive + largest negative deflection
+    qrs_area_mv_ms: float
+    st_j_mv: float | None
+    st_60_mv: float | None
+    st_80_mv: float | None
+    t_pos_mv: float | None
+    t_neg_mv: float | None
+    t_mv: float | None
+    t_polarity: str | None
+    p_mv: float | None
+    p_pos_mv: float | None
+    p_neg_mv: float | None
+    p_ms: float | None
+    p_terminal_mv: float | None
+    p_terminal_ms: float | None
+    ptf_mv_ms: float | None
+    p_notch_ms: float | None  # distance between the two peaks of a notched P, None if single
+
+    @property
+    def has_q(self) -> bool:
+        return self.q_mv < 0.0
+
+    @property
+    def qs(self) -> bool:
+        return self.pattern.upper() == "QS"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in vars(self).items():
+            out[k] = round(float(v), 3) if isinstance(v, (float, np.floating)) else v
+        return out
+
+
+@dataclass(frozen=True)
+class PaceSpikes:
+    """Pacemaker spikes: sample indices, leads seen in, and the beats they precede.
+
+    ``status``: ``"ok"``, ``"fs_too_low"`` (not searched) or ``"no_raw"`` (no unfiltered
+    signal given). ``ventricular`` / ``atrial``: per beat, True when a spike precedes the
+    QRS onset by 0-50 ms / the P onset by 0-50 ms.
+    """
+
+    samples: np.ndarray
+    n_leads: np.ndarray
+    ventricular: np.ndarray
+    atrial: np.ndarray
+    status: str = "ok"
+
+    @property
+    def ventricular_fraction(self) -> float:
+        return float(self.ventricular.mean()) if self.ventricular.size else 0.0
+
+    @property
+    def atrial_fraction(self) -> float:
+        return float(self.atrial.mean()) if self.atrial.size else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_spikes": int(self.samples.size), "status": self.status,
+                "ventricular_paced_fraction": round(self.ventricular_fraction, 3),
+                "atrial_paced_fraction": round(self.atrial_fraction, 3)}
+
+
+@dataclass(frozen=True)
+class BeatClasses:
+    """Per beat: ``labels`` (N, V, A, P), RR before the beat (ms, NaN for the first),
+    QRS correlation with the dominant beat, QRS width (ms, NaN unknown), premature flag."""
+
+    labels: tuple[str, ...]
+    rr_before_ms: np.ndarray
+    correlation: np.ndarray
+    qrs_ms: np.ndarray
+    premature: np.ndarray
+    reference_rr_ms: float | None
+
+    def count(self, label: str) -> int:
+        return sum(1 for x in self.labels if x == label)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"labels": "".join(self.labels), "n_v": self.count("V"), "n_a": self.count("A"),
+                "n_p": self.count("P"), "reference_rr_ms": None if self.reference_rr_ms is None
+                else round(self.reference_rr_ms, 1)}
+
+
+@dataclass(frozen=True, eq=False)
+class Morphology:
+    """Everything :func:`analyze_morphology` measured: per-lead median-beat morphology,
+    beat classes and pacemaker spikes. ``calibrated`` is False when the amplitudes were
+    normalised per lead (absolute-voltage criteria must not be applied)."""
+
+    leads: dict[str, LeadMorphology]
+    beats: BeatClasses | None
+    pace: PaceSpikes | None
+    fs: float
+    calibrated: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def lead(self, name: str) -> LeadMorphology | None:
+        return self.leads.get(name.lower())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"leads": {k: v.to_dict() for k, v in self.leads.items()},
+                "beats": None if self.beats is None else self.beats.to_dict(),
+                "pace": None if self.pace is None else self.pace.to_dict(),
+                "calibrated": self.calibrated}
+
+
+# -- per-lead median-beat morphology ------------------------------------------------------
+def _lobes(x: np.ndarray, thr: float) -> list[list[float]]:
+    """Signed lobes of ``x`` between baseline crossings: [sign, start, end, peak_idx, peak].
+
+    Lobes below ``thr`` are absorbed (their samples join the neighbour), then same-sign
+    neighbours merge.
+    """
+    sgn = np.sign(x)
+    sgn[sgn == 0] = 1
+    cuts = np.flatnonzero(np.diff(sgn)) + 1
+    bounds = np.concatenate([[0], cuts, [x.size]])
+    lobes = []
+    for a, b in itertools.pairwise(bounds):
+        seg = x[a:b]
+        k = int(np.argmax(np.abs(seg)))
+        lobes.append([float(np.sign(seg[k]) or 1.0), int(a), int(b), int(a + k), float(seg[k])])
+    big = [lb for lb in lobes if abs(lb[4]) >= thr]
+    merged: list[list[float]] = []
+    for lb in big:
+        if merged and merged[-1][0] == lb[0]:
+            m = merged[-1]
+            m[2] = lb[2]
+            if abs(lb[4]) > abs(m[4]):
+                m[3], m[4] = lb[3], lb[4]
+        else:
+            merged.append(list(lb))
+    return merged
+
+
+def _notch(x: np.ndarray, a: int, b: int, sign: float, thr: float) -> bool:
+    """Two peaks within one lobe separated by a dip of >= max(thr, 10 % of the lobe)."""
+    seg = sign * x[a:b]
+    if seg.size < 5:
+        return False
+    top = float(seg.max())
+    need = max(thr, 0.10 * top)
+    # peaks: local maxima above half the lobe's peak
+    pk = np.flatnonzero((seg[1:-1] >= seg[:-2]) & (seg[1:-1] > seg[2:]) & (seg[1:-1] >= 0.35 * top)) + 1
+    if pk.size < 2:
+        return False
+    for i in range(pk.size - 1):
+        for j in range(i + 1, pk.size):
+            dip = float(seg[pk[i] : pk[j] + 1].min())
+            if min(seg[pk[i]], seg[pk[j]]) - dip >= need:
+                return True
+    return False
+
+
+def _case(letter: str, amp: float, big: float) -> str:
+    return letter.upper() if abs(amp) >= 0.5 * big else letter.lower()
+
+
+def _wave_split(x: np.ndarray, fs: float, thr: float) -> dict[str, Any]:
+    lobes = _lobes(x, thr)
+    ms = 1000.0 / fs
+    out = {"q": (0.0, 0.0), "r": (0.0, 0.0, -1), "s": (0.0, 0.0), "r2": (0.0, -1), "s2": 0.0,
+           "pattern": "", "lobes": lobes}
+    if not lobes:
+        return out
+    pos = [lb for lb in lobes if lb[0] > 0]
+    big = max(abs(lb[4]) for lb in lobes)
+    if not pos:
+        lb = min(lobes, key=lambda v: v[4])
+        out["q"] = (lb[4], (lobes[-1][2] - lobes[0][1]) * ms)
+        out["pattern"] = "QS"
+        return out
+    first_pos = lobes.index(pos[0])
+    pat = ""
+    if first_pos > 0:
+        q = lobes[first_pos - 1]
+        out["q"] = (q[4], (q[2] - q[1]) * ms)
+        pat += _case("q", q[4], big)
+    r = pos[0]
+    out["r"] = (r[4], (r[2] - r[1]) * ms, r[3])
+    pat += _case("r", r[4], big)
+    after = lobes[first_pos + 1 :]
+    negs = [lb for lb in after if lb[0] < 0]
+    if negs:
+        out["s"] = (negs[0][4], (negs[0][2] - negs[0][1]) * ms)
+        pat += _case("s", negs[0][4], big)
+    if len(pos) > 1:
+        out["r2"] = (pos[1][4], pos[1][3])
+        pat += _case("r", pos[1][4], big) + "'"
+        if len(negs) > 1:
+            out["s2"] = negs[1][4]
+            pat += _case("s", negs[1][4], big) + "'"
+    out["pattern"] = pat
+    return out
+
+
+def _p_wave(x: np.ndarray, a: int, b: int, fs: float, thr: float) -> dict[str, float | None]:
+    none = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
+                          "ptf_mv_ms", "p_notch_ms"))
+    if a < 0 or b <= a + 2:
+        return none
+    seg = x[a : b + 1]
+    ms = 1000.0 / fs
+    k = int(np.argmax(np.abs(seg)))
+    pos, neg = float(max(seg.max(), 0.0)), float(min(seg.min(), 0.0))
+    # terminal negative phase: the last negative lobe after a positive one (or the whole P
+    # when it is all negative)
+    term_mv = term_ms = None
+    sgn = seg < 0
+    if sgn[-1] or neg < -thr:
+        idx = np.flatnonzero(~sgn)
+        start = int(idx[-1]) + 1 if idx.size else 0
+        if start < seg.size:
+            tail = seg[start:]
+            if float(tail.min()) <= -thr:
+                term_mv = float(tail.min())
+                term_ms = (seg.size - start) * ms
+    ptf = None if term_mv is None else abs(term_mv) * term_ms
+    notch = None
+    s = seg if pos >= -neg else -seg
+    top = float(s.max())
+    pk = np.flatnonzero((s[1:-1] >= s[:-2]) & (s[1:-1] > s[2:]) & (s[1:-1] >= 0.5 * top)) + 1
+    if pk.size >= 2 and top > 0:
+        i, j = int(pk[0]), int(pk[-1])
+        if min(s[i], s[j]) - float(s[i : j + 1].min()) >= max(thr * 0.5, 0.1 * top):
+            notch = (j - i) * ms
+    return {"p_mv": float(seg[k]), "p_pos_mv": pos, "p_neg_mv": neg, "p_ms": (b - a) * ms,
+            "p_terminal_mv": term_mv, "p_terminal_ms": term_ms, "ptf_mv_ms": ptf, "p_notch_ms": notch}
+
+
+def _t_wave(x: np.ndarray, a: int, b: int, r_mv: float) -> dict[str, Any]:
+    if a < 0 or b <= a:
+        return {"t_pos_mv": None, "t_neg_mv": None, "t_mv": None, "t_polarity": None}
+    seg = x[a : b + 1]
+    pos, neg = float(max(seg.max(), 0.0)), float(min(seg.min(), 0.0))
+    k = int(np.argmax(np.abs(seg)))
+    big = max(pos, -neg)
+    if big < 0.1 and big < 0.1 * max(r_mv, 1e-9):
+        pol = "flat"
+    elif pos >= max(0.1, 0.25 * -neg) and -neg >= max(0.1, 0.25 * pos):
+        pol = "biphasic"
+    else:
+        pol = "positive" if pos >= -neg else "negative"
+    return {"t_pos_mv": pos, "t_neg_mv": neg, "t_mv": float(seg[k]), "t_polarity": pol}
+
+
+def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
+    """Per-lead morphology (lead name lowercased -> :class:`LeadMorphology`) of a median beat.
+
+    ``median_beat`` is a :class:`cardiokit.ecg._measure_median.MedianBeat` (signals in mV,
+    ``global_`` fiducials). Leads are measured between the *global* QRS onset and offset.
+    """
+    g = np.asarray(median_beat.global_, np.int64)
+    fs = float(median_beat.fs)
+    sig = np.asarray(median_beat.signals, np.float64)
+    qon, qoff = int(g[3]), int(g[5])
+    out: dict[str, LeadMorphology] = {}
+    if qon < 0 or qoff <= qon:
+        return out
+    ms = 1000.0 / fs
+    w = max(1, round(0.01 * fs))
+    n = sig.shape[0]
+    per = np.asarray(median_beat.per_lead, np.int64)
+    for j, name in enumerate(median_beat.leads):
+        base = float(np.mean(sig[max(qon - w, 0) : qon + 1, j]))
+        x = sig[:, j] - base
+        qrs = x[qon : qoff + 1]
+        ptp = float(qrs.max() - qrs.min())
+        thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp)
+        ws = _wave_split(qrs, fs, thr)
+        q_mv, q_ms = ws["q"]
+        r_mv, r_ms, r_idx = ws["r"]
+        s_mv, s_ms = ws["s"]
+        r2_mv, r2_idx = ws["r2"]
+        last_r = r2_idx if r2_idx >= 0 else r_idx
+        notched = False
+        for lb in ws["lobes"]:
+            if (lb[0] > 0 or ws["pattern"] == "QS") and _notch(qrs, int(lb[1]), int(lb[2]), lb[0], thr):
+                notched = True
+        lq = per[j] if per.ndim == 2 and j < per.shape[0] else g
+        lq_ms = (lq[5] - lq[3]) * ms if lq[3] >= 0 and lq[5] > lq[3] else None
+        st = {}
+        for key, off in (("st_j_mv", 0.0), ("st_60_mv", 0.06), ("st_80_mv", 0.08)):
+            k = qoff + round(off * fs)
+            st[key] = float(x[k]) if k < n else None
+        t = _t_wave(x, int(g[6]), int(g[8]), max(r_mv, 0.0))
+        p = _p_wave(x, int(g[0]), int(g[2]), fs, max(MIN_WAVE_MV, 0.02 * ptp))
+        out[name.lower()] = LeadMorphology(
+            lead=name, pattern=ws["pattern"], q_mv=float(q_mv), q_ms=float(q_ms), r_mv=float(r_mv),
+            r_ms=float(r_ms), s_mv=float(s_mv), s_ms=float(s_ms), r2_mv=float(r2_mv),
+            s2_mv=float(ws["s2"]), notched=bool(notched),
+            r_peak_time_ms=None if last_r < 0 else float(last_r * ms),
+            qrs_ms=lq_ms, qrs_ptp_mv=ptp, qrs_net_mv=float(qrs.max() + qrs.min()),
+            qrs_area_mv_ms=float(qrs.sum() * ms), **st, **t, **p,
+        )
+    return out
+
+
+# -- pacemaker spikes -------------------------------------------------------------------------
+#: a spike: |x[n] - (x[n-1] + x[n+1]) / 2| >= this share of the lead's QRS peak-to-peak,
+#: in at least PACE_MIN_LEADS leads within +-1 sample (12-lead; fewer leads: all of them)
+PACE_SPIKE_FRACTION = 0.35
+PACE_MIN_LEADS = 3
+PACE_MIN_FS_HZ = 400.0
+
+
+def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.ndarray | None = None,
+                       p_on: np.ndarray | None = None) -> PaceSpikes:
+    """Pacemaker spikes in the unfiltered ECG ``raw`` and the beats they precede.
+
+    A spike is a deflection at most ~2 samples wide: its curvature
+    ``|x[n] - (x[n-1] + x[n+1]) / 2|`` is at least :data:`PACE_SPIKE_FRACTION` of the lead's
+    median QRS peak-to-peak, at the same instant (+-1 sample) in at least
+    :data:`PACE_MIN_LEADS` leads (all leads when fewer than 3). A QRS complex, even a
+    sharp one, spreads over >= 4 samples at 500 Hz and stays well below that curvature.
+    A beat is *ventricular paced* when a spike lies between 50 ms before its QRS onset (R -
+    180 ms without one) and its R peak, *atrial paced* when a spike lies 50 ms before to
+    20 ms after its P onset.
+    """
+    b = np.asarray(beats, np.int64)
+    empty = np.zeros(b.size, bool)
+    if raw is None:
+        return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "no_raw")
+    if raw.fs < PACE_MIN_FS_HZ:
+        return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "fs_too_low")
+    x = np.asarray(raw.signals, np.float64)
+    fs = raw.fs
+    n, nl = x.shape
+    if n < 5 or b.size == 0:
+        return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
+    e = np.zeros_like(x)
+    e[1:-1] = np.abs(x[1:-1] - 0.5 * (x[:-2] + x[2:]))
+    h = max(1, round(0.1 * fs))
+    qp = np.median(np.stack([np.ptp(x[max(r - h, 0) : r + h + 1], axis=0) for r in b]), axis=0)
+    qp = np.where(qp > 0, qp, np.inf)
+    hit = e / qp[None, :] >= PACE_SPIKE_FRACTION
+    hit[1:] |= hit[:-1].copy()
+    hit[:-1] |= hit[1:].copy()
+    need = min(PACE_MIN_LEADS, nl)
+    cnt = hit.sum(axis=1)
+    cand = np.flatnonzero(cnt >= need)
+    spikes: list[int] = []
+    nleads: list[int] = []
+    gap = max(2, round(0.004 * fs))
+    for c in cand:
+        if spikes and c - spikes[-1] <= gap:
+            if cnt[c] > nleads[-1]:
+                spikes[-1], nleads[-1] = int(c), int(cnt[c])
+            continue
+        spikes.append(int(c))
+        nleads.append(int(cnt[c]))
+    sp = np.asarray(spikes, np.int64)
+    ven = np.zeros(b.size, bool)
+    atr = np.zeros(b.size, bool)
+    for i, r in enumerate(b):
+        lo = r - round(0.18 * fs)
+        if qrs_on is not None and qrs_on[i] >= 0:
+            lo = max(lo, int(qrs_on[i]) - round(0.05 * fs))
+        ven[i] = bool(np.any((sp >= lo) & (sp <= r)))
+        if p_on is not None and p_on[i] >= 0:
+            atr[i] = bool(np.any((sp >= p_on[i] - round(0.05 * fs)) & (sp <= p_on[i] + round(0.02 * fs))))
+    return PaceSpikes(sp, np.asarray(nleads, np.int64), ven, atr)
+
+
+# -- beat classes -----------------------------------------------------------------------------
+#: premature: RR before the beat < this share of the reference RR (median RR of dominant beats)
+PREMATURE_RR_FRACTION = 0.85
+#: QRS of another morphology: correlation with the dominant QRS (all leads) below this
+MORPHOLOGY_CORR_MIN = 0.80
+
+
+def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | None = None) -> BeatClasses:
+    """Label every beat N (dominant), V (ventricular ectopic), A (supraventricular premature)
+    or P (paced).
+
+    The dominant QRS is the median over beats of the multi-lead QRS window (R - 60 ms to R +
+    80 ms). A beat is **V** when its QRS correlates < :data:`MORPHOLOGY_CORR_MIN` with it
+    *and* it is premature (RR < :data:`PREMATURE_RR_FRACTION` x reference RR) or at least
+    40 ms wider than the dominant QRS or has no P wave while most beats do; **A** when it
+    is premature with the dominant morphology and a full (compensatory or not) pause
+    follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
+    Paced beats (a spike before the QRS) are **P**. The reference RR is the median RR
+    between consecutive dominant-morphology beats.
+    """
+    r = np.asarray(delineation.beats, np.int64)
+    fs = cleaned.fs
+    nb = r.size
+    x = np.asarray(cleaned.signals, np.float64)
+    lo, hi = round(0.06 * fs), round(0.08 * fs)
+    pad = np.pad(x, ((lo, hi + 1), (0, 0)), mode="edge")
+    seg = pad[r[:, None] + np.arange(0, lo + hi + 1)[None, :]].reshape(nb, -1) if nb else np.zeros((0, 1))
+    seg = seg - seg.mean(axis=1, keepdims=True)
+    tmpl = np.median(seg, axis=0) if nb else seg
+    den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
+    corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
+    g = np.asarray(delineation.global_, np.int64)
+    ms = 1000.0 / fs
+    qrs = np.where((g[:, 3] >= 0) & (g[:, 5] > g[:, 3]), (g[:, 5] - g[:, 3]) * ms, np.nan) if nb else np.zeros(0)
+    has_p = g[:, 1] >= 0 if nb else np.zeros(0, bool)
+    rr = np.full(nb, np.nan)
+    if nb > 1:
+        rr[1:] = np.diff(r) * ms
+    dom = corr >= MORPHOLOGY_CORR_MIN
+    pair = dom[1:] & dom[:-1] if nb > 1 else np.zeros(0, bool)
+    ref_rr = float(np.median(rr[1:][pair])) if pair.sum() >= 2 else (
+        float(np.nanmedian(rr)) if nb > 2 else None)
+    prem = np.zeros(nb, bool)
+    if ref_rr is not None:
+        prem[1:] = rr[1:] < PREMATURE_RR_FRACTION * ref_rr
+    dom_w = float(np.nanmedian(qrs[dom])) if np.any(dom & np.isfinite(qrs)) else np.nan
+    p_share = float(has_p.mean()) if nb else 0.0
+    labels = []
+    for i in range(nb):
+        if pace is not None and pace.ventricular.size == nb and pace.ventricular[i]:
+            labels.append("P")
+            continue
+        wide = bool(np.isfinite(qrs[i]) and np.isfinite(dom_w) and qrs[i] >= dom_w + 40.0)
+        if corr[i] < MORPHOLOGY_CORR_MIN and (prem[i] or wide or (p_share >= 0.8 and not has_p[i])):
+            labels.append("V")
+        elif prem[i] and corr[i] >= MORPHOLOGY_CORR_MIN and (i + 1 >= nb or rr[i + 1] > 1.1 * rr[i]):
+            labels.append("A")
+        else:
+            labels.append("N")
+    return BeatClasses(tuple(labels), rr, corr, qrs, prem, ref_rr)
+
+
+def analyze_morphology(
+    cleaned: Recording,
+    delineation: Any,
+    measurements: Any,
+    *,
+    raw: Recording | None = None,
+    calibrated: bool = True,
+) -> Morphology:
+    """Per-lead morphology of the median beat, beat classes and pacemaker spikes.
+
+    Parameters
+    ----------
+    cleaned
+        The cleaned ECG (the one beats and delineation were computed on).
+    delineation
+        :class:`~cardiokit.ecg.delineate.Delineation` of ``cleaned``.
+    measurements
+        :class:`~cardiokit.ecg.measure.Measurements` (its ``median_beat`` is used).
+    raw
+        The unfiltered ECG (same channels and rate) for pacemaker-spike detection; without
+        it no spikes are searched.
+    calibrated
+        False when amplitudes were normalised per lead (kept on the result so voltage
+        criteria can refuse to run).
+    """
+    mb = getattr(measurements, "median_beat", None)
+    leads = lead_morphology(mb) if mb is not None else {}
+    r = np.asarray(delineation.beats, np.int64)
+    g = np.asarray(delineation.global_, np.int64)
+    pace = detect_pace_spikes(raw, r, qrs_on=g[:, 3] if r.size else None, p_on=g[:, 0] if r.size else None)
+    beats = classify_beats(cleaned, delineation, pace=pace) if r.size else None
+    return Morphology(leads, beats, pace, cleaned.fs, calibrated)

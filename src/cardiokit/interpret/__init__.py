@@ -1,0 +1,217 @@
+"""Rule-based 12-lead ECG interpretation (``rules-v2``), documented in docs/STATEMENTS.md.
+
+Like the Glasgow program and GE 12SL, every statement comes from an explicit, published
+criterion applied to measurements: the global measurements (rate, intervals, axes), the
+per-lead median-beat morphology of :func:`cardiokit.ecg.morphology.analyze_morphology`
+and, for atrial fibrillation, the rhythm model (:func:`cardiokit.ecg.rhythm.classify_rhythm`)
+when available. Each :class:`~cardiokit.report.model.Statement` carries its SNOMED CT code
+(PhysioNet/CinC 2020-2021 mapping), the values it used (``evidence``) and the rule
+(``criteria``: rule text, thresholds, reference).
+
+Statements come in clinical-report order (:data:`CATEGORY_ORDER`: quality, rhythm, pacing,
+ectopy, AV conduction, intraventricular conduction, fascicular block, axis, chambers,
+infarction, ST, T, QT, voltage) and each *category* holds at most one statement, so
+mutually exclusive findings (complete vs incomplete RBBB, AF vs sinus rhythm, LBBB vs
+LAFB, LVH vs low voltage...) never appear together.
+
+This package sits beside :mod:`cardiokit.report`; it imports analysis results
+(``ecg``, ``report.model``) and never ``io``, ``store`` or ``cli``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..ecg.quality import Quality
+from ..report.model import Rhythm, Statement
+from ._chambers import (
+    CHAMBER_CRITERIA,
+    atrial_statements,
+    lvh_statement,
+    rvh_statement,
+    voltage_statement,
+)
+from ._common import CLIFFORD_2012, RULES_VERSION, make
+from ._conduction import (
+    CONDUCTION_CRITERIA,
+    axis_statement,
+    fascicular_statement,
+    intraventricular_statement,
+)
+from ._ischemia import (
+    ISCHEMIA_CRITERIA,
+    infarction_statement,
+    qtc_statement,
+    st_statements,
+    t_wave_statement,
+)
+from ._rhythm import (
+    RHYTHM_CRITERIA,
+    RhythmFeatures,
+    av_statement,
+    ectopy_statements,
+    pacing_statement,
+    rhythm_statement,
+    rr_irregularity,
+)
+
+__all__ = [
+    "CATEGORY_ORDER",
+    "CRITERIA",
+    "RULES_VERSION",
+    "RhythmFeatures",
+    "interpret",
+    "rhythm_from_statements",
+]
+
+#: Every threshold the rules use (docs/STATEMENTS.md is written from these).
+CRITERIA: dict[str, Any] = {**RHYTHM_CRITERIA, **CONDUCTION_CRITERIA, **CHAMBER_CRITERIA, **ISCHEMIA_CRITERIA,
+                            "qrs_wide_from_ms": CONDUCTION_CRITERIA["complete_bbb_qrs_from_ms"]}
+
+#: Categories in report order; each holds at most one statement.
+CATEGORY_ORDER = (
+    "quality", "rhythm", "pacing", "ectopy_ventricular", "ectopy_atrial", "av_conduction",
+    "intraventricular", "fascicular", "axis", "left_ventricle", "right_ventricle", "left_atrium",
+    "right_atrium", "infarction", "st_elevation", "st_depression", "t_wave", "qt", "voltage",
+)
+
+_SINUS = ("sinus_rhythm", "sinus_bradycardia", "sinus_tachycardia", "sinus_arrhythmia")
+
+
+def _quality_statement(quality: Quality | None) -> Statement | None:
+    if quality is None:
+        return None
+    bad = [lq.lead for lq in quality.leads if lq.grade == "unusable"]
+    ev = {"quality_grade": quality.grade, "unusable_leads": bad,
+          "issues": {lq.lead: list(lq.issues) for lq in quality.leads if lq.issues}}
+    if quality.grade == "unusable":
+        return make("poor_signal_quality", "251143007", "Poor signal quality: recording not interpretable",
+                    "quality", ev, "overall quality grade is 'unusable' (see quality indices and limits)",
+                    CLIFFORD_2012, severity="warning")
+    if bad:
+        return make("poor_signal_quality", "251143007",
+                    f"Poor signal quality in lead{'s' if len(bad) > 1 else ''} {', '.join(bad)}",
+                    "quality", ev, "one or more leads graded 'unusable'", CLIFFORD_2012, severity="warning")
+    return None
+
+
+def interpret(
+    measurements: Mapping[str, Any],
+    *,
+    rhythm: RhythmFeatures | None = None,
+    qrs_amplitude_mv: Mapping[str, float] | None = None,
+    quality: Quality | None = None,
+    sex: str | None = None,
+    age_years: float | None = None,
+    morphology: Any = None,
+    rhythm_model: Any = None,
+) -> tuple[Statement, ...]:
+    """Interpretation statements from measurements (rules in docs/STATEMENTS.md).
+
+    Parameters
+    ----------
+    measurements
+        The report's measurements (``heart_rate_bpm``, ``pr_ms``, ``qrs_ms``, ``qtc_ms``,
+        ``qrs_axis_deg``, ``p_axis_deg``, ``p_duration_ms``...; ``None`` when not measured).
+    rhythm
+        P-wave and RR features for the rhythm rules; without them the rhythm is undetermined.
+    qrs_amplitude_mv
+        QRS peak-to-peak amplitude per lead (lead name -> mV) for the low-voltage rule
+        (``None`` with uncalibrated, per-lead normalised data).
+    quality
+        Signal quality; ``unusable`` suppresses every other statement.
+    sex, age_years
+        ``"M"``/``"F"`` and age for the sex/age-specific limits (QTc, Cornell, STEMI V2-V3);
+        ``None`` uses the more conservative limit.
+    morphology
+        :class:`cardiokit.ecg.morphology.Morphology` (per-lead median-beat morphology, beat
+        classes, pacemaker spikes). Without it only the rhythm, first-degree AV block, QRS
+        duration, axis, QT and voltage rules run.
+    rhythm_model
+        A :class:`cardiokit.ecg.rhythm.RhythmResult` (``label``, ``probabilities``,
+        ``model``); AF is then taken from the model, otherwise from the RR/P-wave rule.
+    """
+    out: list[Statement] = []
+    q = _quality_statement(quality)
+    if q is not None:
+        out.append(q)
+        if quality is not None and quality.grade == "unusable":
+            return tuple(out)
+    beats = getattr(morphology, "beats", None)
+    if rhythm is not None and rhythm.rr_irregularity is None and beats is not None:
+        rhythm = RhythmFeatures(rhythm.n_beats, rhythm.p_wave_fraction, rhythm.pr_iqr_ms, rhythm.rr_range_ms,
+                                rhythm.rr_cv, rr_irregularity(beats.rr_before_ms[1:]))
+    pace_st = pacing_statement(morphology)
+    paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
+    rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced)
+    out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
+    out += ectopy_statements(morphology, rhythm_st.key, paced)
+    av = av_statement(measurements, rhythm_st, morphology, paced)
+    if av is not None:
+        out.append(av)
+    L = dict(getattr(morphology, "leads", {}) or {})
+    calibrated = bool(getattr(morphology, "calibrated", qrs_amplitude_mv is not None))
+    if paced:
+        L = {}  # paced QRS-T: conduction, axis, chamber, infarction and ST-T criteria do not apply
+    if not paced:
+        intra = intraventricular_statement(measurements, L) if L else _wide_qrs(measurements)
+        fasc = fascicular_statement(measurements, L, intra)
+        out += [s for s in (intra, fasc, axis_statement(measurements, L)) if s is not None]
+        ikey = intra.key if intra is not None else ""
+        secondary = "bundle_branch" in ikey
+        lvh = lvh_statement(L, measurements, sex, calibrated, ikey)
+        out += [s for s in (lvh, rvh_statement(L, measurements, calibrated, ikey)) if s is not None]
+        out += atrial_statements(L, measurements, calibrated)
+        if L and not secondary:
+            mi = infarction_statement(L, calibrated)
+            st = st_statements(L, sex, age_years) if calibrated else []
+            tw = t_wave_statement(L, calibrated, bool(st))
+            out += [s for s in (mi, *st, tw) if s is not None]
+    qt = qtc_statement(measurements, sex)
+    if qt is not None:
+        out.append(qt)
+    low = voltage_statement(qrs_amplitude_mv)
+    if low is not None and not any(s.key == "left_ventricular_hypertrophy" for s in out):
+        out.append(low)
+    order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    return tuple(sorted(out, key=lambda s: order.get(s.category, len(order))))
+
+
+def _wide_qrs(m: Mapping[str, Any]) -> Statement | None:
+    """Without per-lead morphology: a wide QRS is stated, not classified."""
+    from ._common import SURAWICZ_2009, num
+
+    qrs = num(m.get("qrs_ms"))
+    lim = CONDUCTION_CRITERIA["complete_bbb_qrs_from_ms"]
+    if qrs is None or qrs < lim:
+        return None
+    return make("wide_qrs", None, "Wide QRS complex", "intraventricular", {"qrs_ms": round(qrs, 1)},
+                f"QRS duration >= {lim:g} ms (morphology not classified: bundle branch block, IVCD or "
+                "ventricular origin)", SURAWICZ_2009, qrs_wide_from_ms=lim)
+
+
+def rhythm_from_statements(statements: tuple[Statement, ...], quality: Quality | None,
+                           model: Any = None) -> Rhythm:
+    """The report's ``rhythm`` block, consistent with the statements.
+
+    ``label``: ``noisy`` when the quality is unusable, ``af`` for atrial fibrillation,
+    ``normal`` for the sinus statements, ``other`` for paced rhythm (and for an
+    undetermined rhythm when the rhythm model says ``other``), otherwise ``None``.
+    ``probabilities`` and ``model`` come from the rhythm model when one ran.
+    """
+    probs = getattr(model, "probabilities", None)
+    name = getattr(model, "model", None) if probs is not None else None
+    mname = f"{RULES_VERSION}+{name}" if name else RULES_VERSION
+    if quality is not None and quality.grade == "unusable":
+        return Rhythm("noisy", probs, mname)
+    keys = {s.key for s in statements}
+    if "atrial_fibrillation" in keys:
+        return Rhythm("af", probs, mname)
+    if keys & set(_SINUS) and "paced_rhythm" not in keys:
+        return Rhythm("normal", probs, mname)
+    if "paced_rhythm" in keys or "atrial_flutter" in keys:
+        return Rhythm("other", probs, mname)
+    if probs is not None and getattr(model, "label", None) in ("other", "noisy"):
+        return Rhythm(model.label, probs, mname)
+    return Rhythm(None, probs, mname)

@@ -1,0 +1,204 @@
+"""Intraventricular conduction (bundle branch and fascicular blocks, IVCD) and QRS axis."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..report.model import Statement
+from ._common import SURAWICZ_2009, lead_list, make, num, rnd
+
+CONDUCTION_CRITERIA: dict[str, Any] = {
+    "complete_bbb_qrs_from_ms": 120.0,
+    "incomplete_bbb_qrs_from_ms": 110.0,
+    "ivcd_qrs_above_ms": 110.0,
+    "rbbb_s_wave_from_ms": 40.0,  # S in I and V6 wider than R or > 40 ms
+    "rbbb_r_peak_time_v1_above_ms": 50.0,
+    "lbbb_r_peak_time_v5v6_above_ms": 60.0,
+    "lafb_axis_deg": (-90.0, -45.0),
+    "lafb_r_peak_time_avl_from_ms": 45.0,
+    "lpfb_axis_deg": (90.0, 180.0),
+    "axis_left_below_deg": -30.0,
+    "axis_right_above_deg": 90.0,
+}
+
+
+def _ev_lead(lm: Any) -> dict[str, Any]:
+    return {"pattern": lm.pattern, "r_mv": rnd(lm.r_mv, 3), "s_mv": rnd(lm.s_mv, 3), "q_mv": rnd(lm.q_mv, 3),
+            "r2_mv": rnd(lm.r2_mv, 3), "s_ms": rnd(lm.s_ms), "r_ms": rnd(lm.r_ms), "q_ms": rnd(lm.q_ms),
+            "notched": lm.notched, "r_peak_time_ms": rnd(lm.r_peak_time_ms)}
+
+
+def _rsr_v1(lm: Any) -> bool:
+    """rsr', rsR', rSR' (an R'), or a notched/M-shaped dominant R in V1/V2 (Surawicz 2009)."""
+    if lm is None:
+        return False
+    if lm.r2_mv > 0 and lm.s_mv < 0:
+        return True
+    return lm.notched and lm.r_mv > 0 and lm.r_mv >= abs(lm.s_mv)
+
+
+def _wide_s(lm: Any) -> bool:
+    """S wave of greater duration than R or > 40 ms (leads I and V6, RBBB)."""
+    if lm is None or lm.s_mv >= 0:
+        return False
+    return lm.s_ms > CONDUCTION_CRITERIA["rbbb_s_wave_from_ms"] or lm.s_ms > lm.r_ms
+
+
+def _rbbb(L: Mapping[str, Any]) -> tuple[bool, list[str]]:
+    v = [x for x in ("v1", "v2") if _rsr_v1(L.get(x))]
+    s_ok = all(_wide_s(L.get(x)) for x in ("i", "v6") if L.get(x) is not None) and \
+        any(L.get(x) is not None for x in ("i", "v6"))
+    return bool(v) and s_ok, v
+
+
+def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+    c = CONDUCTION_CRITERIA
+    lat = [L.get(x) for x in ("i", "v5", "v6")]
+    if any(x is None for x in lat) or L.get("v1") is None:
+        return False, {}
+    no_q = all(x.q_mv >= 0 and x.r_mv > 0 for x in lat)
+    v1 = L["v1"]
+    v1_neg = v1.qs or (abs(v1.s_mv) > v1.r_mv and v1.r2_mv == 0)
+    rpt = [x.r_peak_time_ms for x in (L.get("v5"), L.get("v6")) if x is not None and x.r_peak_time_ms is not None]
+    late = bool(rpt) and max(rpt) > c["lbbb_r_peak_time_v5v6_above_ms"]
+    notched = [x for x in ("i", "avl", "v5", "v6") if L.get(x) is not None and L[x].notched]
+    return no_q and v1_neg and (late or bool(notched)), {
+        "no_q_in_i_v5_v6": no_q, "v1_predominantly_negative": v1_neg,
+        "r_peak_time_v5_v6_ms": [rnd(x) for x in rpt], "notched_r_leads": notched}
+
+
+def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> Statement | None:
+    """One of complete/incomplete RBBB, complete/incomplete LBBB, nonspecific IVCD."""
+    c = CONDUCTION_CRITERIA
+    qrs = num(m.get("qrs_ms"))
+    if qrs is None or not L:
+        return None
+    rb, v = _rbbb(L)
+    lb, lev = _lbbb(L)
+    ev: dict[str, Any] = {"qrs_ms": round(qrs, 1)}
+    for x in ("v1", "v2", "i", "v5", "v6"):
+        if L.get(x) is not None:
+            ev[x] = _ev_lead(L[x])
+    if qrs >= c["complete_bbb_qrs_from_ms"]:
+        if rb:
+            return make("complete_right_bundle_branch_block", "713427006", "Right bundle branch block",
+                        "intraventricular", ev | {"rsr_leads": v},
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2; "
+                        f"S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6",
+                        SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+        if lb:
+            return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
+                        "intraventricular", ev | lev,
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; no q in I, V5, V6; QS or rS in V1; "
+                        f"R-peak time > {c['lbbb_r_peak_time_v5v6_above_ms']:g} ms in V5/V6 or notched R in "
+                        "I, aVL, V5 or V6", SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+    elif qrs >= c["incomplete_bbb_qrs_from_ms"]:
+        if rb:
+            return make("incomplete_right_bundle_branch_block", "713426002",
+                        "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
+                        f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms with "
+                        "the RBBB pattern (rsr'/rsR'/rSR' in V1 or V2; wide S in I and V6)", SURAWICZ_2009,
+                        incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
+        rpt = [L[x].r_peak_time_ms for x in ("v4", "v5", "v6") if L.get(x) is not None
+               and L[x].r_peak_time_ms is not None]
+        if lb and rpt and max(rpt) > c["lbbb_r_peak_time_v5v6_above_ms"]:
+            return make("incomplete_left_bundle_branch_block", "251120003",
+                        "Incomplete left bundle branch block", "intraventricular", ev | lev,
+                        f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms; "
+                        f"R-peak time > {c['lbbb_r_peak_time_v5v6_above_ms']:g} ms in V4, V5 or V6; no q in "
+                        "I, V5, V6", SURAWICZ_2009, incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
+    if qrs > c["ivcd_qrs_above_ms"]:
+        return make("nonspecific_intraventricular_conduction_delay", "698252002",
+                    "Nonspecific intraventricular conduction delay", "intraventricular", ev,
+                    f"QRS > {c['ivcd_qrs_above_ms']:g} ms without the criteria of right or left bundle "
+                    "branch block", SURAWICZ_2009, ivcd_qrs_above_ms=c["ivcd_qrs_above_ms"])
+    return None
+
+
+def _axis(m: Mapping[str, Any]) -> float | None:
+    ax = num(m.get("qrs_axis_deg"))
+    return None if ax is None else (ax + 180.0) % 360.0 - 180.0
+
+
+def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Statement | None) -> Statement | None:
+    """LAFB / LPFB (Surawicz 2009); never with LBBB (the fascicles are part of it)."""
+    c = CONDUCTION_CRITERIA
+    ax = _axis(m)
+    qrs = num(m.get("qrs_ms"))
+    if ax is None or qrs is None or not L:
+        return None
+    key = intra.key if intra is not None else ""
+    if "left_bundle" in key:
+        return None
+    rbbb = key == "complete_right_bundle_branch_block"
+    if qrs >= c["complete_bbb_qrs_from_ms"] and not rbbb:
+        return None
+    lo, hi = c["lafb_axis_deg"]
+    avl = L.get("avl")
+    ev: dict[str, Any] = {"qrs_axis_deg": round(ax, 1), "qrs_ms": round(qrs, 1)}
+    if lo <= ax <= hi and avl is not None:
+        qr_avl = avl.r_mv > 0 and avl.q_mv < 0
+        rpt = avl.r_peak_time_ms
+        ev |= {"avl": _ev_lead(avl)}
+        if qr_avl and rpt is not None and rpt >= c["lafb_r_peak_time_avl_from_ms"]:
+            return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
+                        "fascicular", ev,
+                        f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL; R-peak time in aVL >= "
+                        f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < 120 ms (unless with RBBB)",
+                        SURAWICZ_2009, lafb_axis_deg=c["lafb_axis_deg"])
+    lo, hi = c["lpfb_axis_deg"]
+    if lo <= ax <= hi:
+        i, avl_, iii, avf = (L.get(x) for x in ("i", "avl", "iii", "avf"))
+        if None in (i, avl_, iii, avf):
+            return None
+        rs_i = i.r_mv > 0 and abs(i.s_mv) > i.r_mv and i.q_mv >= 0
+        rs_avl = avl_.r_mv > 0 and abs(avl_.s_mv) > avl_.r_mv and avl_.q_mv >= 0
+        qr_inf = all(x.q_mv < 0 and x.r_mv > abs(x.s_mv) for x in (iii, avf))
+        if rs_i and rs_avl and qr_inf:
+            return make("left_posterior_fascicular_block", "445211001", "Left posterior fascicular block",
+                        "fascicular", ev | {x: _ev_lead(L[x]) for x in ("i", "avl", "iii", "avf")},
+                        f"frontal axis {lo:g} to {hi:g} degrees; rS in I and aVL; qR in III and aVF; "
+                        "QRS < 120 ms (right ventricular hypertrophy not excluded)", SURAWICZ_2009,
+                        lpfb_axis_deg=c["lpfb_axis_deg"])
+    return None
+
+
+def axis_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> Statement | None:
+    """Left / right / extreme axis deviation.
+
+    The deviation is decided by the sign of the net QRS area in leads I and II (left:
+    I positive, II negative, i.e. axis beyond -30 degrees) and I and aVF (right: I negative,
+    aVF positive) - the hexaxial quadrant method, exact for calibrated leads and unaffected
+    by a per-lead gain, which only distorts the angle itself. The measured angle is evidence.
+    """
+    c = CONDUCTION_CRITERIA
+    ax = _axis(m)
+    net = {x: L[x].qrs_area_mv_ms for x in ("i", "ii", "avf") if L.get(x) is not None}
+    if len(net) < 3:
+        if ax is None:
+            return None
+        i_pos = -90.0 <= ax <= 90.0
+        ii_pos = -30.0 <= ax <= 150.0
+        f_pos = 0.0 < ax < 180.0
+    else:
+        i_pos, ii_pos, f_pos = net["i"] > 0, net["ii"] > 0, net["avf"] > 0
+    ev = {"qrs_axis_deg": rnd(ax), "net_qrs_area_mv_ms": {k: rnd(v, 2) for k, v in net.items()}}
+    th = {"axis_left_below_deg": c["axis_left_below_deg"], "axis_right_above_deg": c["axis_right_above_deg"]}
+    if i_pos and not ii_pos:
+        return make("left_axis_deviation", "39732003", "Left axis deviation", "axis", ev,
+                    "frontal QRS axis between -90 and -30 degrees (net QRS positive in I, negative in II)",
+                    SURAWICZ_2009, **th)
+    if not i_pos and f_pos:
+        return make("right_axis_deviation", "47665007", "Right axis deviation", "axis", ev,
+                    "frontal QRS axis between +90 and 180 degrees (net QRS negative in I, positive in aVF)",
+                    SURAWICZ_2009, **th)
+    if not i_pos and not f_pos:
+        return make("extreme_axis_deviation", None, "Extreme (northwest) axis deviation", "axis", ev,
+                    "frontal QRS axis between -180 and -90 degrees (net QRS negative in I and aVF)",
+                    SURAWICZ_2009, **th)
+    return None
+
+
+__all__ = ["CONDUCTION_CRITERIA", "axis_statement", "fascicular_statement", "intraventricular_statement",
+           "lead_list"]

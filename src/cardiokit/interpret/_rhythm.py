@@ -1,0 +1,238 @@
+"""Rhythm, pacing, ectopy and AV-conduction rules."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..report.model import Statement
+from ._common import (
+    HINDRICKS_2020,
+    KUSUMOTO_2019,
+    MASON_2007,
+    PRINEAS_2010,
+    make,
+    num,
+    rnd,
+)
+
+RHYTHM_CRITERIA: dict[str, Any] = {
+    "min_beats": 3,
+    "p_wave_fraction_min": 0.8,  # share of beats with a P wave before the QRS
+    "pr_iqr_max_ms": 60.0,  # constant P-QRS relation: PR spread (IQR) at most this
+    "p_axis_range_deg": (-30.0, 120.0),  # P axis clearly outside -> not sinus
+    "sinus_irregular_rr_range_ms": 160.0,  # max - min of sinus-to-sinus RR
+    "bradycardia_below_bpm": 60.0,
+    "tachycardia_above_bpm": 100.0,
+    "pr_long_above_ms": 200.0,
+    # atrial fibrillation without the rhythm model: no P waves and irregular RR
+    "af_p_wave_fraction_below": 0.5,
+    "af_rr_irregularity_from": 0.15,  # median |successive RR difference| / median RR
+    "af_model_probability_from": 0.5,
+    "paced_beat_fraction_from": 0.4,
+    "paced_min_beats": 2,
+    "dropped_beat_rr_ratio": (1.7, 2.3),  # a pause of ~2 RR with a P wave in it
+}
+
+
+@dataclass(frozen=True)
+class RhythmFeatures:
+    """What the rhythm rules need besides the averaged measurements.
+
+    ``p_wave_fraction``: share of beats with a detected P wave ending before QRS onset;
+    ``pr_iqr_ms``: inter-quartile range of the per-beat PR intervals; ``rr_range_ms``:
+    max - min of the RR intervals between consecutive beats that both have a P wave
+    (ectopic beats and their pauses excluded); ``rr_cv``: coefficient of variation of
+    all RR intervals; ``rr_irregularity``: median absolute successive RR difference over
+    the median RR (robust to a few ectopic beats; high in atrial fibrillation).
+    """
+
+    n_beats: int
+    p_wave_fraction: float | None = None
+    pr_iqr_ms: float | None = None
+    rr_range_ms: float | None = None
+    rr_cv: float | None = None
+    rr_irregularity: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_beats": self.n_beats,
+            "p_wave_fraction": rnd(self.p_wave_fraction, 3),
+            "pr_iqr_ms": rnd(self.pr_iqr_ms),
+            "rr_range_ms": rnd(self.rr_range_ms),
+            "rr_cv": rnd(self.rr_cv, 3),
+            "rr_irregularity": rnd(self.rr_irregularity, 3),
+        }
+
+
+def rr_irregularity(rr_ms: np.ndarray) -> float | None:
+    """Median |successive RR difference| / median RR (None with fewer than 4 RR intervals)."""
+    rr = np.asarray(rr_ms, np.float64)
+    rr = rr[np.isfinite(rr)]
+    if rr.size < 4 or np.median(rr) <= 0:
+        return None
+    return float(np.median(np.abs(np.diff(rr))) / np.median(rr))
+
+
+def _model_af(model: Any) -> tuple[bool, dict[str, Any]]:
+    if model is None or getattr(model, "probabilities", None) is None:
+        return False, {}
+    probs = {str(k): float(v) for k, v in dict(model.probabilities).items()}
+    ev = {"rhythm_model": getattr(model, "model", None), "rhythm_model_label": getattr(model, "label", None),
+          "rhythm_model_probabilities": {k: round(v, 3) for k, v in probs.items()}}
+    return probs.get("af", 0.0) >= RHYTHM_CRITERIA["af_model_probability_from"], ev
+
+
+def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: Any = None,
+                     paced: bool = False) -> Statement:
+    """One statement for the (atrial) rhythm: AF, sinus rate classes or undetermined."""
+    c = RHYTHM_CRITERIA
+    hr = num(m.get("heart_rate_bpm"))
+    ev: dict[str, Any] = {"heart_rate_bpm": rnd(hr), "p_axis_deg": rnd(m.get("p_axis_deg"))}
+    if rf is not None:
+        ev.update(rf.to_dict())
+    model_af, mev = _model_af(model)
+    ev.update(mev)
+    pf = num(rf.p_wave_fraction) if rf is not None else None
+    iqr = num(rf.pr_iqr_ms) if rf is not None else None
+    irr = num(rf.rr_irregularity) if rf is not None else None
+    sinus_p = pf is not None and pf >= c["p_wave_fraction_min"] and (iqr is None or iqr <= c["pr_iqr_max_ms"])
+    af_th = {"af_p_wave_fraction_below": c["af_p_wave_fraction_below"],
+             "af_rr_irregularity_from": c["af_rr_irregularity_from"]}
+    if model_af and not sinus_p:
+        return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
+                    f"rhythm model probability of AF >= {c['af_model_probability_from']:g} and no "
+                    "consistent P waves before the QRS complexes", HINDRICKS_2020,
+                    af_model_probability_from=c["af_model_probability_from"])
+    if (model is None or getattr(model, "probabilities", None) is None) and not paced and pf is not None \
+            and pf < c["af_p_wave_fraction_below"] and irr is not None and irr >= c["af_rr_irregularity_from"]:
+        return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
+                    f"no rhythm model: P waves before < {c['af_p_wave_fraction_below']:.0%} of QRS "
+                    f"complexes and irregular RR (median |successive RR difference| >= "
+                    f"{c['af_rr_irregularity_from']:.0%} of the median RR)", HINDRICKS_2020, **af_th)
+    undetermined_rule = (
+        f"sinus needs >= {c['min_beats']} beats, a P wave before >= "
+        f"{c['p_wave_fraction_min']:.0%} of QRS complexes, a constant PR (IQR <= "
+        f"{c['pr_iqr_max_ms']:g} ms) and a P axis within {c['p_axis_range_deg']}"
+    )
+
+    def undetermined(why: str) -> Statement:
+        return make("rhythm_undetermined", None, f"Rhythm undetermined ({why})", "rhythm",
+                    ev, undetermined_rule, MASON_2007, severity="borderline")
+
+    if rf is None or rf.n_beats < c["min_beats"] or hr is None:
+        return undetermined("too few beats detected")
+    if pf is None:
+        return undetermined("P waves not delineated")
+    if pf < c["p_wave_fraction_min"]:
+        return undetermined("no consistent P wave before QRS")
+    if iqr is not None and iqr > c["pr_iqr_max_ms"]:
+        return undetermined("variable PR interval")
+    pax = num(m.get("p_axis_deg"))
+    lo, hi = c["p_axis_range_deg"]
+    if pax is not None and not lo <= pax <= hi:
+        return undetermined("P axis outside the sinus range")
+    rng = num(rf.rr_range_ms)
+    irregular = rng is not None and rng > c["sinus_irregular_rr_range_ms"]
+    th = {"bradycardia_below_bpm": c["bradycardia_below_bpm"],
+          "tachycardia_above_bpm": c["tachycardia_above_bpm"],
+          "sinus_irregular_rr_range_ms": c["sinus_irregular_rr_range_ms"],
+          "p_wave_fraction_min": c["p_wave_fraction_min"]}
+    base = "P wave before each QRS with constant PR"
+    if hr < c["bradycardia_below_bpm"]:
+        text = "Sinus bradycardia" + (" with sinus arrhythmia" if irregular else "")
+        return make("sinus_bradycardia", "426177001", text, "rhythm", ev,
+                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm", MASON_2007,
+                    severity="borderline", **th)
+    if hr > c["tachycardia_above_bpm"]:
+        if irregular:
+            return undetermined("irregular rhythm at a rate > 100 bpm")
+        return make("sinus_tachycardia", "427084000", "Sinus tachycardia", "rhythm", ev,
+                    f"{base}, regular; heart rate > {c['tachycardia_above_bpm']:g} bpm", MASON_2007, **th)
+    if irregular:
+        return make("sinus_arrhythmia", "427393009", "Sinus arrhythmia", "rhythm", ev,
+                    f"{base}; heart rate 60-100 bpm; sinus RR range > "
+                    f"{c['sinus_irregular_rr_range_ms']:g} ms", MASON_2007, severity="normal", **th)
+    return make("sinus_rhythm", "426783006", "Sinus rhythm", "rhythm", ev,
+                f"{base}, regular; heart rate 60-100 bpm", MASON_2007, severity="normal", **th)
+
+
+def pacing_statement(morph: Any) -> Statement | None:
+    pace = getattr(morph, "pace", None)
+    if pace is None or pace.ventricular.size == 0:
+        return None
+    c = RHYTHM_CRITERIA
+    vf, af = pace.ventricular_fraction, pace.atrial_fraction
+    nv = int(pace.ventricular.sum())
+    ev = pace.to_dict() | {"n_beats": int(pace.ventricular.size), "n_ventricular_paced": nv}
+    rule = (f"a pacemaker spike (narrow high-slew deflection in >= 3 leads) within 50 ms before the "
+            f"QRS onset of >= {c['paced_beat_fraction_from']:.0%} of beats (and >= {c['paced_min_beats']})")
+    if vf >= c["paced_beat_fraction_from"] and nv >= c["paced_min_beats"]:
+        text = "AV dual-paced rhythm" if af >= c["paced_beat_fraction_from"] else "Ventricular-paced rhythm"
+        return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007)
+    if af >= c["paced_beat_fraction_from"] and int(pace.atrial.sum()) >= c["paced_min_beats"]:
+        return make("paced_rhythm", "10370003", "Atrial-paced rhythm", "pacing", ev,
+                    rule.replace("QRS onset", "P onset"), MASON_2007)
+    return None
+
+
+def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statement]:
+    beats = getattr(morph, "beats", None)
+    if beats is None or paced:
+        return []
+    out = []
+    labels = beats.labels
+    idx_v = [i for i, x in enumerate(labels) if x == "V"]
+    idx_a = [i for i, x in enumerate(labels) if x == "A"]
+    ev_base = {"n_beats": len(labels), "reference_rr_ms": rnd(beats.reference_rr_ms)}
+    if idx_v:
+        ev = ev_base | {"n_pvc": len(idx_v), "beats": idx_v,
+                        "rr_before_ms": [rnd(beats.rr_before_ms[i]) for i in idx_v],
+                        "qrs_correlation": [rnd(beats.correlation[i], 2) for i in idx_v],
+                        "qrs_ms": [rnd(beats.qrs_ms[i]) for i in idx_v]}
+        pattern = ""
+        if len(idx_v) >= 3 and all(b - a == 2 for a, b in itertools.pairwise(idx_v)):
+            pattern = " (ventricular bigeminy)"
+        out.append(make("premature_ventricular_complexes", "427172004",
+                        ("Premature ventricular complex" if len(idx_v) == 1 else "Premature ventricular complexes")
+                        + pattern, "ectopy_ventricular", ev,
+                        "QRS correlating < 0.80 with the dominant QRS and premature (RR < 85 % of the "
+                        "reference RR), >= 40 ms wider than the dominant QRS, or without the P wave "
+                        "most beats have", MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)"))
+    if idx_a and rhythm_key not in ("atrial_fibrillation", "atrial_flutter"):
+        ev = ev_base | {"n_pac": len(idx_a), "beats": idx_a,
+                        "rr_before_ms": [rnd(beats.rr_before_ms[i]) for i in idx_a],
+                        "qrs_correlation": [rnd(beats.correlation[i], 2) for i in idx_a]}
+        out.append(make("premature_atrial_complexes", "284470004",
+                        "Premature atrial complex" if len(idx_a) == 1 else "Premature atrial complexes",
+                        "ectopy_atrial", ev,
+                        "dominant QRS morphology, RR < 85 % of the reference RR and a longer RR after "
+                        "it; not in atrial fibrillation or flutter", MASON_2007 + " See also "
+                        + PRINEAS_2010 + " (code 8-1)"))
+    return out
+
+
+def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: bool) -> Statement | None:
+    """First-degree AV block; second-degree when a sinus pause of ~2 RR contains a P wave."""
+    c = RHYTHM_CRITERIA
+    if paced:
+        return None
+    extra = getattr(morph, "extra", {}) or {}
+    dropped = extra.get("dropped_p_beats") or []
+    if dropped and rhythm_st.key.startswith("sinus"):
+        return make("second_degree_av_block", "195042002", "Second-degree AV block", "av_conduction",
+                    {"pauses_after_beats": list(dropped), "reference_rr_ms": extra.get("reference_rr_ms")},
+                    f"sinus rhythm with a pause of {c['dropped_beat_rr_ratio'][0]:g}-"
+                    f"{c['dropped_beat_rr_ratio'][1]:g} x the reference RR that contains a P wave "
+                    "like the sinus P wave (correlation >= 0.8) not followed by a QRS",
+                    KUSUMOTO_2019, dropped_beat_rr_ratio=c["dropped_beat_rr_ratio"])
+    pr = num(m.get("pr_ms"))
+    if pr is not None and pr > c["pr_long_above_ms"] and rhythm_st.key.startswith("sinus"):
+        return make("first_degree_av_block", "270492004", "First-degree AV block", "av_conduction",
+                    {"pr_ms": round(pr, 1)}, f"sinus rhythm with PR > {c['pr_long_above_ms']:g} ms",
+                    MASON_2007 + " See also " + KUSUMOTO_2019, pr_long_above_ms=c["pr_long_above_ms"])
+    return None
