@@ -226,7 +226,336 @@ def stage_segmenter() -> None:
     log(f"segmenter written: frame accuracy {acc:.3f}")
 
 
-STAGES = {"segmenter": stage_segmenter}
+def _process(wav: Path) -> dict[str, np.ndarray]:
+    """Everything the classifiers need from one recording (what inference computes too)."""
+    import cardiokit
+    from cardiokit.pcg.clean import PCG_FS_HZ, clean_pcg, pcg_channel
+    from cardiokit.pcg.features import log_mel, record_features
+    from cardiokit.pcg.segment import segment_heart_sounds
+
+    rec = cardiokit.read(wav)
+    y = clean_pcg(pcg_channel(rec), fs_hz=rec.fs)
+    seg = segment_heart_sounds(y, fs_hz=PCG_FS_HZ, cleaned=True)
+    lm = log_mel(y, fs_hz=PCG_FS_HZ)
+    return {"features": record_features(y, seg, lm), "logmel": lm.astype(np.float16),
+            "states": np.asarray(seg.states), "hr": np.array([seg.heart_rate_bpm])}
+
+
+def feature_file(name: str) -> Path:
+    return CACHE / "features" / f"{name}.npz"
+
+
+def stage_features() -> None:
+    (CACHE / "features").mkdir(parents=True, exist_ok=True)
+    todo = [(n, wav_path(n, d)) for n, d, _ in records()]
+    with open(SHARED / "labels.csv") as fh:
+        todo += [(r["record"], SHARED / r["database"] / f"{r['record']}.wav") for r in csv.DictReader(fh)]
+    t0 = time.time()
+    for k, (name, wav) in enumerate(todo):
+        out = feature_file(name)
+        if out.is_file():
+            continue
+        try:
+            np.savez(out, **_process(wav))
+        except Exception as exc:  # noted; the record is left out of training
+            log(f"{name}: {type(exc).__name__}: {exc}")
+        if k % 200 == 0:
+            log(f"features {k}/{len(todo)} ({time.time() - t0:.0f} s)")
+
+
+# -- classifier ---------------------------------------------------------------------------
+def load_pool(names_dbs_labels: list[tuple[str, str, int]]) -> dict[str, list]:
+    out: dict[str, list] = {"name": [], "db": [], "y": [], "X": [], "lm": [], "states": []}
+    for name, db, lab in names_dbs_labels:
+        f = feature_file(name)
+        if not f.is_file():
+            continue
+        z = np.load(f)
+        out["name"].append(name)
+        out["db"].append(db)
+        out["y"].append(lab)
+        out["X"].append(z["features"])
+        out["lm"].append(z["logmel"])
+        out["states"].append(z["states"])
+    return out
+
+
+def shared_pool() -> list[tuple[str, str, int]]:
+    with open(SHARED / "labels.csv") as fh:
+        return [(r["record"], r["database"][-1], int(int(r["label"]) == 1)) for r in csv.DictReader(fh)]
+
+
+def fit_trees(X: np.ndarray, y: np.ndarray):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                         min_samples_leaf=20, l2_regularization=1.0,
+                                         class_weight="balanced", random_state=SEED)
+    return clf.fit(X, y)
+
+
+class _Windows:
+    """CNN windows of a set of recordings: all S1-onset windows, with the recording index."""
+
+    def __init__(self, pool: dict[str, list], idx: list[int]) -> None:
+        from cardiokit.pcg._inputs import cnn_windows, cycle_starts
+        from cardiokit.pcg.segment import HeartRateEstimate, HeartSoundSegmentation
+
+        ws, owner = [], []
+        for i in idx:
+            lm = pool["lm"][i].astype(np.float64)
+            seg = HeartSoundSegmentation(pool["states"][i], 50.0, HeartRateEstimate(60.0, 0.3, 0.5))
+            w = cnn_windows(lm, cycle_starts(seg, lm.shape[0]))
+            ws.append(w)
+            owner.append(np.full(w.shape[0], i))
+        self.x = np.concatenate(ws)
+        self.owner = np.concatenate(owner)
+
+
+def make_cnn():
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int) -> list:
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+    torch.manual_seed(SEED)
+    return nn.Sequential(
+        *block(1, 16), nn.MaxPool2d(2),
+        *block(16, 32), nn.MaxPool2d(2),
+        *block(32, 48), nn.MaxPool2d((1, 2)),
+        *block(48, 64),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(64, 1),
+    )
+
+
+def train_cnn(pool: dict[str, list], idx: list[int], *, epochs: int = 6, per_record: int = 6):
+    """Train the CNN on the windows of recordings ``idx`` (class-balanced, seeded)."""
+    import torch
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(SEED)
+    torch.manual_seed(SEED)
+    win = _Windows(pool, idx)
+    y_rec = np.asarray(pool["y"])
+    by_rec: dict[int, np.ndarray] = {}
+    for j, o in enumerate(win.owner):
+        by_rec.setdefault(int(o), []).append(j)
+    by_rec = {k: np.asarray(v) for k, v in by_rec.items()}
+    recs = np.asarray(sorted(by_rec))
+    cls_w = {c: len(recs) / (2.0 * max(1, int((y_rec[recs] == c).sum()))) for c in (0, 1)}
+    net = make_cnn()
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
+    steps = epochs * (len(recs) * per_record // 64 + 1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    lossf = torch.nn.BCEWithLogitsLoss(reduction="none")
+    for ep in range(epochs):
+        pick = np.concatenate([rng.choice(by_rec[r], size=min(per_record, by_rec[r].size), replace=False)
+                               for r in recs])
+        rng.shuffle(pick)
+        net.train()
+        tot = 0.0
+        for b in range(0, pick.size, 64):
+            j = pick[b : b + 64]
+            xb = win.x[j].copy()
+            # augmentation: +-3 frames circular shift and one random band mask
+            xb = np.roll(xb, int(rng.integers(-3, 4)), axis=3)
+            m = int(rng.integers(0, xb.shape[2] - 3))
+            if rng.random() < 0.5:
+                xb[:, :, m : m + 3] = 0.0
+            yb = y_rec[win.owner[j]].astype(np.float32)
+            wb = np.array([cls_w[int(v)] for v in yb], dtype=np.float32)
+            out = net(torch.from_numpy(xb)).reshape(-1)
+            loss = (lossf(out, torch.from_numpy(yb)) * torch.from_numpy(wb)).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if sched.last_epoch + 1 < steps:
+                sched.step()
+            tot += float(loss) * j.size
+        log(f"  cnn epoch {ep + 1}/{epochs}: loss {tot / pick.size:.4f}")
+    net.eval()
+    return net
+
+
+def cnn_predict(net, pool: dict[str, list], idx: list[int]) -> np.ndarray:
+    """Probability of abnormal per recording (sigmoid of the mean window logit)."""
+    import torch
+
+    win = _Windows(pool, idx)
+    with torch.no_grad():
+        logits = np.concatenate([net(torch.from_numpy(win.x[b : b + 256])).numpy().reshape(-1)
+                                 for b in range(0, win.x.shape[0], 256)])
+    return np.array([1 / (1 + np.exp(-logits[win.owner == i].mean())) for i in idx])
+
+
+def scores(y: np.ndarray, p: np.ndarray, thr: float = 0.5) -> dict[str, float]:
+    pred = p >= thr
+    se = float((pred & (y == 1)).sum() / max(1, (y == 1).sum()))
+    sp = float((~pred & (y == 0)).sum() / max(1, (y == 0).sum()))
+    from sklearn.metrics import roc_auc_score
+
+    auc = float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else float("nan")
+    return {"n": int(y.size), "n_abnormal": int(y.sum()), "sensitivity": round(se, 4),
+            "specificity": round(sp, 4), "macc": round((se + sp) / 2, 4), "auc": round(auc, 4)}
+
+
+def stage_classifier() -> None:
+    """Leave-one-database-out evaluation, then the final models on the whole pool."""
+    import pickle
+
+    import torch
+
+    pool = load_pool(records())
+    X, y, db = np.vstack(pool["X"]), np.asarray(pool["y"]), np.asarray(pool["db"])
+    log(f"pool: {y.size} records ({int(y.sum())} abnormal); per database "
+        + ", ".join(f"{d}: {int((db == d).sum())}/{int(y[db == d].sum())}" for d in DATABASES))
+    lodo: dict[str, dict] = {}
+    oof = {"features": np.zeros(y.size), "cnn": np.zeros(y.size)}
+    for d in DATABASES:
+        tr, te = np.flatnonzero(db != d), np.flatnonzero(db == d)
+        t0 = time.time()
+        trees = fit_trees(X[tr], y[tr])
+        oof["features"][te] = trees.predict_proba(X[te])[:, 1]
+        net = train_cnn(pool, tr.tolist())
+        oof["cnn"][te] = cnn_predict(net, pool, te.tolist())
+        comb = (oof["features"][te] + oof["cnn"][te]) / 2
+        lodo[d] = {"features": scores(y[te], oof["features"][te]), "cnn": scores(y[te], oof["cnn"][te]),
+                   "ensemble": scores(y[te], comb)}
+        log(f"held-out training-{d} ({time.time() - t0:.0f} s): "
+            + "; ".join(f"{k} MAcc {v['macc']:.3f} AUC {v['auc']:.3f}" for k, v in lodo[d].items()))
+    # final models on every allowed database
+    trees = fit_trees(X, y)
+    net = train_cnn(pool, list(range(y.size)))
+    torch.save(net.state_dict(), CACHE / "cnn_final.pt")
+    with open(CACHE / "classifier.pkl", "wb") as fh:
+        pickle.dump({"trees": trees, "lodo": lodo, "oof": oof, "names": pool["name"],
+                     "db": db, "y": y}, fh)
+    sp = load_pool(shared_pool())
+    ps = {"features": trees.predict_proba(np.vstack(sp["X"]))[:, 1],
+          "cnn": cnn_predict(net, sp, list(range(len(sp["y"]))))}
+    ps["ensemble"] = (ps["features"] + ps["cnn"]) / 2
+    ys = np.asarray(sp["y"])
+    shared = {k: scores(ys, v) for k, v in ps.items()}
+    log("shared set: " + "; ".join(f"{k} MAcc {v['macc']:.3f}" for k, v in shared.items()))
+    with open(CACHE / "classifier_eval.json", "w") as fh:
+        json.dump({"lodo": lodo, "shared": shared}, fh, indent=1)
+
+
+# -- export ---------------------------------------------------------------------------------
+def hgb_to_trees(model):
+    """Flatten a fitted binary HistGradientBoostingClassifier into a cardiokit TreeEnsemble
+    (one tree per iteration; the probability is the sigmoid of the raw score)."""
+    from cardiokit.models.trees import TreeEnsemble
+
+    cols = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
+    roots, off = [], 0
+    for it in model._predictors:
+        row = []
+        for pred in it:
+            nd = pred.nodes
+            row.append(off)
+            cols["feature"].append(nd["feature_idx"].astype(np.int32))
+            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
+            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
+            cols["left"].append((nd["left"] + off).astype(np.int32))
+            cols["right"].append((nd["right"] + off).astype(np.int32))
+            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
+            cols["value"].append(nd["value"].astype(np.float64))
+            off += nd.shape[0]
+        roots.append(row)
+    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
+                        roots=np.asarray(roots, np.int32),
+                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
+
+
+UNSURE_PERIODICITY = 0.2
+
+
+def stage_export() -> None:
+    import pickle
+
+    import onnxruntime as ort
+    import torch
+
+    from cardiokit.models.cards import sha256_file
+    from cardiokit.pcg._inputs import CNN_FRAMES
+    from cardiokit.pcg.features import FEATURE_NAMES, MEL_BANDS
+
+    with open(CACHE / "classifier.pkl", "rb") as fh:
+        saved = pickle.load(fh)
+    evals = json.loads((CACHE / "classifier_eval.json").read_text())
+    trees = hgb_to_trees(saved["trees"])
+    tfile = MODELS / "pcg_cinc2016_trees.npz"
+    trees.save(tfile)
+    pool = load_pool(records())
+    X = np.vstack(pool["X"])
+    ref = saved["trees"].decision_function(X[:200])
+    got = trees.raw_scores(X[:200])[:, 0]
+    assert np.allclose(ref, got, atol=1e-9), "tree export differs from scikit-learn"
+    net = make_cnn()
+    net.load_state_dict(torch.load(CACHE / "cnn_final.pt"))
+    net.eval()
+    ofile = MODELS / "pcg_cinc2016.onnx"
+    dummy = torch.zeros(2, 1, MEL_BANDS, CNN_FRAMES)
+    torch.onnx.export(net, (dummy,), str(ofile), input_names=["logmel"], output_names=["logit"],
+                      dynamic_axes={"logmel": {0: "windows"}, "logit": {0: "windows"}},
+                      opset_version=17, dynamo=False)
+    xt = torch.randn(5, 1, MEL_BANDS, CNN_FRAMES, generator=torch.Generator().manual_seed(SEED))
+    with torch.no_grad():
+        tref = net(xt).numpy()
+    sess = ort.InferenceSession(str(ofile), providers=["CPUExecutionProvider"])
+    assert np.allclose(sess.run(None, {"logmel": xt.numpy()})[0], tref, atol=1e-4), "ONNX differs"
+    y, db = saved["y"], saved["db"]
+    card = {
+        "name": "cardiokit-pcg-cinc2016",
+        "version": "1.0.0",
+        "task": "normal / abnormal heart-sound recording (PhysioNet/CinC 2016 task): probability "
+                "that the recording is abnormal (pathology confirmed)",
+        "inputs": {"signal": "one PCG channel, any fs >= 800 Hz (resampled to 1 kHz, 25-400 Hz)",
+                   "length_s": ">= 2 s (5-120 s in training)",
+                   "cnn": f"log-mel windows (1, {MEL_BANDS} bands 25-400 Hz, {CNN_FRAMES} frames of "
+                          "20 ms) from each S1 onset, z-scored per recording; output one logit per "
+                          "window, averaged per recording",
+                   "trees": f"{len(FEATURE_NAMES)} features (cardiokit.pcg.features.FEATURE_NAMES)"},
+        "labels": ["normal", "abnormal"],
+        "data": {
+            "training": "PhysioNet/CinC 2016 training set, databases training-a, -b, -d, -e "
+                        "(training-c and -f reserved, never read) minus the 90 records of the "
+                        "shared evaluation subset (excluded by record name)",
+            "n_records": int(y.size), "n_abnormal": int(y.sum()),
+            "per_database": {d: {"n": int((db == d).sum()), "abnormal": int(y[db == d].sum())}
+                             for d in DATABASES},
+            "split": "leave-one-database-out (each database is a different site and population) "
+                     "for the metrics; final models trained on all four",
+            "quality_labels": "the data mirror has no signal-quality (unsure) labels; every record "
+                              "is trained with its normal/abnormal label; at run time a recording "
+                              f"with envelope periodicity < {UNSURE_PERIODICITY} is flagged "
+                              "quality 'unsure' (label still given)",
+            "source": "github 240438/physionet2016-baseline @ 5a4f477 (mirror of PhysioNet "
+                      "challenge-2016 v1.0.0 training set)",
+        },
+        "metrics": {"threshold": 0.5, "lodo": evals["lodo"], "shared_subset": evals["shared"]},
+        "license": "ODC-By 1.0 (PhysioNet/CinC 2016 data); model weights Apache-2.0",
+        "files": {ofile.name: sha256_file(ofile), tfile.name: sha256_file(tfile)},
+        "onnx_file": ofile.name,
+        "trees_file": tfile.name,
+        "threshold": 0.5,
+        "cnn_weight": 0.5,
+        "unsure_periodicity": UNSURE_PERIODICITY,
+        "trained": date.today().isoformat(),
+        "script": "training/train_pcg.py (seed 2016)",
+        "references": ["Liu C et al. Physiol Meas 37(12):2181-2213 (2016)",
+                       "Potes C et al. CinC 43:621-624 (2016)",
+                       "Springer DB et al. IEEE TBME 63(4):822-832 (2016)"],
+    }
+    (MODELS / "pcg_cinc2016.json").write_text(json.dumps(card, indent=1) + "\n")
+    log(f"exported {ofile.name} ({ofile.stat().st_size / 1e3:.0f} kB), {tfile.name} "
+        f"({tfile.stat().st_size / 1e3:.0f} kB) and the card")
+
+
+STAGES = {"segmenter": stage_segmenter, "features": stage_features, "classifier": stage_classifier,
+          "export": stage_export}
 
 
 def main(argv: list[str]) -> None:

@@ -4,6 +4,7 @@ the normal/abnormal classifier.
 Imports :mod:`cardiokit._core`, :mod:`cardiokit.dsp` and :mod:`cardiokit.models` only.
 """
 
+from .classify import PCG_LABELS, PCGAnalysis, PCGClassification, analyze_pcg, classify_pcg
 from .clean import PCG_FS_HZ, bandpass_pcg, clean_pcg, pcg_channel, remove_spikes, to_pcg_rate
 from .envelopes import (
     ENVELOPE_NAMES,
@@ -26,12 +27,17 @@ from .segment import (
 __all__ = [
     "ENVELOPE_NAMES",
     "PCG_FS_HZ",
+    "PCG_LABELS",
     "STATES",
     "Envelopes",
     "HeartRateEstimate",
     "HeartSoundSegmentation",
+    "PCGAnalysis",
+    "PCGClassification",
     "Segment",
+    "analyze_pcg",
     "bandpass_pcg",
+    "classify_pcg",
     "clean_pcg",
     "envelope_features",
     "estimate_heart_rate",

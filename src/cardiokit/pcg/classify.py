@@ -1,0 +1,143 @@
+"""Normal/abnormal heart-sound classification (PhysioNet/CinC 2016 task) and the one-call
+PCG analysis used by :func:`cardiokit.analyze`.
+
+The shipped model ``pcg_cinc2016`` (card ``cardiokit/models/pcg_cinc2016.json``) averages
+two probabilities of "abnormal": gradient-boosted trees over :data:`~cardiokit.pcg.features.
+FEATURE_NAMES` and a small CNN over 2-s log-mel windows starting at each S1 onset (mean
+logit over the windows), as Potes et al. 2016 combined a feature model and a CNN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from cardiokit._core.recording import Recording
+from cardiokit.models.cards import MODEL_DIR, load_card, verify
+from cardiokit.models.runtime import run_onnx
+from cardiokit.models.trees import TreeEnsemble
+
+from ._inputs import cnn_windows, cycle_starts
+from .clean import PCG_FS_HZ, clean_pcg, pcg_channel
+from .features import log_mel, record_features
+from .segment import HeartSoundSegmentation, segment_heart_sounds
+
+__all__ = ["PCG_LABELS", "PCGAnalysis", "PCGClassification", "analyze_pcg", "classify_pcg"]
+
+#: Labels of :attr:`PCGClassification.label`.
+PCG_LABELS = ("normal", "abnormal")
+CLASSIFIER_MODEL = "pcg_cinc2016"
+
+
+@dataclass(frozen=True)
+class PCGClassification:
+    """``label`` normal/abnormal from ``probability_abnormal`` >= ``threshold``.
+
+    ``components`` gives each model's probability (``features``, ``cnn``); ``quality`` is
+    "good", or "unsure" when the recording is barely periodic (see :func:`classify_pcg`).
+    """
+
+    label: str
+    probability_abnormal: float
+    threshold: float
+    model: str
+    components: dict[str, float] = field(default_factory=dict)
+    quality: str = "good"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "probability_abnormal": self.probability_abnormal,
+                "threshold": self.threshold, "model": self.model,
+                "components": dict(self.components), "quality": self.quality}
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[Any, TreeEnsemble, str]:
+    card = load_card(CLASSIFIER_MODEL)
+    verify(card)
+    trees = TreeEnsemble.load(MODEL_DIR / card.extra["trees_file"])
+    return card, trees, str(MODEL_DIR / card.extra["onnx_file"])
+
+
+def _sigmoid(z: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def classify_pcg(y: np.ndarray, seg: HeartSoundSegmentation, *, lm: np.ndarray | None = None
+                 ) -> PCGClassification:
+    """Classify a cleaned 1-kHz PCG ``y`` (:func:`clean_pcg`) with its segmentation."""
+    card, trees, onnx_path = _model()
+    lm = log_mel(y, fs_hz=PCG_FS_HZ) if lm is None else lm
+    feats = record_features(y, seg, lm)[None, :]
+    p_feat = _sigmoid(float(trees.raw_scores(feats)[0, 0]))
+    win = cnn_windows(lm, cycle_starts(seg, lm.shape[0]))
+    logits = run_onnx(onnx_path, {"logmel": win})[0].reshape(-1)
+    p_cnn = _sigmoid(float(np.mean(logits)))
+    w = float(card.extra.get("cnn_weight", 0.5))
+    p = (1.0 - w) * p_feat + w * p_cnn
+    thr = float(card.extra.get("threshold", 0.5))
+    unsure = seg.rate.peak < float(card.extra.get("unsure_periodicity", 0.0))
+    return PCGClassification(
+        label=PCG_LABELS[int(p >= thr)], probability_abnormal=p, threshold=thr, model=card.id,
+        components={"features": p_feat, "cnn": p_cnn}, quality="unsure" if unsure else "good")
+
+
+@dataclass(frozen=True, eq=False)
+class PCGAnalysis:
+    """Segmentation and classification of one PCG: the report's ``pcg`` object.
+
+    ``to_dict()`` gives ``label``, ``probability_abnormal``, ``heart_rate_bpm``,
+    ``segments`` (``state``, ``start_s``, ``end_s``), ``s1``/``s2`` (centre sample indices
+    at the recording's rate, for the report's dots), ``quality``, ``model``, ``channel``,
+    ``segmentation_method`` and ``systolic_interval_s``. ``classification`` is ``None``
+    when no classification could run (``errors`` then says why, as ``"classify: Type:
+    message"``); label and probability are then null.
+    """
+
+    segmentation: HeartSoundSegmentation
+    classification: PCGClassification | None
+    fs: float
+    channel: str
+    errors: tuple[str, ...] = ()
+
+    @property
+    def heart_rate_bpm(self) -> float:
+        return self.segmentation.heart_rate_bpm
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.classification
+        seg = self.segmentation
+        return {
+            "label": c.label if c else None,
+            "probability_abnormal": round(c.probability_abnormal, 4) if c else None,
+            "heart_rate_bpm": round(self.heart_rate_bpm, 1),
+            "systolic_interval_s": round(seg.rate.systolic_interval_s, 3),
+            "segments": [g.to_dict() for g in seg.segments],
+            "s1": np.round(seg.s1_times_s * self.fs).astype(np.int64).tolist(),
+            "s2": np.round(seg.s2_times_s * self.fs).astype(np.int64).tolist(),
+            "quality": c.quality if c else None,
+            "periodicity": round(seg.rate.peak, 3),
+            "model": c.model if c else None,
+            "components": {k: round(v, 4) for k, v in c.components.items()} if c else None,
+            "segmentation_method": seg.method,
+            "channel": self.channel,
+        }
+
+
+def analyze_pcg(rec: Recording, *, channel: int | str | None = None, classify: bool = True
+                ) -> PCGAnalysis:
+    """Clean, segment and (with ``classify``) classify the PCG channel of ``rec``."""
+    x = pcg_channel(rec, channel)
+    idx = rec.channel_index(channel) if channel is not None else next(
+        (i for i, c in enumerate(rec.channels) if c.kind == "pcg"), 0)
+    y = clean_pcg(x, fs_hz=rec.fs)
+    seg = segment_heart_sounds(y, fs_hz=PCG_FS_HZ, cleaned=True)
+    cls, errors = None, []
+    if classify:
+        try:
+            cls = classify_pcg(y, seg)
+        except Exception as exc:  # the segmentation stays useful without the classifier
+            errors.append(f"classify: {type(exc).__name__}: {exc}")
+    return PCGAnalysis(seg, cls, rec.fs, rec.channels[idx].name, tuple(errors))

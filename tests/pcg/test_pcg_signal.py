@@ -1,0 +1,149 @@
+"""cardiokit.pcg: filters, spike removal, envelopes, HSMM decoding, heart rate (synthetic)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from cardiokit import Recording
+from cardiokit._core.errors import AnalysisError, InvalidArgumentError
+from cardiokit._core.recording import Channel
+from cardiokit.pcg import (
+    STATES,
+    bandpass_pcg,
+    clean_pcg,
+    envelope_features,
+    estimate_heart_rate,
+    homomorphic_envelope,
+    psd_envelope,
+    remove_spikes,
+    segment_heart_sounds,
+    wavelet_envelope,
+)
+from cardiokit.pcg._hsmm import duration_logpmf, viterbi_hsmm
+
+FS = 2000.0
+
+
+def _tone(f: float, n: int, fs: float = FS) -> np.ndarray:
+    return np.sin(2 * np.pi * f * np.arange(n) / fs)
+
+
+def synthetic_pcg(bpm: float = 72.0, seconds: float = 20.0, fs: float = FS, seed: int = 0,
+                  sys_s: float = 0.32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """S1 (50 Hz, 100 ms) and S2 (80 Hz, 80 ms) Gaussian-windowed bursts plus noise;
+    returns the signal and the S1 and S2 centres in seconds."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * fs)
+    t = np.arange(n) / fs
+    x = 0.02 * rng.standard_normal(n)
+    period = 60.0 / bpm
+    s1 = np.arange(0.3, seconds - 0.5, period)
+    s2 = s1 + sys_s
+    for c, f, w, a in [(s1, 50.0, 0.025, 1.0), (s2, 80.0, 0.02, 0.7)]:
+        for ci in c:
+            x += a * np.exp(-0.5 * ((t - ci) / w) ** 2) * np.sin(2 * np.pi * f * (t - ci))
+    return x, s1, s2
+
+
+def test_bandpass_keeps_25_400_hz_and_removes_the_rest():
+    n = round(4 * FS)
+    mid = slice(round(FS), round(3 * FS))
+    for f, keep in ((5.0, False), (100.0, True), (300.0, True), (800.0, False)):
+        y = bandpass_pcg(_tone(f, n), fs_hz=FS)
+        gain = np.std(y[mid]) / np.std(_tone(f, n)[mid])
+        assert (gain > 0.8) if keep else (gain < 0.1), (f, gain)
+
+
+def test_remove_spikes_zeroes_the_spike_and_keeps_the_rest():
+    x, _, _ = synthetic_pcg()
+    x = bandpass_pcg(x, fs_hz=FS)
+    spiky = x.copy()
+    k = round(7.13 * FS)
+    spiky[k : k + 6] += np.array([5, 20, 40, -40, -20, -5], dtype=float)
+    before = spiky.copy()
+    out = remove_spikes(spiky, fs_hz=FS)
+    assert np.abs(out[k - 20 : k + 30]).max() < 0.5 * np.abs(spiky[k : k + 6]).max()
+    far = np.r_[0 : round(6.5 * FS), round(7.6 * FS) : x.size]
+    assert np.array_equal(out[far], spiky[far])
+    assert np.array_equal(spiky, before)  # input untouched
+    assert np.array_equal(remove_spikes(x, fs_hz=FS), x)  # nothing above 3 x median
+
+
+def test_envelopes_follow_the_sounds_and_the_bands():
+    x, s1, _ = synthetic_pcg()
+    y = clean_pcg(x, fs_hz=FS)
+    h = homomorphic_envelope(y, fs_hz=1000.0)
+    assert h.shape == y.shape and h.min() > 0
+    at = np.round(s1 * 1000).astype(int)
+    between = at + 600  # mid diastole at 72 bpm
+    assert np.median(h[at]) > 5 * np.median(h[between[between < h.size]])
+    n = 4000
+    assert np.mean(wavelet_envelope(_tone(90.0, n, 1000.0), fs_hz=1000.0)[500:-500]) > \
+        5 * np.mean(wavelet_envelope(_tone(300.0, n, 1000.0), fs_hz=1000.0)[500:-500])
+    assert np.mean(psd_envelope(_tone(50.0, n, 1000.0), fs_hz=1000.0)) > \
+        100 * np.mean(psd_envelope(_tone(150.0, n, 1000.0), fs_hz=1000.0))
+    env = envelope_features(y, fs_hz=1000.0)
+    assert env.values.shape == (env.n_frames, 4) and env.fs == 50.0
+    assert abs(env.n_frames - y.size / 20) <= 1
+    assert np.allclose(env.values.mean(axis=0), 0, atol=1e-9)
+
+
+@pytest.mark.parametrize("bpm", [55.0, 72.0, 100.0])
+def test_heart_rate_from_the_envelope_autocorrelation(bpm):
+    x, _, _ = synthetic_pcg(bpm=bpm, sys_s=0.3)
+    y = clean_pcg(x, fs_hz=FS)
+    est = estimate_heart_rate(homomorphic_envelope(y, fs_hz=1000.0), fs_hz=1000.0)
+    assert abs(est.heart_rate_bpm - bpm) < 1.0
+    assert abs(est.systolic_interval_s - 0.3) < 0.03
+    assert 0.3 < est.peak <= 1.0
+    with pytest.raises(AnalysisError, match="too short"):
+        estimate_heart_rate(np.ones(1500), fs_hz=1000.0)
+
+
+def test_viterbi_recovers_states_and_respects_durations():
+    rng = np.random.default_rng(1)
+    truth = np.concatenate([np.full(d, s) for _ in range(12)
+                            for s, d in ((0, 6), (1, 10), (2, 5), (3, 20))])
+    logb = np.log(np.full((truth.size, 4), 0.1))
+    logb[np.arange(truth.size), truth] = np.log(0.7)
+    flip = rng.random(truth.size) < 0.25  # a quarter of the frames point to a wrong state
+    logb[flip] = np.log(rng.dirichlet(np.ones(4), flip.sum()))
+    dur = duration_logpmf(np.array([6, 10, 5, 20.0]), np.array([1, 1.5, 1, 3.0]),
+                          np.array([3, 6, 3, 12]), np.array([9, 14, 8, 30]))
+    states = viterbi_hsmm(logb, dur)
+    assert (states == truth).mean() > 0.95
+    cut = np.flatnonzero(np.diff(states)) + 1
+    assert np.all((states[cut] - states[cut - 1]) % 4 == 1)  # cyclic order only
+
+
+def test_segmentation_of_a_synthetic_pcg():
+    x, s1, s2 = synthetic_pcg(bpm=70.0, seconds=25.0)
+    rec = Recording(x[:, None].astype(np.float32), FS, (Channel("PCG", "pcg", ""),))
+    seg = segment_heart_sounds(rec)
+    segs = seg.segments
+    order = [STATES.index(g.state) for g in segs]
+    assert all((b - a) % 4 == 1 for a, b in itertools.pairwise(order))
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(segs))
+    assert segs[0].start_s == 0 and abs(segs[-1].end_s - 25.0) < 0.03
+    assert abs(seg.heart_rate_bpm - 70.0) < 2.0
+    for ref, det in ((s1, seg.s1_times_s), (s2, seg.s2_times_s)):
+        inner = ref[(ref > 0.5) & (ref < 24.0)]
+        hit = np.min(np.abs(inner[:, None] - det[None, :]), axis=1) <= 0.06
+        assert hit.mean() > 0.95
+    d = seg.to_dict()
+    assert d["segments"][1]["state"] in STATES and d["heart_rate_bpm"] == seg.heart_rate_bpm
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(InvalidArgumentError, match="springer2016"):
+        segment_heart_sounds(np.zeros(20000), fs_hz=FS, method="nope")
+    with pytest.raises(InvalidArgumentError, match="fs_hz"):
+        segment_heart_sounds(np.zeros(20000))
+    with pytest.raises(InvalidArgumentError, match="800"):
+        clean_pcg(np.zeros(2000), fs_hz=500.0)
+    ecg = Recording(np.zeros((4000, 2), np.float32), FS, (Channel("I", "ecg"), Channel("II", "ecg")))
+    with pytest.raises(InvalidArgumentError, match="no PCG channel"):
+        segment_heart_sounds(ecg)
