@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import shared_path
 
 from cardiokit.batch import discover_inputs, run_batch
 from cardiokit.pipeline import content_sha256
 from cardiokit.store import Store
+from tests.conftest import shared_path
 
 RECORDS = ("1", "2", "3", "4", "5", "6")
 

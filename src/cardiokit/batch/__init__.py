@@ -9,6 +9,16 @@ recordings read in overlapping chunks with bounded memory.
 from __future__ import annotations
 
 from .inputs import discover_inputs, group_recordings
+from .long import HolterSummary, analyze_long, stitch_beats
 from .run import BatchResult, analyze_for_store, run_batch
 
-__all__ = ["BatchResult", "analyze_for_store", "discover_inputs", "group_recordings", "run_batch"]
+__all__ = [
+    "BatchResult",
+    "HolterSummary",
+    "analyze_for_store",
+    "analyze_long",
+    "discover_inputs",
+    "group_recordings",
+    "run_batch",
+    "stitch_beats",
+]

@@ -1,0 +1,257 @@
+"""Holter-length recordings: ``analyze_long(path) -> HolterSummary`` with bounded memory.
+
+The recording is read in overlapping chunks (:func:`cardiokit.io.chunks.iter_chunks`); each
+chunk goes through :func:`cardiokit.analyze`. Beats are stitched across chunk borders by
+keeping from each chunk only the beats inside its core (each chunk is read with
+``overlap_s`` of context on both sides, so a border beat is detected with full context)
+and dropping any beat closer than ``refractory_s`` to the previous one (a beat seen on
+both sides of a border with a one-sample difference). Only beat times and per-chunk
+numbers are kept, so memory does not grow with the recording's length beyond ~10 bytes
+per beat.
+
+Summary (``HolterSummary.to_dict()``): beat count, heart-rate trend per minute (and
+min/mean/max of the minute means), HRV over the whole recording (time domain over every
+NN interval, SDANN and SDNN index over 5-min segments, frequency domain as the mean of
+the 5-min segment spectra as the Task Force (1996) advises for long-term recordings),
+median interval measurements over the chunks, and signal-quality grades per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import InvalidArgumentError
+
+__all__ = ["HolterSummary", "analyze_long", "stitch_beats"]
+
+_MEAS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms")
+_SEGMENT_S = 300.0
+_FREQ = ("vlf_ms2", "lf_ms2", "hf_ms2", "total_power_ms2", "lf_hf", "lf_nu", "hf_nu")
+
+
+def _f(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class HolterSummary:
+    """The long-recording summary; see the module notes. ``beats`` holds the stitched beat
+    sample indices (int64, whole-file numbering)."""
+
+    source: str
+    sha256: str | None
+    fs: float
+    duration_s: float
+    n_channels: int
+    channels: tuple[str, ...]
+    n_beats: int
+    hr_trend: tuple[dict[str, Any], ...]
+    heart_rate: dict[str, float | None]
+    hrv: dict[str, Any]
+    measurements: dict[str, float | None]
+    quality: dict[str, int]
+    n_chunks: int
+    chunk_s: float
+    overlap_s: float
+    streaming: bool
+    errors: tuple[dict[str, Any], ...] = ()
+    timing_s: float = 0.0
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "sha256": self.sha256, "fs": self.fs, "duration_s": self.duration_s,
+            "n_channels": self.n_channels, "channels": list(self.channels), "n_beats": self.n_beats,
+            "heart_rate": self.heart_rate, "hr_trend": [dict(m) for m in self.hr_trend], "hrv": self.hrv,
+            "measurements": self.measurements, "quality": self.quality, "n_chunks": self.n_chunks,
+            "chunk_s": self.chunk_s, "overlap_s": self.overlap_s, "streaming": self.streaming,
+            "errors": [dict(e) for e in self.errors], "timing_s": round(self.timing_s, 3),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
+def stitch_beats(parts: list[np.ndarray], *, fs: float, refractory_s: float = 0.2) -> np.ndarray:
+    """Concatenate per-chunk core beats (ascending chunks) and drop beats closer than
+    ``refractory_s`` to the beat kept before them."""
+    if not parts:
+        return np.zeros(0, np.int64)
+    b = np.concatenate([np.asarray(p, np.int64) for p in parts])
+    b.sort(kind="stable")
+    if b.size < 2:
+        return b
+    gap = round(refractory_s * fs)
+    if not np.any(np.diff(b) < gap):
+        return b
+    keep = np.ones(b.size, bool)
+    last = b[0]
+    for i in range(1, b.size):
+        if b[i] - last < gap:
+            keep[i] = False
+        else:
+            last = b[i]
+    return b[keep]
+
+
+def _nn_mask(rr_s: np.ndarray, *, min_rr_s: float = 0.25, max_rr_s: float = 2.5, max_change: float = 0.2) -> np.ndarray:
+    """Normal-to-normal intervals: in range and within ``max_change`` of the previous interval."""
+    ok = (rr_s >= min_rr_s) & (rr_s <= max_rr_s)
+    prev = np.concatenate([[rr_s[0]], rr_s[:-1]]) if rr_s.size else rr_s
+    ok &= np.abs(rr_s - prev) <= max_change * prev
+    return ok
+
+
+def _hrv_long(beats: np.ndarray, fs: float) -> dict[str, Any]:
+    from ..ecg.hrv import hrv_from_rr
+
+    if beats.size < 3:
+        return {"n_nn": 0}
+    t = beats / fs
+    rr = np.diff(t)
+    ok = _nn_mask(rr)
+    nn = rr[ok] * 1000.0
+    out: dict[str, Any] = {"n_nn": int(nn.size), "n_excluded": int(rr.size - nn.size)}
+    if nn.size < 3:
+        return out
+    pairs = ok[1:] & ok[:-1]
+    d = np.diff(rr * 1000.0)[pairs]
+    out.update(mean_nn_ms=float(nn.mean()), sdnn_ms=float(nn.std(ddof=1)),
+               rmssd_ms=float(np.sqrt(np.mean(d**2))) if d.size else None,
+               pnn50_pct=float(100.0 * np.sum(np.abs(d) > 50) / nn.size) if d.size else None)
+    bin_ms = 1000.0 / 128.0
+    hist, _ = np.histogram(nn, bins=np.arange(0, nn.max() + bin_ms, bin_ms))
+    out["triangular_index"] = float(nn.size / hist.max())
+    # 5-min segments: SDANN, SDNN index, and the mean of the segment spectra
+    seg = np.floor(t[1:] / _SEGMENT_S).astype(np.int64)
+    means, sds, spectra = [], [], {k: [] for k in _FREQ}
+    for s in np.unique(seg):
+        m = (seg == s)
+        x = rr[m & ok] * 1000.0
+        if x.size < 20:
+            continue
+        means.append(x.mean())
+        sds.append(x.std(ddof=1))
+        h = hrv_from_rr(rr[m], valid=ok[m], correction="none")
+        for k in _FREQ:
+            v = _f(getattr(h, k, None))
+            if v is not None:
+                spectra[k].append(v)
+    out["n_segments_5min"] = len(means)
+    out["sdann_ms"] = float(np.std(means, ddof=1)) if len(means) >= 2 else None
+    out["sdnn_index_ms"] = float(np.mean(sds)) if sds else None
+    for k, vals in spectra.items():
+        out[k] = float(np.mean(vals)) if vals else None
+    return out
+
+
+def _hr_trend(beats: np.ndarray, fs: float, duration_s: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    n_min = max(1, math.ceil(duration_s / 60.0))
+    trend: list[dict[str, Any]] = []
+    if beats.size >= 2:
+        t = beats[1:] / fs
+        rr = np.diff(beats) / fs
+        ok = _nn_mask(rr)
+        minute = np.minimum((t // 60).astype(np.int64), n_min - 1)
+        counts = np.bincount((beats / fs // 60).astype(np.int64).clip(0, n_min - 1), minlength=n_min)
+        sums = np.bincount(minute[ok], weights=rr[ok], minlength=n_min)
+        nn = np.bincount(minute[ok], minlength=n_min)
+    else:
+        counts = np.zeros(n_min, np.int64)
+        sums = np.zeros(n_min)
+        nn = np.zeros(n_min, np.int64)
+    hrs = []
+    for i in range(n_min):
+        hr = float(60.0 / (sums[i] / nn[i])) if nn[i] >= 5 else None
+        if hr is not None:
+            hrs.append(hr)
+        trend.append({"minute": i, "n_beats": int(counts[i]), "hr_bpm": None if hr is None else round(hr, 2)})
+    summary = {"min_bpm": min(hrs) if hrs else None, "mean_bpm": float(np.mean(hrs)) if hrs else None,
+               "max_bpm": max(hrs) if hrs else None}
+    return trend, summary
+
+
+def analyze_long(
+    path: str | os.PathLike[str],
+    *,
+    chunk_s: float = 300.0,
+    overlap_s: float = 10.0,
+    fs: float | None = None,
+    kind: str | None = None,
+    sha256: str | None = None,
+    refractory_s: float = 0.2,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> HolterSummary:
+    """Summarise a long recording read in chunks (see the module notes).
+
+    ``on_chunk(done, total)`` is called after each chunk (progress bars). Chunks whose
+    analysis failed are listed in ``errors`` (chunk index, start in s, stage, message) and
+    contribute no beats; the summary goes on.
+    """
+    from ..io.chunks import chunk_source, iter_chunks
+    from ..pipeline import analyze
+
+    if not 0 < refractory_s < 2:
+        raise InvalidArgumentError(f"refractory_s must be between 0 and 2 s; got {refractory_s!r}")
+    t0 = time.perf_counter()
+    src = chunk_source(path, fs=fs, kind=kind)
+    n_chunks = max(1, math.ceil(src.n_samples / max(1, round(chunk_s * src.fs))))
+    parts: list[np.ndarray] = []
+    meas: dict[str, list[float]] = {k: [] for k in _MEAS}
+    weights: dict[str, list[float]] = {k: [] for k in _MEAS}
+    grades: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
+    names: tuple[str, ...] = ()
+    for ch in iter_chunks(src, chunk_s=chunk_s, overlap_s=overlap_s):
+        names = ch.recording.channel_names
+        rep = analyze(ch.recording)
+        for e in rep.errors:
+            errors.append({"chunk": ch.index, "start_s": round(ch.core_start / src.fs, 3), "stage": e.stage,
+                           "type": e.type, "message": e.message})
+        if rep.quality is not None:
+            grades[rep.quality.grade] = grades.get(rep.quality.grade, 0) + 1
+        if rep.beats is not None and len(rep.beats):
+            b = np.asarray(rep.beats.samples, np.int64) + ch.start
+            core = b[(b >= ch.core_start) & (b < ch.core_stop)]
+            parts.append(core)
+            for k in _MEAS:
+                v = _f(rep.measurements.get(k))
+                if v is not None:
+                    meas[k].append(v)
+                    weights[k].append(float(core.size))
+        del rep
+        if on_chunk is not None:
+            on_chunk(ch.index + 1, n_chunks)
+    beats = stitch_beats(parts, fs=src.fs, refractory_s=refractory_s)
+    duration = src.n_samples / src.fs
+    trend, hr = _hr_trend(beats, src.fs, duration)
+    medians = {k: (_weighted_median(meas[k], weights[k]) if meas[k] else None) for k in _MEAS}
+    return HolterSummary(
+        source=str(path), sha256=sha256, fs=src.fs, duration_s=duration, n_channels=len(names), channels=names,
+        n_beats=int(beats.size), hr_trend=tuple(trend), heart_rate=hr, hrv=_hrv_long(beats, src.fs),
+        measurements=medians, quality=grades, n_chunks=n_chunks, chunk_s=float(chunk_s),
+        overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
+        timing_s=time.perf_counter() - t0, beats=beats,
+    )
+
+
+def _weighted_median(values: list[float], weights: list[float]) -> float:
+    v = np.asarray(values, np.float64)
+    w = np.asarray(weights, np.float64)
+    if not np.any(w > 0):
+        return float(np.median(v))
+    order = np.argsort(v)
+    cw = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cw, 0.5 * cw[-1])])
