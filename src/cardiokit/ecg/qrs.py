@@ -17,8 +17,9 @@ from .clean import clean_array, ecg_channel_indices
 
 __all__ = ["METHODS", "detect_beats", "detect_beats_array"]
 
-#: Below this share of template-like beats a lead's detections are treated as noise.
-_MIN_CONSISTENCY = 0.35
+#: Below this share of template-like beats a lead's detections are treated as noise
+#: (a back-stop: the prominence test below is what separates noise from ECG).
+_MIN_CONSISTENCY = 0.25
 #: Each detected QRS must rise this many times above the lead's median |slope| ...
 _MIN_PROMINENCE = 4.0
 #: ... and the detections' median this many times. On 150 white/brown/coloured noise
@@ -60,7 +61,8 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
     # too few beats to judge morphology: demand clearly outstanding complexes
     if med < _MIN_MEDIAN_PROMINENCE or (beats.size < 3 and med < 2 * _MIN_MEDIAN_PROMINENCE):
         return beats[:0], 0.0
-    q = template_consistency(x_bp, beats, fs)
+    # judge morphology on complexes aligned at their band-passed peak
+    q = template_consistency(x_bp, refine_extrema(x_bp, beats, radius=round(0.05 * fs)), fs)
     if beats.size >= 3 and q < _MIN_CONSISTENCY:
         return beats[:0], 0.0
     return beats, q
@@ -86,9 +88,10 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
         return beats[:0], np.zeros(n_leads)
     if beats.size < 3:
         return beats, np.ones(n_leads)
-    if template_consistency(x_bp, beats, fs) < _MIN_CONSISTENCY:
+    aligned = refine_extrema(np.abs(x_bp).sum(axis=1), beats, radius=round(0.05 * fs))
+    if template_consistency(x_bp, aligned, fs) < _MIN_CONSISTENCY:
         return beats[:0], np.zeros(n_leads)
-    return beats, lead_consistency(x_bp, beats, fs)
+    return beats, lead_consistency(x_bp, aligned, fs)
 
 
 def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +252,7 @@ def detect_beats(
 
     ``leads``: channels to use (names or indices; default every ECG channel). Every
     method runs on each lead; a lead whose detections are not QRS-like (fewer than
-    35 % of beats correlating > 0.6 with the median beat, or complexes not standing
+    25 % of beats correlating > 0.6 with the median beat, or complexes not standing
     8x above the median slope) contributes nothing, so flat lines and pure noise give
     an empty result rather than invented beats. With two leads the first one is used
     unless its morphology is far less consistent than the second's; with three or more, detections are clustered
