@@ -186,6 +186,61 @@ def run_noise(dets: dict[str, Detector], log: logging.Logger) -> dict[tuple[str,
     return out
 
 
+def run_12lead_timing(n_records: int, log: logging.Logger) -> list[list]:
+    """Median wall time per LUDB record (12 leads x 10 s at 500 Hz).
+
+    cardiokit: ``clean(rec)`` + ``detect_beats(rec)`` on all 12 leads (best of 5 runs per
+    record); NeuroKit2: ``ecg_clean`` + ``ecg_peaks`` per lead, and ``ecg_process`` per lead
+    (the full NeuroKit2 pipeline, including delineation), best of 2.
+    """
+    from cardiokit._core.recording import Channel, Recording
+    from cardiokit.ecg import clean, detect_beats
+
+    nk = None
+    try:
+        import neurokit2 as nk
+    except ImportError:
+        pass
+    ck_t, nkp_t, nkproc_t = [], [], []
+    for i in range(1, n_records + 1):
+        r = load_wfdb(data_path("ludb", "data", str(i)), annotator=None)
+        rec = Recording(r.signals, r.fs, tuple(Channel(c, "ecg", "mV") for c in r.sig_names))
+        ck_t.append(_best(lambda rec=rec: detect_beats(clean(rec)), 5))
+        if nk is not None:
+            fs = round(r.fs)
+
+            def nk_peaks(sig=r.signals, fs=fs):
+                for j in range(sig.shape[1]):
+                    nk.ecg_peaks(nk.ecg_clean(sig[:, j], sampling_rate=fs), sampling_rate=fs)
+
+            def nk_process(sig=r.signals, fs=fs):
+                for j in range(sig.shape[1]):
+                    nk.ecg_process(sig[:, j], sampling_rate=fs)
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                nkp_t.append(_best(nk_peaks, 2))
+                nkproc_t.append(_best(nk_process, 2))
+    log.info("12-lead timing done")
+    ck = float(np.median(ck_t)) * 1000
+    rows = [["cardiokit clean + detect_beats (12 leads, fused)", ck, 1.0]]
+    if nkp_t:
+        nkp = float(np.median(nkp_t)) * 1000
+        nkpr = float(np.median(nkproc_t)) * 1000
+        rows += [["neurokit2 ecg_clean + ecg_peaks (x 12 leads)", nkp, nkp / ck],
+                 ["neurokit2 ecg_process (x 12 leads)", nkpr, nkpr / ck]]
+    return rows
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def _gross(s: dict[str, Score]) -> Score:
     tot = Score(0, 0, 0)
     for v in s.values():
@@ -193,7 +248,7 @@ def _gross(s: dict[str, Score]) -> Score:
     return tot
 
 
-def report(scores, times, errors, noise, minutes, cmd: str) -> str:
+def report(scores, times, errors, noise, minutes, cmd: str, timing12=None) -> str:
     dets = list(scores)
     recs = list(next(iter(scores.values())))
     nk_key = "neurokit2 neurokit"
@@ -236,6 +291,11 @@ def report(scores, times, errors, noise, minutes, cmd: str) -> str:
         keys = list(noise)
         lines.append(markdown_table(["detector", *[f"{k} {s} dB" for k, s in keys]],
                                     [[d, *[noise[k][d].f1 for k in keys]] for d in next(iter(noise.values()))]))
+    if timing12:
+        lines += ["", "### Speed on 12-lead 10-s records (LUDB 500 Hz, median ms per record)", "",
+                  "cardiokit times the whole `clean` + `detect_beats` on a `Recording`; the "
+                  "last column is how many times slower each row is than cardiokit.", ""]
+        lines.append(markdown_table(["pipeline", "ms / record", "x cardiokit time"], timing12))
     return "\n".join(lines)
 
 
@@ -244,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=None, help="only the first N minutes of each record")
     ap.add_argument("--no-peers", action="store_true", help="cardiokit methods only")
     ap.add_argument("--no-noise", action="store_true", help="skip the noise stress test")
+    ap.add_argument("--no-timing", action="store_true", help="skip the 12-lead LUDB timing")
     ap.add_argument("--no-write", action="store_true", help="print instead of updating docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -258,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         keep = ("cardiokit cardiokit", "cardiokit pantompkins1985", "neurokit2 neurokit",
                 "neurokit2 pantompkins1985", "biosppy hamilton")
         noise = run_noise({k: v for k, v in dets.items() if k in keep}, log)
+    timing12 = None if args.no_timing else run_12lead_timing(10, log)
     cmd = ".venv/bin/python -m bench.bench_beats" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
-    text = report(scores, times, errors, noise, args.minutes, cmd.strip())
+    text = report(scores, times, errors, noise, args.minutes, cmd.strip(), timing12)
     if args.no_write:
         print(text)
     else:

@@ -177,11 +177,14 @@ def detect_powerline_hz(
     candidates_hz: tuple[float, ...] = (50.0, 60.0),
     min_ratio: float = 8.0,
     axis: int = 0,
+    max_s: float = 30.0,
+    max_channels: int = 4,
 ) -> float | None:
     """Mains frequency present in ``x`` (50 or 60 Hz), or None when neither stands out.
 
-    The power spectrum (mean over the other axis, Hann-windowed periodogram of at most
-    the first 60 s) within ±0.5 Hz of each candidate is compared with the median power
+    The power spectrum (mean over at most ``max_channels`` channels of the other axis,
+    Hann-windowed periodogram of at most the first ``max_s`` seconds; mains hum is
+    common to the leads, so a few suffice) within ±0.5 Hz of each candidate is compared with the median power
     in the 6 Hz around it; the strongest candidate whose ratio exceeds ``min_ratio``
     wins. Candidates at or above 0.95 x Nyquist cannot be seen and are ignored.
     """
@@ -189,8 +192,8 @@ def detect_powerline_hz(
     arr = np.moveaxis(np.asarray(x, dtype=np.float64), axis, 0)
     if arr.ndim == 1:
         arr = arr[:, None]
-    arr = arr.reshape(arr.shape[0], -1)
-    n = min(arr.shape[0], int(60 * fs))
+    arr = arr.reshape(arr.shape[0], -1)[:, :max_channels]
+    n = min(arr.shape[0], int(max_s * fs))
     if n < int(fs):  # under 1 s: frequency resolution too coarse to tell
         return None
     seg = arr[:n] - arr[:n].mean(axis=0)
