@@ -15,10 +15,10 @@ import numpy as np
 
 
 def run_one(x: np.ndarray, fs: float) -> dict:
-    from dotmap import DotMap
-    from pyPPG import PPG
     import pyPPG.fiducials as FP
     import pyPPG.preproc as PP
+    from dotmap import DotMap
+    from pyPPG import PPG
 
     t0 = time.perf_counter()
     s = DotMap()

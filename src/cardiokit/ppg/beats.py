@@ -11,8 +11,9 @@ Methods (``method=``):
 
 ``"cardiokit"`` (default)
     Elgendi 2013 blocks with three additions for motion and low perfusion: the offset
-    ``alpha`` is ``0.02 x`` a *local* (10-s) mean of the squared signal instead of the
-    global one, so a burst of motion does not hide the low-amplitude beats around it;
+    ``alpha`` is ``0.02 x`` a *local* mean of the squared signal instead of the global
+    one: the smaller of the means over the 5 s before and the 5 s after each sample, so
+    a burst of motion (which raises one side only) does not hide the weak beats around it;
     a 300-ms refractory period keeps the taller of two close peaks; and gaps longer
     than 1.6 x the local beat interval are searched again with ``alpha = 0`` (a
     search-back as in Pan & Tompkins 1985), keeping candidates whose pulse amplitude is
@@ -97,6 +98,21 @@ def _blocks(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
+def _two_sided_level(z: np.ndarray, w: int) -> np.ndarray:
+    """min(mean of the ``w`` samples before, mean of the ``w`` samples after) each sample:
+    a burst of motion raises only one side, so pulses next to it keep a low threshold."""
+    c = np.concatenate(([0.0], np.cumsum(z)))
+    i = np.arange(z.size)
+    lo = np.maximum(i - w, 0)
+    hi = np.minimum(i + 1 + w, z.size)
+    left = (c[i + 1] - c[lo]) / (i + 1 - lo)
+    right = (c[hi] - c[i]) / (hi - i)
+    # near the record's ends one side is too short to be a fair estimate: use the other
+    left = np.where(i + 1 - lo >= w // 2, left, np.inf)
+    right = np.where(hi - i >= w // 2, right, np.inf)
+    return np.minimum(left, right)
+
+
 def _block_peaks(y: np.ndarray, mask: np.ndarray, min_width: int) -> np.ndarray:
     starts, stops = _blocks(mask)
     keep = (stops - starts) >= min_width
@@ -117,7 +133,7 @@ def _elgendi(y: np.ndarray, fs: float, *, local: bool) -> tuple[np.ndarray, np.n
     ma_peak = moving_average(z, width=w1)
     ma_beat = moving_average(z, width=w2)
     if local and z.size > 10 * fs:
-        level = moving_average(z, width=round(10 * fs))
+        level = _two_sided_level(z, round(5 * fs))
     else:
         level = np.full_like(z, z.mean())
     thr = ma_beat + 0.02 * level
