@@ -34,29 +34,53 @@ def noise_adaptive_feature(x: np.ndarray, fs: float, bp522: np.ndarray
 
     Wide: root of the 100-ms integrated squared slope of the 5-22 Hz band (keeps
     sharp, low-amplitude QRS). Narrow: the same over 120 ms of the 5-15 Hz band (far
-    less EMG). The local noise index is the 4-s RMS of the 30-80 Hz band over that of
-    the 5-22 Hz band, relative to its 10th percentile in the record; the narrow
+    less EMG). The local noise index (:func:`_emg_weight`) is the 4-s RMS of the
+    second difference over that of the 5-22 Hz band, relative to its 10th percentile
+    in the record; the narrow
     feature (rescaled to the wide one's typical QRS level) takes over linearly as the
-    index goes from 2 to 3. On the shared MIT-BIH records this keeps the clean-record
-    accuracy and raises F1 at 0 dB muscle noise (nstdb ``ma``) from 94.6 to 97.5 %.
+    index goes from 1.7 to 2.7. On the shared MIT-BIH records this keeps the clean-record
+    accuracy and raises F1 at 0 dB muscle noise (nstdb ``ma``) from 94.6 to 97.6 %.
     Returns (feature, absolute slope), both ``(n_samples, n_leads)``.
     """
     e, d = energy(bp522, fs, 0.10)
     fw = np.sqrt(e)
-    hi = 0.45 * fs
-    if hi <= 35.0:  # too low a rate to see EMG above the QRS band: wide feature only
+    w = _emg_weight(x, fs, bp522)
+    if w is None:
         return fw, d
     bpn = band(x, fs, 5.0, 15.0)
     en, dn = energy(bpn, fs, 0.12)
     fn = np.sqrt(en)
-    win = max(1, round(4 * fs))
-    hf = band(x, fs, 30.0, min(80.0, hi))
-    ratio = np.sqrt(moving_average(hf * hf, width=win) / (moving_average(bp522 * bp522, width=win)
-                                                          + 1e-30))
-    base = np.percentile(ratio[:: max(1, ratio.shape[0] // 5000)], 10, axis=0)
-    w = np.clip(ratio / np.maximum(base, 1e-12) - 2.0, 0.0, 1.0)
     k = _typical_peak(fw, fs) / np.maximum(_typical_peak(fn, fs), 1e-30)
     return (1 - w) * fw + w * (fn * k), (1 - w) * d + w * (dn * k)
+
+
+def _emg_weight(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray | None:
+    """Per-sample weight (0-1) of the narrow-band feature, or None when it is 0 everywhere.
+
+    High-frequency power is taken from the second difference of ``x`` (gain rising
+    with f^2, so above-QRS content dominates) and compared with the 5-22 Hz power in
+    4-s windows, evaluated on 0.5-s blocks.
+    """
+    n = x.shape[0]
+    blk = max(1, round(0.5 * fs))
+    nb = n // blk
+    if nb < 2:
+        return None
+    d2 = np.zeros_like(x)
+    d2[1:-1] = x[2:] - 2 * x[1:-1] + x[:-2]
+    hf = (d2[: nb * blk] ** 2).reshape(nb, blk, -1).sum(axis=1)
+    lf = (bp522[: nb * blk] ** 2).reshape(nb, blk, -1).sum(axis=1)
+    hf = moving_average(hf, width=8)
+    lf = moving_average(lf, width=8)
+    ratio = np.sqrt(hf / (lf + 1e-30))
+    base = np.percentile(ratio, 10, axis=0)
+    wb = np.clip(ratio / np.maximum(base, 1e-30) - 1.7, 0.0, 1.0)
+    if not np.any(wb > 0):
+        return None
+    w = np.repeat(wb, blk, axis=0)
+    if w.shape[0] < n:
+        w = np.concatenate([w, np.repeat(wb[-1:], n - w.shape[0], axis=0)], axis=0)
+    return w
 
 
 def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
