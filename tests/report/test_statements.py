@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-from functools import cache, lru_cache
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+from cardiokit.ecg.morphology import BeatClasses, LeadMorphology, Morphology, PaceSpikes
 from cardiokit.ecg.quality import LeadQuality, Quality
+from cardiokit.interpret import CATEGORY_ORDER
 from cardiokit.report.statements import CRITERIA, RhythmFeatures, interpret, rhythm_from_statements
-from tests.conftest import shared_path
 
 SINUS = RhythmFeatures(n_beats=10, p_wave_fraction=1.0, pr_iqr_ms=8.0, rr_range_ms=40.0, rr_cv=0.02)
 BASE = {"heart_rate_bpm": 72.0, "pr_ms": 160.0, "qrs_ms": 90.0, "qt_ms": 380.0, "qtc_ms": 415.0,
         "qtc_formula": "bazett", "p_axis_deg": 50.0, "qrs_axis_deg": 45.0, "t_axis_deg": 40.0}
-EXCLUSIVE = {"rhythm", "axis", "repolarization", "voltage", "quality"}
+EXCLUSIVE = set(CATEGORY_ORDER)
 
 
 def keys(statements) -> list[str]:
@@ -83,7 +84,7 @@ def test_wide_qrs():
      (449.0, "M", None), (340.0, None, "short_qtc"), (341.0, "F", None)],
 )
 def test_qtc_limits_are_sex_specific(qtc, sex, expected):
-    got = [s for s in run(qtc_ms=qtc, sex=sex) if s.category == "repolarization"]
+    got = [s for s in run(qtc_ms=qtc, sex=sex) if s.category == "qt"]
     assert [s.key for s in got] == ([expected] if expected else [])
     if got:
         assert got[0].code == {"long_qtc": "111975006", "short_qtc": "77867006"}[expected]
@@ -158,65 +159,245 @@ def test_statement_json_shape():
         assert d["code"] is None or d["code"].isdigit()
 
 
-# -- LUDB records with a cardiologist's diagnosis ------------------------------------------------
-@lru_cache(maxsize=1)
-def _ludb_rows() -> dict[int, dict[str, str]]:
-    path = shared_path("ludb", "ludb.csv")
-    with open(path, newline="") as fh:
-        return {int(r["ID"]): r for r in csv.DictReader(fh)}
+# -- 12-lead criteria on constructed per-lead morphology ------------------------------------------
 
 
-@cache
-def _report(n: int):
-    from cardiokit.pipeline import analyze_file
 
-    return analyze_file(shared_path("ludb", "data", f"{n}.hea"))
-
-
-def _ids(label: str, column: str = "Rhythms", limit: int = 4) -> list[int]:
-    rows = _ludb_rows()
-    return [i for i, r in rows.items() if r[column].strip().split("\n")[0].strip() == label][:limit]
-
-
-def test_ludb_sinus_bradycardia_records():
-    """Most get sinus bradycardia; the others "rhythm undetermined" (P waves missed, e.g.
-    next to bundle branch block), never another sinus rate class."""
-    ids = _ids("Sinus bradycardia", limit=8)
-    assert len(ids) == 8
-    got = {n: keys(_report(n).statements) for n in ids}
-    hits = [n for n, k in got.items() if "sinus_bradycardia" in k]
-    assert len(hits) >= 5, got
-    for k in got.values():
-        assert not {"sinus_rhythm", "sinus_tachycardia"} & set(k), got
+LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+# a normal adult complex per lead: (pattern, q, r, s, t) in mV
+NORMAL = {"i": ("qRs", -0.05, 0.8, -0.1, 0.25), "ii": ("qRs", -0.05, 1.0, -0.2, 0.3),
+          "iii": ("Rs", 0.0, 0.4, -0.2, 0.1), "avr": ("Qr", -0.8, 0.1, 0.0, -0.25),
+          "avl": ("qRs", -0.05, 0.3, -0.2, 0.1), "avf": ("qRs", -0.05, 0.7, -0.2, 0.2),
+          "v1": ("rS", 0.0, 0.2, -1.0, 0.1), "v2": ("rS", 0.0, 0.4, -1.4, 0.4),
+          "v3": ("RS", 0.0, 0.8, -0.9, 0.4), "v4": ("Rs", 0.0, 1.3, -0.5, 0.4),
+          "v5": ("qRs", -0.05, 1.2, -0.3, 0.3), "v6": ("qR", -0.05, 1.0, -0.1, 0.25)}
 
 
-def test_ludb_sinus_rhythm_records():
-    """Cardiologists' "sinus rhythm" records get a sinus statement (rate classes follow the
-    measured rate: LUDB calls some records at 55-60 bpm "sinus rhythm") or, where P waves
-    were not found often enough, "rhythm undetermined" - never another rhythm."""
-    ids = _ids("Sinus rhythm", limit=10)
-    got = {n: keys(_report(n).statements) for n in ids}
-    sinus = [n for n, k in got.items() if any(x.startswith("sinus") for x in k)]
-    assert len(sinus) >= 7, got
-    for n in sinus:
-        hr = _report(n).measurements["heart_rate_bpm"]
-        if 60 <= hr <= 100:
-            assert {"sinus_rhythm", "sinus_arrhythmia"} & set(got[n]), (n, hr, got[n])
+def lm(lead, **kw):
+    pat, q, r, s, t = NORMAL[lead]
+    base = dict(lead=lead, pattern=pat, q_mv=q, q_ms=15.0 if q < 0 else 0.0, r_mv=r, r_ms=40.0, s_mv=s,
+                s_ms=25.0 if s < 0 else 0.0, r2_mv=0.0, s2_mv=0.0, notched=False, r_peak_time_ms=35.0,
+                qrs_ms=90.0, qrs_ptp_mv=r - min(q, s), qrs_net_mv=r + min(q, s),
+                qrs_area_mv_ms=(r + min(q, s)) * 20.0, st_j_mv=0.0, st_60_mv=0.02, st_80_mv=0.03,
+                t_pos_mv=max(t, 0.0), t_neg_mv=min(t, 0.0), t_mv=t,
+                t_polarity="positive" if t > 0 else "negative", p_mv=0.1, p_pos_mv=0.1, p_neg_mv=0.0, p_ms=100.0,
+                p_terminal_mv=None, p_terminal_ms=None, ptf_mv_ms=None, p_notch_ms=None)
+    base.update(kw)
+    return LeadMorphology(**base)
 
 
-def test_ludb_atrial_fibrillation_is_never_called_sinus():
-    ids = _ids("Atrial fibrillation", limit=4)
-    assert ids
-    for n in ids:
-        k = keys(_report(n).statements)
-        assert not any(x.startswith("sinus") for x in k), (n, k)
-        assert "first_degree_av_block" not in k
+def morph(calibrated=True, beats=None, pace=None, **changes):
+    leads = {x: lm(x, **changes.get(x, {})) for x in LEADS}
+    return Morphology(leads, beats, pace, 500.0, calibrated)
 
 
-def test_ludb_first_degree_av_block_records():
-    rows = _ludb_rows()
-    ids = [i for i, r in rows.items() if "I degree av block" in r["Conduction abnormalities"]
-           and r["Rhythms"].strip().startswith("Sinus")][:4]
-    assert ids
-    hits = [n for n in ids if "first_degree_av_block" in keys(_report(n).statements)]
-    assert len(hits) >= len(ids) // 2, {n: (_report(n).measurements["pr_ms"], keys(_report(n).statements)) for n in ids}
+def run12(m=None, rhythm=SINUS, sex="M", age=60.0, model=None, **changes):
+    return keys(interpret({**BASE, **changes}, rhythm=rhythm, sex=sex, age_years=age,
+                          morphology=m if m is not None else morph(), rhythm_model=model))
+
+
+def test_normal_12_lead_gives_only_sinus_rhythm():
+    assert run12() == ["sinus_rhythm"]
+
+
+RBBB = {"v1": dict(pattern="rSR'", r_mv=0.3, s_mv=-0.3, r2_mv=0.8, r_peak_time_ms=80.0),
+        "i": dict(s_mv=-0.4, s_ms=50.0), "v6": dict(s_mv=-0.4, s_ms=50.0)}
+
+
+def test_right_bundle_branch_block_complete_vs_incomplete():
+    m = morph(**RBBB)
+    assert "complete_right_bundle_branch_block" in run12(m, qrs_ms=140.0)
+    inc = run12(m, qrs_ms=114.0)
+    assert "incomplete_right_bundle_branch_block" in inc and "complete_right_bundle_branch_block" not in inc
+    # without the wide S in I and V6: not RBBB; wide QRS -> nonspecific IVCD
+    m2 = morph(v1=RBBB["v1"])
+    assert "nonspecific_intraventricular_conduction_delay" in run12(m2, qrs_ms=140.0)
+    assert not {"complete_right_bundle_branch_block", "nonspecific_intraventricular_conduction_delay"} & set(
+        run12(m, qrs_ms=100.0))
+
+
+LBBB = {x: dict(q_mv=0.0, q_ms=0.0, pattern="R", r_peak_time_ms=85.0, notched=True, s_mv=0.0, s_ms=0.0,
+                t_polarity="negative", t_neg_mv=-0.3, t_pos_mv=0.0, t_mv=-0.3) for x in ("i", "v5", "v6")}
+LBBB["v1"] = dict(pattern="QS", q_mv=-1.5, r_mv=0.0, s_mv=0.0)
+
+
+def test_left_bundle_branch_block_excludes_fascicular_block_and_secondary_st_t():
+    m = morph(**LBBB, avl=dict(pattern="qR", q_mv=-0.2, q_ms=20.0, r_peak_time_ms=60.0))
+    got = run12(m, qrs_ms=150.0, qrs_axis_deg=-60.0)
+    assert "complete_left_bundle_branch_block" in got
+    assert "left_anterior_fascicular_block" not in got
+    assert "t_wave_inversion" not in got and "left_ventricular_hypertrophy" not in got
+    assert "incomplete_left_bundle_branch_block" in run12(m, qrs_ms=115.0)
+
+
+def test_left_anterior_and_posterior_fascicular_block():
+    lafb = morph(avl=dict(pattern="qR", q_mv=-0.1, q_ms=20.0, r_mv=0.8, r_peak_time_ms=50.0),
+                 i=dict(qrs_area_mv_ms=10.0), ii=dict(qrs_area_mv_ms=-8.0), avf=dict(qrs_area_mv_ms=-12.0))
+    got = run12(lafb, qrs_axis_deg=-60.0)
+    assert "left_anterior_fascicular_block" in got and "left_axis_deviation" in got
+    assert "left_anterior_fascicular_block" not in run12(lafb, qrs_axis_deg=-35.0)
+    rs = dict(pattern="rS", q_mv=0.0, r_mv=0.2, s_mv=-0.6)
+    qr = dict(pattern="qR", q_mv=-0.1, q_ms=20.0, r_mv=1.0, s_mv=0.0)
+    lpfb = morph(i=rs | {"qrs_area_mv_ms": -8.0}, avl=rs, iii=qr, avf=qr | {"qrs_area_mv_ms": 12.0})
+    got = run12(lpfb, qrs_axis_deg=110.0)
+    assert "left_posterior_fascicular_block" in got and "right_axis_deviation" in got
+
+
+def test_axis_from_quadrants_is_gain_independent():
+    m = morph(i=dict(qrs_area_mv_ms=5.0), ii=dict(qrs_area_mv_ms=-1.0), avf=dict(qrs_area_mv_ms=-3.0))
+    assert "left_axis_deviation" in run12(m, qrs_axis_deg=-10.0)  # angle distorted, signs decide
+    m = morph(i=dict(qrs_area_mv_ms=-5.0), avf=dict(qrs_area_mv_ms=3.0))
+    assert "right_axis_deviation" in run12(m)
+
+
+def test_lvh_voltage_criteria_sex_specific_and_calibration():
+    sok = morph(v1=dict(s_mv=-1.8), v5=dict(r_mv=1.9))  # 3.7 mV
+    got = run12(sok)
+    assert "left_ventricular_hypertrophy" in got
+    assert "left_ventricular_hypertrophy" not in run12(morph(calibrated=False, v1=dict(s_mv=-1.8), v5=dict(r_mv=1.9)))
+    cornell = morph(avl=dict(r_mv=0.9), v3=dict(s_mv=-1.3))  # 2.2 mV: women > 2.0, men not > 2.8
+    assert "left_ventricular_hypertrophy" in run12(cornell, sex="F")
+    assert "left_ventricular_hypertrophy" not in run12(cornell, sex="M")
+    st = next(s for s in interpret(BASE, rhythm=SINUS, sex="M", morphology=sok) if s.key == "left_ventricular_hypertrophy")
+    assert st.code == "164873001" and "Sokolow-Lyon" in st.evidence["criteria_met"]
+    assert st.evidence["sokolow_lyon_mv"] == pytest.approx(3.7)
+
+
+def test_rvh_needs_right_axis_and_voltage():
+    m = morph(v1=dict(pattern="Rs", r_mv=1.0, s_mv=-0.2), i=dict(qrs_area_mv_ms=-4.0), avf=dict(qrs_area_mv_ms=8.0))
+    assert "right_ventricular_hypertrophy" in run12(m, qrs_axis_deg=120.0)
+    assert "right_ventricular_hypertrophy" not in run12(m, qrs_axis_deg=60.0)
+
+
+def test_atrial_enlargement():
+    lae = morph(v1=dict(p_terminal_mv=-0.12, p_terminal_ms=50.0, ptf_mv_ms=6.0))
+    assert "left_atrial_enlargement" in run12(lae)
+    assert "left_atrial_enlargement" not in run12(morph(v1=dict(p_terminal_mv=-0.05, p_terminal_ms=50.0, ptf_mv_ms=2.5)))
+    notched = morph(ii=dict(p_notch_ms=45.0))
+    assert "left_atrial_enlargement" in run12(notched, p_duration_ms=125.0)
+    assert "left_atrial_enlargement" not in run12(notched, p_duration_ms=110.0)
+    assert "right_atrial_enlargement" in run12(morph(ii=dict(p_pos_mv=0.3)))
+
+
+def test_q_waves_by_territory():
+    q = dict(pattern="QR", q_mv=-0.3, q_ms=40.0)
+    got = run12(morph(ii=q, iii=q, avf=q))
+    assert "prior_myocardial_infarction" in got
+    st = next(s for s in interpret(BASE, rhythm=SINUS, morphology=morph(ii=q, iii=q, avf=q))
+              if s.key == "prior_myocardial_infarction")
+    assert "inferior" in st.text and st.code == "164867002"
+    assert "prior_myocardial_infarction" not in run12(morph(iii=q))  # one lead: not contiguous
+    qs = dict(pattern="QS", q_mv=-0.8, r_mv=0.0, s_mv=0.0)
+    got = next(s for s in interpret(BASE, rhythm=SINUS, morphology=morph(v2=qs, v3=qs)) if s.category == "infarction")
+    assert "anterior" in got.text and "septal" in got.text
+
+
+def test_stemi_thresholds_by_sex_age_and_lead():
+    v = {"v2": dict(st_j_mv=0.18, st_80_mv=0.25), "v3": dict(st_j_mv=0.18, st_80_mv=0.25)}
+    assert "st_elevation" in run12(morph(**v), sex="F")  # women: 0.15 mV
+    assert "st_elevation" not in run12(morph(**v), sex="M", age=55.0)  # men >= 40: 0.2 mV
+    inf = {x: dict(st_j_mv=0.15, st_80_mv=0.1) for x in ("ii", "iii", "avf")}
+    assert "st_elevation" in run12(morph(**inf))
+    assert "st_elevation" not in run12(morph(calibrated=False, **inf))  # mV thresholds need calibration
+    dep = {x: dict(st_j_mv=-0.1, st_80_mv=-0.12) for x in ("v4", "v5", "v6")}
+    got = run12(morph(**dep))
+    assert "st_depression" in got and "st_elevation" not in got
+    up = {x: dict(st_j_mv=-0.1, st_80_mv=0.05) for x in ("v4", "v5", "v6")}  # upsloping: not ischemic
+    assert "st_depression" not in run12(morph(**up))
+
+
+def test_early_repolarization_is_not_stemi():
+    er = {x: dict(st_j_mv=0.15, st_80_mv=0.2, notched=True) for x in ("ii", "iii", "avf", "v5", "v6")}
+    got = run12(morph(**er))
+    assert "early_repolarization" in got and "st_elevation" not in got
+
+
+def test_t_wave_inversion_contiguous_leads_only():
+    inv = dict(t_polarity="negative", t_neg_mv=-0.3, t_pos_mv=0.0, t_mv=-0.3)
+    assert "t_wave_inversion" in run12(morph(v4=inv, v5=inv, v6=inv))
+    assert "t_wave_inversion" not in run12(morph(v2=inv, v6=inv))
+    assert "t_wave_inversion" not in run12(morph(iii=inv))
+
+
+def test_low_voltage_and_lvh_exclusive():
+    limb = dict.fromkeys(("I", "II", "III", "aVR", "aVL", "aVF"), 0.4)
+    sok = morph(v1=dict(s_mv=-1.8), v5=dict(r_mv=1.9))
+    out = keys(interpret(BASE, rhythm=SINUS, morphology=sok, qrs_amplitude_mv={**limb, **dict.fromkeys(
+        ("V1", "V2", "V3", "V4", "V5", "V6"), 1.5)}))
+    assert "left_ventricular_hypertrophy" in out and "low_qrs_voltage" not in out
+
+
+def _beats(labels, rr):
+    n = len(labels)
+    return BeatClasses(tuple(labels), np.asarray(rr, float), np.where(np.array(list(labels)) == "V", 0.3, 0.99),
+                       np.full(n, 90.0), np.zeros(n, bool), 800.0)
+
+
+def test_ectopy_statements():
+    b = _beats("NNNVNNNN", [np.nan, 800, 800, 500, 1100, 800, 800, 800])
+    got = run12(morph(beats=b))
+    assert "premature_ventricular_complexes" in got
+    b = _beats("NNANNNNN", [np.nan, 800, 600, 900, 800, 800, 800, 800])
+    assert "premature_atrial_complexes" in run12(morph(beats=b))
+    af = RhythmFeatures(10, 0.1, None, None, 0.2, 0.3)
+    assert "premature_atrial_complexes" not in run12(morph(beats=b), rhythm=af)
+
+
+class _Model(SimpleNamespace):
+    pass
+
+
+def test_af_from_model_and_fallback_and_rhythm_block_consistent():
+    no_p = RhythmFeatures(10, 0.1, None, None, 0.2, 0.3)
+    model_af = _Model(label="af", probabilities={"normal": 0.05, "af": 0.9, "other": 0.04, "noisy": 0.01}, model="m@1")
+    out = interpret(BASE, rhythm=no_p, morphology=morph(), rhythm_model=model_af)
+    assert keys(out)[0] == "atrial_fibrillation" and out[0].code == "164889003"
+    rh = rhythm_from_statements(out, None, model_af)
+    assert rh.label == "af" and rh.probabilities["af"] == 0.9
+    # clear sinus P waves with constant PR overrule an AF probability; never both
+    out = interpret(BASE, rhythm=SINUS, morphology=morph(), rhythm_model=model_af)
+    assert keys(out)[0] == "sinus_rhythm" and rhythm_from_statements(out, None, model_af).label == "normal"
+    # no model: P absence + irregular RR
+    assert run12(rhythm=no_p)[0] == "atrial_fibrillation"
+    assert run12(rhythm=RhythmFeatures(10, 0.1, None, None, 0.02, 0.03))[0] == "rhythm_undetermined"
+    # a model that says normal: no AF from the fallback rule
+    model_n = _Model(label="normal", probabilities={"normal": 0.9, "af": 0.05, "other": 0.04, "noisy": 0.01}, model="m")
+    assert run12(rhythm=no_p, model=model_n)[0] == "rhythm_undetermined"
+
+
+def test_paced_rhythm_suppresses_qrs_interpretation():
+    n = 10
+    pace = PaceSpikes(np.arange(n) * 400, np.full(n, 12), np.ones(n, bool), np.zeros(n, bool))
+    m = morph(pace=pace, **LBBB)
+    out = interpret({**BASE, "qrs_ms": 160.0, "qrs_axis_deg": -70.0}, rhythm=SINUS, morphology=m)
+    k = keys(out)
+    assert "paced_rhythm" in k and k.index("paced_rhythm") == 1
+    assert not {"complete_left_bundle_branch_block", "left_axis_deviation", "t_wave_inversion"} & set(k)
+    assert next(s for s in out if s.key == "paced_rhythm").code == "10370003"
+    assert rhythm_from_statements(out, None).label == "other"
+
+
+def test_report_order_and_one_statement_per_category():
+    inv = dict(t_polarity="negative", t_neg_mv=-0.3, t_pos_mv=0.0, t_mv=-0.3)
+    q = dict(pattern="QR", q_mv=-0.3, q_ms=40.0)
+    m = morph(**{**RBBB, "v5": inv, "v6": inv | {"s_mv": -0.4, "s_ms": 50.0}}, ii=q, iii=q, avf=q)
+    out = interpret({**BASE, "qrs_ms": 140.0, "pr_ms": 240.0, "qtc_ms": 480.0}, rhythm=SINUS, sex="M",
+                    morphology=m)
+    cats = [s.category for s in out]
+    assert cats == sorted(cats, key=CATEGORY_ORDER.index) and len(cats) == len(set(cats))
+    assert keys(out)[:3] == ["sinus_rhythm", "first_degree_av_block", "complete_right_bundle_branch_block"]
+    for s in out:
+        assert s.criteria["reference"] and s.criteria["rule"] and s.evidence is not None
+
+
+# -- simulated ECGs with real amplitudes (the LUDB copy is amplitude-normalised) ----------------
+def test_simulated_low_voltage_and_calibrated_amplitudes():
+    from cardiokit.pipeline import analyze
+    from cardiokit.sim import simulate_ecg
+
+    low = analyze(simulate_ecg(duration_s=10, fs_hz=500, amplitude_scale=0.25, seed=3, hrv=None))
+    assert "low_qrs_voltage" in keys(low.statements)
+    normal = analyze(simulate_ecg(duration_s=10, fs_hz=500, seed=3, hrv=None))
+    k = keys(normal.statements)
+    assert "low_qrs_voltage" not in k and "left_ventricular_hypertrophy" not in k
+    assert k[0] == "sinus_rhythm"
