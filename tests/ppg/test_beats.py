@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from bench._common import match_events
+
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit.ppg import BEAT_METHODS, PPGBeats, detect_ppg_beats
 from tests.conftest import shared_path

@@ -1,0 +1,33 @@
+"""`cardiokit analyze --kind ppg` end to end on a PPG-BP segment; the JSON validates."""
+
+from __future__ import annotations
+
+import json
+
+from cardiokit.report.schema import validate
+from tests.cli.test_analyze import run_cli
+from tests.conftest import shared_path
+
+
+def test_analyze_ppg_cli(monkeypatch, tmp_path) -> None:
+    src = shared_path("ppg_bp", "0_subject", "2_1.txt")
+    out = tmp_path / "out.jsonl"
+    code = run_cli(monkeypatch, "analyze", src, "--fs", "1000", "--kind", "ppg", "--meta", "age_years=45",
+                   "--meta", "sex=F", "--meta", "height_cm=152", "--meta", "weight_kg=63", "--json", out)
+    assert code == 0
+    doc = json.loads(out.read_text().splitlines()[0])
+    validate(doc)
+    m = doc["measurements"]
+    assert 60 <= m["heart_rate_bpm"] <= 140  # the session HR of subject 2 was 97
+    assert 80 <= m["sbp_mmhg"] <= 200 and 40 <= m["dbp_mmhg"] <= 120
+    assert m["sbp_interval_mmhg"][0] < m["sbp_mmhg"] < m["sbp_interval_mmhg"][1]
+    assert m["vascular_age_years"] is not None
+    assert m["vascular_age_gap_years"] == round(m["vascular_age_years"] - 45.0, 1)
+    assert "respiratory_rate_bpm" in m  # None: 2.1 s is too short
+    ppg = doc["ppg"]
+    assert ppg["quality"]["grade"] in ("good", "acceptable", "unusable")
+    assert len(ppg["systolic_peaks"]) >= 2 and len(ppg["onsets"]) == len(ppg["systolic_peaks"])
+    assert all(0 <= p < 2100 for p in ppg["systolic_peaks"])
+    assert set(ppg["fiducials"]) >= {"on", "sp", "dn", "dp", "u", "a", "b", "c", "d", "e"}
+    assert "b_a" in ppg["biomarkers"] and "AGI" in ppg["biomarkers"]
+    assert doc["errors"] == []
