@@ -242,28 +242,35 @@ def detect_beats(
 
     Methods (all return the same :class:`Beats`):
 
-    * ``"cardiokit"`` (default): RMS slope energy of the 5-22 Hz band, adaptive
-      thresholds, search-back, T-wave and noise-spike rejection (see
-      :func:`cardiokit.ecg._qrs_methods.cardiokit`);
+    * ``"cardiokit"`` (default): RMS slope energy of the 5-22 Hz band, narrowed to
+      5-15 Hz where muscle noise rises, adaptive thresholds, search-back, T-wave,
+      P-wave and noise-spike rejection (:func:`cardiokit.ecg._qrs_methods.cardiokit`);
     * ``"pantompkins1985"``: Pan & Tompkins (1985) IEEE TBME 32:230;
     * ``"hamilton2002"``: Hamilton (2002) Comput Cardiol 29:101 (OSEA);
     * ``"elgendi2010"``: Elgendi et al. (2010) BIOSIGNALS 428;
     * ``"zong2003"``: Zong, Moody & Jiang (2003) Comput Cardiol 30:737.
 
-    ``leads``: channels to use (names or indices; default every ECG channel). Every
-    method runs on each lead; a lead whose detections are not QRS-like (fewer than
-    25 % of beats correlating > 0.6 with the median beat, or complexes not standing
-    8x above the median slope) contributes nothing, so flat lines and pure noise give
-    an empty result rather than invented beats. With two leads the first one is used
-    unless its morphology is far less consistent than the second's; with three or more, detections are clustered
-    within 100 ms and kept when leads holding > 50 % of the quality weight agree
-    (the default method instead fuses the leads' normalised features by their median
-    and detects once, see :func:`cardiokit.ecg._qrs_methods.cardiokit_fused`).
+    Signals at >= 360 Hz are block-averaged to 180-360 Hz for detection (the QRS
+    band is far below); the fiducial is found again at the full rate.
 
-    Fiducial: each beat is moved to the largest absolute deflection of the cleaned
-    (0.5-40 Hz) best lead within ±80 ms, then beats closer than 200 ms are merged.
-    ``Beats.leads`` lists the leads used, ``Beats.extra`` holds ``fiducial_lead``,
-    ``lead_quality`` and ``vote_share``.
+    ``leads``: channels to use (names or indices; default every ECG channel).
+    Published methods run on each lead; a lead whose detections are not QRS-like
+    (complexes not standing 4x, and their median 6x, above the lead's median slope, or
+    fewer than 25 % of beats correlating > 0.6 with the mean beat) contributes
+    nothing, so flat lines and pure noise give an empty result rather than invented
+    beats. With two leads the first one is used unless its morphology is far less
+    consistent than the second's; with three or more, per-lead detections are
+    clustered within 100 ms and kept when leads holding > 50 % of the quality weight
+    agree. The default method with three or more leads instead fuses the leads'
+    normalised features and detects once
+    (:func:`cardiokit.ecg._qrs_methods.cardiokit_fused`), with the same gate.
+
+    Fiducial (one lead for the whole record, the most consistent / largest one): the
+    largest absolute deflection of the cleaned (0.5-40 Hz) lead within ±80 ms of the
+    detection, then the raw extremum of that polarity within one decimation block;
+    beats closer than 200 ms are merged. ``Beats.leads`` lists the leads used,
+    ``Beats.extra`` holds ``fiducial_lead``, ``lead_quality`` (0-1 per lead) and
+    ``vote_share``.
     """
     if not isinstance(rec, Recording):
         raise InvalidArgumentError(f"detect_beats() needs a Recording; got {type(rec).__name__}")
