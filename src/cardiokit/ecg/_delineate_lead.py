@@ -53,6 +53,8 @@ class Tuning:
     sigma_t_s: float = 0.030
     sigma_p_s: float = 0.016
     qrs_sig: float = 0.10  # a slope is part of the QRS if >= this x the largest QRS slope
+    qrs_pre_s: float = 0.09  # QRS slopes are searched from R - qrs_pre_s ...
+    qrs_post_s: float = 0.09  # ... to R + qrs_post_s
     qrs_on_xi: float = 0.05
     qrs_off_xi: float = 0.10
     t_on_xi: float = 0.6
@@ -188,10 +190,9 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     n_leads = f.hp.shape[1]
     dq = np.abs(_gather(f.d_qrs, ws, width))
     pos = np.arange(width)[None, :, None]
-    h = round(0.09 * fs)
     lo_w, hi_w = (lo - ws)[:, None], (hi - ws)[:, None]
-    c0 = np.maximum(lo_w, pre - h) + np.zeros((1, n_leads), np.int64)
-    c1 = np.minimum(hi_w, pre + h) + np.zeros((1, n_leads), np.int64)
+    c0 = np.maximum(lo_w, pre - round(tu.qrs_pre_s * fs)) + np.zeros((1, n_leads), np.int64)
+    c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs)) + np.zeros((1, n_leads), np.int64)
     inseg = (pos >= c0[:, None, :]) & (pos < c1[:, None, :])
     masked = np.where(inseg, dq, -np.inf)
     amax = masked.max(axis=1)
@@ -221,7 +222,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     ``(nb, L)`` the next QRS onset (or where it would be)."""
     n = f.hp.shape[0]
     ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
-    pre, post = round(0.09 * fs) + 2, round(0.72 * fs) + 1
+    pre, post = round(0.16 * fs) + 2, round(0.72 * fs) + 1
     ws = r - pre
     width = pre + post + 1
     on, off = q[:, :, 0], q[:, :, 2]
@@ -247,7 +248,7 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
              ) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` P onset/peak/offset and amplitudes; ``prev_end`` ``(nb, L)`` is where the
     previous beat's T wave (or QRS) ended."""
-    pre, post = round(0.16 * fs) + round(0.36 * fs) + 2, round(0.09 * fs) + 1
+    pre, post = round(0.16 * fs) + round(0.36 * fs) + 2, round(0.18 * fs) + 1
     ws = r - pre
     width = pre + post + 1
     on = q[:, :, 0]
@@ -266,6 +267,15 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
     out = np.stack([pon, ppk, poff], axis=2) + ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, pa, 0.0)
+
+
+def _col_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Median of each column of ``v`` (nb, L) over the rows where ``sel``; NaN where none."""
+    srt = np.sort(np.where(sel, v, np.inf), axis=0)
+    n = sel.sum(axis=0)
+    cols = np.arange(v.shape[1])
+    lo, hi = srt[np.maximum((n - 1) // 2, 0), cols], srt[np.maximum(n // 2, 0), cols]
+    return np.where(n > 0, 0.5 * (lo + hi), np.nan)
 
 
 def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:
@@ -304,24 +314,24 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     nxt_on = np.where(nxt_on >= 0, nxt_on, default) if nb > 1 else np.broadcast_to(default, (1, n_leads)).copy()
     nxt_on[-1] = default[-1]
     tamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.81 * fs) + 4, n_leads):
+    for b in _blocks(nb, round(0.88 * fs) + 4, n_leads):
         out[b, :, T_ON:T_OFF + 1], tamp[b] = _t_block(f, r[b], q[b], nxt_on[b], rr_next[b], fs, tu)
     prev_end = np.zeros((nb, n_leads), np.int64)
     if nb > 1:
         prev_t, prev_q = out[:-1, :, T_OFF], out[:-1, :, QRS_OFF]
         prev_end[1:] = np.where(prev_t >= 0, prev_t, np.where(prev_q >= 0, prev_q, 0))
     pamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.61 * fs) + 4, n_leads):
+    for b in _blocks(nb, round(0.70 * fs) + 4, n_leads):
         out[b, :, P_ON:P_OFF + 1], pamp[b] = _p_block(f, r[b], q[b], prev_end[b], fs, tu)
     # presence: amplitude relative to the lead's QRS, and a stable PR interval for P
-    for j in range(n_leads):
-        qa = qamp[:, j]
-        ref = float(np.median(qa[qa > 0])) if np.any(qa > 0) else 0.0
-        out[tamp[:, j] < tu.t_min_rel * ref, j, T_ON:T_OFF + 1] = -1
-        out[pamp[:, j] < tu.p_min_rel * ref, j, P_ON:P_OFF + 1] = -1
-        has_p = out[:, j, P_PEAK] >= 0
-        if has_p.sum() >= 3:
-            pr = (out[has_p, j, QRS_ON] - out[has_p, j, P_PEAK]) / fs
-            bad = np.flatnonzero(has_p)[np.abs(pr - np.median(pr)) > tu.p_pr_tol_s]
-            out[bad, j, P_ON:P_OFF + 1] = -1
+    ref = np.nan_to_num(_col_median(qamp, qamp > 0))
+    out[:, :, T_ON:T_OFF + 1][tamp < tu.t_min_rel * ref[None, :]] = -1
+    out[:, :, P_ON:P_OFF + 1][pamp < tu.p_min_rel * ref[None, :]] = -1
+    has_p = out[:, :, P_PEAK] >= 0
+    many = has_p.sum(axis=0) >= 3
+    if many.any():
+        pr = (out[:, :, QRS_ON] - out[:, :, P_PEAK]) / fs
+        med = _col_median(pr, has_p)
+        bad = has_p & many[None, :] & (np.abs(pr - med[None, :]) > tu.p_pr_tol_s)
+        out[:, :, P_ON:P_OFF + 1][bad] = -1
     return out.transpose(1, 0, 2)

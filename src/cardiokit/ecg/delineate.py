@@ -10,7 +10,9 @@ ECG lead, then fuses the leads:
   first one that has at least ``k`` other leads within a tolerance (QRS 12 ms, P 20 ms,
   T 40 ms) is kept, with ``k = 2`` for 6 or more leads, ``k = 1`` for 3-5 leads and
   ``k = 0`` for one or two leads (Laguna et al. 1994; Martínez et al. 2004 multilead
-  rule). Isolated early onsets or late offsets from one noisy lead are thus rejected.
+  rule). Isolated early onsets or late offsets from one noisy lead are thus rejected,
+  and so are boundaries further than 30 ms (P, QRS) or 60 ms (T) from the agreeing
+  leads' median (a lead whose T offset ran into a U wave or the next P wave).
   Peaks are the median of the leads' peaks (QRS peak: the beat fiducial).
 * **per-lead delineation**: each lead's own boundaries; a lead whose boundary differs
   from the leads' median by more than the tolerance above (a lead where the wave is
@@ -42,6 +44,10 @@ _PEAK_TOL_S = (0.030, 0.030, 0.060)
 # fraction of leads in which a wave must be found (P, QRS, T) and agree (P, T)
 _MIN_LEADS = (0.33, 0.25, 0.25)
 _PR_TOL_S = 0.040
+# onsets / offsets further than this from the agreeing leads' median are outliers (P, QRS, T)
+_OUTLIER_S = [0.03, 0.03, 0.06]
+# at most this many other leads must confirm a global onset / offset (P, QRS, T)
+_CONFIRM = [2, 2, 2]
 _P_MIN_CORR = 0.5
 
 
@@ -151,6 +157,24 @@ class Delineation:
         return Annotations(label, np.asarray(samples, np.int64), tuple(symbols))
 
 
+def _masked_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Median over axis 1 of the selected entries of ``v`` (rows with none selected: inf)."""
+    srt = np.sort(np.where(sel if sel.ndim == v.ndim else sel[..., None], v, np.inf), axis=1)
+    n = sel.sum(axis=1)
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.maximum(n // 2, 0)
+    take = lambda k: np.take_along_axis(srt, k.reshape(k.shape[0], 1, *k.shape[1:]), axis=1)[:, 0]  # noqa: E731
+    if v.ndim == 3 and sel.ndim == 2:
+        lo, hi = np.broadcast_to(lo[:, None], (v.shape[0], v.shape[2])), np.broadcast_to(hi[:, None], (v.shape[0], v.shape[2]))
+    return 0.5 * (take(lo) + take(hi))
+
+
+def _near_median(v: np.ndarray, sel: np.ndarray, med: np.ndarray, far: float) -> np.ndarray:
+    """``sel`` restricted to values within ``far`` of ``med`` (rows left empty keep ``sel``)."""
+    near = sel & (np.abs(v - med[:, None]) <= far)
+    return np.where(near.any(axis=1)[:, None], near, sel)
+
+
 def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: float, k: np.ndarray, earliest: bool
                        ) -> np.ndarray:
     """Per row: the earliest (or latest) selected value with at least ``k`` other selected
@@ -160,14 +184,16 @@ def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: float, k: np.ndar
     ok = sel & (close.sum(axis=2) - 1 >= k[:, None])
     pick = np.where(ok, v, np.inf if earliest else -np.inf)
     best = pick.min(axis=1) if earliest else pick.max(axis=1)
-    med = np.floor(np.nanmedian(np.where(sel, v, np.nan), axis=1))
+    med = np.floor(_masked_median(v, sel))
     return np.where(ok.any(axis=1), best, med).astype(np.int64)
 
 
-def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None = None,
+          tol_s: tuple[float, float, float] = _TOL_S) -> tuple[np.ndarray, np.ndarray]:
     """Global fiducials and regularised per-lead fiducials (see the module docstring).
 
-    Vectorised over beats: ``per`` is ``(n_leads, n_beats, 9)``.
+    Vectorised over beats: ``per`` is ``(n_leads, n_beats, 9)``. ``confirm`` overrides the
+    number of other leads that must confirm a global onset / offset.
     """
     n_leads, nb, _ = per.shape
     out = per.copy()
@@ -179,10 +205,12 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np
     if nb == 0:
         return glob, out
     k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
+    if confirm is not None:
+        k = min(k, confirm)
     rows = np.arange(nb)
     for w in range(3):
         need = max(1, round(_MIN_LEADS[w] * n_leads))
-        tol = _TOL_S[w] * fs
+        tol = tol_s[w] * fs
         ptol = _PEAK_TOL_S[w] * fs
         lim = np.array([tol * 1.5, ptol, tol * 1.5])
         cols = slice(3 * w, 3 * w + 3)
@@ -198,10 +226,15 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float) -> tuple[np.ndarray, np
             sel = near[rows, best]
         sel &= ok[:, None]
         n_sel = sel.sum(axis=1)
-        kk = np.minimum(k, np.maximum(n_sel - 1, 0))
-        med = np.nanmedian(np.where(sel[:, :, None], blk, np.nan)[ok], axis=1)
-        g_on = _confirmed_extreme(blk[ok, :, 0], sel[ok], tol, kk[ok], True)
-        g_off = _confirmed_extreme(blk[ok, :, 2], sel[ok], tol, kk[ok], False)
+        kk = np.minimum(min(k, _CONFIRM[w]), np.maximum(n_sel - 1, 0))
+        med = _masked_median(blk[ok].astype(np.float64), sel[ok])
+        # a boundary far from the agreeing leads' median (a lead that ran into a U wave or
+        # the next P wave) cannot define the global boundary
+        far = _OUTLIER_S[w] * fs
+        g_on, g_off = (
+            _confirmed_extreme(blk[ok, :, c], s_c, tol, np.minimum(kk[ok], np.maximum(s_c.sum(1) - 1, 0)), c == 0)
+            for c, s_c in ((c, _near_median(blk[ok, :, c], sel[ok], med[:, c], far)) for c in (0, 2))
+        )
         g_pk = beats[ok] if w == 1 else np.round(med[:, 1]).astype(np.int64)
         glob[ok, cols] = np.stack([g_on, g_pk, g_off], axis=1)
         # per-lead regularisation towards the agreeing leads' median

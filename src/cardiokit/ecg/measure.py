@@ -214,13 +214,14 @@ def measure(
     rr = np.diff(r) / fs
     rr_s = float(np.median(rr)) if rr.size else None
     hr = 60.0 / rr_s if rr_s else None
+    hrv_result = _hrv(beats, r, fs)
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
         hp = _highpassed(sub.signals, fs, delineation) * scale[None, :]
         mb = median_beat(hp, r, fs, sub.channel_names, _fuse)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
                          dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
-                         _hrv(beats, r, fs))
+                         hrv_result)
     if mb is None:
         return empty
     g = mb.global_
@@ -248,7 +249,7 @@ def measure(
         axes.append(_axis(_net_area(i_sig - base(i_sig), a, b), _net_area(avf_sig - base(avf_sig), a, b)))
     return Measurements(
         hr, rr_s * 1000 if rr_s else None, p_ms, pr_ms, qrs_ms, qt_ms, qtc_sel, qtc_formula, qtc_all,
-        axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, _hrv(beats, r, fs),
+        axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, hrv_result,
     )
 
 
