@@ -137,7 +137,11 @@ def test_non_ecg_recording_skips_the_ecg_stages():
     doc = rep.to_dict()
     validate(doc)
     assert doc["quality"] is None and doc["rhythm"] is None and doc["statements"] == []
-    assert all(doc["measurements"][k] is None for k in MEASUREMENT_KEYS)
+    # the PPG stage (issue 6) fills the pulse rate; every ECG-only measurement stays empty
+    ppg_keys = {"heart_rate_bpm", "rr_ms"}
+    assert all(doc["measurements"][k] is None for k in MEASUREMENT_KEYS if k not in ppg_keys)
+    assert doc["measurements"]["heart_rate_bpm"] == pytest.approx(72, abs=1)
+    assert doc["ppg"] is not None
     assert doc["errors"] == [] and doc["recording"]["kinds"] == ["ppg"]
 
 
