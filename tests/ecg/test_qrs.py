@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.conftest import shared_path
 from tests.ecg._beats_synth import regular_train, synth_ecg
 
-from cardiokit._core.errors import InvalidArgumentError
+from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit._core.results import Beats
 from cardiokit.ecg import detect_beats
@@ -123,6 +123,8 @@ def test_result_type_and_validation():
         detect_beats(rec, leads=["V7"])
     with pytest.raises(InvalidArgumentError):
         detect_beats(rec.signals)  # type: ignore[arg-type]
+    with pytest.raises(AnalysisError, match="fs >= 50"):
+        detect_beats_array(np.zeros((400, 1)), fs_hz=40.0)
 
 
 @pytest.mark.parametrize("method", list(METHODS))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cardiokit._core.errors import InvalidArgumentError
+from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
 from cardiokit.dsp.peaks import refine_extrema
@@ -26,6 +26,8 @@ _MIN_PROMINENCE = 4.0
 #: traces the median stayed <= 4.2; on LUDB leads it is >= 11.7 for 99 % of them (>= 15 in
 #: the noisiest MIT-BIH record). Twice it is required below 3 beats.
 _MIN_MEDIAN_PROMINENCE = 6.0
+#: Lowest sampling rate accepted (Nyquist above the 5-22 Hz QRS band).
+_MIN_FS_HZ = 50.0
 #: Detection sampling rate floor: signals at >= twice this rate are block-averaged.
 _DETECT_FS_HZ = 180.0
 
@@ -145,7 +147,11 @@ def detect_beats_array(
     n, n_leads = arr.shape
     details: dict = {"lead_quality": [0.0] * n_leads, "fiducial_lead": 0,
                      "vote_share": np.zeros(0)}
-    if n < max(8, round(0.5 * fs)) or fs < 50:
+    if fs < _MIN_FS_HZ:
+        raise AnalysisError(
+            f"beat detection needs fs >= {_MIN_FS_HZ:g} Hz (the QRS band reaches 22 Hz); got {fs:g} Hz"
+        )
+    if n < max(8, round(0.5 * fs)):  # under half a second: no complete beat to judge
         return np.zeros(0, np.int64), details
     raw = arr
     # Detection runs at fs / q (180-360 Hz): block means of q samples, whose first
