@@ -50,8 +50,9 @@ _UPLOAD_SCHEMA = {
         "content": {"multipart/form-data": {"schema": {
             "type": "object",
             "required": ["file"],
+            "additionalProperties": False,
             "properties": {
-                "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
                          "description": "The file(s) of one recording, e.g. 1.hea and 1.dat."},
                 "age_years": {"type": "number", "minimum": 0, "maximum": 130},
                 "sex": {"type": "string", "enum": ["M", "F"]},
@@ -119,8 +120,15 @@ def create_app(*, data_dir: str | Path | None = None, api_keys: str | tuple[str,
             raise _problem(404, "no analysis with this id")
         return {"id": rid, **doc}
 
+    links = {name: {"operationId": op, "parameters": {"analysis_id": "$response.body#/id"}}
+             for name, op in (("GetAnalysis", "get_analysis"), ("GetReportHtml", "get_report_html"),
+                              ("GetReportPdf", "get_report_pdf"), ("GetFhir", "get_fhir"),
+                              ("GetSignal", "get_signal"))}
+
     @app.post("/v1/analyses", dependencies=auth, openapi_extra=_UPLOAD_SCHEMA, tags=["analyses"],
-              responses={400: _ERR, 401: _ERR, 413: _ERR, 422: _ERR})
+              status_code=201, operation_id="create_analysis",
+              responses={201: {"description": "The analysis JSON with its id", "links": links},
+                         400: _ERR, 401: _ERR, 413: _ERR, 422: _ERR})
     async def create_analysis(request: Request) -> JSONResponse:
         """Upload one recording (field ``file``, repeat it for multi-file records) and analyse it."""
         folder = Path(tempfile.mkdtemp(prefix="cardiokit-upload-"))
@@ -139,7 +147,8 @@ def create_app(*, data_dir: str | Path | None = None, api_keys: str | tuple[str,
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    @app.get("/v1/analyses/{analysis_id}", dependencies=auth, tags=["analyses"], responses=responses)
+    @app.get("/v1/analyses/{analysis_id}", dependencies=auth, tags=["analyses"], responses=responses,
+             operation_id="get_analysis")
     def get_analysis(analysis_id: _ID) -> dict[str, Any]:
         """The stored analysis JSON (with ``id``)."""
         return stored(analysis_id)
@@ -152,19 +161,24 @@ def create_app(*, data_dir: str | Path | None = None, api_keys: str | tuple[str,
         return path
 
     @app.get("/v1/analyses/{analysis_id}/report.html", dependencies=auth, tags=["reports"],
-             response_class=HTMLResponse, responses=responses)
+             operation_id="get_report_html", response_model=None,
+             responses={**responses, 200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
     def report_html(analysis_id: _ID) -> FileResponse:
         """The self-contained HTML report."""
         return FileResponse(_render(analysis_id, "html"), media_type="text/html; charset=utf-8")
 
     @app.get("/v1/analyses/{analysis_id}/report.pdf", dependencies=auth, tags=["reports"],
-             responses={**responses, 200: {"content": {"application/pdf": {}}}})
+             operation_id="get_report_pdf", response_model=None,
+             responses={**responses, 200: {"content": {"application/pdf": {"schema": {"type": "string",
+                                                                                      "format": "binary"}}}}})
     def report_pdf(analysis_id: _ID) -> FileResponse:
         """The PDF report (A4 landscape, ECG paper)."""
         return FileResponse(_render(analysis_id, "pdf"), media_type="application/pdf",
                             filename=f"{analysis_id[:16]}.pdf")
 
-    @app.get("/v1/analyses/{analysis_id}/fhir", dependencies=auth, tags=["reports"], responses=responses)
+    @app.get("/v1/analyses/{analysis_id}/fhir", dependencies=auth, tags=["reports"], operation_id="get_fhir",
+             response_model=None,
+             responses={**responses, 200: {"content": {"application/fhir+json": {"schema": {"type": "object"}}}}})
     def report_fhir(analysis_id: _ID) -> Response:
         """A FHIR R4 Bundle (DiagnosticReport + Observations)."""
         from ..report.fhir import to_fhir
@@ -174,7 +188,8 @@ def create_app(*, data_dir: str | Path | None = None, api_keys: str | tuple[str,
         bundle = to_fhir(_StoredDoc(doc))  # type: ignore[arg-type]
         return JSONResponse(bundle, media_type="application/fhir+json")
 
-    @app.get("/v1/analyses/{analysis_id}/signal", dependencies=auth, tags=["viewer"], responses=responses)
+    @app.get("/v1/analyses/{analysis_id}/signal", dependencies=auth, tags=["viewer"], operation_id="get_signal",
+             responses={**responses, 400: _ERR})
     def signal(
         analysis_id: _ID,
         start_s: Annotated[float, Query(ge=0, le=1e7, description="Window start (s).")] = 0.0,
@@ -184,13 +199,13 @@ def create_app(*, data_dir: str | Path | None = None, api_keys: str | tuple[str,
         """The signals of a window (min/max decimated), beats and wave boundaries, for the viewer."""
         stored(analysis_id)
         if stop_s is not None and stop_s <= start_s:
-            raise _problem(422, "stop_s must be greater than start_s")
+            raise _problem(400, "stop_s must be greater than start_s")
         out = data.signal(analysis_id, start_s=start_s, stop_s=stop_s, max_points=max_points)
         if out is None:
             raise _problem(404, "no signals kept for this analysis")
         return out
 
-    @app.get("/healthz", tags=["service"])
+    @app.get("/healthz", tags=["service"], operation_id="healthz")
     def healthz() -> dict[str, str]:
         """Liveness check (no authentication)."""
         return {"status": "ok", "version": __version__}
