@@ -107,6 +107,7 @@ def speed() -> str:
         return min(t)
 
     ours12 = best(lambda: pipeline(rec), 10)
+    stages = stage_times(rec, 10)
     one = rec.select([1])
     ours1 = best(lambda: pipeline(one), 10)
     with warnings.catch_warnings():
@@ -117,13 +118,40 @@ def speed() -> str:
     x = np.concatenate([h.signals[:, 0], h.signals[:, 0]])  # 2 x 30 min = 1 h
     long = Recording(x.astype(np.float32), h.fs, (Channel("MLII", "ecg", "mV"),))
     ours_h = best(lambda: pipeline(long), 1)
+    stages_h = stage_times(long, 1)
     rows = [
         ["10 s, 12 leads, 500 Hz (LUDB 1)", f"{ours12 * 1000:.1f} ms", f"{nk12 * 1000:.0f} ms (12 x ecg_process)", f"{nk12 / ours12:.0f}x"],
         ["10 s, 12 leads vs NeuroKit2 on one lead", f"{ours12 * 1000:.1f} ms", f"{nk1 * 1000:.0f} ms", f"{nk1 / ours12:.0f}x"],
         ["10 s, 1 lead", f"{ours1 * 1000:.1f} ms", f"{nk1 * 1000:.0f} ms", f"{nk1 / ours1:.0f}x"],
         ["1 h, 1 lead, 360 Hz (mitdb 100 x2)", f"{ours_h:.2f} s", "-", "-"],
     ]
-    return markdown_table(["input", "cardiokit clean+beats+delineate+measure", "NeuroKit2 ecg_process", "ratio"], rows)
+    table = markdown_table(["input", "cardiokit clean+beats+delineate+measure", "NeuroKit2 ecg_process", "ratio"], rows)
+    per_stage = markdown_table(
+        ["input", *stages, "sum"],
+        [["10 s, 12 leads, 500 Hz (LUDB 1), ms", *(f"{v * 1000:.1f}" for v in stages.values()),
+          f"{sum(stages.values()) * 1000:.1f}"],
+         ["1 h, 1 lead, 360 Hz (mitdb 100 x2), s", *(f"{v:.2f}" for v in stages_h.values()),
+          f"{sum(stages_h.values()):.2f}"]])
+    return f"{table}\n\nPer stage (best run of each stage; `measure` includes HRV):\n\n{per_stage}"
+
+
+def stage_times(rec: Recording, n: int) -> dict[str, float]:
+    """Best wall time (s) of each stage over ``n`` runs."""
+    out = {"clean": float("inf"), "detect_beats": float("inf"), "delineate": float("inf"),
+           "measure": float("inf")}
+    for _ in range(n):
+        t0 = time.perf_counter()
+        c = clean(rec)
+        t1 = time.perf_counter()
+        b = detect_beats(c)
+        t2 = time.perf_counter()
+        d = delineate(c, beats=b)
+        t3 = time.perf_counter()
+        measure(c, beats=b, delineation=d)
+        t4 = time.perf_counter()
+        for k, v in zip(out, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            out[k] = min(out[k], v)
+    return out
 
 
 def main() -> None:
