@@ -315,7 +315,9 @@ def delineate(
         per = delineate_leads(filt, r, fs, TUNING)
         glob, fused = _fuse(per, r, fs)
         _check_p_morphology(glob, fused, filt.smooth, fs)
-        extra = {"raw_per_lead": per, "_filters": filt, "_signals": sub.signals}
+        # the baseline-removed signals, reused by measure() (only those: the derivatives are
+        # not kept, so a Report does not hold five copies of a long recording)
+        extra = {"raw_per_lead": per, "_hp": filt.hp, "_signals": sub.signals}
     else:
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}

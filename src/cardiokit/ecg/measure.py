@@ -255,11 +255,11 @@ def measure(
 
 def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:
     """The delineation's baseline-removed signals when it was made on ``signals``, else computed."""
-    src, filt = dl.extra.get("_signals"), dl.extra.get("_filters")
-    if (src is not None and filt is not None and src.shape == signals.shape and src.strides == signals.strides
+    src, hp = dl.extra.get("_signals"), dl.extra.get("_hp")
+    if (src is not None and hp is not None and src.shape == signals.shape and src.strides == signals.strides
             and src.__array_interface__["data"][0] == signals.__array_interface__["data"][0]
             and dl.fs == fs):
-        return filt.hp
+        return hp
     return prepare(signals, fs).hp
 
 
