@@ -160,6 +160,9 @@ def main() -> None:
         "script": "training/train_quality.py",
     }
     (MODEL_DIR / "quality_ecg.json").write_text(json.dumps(card, indent=1) + "\n")
+    from training._cards import write_card_md
+
+    write_card_md(MODEL_DIR / "quality_ecg.json")
     print(f"wrote {wpath} and quality_ecg.json")
 
 

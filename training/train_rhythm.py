@@ -26,6 +26,7 @@ subject. Training labels: REFERENCE.csv of the training set.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,8 @@ from training import _rhythm_data as D
 REPO = Path(__file__).resolve().parents[1]
 MODEL_DIR = REPO / "src" / "cardiokit" / "models"
 CNN_EPOCHS = 10
+#: Prefix of the cached CNN outputs (lets a new CNN run train beside the exported one).
+CNN_TAG = os.environ.get("CNN_TAG", "")
 
 
 def log(msg: str) -> None:
@@ -74,13 +77,13 @@ def stage_cnn() -> None:
         tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
         log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train, {va.size} validation")
         net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log)
-        torch.save(net.state_dict(), D.CACHE / f"cnn_fold{k}.pt")
+        torch.save(net.state_dict(), D.CACHE / f"{CNN_TAG}cnn_fold{k}.pt")
         oof[va] = C.predict(net, [xs[i] for i in va])
         shared_p[k] = C.predict(net, sxs)
         f1 = D.cinc_f1(y[va], oof[va].argmax(1))
         log(f"  fold {k + 1} CNN score {f1['score']:.3f} (N {f1['N']:.3f} A {f1['A']:.3f} "
             f"O {f1['O']:.3f} ~ {f1['~']:.3f})")
-    np.savez(D.CACHE / "cnn_probs.npz", oof=oof, shared=shared_p, ids=np.asarray(ids))
+    np.savez(D.CACHE / f"{CNN_TAG}cnn_probs.npz", oof=oof, shared=shared_p, ids=np.asarray(ids))
     f1 = D.cinc_f1(y, oof.argmax(1))
     log(f"CNN 5-fold CV score {f1['score']:.3f}")
 
@@ -321,6 +324,9 @@ def stage_export() -> None:
         "script": "training/train_rhythm.py",
     }
     (MODEL_DIR / "rhythm_cinc2017.json").write_text(json.dumps(card, indent=1) + "\n")
+    from training._cards import write_card_md
+
+    write_card_md(MODEL_DIR / "rhythm_cinc2017.json")
     for name in files:
         log(f"wrote {name} ({(MODEL_DIR / name).stat().st_size / 1e6:.2f} MB)")
     log("wrote rhythm_cinc2017.json")

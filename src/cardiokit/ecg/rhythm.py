@@ -15,9 +15,10 @@ How it works, per lead:
 4. run a 5-fold ensemble of a residual 1-D CNN on the whole lead (ONNX);
 5. a gradient-boosted tree head combines the features and the CNN probabilities.
 
-With several leads, up to ``max_leads`` leads are used, best quality first (from a
-:class:`cardiokit.quality.SignalQuality` when given or computed, unusable leads
-skipped), and their probabilities averaged.
+With several leads, up to ``max_leads`` leads are used and their probabilities
+averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
+given or computed; unusable leads skipped), then by the preference I, II, V5, aVF, V6,
+III, V4, V1, V2, V3, aVL, aVR (the training data are lead-I-like), then quality score.
 
 Inputs shorter than ``min_duration_s`` (9 s, the shortest CinC 2017 record) or sampled
 below 100 Hz give an *insufficient* result (``label=None``, ``probabilities=None``,
@@ -48,8 +49,9 @@ __all__ = ["RHYTHM_LABELS", "RhythmResult", "classify_rhythm", "lead_beats"]
 RHYTHM_LABELS = ("normal", "af", "other", "noisy")
 MODEL_NAME = "rhythm_cinc2017"
 MIN_FS_HZ = 100.0
-#: Preferred rhythm leads when qualities tie (lead II first, as on a rhythm strip).
-_LEAD_PREFERENCE = ("ii", "i", "v1", "v2", "iii", "avf", "v5", "v6", "v4", "v3", "avr", "avl")
+#: Preferred leads among leads of the same quality grade: limb leads I and II first (the
+#: training data are AliveCor lead-I-like recordings), then leads with upright QRS.
+_LEAD_PREFERENCE = ("i", "ii", "v5", "avf", "v6", "iii", "v4", "v1", "v2", "v3", "avl", "avr")
 
 
 @dataclass(frozen=True)
@@ -139,25 +141,24 @@ def _resample(x: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
-    """Candidate leads, best first: quality score, then detector consistency, then name."""
+    """Candidate leads, best first: quality grade, then the lead preference, then score.
+
+    Unusable leads are dropped unless every lead is unusable.
+    """
     grades: dict[str, tuple[int, float]] = {}
     if quality is not None:
         for lq in getattr(quality, "leads", ()):
             g = {"good": 0, "acceptable": 1, "unusable": 2}.get(getattr(lq, "grade", ""), 1)
-            grades[str(lq.lead).lower()] = (g, -float(getattr(lq, "score", 0.0) or 0.0))
-    cons: dict[int, float] = {}
-    if len(idx) > 1:
-        _, details = detect_beats_array(rec.signals[:, idx], fs_hz=rec.fs)
-        cons = {i: float(q) for i, q in zip(idx, details["lead_quality"], strict=True)}
+            grades[str(lq.lead).lower()] = (g, float(getattr(lq, "score", 0.0) or 0.0))
 
     def key(i: int) -> tuple:
         name = rec.channels[i].name.lower()
-        g = grades.get(name, (1, 0.0))
+        g, score = grades.get(name, (1, 0.0))
         pref = _LEAD_PREFERENCE.index(name) if name in _LEAD_PREFERENCE else len(_LEAD_PREFERENCE)
-        return (g[0], round(g[1], 1), -round(cons.get(i, 0.0), 1), pref, i)
+        return (g, pref, -score, i)
 
     ranked = sorted(idx, key=key)
-    usable = [i for i in ranked if grades.get(rec.channels[i].name.lower(), (1, 0))[0] < 2]
+    usable = [i for i in ranked if grades.get(rec.channels[i].name.lower(), (1, 0.0))[0] < 2]
     return usable or ranked
 
 

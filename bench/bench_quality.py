@@ -1,0 +1,144 @@
+"""Signal-quality benchmark: noise-stress curves and the CinC 2017 noisy class.
+
+    .venv/bin/python -m bench.bench_quality [--markdown]
+
+1. Noise stress: clean ECG (shared MIT-BIH records, 4 x 30-s clips each, channel 0;
+   shared LUDB records 1-60, lead ii, 10 s) plus nstdb ``bw`` (baseline wander) or
+   ``ma`` (muscle artefact) noise from the *second* half of the noise records (the first
+   half trained the model) at SNR -6 to 24 dB (nstdb SNR definition). Per SNR: share of
+   5-s segments graded good / acceptable / unusable and the mean model p_unusable.
+2. CinC 2017 noisy class on the 600 shared records (never used for training): a record
+   is flagged when its overall grade is ``unusable``; sensitivity/specificity of the flag
+   for the ``~`` class (v3 labels), for cardiokit.quality and, as a reference, the
+   rule-based ``cardiokit.ecg.quality`` (sqi-rules-v1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+from datetime import date
+
+import numpy as np
+from training import _noise as NZ
+from training import _rhythm_data as D
+
+SNRS = (24, 18, 12, 6, 0, -6)
+
+
+def clips() -> list[tuple[str, np.ndarray, float]]:
+    import wfdb
+
+    out = []
+    mit = D.SHARED / "mitdb"
+    for rid in (mit / "RECORDS").read_text().split():
+        r = wfdb.rdrecord(str(mit / rid), channels=[0], sampto=360 * 600)
+        x = r.p_signal[:, 0]
+        for k in range(4):
+            s = int((60 + k * 120) * r.fs)
+            out.append((f"mitdb/{rid}@{k}", x[s : s + int(30 * r.fs)], float(r.fs)))
+    ludb = D.SHARED / "ludb" / "data"
+    for rid in range(1, 61):
+        r = wfdb.rdrecord(str(ludb / str(rid)), channel_names=["ii"])
+        out.append((f"ludb/{rid}", r.p_signal[:, 0], float(r.fs)))
+    return out
+
+
+def stress(clip_list) -> dict:
+    from cardiokit import Channel, Recording
+    from cardiokit.ecg.qrs import detect_beats_array
+    from cardiokit.quality import assess_quality
+
+    rng = np.random.default_rng(D.SEED)
+    res: dict = {}
+    for kind in ("bw", "ma"):
+        for snr in SNRS:
+            res[(kind, snr)] = {"good": 0, "acceptable": 0, "unusable": 0, "p": []}
+    for _, x, fs in clip_list:
+        beats, _ = detect_beats_array(x[:, None], fs_hz=fs)
+        for kind in ("bw", "ma"):
+            for snr in SNRS:
+                y = NZ.add_noise(x, beats, fs, kind, snr, rng, "test")
+                rec = Recording(y.astype(np.float32)[:, None], fs, (Channel("ECG", "ecg", "mV"),))
+                q = assess_quality(rec)
+                for s in q.segments:
+                    res[(kind, snr)][s.grade] += 1
+                    res[(kind, snr)]["p"].append(s.p_unusable)
+    return res
+
+
+def cinc_noisy() -> dict:
+    import cardiokit
+    from cardiokit.ecg.quality import assess_quality as rules_v1
+    from cardiokit.quality import assess_quality
+
+    with open(D.SHARED_DIR / "labels.csv") as f:
+        rows = list(csv.DictReader(f))
+    y, ours, rules = [], [], []
+    for r in rows:
+        rec = cardiokit.read(str(D.SHARED_DIR / f"{r['record']}.hea"))
+        y.append(r["label"] == "~")
+        ours.append(assess_quality(rec).grade == "unusable")
+        rules.append(rules_v1(rec).grade == "unusable")
+    y = np.asarray(y)
+
+    def sesp(flag: list[bool]) -> tuple[float, float, int, int]:
+        f = np.asarray(flag)
+        return (float((f & y).sum() / y.sum()), float((~f & ~y).sum() / (~y).sum()),
+                int((f & y).sum()), int((f & ~y).sum()))
+
+    return {"n": int(y.size), "n_noisy": int(y.sum()), "ours": sesp(ours), "rules": sesp(rules)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    import cardiokit
+    from cardiokit.models import load_card
+
+    cl = clips()
+    res = stress(cl)
+    c = cinc_noisy()
+    card = load_card("quality_ecg")
+    lines = [
+        "## Signal quality",
+        "",
+        f"Run {date.today().isoformat()} with `.venv/bin/python -m bench.bench_quality` (cardiokit "
+        f"{cardiokit.__version__}, model {card.id}, Python {platform.python_version()}, numpy "
+        f"{np.__version__}).",
+        "",
+        f"Noise stress: {len(cl)} clean clips (shared MIT-BIH: 4 x 30 s per record, channel 0; LUDB "
+        "1-60: lead ii, 10 s) with nstdb noise from the second half of the noise records (the "
+        "model was trained with the first half, on CinC 2017 pool records only) at each SNR. "
+        "Share of 5-s segments per grade and mean model p_unusable:",
+        "",
+        "| noise | SNR dB | segments | good | acceptable | unusable | mean p_unusable |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (kind, snr), r in res.items():
+        n = r["good"] + r["acceptable"] + r["unusable"]
+        lines.append(f"| {kind} | {snr} | {n} | {r['good'] / n:.0%} | {r['acceptable'] / n:.0%} | "
+                     f"{r['unusable'] / n:.0%} | {np.mean(r['p']):.3f} |")
+    o, rr = c["ours"], c["rules"]
+    lines += [
+        "",
+        f"CinC 2017 noisy class on the {c['n']} shared records ({c['n_noisy']} labelled `~`, v3 "
+        "labels; never used for training or tuning): a record flagged when its overall grade is "
+        "`unusable`.",
+        "",
+        "| method | Se (flag on `~`) | Sp (no flag on N/A/O) | true flags | false flags |",
+        "|---|---|---|---|---|",
+        f"| cardiokit.quality ({card.id}) | {o[0]:.3f} | {o[1]:.3f} | {o[2]} | {o[3]} |",
+        f"| cardiokit.ecg.quality (sqi-rules-v1, reference) | {rr[0]:.3f} | {rr[1]:.3f} | {rr[2]} | "
+        f"{rr[3]} |",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.markdown:
+        (D.CACHE / "bench_quality.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
