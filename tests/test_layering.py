@@ -20,7 +20,7 @@ ALLOWED = {
     "io": {"_core", "io"},
     "dsp": {"_core", "dsp"},
 }
-ANALYSIS = {"ecg", "ppg", "pcg", "rppg", "quality", "models", "sim"}
+ANALYSIS = {"ecg", "ppg", "pcg", "rppg", "quality", "models", "sim", "interpret"}
 FORBIDDEN_FOR_ANALYSIS = {"io", "store", "pipeline", "batch", "service", "cli"}
 # heavy optional imports and the only top-level packages allowed to use them
 HEAVY = {"torch": set(), "onnxruntime": {"models"}, "matplotlib": {"report"}}
