@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -261,6 +262,9 @@ def report(scores, times, errors, noise, minutes, cmd: str, timing12=None) -> st
         + ("full 30-min records" if minutes is None else f"first {minutes:g} min") + ", lead MLII "
         "(channel 0) for every row except \"2 leads\"; reference = `atr` beat annotations; "
         "match ±150 ms.  ",
+        f"Machine: {os.cpu_count()} cores shared with other jobs; 1-min load average at the "
+        f"end of the run {os.getloadavg()[0]:.1f} (absolute times are inflated when it "
+        "exceeds the core count; ratios come from the same run).  ",
         "Tuning: the cardiokit detector's thresholds were tuned on these shared records only "
         "(no reserved record was used; the 39 reserved MIT-BIH records are not in the shared folder).",
         "",
