@@ -84,28 +84,31 @@ def adaptive_pick(
             return _median(noi_hist[-8:]) + thr_frac * (_median(sig_hist[-8:]) - _median(noi_hist[-8:]))
         return npk + thr_frac * (spk - npk)
 
+    def gap_limit() -> float:  # search-back after this many samples without a beat
+        recent = rr[-8:]
+        return searchback_rr * sum(recent) / len(recent) if recent else float("inf")
+
+    limit = float("inf")
     for k, c in enumerate(cl):
-        thr = levels()
-        if rr:
+        thr = npk + thr_frac * (spk - npk) if not median8 else levels()
+        if beats and c - beats[-1] > limit:
             last = beats[-1]
-            recent = rr[-8:]
-            rr_mean = sum(recent) / len(recent)
-            if c - last > searchback_rr * rr_mean:
-                lo = bisect_left(cl, last + dist)
-                hi = bisect_right(cl, c - dist)
-                if hi > lo:
-                    j = max(range(lo, hi), key=hs.__getitem__)
-                    cj = cl[j]
-                    ok = hs[j] > searchback_frac * thr
-                    if ok and cj - last < tw and sls[j] < twave_slope * beat_sl[-1]:
-                        ok = False
-                    if ok:
-                        rr.append(cj - last)
-                        beats.append(cj)
-                        beat_sl.append(sls[j])
-                        spk = 0.25 * hs[j] + 0.75 * spk
-                        sig_hist.append(hs[j])
-                        thr = levels()
+            lo = bisect_left(cl, last + dist)
+            hi = bisect_right(cl, c - dist)
+            if hi > lo:
+                j = max(range(lo, hi), key=hs.__getitem__)
+                cj = cl[j]
+                ok = hs[j] > searchback_frac * thr
+                if ok and cj - last < tw and sls[j] < twave_slope * beat_sl[-1]:
+                    ok = False
+                if ok:
+                    rr.append(cj - last)
+                    limit = gap_limit()
+                    beats.append(cj)
+                    beat_sl.append(sls[j])
+                    spk = 0.25 * hs[j] + 0.75 * spk
+                    sig_hist.append(hs[j])
+                    thr = levels()
         h = hs[k]
         if h >= thr:
             if beats and c - beats[-1] < dist:
@@ -123,6 +126,7 @@ def adaptive_pick(
                     rr.pop()
             if beats:
                 rr.append(c - beats[-1])
+            limit = gap_limit()
             beats.append(c)
             beat_sl.append(sls[k])
             spk = alpha * h + (1 - alpha) * spk
