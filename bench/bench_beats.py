@@ -187,6 +187,42 @@ def run_noise(dets: dict[str, Detector], log: logging.Logger) -> dict[tuple[str,
     return out
 
 
+def run_ludb(log: logging.Logger) -> list[list]:
+    """R-peak F1 on all 200 LUDB records against the lead-II QRS annotations (``N``).
+
+    LUDB annotates the middle of each 10-s record only, so detections more than 150 ms
+    outside the first/last annotated QRS are ignored; match ±150 ms.
+    """
+    import wfdb
+
+    dets: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+        "cardiokit cardiokit (lead II)": lambda x, fs: detect_beats_array(x[:, 1:2], fs_hz=fs)[0],
+        "cardiokit cardiokit (12 leads)": lambda x, fs: detect_beats_array(x, fs_hz=fs)[0],
+        "cardiokit pantompkins1985 (lead II)": lambda x, fs: detect_beats_array(
+            x[:, 1:2], fs_hz=fs, method="pantompkins1985")[0],
+    }
+    nk = _nk("neurokit")
+    if nk is not None:
+        dets["neurokit2 neurokit (lead II)"] = lambda x, fs: nk(x[:, 1:2], fs)
+    acc = {d: Score(0, 0, 0) for d in dets}
+    for i in range(1, 201):
+        path = data_path("ludb", "data", str(i))
+        if not path.with_suffix(".hea").exists():
+            continue
+        rec = load_wfdb(path, annotator=None)
+        ann = wfdb.rdann(str(path), "ii")
+        ref = np.array([s for s, y in zip(ann.sample, ann.symbol, strict=True) if y == "N"])
+        if ref.size == 0:
+            continue
+        tol = round(0.15 * rec.fs)
+        for d, det in dets.items():
+            b, _, _ = _safe(det, rec.signals, rec.fs)
+            b = b[(b >= ref[0] - tol) & (b <= ref[-1] + tol)]
+            acc[d] = acc[d] + match_events(ref, b, tol)
+    log.info("ludb done")
+    return [[d, s.tp, s.fp, s.fn, s.se, s.ppv, s.f1] for d, s in acc.items()]
+
+
 def run_12lead_timing(n_records: int, log: logging.Logger) -> list[list]:
     """Median wall time per LUDB record (12 leads x 10 s at 500 Hz).
 
@@ -249,7 +285,7 @@ def _gross(s: dict[str, Score]) -> Score:
     return tot
 
 
-def report(scores, times, errors, noise, minutes, cmd: str, timing12=None) -> str:
+def report(scores, times, errors, noise, minutes, cmd: str, timing12=None, ludb=None) -> str:
     dets = list(scores)
     recs = list(next(iter(scores.values())))
     nk_key = "neurokit2 neurokit"
@@ -300,6 +336,9 @@ def report(scores, times, errors, noise, minutes, cmd: str, timing12=None) -> st
         keys = list(noise)
         lines.append(markdown_table(["detector", *[f"{k} {s} dB" for k, s in keys]],
                                     [[d, *[noise[k][d].f1 for k in keys]] for d in next(iter(noise.values()))]))
+    if ludb:
+        lines += ["", "### LUDB (200 records, 500 Hz), reference = lead-II QRS annotations", ""]
+        lines.append(markdown_table(["detector", "TP", "FP", "FN", "Se %", "PPV %", "F1 %"], ludb))
     if timing12:
         lines += ["", "### Speed on 12-lead 10-s records (LUDB 500 Hz, median ms per record)", "",
                   "cardiokit times the whole `clean` + `detect_beats` on a `Recording`; the "
@@ -313,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=None, help="only the first N minutes of each record")
     ap.add_argument("--no-peers", action="store_true", help="cardiokit methods only")
     ap.add_argument("--no-noise", action="store_true", help="skip the noise stress test")
+    ap.add_argument("--no-ludb", action="store_true", help="skip the LUDB accuracy table")
     ap.add_argument("--no-timing", action="store_true", help="skip the 12-lead LUDB timing")
     ap.add_argument("--no-write", action="store_true", help="print instead of updating docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
@@ -329,8 +369,9 @@ def main(argv: list[str] | None = None) -> int:
                 "neurokit2 pantompkins1985", "biosppy hamilton")
         noise = run_noise({k: v for k, v in dets.items() if k in keep}, log)
     timing12 = None if args.no_timing else run_12lead_timing(10, log)
+    ludb = None if args.no_ludb else run_ludb(log)
     cmd = ".venv/bin/python -m bench.bench_beats" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
-    text = report(scores, times, errors, noise, args.minutes, cmd.strip(), timing12)
+    text = report(scores, times, errors, noise, args.minutes, cmd.strip(), timing12, ludb)
     if args.no_write:
         print(text)
     else:

@@ -63,8 +63,10 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
     # too few beats to judge morphology: demand clearly outstanding complexes
     if med < _MIN_MEDIAN_PROMINENCE or (beats.size < 3 and med < 2 * _MIN_MEDIAN_PROMINENCE):
         return beats[:0], 0.0
-    # judge morphology on complexes aligned at their band-passed peak
-    q = template_consistency(x_bp, refine_extrema(x_bp, beats, radius=round(0.05 * fs)), fs)
+    # judge morphology as detected and aligned at the band-passed peak (the better of
+    # the two: alignment helps wide complexes, hurts paced ones with spikes)
+    q = max(template_consistency(x_bp, beats, fs),
+            template_consistency(x_bp, refine_extrema(x_bp, beats, radius=round(0.05 * fs)), fs))
     if beats.size >= 3 and q < _MIN_CONSISTENCY:
         return beats[:0], 0.0
     return beats, q
@@ -91,9 +93,10 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     if beats.size < 3:
         return beats, np.ones(n_leads)
     aligned = refine_extrema(np.abs(x_bp).sum(axis=1), beats, radius=round(0.05 * fs))
-    if template_consistency(x_bp, aligned, fs) < _MIN_CONSISTENCY:
+    q_raw, q_al = template_consistency(x_bp, beats, fs), template_consistency(x_bp, aligned, fs)
+    if max(q_raw, q_al) < _MIN_CONSISTENCY:
         return beats[:0], np.zeros(n_leads)
-    return beats, lead_consistency(x_bp, aligned, fs)
+    return beats, lead_consistency(x_bp, beats if q_raw >= q_al else aligned, fs)
 
 
 def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
