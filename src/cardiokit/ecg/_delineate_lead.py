@@ -54,13 +54,13 @@ class Tuning:
     sigma_p_s: float = 0.016
     qrs_sig: float = 0.10  # a slope is part of the QRS if >= this x the largest QRS slope
     qrs_pre_s: float = 0.09  # QRS slopes are searched from R - qrs_pre_s ...
-    qrs_post_s: float = 0.09  # ... to R + qrs_post_s
+    qrs_post_s: float = 0.11  # ... to R + qrs_post_s (wide QRS: terminal slopes late after R)
     qrs_on_xi: float = 0.05
     qrs_off_xi: float = 0.10
     t_on_xi: float = 0.6
     t_off_xi: float = 0.6
-    p_on_xi: float = 0.5
-    p_off_xi: float = 0.7
+    p_on_xi: float = 0.6
+    p_off_xi: float = 0.8
     t_min_rel: float = 0.04  # T amplitude >= this x the lead's QRS amplitude
     p_min_rel: float = 0.025
     p_pr_tol_s: float = 0.040
