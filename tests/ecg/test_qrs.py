@@ -127,6 +127,18 @@ def test_result_type_and_validation():
         detect_beats_array(np.zeros((400, 1)), fs_hz=40.0)
 
 
+def test_two_leads_fall_back_to_second_when_first_is_noise():
+    rec, truth = _synth_rec(n_leads=2, seconds=20.0)
+    noisy = rec.signals.copy()
+    noisy[:, 0] = np.random.default_rng(1).normal(size=rec.n_samples)
+    beats = detect_beats(rec.replace(signals=noisy))
+    assert beats.extra["fiducial_lead"] == "II"
+    assert len(beats) == truth.size
+    clean_first = detect_beats(rec)
+    assert clean_first.extra["fiducial_lead"] == "I"
+    assert np.isnan(clean_first.extra["lead_quality"]["II"])  # not needed, not computed
+
+
 @pytest.mark.parametrize("method", list(METHODS))
 def test_every_method_finds_synthetic_beats(method):
     rec, truth = _synth_rec(bpm=80, fs=360.0, seconds=20.0, n_leads=2)

@@ -187,12 +187,25 @@ def detect_beats_array(
         share = np.ones(beats.size)
     else:
         per_lead, quality = [], []
-        for j, b in enumerate(METHODS[method](arr, fs, qbp)):
-            g, qj = _gate(np.asarray(b, np.int64), qbp[:, j], slope[:, j], float(floors[j]), fs)
-            per_lead.append(g)
-            quality.append(qj)
-        w = np.asarray(quality)
-        details["lead_quality"] = [round(float(v), 4) for v in w]
+
+        def run(cols: slice) -> None:
+            for j, b in enumerate(METHODS[method](arr[:, cols], fs, qbp[:, cols]), cols.start):
+                g, qj = _gate(np.asarray(b, np.int64), qbp[:, j], slope[:, j], float(floors[j]), fs)
+                per_lead.append(g)
+                quality.append(qj)
+
+        if n_leads == 2:
+            # the second lead can only matter when the first scores below 0.5 (see below)
+            run(slice(0, 1))
+            if quality[0] < 0.5:
+                run(slice(1, 2))
+            else:
+                per_lead.append(np.zeros(0, np.int64))
+                quality.append(float("nan"))
+        else:
+            run(slice(0, n_leads))
+        w = np.nan_to_num(np.asarray(quality), nan=0.0)
+        details["lead_quality"] = [round(float(v), 4) for v in quality]
         if not np.any(w > 0):
             return np.zeros(0, np.int64), details
         best = int(np.argmax(w))
@@ -278,8 +291,8 @@ def detect_beats(
     largest absolute deflection of the cleaned (0.5-40 Hz) lead within ±80 ms of the
     detection, then the raw extremum of that polarity within one decimation block;
     beats closer than 200 ms are merged. ``Beats.leads`` lists the leads used,
-    ``Beats.extra`` holds ``fiducial_lead``, ``lead_quality`` (0-1 per lead) and
-    ``vote_share``.
+    ``Beats.extra`` holds ``fiducial_lead``, ``lead_quality`` (0-1 per lead; NaN for a
+    second lead that did not need evaluating) and ``vote_share``.
     """
     if not isinstance(rec, Recording):
         raise InvalidArgumentError(f"detect_beats() needs a Recording; got {type(rec).__name__}")
