@@ -161,8 +161,11 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     from the steepest slopes within ``w`` samples before and after the peak and may go
     from ``lo`` to ``hi``. All position arguments are ``(nb, L)`` window positions.
     """
-    span = np.maximum(hi - lo, 1)[:, None, :]
-    seg = s - (base0[:, None, :] + (base1 - base0)[:, None, :] * (pos - lo[:, None, :]) / span)
+    if base1 is base0:  # flat baseline (P waves)
+        seg = s - base0[:, None, :]
+    else:
+        span = np.maximum(hi - lo, 1)[:, None, :]
+        seg = s - (base0[:, None, :] + (base1 - base0)[:, None, :] * (pos - lo[:, None, :]) / span)
     inside = (pos >= m0[:, None, :]) & (pos < m1[:, None, :])
     k = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=1)
     ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
@@ -170,8 +173,9 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     sgn = np.where(val > 0, 1.0, -1.0)[:, None, :]
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
     ok &= (k - a0 >= 2) & (b1 - k >= 2)
-    a = _argbest(sgn * d, pos, a0, k)
-    b = _argbest(-sgn * d, pos, k + 1, b1 + 1)
+    sd = sgn * d
+    a = _argbest(sd, pos, a0, k)
+    b = _argbest(-sd, pos, k + 1, b1 + 1)
     ad = np.abs(d)
     on = _walk(ad, pos, a, lo, xi_on * _at(ad, a), forward=False)
     off = _walk(ad, pos, b, hi, xi_off * _at(ad, b), forward=True)
@@ -216,15 +220,21 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     return out, np.where(ok, amp, 0.0)
 
 
+def _span(r: np.ndarray, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per-beat window start (earliest ``lo`` over the leads) and one width covering every
+    ``lo..hi`` of the block (``lo``, ``hi`` and ``ok`` are ``(nb, L)``)."""
+    ws = np.where(ok, lo, np.iinfo(np.int64).max).min(axis=1)
+    ws = np.where(ws == np.iinfo(np.int64).max, r, ws)
+    span = np.where(ok, hi - ws[:, None], 0)
+    return ws, int(max(3, span.max(initial=0) + 1))
+
+
 def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
              fs: float, tu: Tuning) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
     ``(nb, L)`` the next QRS onset (or where it would be)."""
     n = f.hp.shape[0]
     ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
-    pre, post = round(0.16 * fs) + 2, round(0.72 * fs) + 1
-    ws = r - pre
-    width = pre + post + 1
     on, off = q[:, :, 0], q[:, :, 2]
     t_hi = np.minimum(np.minimum(nxt_on - round(0.04 * fs), (r + ms(np.minimum(0.75 * rr_next, 0.72)))[:, None]), n - 1)
     t_m0 = off + round(0.06 * fs)
@@ -232,6 +242,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     cols = np.arange(f.hp.shape[1])[None, :]
     b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
     b1 = f.smooth[np.clip(nxt_on - round(0.01 * fs), 0, n - 1), cols]
+    ws, width = _span(r, off, t_hi, on >= 0)
     sm = _gather(f.smooth, ws, width)
     d = _gather(f.d_t, ws, width)
     pos = np.arange(width)[None, :, None]
@@ -248,15 +259,13 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
              ) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` P onset/peak/offset and amplitudes; ``prev_end`` ``(nb, L)`` is where the
     previous beat's T wave (or QRS) ended."""
-    pre, post = round(0.16 * fs) + round(0.36 * fs) + 2, round(0.18 * fs) + 1
-    ws = r - pre
-    width = pre + post + 1
     on = q[:, :, 0]
     cols = np.arange(f.hp.shape[1])[None, :]
     b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
     p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
     p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
     p_m1 = on - round(0.02 * fs)
+    ws, width = _span(r, p_lo, on, on >= 0)
     sm = _gather(f.smooth, ws, width)
     d = _gather(f.d_p, ws, width)
     pos = np.arange(width)[None, :, None]
