@@ -34,7 +34,7 @@ class _RateColumn(ProgressColumn):
 
 @app.command("batch")
 def batch_cmd(
-    input: Annotated[str, typer.Argument(
+    input: Annotated[str, typer.Argument(metavar="INPUT",
         help="A folder (all recordings in it, recursively), a glob pattern ('data/*.hea') or a list file (one path per line).")],
     store: Annotated[Path, typer.Option("--store", help="DuckDB result store (created when missing).")],
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes (default: CPU count).")] = None,
