@@ -109,7 +109,9 @@ def test_kind_and_fs_reach_the_reader(monkeypatch, tmp_path, ludb):
     validate(doc)
     assert code == 0, doc["errors"]
     assert doc["recording"]["fs"] == 50.0 and doc["recording"]["kinds"] == ["ppg"]
-    assert doc["quality"] is None and doc["measurements"]["heart_rate_bpm"] is None
+    # the ECG stages are skipped; the PPG stage measures the 1.1 Hz pulse (66 bpm)
+    assert doc["measurements"]["qrs_ms"] is None
+    assert doc["measurements"]["heart_rate_bpm"] == pytest.approx(66, abs=2)
 
 
 def test_out_writes_html_and_pdf(monkeypatch, tmp_path, ludb):
