@@ -102,3 +102,12 @@ def test_twelve_lead_uses_best_leads():
     assert set(res.lead_probabilities) == set(res.leads)
     mean = np.mean([[p[k] for k in RHYTHM_LABELS] for p in res.lead_probabilities.values()], axis=0)
     assert np.allclose(mean, [res.probabilities[k] for k in RHYTHM_LABELS])
+
+
+@pytest.mark.parametrize("kind", ["flat", "noise"])
+def test_flat_line_and_pure_noise_are_noisy(kind):
+    n = 300 * 20
+    x = np.zeros(n) if kind == "flat" else np.random.default_rng(0).normal(size=n)
+    rec = Recording(x.astype(np.float32)[:, None], 300.0, (Channel("I", "ecg", "mV"),))
+    res = classify_rhythm(rec)
+    assert res.label == "noisy" and res.probabilities["noisy"] > 0.5
