@@ -40,15 +40,19 @@ def expert_intervals(path) -> dict[str, float | None]:
         refs.append(parse_waves(np.asarray(ann.sample), tuple(ann.symbol)))
     anchor = refs[1]["qrs_peak"]  # lead II QRS peaks group the beats
     vals: dict[str, list[float]] = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
-    for a in anchor:
+    for i, a in enumerate(anchor):
         def pick(key: str, lo: int, hi: int, fn, a: int = int(a)) -> float | None:
             v = [x for r in refs for x in r[key] if a + lo <= x <= a + hi]
             return float(fn(v)) if v else None
 
+        # a beat's boundaries lie between the neighbouring beats' R peaks: at fast rates
+        # the fixed windows would otherwise take the next beat's T offset (QT ~1 s)
+        prev_gap = int(a - anchor[i - 1]) if i > 0 else 10**9
+        next_gap = int(anchor[i + 1] - a) if i + 1 < anchor.size else 10**9
         q_on = pick("qrs_on", -100, 10, min)
         q_off = pick("qrs_off", -10, 100, max)
-        p_on = pick("p_on", -250, -20, min)
-        t_off = pick("t_off", 100, 450, max)
+        p_on = pick("p_on", max(-250, 1 - prev_gap), -20, min)
+        t_off = pick("t_off", 100, min(450, next_gap - 1), max)
         if q_on is not None and q_off is not None:
             vals["qrs_ms"].append((q_off - q_on) * 2.0)
         if q_on is not None and p_on is not None:

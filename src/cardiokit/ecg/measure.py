@@ -19,7 +19,7 @@ Circulation 119:e241, 2009.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -224,6 +224,7 @@ def measure(
                          hrv_result)
     if mb is None:
         return empty
+    mb = _p_from_beats(mb, delineation)
     g = mb.global_
     ms = 1000.0 / fs
     p_ok = delineation.n_beats > 0 and np.mean(delineation.present("p")) >= 0.5 and g[1] >= 0
@@ -251,6 +252,32 @@ def measure(
         hr, rr_s * 1000 if rr_s else None, p_ms, pr_ms, qrs_ms, qt_ms, qtc_sel, qtc_formula, qtc_all,
         axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, hrv_result,
     )
+
+
+def _p_from_beats(mb: MedianBeat, dl: Delineation) -> MedianBeat:
+    """The median beat with the beats' P wave when its own P disagrees with them.
+
+    The median beat is delineated without its neighbours, so its P search can settle on
+    another deflection (the end of the previous T wave, a U wave). When the individual beats
+    show a P wave (>= half of them) and the median beat's P peak is missing or more than
+    40 ms from the beats' median P peak (relative to R), the beats' median P onset, peak and
+    offset (relative to R) are used instead.
+    """
+    g = dl.global_
+    has = g[:, 1] >= 0
+    if dl.n_beats == 0 or np.mean(has) < 0.5:
+        return mb
+    rel = np.median(g[has, 0:3] - dl.beats[has, None], axis=0)
+    own = mb.global_[1] - mb.r_index if mb.global_[1] >= 0 else None
+    if own is not None and abs(own - rel[1]) <= 0.040 * mb.fs:
+        return mb
+    p = np.round(rel).astype(np.int64) + mb.r_index
+    qrs_on = mb.global_[3]
+    if p[0] < 0 or (qrs_on >= 0 and p[1] >= qrs_on):
+        return mb
+    glob = np.array(mb.global_, np.int64)
+    glob[0:3] = np.minimum(p, qrs_on) if qrs_on >= 0 else p
+    return replace(mb, global_=glob)
 
 
 def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:
