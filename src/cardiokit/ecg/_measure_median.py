@@ -55,27 +55,58 @@ def _dominant(seg: np.ndarray, r_idx: int, fs: float) -> np.ndarray:
 
 
 def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...],
-                fuse) -> MedianBeat | None:
+                fuse, *, beat_fiducials: tuple[np.ndarray, np.ndarray] | None = None) -> MedianBeat | None:
     """Median beat of baseline-removed signals ``hp`` (n_samples, n_leads) around beats ``r``.
 
-    ``fuse`` is the multi-lead fusion of :mod:`.delineate` (passed in to avoid a cycle).
+    Its fiducials are, with ``beat_fiducials`` = (per-lead ``(n_leads, n_beats, 9)``, global
+    ``(n_beats, 9)``) of a delineation of the same beats and leads, the medians over the
+    dominant beats of each beat's fiducials relative to its R peak (a wave is kept when at
+    least half of those beats show it); without them the median beat is delineated on its own
+    (``fuse`` is the multi-lead fusion of :mod:`.delineate`, passed in to avoid a cycle).
     """
     pre, post = round(PRE_S * fs), round(POST_S * fs)
     n = hp.shape[0]
     r = np.asarray(r, np.int64)
     if r.size == 0:
         return None
-    inside = r[(r - pre >= 0) & (r + post < n)]
-    use = inside if inside.size else r
+    inside = (r - pre >= 0) & (r + post < n)
+    use = np.flatnonzero(inside) if inside.any() else np.arange(r.size)
     pad = np.pad(hp, ((pre, post + 1), (0, 0)), mode="edge")
-    idx = use[:, None] + np.arange(0, pre + post + 1)[None, :]  # shifted by the pad
+    idx = r[use][:, None] + np.arange(0, pre + post + 1)[None, :]  # shifted by the pad
     seg = pad[idx]  # (n_use, window, leads)
     keep = _dominant(seg, pre, fs)
     med = np.median(seg[keep], axis=0)
-    rr = np.diff(r) / fs
-    rr_s = float(np.median(rr)) if rr.size else 1.0
-    filt = prepare(med, fs, TUNING, highpass=False)
-    rpos = np.array([pre])
-    per = delineate_leads(filt, rpos, fs, TUNING, rr_s=rr_s)
-    glob, fused = fuse(per, rpos, fs)
-    return MedianBeat(med.astype(np.float32), fs, pre, leads, fused[:, 0, :], glob[0], int(keep.sum()), int(r.size))
+    if beat_fiducials is not None:
+        b = use[keep]
+        per_b, glob_b = beat_fiducials
+        rel = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0) - r[None, b, None]
+        present = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0) >= 0
+        fid = _median_fiducials(rel, present, pre, med.shape[0])
+        per, glob = fid[:-1], fid[-1]
+    else:
+        rr = np.diff(r) / fs
+        rr_s = float(np.median(rr)) if rr.size else 1.0
+        filt = prepare(med, fs, TUNING, highpass=False)
+        rpos = np.array([pre])
+        per3 = delineate_leads(filt, rpos, fs, TUNING, rr_s=rr_s)
+        glob3, fused = fuse(per3, rpos, fs)
+        per, glob = fused[:, 0, :], glob3[0]
+    return MedianBeat(med.astype(np.float32), fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
+
+
+def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width: int) -> np.ndarray:
+    """``(rows, 9)`` window positions: per row (lead) and wave, the median over beats of the
+    fiducials relative to R where the wave is present in at least half of the beats, else -1."""
+    rows, nb, _ = rel.shape
+    out = np.full((rows, 9), -1, np.int64)
+    for w in range(3):
+        have = present[:, :, 3 * w + 1] & present[:, :, 3 * w] & present[:, :, 3 * w + 2]  # (rows, nb)
+        cnt = have.sum(axis=1)
+        vals = np.where(have[:, :, None], rel[:, :, 3 * w : 3 * w + 3].astype(np.float64), np.nan)
+        srt = np.sort(vals, axis=1)  # NaN last
+        lo = np.take_along_axis(srt, np.maximum((cnt - 1) // 2, 0)[:, None, None], axis=1)[:, 0]
+        hi = np.take_along_axis(srt, np.maximum(cnt // 2, 0)[:, None, None], axis=1)[:, 0]
+        m = np.round(0.5 * (lo + hi)) + r_index
+        ok = (2 * cnt >= nb) & (cnt > 0) & np.all((m >= 0) & (m < width), axis=1)
+        out[ok, 3 * w : 3 * w + 3] = m[ok].astype(np.int64)
+    return out

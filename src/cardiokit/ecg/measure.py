@@ -218,7 +218,9 @@ def measure(
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
         hp = _highpassed(sub.signals, fs, delineation) * scale[None, :]
-        mb = median_beat(hp, r, fs, sub.channel_names, _fuse)
+        same = tuple(delineation.leads) == tuple(sub.channel_names) and delineation.per_lead.shape[0] == sub.n_channels
+        mb = median_beat(hp, r, fs, sub.channel_names, _fuse,
+                         beat_fiducials=(delineation.per_lead, delineation.global_) if same else None)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
                          dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
                          hrv_result)
