@@ -131,6 +131,9 @@ def main() -> None:
     rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, cv(X, y, fold))))
     rows_cv.append(("cardiokit CNN alone", D.cinc_f1(y, cnn.argmax(1))))
     NX = nk_features("pool", sigs)
+    # keep NeuroKit2 columns with at least two distinct finite values on the pool
+    keep = [j for j in range(NX.shape[1]) if np.unique(NX[np.isfinite(NX[:, j]), j]).size >= 2]
+    NX = NX[:, keep]
     rows_cv.append(("NeuroKit2 hrv() features -> GBM (baseline)", D.cinc_f1(y, cv(NX, y, fold))))
 
     # shared subset: the shipped model through the public API
@@ -141,6 +144,10 @@ def main() -> None:
         pred[i] = RHYTHM_LABELS.index(res.label)
     rows_sh.append((f"cardiokit classify_rhythm ({model_id()})", D.cinc_f1(sy, pred)))
     SNX = nk_features("shared", ssigs)
+    names_pool = list(np.load(D.CACHE / "nk_features_pool.npz")["names"])
+    names_shared = list(np.load(D.CACHE / "nk_features_shared.npz")["names"])
+    SNX = np.column_stack([SNX[:, names_shared.index(names_pool[j])] if names_pool[j] in names_shared
+                           else np.full(SNX.shape[0], np.nan) for j in keep])
     base = fit_head(NX, y)
     rows_sh.append(("NeuroKit2 hrv() features -> GBM (baseline)",
                     D.cinc_f1(sy, base.predict_proba(SNX).argmax(1))))
