@@ -1,7 +1,8 @@
 """ECG wave delineation: P, QRS and T onset / peak / offset, per lead and multi-lead.
 
-``delineate(rec)`` runs the single-lead slope delineator of :mod:`._delineate_lead` on every
-ECG lead, then fuses the leads:
+``delineate(rec)`` runs the slope delineator of :mod:`._delineate_lead` on every ECG lead
+(vectorised over beats x leads; the filters run once per record on all leads), then fuses
+the leads (vectorised over beats):
 
 * **global delineation** (one row per beat, the boundaries used for clinical 12-lead
   interval measurement): a wave is present when it is found in at least

@@ -1,11 +1,14 @@
 """Global ECG measurements: rate, intervals, QTc, frontal axes, per-lead amplitudes.
 
 Intervals and amplitudes are measured on the **median beats** (the clinical standard of
-12-lead electrocardiographs, IEC 60601-2-25): beats are aligned on R, beats of another
-QRS morphology (ectopics) are left out, the median of the rest is delineated with the
-multi-lead rule of :mod:`cardiokit.ecg.delineate` (earliest confirmed onset, latest
-confirmed offset). A P wave is reported only when it was found in at least half of the
-individual beats (none in atrial fibrillation); anything not measurable is ``None``.
+12-lead electrocardiographs, IEC 60601-2-25): beats are aligned on R and beats of another
+QRS morphology (ectopics) are left out. The median beat's boundaries are the medians, over
+those dominant beats, of each beat's boundaries relative to its R peak as found by
+:func:`cardiokit.ecg.delineate` (multi-lead rule: earliest confirmed onset, latest confirmed
+offset), so the delineation is not repeated and each beat is delineated with its neighbours
+in view; when the delineation does not cover the same leads the median beat is delineated
+on its own. A wave is reported only when it was found in at least half of the beats (no P
+wave in atrial fibrillation); anything not measurable is ``None``.
 
 QTc formulas (RR in s, QT in ms): Bazett QT/RR^0.5, Fridericia QT/RR^(1/3),
 Framingham QT + 154 (1 - RR), Hodges QT + 1.75 (HR - 60).
