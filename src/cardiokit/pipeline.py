@@ -30,7 +30,9 @@ import numpy as np
 
 from ._core.errors import InvalidArgumentError
 from ._core.recording import Recording
-from .ecg.quality import Quality, assess_quality
+from .ecg.quality import assess_quality as _screen_quality
+from .quality import SignalQuality as Quality
+from .quality import assess_quality
 from .report.model import (
     MEASUREMENT_KEYS,
     AnalysisErrorInfo,
@@ -331,7 +333,9 @@ def analyze(
             from ._core.recording import Channel
 
             ecg = ecg._evolve(channels=tuple(Channel(c.name, "ecg", c.unit) for c in ecg.channels))
-        pre = st.run("quality", lambda: assess_quality(ecg))
+        # fast rule-based screen first (flat lines, clipping); the learned per-segment
+        # grading (cardiokit.quality) runs once beats are known
+        pre = st.run("quality", lambda: _screen_quality(ecg))
         all_flat = pre is not None and all(
             (lq.indices.get("flat_fraction") or 0.0) >= 0.99 for lq in pre.leads
         )
@@ -341,7 +345,7 @@ def analyze(
             if cleaned is not None:
                 beats = st.run("beats", lambda: _detect_beats(cleaned))
             if beats is not None:
-                q2 = st.run("quality", lambda: assess_quality(ecg, beats=beats, cleaned=cleaned, base=pre))
+                q2 = st.run("quality_model", lambda: assess_quality(ecg, beats=beats))
                 quality = q2 if q2 is not None else quality
                 if len(beats) >= 2:
                     dl = st.run("delineate", lambda: _delineate(cleaned, beats))
@@ -357,7 +361,7 @@ def analyze(
             calibrated = _calibrated(ecg)
             morph = st.run("morphology", lambda: _morphology(cleaned, dl, meas, ecg, calibrated)) if (
                 dl is not None and meas is not None and quality.grade != "unusable") else None
-            rmodel = st.run("rhythm", lambda: _rhythm_model(ecg)) if (
+            rmodel = st.run("rhythm", lambda: _rhythm_model(ecg, quality)) if (
                 cleaned is not None and quality.grade != "unusable") else None
 
             def _interpret() -> tuple:
@@ -380,6 +384,13 @@ def analyze(
             measurements = {**measurements,
                             **{k: v for k, v in ppg_meas.items() if measurements.get(k) is None}}
     # -- end PPG stage ------------------------------------------------------------------------
+    # -- PCG stage (cardiokit.pcg, issue 7): heart rate only when the ECG gave none ----------
+    pcg_doc = None
+    if any(c.kind == "pcg" for c in rec.channels):
+        pcg_doc = st.run("pcg", lambda: _pcg_stage(rec, st))
+        if pcg_doc is not None and measurements.get("heart_rate_bpm") is None:
+            measurements = {**measurements, "heart_rate_bpm": pcg_doc["heart_rate_bpm"]}
+    # -- end PCG stage ------------------------------------------------------------------------
     st.timing["total"] = round((time.perf_counter() - t_start) * 1000.0, 3)
     from . import __version__
 
@@ -392,6 +403,7 @@ def analyze(
         diagnoses=(),
         statements=statements,
         ppg=ppg_doc,
+        pcg=pcg_doc,
         errors=tuple(st.errors),
         sha256=sha256,
         timing_ms=st.timing,
@@ -416,13 +428,25 @@ def _ppg_stage(rec: Recording, subj: Mapping[str, Any], st: _Stages) -> tuple[di
     return res.to_dict(), res.measurements()
 
 
+def _pcg_stage(rec: Recording, st: _Stages) -> dict:
+    """Segmentation and classification of the first PCG channel: the report's ``pcg`` object."""
+    from .pcg import analyze_pcg
+
+    res = analyze_pcg(rec)
+    for msg in res.errors:
+        stage, _, rest = msg.partition(": ")
+        typ, _, text = rest.partition(": ")
+        st.errors.append(AnalysisErrorInfo(f"pcg_{stage}", typ, text))
+    return res.to_dict()
+
+
 def _morphology(cleaned: Recording, dl: Any, meas: Any, raw: Recording, calibrated: bool) -> Any:
     from .ecg.morphology import analyze_morphology
 
     return analyze_morphology(cleaned, dl, meas, raw=raw, calibrated=calibrated)
 
 
-def _rhythm_model(ecg: Recording) -> Any:
+def _rhythm_model(ecg: Recording, quality: Any = None) -> Any:
     """The rhythm model's result, or None when no rhythm model is shipped or usable here."""
     try:
         from .ecg.rhythm import classify_rhythm, model_id
@@ -430,7 +454,7 @@ def _rhythm_model(ecg: Recording) -> Any:
         model_id()
     except (ImportError, InvalidArgumentError, OSError):
         return None
-    res = classify_rhythm(ecg)
+    res = classify_rhythm(ecg, quality=quality if isinstance(quality, Quality) else None)
     return res if res.probabilities is not None else None
 
 
