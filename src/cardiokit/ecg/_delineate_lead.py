@@ -126,17 +126,23 @@ def _last(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
 
 def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """First position of the maximum of ``v`` within ``a <= pos < b`` (per beat and lead)."""
+    c0 = max(int(a.min()), 0)
+    c1 = min(max(int(b.max()), c0 + 1), v.shape[1])
+    v, pos = v[:, c0:c1], pos[:, c0:c1]
     inside = (pos >= a[:, None, :]) & (pos < b[:, None, :])
-    return np.argmax(np.where(inside, v, -np.inf), axis=1)
+    return np.argmax(np.where(inside, v, -np.inf), axis=1) + c0
 
 
 def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, thr: np.ndarray,
           forward: bool) -> np.ndarray:
     """From ``start`` towards ``limit`` (inclusive): the first position where ``a`` < ``thr``
     or ``a`` has a local minimum (along the walk), ``limit`` when neither happens."""
-    w = a.shape[1]
+    # only the columns some walk can reach (plus one neighbour each side) are looked at
+    c0 = max(int(min(start.min(), limit.min())) - 1, 0)
+    c1 = min(int(max(start.max(), limit.max())) + 2, a.shape[1])
+    a, pos = a[:, c0:c1], pos[:, c0:c1]
     lmin = np.zeros(a.shape, bool)
-    if w >= 3:
+    if a.shape[1] >= 3:
         mid, prev, nxt = a[:, 1:-1], a[:, :-2], a[:, 2:]
         if forward:
             lmin[:, 1:-1] = (mid <= prev) & (mid < nxt)
@@ -146,9 +152,9 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
     below = a < thr[:, None, :]
     if forward:
         hit = (below & (pos >= s) & (pos <= lim)) | (lmin & (pos > s) & (pos < lim))
-        return np.minimum(_first(hit, limit), limit)
+        return np.minimum(_first(hit, limit - c0) + c0, limit)
     hit = (below & (pos <= s) & (pos >= lim)) | (lmin & (pos < s) & (pos > lim))
-    return np.maximum(_last(hit, limit), limit)
+    return np.maximum(_last(hit, limit - c0) + c0, limit)
 
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
