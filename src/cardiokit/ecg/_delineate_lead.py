@@ -33,7 +33,7 @@ from scipy.ndimage import gaussian_filter1d
 
 from ..dsp.filters import design_sos, filtfilt_sos
 
-__all__ = ["FIDUCIALS", "TUNING", "LeadFilters", "Tuning", "delineate_leads", "prepare"]
+__all__ = ["FIDUCIALS", "TUNING", "LeadFilters", "Tuning", "delineate_leads", "prepare", "remove_baseline"]
 
 #: Column names of a delineation array, in order.
 FIDUCIALS = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_peak", "qrs_off", "t_on", "t_peak", "t_off")
@@ -80,15 +80,19 @@ class LeadFilters:
     d_p: np.ndarray  # medium-scale derivative (P)
 
 
+def remove_baseline(signals: np.ndarray, fs: float, tuning: Tuning = TUNING) -> np.ndarray:
+    """Zero-phase Butterworth high-pass at ``tuning.hp_hz`` along axis 0 (median removal when
+    the record is too short for the filter); float64."""
+    x = np.asarray(signals, dtype=np.float64)
+    if x.shape[0] > 3 * int(2 * fs / max(tuning.hp_hz, 1e-3)) // 10 + 12:
+        return filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=tuning.hp_hz, order=2), axis=0)
+    return x - np.median(x, axis=0, keepdims=True)
+
+
 def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass: bool = True) -> LeadFilters:
     """Baseline removal and the derivative filters, each computed once for all leads (axis 0)."""
     x = np.asarray(signals, dtype=np.float64)
-    if not highpass:
-        hp = x
-    elif x.shape[0] > 3 * int(2 * fs / max(tuning.hp_hz, 1e-3)) // 10 + 12:
-        hp = filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=tuning.hp_hz, order=2), axis=0)
-    else:
-        hp = x - np.median(x, axis=0, keepdims=True)
+    hp = remove_baseline(x, fs, tuning) if highpass else x
     sq, sw, st, sp = (s * fs for s in (tuning.sigma_qrs_s, tuning.sigma_wave_s, tuning.sigma_t_s, tuning.sigma_p_s))
     return LeadFilters(
         hp=hp,

@@ -45,6 +45,8 @@ _PEAK_TOL_S = (0.030, 0.030, 0.060)
 # fraction of leads in which a wave must be found (P, QRS, T) and agree (P, T)
 _MIN_LEADS = (0.33, 0.25, 0.25)
 _PR_TOL_S = 0.040
+#: records sampled at >= 1.8 x this rate (Hz) are delineated at fs / floor(fs / _WORK_FS)
+_WORK_FS = 250.0
 # onsets / offsets further than this from the agreeing leads' median are outliers (P, QRS, T)
 _OUTLIER_S = [0.03, 0.03, 0.06]
 # at most this many other leads must confirm a global onset / offset (P, QRS, T)
@@ -312,17 +314,39 @@ def delineate(
     n_leads = sub.n_channels
     per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
-        filt = prepare(sub.signals, fs, TUNING)
-        per = delineate_leads(filt, r, fs, TUNING)
-        glob, fused = _fuse(per, r, fs)
-        _check_p_morphology(glob, fused, filt.smooth, fs)
-        # the baseline-removed signals, reused by measure() (only those: the derivatives are
-        # not kept, so a Report does not hold five copies of a long recording)
-        extra = {"raw_per_lead": per, "_hp": filt.hp, "_signals": sub.signals}
+        q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
+        x, rd, fw = sub.signals, r, fs
+        if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
+            m = sub.n_samples // q
+            x = np.asarray(x[: m * q], np.float64).reshape(m, q, n_leads).mean(axis=1)
+            rd = np.clip(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0, m - 1)
+            fw = fs / q
+        filt = prepare(x, fw, TUNING)
+        per = delineate_leads(filt, rd, fw, TUNING)
+        glob, fused = _fuse(per, rd, fw)
+        _check_p_morphology(glob, fused, filt.smooth, fw)
+        if q > 1:
+            per, glob, fused = (_upsample(a, q, sub.n_samples) for a in (per, glob, fused))
+            glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
+        extra = {"raw_per_lead": per, "work_fs": fw}
+        if q == 1:  # the baseline-removed signals, reused by measure()
+            extra.update(_hp=filt.hp, _signals=sub.signals)
     else:
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}
     return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, extra)
+
+
+def _upsample(a: np.ndarray, q: int, n: int) -> np.ndarray:
+    """Fiducials (last axis :data:`FIDUCIALS`) found at ``fs / q`` (block means of ``q`` samples)
+    as sample indices at ``fs``; -1 stays -1.
+
+    A boundary walk stops at the first coarse sample past the threshold crossing, so the
+    crossing lies up to one coarse step back towards the wave: onsets map to the later and
+    offsets to the earlier full-rate sample of their block.
+    """
+    shift = np.tile(np.array([q // 2, (q - 1) // 2, (q - 1) // 2]), 3)
+    return np.where(a >= 0, np.minimum(a * q + shift, n - 1), -1)
 
 
 def _ecg_channels(rec: Recording, leads: list[str] | tuple[str, ...] | None) -> Recording:

@@ -30,7 +30,7 @@ import numpy as np
 from .._core.errors import CardiokitError, InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
-from ._delineate_lead import prepare
+from ._delineate_lead import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
 
@@ -292,7 +292,7 @@ def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:
             and src.__array_interface__["data"][0] == signals.__array_interface__["data"][0]
             and dl.fs == fs):
         return hp
-    return prepare(signals, fs).hp
+    return remove_baseline(signals, fs)
 
 
 def _hrv(beats: Beats | np.ndarray | None, r: np.ndarray, fs: float) -> Any:
