@@ -63,8 +63,8 @@ def ludb_scores() -> dict[str, tuple[float, float, float]]:
 
 @pytest.mark.parametrize(
     ("key", "se", "abs_mean", "sd"),
-    [("qrs_on", 0.95, 8.0, 16.0), ("qrs_off", 0.93, 6.0, 16.0), ("p_on", 0.95, 7.0, 18.0),
-     ("p_off", 0.95, 9.0, 18.0), ("t_peak", 0.95, 5.0, 25.0), ("t_off", 0.95, 6.0, 30.0)],
+    [("qrs_on", 0.95, 8.0, 16.0), ("qrs_off", 0.93, 6.0, 16.0), ("p_on", 0.95, 5.0, 17.0),
+     ("p_off", 0.95, 6.0, 17.0), ("t_peak", 0.95, 5.0, 26.0), ("t_off", 0.95, 6.0, 30.0)],
 )
 def test_ludb_accuracy_floors(ludb_scores, key: str, se: float, abs_mean: float, sd: float) -> None:
     got_se, mean, std = ludb_scores[key]
