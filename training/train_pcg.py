@@ -230,14 +230,14 @@ def _process(wav: Path) -> dict[str, np.ndarray]:
     """Everything the classifiers need from one recording (what inference computes too)."""
     import cardiokit
     from cardiokit.pcg.clean import PCG_FS_HZ, clean_pcg, pcg_channel
-    from cardiokit.pcg.features import log_mel, record_features
+    from cardiokit.pcg.features import log_mel, raw_features
     from cardiokit.pcg.segment import segment_heart_sounds
 
     rec = cardiokit.read(wav)
     y = clean_pcg(pcg_channel(rec), fs_hz=rec.fs)
     seg = segment_heart_sounds(y, fs_hz=PCG_FS_HZ, cleaned=True)
     lm = log_mel(y, fs_hz=PCG_FS_HZ)
-    return {"features": record_features(y, seg, lm), "logmel": lm.astype(np.float16),
+    return {"features": raw_features(y, seg, lm), "logmel": lm.astype(np.float16),
             "states": np.asarray(seg.states), "hr": np.array([seg.heart_rate_bpm])}
 
 
@@ -265,6 +265,9 @@ def stage_features() -> None:
 
 # -- classifier ---------------------------------------------------------------------------
 def load_pool(names_dbs_labels: list[tuple[str, str, int]]) -> dict[str, list]:
+    """Cached inputs of the records; ``X`` holds the classifier's features (FEATURE_NAMES)."""
+    from cardiokit.pcg.features import model_features
+
     out: dict[str, list] = {"name": [], "db": [], "y": [], "X": [], "lm": [], "states": []}
     for name, db, lab in names_dbs_labels:
         f = feature_file(name)
@@ -274,7 +277,7 @@ def load_pool(names_dbs_labels: list[tuple[str, str, int]]) -> dict[str, list]:
         out["name"].append(name)
         out["db"].append(db)
         out["y"].append(lab)
-        out["X"].append(z["features"])
+        out["X"].append(model_features(z["features"]))
         out["lm"].append(z["logmel"])
         out["states"].append(z["states"])
     return out
@@ -285,13 +288,29 @@ def shared_pool() -> list[tuple[str, str, int]]:
         return [(r["record"], r["database"][-1], int(int(r["label"]) == 1)) for r in csv.DictReader(fh)]
 
 
-def fit_trees(X: np.ndarray, y: np.ndarray):
+def balance_weights(y: np.ndarray, db: np.ndarray) -> np.ndarray:
+    """Sample weights giving every (database, class) group the same total weight.
+
+    Databases differ in device, site and prevalence (training-a is 71 % abnormal,
+    training-e 9 %); balancing within each database keeps the models from learning "sounds
+    like database a" as "abnormal", which does not transfer to a new site.
+    """
+    w = np.zeros(y.size)
+    for d in np.unique(db):
+        for c in (0, 1):
+            m = (db == d) & (y == c)
+            if m.any():
+                w[m] = 1.0 / m.sum()
+    return w * y.size / w.sum()
+
+
+def fit_trees(X: np.ndarray, y: np.ndarray, db: np.ndarray):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
                                          min_samples_leaf=20, l2_regularization=1.0,
-                                         class_weight="balanced", random_state=SEED)
-    return clf.fit(X, y)
+                                         random_state=SEED)
+    return clf.fit(X, y, sample_weight=balance_weights(y, db))
 
 
 class _Windows:
@@ -338,12 +357,13 @@ def train_cnn(pool: dict[str, list], idx: list[int], *, epochs: int = 6, per_rec
     torch.manual_seed(SEED)
     win = _Windows(pool, idx)
     y_rec = np.asarray(pool["y"])
+    w_rec = np.zeros(y_rec.size)
+    w_rec[idx] = balance_weights(y_rec[idx], np.asarray(pool["db"])[idx])
     by_rec: dict[int, np.ndarray] = {}
     for j, o in enumerate(win.owner):
         by_rec.setdefault(int(o), []).append(j)
     by_rec = {k: np.asarray(v) for k, v in by_rec.items()}
     recs = np.asarray(sorted(by_rec))
-    cls_w = {c: len(recs) / (2.0 * max(1, int((y_rec[recs] == c).sum()))) for c in (0, 1)}
     net = make_cnn()
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
     steps = epochs * (len(recs) * per_record // 64 + 1)
@@ -364,7 +384,7 @@ def train_cnn(pool: dict[str, list], idx: list[int], *, epochs: int = 6, per_rec
             if rng.random() < 0.5:
                 xb[:, :, m : m + 3] = 0.0
             yb = y_rec[win.owner[j]].astype(np.float32)
-            wb = np.array([cls_w[int(v)] for v in yb], dtype=np.float32)
+            wb = w_rec[win.owner[j]].astype(np.float32)
             out = net(torch.from_numpy(xb)).reshape(-1)
             loss = (lossf(out, torch.from_numpy(yb)) * torch.from_numpy(wb)).mean()
             opt.zero_grad()
@@ -415,7 +435,7 @@ def stage_classifier() -> None:
     for d in DATABASES:
         tr, te = np.flatnonzero(db != d), np.flatnonzero(db == d)
         t0 = time.time()
-        trees = fit_trees(X[tr], y[tr])
+        trees = fit_trees(X[tr], y[tr], db[tr])
         oof["features"][te] = trees.predict_proba(X[te])[:, 1]
         net = train_cnn(pool, tr.tolist())
         oof["cnn"][te] = cnn_predict(net, pool, te.tolist())
@@ -425,7 +445,7 @@ def stage_classifier() -> None:
         log(f"held-out training-{d} ({time.time() - t0:.0f} s): "
             + "; ".join(f"{k} MAcc {v['macc']:.3f} AUC {v['auc']:.3f}" for k, v in lodo[d].items()))
     # final models on every allowed database
-    trees = fit_trees(X, y)
+    trees = fit_trees(X, y, db)
     net = train_cnn(pool, list(range(y.size)))
     torch.save(net.state_dict(), CACHE / "cnn_final.pt")
     with open(CACHE / "classifier.pkl", "wb") as fh:
@@ -550,6 +570,10 @@ def stage_export() -> None:
                        "Springer DB et al. IEEE TBME 63(4):822-832 (2016)"],
     }
     (MODELS / "pcg_cinc2016.json").write_text(json.dumps(card, indent=1) + "\n")
+    from training._cards import write_card_md
+
+    write_card_md(MODELS / "pcg_cinc2016.json")
+    write_card_md(MODELS / "pcg_segmenter.json")
     log(f"exported {ofile.name} ({ofile.stat().st_size / 1e3:.0f} kB), {tfile.name} "
         f"({tfile.stat().st_size / 1e3:.0f} kB) and the card")
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from .segment import HeartSoundSegmentation
 
-__all__ = ["FEATURE_NAMES", "MEL_BANDS", "log_mel", "mfcc", "record_features"]
+__all__ = ["FEATURE_NAMES", "MEL_BANDS", "RAW_FEATURE_NAMES", "log_mel", "mfcc", "model_features",
+           "raw_features", "record_features"]
 
 #: Mel bands of :func:`log_mel` (25-400 Hz).
 MEL_BANDS = 24
@@ -29,13 +30,23 @@ _WIN_S, _HOP_S = 0.05, 0.02
 _STATE_NAMES = ("S1", "sys", "S2", "dia")
 _TIMING = [f"{s}_{p}" for p in ("RR", "S1", "sys", "S2", "dia", "sys_RR", "dia_RR", "sys_dia",
                                 "amp_sys_S1", "amp_dia_S2") for s in ("mean", "sd")]
-#: Names of the columns of :func:`record_features`.
-FEATURE_NAMES = tuple(
+#: Names of the columns of :func:`raw_features`.
+RAW_FEATURE_NAMES = tuple(
     ["heart_rate_bpm", "systolic_interval_s", "periodicity", "n_cycles"] + _TIMING
     + [f"mfcc{i}_{st}_mean" for st in _STATE_NAMES for i in range(N_MFCC)]
     + [f"mfcc{i}_{st}_sd" for st in _STATE_NAMES for i in range(N_MFCC)]
     + [f"band{b}_{st}_rel" for st in ("sys", "dia") for b in range(4)]
 )
+#: Names of the columns of :func:`record_features` (the classifier's inputs): the raw
+#: features with each state's MFCC mean / sd replaced by its difference from the mean over
+#: the four states (a contrast that a recorder's frequency response mostly cancels).
+FEATURE_NAMES = tuple(
+    ["heart_rate_bpm", "systolic_interval_s", "periodicity", "n_cycles"] + _TIMING
+    + [f"band{b}_{st}_rel" for st in ("sys", "dia") for b in range(4)]
+    + [f"mfcc{i}_{st}_mean_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
+    + [f"mfcc{i}_{st}_sd_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
+)
+_N_HEAD = 4 + len(_TIMING)
 
 
 @lru_cache(maxsize=4)
@@ -88,9 +99,28 @@ def _ms(v: np.ndarray) -> list[float]:
     return [float(v.mean()), float(v.std())] if v.size else [np.nan, np.nan]
 
 
+def model_features(raw: np.ndarray) -> np.ndarray:
+    """Rows of :data:`FEATURE_NAMES` from rows of :data:`RAW_FEATURE_NAMES`."""
+    r = np.atleast_2d(np.asarray(raw, dtype=np.float64))
+    n = r.shape[0]
+    m0 = _N_HEAD
+    means = r[:, m0 : m0 + 4 * N_MFCC].reshape(n, 4, N_MFCC)
+    sds = r[:, m0 + 4 * N_MFCC : m0 + 8 * N_MFCC].reshape(n, 4, N_MFCC)
+    out = np.hstack([r[:, :_N_HEAD], r[:, -8:],
+                     (means - means.mean(axis=1, keepdims=True)).reshape(n, -1),
+                     (sds - sds.mean(axis=1, keepdims=True)).reshape(n, -1)])
+    return out if np.ndim(raw) == 2 else out[0]
+
+
 def record_features(y: np.ndarray, seg: HeartSoundSegmentation, lm: np.ndarray | None = None
                     ) -> np.ndarray:
-    """One row of :data:`FEATURE_NAMES` for a cleaned 1-kHz PCG ``y`` and its segmentation.
+    """One row of :data:`FEATURE_NAMES` (the classifier's inputs) for a cleaned 1-kHz PCG."""
+    return model_features(raw_features(y, seg, lm))
+
+
+def raw_features(y: np.ndarray, seg: HeartSoundSegmentation, lm: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """One row of :data:`RAW_FEATURE_NAMES` for a cleaned 1-kHz PCG ``y`` and its segmentation.
 
     NaN where a feature cannot be computed (e.g. fewer than two whole cycles).
     """
