@@ -129,15 +129,16 @@ def bench_classifier() -> tuple[str, dict, float]:
     return table, s_all, float(np.median(times) * 1000.0)
 
 
-def lodo_table() -> str:
+def lodo_table() -> tuple[str, dict[str, float]]:
     card = load_card("pcg_cinc2016")
     lodo = card.metrics.get("lodo", {})
+    means = {m: float(np.mean([v[m]["macc"] for v in lodo.values()])) for m in ("features", "cnn", "ensemble")}
     rows = []
     for d, v in lodo.items():
         for model in ("features", "cnn", "ensemble"):
             s = v[model]
             rows.append((f"training-{d}", model, s["n"], s["sensitivity"], s["specificity"], s["macc"], s["auc"]))
-    return markdown_table(("held-out database", "model", "n", "Se", "Sp", "MAcc", "AUC"), rows)
+    return markdown_table(("held-out database", "model", "n", "Se", "Sp", "MAcc", "AUC"), rows), means
 
 
 def main() -> None:
@@ -147,7 +148,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     seg_table, seg = bench_segmentation()
     cls_table, _cls, ms = bench_classifier()
-    lodo = lodo_table()
+    lodo, lodo_mean = lodo_table()
     v = versions(("numpy", "scipy", "onnxruntime", "neurokit2"))
     card = load_card("pcg_cinc2016")
     body = f"""Command: `.venv/bin/python -m bench.bench_pcg` ({today()}; {", ".join(f"{k} {x}" for k, x in v.items())};
@@ -164,6 +165,17 @@ Leave-one-database-out over the training pool (train on three databases, test on
 a site never seen; from `python -m training.train_pcg classifier`, stored in the model card):
 
 {lodo}
+
+Mean LODO MAcc over the four held-out sites: features {lodo_mean["features"]:.3f}, CNN
+{lodo_mean["cnn"]:.3f}, shipped ensemble {lodo_mean["ensemble"]:.3f}. **The goal of >= 0.87 on sites never seen is
+not met**: across sites the models are near chance, and on training-e the CNN trained on a, b, d
+ranks e's records inversely (AUC {load_card("pcg_cinc2016").metrics["lodo"]["e"]["cnn"]["auc"]:.2f}), i.e. what separates abnormal from normal in a, b
+and d (different devices, populations and pathologies: MVP/valve disease in a, CAD in b) does
+not carry to e. On unseen records of the sites seen in training (the shared subset) the
+ensemble reaches the MAcc of the first table; for comparison only, the 2016 winner scored 0.86
+on the challenge's hidden test set (a different, larger and unbalanced set: not directly
+comparable). The ensemble weight (0.5) was fixed before these results; by LODO alone the
+feature model would be preferred.
 
 Median time per recording (segmentation + classification, {ms:.0f} ms; recordings 5-36 s).
 
