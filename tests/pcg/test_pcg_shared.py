@@ -78,6 +78,8 @@ def test_classifier_floor_on_a_fixed_shared_subset():
         rec = cardiokit.read(shared_path(DATASET, r["database"], f"{r['record']}.wav"))
         res = analyze_pcg(rec)
         assert res.classification is not None and not res.errors
+        doc = json.loads(json.dumps(res.to_dict()))  # plain Python types only
+        assert doc["label"] == res.classification.label and doc["segments"]
         y.append(r["label"] == "1")
         p.append(res.classification.probability_abnormal)
     y, pred = np.array(y), np.array(p) >= 0.5

@@ -111,16 +111,16 @@ class PCGAnalysis:
         seg = self.segmentation
         return {
             "label": c.label if c else None,
-            "probability_abnormal": round(c.probability_abnormal, 4) if c else None,
-            "heart_rate_bpm": round(self.heart_rate_bpm, 1),
-            "systolic_interval_s": round(seg.rate.systolic_interval_s, 3),
+            "probability_abnormal": round(float(c.probability_abnormal), 4) if c else None,
+            "heart_rate_bpm": round(float(self.heart_rate_bpm), 1),
+            "systolic_interval_s": round(float(seg.rate.systolic_interval_s), 3),
             "segments": [g.to_dict() for g in seg.segments],
             "s1": np.round(seg.s1_times_s * self.fs).astype(np.int64).tolist(),
             "s2": np.round(seg.s2_times_s * self.fs).astype(np.int64).tolist(),
             "quality": c.quality if c else None,
-            "periodicity": round(seg.rate.peak, 3),
+            "periodicity": round(float(seg.rate.peak), 3),
             "model": c.model if c else None,
-            "components": {k: round(v, 4) for k, v in c.components.items()} if c else None,
+            "components": {k: round(float(v), 4) for k, v in c.components.items()} if c else None,
             "segmentation_method": seg.method,
             "channel": self.channel,
         }

@@ -118,7 +118,8 @@ class Segment:
     end_s: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3)}
+        return {"state": self.state, "start_s": round(float(self.start_s), 3),
+                "end_s": round(float(self.end_s), 3)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +148,7 @@ class HeartSoundSegmentation:
         cut = np.flatnonzero(np.diff(s)) + 1
         starts = np.r_[0, cut]
         ends = np.r_[cut, s.size]
-        return tuple(Segment(STATES[int(s[a])], a / self.fs, b / self.fs)
+        return tuple(Segment(STATES[int(s[a])], float(a / self.fs), float(b / self.fs))
                      for a, b in zip(starts, ends, strict=True))
 
     def _times(self, state: str, where: str) -> np.ndarray:
