@@ -402,4 +402,4 @@ def test_simulated_low_voltage_and_calibrated_amplitudes():
     assert "low_qrs_voltage" not in k and "left_ventricular_hypertrophy" not in k
     # rhythm comes first; only a signal-quality remark may precede it (the learned quality
     # model grades the noise-free simulated V2 unusable: zong2003 counts its T waves)
-    assert [x for x in k if x != "poor_signal_quality"][0] == "sinus_rhythm"
+    assert next(x for x in k if x != "poor_signal_quality") == "sinus_rhythm"
