@@ -102,8 +102,14 @@ def analyze_cmd(
 
         db = Store(store)
     jfh: IO[str] | None = None
-    if json_out is not None:
-        jfh = sys.stdout if str(json_out) == "-" else open(json_out, "w", encoding="utf-8")
+    if json_out is not None and str(json_out) != "-":
+        try:
+            json_out.parent.mkdir(parents=True, exist_ok=True)
+            jfh = open(json_out, "w", encoding="utf-8")
+        except OSError as exc:
+            raise InvalidArgumentError(f"--json {json_out}: cannot write there ({exc.strerror or exc})") from None
+    elif json_out is not None:
+        jfh = sys.stdout
     failed = 0
     msg_console = err_console if jfh is sys.stdout else console
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

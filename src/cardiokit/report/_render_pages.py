@@ -159,6 +159,22 @@ def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
     return rows
 
 
+#: header labels and units of non-ECG measurements
+_LABELS = {
+    "heart_rate_bpm": ("Heart rate", "bpm"),
+    "respiratory_rate_bpm": ("Resp. rate", "/min"),
+    "sbp_mmhg": ("SBP (est.)", "mmHg"),
+    "dbp_mmhg": ("DBP (est.)", "mmHg"),
+    "vascular_age_years": ("Vascular age", "y"),
+}
+_EXTRA_LABELS = {
+    "pcg.label": "PCG class",
+    "pcg.probability_abnormal": "P(abnormal)",
+    "pcg.quality": "PCG quality",
+    "ppg.quality": "PPG quality",
+}
+
+
 def measurement_rows(report: Any) -> list[tuple[str, str]]:
     """(label, value) rows of the main measurements, as printed on ECG carts.
 
@@ -168,13 +184,22 @@ def measurement_rows(report: Any) -> list[tuple[str, str]]:
     m = dict(getattr(report, "measurements", None) or {})
     kinds = getattr(getattr(report, "recording", None), "kinds", None)
     if kinds is not None and "ecg" not in kinds:
-        rows = [(k, _fmt(v, nd=1)) for k, v in m.items()
-                if v is not None and isinstance(v, (int, float)) and not isinstance(v, bool)]
+        rows = []
+        for k, (label, unit) in _LABELS.items():
+            v = m.get(k)
+            if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            text = _fmt(v, unit, nd=0 if unit in ("mmHg", "y") else 1)
+            iv = m.get(k.rsplit("_", 1)[0] + "_interval_" + k.rsplit("_", 1)[1])
+            if isinstance(iv, (list, tuple)) and len(iv) == 2:
+                text += f"  ({iv[0]:.0f}–{iv[1]:.0f})"
+            rows.append((label, text))
         for name in ("ppg", "pcg"):
             extra = getattr(report, name, None)
             if isinstance(extra, Mapping):
-                rows += [(f"{name} {k}", _fmt(v, nd=1) if isinstance(v, float) else str(v))
-                         for k, v in extra.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+                rows += [(_EXTRA_LABELS[f"{name}.{k}"], _fmt(v, nd=2) if isinstance(v, float) else str(v))
+                         for k, v in extra.items() if f"{name}.{k}" in _EXTRA_LABELS
+                         and isinstance(v, (int, float, str)) and not isinstance(v, bool)]
         return rows[:7] or [("measurements", "none for this signal kind")]
     qt = m.get("qt_ms")
     qtc = m.get("qtc_ms")
@@ -347,16 +372,48 @@ def _other_pages(report: Any, rec: Recording, kind: str, opts: DisplayOptions, b
         rows = max(len(strips), 3)
         sub = Region(region.x_mm, region.y_mm + region.height_mm * (1 - len(strips) / rows), region.width_mm,
                      region.height_mm * len(strips) / rows)
-        draw_strips(ax, strips, fs, sub, seconds=seconds, mm_per_s=speed, mm_per_unit=scales,
-                    baselines_frac=[0.5] * len(strips), grid="plain", calibration=False, overlays=overlays,
-                    points=points)
+        geo = draw_strips(ax, strips, fs, sub, seconds=seconds, mm_per_s=speed, mm_per_unit=scales,
+                          baselines_frac=[0.5] * len(strips), grid="plain", calibration=False,
+                          overlays=overlays, points=points)
+        shaded = kind == "pcg" and _shade_segments(ax, extra, strips, sub, geo, seconds, speed)
         unit = rec.channels[idx[0]].unit or "a.u."
         what = "waveform and Hilbert envelope" if kind == "pcg" else "waveform" + (", beats" if pts_all else "")
+        if shaded:
+            what += ", shaded S1 (blue) / S2 (green)"
         label = kind.upper() if kind != "other" else "Signal"
         title = {"ppg": "Photoplethysmogram (PPG)", "pcg": "Heart sounds (PCG)"}.get(kind, "Signals")
         pages.append(_Page(fig, f"{label} {what}   {speed:g} mm/s   amplitude normalised ({unit})   "
                                 f"{fs:g} Hz", title=title))
     return pages
+
+
+#: fill colours of heart-sound states in the PCG strips (systole/diastole stay unshaded)
+_STATE_COLORS = {"S1": "#9ecae1", "S2": "#b5e0a8"}
+
+
+def _shade_segments(ax: Any, extra: Mapping[str, Any], strips: list, region: Region, geo: Mapping[str, float],
+                    seconds: float, speed: float) -> bool:
+    """Shade the S1 and S2 intervals of ``pcg.segments`` behind each PCG strip; True if any."""
+    from matplotlib.patches import Rectangle
+
+    segs = extra.get("segments") if isinstance(extra, Mapping) else None
+    if not segs:
+        return False
+    pitch, x0 = float(geo["row_pitch_mm"]), float(geo["trace_x_mm"])
+    drawn = False
+    for i, (_label, _values, start_s) in enumerate(strips):
+        y = region.y_mm + region.height_mm - pitch * (i + 1)
+        for seg in segs:
+            color = _STATE_COLORS.get(str(seg.get("state", "")).upper())
+            if color is None:
+                continue
+            a = max(float(seg["start_s"]), start_s) - start_s
+            b = min(float(seg["end_s"]), start_s + seconds) - start_s
+            if b > a:
+                ax.add_patch(Rectangle((x0 + a * speed, y + 0.5), (b - a) * speed, pitch - 1.0,
+                                       facecolor=color, edgecolor="none", alpha=0.45, zorder=0.5))
+                drawn = True
+    return drawn
 
 
 def _points(report: Any, extra: Mapping[str, Any], kind: str) -> dict[str, np.ndarray]:
