@@ -35,7 +35,7 @@ from .._core.annotations import Annotations
 from .._core.errors import InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
-from ._delineate_lead import FIDUCIALS, TUNING, delineate_leads, prepare
+from ._delineate_lead import FIDUCIALS, TUNING, delineate_leads, prepare, remove_baseline
 
 __all__ = ["FIDUCIALS", "Delineation", "delineate"]
 
@@ -317,22 +317,23 @@ def delineate(
     per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
         q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
-        x, rd, fw = sub.signals, r, fs
+        hp = remove_baseline(sub.signals, fs, TUNING)
+        x, rd, fw = hp, r, fs
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
             m = sub.n_samples // q
-            x = np.asarray(x[: m * q], np.float64).reshape(m, q, n_leads).mean(axis=1)
+            x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
             rd = np.clip(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0, m - 1)
             fw = fs / q
-        filt = prepare(x, fw, TUNING)
+        filt = prepare(x, fw, TUNING, highpass=False)
         per = delineate_leads(filt, rd, fw, TUNING)
         glob, fused = _fuse(per, rd, fw)
         _check_p_morphology(glob, fused, filt.smooth, fw)
         if q > 1:
             per, glob, fused = (_upsample(a, q, sub.n_samples) for a in (per, glob, fused))
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
-        extra = {"raw_per_lead": per, "work_fs": fw}
-        if q == 1:  # the baseline-removed signals, reused by measure()
-            extra.update(_hp=filt.hp, _signals=sub.signals)
+        # the baseline-removed signals are reused by measure() (only those: the derivative
+        # filters are not kept, so a Report does not hold several copies of a long recording)
+        extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
     else:
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}
