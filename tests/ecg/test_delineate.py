@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import shared_path
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit.ecg import FIDUCIALS, Delineation, delineate
+from tests.conftest import shared_path
 
 LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
 # 20 records: ids 3, 13, ..., 193 (none used to tune the thresholds, which used id % 5 == 1)

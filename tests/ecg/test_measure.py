@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import shared_path
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit.ecg import QTC_FORMULAS, Measurements, measure, qtc
+from tests.conftest import shared_path
 
 KEYS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "qtc_formula",
         "p_axis_deg", "qrs_axis_deg", "t_axis_deg")
