@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.ecg._beats_synth import regular_train, synth_ecg
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit.ecg import clean
+from tests.ecg._beats_synth import regular_train, synth_ecg
 
 
 def _rec(fs: float, *, line_hz: float | None = 50.0, seconds: float = 20.0) -> Recording:

@@ -10,12 +10,12 @@ import pytest
 from bench._common import BEAT_SYMBOLS
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import shared_path
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.results import Beats
 from cardiokit.ecg import HRV, hrv
 from cardiokit.ecg.hrv import hrv_from_rr
+from tests.conftest import shared_path
 
 
 def _beats(rr_s: np.ndarray, fs: float = 1000.0) -> Beats:

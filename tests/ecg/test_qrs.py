@@ -8,14 +8,14 @@ from bench._common import BEAT_SYMBOLS, match_events
 from bench.bench_beats import noisy_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import shared_path
-from tests.ecg._beats_synth import regular_train, synth_ecg
 
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit._core.results import Beats
 from cardiokit.ecg import detect_beats
 from cardiokit.ecg.qrs import METHODS, detect_beats_array
+from tests.conftest import shared_path
+from tests.ecg._beats_synth import regular_train, synth_ecg
 
 PUBLISHED = ("pantompkins1985", "hamilton2002", "elgendi2010", "zong2003")
 

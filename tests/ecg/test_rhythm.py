@@ -7,12 +7,12 @@ import json
 
 import numpy as np
 import pytest
-from tests.conftest import shared_path
 
 import cardiokit
 from cardiokit import Channel, InvalidArgumentError, Recording
 from cardiokit._core.errors import AnalysisError
 from cardiokit.ecg import RHYTHM_LABELS, RhythmResult, classify_rhythm
+from tests.conftest import shared_path
 
 CLASSES = {"N": "normal", "A": "af", "O": "other", "~": "noisy"}
 

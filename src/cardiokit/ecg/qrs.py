@@ -15,7 +15,7 @@ from ._qrs_common import band, lead_consistency, template_consistency
 from ._qrs_methods import METHODS, cardiokit_fused
 from .clean import clean_array, ecg_channel_indices
 
-__all__ = ["METHODS", "detect_beats", "detect_beats_array"]
+__all__ = ["METHODS", "detect_beats", "detect_beats_array", "detect_beats_per_lead"]
 
 #: Below this share of template-like beats a lead's detections are treated as noise
 #: (a back-stop: the prominence test below is what separates noise from ECG).
@@ -231,6 +231,59 @@ def detect_beats_array(
     share.flags.writeable = False
     details["vote_share"] = share
     return beats.astype(np.int64), details
+
+
+def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiokit") -> list[np.ndarray]:
+    """Beats of every column on its own, as ``detect_beats_array(x[:, [j]])`` gives them.
+
+    The same single-lead path (decimation, band-pass, detector, honest-result gate, R
+    refinement, back to full rate) with the filtering done once for all columns; used
+    where per-lead detections are compared (e.g. beat-agreement quality indices).
+    """
+    if method not in METHODS:
+        raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    raw = np.asarray(x, dtype=np.float64)
+    if raw.ndim == 1:
+        raw = raw[:, None]
+    fs = _check("fs_hz", fs_hz, 1e-9, 1e6)
+    n, n_leads = raw.shape
+    empty = [np.zeros(0, np.int64) for _ in range(n_leads)]
+    if fs < _MIN_FS_HZ:
+        raise AnalysisError(
+            f"beat detection needs fs >= {_MIN_FS_HZ:g} Hz (the QRS band reaches 22 Hz); got {fs:g} Hz"
+        )
+    if n < max(8, round(0.5 * fs)):
+        return empty
+    q = int(fs // _DETECT_FS_HZ) if fs >= 2 * _DETECT_FS_HZ else 1
+    arr = raw
+    if q > 1:
+        m = n // q
+        arr = raw[: m * q].reshape(m, q, n_leads).mean(axis=1)
+        fs = fs / q
+    qbp = band(arr, fs, 5.0, 22.0)
+    flat = np.abs(qbp).max(axis=0) <= 1e-6 * np.abs(arr).max(axis=0) + 1e-12
+    slope = np.abs(np.diff(qbp, axis=0))
+    floors = np.median(slope[:: max(1, slope.shape[0] // 20000)], axis=0)
+    live = np.flatnonzero(~flat)
+    if live.size == 0:
+        return empty
+    found = METHODS[method](arr[:, live], fs, qbp[:, live])
+    cleaned = clean_array(arr[:, live], fs_hz=fs, powerline_hz=None)
+    out = list(empty)
+    for k, j in enumerate(live):
+        beats, quality = _gate(np.asarray(found[k], np.int64), qbp[:, j], slope[:, j], float(floors[j]), fs)
+        if not quality > 0:
+            continue
+        cl = cleaned[:, k]
+        beats = refine_extrema(cl, beats, radius=max(1, round(0.08 * fs)))
+        beats, _ = _dedupe(beats, np.ones(beats.size), np.abs(cl), max(1, round(0.2 * fs)))
+        if q > 1 and beats.size:
+            centre = beats * q + (q - 1) // 2
+            idx = np.clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
+            vals = raw[idx, j] * np.sign(cl[beats])[:, None]
+            beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)]
+        out[j] = beats.astype(np.int64)
+    return out
 
 
 def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int

@@ -268,12 +268,14 @@ def segment_bounds(n: int, fs: float, segment_s: float = SEGMENT_S) -> list[tupl
     return bounds
 
 
-def _ecg_beats(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    from cardiokit.ecg.qrs import detect_beats_array
+def _ecg_beats(x: np.ndarray, fs: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per-lead beats of the two detectors behind bSQI, for every column of ``x`` at once
+    (identical to detecting each lead on its own, with the filtering shared)."""
+    from cardiokit.ecg.qrs import detect_beats_per_lead
 
-    a, _ = detect_beats_array(x[:, None], fs_hz=fs, method="cardiokit")
-    b, _ = detect_beats_array(x[:, None], fs_hz=fs, method="zong2003")
-    return a, b
+    a = detect_beats_per_lead(x, fs_hz=fs, method="cardiokit")
+    b = detect_beats_per_lead(x, fs_hz=fs, method="zong2003")
+    return list(zip(a, b, strict=True))
 
 
 def _grade_lead(segs: list[SegmentQuality]) -> str:
@@ -289,7 +291,8 @@ def _grade_lead(segs: list[SegmentQuality]) -> str:
 
 
 def _assess_lead(x: np.ndarray, fs: float, name: str, kind: str, mv_scale: float | None,
-                 primary: np.ndarray | None) -> LeadQuality:
+                 primary: np.ndarray | None,
+                 detected: tuple[np.ndarray, np.ndarray] | None = None) -> LeadQuality:
     bounds = segment_bounds(x.size, fs)
     if kind == "ppg":
         y = ppg_band(x, fs) if x.size > 12 else x - x.mean()
@@ -297,7 +300,7 @@ def _assess_lead(x: np.ndarray, fs: float, name: str, kind: str, mv_scale: float
         beats_b = beats_a
     else:
         y = bandpass(x, fs_hz=fs, low_hz=0.5, high_hz=40.0) if x.size > 12 else x - x.mean()
-        beats_a, beats_b = _ecg_beats(x, fs)
+        beats_a, beats_b = detected if detected is not None else _ecg_beats(x[:, None], fs)[0]
         if primary is not None:
             beats_a = primary
     segs: list[SegmentQuality] = []
@@ -385,11 +388,16 @@ def assess_quality(
     primary = None
     if beats is not None:
         primary = np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1)
+    ecg_leads = [i for i in leads if rec.channels[i].kind != "ppg"]
+    detected: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if ecg_leads and rec.n_samples > 12:
+        cols = np.asarray(rec.signals[:, ecg_leads], dtype=np.float64)
+        detected = dict(zip(ecg_leads, _ecg_beats(cols, rec.fs), strict=True))
     out = []
     for i in leads:
         ch = rec.channels[i]
         kind = "ppg" if ch.kind == "ppg" else "ecg"
         x = np.asarray(rec.signals[:, i], dtype=np.float64)
         out.append(_assess_lead(x, rec.fs, ch.name, kind, _UNIT_TO_MV.get(ch.unit.strip().lower()),
-                                primary if kind == "ecg" else None))
+                                primary if kind == "ecg" else None, detected.get(i)))
     return SignalQuality(overall_grade([lq.grade for lq in out]), tuple(out))
