@@ -18,8 +18,8 @@ $(VENV)/.stamp-%: pyproject.toml | $(BIN)/python
 ## install: .venv with every extra (tools outside the repo may call .venv/bin/cardiokit)
 install: $(VENV)/.stamp-all
 
-## demo: install, then run the main job on a demo input
-demo: $(VENV)/.stamp-all
+## demo: install (package + report extra), then run the main job on a demo input
+demo: $(VENV)/.stamp-report
 	$(BIN)/cardiokit demo --out $(DEMO)
 
 ## chromium: Debian's chromium + chromedriver for the web viewer test (only when missing)
@@ -37,8 +37,10 @@ lint: $(VENV)/.stamp-test
 	$(BIN)/ruff format --check src tests bench training || true
 
 ## bench: accuracy and speed against peers (writes docs/BENCHMARKS.md sections)
+BENCHES ?= beats delineation measure analyze device_agreement interpretation rhythm quality ppg pcg
+# also: bench_batch ludb|holter, bench_service load|schemathesis (see docs/SERVICE.md)
 bench: $(VENV)/.stamp-all
-	$(BIN)/python -m bench.run_all
+	set -e; for b in $(BENCHES); do echo "== bench_$$b"; $(BIN)/python -m bench.bench_$$b; done
 
 ## fuzz: mutate real files and count unexpected reader exceptions
 fuzz: $(VENV)/.stamp-all
