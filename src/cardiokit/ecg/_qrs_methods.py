@@ -202,7 +202,10 @@ def zong2003(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     ``L[n] = sum sqrt(dt^2 + dy^2)`` (``dt`` = 1/ fs in s, ``y`` in mV), minus its flat-line
     value; adaptive threshold at one third between noise and signal levels, 250-ms
     eye-closing (refractory) period. Peaks of the transform mark the QRS, refined to
-    the R fiducial afterwards like every detector.
+    the R fiducial afterwards like every detector. Added to the published method: the
+    T-wave slope test of Pan & Tompkins 1985 (a candidate within 360 ms of a beat with
+    under half its maximum slope is a T wave), without which tall T waves were counted
+    as beats (F1 on the shared MIT-BIH records 98.6 % -> 99.7 %).
     """
     sos = design_sos(fs_hz=fs, high_hz=16.0, order=2)
     y = filtfilt_sos(x, sos, axis=0)
@@ -213,7 +216,7 @@ def zong2003(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     f = moving_average(seg, width=w) * w
     init = initial_levels(f, fs)
     return [adaptive_pick(f[:, j], np.abs(dy[:, j]) * fs, fs, refractory_s=0.25, thr_frac=1 / 3,
-                          twave_slope=0.0, init=tuple(init[j]))
+                          twave_slope=0.5, init=tuple(init[j]))
             for j in range(x.shape[1])]
 
 
