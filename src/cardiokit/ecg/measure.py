@@ -30,6 +30,7 @@ import numpy as np
 from .._core.errors import CardiokitError, InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
+from .._core.units import VOLT_TO_MV
 from ._delineate_lead import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
@@ -39,7 +40,7 @@ __all__ = ["QTC_FORMULAS", "LeadAmplitudes", "Measurements", "measure", "qtc"]
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
 #: Upper limits of normal QTc (ms) by sex (AHA/ACCF/HRS 2009): men 450, women 460.
 QTC_UPPER_MS = {"M": 450.0, "F": 460.0}
-_SCALE_TO_MV = {"mv": 1.0, "": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_SCALE_TO_MV = {"": 1.0, **VOLT_TO_MV}
 
 
 def qtc(qt_ms: float, rr_s: float, *, formula: str = "bazett") -> float:

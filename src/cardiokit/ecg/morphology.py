@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .._core.recording import Recording
+from .._core.units import VOLT_TO_MV
 
 __all__ = [
     "BeatClasses",
@@ -63,7 +64,7 @@ __all__ = [
 #: smallest deflection counted as a QRS wave (mV) and as a share of the lead's QRS p-p
 MIN_WAVE_MV = 0.02
 MIN_WAVE_FRACTION = 0.05
-_UNITS_TO_MV = {"mv": 1.0, "": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNITS_TO_MV = {"": 1.0, **VOLT_TO_MV}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ import numpy as np
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
+from cardiokit._core.units import VOLT_TO_MV
 
 __all__ = ["GRADES", "LIMITS", "LeadQuality", "Quality", "assess_quality", "overall_grade"]
 
@@ -60,7 +61,7 @@ LIMITS: dict[str, tuple[float, float, str]] = {
     "template_correlation": (0.9, 0.66, "below"),
 }
 
-_UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNIT_TO_MV = VOLT_TO_MV
 _FLAT_MV = 0.01
 
 

@@ -33,6 +33,7 @@ from .._core.errors import (
 )
 from .._core.recording import Channel, Recording
 from .._core.registry import FormatSpec, register_format
+from .._core.units import VOLT_TO_MV
 
 __all__ = ["read_aecg", "write_aecg"]
 
@@ -40,7 +41,7 @@ NS = "urn:hl7-org:v3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _OPTIONS = ("series", "derive_limb_leads")
 _SERIES = {"rhythm": "RHYTHM", "representative": "REPRESENTATIVE_BEAT"}
-_TO_MV = {"uv": 1e-3, "mv": 1.0, "v": 1e3, "nv": 1e-6}
+_TO_MV = VOLT_TO_MV
 _TWELVE = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 _SPECIAL_LEADS = {"AVR": "aVR", "AVL": "aVL", "AVF": "aVF", "AVRNEG": "-aVR", "AVRneg": "-aVR"}
 _LEAD_CODES = {v: k for k, v in _SPECIAL_LEADS.items() if k != "AVRneg"}

@@ -29,6 +29,7 @@ from .._core.errors import (
 )
 from .._core.recording import Channel, Recording
 from .._core.registry import FormatSpec, register_format
+from .._core.units import VOLT_TO_MV
 from ._channels import guess_kind
 
 __all__ = ["read_dicom", "write_dicom"]
@@ -54,7 +55,7 @@ _DTYPES = {
     "SB": "i1", "UB": "u1", "SS": "<i2", "US": "<u2", "SL": "<i4", "UL": "<u4",
     "SV": "<i8", "UV": "<u8", "FL": "<f4", "FD": "<f8",
 }
-_TO_MV = {"mv": 1.0, "uv": 1e-3, "v": 1e3, "nv": 1e-6}
+_TO_MV = VOLT_TO_MV
 
 # Annotation concepts (SCPECG codes, PS3.16 CID 3339 "ECG Annotation") -> WFDB-style symbol.
 _ANN_SYMBOLS = {

@@ -40,6 +40,7 @@ from .._core.errors import (
 )
 from .._core.recording import Channel, Recording
 from .._core.registry import FormatSpec, register_format
+from .._core.units import VOLT_TO_MV
 from ._ecg_common import check_options, crc_ccitt
 
 __all__ = ["read", "write"]
@@ -58,7 +59,7 @@ LEAD_NAMES = {
 }  # fmt: skip
 _LEAD_CODES = {v.lower(): k for k, v in LEAD_NAMES.items() if k > 1}
 _SEX = {1: "M", 2: "F"}
-_UNITS_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNITS_TO_MV = VOLT_TO_MV
 _READ_OPTIONS = ("start_s", "stop_s", "check_crc", "annotations")
 
 

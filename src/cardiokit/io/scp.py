@@ -27,6 +27,7 @@ import numpy as np
 from .._core.errors import CorruptFileError, InvalidArgumentError, ReadError, WriteError
 from .._core.recording import Channel, Recording
 from .._core.registry import FormatSpec, register_format
+from .._core.units import VOLT_TO_MV
 from ._ecg_common import check_options, crc_ccitt
 from ._scp_codec import (
     difference_decode,
@@ -48,7 +49,7 @@ LEAD_IDS = {
 _LEAD_CODES = {v.lower(): k for k, v in LEAD_IDS.items()}
 _SEX = {1: "M", 2: "F"}
 _AGE_UNITS = {1: 1.0, 2: 1 / 12, 3: 1 / 52.1775, 4: 1 / 365.25, 5: 1 / 8766}
-_UNITS_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNITS_TO_MV = VOLT_TO_MV
 _SECTION_HEADER = struct.Struct("<HHIBB6s")
 
 

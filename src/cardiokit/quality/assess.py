@@ -36,6 +36,7 @@ from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit.dsp.filters import bandpass
 
+from .._core.units import VOLT_TO_MV
 from .indices import ecg_segment_indices, ppg_band, ppg_beats, ppg_segment_indices
 
 __all__ = [
@@ -64,7 +65,7 @@ ISSUE_LIMITS: dict[str, tuple[float, str]] = {
     "flat_fraction": (0.1, "above"),
     "clip_fraction": (0.01, "above"),
 }
-_UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNIT_TO_MV = VOLT_TO_MV
 _MODEL_INPUTS = ("bsqi", "tsqi", "log_ksqi", "ssqi", "psqi", "bassqi", "log_hfsqi",
                  "flat_fraction", "clip_fraction", "hr_ok")
 

@@ -24,12 +24,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._core.recording import Recording
+from .._core.units import VOLT_TO_MV
 from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twelve_lead, new_page
 
 __all__ = ["DisplayOptions", "build_pages", "ecg_leads_mv", "standard_leads"]
 
 _STD = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-_UNIT_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_UNIT_TO_MV = VOLT_TO_MV
 _ECG_ROWS = 6
 _PAGE_W, _PAGE_H = 297.0, 210.0
 _GRID = Region(16.0, 16.0, 265.0, 150.0)
