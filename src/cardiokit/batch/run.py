@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import json
 import logging
 import multiprocessing
 import os
@@ -182,6 +183,22 @@ def _hash_inputs(paths: Sequence[Path], on_error: Callable[[Path, Exception], No
     return todo
 
 
+def _count_stored_failures(db: Any, skipped: set[str], res: BatchResult) -> None:
+    """Inputs skipped because a killed or earlier run stored them unreadable still count as
+    failed, so a resumed run exits as a clean run would."""
+    if not skipped:
+        return
+    _, rows = db.query("SELECT id, source, report FROM analyses WHERE n_errors > 0")
+    for sha, source, doc in rows:
+        if sha not in skipped:
+            continue
+        rep = json.loads(doc) if isinstance(doc, str) else doc
+        errs = rep.get("errors") or []
+        if rep.get("recording") is None and errs:
+            res.n_failed += 1
+            res.failures.append((str(source), f"{errs[0].get('stage')}: {errs[0].get('message')}"))
+
+
 def run_batch(
     inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     store: Any,
@@ -256,6 +273,7 @@ def run_batch(
         stored = {r[0] for r in rows}
         work = [(sha, p) for sha, p in todo.items() if sha not in stored]
         res.n_skipped = len(todo) - len(work)
+        _count_stored_failures(db, {sha for sha in todo if sha in stored}, res)
         for p, e in hash_failures:  # no content hash: cannot be stored, only reported
             res.n_failed += 1
             res.failures.append((str(p), f"hash: {e}"))

@@ -59,14 +59,20 @@ def batch_cmd(
             err_console.print(f"{n_skipped} input(s) already in the store: skipped")
         task.append(progress.add_task("analysing", total=n_todo))
 
+    shown: set[str] = set()
+
     def on_result(source: str, report: Any) -> None:
         if report.errors and report.recording is None:
+            shown.add(source)
             err_console.print(f"[bold red]failed:[/] {report.errors[0].message}", highlight=False)
         progress.advance(task[0])
 
     with progress:
         res = run_batch(input, store, workers=workers, scheduler=scheduler, parquet=parquet, subject=subject,
                         fs=fs, kind=kind.value if kind else None, on_start=on_start, on_result=on_result)
+    for source, message in res.failures:
+        if source not in shown:  # hash failures, or failures stored by an earlier (killed) run
+            err_console.print(f"[bold red]failed:[/] {source}: {message}", highlight=False)
     console.print(
         f"{res.n_inputs} recording(s), {res.n_unique} unique, {res.n_skipped} already stored, "
         f"{res.n_done} analysed in {res.elapsed_s:.1f} s ({res.rate_per_s:.2f}/s), {res.n_failed} failed"
