@@ -1,19 +1,22 @@
 """CinC 2017 rhythm benchmark: cardiokit vs a NeuroKit2 HRV-feature baseline.
 
-    .venv/bin/python -m bench.bench_rhythm [--markdown]
+    .venv/bin/python -m bench.bench_rhythm [--no-write]
 
-In one run, on the same folds (training/_rhythm_data.py: the CinC 2017 training set
+Writes the "Rhythm (CinC 2017)" section of docs/BENCHMARKS.md. In one run, on the same folds (training/_rhythm_data.py: the CinC 2017 training set
 minus the shared subset and reserved ids, 5-fold stratified by record, seed 2017):
 
-* cardiokit 5-fold CV: features (cardiokit.ecg._rhythm_features with detect_beats) +
-  out-of-fold CNN probabilities (cached by training/train_rhythm.py) -> gradient-boosted
-  trees with the shipped hyper-parameters; also features-only;
+* cardiokit 5-fold CV: the out-of-fold predictions of ``python -m training.train_rhythm
+  head`` (features from cardiokit.ecg._rhythm_features with detect_beats + out-of-fold
+  CNN probabilities -> gradient-boosted trees with the shipped hyper-parameters; also
+  features-only, CNN alone, and the class scales chosen in nested CV);
 * baseline 5-fold CV: NeuroKit2 ``ecg_clean`` + ``ecg_peaks`` + ``hrv`` (time, frequency,
   non-linear indices) -> the same gradient-boosted trees;
 * the shared evaluation subset (600 records, final v3 labels, never used for training):
   the shipped model through the public API ``cardiokit.ecg.classify_rhythm`` on records
   read with ``cardiokit.read``, and the baseline trained on the whole pool;
-* inference time of ``classify_rhythm`` per 30-s record (single thread).
+* inference time of ``classify_rhythm`` per 30-s record (single thread), with and
+  without beats given, and the rhythm stage inside ``cardiokit.analyze`` on 10-s 12-lead
+  LUDB records.
 
 Score: the official CinC 2017 score, mean F1 over N, A and O.
 """
@@ -28,7 +31,9 @@ from datetime import date
 
 import numpy as np
 from training import _rhythm_data as D
-from training.train_rhythm import features, fit_head
+from training.train_rhythm import CNN_TAG, fit_head
+
+from ._common import write_section
 
 NK_CACHE = D.CACHE / "nk_features_{}.npz"
 
@@ -78,8 +83,11 @@ def cv(X: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
     return oof.argmax(1)
 
 
-def ludb_check() -> dict:
-    """LUDB 12-lead records labelled 'Sinus rhythm' or 'Atrial fibrillation': predicted labels."""
+def ludb_check(max_leads: int, with_beats: bool) -> dict:
+    """LUDB 12-lead records labelled 'Sinus rhythm' or 'Atrial fibrillation': predicted labels.
+
+    ``with_beats``: the multi-lead beats of ``cardiokit.ecg.detect_beats`` on the cleaned
+    record are passed in, as ``cardiokit.analyze`` does."""
     import wfdb
 
     from cardiokit import Channel, Recording
@@ -97,7 +105,12 @@ def ludb_check() -> dict:
             r = wfdb.rdrecord(str(folder / "data" / row["ID"].strip()))
             rec = Recording(r.p_signal.astype(np.float32), r.fs,
                             tuple(Channel(n, "ecg", "mV") for n in r.sig_name))
-            label = classify_rhythm(rec).label
+            beats = None
+            if with_beats:
+                from cardiokit.ecg import clean, detect_beats
+
+                beats = detect_beats(clean(rec))
+            label = classify_rhythm(rec, max_leads=max_leads, beats=beats).label
             out[rhythm][label] = out[rhythm].get(label, 0) + 1
     return out
 
@@ -107,9 +120,22 @@ def fmt(name: str, f: dict[str, float]) -> str:
             f"{f['~']:.3f} |")
 
 
+def timing(recs: list, **kw) -> tuple[float, float]:
+    """Mean wall and CPU ms of classify_rhythm over ``recs`` (after one warm-up call)."""
+    from cardiokit.ecg import clean, detect_beats
+    from cardiokit.ecg.rhythm import classify_rhythm
+
+    beats = [detect_beats(clean(r)) for r in recs] if kw.pop("beats", False) else [None] * len(recs)
+    classify_rhythm(recs[0], beats=beats[0], **kw)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for r, b in zip(recs, beats, strict=True):
+        classify_rhythm(r, beats=b, **kw)
+    return ((time.perf_counter() - t0) / len(recs) * 1000, (time.process_time() - c0) / len(recs) * 1000)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--markdown", action="store_true", help="print the docs/BENCHMARKS.md section")
+    ap.add_argument("--no-write", action="store_true", help="print only, leave docs/BENCHMARKS.md")
     ap.add_argument("--timing-records", type=int, default=50)
     args = ap.parse_args()
 
@@ -123,13 +149,13 @@ def main() -> None:
     ssigs = D.signals("shared", sids, D.SHARED_DIR)
     rows_cv, rows_sh = [], []
 
-    X = features("pool", sigs)
-    z = np.load(D.CACHE / "cnn_probs.npz")
-    cnn = z["oof"].astype(np.float64)
-    rows_cv.append(("cardiokit features + CNN -> GBM (shipped design)",
-                    D.cinc_f1(y, cv(np.hstack([X, cnn]), y, fold))))
-    rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, cv(X, y, fold))))
-    rows_cv.append(("cardiokit CNN alone", D.cinc_f1(y, cnn.argmax(1))))
+    z = np.load(D.CACHE / f"{CNN_TAG}head_oof.npz")
+    cnn = np.load(D.CACHE / f"{CNN_TAG}cnn_probs.npz")["oof"].astype(np.float64)
+    rows_cv.append(("cardiokit features + CNN -> GBM, class scales chosen in nested CV (shipped design)",
+                    D.cinc_f1(y, z["scaled"])))
+    rows_cv.append(("cardiokit features + CNN -> GBM", D.cinc_f1(y, z["fused"].argmax(1))))
+    rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
+    rows_cv.append(("cardiokit CNN alone (one fold model)", D.cinc_f1(y, cnn.argmax(1))))
     NX = nk_features("pool", sigs)
     # keep NeuroKit2 columns with at least two distinct finite values on the pool
     keep = [j for j in range(NX.shape[1]) if np.unique(NX[np.isfinite(NX[:, j]), j]).size >= 2]
@@ -153,29 +179,31 @@ def main() -> None:
                     D.cinc_f1(sy, base.predict_proba(SNX).argmax(1))))
 
     # external 12-lead check: LUDB (500 Hz, 10 s), sinus rhythm vs atrial fibrillation
-    lud = ludb_check()
+    lud = {"best lead, beats from analyze (as in cardiokit.analyze)": ludb_check(1, True),
+           "up to 3 leads, beats detected per lead": ludb_check(3, False)}
 
     # timing on 30-s records (single-threaded onnxruntime session)
     recs = [cardiokit.read(str(D.SHARED_DIR / f"{r}.hea")) for r in sids]
     recs30 = [r.crop(0, 30.0) for r in recs if r.duration_s >= 30.0][: args.timing_records]
-    classify_rhythm(recs30[0])
-    t0, c0 = time.perf_counter(), time.process_time()
-    for r in recs30:
-        classify_rhythm(r)
-    ms = (time.perf_counter() - t0) / len(recs30) * 1000
-    cpu_ms = (time.process_time() - c0) / len(recs30) * 1000
+    ms, cpu_ms = timing(recs30)
+    ms_b, cpu_b = timing(recs30, beats=True)
+    # the rhythm stage inside analyze (10-s 12-lead 500 Hz LUDB records)
+    stage = []
+    for name in ("1", "2", "3"):
+        rec = cardiokit.read(str(D.SHARED / "ludb" / "data" / name))
+        cardiokit.analyze(rec)
+        stage += [float(cardiokit.analyze(rec).timing_ms.get("rhythm", np.nan)) for _ in range(7)]
     import os
 
     load = os.getloadavg()[0]
-
     head = "| model | CinC score (mean F1 N/A/O) | F1 N | F1 A | F1 O | F1 ~ |\n|---|---|---|---|---|---|"
     lines = [
-        "## Rhythm (CinC 2017)",
-        "",
         f"Run {date.today().isoformat()} with `.venv/bin/python -m bench.bench_rhythm` "
-        f"(cardiokit {cardiokit.__version__}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}; baseline neurokit2 {__import__('neurokit2').__version__}, "
-        f"scikit-learn {__import__('sklearn').__version__}).",
+        f"(cardiokit {cardiokit.__version__}, model {model_id()}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, onnxruntime {__import__('onnxruntime').__version__}; baseline "
+        f"neurokit2 {__import__('neurokit2').__version__}, scikit-learn {__import__('sklearn').__version__}). "
+        "Training: `.venv/bin/python -m training.train_rhythm all` (the CV rows are its out-of-fold "
+        "predictions; the baseline is cross-validated in this run on the same folds).",
         "",
         f"5-fold CV on the training pool ({y.size} records of the CinC 2017 training set minus the "
         "600 shared records and the RESERVED.md ids; folds stratified by class, by record, "
@@ -193,22 +221,26 @@ def main() -> None:
         *[fmt(n, f) for n, f in rows_sh],
         "",
         "External 12-lead check (LUDB, 500 Hz, 10 s; records whose first rhythm is sinus rhythm "
-        "or atrial fibrillation; up to 3 leads chosen by quality, probabilities averaged):",
+        "or atrial fibrillation; leads chosen by quality grade and preference):",
         "",
-        "| LUDB rhythm | records | predicted normal | af | other | noisy |",
-        "|---|---|---|---|---|---|",
-        *[f"| {k} | {sum(v.values())} | " + " | ".join(str(v.get(lab, 0)) for lab in RHYTHM_LABELS) + " |"
-          for k, v in lud.items()],
+        "| leads | LUDB rhythm | records | predicted normal | af | other | noisy |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {m} | {k} | {sum(v.values())} | " + " | ".join(str(v.get(lab, 0)) for lab in RHYTHM_LABELS) + " |"
+          for m, d in lud.items() for k, v in d.items()],
         "",
-        f"Inference: {cpu_ms:.1f} ms CPU time ({ms:.1f} ms wall, load average {load:.1f} on "
-        f"{os.cpu_count()} cores shared with other jobs) per 30-s single-lead record (mean over "
-        f"{len(recs30)} records: beats + features + CNN ensemble + trees; onnxruntime 1 thread). "
-        "For reference the four 2017 challenge winners scored 0.83 on the "
-        "hidden test set (a different set: numbers are not directly comparable).",
+        f"Inference per 30-s single-lead record (mean over {len(recs30)} shared records, onnxruntime "
+        f"1 thread, load average {load:.1f} on {os.cpu_count()} cores shared with other jobs): "
+        f"{cpu_ms:.1f} ms CPU ({ms:.1f} ms wall) with beat detection, {cpu_b:.1f} ms CPU "
+        f"({ms_b:.1f} ms wall) with the beats given (features + one CNN + trees). Rhythm stage "
+        f"inside `cardiokit.analyze` (best lead, the pipeline's beats; LUDB 1-3, 10 s, 12 leads, "
+        f"500 Hz; median of 21 runs): {np.nanmedian(stage):.1f} ms. For reference the four 2017 "
+        "challenge winners scored 0.83 on the hidden test set (a different set: numbers are not "
+        "directly comparable).",
     ]
     text = "\n".join(lines)
     print(text)
-    if args.markdown:
+    if not args.no_write:
+        write_section("Rhythm (CinC 2017)", text)
         (D.CACHE / "bench_rhythm.md").write_text(text + "\n")
 
 

@@ -64,18 +64,35 @@ class Softmaxed(nn.Module):
         return torch.softmax(self.net(x), dim=1)
 
 
-def _crop_batch(xs: list[np.ndarray], rng: np.random.Generator, crop: int) -> np.ndarray:
+def _crop_batch(xs: list[np.ndarray], rng: np.random.Generator, crop: int,
+                augment: bool = True) -> np.ndarray:
+    """Random ``crop``-sample windows (zero-padded when shorter), with augmentation.
+
+    Augmentation (``augment``): amplitude scaling 0.6-1.5, polarity flip (handheld
+    AliveCor recordings are often inverted, Clifford et al. 2017), low-frequency baseline
+    wander and white noise at random small levels.
+    """
     out = np.zeros((len(xs), 1, crop), np.float32)
+    t = np.arange(crop, dtype=np.float32) / 300.0
     for i, x in enumerate(xs):
         if x.size >= crop:
             s = int(rng.integers(0, x.size - crop + 1))
-            seg = x[s : s + crop]
-            if rng.random() < 0.5:
-                seg = seg * float(rng.uniform(0.7, 1.3))
-            out[i, 0] = seg
+            seg = x[s : s + crop].copy()
         else:
+            seg = np.zeros(crop, np.float32)
             s = int(rng.integers(0, crop - x.size + 1))
-            out[i, 0, s : s + x.size] = x
+            seg[s : s + x.size] = x
+        if augment:
+            if rng.random() < 0.5:
+                seg = seg * float(rng.uniform(0.6, 1.5))
+            if rng.random() < 0.3:
+                seg = -seg
+            if rng.random() < 0.3:
+                f = float(rng.uniform(0.05, 0.5))
+                seg = seg + float(rng.uniform(0.0, 0.3)) * np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3))
+            if rng.random() < 0.3:
+                seg = seg + rng.normal(0.0, float(rng.uniform(0.01, 0.1)), crop).astype(np.float32)
+        out[i, 0] = seg
     return out
 
 
@@ -98,22 +115,52 @@ def predict(net: nn.Module, xs: list[np.ndarray], batch: int = 64) -> np.ndarray
     return out
 
 
+def _score(y: np.ndarray, p: np.ndarray) -> float:
+    """CinC 2017 score (mean F1 over N, A, O) of predicted labels ``p``."""
+    f = []
+    for c in range(3):
+        tp = np.sum((y == c) & (p == c))
+        d = np.sum(y == c) + np.sum(p == c)
+        f.append(2 * tp / d if d else 0.0)
+    return float(np.mean(f))
+
+
 def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=print,
-          batch: int = 64, lr: float = 3e-3) -> nn.Module:
-    """Train one CNN on inputs ``xs`` (cnn_input arrays) and labels ``y`` (0..3)."""
+          batch: int = 64, lr: float = 3e-3, inner: float = 0.1, min_epochs: int = 8,
+          widths: tuple[int, ...] | None = None, init: dict | None = None) -> nn.Module:
+    """Train one CNN on inputs ``xs`` (cnn_input arrays) and labels ``y`` (0..3).
+
+    A stratified ``inner`` share of ``xs`` is held out for early stopping: after
+    ``min_epochs`` the whole-record CinC score on it is checked every epoch and the best
+    weights are kept (one-cycle learning rate over ``epochs``). ``init``: a state dict to
+    start from (fine-tuning a model trained on the same data).
+    """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    net = RhythmCNN()
-    counts = np.bincount(y, minlength=4).astype(np.float64)
+    net = RhythmCNN() if widths is None else RhythmCNN(widths)
+    if init is not None:
+        net.load_state_dict(init)
+    va = np.zeros(len(xs), bool)
+    if inner > 0:
+        for c in range(4):
+            idx = np.flatnonzero(y == c)
+            rng.shuffle(idx)
+            va[idx[: round(inner * idx.size)]] = True
+    tr_idx = np.flatnonzero(~va)
+    va_idx = np.flatnonzero(va)
+    yt = y[tr_idx]
+    counts = np.bincount(yt, minlength=4).astype(np.float64)
     w = (counts.sum() / np.maximum(counts, 1)) ** 0.5
-    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32))
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32),
+                                  label_smoothing=0.05)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-3)
-    steps = epochs * int(np.ceil(len(xs) / batch))
+    steps = epochs * int(np.ceil(tr_idx.size / batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
+    best, best_state = -1.0, None
     for ep in range(epochs):
         net.train()
         t0 = time.time()
-        perm = rng.permutation(len(xs))
+        perm = rng.permutation(tr_idx)
         tot = 0.0
         for s in range(0, len(perm), batch):
             idx = perm[s : s + batch]
@@ -125,6 +172,16 @@ def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=pr
             opt.step()
             sched.step()
             tot += float(loss.detach()) * len(idx)
-        log(f"  epoch {ep + 1}/{epochs} loss {tot / len(xs):.4f} ({time.time() - t0:.0f} s)")
+        msg = f"  epoch {ep + 1}/{epochs} loss {tot / tr_idx.size:.4f} ({time.time() - t0:.0f} s)"
+        if va_idx.size and ep + 1 >= min_epochs:
+            sc = _score(y[va_idx], predict(net, [xs[i] for i in va_idx]).argmax(1))
+            msg += f" inner score {sc:.3f}"
+            if sc > best:
+                best = sc
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        log(msg)
+    if best_state is not None:
+        net.load_state_dict(best_state)
+        log(f"  kept the best inner-split epoch (score {best:.3f})")
     net.eval()
     return net

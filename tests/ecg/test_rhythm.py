@@ -111,3 +111,28 @@ def test_flat_line_and_pure_noise_are_noisy(kind):
     rec = Recording(x.astype(np.float32)[:, None], 300.0, (Channel("I", "ecg", "mV"),))
     res = classify_rhythm(rec)
     assert res.label == "noisy" and res.probabilities["noisy"] > 0.5
+
+
+def test_given_beats_match_own_detection_on_shared_records():
+    """Beats from another detector (here the multi-lead pipeline's) give the same labels."""
+    from cardiokit.ecg import clean, detect_beats
+
+    folder = shared_path("cinc2017")
+    rows = _subset()[:30]
+    same = 0
+    for rid, _ in rows:
+        rec = cardiokit.read(str(folder / f"{rid}.hea"))
+        own = classify_rhythm(rec)
+        given = classify_rhythm(rec, beats=detect_beats(clean(rec)))
+        as_array = classify_rhythm(rec, beats=detect_beats(clean(rec)).samples)
+        assert given.probabilities == as_array.probabilities
+        same += own.label == given.label
+    assert same >= 27, same
+
+
+def test_invalid_beats_raise():
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    with pytest.raises(InvalidArgumentError):
+        classify_rhythm(rec, beats=[1.0, float("nan")])
+    with pytest.raises(InvalidArgumentError):
+        classify_rhythm(rec, beats=object())

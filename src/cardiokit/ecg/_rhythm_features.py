@@ -15,17 +15,24 @@ fiducials. The feature vector (:data:`FEATURE_NAMES`, NaN where not computable) 
 * QRS morphology: beat-to-template correlation (mean, min, share < 0.8), R-amplitude
   CV, QRS width and T/R ratio of the median beat.
 * Signal: kurtosis, skewness, spectral ratios (QRS band, baseline, HF), duration.
+* Ectopy (for the ``other`` class): premature beats and compensatory pauses, beats whose
+  QRS differs from the median beat after a short RR (ventricular ectopy), RR alternation
+  (bigeminy), rate trend (de Chazal et al. 2004 for the RR/morphology pairing).
+* ST-T and variability: ST level and signed T/R ratio of the median beat, P-peak
+  position spread and share of beats with a P wave like the median's (AV block,
+  wandering pacemaker), QRS-width variability, low quantile of beat correlation, PR.
 """
 
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp.filters import bandpass, design_sos, filtfilt_sos
+from cardiokit.dsp.filters import design_sos, filtfilt_sos
 
-__all__ = ["FEATURE_NAMES", "FS", "cnn_input", "rhythm_features"]
+__all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
 
 #: Sampling rate the rhythm model works at.
 FS = 300.0
@@ -42,23 +49,37 @@ ATRIAL_NAMES = ("p_amp_ratio", "p_corr", "p_energy_ratio", "resid_ratio", "resid
                 "tq_rms_ratio", "tq_f_share")
 QRS_NAMES = ("beat_corr_mean", "beat_corr_min", "beat_corr_low", "r_amp_cv", "qrs_width_s",
              "t_r_ratio", "r_polarity")
+#: Ectopy and rate-change features (premature beats with compensatory pauses, beats of
+#: another shape, bigeminy-like alternation), for the ``other`` class.
+ECTOPY_NAMES = ("premature_share", "premature_pause_share", "rr_off_share", "rr_alternans",
+                "ectopic_morph_share", "premature_corr_mean", "rr_trend")
+#: Median-beat ST-T and per-beat P/QRS variability features.
+STT_NAMES = ("st_level", "t_signed_ratio", "p_pos_sd", "p_present_share", "qrs_width_cv",
+             "beat_corr_q10", "pr_s")
 SIGNAL_NAMES = ("kurtosis", "skewness", "qrs_band_ratio", "baseline_ratio", "hf_ratio",
                 "duration_s", "beat_coverage")
 
 #: Order of the feature vector returned by :func:`rhythm_features`.
-FEATURE_NAMES = RR_NAMES + VG_NAMES + ATRIAL_NAMES + QRS_NAMES + SIGNAL_NAMES
+FEATURE_NAMES = RR_NAMES + VG_NAMES + ATRIAL_NAMES + QRS_NAMES + SIGNAL_NAMES + ECTOPY_NAMES + STT_NAMES
 
 _NAN = float("nan")
+_SOS = design_sos(fs_hz=FS, low_hz=0.5, high_hz=40.0, order=2)
 
 
-def cnn_input(x: np.ndarray) -> np.ndarray:
+def band_0540(x: np.ndarray) -> np.ndarray:
+    """Zero-phase Butterworth band-pass 0.5-40 Hz (order 2) at :data:`FS`, float64."""
+    return filtfilt_sos(np.asarray(x, np.float64).reshape(-1), _SOS)
+
+
+def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarray:
     """The CNN input from one raw lead at :data:`FS`: band-passed 0.5-40 Hz, robustly scaled.
 
     Scaling divides by the median absolute R-band amplitude proxy (the 99th percentile
     of |x| over 1-s blocks' medians), clipped to +-20, so gain differences between
-    devices vanish. float32 ``(n,)``.
+    devices vanish. ``filtered``: :func:`band_0540` of ``x`` when already computed.
+    float32 ``(n,)``.
     """
-    y = bandpass(np.asarray(x, np.float64), fs_hz=FS, low_hz=0.5, high_hz=40.0)
+    y = band_0540(x) if filtered is None else filtered
     n = y.size
     w = int(FS)
     if n >= 2 * w:
@@ -88,6 +109,25 @@ def _sampen(x: np.ndarray, m: int, r: float) -> tuple[float, int, int]:
     return float(-np.log(a / b)), a, b
 
 
+@lru_cache(maxsize=64)
+def _hann(n: int) -> np.ndarray:
+    w = np.hanning(n)
+    w.flags.writeable = False
+    return w
+
+
+@lru_cache(maxsize=64)
+def _freqs(n: int) -> np.ndarray:
+    f = np.fft.rfftfreq(n, 1.0 / FS)
+    f.flags.writeable = False
+    return f
+
+
+def _mean(a: np.ndarray) -> float:
+    """Mean of a 1-D array without numpy's per-call dispatch overhead."""
+    return float(a.sum()) / a.size
+
+
 def _entropy(counts: np.ndarray) -> float:
     p = counts[counts > 0] / max(1, counts.sum())
     return float(-(p * np.log(p)).sum())
@@ -98,34 +138,38 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     hr = 60.0 * n_beats / max(duration_s, 1e-6)
     if rr.size < 3:
         return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2)
-    mean, med = float(rr.mean()), float(np.median(rr))
-    sd = float(rr.std())
-    d = np.diff(rr)
+    n_rr = rr.size
+    mean, med = _mean(rr), float(np.median(rr))
+    sd = float(np.sqrt(_mean((rr - mean) ** 2)))
+    d = rr[1:] - rr[:-1]
     ad = np.abs(d)
-    rmssd = float(np.sqrt(np.mean(d * d)))
+    rmssd = float(np.sqrt(_mean(d * d)))
     rel = ad / rr[:-1]
     # CoSEn: sample entropy of RR with m=1, r=30 ms, corrected for r and mean RR
     r_tol = 0.03
     se, a, b = _sampen(rr, 1, r_tol)
     if not np.isfinite(se):
         # no matches: bound by the smallest possible count (Lake & Moorman 2011)
-        se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(rr.size, 2)))
+        se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(n_rr, 2)))
     cosen = se + np.log(2 * r_tol) - np.log(mean)
-    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if rr.size >= 8 and sd > 0 else _NAN
-    tp = np.sum((d[:-1] * d[1:]) < 0)
-    tpr = float(tp / max(1, rr.size - 2))
-    sd1 = float(np.std(d) / np.sqrt(2))
+    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if n_rr >= 8 and sd > 0 else _NAN
+    tp = np.count_nonzero((d[:-1] * d[1:]) < 0)
+    tpr = float(tp / max(1, n_rr - 2))
+    dm = _mean(d)
+    sd1 = float(np.sqrt(_mean((d - dm) ** 2)) / np.sqrt(2))
     sd2 = float(np.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1)))
-    hist, _ = np.histogram(np.clip(rr / med, 0.3, 2.0), bins=16, range=(0.3, 2.0))
+    hb = np.minimum(((np.clip(rr / med, 0.3, 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
+    hist = np.bincount(hb, minlength=16)
     keep = ad <= np.quantile(ad, 0.8)
-    rmssd_rob = float(np.sqrt(np.mean(d[keep] ** 2))) if keep.any() else _NAN
-    sign_change = float(np.mean(np.diff(np.sign(d)) != 0)) if d.size > 1 else _NAN
+    rmssd_rob = float(np.sqrt(_mean(d[keep] ** 2))) if keep.any() else _NAN
+    sign_change = float(np.count_nonzero(np.diff(np.sign(d)) != 0) / (d.size - 1)) if d.size > 1 else _NAN
+    nd = d.size
     return [
         hr, float(n_beats), mean, med, sd, sd / mean, float(rr.min() / med), float(rr.max() / med),
-        rmssd, rmssd / mean, float(np.mean(ad > 0.02)), float(np.mean(ad > 0.05)),
-        float(np.mean(rel > 0.1)), float(cosen), float(sampen2), tpr, sd1, sd2,
+        rmssd, rmssd / mean, np.count_nonzero(ad > 0.02) / nd, np.count_nonzero(ad > 0.05) / nd,
+        np.count_nonzero(rel > 0.1) / nd, float(cosen), float(sampen2), tpr, sd1, sd2,
         sd1 / sd2 if sd2 > 0 else _NAN, _entropy(hist), rmssd_rob / mean,
-        float(np.median(ad) / med), float(np.sum(rr > 2.0)), sign_change,
+        float(np.median(ad) / med), float(np.count_nonzero(rr > 2.0)), sign_change,
     ]
 
 
@@ -186,38 +230,41 @@ def _beat_windows(y: np.ndarray, r: np.ndarray, a: int, b: int) -> tuple[np.ndar
 def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_all: float = 40.0) -> float:
     if seg.size < 32:
         return _NAN
-    p = np.abs(np.fft.rfft((seg - seg.mean()) * np.hanning(seg.size))) ** 2
-    f = np.fft.rfftfreq(seg.size, 1.0 / FS)
+    p = np.abs(np.fft.rfft((seg - _mean(seg)) * _hann(seg.size))) ** 2
+    f = _freqs(seg.size)
     tot = p[(f >= lo_all) & (f <= hi_all)].sum()
     return float(p[(f >= lo) & (f <= hi)].sum() / tot) if tot > 0 else _NAN
 
 
-def _morph_features(y: np.ndarray, r: np.ndarray, rr: np.ndarray) -> list[float]:
-    """Atrial-activity and QRS-morphology features from the cleaned lead ``y``."""
-    out_atrial = [_NAN] * len(ATRIAL_NAMES)
-    out_qrs = [_NAN] * len(QRS_NAMES)
+def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[float]]:
+    """Atrial-activity, QRS-morphology (``ATRIAL_NAMES + QRS_NAMES``) and beat-level
+    ectopy/ST-T features (``ectopic_morph_share``, ``premature_corr_mean`` +
+    ``STT_NAMES``) from the cleaned lead ``y``."""
+    nan_main = [_NAN] * (len(ATRIAL_NAMES) + len(QRS_NAMES))
+    nan_extra = [_NAN] * (2 + len(STT_NAMES))
     a, b = round(0.30 * FS), round(0.45 * FS)
     win, inner = _beat_windows(y, r, a, b)
     if inner.size < 3:
-        return out_atrial + out_qrs
-    base = np.median(win[:, : round(0.05 * FS)], axis=1, keepdims=True)
-    win = win - base
+        return nan_main, nan_extra
+    win = win - np.median(win[:, : round(0.05 * FS)], axis=1, keepdims=True)
     tmpl = np.median(win, axis=0)
     qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
     r_amp = float(np.max(np.abs(tmpl[qrs])))
     if r_amp <= 0:
-        return out_atrial + out_qrs
+        return nan_main, nan_extra
     # QRS morphology
     wq = win[:, qrs] - win[:, qrs].mean(axis=1, keepdims=True)
     tq = tmpl[qrs] - tmpl[qrs].mean()
-    den = np.linalg.norm(wq, axis=1) * np.linalg.norm(tq)
+    den = np.sqrt(np.einsum("ij,ij->i", wq, wq)) * np.sqrt(tq @ tq)
     corr = np.where(den > 0, wq @ tq / np.where(den > 0, den, 1.0), 0.0)
     amps = np.abs(win[:, a])
-    above = np.abs(tmpl[qrs]) >= 0.5 * r_amp
-    idx = np.flatnonzero(above)
+    idx = np.flatnonzero(np.abs(tmpl[qrs]) >= 0.5 * r_amp)
     width = (idx[-1] - idx[0] + 1) / FS if idx.size else _NAN
-    t_seg = tmpl[a + round(0.12 * FS) : a + round(0.42 * FS)]
-    t_r = float(np.max(np.abs(t_seg)) / r_amp) if t_seg.size else _NAN
+    t_lo, t_hi = a + round(0.12 * FS), a + round(0.42 * FS)
+    t_seg = tmpl[t_lo:t_hi]
+    t_k = int(np.argmax(np.abs(t_seg)))
+    t_r = float(abs(t_seg[t_k]) / r_amp)
+    r_signed = float(tmpl[qrs][np.argmax(np.abs(tmpl[qrs]))])
     pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
     out_qrs = [float(corr.mean()), float(corr.min()), float(np.mean(corr < 0.8)),
                float(amps.std() / max(amps.mean(), 1e-9)), float(width), t_r, pol]
@@ -226,42 +273,81 @@ def _morph_features(y: np.ndarray, r: np.ndarray, rr: np.ndarray) -> list[float]
     p_t = tmpl[p_sl] - tmpl[p_sl].mean()
     p_amp = float(np.ptp(tmpl[p_sl]) / r_amp)
     wp = win[:, p_sl] - win[:, p_sl].mean(axis=1, keepdims=True)
-    dp = np.linalg.norm(wp, axis=1) * np.linalg.norm(p_t)
-    p_corr = float(np.mean(np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)))
-    p_energy = float(np.sum(p_t ** 2) / max(np.mean(np.sum(wp ** 2, axis=1)), 1e-12))
+    wp_e = np.einsum("ij,ij->i", wp, wp)
+    dp = np.sqrt(wp_e) * np.sqrt(p_t @ p_t)
+    p_c = np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)
+    p_energy = float(np.sum(p_t ** 2) / max(float(wp_e.mean()), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
     res = (win - tmpl[None, :])[:, a - round(0.25 * FS) : a + round(0.40 * FS)].ravel()
     res_ratio = float(np.sqrt(np.mean(res ** 2)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
     tq_parts = []
-    for k0, k1 in itertools.pairwise(r):
+    for k0, k1 in itertools.pairwise(r.tolist()):
         s0 = k0 + max(round(0.45 * FS), round(0.6 * (k1 - k0)))
         s1 = k1 - round(0.1 * FS)
         if s1 - s0 >= round(0.06 * FS):
             seg = y[s0:s1]
             tq_parts.append(seg - seg.mean())
     if tq_parts:
-        tq = np.concatenate(tq_parts)
-        tq_rms = float(np.sqrt(np.mean(tq ** 2)) / r_amp)
-        tq_f = _band_share(tq, 4.0, 9.0)
+        tqa = np.concatenate(tq_parts)
+        tq_rms = float(np.sqrt(np.mean(tqa ** 2)) / r_amp)
+        tq_f = _band_share(tqa, 4.0, 9.0)
     else:
         tq_rms, tq_f = _NAN, _NAN
-    out_atrial = [p_amp, p_corr, p_energy, res_ratio, f_share, tq_rms, tq_f]
-    return out_atrial + out_qrs
+    out_atrial = [p_amp, float(p_c.mean()), p_energy, res_ratio, f_share, tq_rms, tq_f]
+    # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
+    j = np.searchsorted(r, inner)
+    prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
+    med_rr = float(np.median(np.diff(r))) / FS
+    prem = (prev > 0) & (prev < 0.85 * med_rr)
+    ect = float(np.mean(prem & (corr < 0.9)))
+    prem_corr = float(corr[prem].mean()) if prem.any() else 1.0
+    # ST-T of the median beat (signed by the main QRS deflection), P-peak spread, QRS widths
+    sgn = 1.0 if r_signed >= 0 else -1.0
+    st = float(sgn * tmpl[a + round(0.08 * FS) : a + round(0.12 * FS)].mean() / r_amp)
+    t_signed = float(sgn * t_seg[t_k] / r_amp)
+    p_pos = np.argmax(np.abs(wp), axis=1) / FS
+    p_pos_sd = float(p_pos[p_c > 0.3].std()) if np.sum(p_c > 0.3) >= 3 else _NAN
+    aw = np.abs(wq)
+    widths = np.sum(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
+    w_cv = float(widths.std() / max(widths.mean(), 1e-9))
+    pr = (a - p_sl.start - int(np.argmax(np.abs(p_t)))) / FS if p_amp > 0.05 else _NAN
+    extra = [ect, prem_corr, st, t_signed, p_pos_sd, float(np.mean(p_c > 0.5)), w_cv,
+             float(np.quantile(corr, 0.1)), pr]
+    return out_atrial + out_qrs, extra
+
+
+def _ectopy_rr(rr: np.ndarray) -> list[float]:
+    """RR-only ectopy features: premature beats, compensatory pauses, alternation, trend."""
+    if rr.size < 4:
+        return [_NAN] * 5
+    med = float(np.median(rr))
+    rel = rr / med
+    prem = rel < 0.85
+    pause = prem[:-1] & (rel[1:] > 1.1)
+    off = float(np.mean(np.abs(rel - 1.0) > 0.15))
+    d = np.diff(rr)
+    alt = float(np.mean(np.abs(d)) / med) if d.size else _NAN
+    alt = float(np.mean(d[:-1] * d[1:] < 0) * alt) if d.size > 1 else _NAN
+    k = max(1, rr.size // 3)
+    trend = float((rr[-k:].mean() - rr[:k].mean()) / med)
+    return [float(prem.mean()), float(pause.mean()), off, alt, trend]
 
 
 def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]:
-    sd = y.std()
+    yc = y - _mean(y)
+    y2 = yc * yc
+    var = _mean(y2)
+    sd = np.sqrt(var)
     if sd > 0:
-        z = (y - y.mean()) / sd
-        kurt, skew = float(np.mean(z ** 4)), float(np.mean(z ** 3))
+        kurt, skew = _mean(y2 * y2) / (var * var), _mean(y2 * yc) / (var * sd)
     else:
         kurt, skew = _NAN, _NAN
     n = x.size
-    xd = x - x.mean()
-    p = np.abs(np.fft.rfft(xd * np.hanning(n))) ** 2
-    f = np.fft.rfftfreq(n, 1.0 / FS)
+    xd = x - _mean(x)
+    p = np.abs(np.fft.rfft(xd * _hann(n))) ** 2
+    f = _freqs(n)
 
     def band(lo: float, hi: float) -> float:
         return float(p[(f >= lo) & (f < hi)].sum())
@@ -276,19 +362,22 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
     return [kurt, skew, qrs_r, base_r, hf_r, dur, cov]
 
 
-def rhythm_features(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+def rhythm_features(x: np.ndarray, r: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarray:
     """Feature vector (:data:`FEATURE_NAMES`) of raw lead ``x`` at :data:`FS` with beats ``r``.
 
-    ``x`` in mV (any gain works for the ratio features), ``r`` ascending sample indices.
-    Returns float64 ``(len(FEATURE_NAMES),)``; NaN where a feature cannot be computed
-    (e.g. fewer than 4 beats).
+    ``x`` in mV (any gain works for the ratio features), ``r`` ascending sample indices;
+    ``filtered``: ``x`` band-passed 0.5-40 Hz (zero-phase Butterworth order 2) when the
+    caller has it already. Returns float64 ``(len(FEATURE_NAMES),)``; NaN where a feature
+    cannot be computed (e.g. fewer than 4 beats).
     """
     x = np.asarray(x, np.float64).reshape(-1)
     r = np.asarray(r, np.int64).reshape(-1)
-    y = filtfilt_sos(x, design_sos(fs_hz=FS, low_hz=0.5, high_hz=40.0, order=2))
+    y = band_0540(x) if filtered is None else filtered
     rr = np.diff(r) / FS
-    feats = (_rr_features(rr, x.size / FS) + _vg_features(rr) + _morph_features(y, r, rr)
-             + _signal_features(x, y, r))
+    main, extra = _morph_features(y, r)
+    ect = _ectopy_rr(rr)
+    feats = (_rr_features(rr, x.size / FS) + _vg_features(rr) + main + _signal_features(x, y, r)
+             + ect[:4] + extra[:2] + ect[4:] + extra[2:])
     out = np.asarray(feats, np.float64)
     out[~np.isfinite(out)] = np.nan
     return out

@@ -38,8 +38,10 @@ import numpy as np
 
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
+from cardiokit._core.results import Beats
+from cardiokit.dsp.peaks import refine_extrema
 
-from ._rhythm_features import FEATURE_NAMES, FS, cnn_input, rhythm_features
+from ._rhythm_features import FEATURE_NAMES, FS, band_0540, cnn_input, rhythm_features
 from .clean import ecg_channel_indices
 from .qrs import detect_beats_array
 
@@ -98,20 +100,33 @@ class _Model:
         self.head = TreeEnsemble.load(self.card.path(self.card.extra["head_file"]))
         names = tuple(self.card.extra["head_inputs"])
         cnn_names = tuple(f"cnn_{k}" for k in RHYTHM_LABELS) if cnn_file else ()
-        if names != (*FEATURE_NAMES, *cnn_names):
+        feat_names = names[: len(names) - len(cnn_names)]
+        if names[len(feat_names):] != cnn_names or not set(feat_names) <= set(FEATURE_NAMES):
             raise AnalysisError(f"model {self.card.id}: its head expects features {names[:3]}..., "
                                 "which this cardiokit version does not compute")
+        #: columns of FEATURE_NAMES the head reads, in its order
+        self.cols = np.asarray([FEATURE_NAMES.index(n) for n in feat_names], np.intp)
+        self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
+                                 np.float64)
 
-    def cnn(self, x300: np.ndarray) -> np.ndarray:
+    def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None) -> np.ndarray:
         from cardiokit.models import run_onnx
 
-        inp = cnn_input(x300)[None, None, :]
+        inp = cnn_input(x300, filtered=filtered)[None, None, :]
         return np.asarray(run_onnx(self.cnn_path, {"ecg": inp})[0][0], np.float64)
 
-    def predict(self, x300: np.ndarray) -> np.ndarray:
-        feats = rhythm_features(x300, lead_beats(x300))
-        z = (np.concatenate([feats, self.cnn(x300)]) if self.cnn_path else feats)[None, :]
-        return self.head.predict_proba(z)[0]
+    def predict(self, x300: np.ndarray, beats300: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities of one lead at 300 Hz; ``beats300``: R fiducials at 300 Hz from
+        another detector (moved to this lead's extremum within 50 ms), else detected."""
+        y = band_0540(x300)
+        if beats300 is None:
+            r = lead_beats(x300)
+        else:
+            r = np.unique(refine_extrema(y, beats300, radius=round(0.05 * FS)))
+        feats = rhythm_features(x300, r, filtered=y)[self.cols]
+        z = (np.concatenate([feats, self.cnn(x300, y)]) if self.cnn_path else feats)[None, :]
+        p = self.head.predict_proba(z)[0] * self.scales
+        return p / p.sum()
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +153,25 @@ def _resample(x: np.ndarray, fs: float) -> np.ndarray:
     num, den = round(FS * 1000), round(fs * 1000)
     g = gcd(num, den)
     return resample_poly(np.asarray(x, np.float64), num // g, den // g, padtype="line")
+
+
+def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
+    """Beat samples of ``rec`` mapped to the model's 300 Hz, or None when not given."""
+    if beats is None:
+        return None
+    if isinstance(beats, Beats):
+        fs, samples = float(beats.fs), np.asarray(beats.samples, np.float64)
+    else:
+        fs = float(rec.fs)
+        try:
+            samples = np.asarray(beats, np.float64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"beats must be a Beats object or sample indices; got {beats!r}") from exc
+    if not (fs > 0 and np.all(np.isfinite(samples))):
+        raise InvalidArgumentError("beats must be finite sample indices at a positive rate")
+    n300 = int(np.ceil(rec.n_samples * FS / rec.fs))
+    r = np.round(np.sort(samples) * FS / fs).astype(np.int64)
+    return r[(r >= 0) & (r < n300)]
 
 
 def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
@@ -169,6 +203,7 @@ def classify_rhythm(
     max_leads: int = 3,
     quality: Any = None,
     min_duration_s: float = 9.0,
+    beats: Beats | np.ndarray | Sequence[int] | None = None,
     strict: bool = False,
 ) -> RhythmResult:
     """Classify the rhythm of ``rec`` as normal, af, other or noisy.
@@ -187,6 +222,11 @@ def classify_rhythm(
         when ``None`` and several leads are available); unusable leads are skipped.
     min_duration_s
         Shorter inputs are insufficient (>= 9 s, the model's shortest training record).
+    beats
+        Beats already detected on ``rec`` (a :class:`~cardiokit.Beats`, or sample indices
+        at ``rec.fs``), e.g. the multi-lead beats of :func:`cardiokit.analyze`. Each is
+        moved to the extremum of the lead within 50 ms (the fiducial the model was
+        trained with); without them every lead's beats are detected here.
     strict
         Raise :class:`AnalysisError` instead of returning an insufficient result.
     """
@@ -209,6 +249,7 @@ def classify_rhythm(
             raise AnalysisError(reason)
         return RhythmResult(None, None, model.card.id, status="insufficient", reason=reason,
                             duration_s=rec.duration_s)
+    r300 = _beats_300(beats, rec)
     idx = ecg_channel_indices(rec, leads)
     if len(idx) > max_leads and quality is None:
         from cardiokit.quality import assess_quality
@@ -218,7 +259,7 @@ def classify_rhythm(
     per_lead: dict[str, dict[str, float]] = {}
     probs = []
     for i in chosen:
-        p = model.predict(_resample(rec.signals[:, i], rec.fs))
+        p = model.predict(_resample(rec.signals[:, i], rec.fs), r300)
         probs.append(p)
         per_lead[rec.channels[i].name] = dict(zip(RHYTHM_LABELS, map(float, p), strict=True))
     mean = np.mean(probs, axis=0)
