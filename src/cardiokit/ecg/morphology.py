@@ -26,6 +26,14 @@ Per lead (:class:`LeadMorphology`):
   negative terminal phase's depth x duration (P terminal force, PTF; used in V1, Morris
   et al. 1964).
 
+Frontal QRS axis (:func:`frontal_axis`): from the net QRS areas of leads I and aVF of the
+median beat (hexaxial: I = A cos(axis), aVF = A sin(axis) x sqrt(3)/2). When the amplitudes
+were normalised lead by lead (``calibrated=False``), the relative gains of the six limb
+leads are first recovered from the Einthoven (III = II - I) and Goldberger (aVR, aVL, aVF)
+relations by least squares (:func:`limb_lead_gains`): four linear relations hold at every
+sample, which fixes the five gain ratios (exact on LUDB 1.0.1: the recovered ratios match
+the header gains to < 0.3 %). The precordial gains cannot be recovered that way.
+
 Beats (:class:`BeatClasses`): each beat is ``N`` (dominant), ``V`` (premature or
 wide with a QRS unlike the dominant one: ventricular ectopic), ``A`` (premature with the
 dominant QRS: supraventricular ectopic) or ``P`` (preceded by a pacemaker spike).
@@ -58,7 +66,9 @@ __all__ = [
     "analyze_morphology",
     "classify_beats",
     "detect_pace_spikes",
+    "frontal_axis",
     "lead_morphology",
+    "limb_lead_gains",
 ]
 
 #: smallest deflection counted as a QRS wave (mV) and as a share of the lead's QRS p-p
@@ -180,6 +190,8 @@ class Morphology:
     fs: float
     calibrated: bool = True
     extra: dict = field(default_factory=dict)
+    qrs_axis_deg: float | None = None
+    limb_gains: dict[str, float] | None = None
 
     def lead(self, name: str) -> LeadMorphology | None:
         return self.leads.get(name.lower())
@@ -188,7 +200,10 @@ class Morphology:
         return {"leads": {k: v.to_dict() for k, v in self.leads.items()},
                 "beats": None if self.beats is None else self.beats.to_dict(),
                 "pace": None if self.pace is None else self.pace.to_dict(),
-                "calibrated": self.calibrated}
+                "calibrated": self.calibrated,
+                "qrs_axis_deg": None if self.qrs_axis_deg is None else round(self.qrs_axis_deg, 1),
+                "limb_gains": None if self.limb_gains is None
+                else {k: round(v, 4) for k, v in self.limb_gains.items()}}
 
 
 # -- per-lead median-beat morphology ------------------------------------------------------
@@ -281,6 +296,27 @@ def _wave_split(x: np.ndarray, fs: float, thr: float) -> dict[str, Any]:
     return out
 
 
+#: a last positive lobe is an R' only when the signal falls by this share of it (and by the
+#: wave threshold) within R'_FALL_S after its peak; otherwise it is the ST upslope / J
+#: point caught by a late QRS offset (common in V1-V3), not a wave
+R2_FALL_FRACTION = 0.25
+R2_FALL_S = 0.06
+
+
+def _drop_terminal_upslope(ws: dict[str, Any], x: np.ndarray, qon: int, fs: float, thr: float) -> dict[str, Any]:
+    """Remove a final positive lobe after a negative one (r' after S, r after QS) that does
+    not come down again (see :data:`R2_FALL_FRACTION`): the QRS is re-split without it."""
+    lobes = ws["lobes"]
+    if len(lobes) < 2 or lobes[-1][0] < 0 or lobes[-2][0] > 0:
+        return ws
+    last = lobes[-1]
+    pk = qon + int(last[3])
+    after = x[pk : pk + max(2, round(R2_FALL_S * fs)) + 1]
+    if after.size >= 2 and last[4] - float(after.min()) >= max(thr, R2_FALL_FRACTION * last[4]):
+        return ws
+    return _wave_split(x[qon : qon + int(last[1])], fs, thr)
+
+
 def _p_wave(x: np.ndarray, a: int, b: int, fs: float, thr: float) -> dict[str, float | None]:
     none = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
                           "ptf_mv_ms", "p_notch_ms"))
@@ -355,6 +391,7 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         ptp = float(qrs.max() - qrs.min())
         thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp)
         ws = _wave_split(qrs, fs, thr)
+        ws = _drop_terminal_upslope(ws, x, qon, fs, thr)
         q_mv, q_ms = ws["q"]
         r_mv, r_ms, r_idx = ws["r"]
         s_mv, s_ms = ws["s"]
@@ -381,6 +418,58 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
             qrs_area_mv_ms=float(qrs.sum() * ms), **st, **t, **p,
         )
     return out
+
+
+# -- frontal axis and limb-lead gains ----------------------------------------------------------
+LIMB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf")
+#: the smallest/second-smallest eigenvalue ratio above which the limb leads are not
+#: consistent with Einthoven/Goldberger (not a standard limb-lead set): no gains
+LIMB_RELATION_MAX_RATIO = 1e-2
+
+
+def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
+    """Relative gains of the six limb leads (lead II = 1) that restore the Einthoven and
+    Goldberger relations: multiply lead ``k`` by ``gains[k]`` to undo a per-lead scaling.
+
+    With g the gains and y the recorded leads, g_I y_I - g_II y_II + g_III y_III = 0,
+    2 g_aVR y_aVR + g_I y_I + g_II y_II = 0, 2 g_aVL y_aVL - g_I y_I + g_III y_III = 0 and
+    2 g_aVF y_aVF - g_II y_II - g_III y_III = 0 at every sample (Einthoven 1913; Goldberger
+    1942): g is the null vector of the stacked system (least squares, smallest eigenvector).
+    ``None`` when a limb lead is missing, a gain is not positive, or the leads do not obey
+    the relations (eigenvalue ratio > :data:`LIMB_RELATION_MAX_RATIO`).
+    """
+    names = [c.name.lower() for c in rec.channels]
+    if any(x not in names for x in LIMB_LEADS):
+        return None
+    y = np.asarray(rec.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
+    y = y - np.median(y, axis=0)
+    i, ii, iii, avr, avl, avf = y.T
+    z = np.zeros_like(i)
+    m = np.concatenate([np.stack([i, -ii, iii, z, z, z], 1), np.stack([i, ii, z, 2 * avr, z, z], 1),
+                        np.stack([-i, z, iii, z, 2 * avl, z], 1), np.stack([z, -ii, -iii, z, z, 2 * avf], 1)])
+    w, v = np.linalg.eigh(m.T @ m)
+    if w[1] <= 0 or w[0] / w[1] > LIMB_RELATION_MAX_RATIO:
+        return None
+    g = v[:, 0] * np.sign(v[:, 0].sum())
+    if np.any(g <= 0):
+        return None
+    g = g / g[1]
+    return {x: float(k) for x, k in zip(LIMB_LEADS, g, strict=True)}
+
+
+def frontal_axis(leads: dict[str, LeadMorphology], gains: dict[str, float] | None = None) -> float | None:
+    """Frontal QRS axis (degrees, -180..180] from the net QRS areas of I and aVF (hexaxial
+    reference system: I = A cos(axis), aVF = A sin(axis) sqrt(3)/2; Kligfield 2007),
+    leads rescaled by ``gains`` when given."""
+    if "i" not in leads or "avf" not in leads:
+        return None
+    gi = gains.get("i", 1.0) if gains else 1.0
+    gf = gains.get("avf", 1.0) if gains else 1.0
+    a_i = leads["i"].qrs_area_mv_ms * gi
+    a_f = leads["avf"].qrs_area_mv_ms * gf
+    if a_i == 0 and a_f == 0:
+        return None
+    return float(np.degrees(np.arctan2(2.0 * a_f / np.sqrt(3.0), a_i)))
 
 
 # -- pacemaker spikes -------------------------------------------------------------------------
@@ -542,4 +631,6 @@ def analyze_morphology(
     g = np.asarray(delineation.global_, np.int64)
     pace = detect_pace_spikes(raw, r, qrs_on=g[:, 3] if r.size else None, p_on=g[:, 0] if r.size else None)
     beats = classify_beats(cleaned, delineation, pace=pace) if r.size else None
-    return Morphology(leads, beats, pace, cleaned.fs, calibrated)
+    gains = None if calibrated else limb_lead_gains(cleaned)
+    axis = frontal_axis(leads, gains) if (calibrated or gains is not None) else None
+    return Morphology(leads, beats, pace, cleaned.fs, calibrated, qrs_axis_deg=axis, limb_gains=gains)

@@ -32,7 +32,8 @@ from ._chambers import (
     rvh_statement,
     voltage_statement,
 )
-from ._common import CLIFFORD_2012, RULES_VERSION, make
+from ._common import CLIFFORD_2012, CONVENTIONS, RULES_VERSION, make
+from ._common import convention as convention_thresholds
 from ._conduction import (
     CONDUCTION_CRITERIA,
     axis_statement,
@@ -58,6 +59,7 @@ from ._rhythm import (
 
 __all__ = [
     "CATEGORY_ORDER",
+    "CONVENTIONS",
     "CRITERIA",
     "RULES_VERSION",
     "RhythmFeatures",
@@ -106,6 +108,7 @@ def interpret(
     age_years: float | None = None,
     morphology: Any = None,
     rhythm_model: Any = None,
+    convention: str | Mapping[str, float] = "aha",
 ) -> tuple[Statement, ...]:
     """Interpretation statements from measurements (rules in docs/STATEMENTS.md).
 
@@ -131,7 +134,12 @@ def interpret(
     rhythm_model
         A :class:`cardiokit.ecg.rhythm.RhythmResult` (``label``, ``probabilities``,
         ``model``); AF is then taken from the model, otherwise from the RR/P-wave rule.
+    convention
+        ``"aha"`` (AHA/ACC/HRS limits) or ``"ludb"`` (the LUDB cardiologists' operating
+        point), or a mapping of thresholds; the thresholds are in :data:`CONVENTIONS`
+        (docs/STATEMENTS.md).
     """
+    conv = convention_thresholds(convention)
     out: list[Statement] = []
     q = _quality_statement(quality)
     if q is not None:
@@ -144,7 +152,7 @@ def interpret(
                                 rhythm.rr_cv, rr_irregularity(beats.rr_before_ms[1:]))
     pace_st = pacing_statement(morphology)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
-    rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced)
+    rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced, conv=conv)
     out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
     av = av_statement(measurements, rhythm_st, morphology, paced)
@@ -155,9 +163,10 @@ def interpret(
     if paced:
         L = {}  # paced QRS-T: conduction, axis, chamber, infarction and ST-T criteria do not apply
     if not paced:
-        intra = intraventricular_statement(measurements, L) if L else _wide_qrs(measurements)
-        fasc = fascicular_statement(measurements, L, intra)
-        out += [s for s in (intra, fasc, axis_statement(measurements, L)) if s is not None]
+        ax = getattr(morphology, "qrs_axis_deg", None) if L else None
+        intra = intraventricular_statement(measurements, L, conv) if L else _wide_qrs(measurements, conv)
+        fasc = fascicular_statement(measurements, L, intra, conv, ax)
+        out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax)) if s is not None]
         ikey = intra.key if intra is not None else ""
         secondary = "bundle_branch" in ikey
         lvh = lvh_statement(L, measurements, sex, calibrated, ikey)
@@ -178,12 +187,12 @@ def interpret(
     return tuple(sorted(out, key=lambda s: order.get(s.category, len(order))))
 
 
-def _wide_qrs(m: Mapping[str, Any]) -> Statement | None:
+def _wide_qrs(m: Mapping[str, Any], conv: Mapping[str, float]) -> Statement | None:
     """Without per-lead morphology: a wide QRS is stated, not classified."""
     from ._common import SURAWICZ_2009, num
 
     qrs = num(m.get("qrs_ms"))
-    lim = CONDUCTION_CRITERIA["complete_bbb_qrs_from_ms"]
+    lim = conv["complete_bbb_qrs_from_ms"]
     if qrs is None or qrs < lim:
         return None
     return make("wide_qrs", None, "Wide QRS complex", "intraventricular", {"qrs_ms": round(qrs, 1)},

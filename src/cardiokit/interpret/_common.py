@@ -85,7 +85,64 @@ PRINEAS_2010 = (
     "Prineas RJ, Crow RS, Zhang ZM. The Minnesota Code Manual of Electrocardiographic "
     "Findings, 2nd ed. Springer 2010."
 )
+SPODICK_1992 = (
+    "Spodick DH, Raju P, Bishop RL, Rifkin RD. Operational definition of normal sinus heart "
+    "rate. Am J Cardiol 1992;69:1245-1246 (normal sinus rate 50-90 bpm)."
+)
+KALYAKULINA_2020 = (
+    "Kalyakulina AI, Yusipov II, Moskalenko VA, et al. LUDB: a new open-access validation tool "
+    "for electrocardiogram delineation algorithms. IEEE Access 2020;8:186181-186190."
+)
 CLIFFORD_2012 = "cardiokit signal quality rules sqi-rules-v1 (Clifford 2012; Orphanidou 2015)"
+
+# -- conventions ----------------------------------------------------------------------------
+#: Thresholds that depend on the reading convention. ``"aha"`` (default): the AHA/ACC/HRS
+#: recommendations (Mason 2007 rates, Surawicz 2009 axis and QRS limits). ``"ludb"``: the
+#: operating point that follows the LUDB cardiologists' labelling (Russian practice: left
+#: axis deviation from about 0 degrees, sinus tachycardia > 90 bpm), each value chosen on the
+#: LUDB tuning split (record id % 5 == 1) only, except the tachycardia limit (no tachycardia
+#: in the tuning split: the 90 bpm upper limit of Spodick 1992 / Russian practice).
+#: ``python -m bench.bench_interpretation --tune`` repeats the choice; docs/STATEMENTS.md.
+CONVENTIONS: dict[str, dict[str, float]] = {
+    "aha": {
+        "bradycardia_below_bpm": 60.0,
+        "tachycardia_above_bpm": 100.0,
+        "axis_left_below_deg": -30.0,
+        "lafb_axis_below_deg": -45.0,
+        "complete_bbb_qrs_from_ms": 120.0,
+        "incomplete_bbb_qrs_from_ms": 110.0,
+        "ivcd_qrs_above_ms": 110.0,
+        "rbbb_needs_wide_s": 1.0,
+        "irbbb_needs_wide_s": 1.0,
+    },
+    "ludb": {
+        "bradycardia_below_bpm": 59.0,
+        "tachycardia_above_bpm": 90.0,
+        "axis_left_below_deg": 20.0,
+        "lafb_axis_below_deg": -15.0,
+        "complete_bbb_qrs_from_ms": 155.0,
+        "incomplete_bbb_qrs_from_ms": 80.0,
+        "ivcd_qrs_above_ms": 160.0,
+        "rbbb_needs_wide_s": 0.0,
+        "irbbb_needs_wide_s": 0.0,
+    },
+}
+
+
+def convention(name: str | Mapping[str, float]) -> dict[str, float]:
+    """The thresholds of a reading convention: a name in :data:`CONVENTIONS`, or a mapping
+    of thresholds (keys of ``CONVENTIONS["aha"]``; missing ones from ``"aha"``)."""
+    from .._core.errors import InvalidArgumentError
+
+    if not isinstance(name, str):
+        bad = sorted(set(name) - set(CONVENTIONS["aha"]))
+        if bad:
+            raise InvalidArgumentError(f"unknown convention thresholds {bad}; accepted: {sorted(CONVENTIONS['aha'])}")
+        return {**CONVENTIONS["aha"], **{k: float(v) for k, v in name.items()}}
+    if name not in CONVENTIONS:
+        raise InvalidArgumentError(f"convention must be one of {sorted(CONVENTIONS)} or a mapping; got {name!r}")
+    return CONVENTIONS[name]
+
 
 # -- lead groups ----------------------------------------------------------------------------
 LIMB = ("i", "ii", "iii", "avr", "avl", "avf")

@@ -14,8 +14,11 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "ivcd_qrs_above_ms": 110.0,
     "rbbb_s_wave_from_ms": 40.0,  # S in I and V6 wider than R or > 40 ms
     "rbbb_r_peak_time_v1_above_ms": 50.0,
+    "rbbb_needs_wide_s": 1.0,  # 1: S wider than R or > 40 ms in I and V6 (Surawicz 2009)
+    "irbbb_needs_wide_s": 1.0,
     "lbbb_r_peak_time_v5v6_above_ms": 60.0,
     "lafb_axis_deg": (-90.0, -45.0),
+    "lafb_axis_below_deg": -45.0,
     "lafb_r_peak_time_avl_from_ms": 45.0,
     "lpfb_axis_deg": (90.0, 180.0),
     "axis_left_below_deg": -30.0,
@@ -45,11 +48,12 @@ def _wide_s(lm: Any) -> bool:
     return lm.s_ms > CONDUCTION_CRITERIA["rbbb_s_wave_from_ms"] or lm.s_ms > lm.r_ms
 
 
-def _rbbb(L: Mapping[str, Any]) -> tuple[bool, list[str]]:
+def _rbbb(L: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """Leads V1/V2 with the RBBB pattern, and whether I and V6 have the wide S."""
     v = [x for x in ("v1", "v2") if _rsr_v1(L.get(x))]
     s_ok = all(_wide_s(L.get(x)) for x in ("i", "v6") if L.get(x) is not None) and \
         any(L.get(x) is not None for x in ("i", "v6"))
-    return bool(v) and s_ok, v
+    return v, s_ok
 
 
 def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
@@ -59,7 +63,7 @@ def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         return False, {}
     no_q = all(x.q_mv >= 0 and x.r_mv > 0 for x in lat)
     v1 = L["v1"]
-    v1_neg = v1.qs or (abs(v1.s_mv) > v1.r_mv and v1.r2_mv == 0)
+    v1_neg = v1.qs or (max(abs(v1.s_mv), abs(v1.q_mv)) > 2.0 * v1.r_mv and v1.r2_mv == 0)
     rpt = [x.r_peak_time_ms for x in (L.get("v5"), L.get("v6")) if x is not None and x.r_peak_time_ms is not None]
     late = bool(rpt) and max(rpt) > c["lbbb_r_peak_time_v5v6_above_ms"]
     notched = [x for x in ("i", "avl", "v5", "v6") if L.get(x) is not None and L[x].notched]
@@ -68,15 +72,23 @@ def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         "r_peak_time_v5_v6_ms": [rnd(x) for x in rpt], "notched_r_leads": notched}
 
 
-def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> Statement | None:
+def _conv(conv: Mapping[str, float] | None) -> dict[str, Any]:
+    return {**CONDUCTION_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in CONDUCTION_CRITERIA}}
+
+
+def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
+                               conv: Mapping[str, float] | None = None) -> Statement | None:
     """One of complete/incomplete RBBB, complete/incomplete LBBB, nonspecific IVCD."""
-    c = CONDUCTION_CRITERIA
+    c = _conv(conv)
     qrs = num(m.get("qrs_ms"))
     if qrs is None or not L:
         return None
-    rb, v = _rbbb(L)
+    v, wide_s = _rbbb(L)
+    s_rule = f"; S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6"
+    rb = bool(v) and (wide_s or not c["rbbb_needs_wide_s"])
+    irb = bool(v) and (wide_s or not c["irbbb_needs_wide_s"])
     lb, lev = _lbbb(L)
-    ev: dict[str, Any] = {"qrs_ms": round(qrs, 1)}
+    ev: dict[str, Any] = {"qrs_ms": round(qrs, 1), "wide_s_in_i_v6": wide_s}
     for x in ("v1", "v2", "i", "v5", "v6"):
         if L.get(x) is not None:
             ev[x] = _ev_lead(L[x])
@@ -84,8 +96,8 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> St
         if rb:
             return make("complete_right_bundle_branch_block", "713427006", "Right bundle branch block",
                         "intraventricular", ev | {"rsr_leads": v},
-                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2; "
-                        f"S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6",
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2"
+                        + (s_rule if c["rbbb_needs_wide_s"] else ""),
                         SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
         if lb:
             return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
@@ -94,11 +106,12 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> St
                         f"R-peak time > {c['lbbb_r_peak_time_v5v6_above_ms']:g} ms in V5/V6 or notched R in "
                         "I, aVL, V5 or V6", SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
     elif qrs >= c["incomplete_bbb_qrs_from_ms"]:
-        if rb:
+        if irb:
             return make("incomplete_right_bundle_branch_block", "713426002",
                         "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
                         f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms with "
-                        "the RBBB pattern (rsr'/rsR'/rSR' in V1 or V2; wide S in I and V6)", SURAWICZ_2009,
+                        "the RBBB pattern (rsr'/rsR'/rSR' or notched R in V1 or V2"
+                        + ("; wide S in I and V6)" if c["irbbb_needs_wide_s"] else ")"), SURAWICZ_2009,
                         incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
         rpt = [L[x].r_peak_time_ms for x in ("v4", "v5", "v6") if L.get(x) is not None
                and L[x].r_peak_time_ms is not None]
@@ -121,10 +134,11 @@ def _axis(m: Mapping[str, Any]) -> float | None:
     return None if ax is None else (ax + 180.0) % 360.0 - 180.0
 
 
-def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Statement | None) -> Statement | None:
+def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Statement | None,
+                         conv: Mapping[str, float] | None = None, axis_deg: float | None = None) -> Statement | None:
     """LAFB / LPFB (Surawicz 2009); never with LBBB (the fascicles are part of it)."""
-    c = CONDUCTION_CRITERIA
-    ax = _axis(m)
+    c = _conv(conv)
+    ax = axis_deg if axis_deg is not None else _axis(m)
     qrs = num(m.get("qrs_ms"))
     if ax is None or qrs is None or not L:
         return None
@@ -134,7 +148,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
     rbbb = key == "complete_right_bundle_branch_block"
     if qrs >= c["complete_bbb_qrs_from_ms"] and not rbbb:
         return None
-    lo, hi = c["lafb_axis_deg"]
+    lo, hi = c["lafb_axis_deg"][0], c["lafb_axis_below_deg"]
     avl = L.get("avl")
     ev: dict[str, Any] = {"qrs_axis_deg": round(ax, 1), "qrs_ms": round(qrs, 1)}
     if lo <= ax <= hi and avl is not None:
@@ -146,7 +160,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
                         "fascicular", ev,
                         f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL; R-peak time in aVL >= "
                         f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < 120 ms (unless with RBBB)",
-                        SURAWICZ_2009, lafb_axis_deg=c["lafb_axis_deg"])
+                        SURAWICZ_2009, lafb_axis_deg=(lo, hi))
     lo, hi = c["lpfb_axis_deg"]
     if lo <= ax <= hi:
         i, avl_, iii, avf = (L.get(x) for x in ("i", "avl", "iii", "avf"))
@@ -164,39 +178,44 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
     return None
 
 
-def axis_statement(m: Mapping[str, Any], L: Mapping[str, Any]) -> Statement | None:
+def axis_statement(m: Mapping[str, Any], L: Mapping[str, Any], conv: Mapping[str, float] | None = None,
+                   axis_deg: float | None = None) -> Statement | None:
     """Left / right / extreme axis deviation.
 
-    The deviation is decided by the sign of the net QRS area in leads I and II (left:
-    I positive, II negative, i.e. axis beyond -30 degrees) and I and aVF (right: I negative,
-    aVF positive) - the hexaxial quadrant method, exact for calibrated leads and unaffected
-    by a per-lead gain, which only distorts the angle itself. The measured angle is evidence.
+    With ``axis_deg`` (the morphology's frontal axis from the net QRS areas of I and aVF,
+    limb-lead gains restored when the leads were normalised one by one) the angle is
+    compared with the convention's limits (``"aha"``: left < -30, right > +90 degrees,
+    Surawicz 2009). Without it, and with the ``"aha"`` limits, the hexaxial quadrant
+    method on the signs of the net QRS areas of I, II and aVF decides (left: I positive,
+    II negative; right: I negative, aVF positive). The measured angle is evidence.
     """
-    c = CONDUCTION_CRITERIA
-    ax = _axis(m)
+    c = _conv(conv)
+    left, right = c["axis_left_below_deg"], c["axis_right_above_deg"]
     net = {x: L[x].qrs_area_mv_ms for x in ("i", "ii", "avf") if L.get(x) is not None}
-    if len(net) < 3:
-        if ax is None:
-            return None
-        i_pos = -90.0 <= ax <= 90.0
-        ii_pos = -30.0 <= ax <= 150.0
-        f_pos = 0.0 < ax < 180.0
-    else:
-        i_pos, ii_pos, f_pos = net["i"] > 0, net["ii"] > 0, net["avf"] > 0
+    ax = axis_deg if axis_deg is not None else _axis(m)
     ev = {"qrs_axis_deg": rnd(ax), "net_qrs_area_mv_ms": {k: rnd(v, 2) for k, v in net.items()}}
-    th = {"axis_left_below_deg": c["axis_left_below_deg"], "axis_right_above_deg": c["axis_right_above_deg"]}
-    if i_pos and not ii_pos:
+    th = {"axis_left_below_deg": left, "axis_right_above_deg": right}
+    if axis_deg is None and len(net) == 3 and left == -30.0 and right == 90.0:
+        i_pos, ii_pos, f_pos = net["i"] > 0, net["ii"] > 0, net["avf"] > 0
+        zone = ("left" if i_pos and not ii_pos else "right" if not i_pos and f_pos
+                else "extreme" if not i_pos and not f_pos else None)
+        how = {"left": "net QRS positive in I, negative in II", "right": "net QRS negative in I, positive in aVF",
+               "extreme": "net QRS negative in I and aVF"}.get(zone or "", "")
+    elif ax is not None:
+        zone = ("left" if -90.0 <= ax < left else "right" if right < ax <= 180.0
+                else "extreme" if -180.0 < ax < -90.0 else None)
+        how = f"frontal QRS axis {ax:.0f} degrees"
+    else:
+        return None
+    if zone == "left":
         return make("left_axis_deviation", "39732003", "Left axis deviation", "axis", ev,
-                    "frontal QRS axis between -90 and -30 degrees (net QRS positive in I, negative in II)",
-                    SURAWICZ_2009, **th)
-    if not i_pos and f_pos:
+                    f"frontal QRS axis between -90 and {left:g} degrees ({how})", SURAWICZ_2009, **th)
+    if zone == "right":
         return make("right_axis_deviation", "47665007", "Right axis deviation", "axis", ev,
-                    "frontal QRS axis between +90 and 180 degrees (net QRS negative in I, positive in aVF)",
-                    SURAWICZ_2009, **th)
-    if not i_pos and not f_pos:
+                    f"frontal QRS axis between {right:g} and 180 degrees ({how})", SURAWICZ_2009, **th)
+    if zone == "extreme":
         return make("extreme_axis_deviation", None, "Extreme (northwest) axis deviation", "axis", ev,
-                    "frontal QRS axis between -180 and -90 degrees (net QRS negative in I and aVF)",
-                    SURAWICZ_2009, **th)
+                    "frontal QRS axis between -180 and -90 degrees", SURAWICZ_2009, **th)
     return None
 
 

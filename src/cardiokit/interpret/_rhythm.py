@@ -15,6 +15,7 @@ from ._common import (
     KUSUMOTO_2019,
     MASON_2007,
     PRINEAS_2010,
+    SPODICK_1992,
     make,
     num,
     rnd,
@@ -88,9 +89,13 @@ def _model_af(model: Any) -> tuple[bool, dict[str, Any]]:
 
 
 def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: Any = None,
-                     paced: bool = False) -> Statement:
-    """One statement for the (atrial) rhythm: AF, sinus rate classes or undetermined."""
-    c = RHYTHM_CRITERIA
+                     paced: bool = False, conv: Mapping[str, float] | None = None) -> Statement:
+    """One statement for the (atrial) rhythm: AF, sinus rate classes or undetermined.
+
+    ``conv``: a reading convention (:data:`cardiokit.interpret.CONVENTIONS`) for the rate limits.
+    """
+    c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
+    ref = MASON_2007 if c["tachycardia_above_bpm"] >= 100.0 else MASON_2007 + " Upper limit: " + SPODICK_1992
     hr = num(m.get("heart_rate_bpm"))
     ev: dict[str, Any] = {"heart_rate_bpm": rnd(hr), "p_axis_deg": rnd(m.get("p_axis_deg"))}
     if rf is not None:
@@ -146,19 +151,20 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     if hr < c["bradycardia_below_bpm"]:
         text = "Sinus bradycardia" + (" with sinus arrhythmia" if irregular else "")
         return make("sinus_bradycardia", "426177001", text, "rhythm", ev,
-                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm", MASON_2007,
+                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm", ref,
                     severity="borderline", **th)
     if hr > c["tachycardia_above_bpm"]:
         if irregular:
-            return undetermined("irregular rhythm at a rate > 100 bpm")
+            return undetermined(f"irregular rhythm at a rate > {c['tachycardia_above_bpm']:g} bpm")
         return make("sinus_tachycardia", "427084000", "Sinus tachycardia", "rhythm", ev,
-                    f"{base}, regular; heart rate > {c['tachycardia_above_bpm']:g} bpm", MASON_2007, **th)
+                    f"{base}, regular; heart rate > {c['tachycardia_above_bpm']:g} bpm", ref, **th)
+    rate = f"heart rate {c['bradycardia_below_bpm']:g}-{c['tachycardia_above_bpm']:g} bpm"
     if irregular:
         return make("sinus_arrhythmia", "427393009", "Sinus arrhythmia", "rhythm", ev,
-                    f"{base}; heart rate 60-100 bpm; sinus RR range > "
-                    f"{c['sinus_irregular_rr_range_ms']:g} ms", MASON_2007, severity="normal", **th)
+                    f"{base}; {rate}; sinus RR range > "
+                    f"{c['sinus_irregular_rr_range_ms']:g} ms", ref, severity="normal", **th)
     return make("sinus_rhythm", "426783006", "Sinus rhythm", "rhythm", ev,
-                f"{base}, regular; heart rate 60-100 bpm", MASON_2007, severity="normal", **th)
+                f"{base}, regular; {rate}", ref, severity="normal", **th)
 
 
 def pacing_statement(morph: Any) -> Statement | None:
