@@ -1,6 +1,8 @@
 """Signal-quality benchmark: noise-stress curves and the CinC 2017 noisy class.
 
-    .venv/bin/python -m bench.bench_quality [--markdown]
+    .venv/bin/python -m bench.bench_quality
+
+Writes the section "Signal quality" of docs/BENCHMARKS.md.
 
 1. Noise stress: clean ECG (shared MIT-BIH records, 4 x 30-s clips each, channel 0;
    shared LUDB records 1-60, lead ii, 10 s) plus nstdb ``bw`` (baseline wander) or
@@ -93,7 +95,7 @@ def cinc_noisy() -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="also write the text to the cache folder")
     args = ap.parse_args()
     import cardiokit
     from cardiokit.models import load_card
@@ -134,8 +136,20 @@ def main() -> None:
         f"| cardiokit.ecg.quality (sqi-rules-v1, reference) | {rr[0]:.3f} | {rr[1]:.3f} | {rr[2]} | "
         f"{rr[3]} |",
     ]
+    lines += [
+        "",
+        "Model: logistic regression over 10 signal-quality inputs per 5-s segment (docs/MODELS.md); good "
+        "below p_unusable 0.2, unusable from 0.5; flat-line, clipping and no-beat rules first. Beat "
+        "agreement (bSQI) compares the primary beats (the pipeline's, or each lead's own `cardiokit` "
+        "detections here) with a per-lead curve-length detector computed for all leads at once. The "
+        "CinC flag is record-level (overall grade unusable = at least half of the record unusable); the "
+        "rule-based v1 grades whole leads by fixed limits and never reaches unusable on these records.",
+    ]
     text = "\n".join(lines)
     print(text)
+    from bench._common import write_section
+
+    write_section("Signal quality", "\n".join(lines[2:]))
     if args.markdown:
         (D.CACHE / "bench_quality.md").write_text(text + "\n")
 

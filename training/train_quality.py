@@ -12,6 +12,11 @@ the nstdb noise records (the second half is kept for bench/bench_quality.py):
   segments of pool records labelled ``~`` (too noisy) whose beat detectors disagree
   (bSQI < 0.9: the noisy stretches of a noisy record; weight 1).
 
+Features are computed exactly as ``cardiokit.quality`` does at run time
+(:func:`cardiokit.quality.indices.ecg_indices` on the raw segment, its
+``cardiokit.ecg.clean_array`` and its ``detect_beats`` beats) and cached in
+``/work/cache/quality``.
+
 Writes ``src/cardiokit/models/quality_ecg_weights.json`` and the card
 ``quality_ecg.json`` (sha256 of the weights) and prints 5-fold CV AUC by record.
 """
@@ -28,6 +33,7 @@ from training import _noise as NZ
 from training import _rhythm_data as D
 
 REPO = Path(__file__).resolve().parents[1]
+CACHE = Path("/work/cache/quality")
 MODEL_DIR = REPO / "src" / "cardiokit" / "models"
 FS = 300.0
 SEG = 1500
@@ -35,21 +41,24 @@ SEG = 1500
 
 def seg_features(x: np.ndarray) -> np.ndarray:
     """Model inputs of one 5-s segment at 300 Hz (as cardiokit.quality computes them)."""
-    from cardiokit.dsp.filters import bandpass
-    from cardiokit.quality.assess import _ecg_beats, model_features
-    from cardiokit.quality.indices import ecg_segment_indices
+    from cardiokit.ecg.clean import clean_array
+    from cardiokit.ecg.qrs import detect_beats_array
+    from cardiokit.quality.assess import feature_matrix
+    from cardiokit.quality.indices import ecg_indices
 
-    y = bandpass(x, fs_hz=FS, low_hz=0.5, high_hz=40.0)
-    a, b = _ecg_beats(x, FS)
-    return model_features(ecg_segment_indices(x, y, FS, a, b, 1.0))
+    x2 = x[:, None]
+    beats = detect_beats_array(x2, fs_hz=FS)[0]
+    ind = ecg_indices(x2, clean_array(x2, fs_hz=FS), FS, beats, [(0, x.size)], np.array([1.0]))
+    return feature_matrix(ind)[0, 0]
 
 
 def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    path = D.CACHE / "quality_train.npz"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "quality_train_v2.npz"
     if path.exists():
         z = np.load(path)
         return z["X"], z["y"], z["g"], z["snr"]
-    from cardiokit.ecg.rhythm import lead_beats
+    from cardiokit.ecg.qrs import detect_beats_array
 
     rng = np.random.default_rng(D.SEED)
     ids, lab = D.pool()
@@ -61,7 +70,7 @@ def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t0 = time.time()
     for k, i in enumerate(clean_idx):
         x = sigs[i]
-        beats = lead_beats(x)
+        beats = detect_beats_array(x[:, None], fs_hz=FS)[0]
         s = int(rng.integers(0, x.size - SEG))
         seg, bseg = x[s : s + SEG], beats[(beats >= s) & (beats < s + SEG)] - s
         X.append(seg_features(seg))
@@ -139,7 +148,7 @@ def main() -> None:
     wpath.write_text(json.dumps(w, indent=1) + "\n")
     card = {
         "name": "cardiokit-quality-ecg",
-        "version": "1.0.0",
+        "version": "2.0.0",
         "task": "probability that a 5-s single-lead ECG segment is unusable (too noisy)",
         "inputs": {"segment_s": 5.0, "fs_hz": "any >= 100 (indices are rate-independent)",
                    "features": list(_MODEL_INPUTS)},

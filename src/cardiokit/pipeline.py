@@ -2,7 +2,9 @@
 
 ::
 
-    read -> quality -> clean -> beats -> delineate -> measure -> (models) -> statements
+    read -> clean -> beats -> quality -> delineate -> measure -> (models) -> statements
+
+(the per-segment quality grades reuse the cleaned signals and the beats).
 
 Each stage gets the output of the stages before it. A stage that fails is recorded in
 ``Report.errors`` (stage, exception type, message) and the stages that need its output
@@ -30,7 +32,7 @@ import numpy as np
 
 from ._core.errors import InvalidArgumentError
 from ._core.recording import Recording
-from .ecg.quality import assess_quality as _screen_quality
+from ._core.units import VOLT_TO_MV
 from .quality import SignalQuality as Quality
 from .quality import assess_quality
 from .report.model import (
@@ -59,8 +61,11 @@ SUBJECT_FIELDS: dict[str, str] = {
     "sex": "M or F",
     "height_cm": "a number from 30 to 272",
     "weight_kg": "a number from 0.3 to 650",
+    "sbp_cal_mmhg": "cuff SBP at the start of the recording (PPG calibrated BP), 40 to 300",
+    "dbp_cal_mmhg": "cuff DBP at the start of the recording (PPG calibrated BP), 20 to 200",
 }
-_RANGES = {"age_years": (0.0, 130.0), "height_cm": (30.0, 272.0), "weight_kg": (0.3, 650.0)}
+_RANGES = {"age_years": (0.0, 130.0), "height_cm": (30.0, 272.0), "weight_kg": (0.3, 650.0),
+           "sbp_cal_mmhg": (40.0, 300.0), "dbp_cal_mmhg": (20.0, 200.0)}
 _SEX = {"m": "M", "male": "M", "f": "F", "female": "F"}
 
 
@@ -205,9 +210,9 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     per = np.asarray(dl.per_lead) if dl is not None and len(dl.leads) == len(idx) else None
     if beats.size == 0:
         return out
+    last = x.shape[0] - 1
     for j, ci in enumerate(idx):
-        unit = cleaned.channels[ci].unit.strip().lower()
-        scale = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3}.get(unit)
+        scale = VOLT_TO_MV.get(cleaned.channels[ci].unit.strip().lower())
         if scale is None:
             continue
         on = beats - half
@@ -217,13 +222,28 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
             ok = (lo >= 0) & (hi > lo)
             on = np.where(ok, lo, on)
             off = np.where(ok, hi, off)
-        on = np.clip(on, 0, x.shape[0] - 1)
-        off = np.clip(off, 0, x.shape[0] - 1)
+        on = np.clip(on, 0, last)
+        off = np.clip(off, 0, last)
+        keep = off > on
+        if not keep.any():
+            continue
+        # max and min over each [on, off] at once: even positions of reduceat
+        bounds = np.stack([on[keep], off[keep] + 1], axis=1).reshape(-1)
         col = x[:, ci]
-        amps = [float(np.ptp(col[a : b + 1])) for a, b in zip(on, off, strict=True) if b > a]
-        if amps:
-            out[cleaned.channels[ci].name] = float(np.median(amps)) * scale
+        if bounds[-1] > last:
+            col = np.append(col, col[-1])
+        ptp = np.maximum.reduceat(col, bounds)[::2] - np.minimum.reduceat(col, bounds)[::2]
+        out[cleaned.channels[ci].name] = float(np.median(ptp)) * scale
     return out
+
+
+def _all_flat(ecg: Recording) -> bool:
+    """True when every lead is a flat line (>= 99 % of 0.5-s windows under 10 µV peak-to-peak)."""
+    from .ecg.quality import _flat_fraction
+
+    scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
+    scale = None if any(v is None for v in scales) else np.asarray(scales, float)
+    return bool(np.all(_flat_fraction(ecg.signals, ecg.fs, scale) >= 0.99))
 
 
 def _calibrated(ecg: Recording) -> bool:
@@ -333,24 +353,20 @@ def analyze(
             from ._core.recording import Channel
 
             ecg = ecg._evolve(channels=tuple(Channel(c.name, "ecg", c.unit) for c in ecg.channels))
-        # fast rule-based screen first (flat lines, clipping); the learned per-segment
-        # grading (cardiokit.quality) runs once beats are known
-        pre = st.run("quality", lambda: _screen_quality(ecg))
-        all_flat = pre is not None and all(
-            (lq.indices.get("flat_fraction") or 0.0) >= 0.99 for lq in pre.leads
-        )
-        quality = pre
+        # a recording whose every lead is a flat line has nothing to clean or detect
+        all_flat = _all_flat(ecg)
         if not all_flat:
             cleaned = st.run("clean", lambda: clean(ecg))
             if cleaned is not None:
                 beats = st.run("beats", lambda: _detect_beats(cleaned))
-            if beats is not None:
-                q2 = st.run("quality_model", lambda: assess_quality(ecg, beats=beats))
-                quality = q2 if q2 is not None else quality
-                if len(beats) >= 2:
-                    dl = st.run("delineate", lambda: _delineate(cleaned, beats))
-                if dl is not None:
-                    meas = st.run("measure", lambda: _measure(cleaned, beats, dl, subj.get("sex")))
+        # learned per-lead, per-segment grading on the pipeline's beats and cleaned signals
+        # (no beats: every segment of a sufficient length is graded unusable)
+        quality = st.run("quality", lambda: assess_quality(
+            ecg, beats=beats if beats is not None else np.zeros(0, np.int64), cleaned=cleaned))
+        if beats is not None and len(beats) >= 2:
+            dl = st.run("delineate", lambda: _delineate(cleaned, beats))
+        if dl is not None:
+            meas = st.run("measure", lambda: _measure(cleaned, beats, dl, subj.get("sex")))
         if meas is not None:
             measurements = _measure_dict(meas)
         elif beats is not None and len(beats) >= 2:
@@ -361,7 +377,7 @@ def analyze(
             calibrated = _calibrated(ecg)
             morph = st.run("morphology", lambda: _morphology(cleaned, dl, meas, ecg, calibrated)) if (
                 dl is not None and meas is not None and quality.grade != "unusable") else None
-            rmodel = st.run("rhythm", lambda: _rhythm_model(ecg, quality)) if (
+            rmodel = st.run("rhythm", lambda: _rhythm_model(ecg, quality, beats)) if (
                 cleaned is not None and quality.grade != "unusable") else None
 
             def _interpret() -> tuple:
@@ -391,6 +407,13 @@ def analyze(
         if pcg_doc is not None and measurements.get("heart_rate_bpm") is None:
             measurements = {**measurements, "heart_rate_bpm": pcg_doc["heart_rate_bpm"]}
     # -- end PCG stage ------------------------------------------------------------------------
+    # -- video stage (cardiokit.rppg): remote-PPG heart rate when nothing else gave one ------
+    rppg_res = None
+    if rec.frames is not None or any(c.kind == "video" for c in rec.channels):
+        rppg_res = st.run("rppg", lambda: _rppg_stage(rec))
+        if rppg_res is not None and rppg_res.usable and measurements.get("heart_rate_bpm") is None:
+            measurements = {**measurements, "heart_rate_bpm": round(rppg_res.heart_rate_bpm, 1)}
+    # -- end video stage ----------------------------------------------------------------------
     st.timing["total"] = round((time.perf_counter() - t_start) * 1000.0, 3)
     from . import __version__
 
@@ -404,6 +427,8 @@ def analyze(
         statements=statements,
         ppg=ppg_doc,
         pcg=pcg_doc,
+        rppg=None if rppg_res is None else rppg_res.to_dict(),
+        rppg_result=rppg_res,
         errors=tuple(st.errors),
         sha256=sha256,
         timing_ms=st.timing,
@@ -440,13 +465,20 @@ def _pcg_stage(rec: Recording, st: _Stages) -> dict:
     return res.to_dict()
 
 
+def _rppg_stage(rec: Recording) -> Any:
+    """Remote-PPG pulse and heart rate of a video recording (:func:`cardiokit.rppg.analyze_video`)."""
+    from .rppg import analyze_video
+
+    return analyze_video(rec)
+
+
 def _morphology(cleaned: Recording, dl: Any, meas: Any, raw: Recording, calibrated: bool) -> Any:
     from .ecg.morphology import analyze_morphology
 
     return analyze_morphology(cleaned, dl, meas, raw=raw, calibrated=calibrated)
 
 
-def _rhythm_model(ecg: Recording, quality: Any = None) -> Any:
+def _rhythm_model(ecg: Recording, quality: Any = None, beats: Any = None) -> Any:
     """The rhythm model's result, or None when no rhythm model is shipped or usable here."""
     try:
         from .ecg.rhythm import classify_rhythm, model_id
@@ -454,7 +486,7 @@ def _rhythm_model(ecg: Recording, quality: Any = None) -> Any:
         model_id()
     except (ImportError, InvalidArgumentError, OSError):
         return None
-    res = classify_rhythm(ecg, quality=quality if isinstance(quality, Quality) else None)
+    res = classify_rhythm(ecg, quality=quality if isinstance(quality, Quality) else None, beats=beats, max_leads=1)
     return res if res.probabilities is not None else None
 
 

@@ -9,7 +9,11 @@ the indices of :mod:`cardiokit.quality.indices` and a grade:
 * ECG: a logistic model over the indices (``cardiokit/models/quality_ecg.json``,
   trained by ``training/train_quality.py`` on clean vs noise-stressed CinC 2017
   segments and CinC 2017 noisy-class records) gives ``p_unusable``; ``good`` below
-  ``thresholds.good``, ``unusable`` from ``thresholds.unusable``, else ``acceptable``;
+  ``thresholds.good``, ``unusable`` from ``thresholds.unusable``, else ``acceptable``.
+  The indices of all leads and segments are computed at once
+  (:func:`cardiokit.quality.indices.ecg_indices`) from the raw signals, the cleaned
+  signals (``cleaned=``, else :func:`cardiokit.ecg.clean_array`) and the primary beats
+  (``beats=``, e.g. the pipeline's, else each lead's own ``cardiokit`` detections);
 * PPG: rules of Orphanidou et al. (2015): ``tsqi >= 0.86`` and heart rate 40-180 bpm
   for usable, ``tsqi >= 0.95`` for good.
 
@@ -25,6 +29,7 @@ can leave those stretches out.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,10 +39,9 @@ import numpy as np
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
-from cardiokit.dsp.filters import bandpass
 
 from .._core.units import VOLT_TO_MV
-from .indices import ecg_segment_indices, ppg_band, ppg_beats, ppg_segment_indices
+from .indices import ECG_INDICES, ecg_indices, ppg_band, ppg_beats, ppg_segment_indices
 
 __all__ = [
     "GRADES",
@@ -48,13 +52,14 @@ __all__ = [
     "SignalQuality",
     "UnusableSegment",
     "assess_quality",
+    "feature_matrix",
     "model_features",
     "overall_grade",
 ]
 
 GRADES = ("good", "acceptable", "unusable")
 SEGMENT_S = 5.0
-METHOD = "sqi-logistic-v1"
+METHOD = "sqi-logistic-v2"
 #: Limits beyond which an index is listed in ``issues``: (limit, "below"/"above" is worse).
 ISSUE_LIMITS: dict[str, tuple[float, str]] = {
     "bsqi": (0.8, "below"),
@@ -222,6 +227,23 @@ def model_features(ind: Mapping[str, float]) -> np.ndarray:
     ], dtype=np.float64)
 
 
+_COL = {k: i for i, k in enumerate(ECG_INDICES)}
+
+
+def feature_matrix(ind: np.ndarray) -> np.ndarray:
+    """:func:`model_features` of index arrays ``(..., len(ECG_INDICES))`` -> ``(..., 10)``."""
+    ind = np.asarray(ind, np.float64)
+    k, hf, hr = ind[..., _COL["ksqi"]], ind[..., _COL["hfsqi"]], ind[..., _COL["hr_bpm"]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_k = np.where(k > 0, np.log(np.where(k > 0, k, 1.0)), np.nan)
+        log_hf = np.log10(hf + 1e-4)
+    return np.stack([
+        ind[..., _COL["bsqi"]], ind[..., _COL["tsqi"]], log_k, np.minimum(ind[..., _COL["ssqi"]], 10.0),
+        ind[..., _COL["psqi"]], ind[..., _COL["bassqi"]], log_hf, ind[..., _COL["flat_fraction"]],
+        ind[..., _COL["clip_fraction"]], ((hr >= 24.0) & (hr <= 300.0)).astype(np.float64),
+    ], axis=-1)
+
+
 @lru_cache(maxsize=1)
 def _ecg_model() -> dict[str, Any]:
     import json
@@ -269,21 +291,10 @@ def segment_bounds(n: int, fs: float, segment_s: float = SEGMENT_S) -> list[tupl
     return bounds
 
 
-def _ecg_beats(x: np.ndarray, fs: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per-lead beats of the two detectors behind bSQI, for every column of ``x`` at once
-    (identical to detecting each lead on its own, with the filtering shared)."""
-    from cardiokit.ecg.qrs import detect_beats_per_lead
-
-    a = detect_beats_per_lead(x, fs_hz=fs, method="cardiokit")
-    b = detect_beats_per_lead(x, fs_hz=fs, method="zong2003")
-    return list(zip(a, b, strict=True))
-
-
-def _grade_lead(segs: list[SegmentQuality]) -> str:
-    dur = np.array([s.stop_s - s.start_s for s in segs])
-    tot = dur.sum() or 1.0
-    bad = dur[[s.grade == "unusable" for s in segs]].sum() / tot
-    good = dur[[s.grade == "good" for s in segs]].sum() / tot
+def _grade_lead(segs: Sequence[SegmentQuality]) -> str:
+    tot = sum(s.stop_s - s.start_s for s in segs) or 1.0
+    bad = sum(s.stop_s - s.start_s for s in segs if s.grade == "unusable") / tot
+    good = sum(s.stop_s - s.start_s for s in segs if s.grade == "good") / tot
     if bad >= 0.5:
         return "unusable"
     if good >= 0.8 and bad <= 0.1:
@@ -291,32 +302,11 @@ def _grade_lead(segs: list[SegmentQuality]) -> str:
     return "acceptable"
 
 
-def _assess_lead(x: np.ndarray, fs: float, name: str, kind: str, mv_scale: float | None,
-                 primary: np.ndarray | None,
-                 detected: tuple[np.ndarray, np.ndarray] | None = None) -> LeadQuality:
-    bounds = segment_bounds(x.size, fs)
-    if kind == "ppg":
-        y = ppg_band(x, fs) if x.size > 12 else x - x.mean()
-        beats_a = ppg_beats(y, fs)
-        beats_b = beats_a
-    else:
-        y = bandpass(x, fs_hz=fs, low_hz=0.5, high_hz=40.0) if x.size > 12 else x - x.mean()
-        beats_a, beats_b = detected if detected is not None else _ecg_beats(x[:, None], fs)[0]
-        if primary is not None:
-            beats_a = primary
+def _lead_result(name: str, kind: str, bounds: list[tuple[int, int]], fs: float, inds: list[dict],
+                 probs: np.ndarray | None, med: dict | None = None) -> LeadQuality:
+    """Grades of one lead's segments from their indices (and ECG model probabilities)."""
+    thr = _ecg_model() if probs is not None else None
     segs: list[SegmentQuality] = []
-    feats, inds = [], []
-    for a, b in bounds:
-        ba = beats_a[(beats_a >= a) & (beats_a < b)] - a
-        bb = beats_b[(beats_b >= a) & (beats_b < b)] - a
-        if kind == "ppg":
-            ind = ppg_segment_indices(x[a:b], y[a:b], fs, ba)
-        else:
-            ind = ecg_segment_indices(x[a:b], y[a:b], fs, ba, bb, mv_scale)
-            feats.append(model_features(ind))
-        inds.append(ind)
-    probs = p_unusable(np.asarray(feats)) if feats else None
-    thr = _ecg_model() if feats else None
     for j, ((a, b), ind) in enumerate(zip(bounds, inds, strict=True)):
         issues = list(_issues(ind))
         p = None
@@ -328,31 +318,83 @@ def _assess_lead(x: np.ndarray, fs: float, name: str, kind: str, mv_scale: float
             grade, issues = "unusable", [*issues, "no_beats"]
         else:
             grade = None
-        if kind == "ppg":
+        if thr is None:
             hr = ind["hr_bpm"]
             if grade is None:
-                ok = ind["tsqi"] >= 0.86 and np.isfinite(hr) and 40.0 <= hr <= 180.0
+                ok = ind["tsqi"] >= 0.86 and hr is not None and 40.0 <= hr <= 180.0
                 grade = "unusable" if not ok else ("good" if ind["tsqi"] >= 0.95 else "acceptable")
         else:
             p = float(probs[j])
             if grade is None:
                 grade = "good" if p < thr["good"] else ("unusable" if p >= thr["unusable"] else "acceptable")
-        segs.append(SegmentQuality(name, a / fs, b / fs, grade, p,
-                                   {k: _num(v) for k, v in ind.items()}, tuple(issues)))
-    dur = np.array([s.stop_s - s.start_s for s in segs])
-    if kind == "ppg":
-        score = float(np.sum(dur * np.array([s.grade != "unusable" for s in segs])) / dur.sum())
+        segs.append(SegmentQuality(name, a / fs, b / fs, grade, p, ind, tuple(issues)))
+    dur = [s.stop_s - s.start_s for s in segs]
+    if thr is None:
+        ok = [float(s.grade != "unusable") for s in segs]
     else:
-        pu = np.array([1.0 if s.grade == "unusable" and s.p_unusable is not None and
-                       s.p_unusable < thr["unusable"] else (s.p_unusable or 0.0) for s in segs])
-        score = float(np.sum(dur * (1.0 - pu)) / dur.sum())
-    med = {}
-    for k in inds[0]:
-        vals = np.array([d[k] for d in inds], dtype=np.float64)
-        vals = vals[np.isfinite(vals)]
-        med[k] = float(np.median(vals)) if vals.size else None
+        ok = [1.0 - (1.0 if s.grade == "unusable" and s.p_unusable is not None and s.p_unusable < thr["unusable"]
+                     else (s.p_unusable or 0.0)) for s in segs]
+    score = sum(d * v for d, v in zip(dur, ok, strict=True)) / (sum(dur) or 1.0)
+    if med is None:
+        med = {}
+        for k in inds[0]:
+            vals = [d[k] for d in inds if d[k] is not None]
+            med[k] = float(np.median(vals)) if len(vals) > 1 else (vals[0] if vals else None)
     lead_issues = tuple(sorted({i for s in segs for i in s.issues}))
     return LeadQuality(name, _grade_lead(segs), med, lead_issues, score, kind, tuple(segs))
+
+
+def _ppg_lead(x: np.ndarray, fs: float, name: str) -> LeadQuality:
+    bounds = segment_bounds(x.size, fs)
+    y = ppg_band(x, fs) if x.size > 12 else x - x.mean()
+    beats = ppg_beats(y, fs)
+    inds = []
+    for a, b in bounds:
+        ba = beats[(beats >= a) & (beats < b)] - a
+        inds.append({k: _num(v) for k, v in ppg_segment_indices(x[a:b], y[a:b], fs, ba).items()})
+    return _lead_result(name, "ppg", bounds, fs, inds, None)
+
+
+def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording | None) -> list[LeadQuality]:
+    """LeadQuality of the ECG ``leads`` of ``rec``, all leads and segments at once."""
+    from cardiokit.ecg.clean import clean_array
+
+    fs = rec.fs
+    x = np.asarray(rec.signals[:, leads], dtype=np.float64)
+    if (cleaned is not None and cleaned.n_samples == rec.n_samples and cleaned.n_channels == rec.n_channels
+            and cleaned.fs == fs):
+        y = np.asarray(cleaned.signals[:, leads], dtype=np.float64)
+    else:
+        y = clean_array(x, fs_hz=fs) if x.shape[0] > 12 else x - x.mean(axis=0)
+    bounds = segment_bounds(x.shape[0], fs)
+    scale = np.array([_UNIT_TO_MV.get(rec.channels[i].unit.strip().lower(), np.nan) for i in leads], float)
+    if beats is None:
+        # each lead graded on its own beats (a noisy lead must not spoil a clean one's grade)
+        from cardiokit.ecg.qrs import detect_beats_per_lead
+
+        per = detect_beats_per_lead(x, fs_hz=fs) if x.shape[0] > 12 else [np.zeros(0, np.int64)] * len(leads)
+        ind = np.concatenate([ecg_indices(x[:, j : j + 1], y[:, j : j + 1], fs, per[j], bounds, scale[j : j + 1])
+                              for j in range(len(leads))], axis=1)
+    else:
+        primary = np.sort(np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1))
+        ind = ecg_indices(x, y, fs, primary, bounds, scale)  # (segments, leads, indices)
+    probs = p_unusable(feature_matrix(ind).reshape(-1, len(_MODEL_INPUTS))).reshape(ind.shape[:2])
+    ind = np.where(np.isfinite(ind), ind, np.nan)
+    if ind.shape[0] == 1:
+        meds = ind[0].tolist()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
+            # the median of two is their mean (and nanmedian is slow on small arrays)
+            meds = (np.nanmean(ind, axis=0) if ind.shape[0] == 2 else np.nanmedian(ind, axis=0)).tolist()
+    vals = ind.tolist()
+    out = []
+    for j, i in enumerate(leads):
+        inds = [{k: (None if v != v else v) for k, v in zip(ECG_INDICES, vals[s][j], strict=True)}
+                for s in range(len(bounds))]
+        med = {k: (None if v != v else v) for k, v in zip(ECG_INDICES, meds[j], strict=True)}
+        out.append(_lead_result(rec.channels[i].name, "ecg", bounds, fs, inds, probs[:, j], med))
+    return out
 
 
 def assess_quality(
@@ -370,35 +412,28 @@ def assess_quality(
         The recording as read (indices are computed on the raw signals).
     beats
         Primary beat detections (a :class:`~cardiokit._core.results.Beats` or sample
-        indices of ``rec``), e.g. the pipeline's fused beats; by default each lead is
-        detected on its own (``detect_beats`` methods ``cardiokit`` and ``zong2003``).
+        indices of ``rec``) shared by all leads, e.g. the pipeline's fused beats; by
+        default each lead's own beats (``detect_beats`` method ``cardiokit`` per lead).
     cleaned
-        Accepted for compatibility with the pipeline; the indices use their own filters.
+        :func:`cardiokit.ecg.clean` of ``rec`` (same channels), reused for the indices
+        of the cleaned signal; cleaned here when not given.
     leads
         Channel indices to assess (default: every ECG and PPG channel, else all channels
         as ECG).
     """
     if not isinstance(rec, Recording):
         raise InvalidArgumentError(f"assess_quality() needs a Recording; got {type(rec).__name__}")
-    del cleaned
     if leads is None:
         leads = [i for i, c in enumerate(rec.channels) if c.kind in ("ecg", "ppg")] or list(range(rec.n_channels))
     leads = [int(i) for i in leads]
     if not leads or any(not 0 <= i < rec.n_channels for i in leads):
         raise InvalidArgumentError(f"leads must be channel indices in 0..{rec.n_channels - 1}; got {leads!r}")
-    primary = None
-    if beats is not None:
-        primary = np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1)
     ecg_leads = [i for i in leads if rec.channels[i].kind != "ppg"]
-    detected: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    if ecg_leads and rec.n_samples > 12:
-        cols = np.asarray(rec.signals[:, ecg_leads], dtype=np.float64)
-        detected = dict(zip(ecg_leads, _ecg_beats(cols, rec.fs), strict=True))
-    out = []
+    by_lead: dict[int, LeadQuality] = {}
+    if ecg_leads:
+        by_lead.update(zip(ecg_leads, _ecg_leads(rec, ecg_leads, beats, cleaned), strict=True))
     for i in leads:
-        ch = rec.channels[i]
-        kind = "ppg" if ch.kind == "ppg" else "ecg"
-        x = np.asarray(rec.signals[:, i], dtype=np.float64)
-        out.append(_assess_lead(x, rec.fs, ch.name, kind, _UNIT_TO_MV.get(ch.unit.strip().lower()),
-                                primary if kind == "ecg" else None, detected.get(i)))
+        if i not in by_lead:
+            by_lead[i] = _ppg_lead(np.asarray(rec.signals[:, i], dtype=np.float64), rec.fs, rec.channels[i].name)
+    out = [by_lead[i] for i in leads]
     return SignalQuality(overall_grade([lq.grade for lq in out]), tuple(out))
