@@ -64,6 +64,9 @@ class Tuning:
     t_min_rel: float = 0.04  # T amplitude >= this x the lead's QRS amplitude
     p_min_rel: float = 0.025
     p_pr_tol_s: float = 0.040
+    u_tpk_s: float = 0.33  # a T peak later than R + this x sqrt(RR) may be a U wave ...
+    u_gap_s: float = 0.06  # ... when an opposite lobe at least this much earlier ...
+    u_rho: float = 0.3  # ... is at least this deep (relative to its rise to the late peak); 0 = off
 
 
 TUNING = Tuning()
@@ -163,13 +166,16 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
           lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
-          xi_off: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          xi_off: float, late: tuple[np.ndarray, int, float] | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Onset, peak, offset (window positions, -1 absent) and amplitude of P or T waves.
 
     The peak is the largest deviation of the smoothed signal ``s`` from the baseline (a line
     from ``base0`` at ``lo`` to ``base1`` at ``hi``) inside ``m0:m1``; the boundaries come
     from the steepest slopes within ``w`` samples before and after the peak and may go
     from ``lo`` to ``hi``. All position arguments are ``(nb, L)`` window positions.
+    ``late`` = (``(nb, L)`` latest normal peak position, minimum gap in samples, minimum
+    relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
     """
     if base1 is base0:  # flat baseline (P waves)
         seg = s - base0[:, None, :]
@@ -181,6 +187,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
     val = _at(seg, k)
     sgn = np.where(val > 0, 1.0, -1.0)[:, None, :]
+    if late is not None:  # T waves: a late wave after an earlier opposite lobe is a U wave
+        k, sgn, val = _u_wave_rule(s, pos, k, sgn, val, m0, late)
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
     ok &= (k - a0 >= 2) & (b1 - k >= 2)
     sd = sgn * d
@@ -192,6 +200,33 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     neg = np.full_like(k, -1)
     return (np.where(ok, on, neg), np.where(ok, k, neg), np.where(ok, off, neg),
             np.where(ok, np.abs(val), 0.0))
+
+
+def _u_wave_rule(s: np.ndarray, pos: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
+                 m0: np.ndarray, late: tuple[np.ndarray, int, float]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """T peak ``k`` moved to an earlier lobe of opposite polarity when ``k`` is later than a
+    rate-dependent limit (``late[0]``, from a Bazett-scaled bound on the R-to-T-peak interval)
+    and the signal shows a distinct earlier lobe at a normal T-peak time: a trough (or hump)
+    at least ``late[1]`` samples before ``k`` whose depth below the preceding ST level is at
+    least ``late[2]`` times its height below ``k``. The late wave is then a U wave (the T wave
+    ends before it), as in negative-T records whose U wave is larger than the T wave
+    (QT Database sel100 / MIT-BIH 100; Lepeschkin E, Surawicz B, Circulation 6:378, 1952).
+    """
+    lim, gap, rho = late
+    sg = sgn[:, 0, :]
+    ss = s * sgn  # the main wave is a maximum of ss
+    before = (pos >= m0[:, None, :]) & (pos <= (k - gap)[:, None, :])
+    k2 = np.argmin(np.where(before, ss, np.inf), axis=1)
+    lead_in = (pos >= m0[:, None, :]) & (pos <= k2[:, None, :])
+    st_level = np.where(lead_in, ss, -np.inf).max(axis=1)
+    depth = st_level - _at(ss, k2)
+    rise = _at(ss, k) - _at(ss, k2)
+    use = ((k > lim) & (k2 <= lim) & (k2 > m0 + 1) & (k - k2 > gap) & (depth >= rho * rise) & (rise > 0))
+    k_new = np.where(use, k2, k)
+    sg_new = np.where(use, -sg, sg)
+    val_new = np.where(use, -sg * depth, val)
+    return k_new, sg_new[:, None, :], val_new
 
 
 # -- the three waves, for a block of beats --------------------------------------------------
@@ -257,8 +292,11 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     d = _gather(f.d_t, ws, width)
     pos = np.arange(width)[None, :, None]
     wsl = ws[:, None]
+    # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
+    lim = (r + ms(tu.u_tpk_s * np.sqrt(np.clip(rr_next, 0.3, 2.0))) - ws)[:, None] + np.zeros_like(on)
+    late = (lim, round(tu.u_gap_s * fs), tu.u_rho) if tu.u_rho > 0 else None
     ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
-                               round(0.2 * fs), tu.t_on_xi, tu.t_off_xi)
+                               round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late)
     ok = (tpk >= 0) & (on >= 0)
     out = np.stack([ton, tpk, toff], axis=2) + ws[:, None, None]
     out[~ok] = -1

@@ -16,7 +16,10 @@ SD ~1 ms, is far below the boundaries' own), then fuses the leads (vectorised ov
   rule). Isolated early onsets or late offsets from one noisy lead are thus rejected,
   and so are boundaries further than 30 ms (P, QRS) or 60 ms (T) from the agreeing
   leads' median (a lead whose T offset ran into a U wave or the next P wave).
-  Peaks are the median of the leads' peaks (QRS peak: the beat fiducial).
+  Peaks are the median of the leads' peaks (QRS peak: the beat fiducial). For P and T the
+  largest group of leads whose peaks agree defines the wave; between equally large groups
+  (two leads that disagree) the earliest wave wins, the later one being a U wave (T) in
+  the other leads.
 * **per-lead delineation**: each lead's own boundaries; a lead whose boundary differs
   from the leads' median by more than the tolerance above (a lead where the wave is
   too small to be delineated on its own) takes the median of the other leads instead,
@@ -226,7 +229,10 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
             pk = blk[:, :, 1]
             near = (np.abs(pk[:, :, None] - pk[:, None, :]) <= ptol) & sel[:, :, None] & sel[:, None, :]
             cnt = near.sum(axis=2)
-            best = np.argmax(cnt, axis=1)
+            # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
+            # wave (T) or the previous T wave (P) in the other leads
+            rank = np.where(sel, pk, np.iinfo(np.int64).max).argsort(axis=1).argsort(axis=1)
+            best = np.argmax(cnt * (n_leads + 1) - rank, axis=1)
             ok &= cnt[rows, best] >= need
             sel = near[rows, best]
         sel &= ok[:, None]
