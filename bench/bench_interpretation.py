@@ -182,7 +182,11 @@ def min_spec(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[int]) -
     return min(x for x in sp if x == x)
 
 
-#: what ``--tune`` may change for the "ludb" convention, and the values it tries
+#: what ``--tune`` may change for the "ludb" convention, and the values it tries: only the
+#: limits where LUDB's reading differs from the AHA one (rates, axis) or where cardiokit's
+#: global QRS duration (earliest onset to latest offset over 12 leads) is not the single-lead
+#: duration the cardiologists read; the PR limit (200 ms everywhere) and the operational
+#: P-wave share stay fixed (tuning them on 40 records only fits noise)
 TUNE_GRID: dict[str, list[float]] = {
     "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(21)],
     "axis_left_below_deg": [-30.0 + 5.0 * i for i in range(13)],

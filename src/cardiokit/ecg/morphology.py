@@ -296,8 +296,8 @@ def _wave_split(x: np.ndarray, fs: float, thr: float) -> dict[str, Any]:
     return out
 
 
-#: a last positive lobe is an R' only when the signal falls by this share of it (and by the
-#: wave threshold) within R'_FALL_S after its peak; otherwise it is the ST upslope / J
+#: a last positive lobe is an R' only when the signal falls by this share of it (and by at
+#: least half the smallest wave, 10 uV) within R2_FALL_S after its peak; otherwise it is the ST upslope / J
 #: point caught by a late QRS offset (common in V1-V3), not a wave
 R2_FALL_FRACTION = 0.25
 R2_FALL_S = 0.06
@@ -312,7 +312,7 @@ def _drop_terminal_upslope(ws: dict[str, Any], x: np.ndarray, qon: int, fs: floa
     last = lobes[-1]
     pk = qon + int(last[3])
     after = x[pk : pk + max(2, round(R2_FALL_S * fs)) + 1]
-    if after.size >= 2 and last[4] - float(after.min()) >= max(thr, R2_FALL_FRACTION * last[4]):
+    if after.size >= 2 and last[4] - float(after.min()) >= max(0.5 * MIN_WAVE_MV, R2_FALL_FRACTION * last[4]):
         return ws
     return _wave_split(x[qon : qon + int(last[1])], fs, thr)
 
@@ -543,6 +543,8 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
 PREMATURE_RR_FRACTION = 0.85
 #: QRS of another morphology: correlation with the dominant QRS (all leads) below this
 MORPHOLOGY_CORR_MIN = 0.80
+#: beats this close to the start or end of the recording are not classified as ectopic
+EDGE_S = 0.25
 
 
 def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | None = None) -> BeatClasses:
@@ -555,7 +557,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     40 ms wider than the dominant QRS or has no P wave while most beats do; **A** when it
     is premature with the dominant morphology and a full (compensatory or not) pause
     follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
-    Paced beats (a spike before the QRS) are **P**. The reference RR is the median RR
+    Paced beats (a spike before the QRS) are **P**; beats within :data:`EDGE_S` of the
+    recording's start or end stay **N** (their windows and P waves are cut). The reference RR is the median RR
     between consecutive dominant-morphology beats.
     """
     r = np.asarray(delineation.beats, np.int64)
@@ -586,9 +589,14 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     dom_w = float(np.nanmedian(qrs[dom])) if np.any(dom & np.isfinite(qrs)) else np.nan
     p_share = float(has_p.mean()) if nb else 0.0
     labels = []
+    edge = round(EDGE_S * fs)
+    n_samp = x.shape[0]
     for i in range(nb):
         if pace is not None and pace.ventricular.size == nb and pace.ventricular[i]:
             labels.append("P")
+            continue
+        if r[i] < edge or r[i] >= n_samp - edge:
+            labels.append("N")  # cut by the recording's edge (and the filters' edge effects)
             continue
         wide = bool(np.isfinite(qrs[i]) and np.isfinite(dom_w) and qrs[i] >= dom_w + 40.0)
         if corr[i] < MORPHOLOGY_CORR_MIN and (prem[i] or wide or (p_share >= 0.8 and not has_p[i])):

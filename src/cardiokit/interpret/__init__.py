@@ -155,7 +155,7 @@ def interpret(
     rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced, conv=conv)
     out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
-    av = av_statement(measurements, rhythm_st, morphology, paced)
+    av = av_statement(measurements, rhythm_st, morphology, paced, conv)
     if av is not None:
         out.append(av)
     L = dict(getattr(morphology, "leads", {}) or {})

@@ -105,6 +105,8 @@ CLIFFORD_2012 = "cardiokit signal quality rules sqi-rules-v1 (Clifford 2012; Orp
 #: ``python -m bench.bench_interpretation --tune`` repeats the choice; docs/STATEMENTS.md.
 CONVENTIONS: dict[str, dict[str, float]] = {
     "aha": {
+        "p_wave_fraction_min": 0.8,  # cardiokit's operational sinus criterion
+        "pr_long_above_ms": 200.0,
         "bradycardia_below_bpm": 60.0,
         "tachycardia_above_bpm": 100.0,
         "axis_left_below_deg": -30.0,
@@ -116,6 +118,8 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "irbbb_needs_wide_s": 1.0,
     },
     "ludb": {
+        "p_wave_fraction_min": 0.8,
+        "pr_long_above_ms": 200.0,
         "bradycardia_below_bpm": 59.0,
         "tachycardia_above_bpm": 90.0,
         "axis_left_below_deg": 20.0,

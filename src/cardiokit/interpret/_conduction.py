@@ -48,12 +48,19 @@ def _wide_s(lm: Any) -> bool:
     return lm.s_ms > CONDUCTION_CRITERIA["rbbb_s_wave_from_ms"] or lm.s_ms > lm.r_ms
 
 
-def _rbbb(L: Mapping[str, Any]) -> tuple[list[str], bool]:
-    """Leads V1/V2 with the RBBB pattern, and whether I and V6 have the wide S."""
+def _dominant_r(lm: Any) -> bool:
+    """A wide, dominant R in V1 (R >= 2 |S|, no q): the minority RBBB pattern of Surawicz 2009,
+    only counted together with the wide S in I and V6."""
+    return lm is not None and lm.r_mv > 0 and lm.q_mv >= 0 and lm.r_mv >= 2.0 * abs(lm.s_mv)
+
+
+def _rbbb(L: Mapping[str, Any]) -> tuple[list[str], bool, bool]:
+    """Leads V1/V2 with the RBBB pattern, whether I and V6 have the wide S, and whether V1
+    has a dominant R instead."""
     v = [x for x in ("v1", "v2") if _rsr_v1(L.get(x))]
     s_ok = all(_wide_s(L.get(x)) for x in ("i", "v6") if L.get(x) is not None) and \
         any(L.get(x) is not None for x in ("i", "v6"))
-    return v, s_ok
+    return v, s_ok, _dominant_r(L.get("v1"))
 
 
 def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
@@ -83,10 +90,13 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     qrs = num(m.get("qrs_ms"))
     if qrs is None or not L:
         return None
-    v, wide_s = _rbbb(L)
+    v, wide_s, dom_r = _rbbb(L)
     s_rule = f"; S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6"
     rb = bool(v) and (wide_s or not c["rbbb_needs_wide_s"])
-    irb = bool(v) and (wide_s or not c["irbbb_needs_wide_s"])
+    if not rb and dom_r and wide_s:
+        rb, v = True, ["v1"]
+    # incomplete: the pattern in V1 (an r' in V2 alone is a frequent normal variant)
+    irb = "v1" in v and (wide_s or not c["irbbb_needs_wide_s"])
     lb, lev = _lbbb(L)
     ev: dict[str, Any] = {"qrs_ms": round(qrs, 1), "wide_s_in_i_v6": wide_s}
     for x in ("v1", "v2", "i", "v5", "v6"):
@@ -96,7 +106,8 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
         if rb:
             return make("complete_right_bundle_branch_block", "713427006", "Right bundle branch block",
                         "intraventricular", ev | {"rsr_leads": v},
-                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2"
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2 "
+                        "(or a dominant R in V1 with the wide S in I and V6)"
                         + (s_rule if c["rbbb_needs_wide_s"] else ""),
                         SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
         if lb:
@@ -110,7 +121,7 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
             return make("incomplete_right_bundle_branch_block", "713426002",
                         "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
                         f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms with "
-                        "the RBBB pattern (rsr'/rsR'/rSR' or notched R in V1 or V2"
+                        "the RBBB pattern (rsr'/rsR'/rSR' or notched R in V1"
                         + ("; wide S in I and V6)" if c["irbbb_needs_wide_s"] else ")"), SURAWICZ_2009,
                         incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
         rpt = [L[x].r_peak_time_ms for x in ("v4", "v5", "v6") if L.get(x) is not None

@@ -113,10 +113,11 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                     f"rhythm model probability of AF >= {c['af_model_probability_from']:g} and no "
                     "consistent P waves before the QRS complexes", HINDRICKS_2020,
                     af_model_probability_from=c["af_model_probability_from"])
-    if (model is None or getattr(model, "probabilities", None) is None) and not paced and pf is not None \
+    # the ESC definition on the measurements, whether or not the model agrees
+    if not paced and pf is not None \
             and pf < c["af_p_wave_fraction_below"] and irr is not None and irr >= c["af_rr_irregularity_from"]:
         return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
-                    f"no rhythm model: P waves before < {c['af_p_wave_fraction_below']:.0%} of QRS "
+                    f"P waves before < {c['af_p_wave_fraction_below']:.0%} of QRS "
                     f"complexes and irregular RR (median |successive RR difference| >= "
                     f"{c['af_rr_irregularity_from']:.0%} of the median RR)", HINDRICKS_2020, **af_th)
     undetermined_rule = (
@@ -222,9 +223,10 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
     return out
 
 
-def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: bool) -> Statement | None:
+def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: bool,
+                 conv: Mapping[str, float] | None = None) -> Statement | None:
     """First-degree AV block; second-degree when a sinus pause of ~2 RR contains a P wave."""
-    c = RHYTHM_CRITERIA
+    c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
     if paced:
         return None
     extra = getattr(morph, "extra", {}) or {}
