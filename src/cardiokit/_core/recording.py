@@ -226,10 +226,15 @@ class Recording:
                 "selection matches no channel; channels are: "
                 + ", ".join(f"{c.name} ({c.kind})" for c in self.channels)
             )
+        if idx == list(range(self.n_channels)):
+            return self  # every channel in order: nothing to change (recordings are immutable)
         remap = {old: new for new, old in enumerate(idx)}
         anns = []
         for a in self.annotations:
-            keep = np.array([c in remap for c in a.chan], dtype=bool) if len(a) else np.zeros(0, bool)
+            keep = np.isin(a.chan, idx)
+            if keep.all() and all(remap[c] == c for c in np.unique(a.chan).tolist()):
+                anns.append(a)
+                continue
             sub = a.take(keep)
             anns.append(Annotations(sub.name, sub.sample, sub.symbol, [remap[int(c)] for c in sub.chan], sub.aux, sub.duration))
         sig = self.signals[:, idx] if idx != list(range(idx[0], idx[-1] + 1)) else self.signals[:, idx[0] : idx[-1] + 1]
