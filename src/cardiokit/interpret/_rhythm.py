@@ -113,13 +113,15 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                     f"rhythm model probability of AF >= {c['af_model_probability_from']:g} and no "
                     "consistent P waves before the QRS complexes", HINDRICKS_2020,
                     af_model_probability_from=c["af_model_probability_from"])
-    # the ESC definition on the measurements, whether or not the model agrees
-    if not paced and pf is not None \
+    # the ESC definition on the measurements, unless a rhythm model calls the rhythm normal
+    model_normal = mev.get("rhythm_model_probabilities", {}).get("normal", 0.0) >= 0.5
+    if not paced and not model_normal and pf is not None \
             and pf < c["af_p_wave_fraction_below"] and irr is not None and irr >= c["af_rr_irregularity_from"]:
         return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
                     f"P waves before < {c['af_p_wave_fraction_below']:.0%} of QRS "
                     f"complexes and irregular RR (median |successive RR difference| >= "
-                    f"{c['af_rr_irregularity_from']:.0%} of the median RR)", HINDRICKS_2020, **af_th)
+                    f"{c['af_rr_irregularity_from']:.0%} of the median RR); no rhythm model probability of "
+                    "normal >= 0.5", HINDRICKS_2020, **af_th)
     undetermined_rule = (
         f"sinus needs >= {c['min_beats']} beats, a P wave before >= "
         f"{c['p_wave_fraction_min']:.0%} of QRS complexes, a constant PR (IQR <= "
