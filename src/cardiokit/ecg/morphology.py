@@ -442,7 +442,7 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
     if any(x not in names for x in LIMB_LEADS):
         return None
     y = np.asarray(rec.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
-    y = y - np.median(y, axis=0)
+    y = y - y.mean(axis=0)  # linear, so the lead relations still hold
     i, ii, iii, avr, avl, avf = y.T
     z = np.zeros_like(i)
     m = np.concatenate([np.stack([i, -ii, iii, z, z, z], 1), np.stack([i, ii, z, 2 * avr, z, z], 1),

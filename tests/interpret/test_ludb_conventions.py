@@ -1,0 +1,87 @@
+"""Per-statement floors of both reading conventions on a fixed handful of LUDB records.
+
+One ``analyze`` per record (module-scoped), re-interpreted with the "ludb" convention the
+way ``bench.bench_interpretation`` does, then each goal statement is checked against the
+cardiologists' labels (``ludb.csv`` via ``bench.bench_interpretation.TRUTH``): a criterion
+or threshold change that breaks another statement fails here. Floors are what the rules
+reach on these records (mixed tuning and held-out records; this is a regression guard,
+the independent estimate is the held-out table in docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import shared_path
+
+RECORDS = (1, 2, 4, 8, 10, 16, 23, 24, 25, 42, 44, 51, 60, 65, 66, 70, 77, 93, 100, 105, 106, 109, 114,
+           125, 126, 131, 144, 156, 188)
+
+#: statement -> convention -> (min TP, max FP) on RECORDS
+FLOORS = {
+    "atrial_fibrillation": {"aha": (3, 0), "ludb": (3, 0)},
+    "sinus_bradycardia": {"aha": (2, 5), "ludb": (2, 3)},
+    "sinus_tachycardia": {"aha": (0, 0), "ludb": (2, 0)},
+    "left_axis_deviation": {"aha": (5, 0), "ludb": (10, 1)},
+    "incomplete_right_bundle_branch_block": {"aha": (0, 1), "ludb": (6, 1)},
+    "complete_right_bundle_branch_block": {"aha": (2, 0), "ludb": (1, 0)},
+    "complete_left_bundle_branch_block": {"aha": (2, 0), "ludb": (2, 0)},
+    "left_anterior_fascicular_block": {"aha": (0, 0), "ludb": (3, 0)},
+    "paced_rhythm": {"aha": (2, 0), "ludb": (2, 0)},
+    "premature_ventricular_complexes": {"aha": (2, 1), "ludb": (2, 1)},
+    "first_degree_av_block": {"aha": (1, 1), "ludb": (1, 1)},
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    from bench.bench_interpretation import collect, keys_for, ludb_rows
+
+    shared_path("ludb", "ludb.csv")
+    rows = ludb_rows()
+    res = collect(list(RECORDS))
+    return rows, {c: {n: keys_for(res[n], c) for n in RECORDS} for c in ("aha", "ludb")}, res
+
+
+def _counts(rows, pred, key):
+    from bench.bench_interpretation import counts
+
+    return counts(pred, rows, key, list(RECORDS))
+
+
+@pytest.mark.parametrize("convention", ["aha", "ludb"])
+@pytest.mark.parametrize("key", sorted(FLOORS))
+def test_goal_statement_floor(results, key, convention):
+    rows, preds, _ = results
+    tp, fp, fn, tn = _counts(rows, preds[convention], key)
+    min_tp, max_fp = FLOORS[key][convention]
+    assert tp >= min_tp and fp <= max_fp, (key, convention, tp, fp, fn, tn)
+
+
+def test_ludb_macro_f1_on_the_handful(results):
+    from bench.bench_interpretation import macro_f1
+
+    rows, preds, _ = results
+    assert macro_f1(preds["ludb"], rows, list(RECORDS))[0] >= 0.75
+    assert macro_f1(preds["ludb"], rows, list(RECORDS))[0] > macro_f1(preds["aha"], rows, list(RECORDS))[0]
+
+
+def test_the_aha_convention_is_what_analyze_states(results):
+    from cardiokit.interpret import interpret
+
+    _, preds, res = results
+    for n in RECORDS[:6]:
+        if res[n]["inputs"] is not None:
+            assert [s.key for s in interpret(**res[n]["inputs"], convention="aha")] == preds["aha"][n]
+
+
+def test_one_statement_per_category_under_both_conventions(results):
+    from cardiokit.interpret import interpret
+
+    _, _, res = results
+    for n in RECORDS:
+        if res[n]["inputs"] is None:
+            continue
+        for c in ("aha", "ludb"):
+            cats = [s.category for s in interpret(**res[n]["inputs"], convention=c)]
+            assert len(cats) == len(set(cats)), (n, c, cats)
