@@ -10,7 +10,7 @@ metrics and norms. Front Public Health 5:258.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -90,8 +90,8 @@ class HRV:
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         """Plain dict; NaN values become None (JSON-friendly)."""
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in asdict(self).items()}
+        return {f.name: (None if isinstance(v, float) and math.isnan(v) else v)
+                for f in fields(self) for v in (getattr(self, f.name),)}
 
 
 def _flag_artifacts(rr_s: np.ndarray, min_rr_s: float, max_rr_s: float, max_change: float

@@ -117,32 +117,35 @@ def _r(v: float | None, nd: int = 1) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), nd)
 
 
-def _amplitudes(med: np.ndarray, g: np.ndarray, fs: float) -> LeadAmplitudes:
+def _amplitudes(med: np.ndarray, g: np.ndarray, fs: float) -> list[LeadAmplitudes]:
+    """Amplitudes of every lead (columns of ``med``) against the global fiducials ``g``."""
+    n, n_leads = med.shape
     qon, qoff = int(g[3]), int(g[5])
-    n = med.shape[0]
     if qon < 0 or qoff <= qon:
-        return LeadAmplitudes(None, None, None, None, None, None)
+        return [LeadAmplitudes(None, None, None, None, None, None)] * n_leads
     w = max(1, round(0.01 * fs))
-    base = float(np.mean(med[max(qon - w, 0) : qon + 1]))
+    base = med[max(qon - w, 0) : qon + 1].mean(axis=0)
     x = med - base
     qrs = x[qon : qoff + 1]
-    k_r = int(np.argmax(qrs))
-    r_mv = float(qrs[k_r]) if qrs[k_r] > 0 else 0.0
-    before, after = qrs[: k_r + 1], qrs[k_r:]
-    q_mv = float(min(before.min(), 0.0)) if r_mv > 0 else float(qrs.min())
-    s_mv = float(min(after.min(), 0.0)) if r_mv > 0 else 0.0
+    k_r = np.argmax(qrs, axis=0)
+    peak = qrs[k_r, np.arange(n_leads)]
+    r_mv = np.where(peak > 0, peak, 0.0)
+    pos = np.arange(qrs.shape[0])[:, None]
+    before = np.where(pos <= k_r, qrs, np.inf).min(axis=0)
+    after = np.where(pos >= k_r, qrs, np.inf).min(axis=0)
+    q_mv = np.where(r_mv > 0, np.minimum(before, 0.0), qrs.min(axis=0))
+    s_mv = np.where(r_mv > 0, np.minimum(after, 0.0), 0.0)
 
-    def signed_peak(a: int, b: int) -> float | None:
+    def signed_peak(a: int, b: int) -> list[float | None]:
         if a < 0 or b <= a:
-            return None
+            return [None] * n_leads
         seg = x[a : b + 1]
-        return float(seg[int(np.argmax(np.abs(seg)))])
+        return seg[np.argmax(np.abs(seg), axis=0), np.arange(n_leads)].tolist()
 
     j60 = qoff + round(0.06 * fs)
-    return LeadAmplitudes(
-        signed_peak(int(g[0]), int(g[2])), q_mv, r_mv, s_mv, signed_peak(int(g[6]), int(g[8])),
-        float(x[j60]) if j60 < n else None,
-    )
+    st = x[j60].tolist() if j60 < n else [None] * n_leads
+    p, t = signed_peak(int(g[0]), int(g[2])), signed_peak(int(g[6]), int(g[8]))
+    return [LeadAmplitudes(*v) for v in zip(p, q_mv.tolist(), r_mv.tolist(), s_mv.tolist(), t, st, strict=True)]
 
 
 def _net_area(med: np.ndarray, a: int, b: int) -> float | None:
@@ -242,7 +245,7 @@ def measure(
     qtc_sel = qtc_all[qtc_formula]
     prolonged = None if qtc_sel is None or sex is None else bool(qtc_sel > QTC_UPPER_MS[sex])
     med = mb.signals.astype(np.float64)
-    amps = {lead: _amplitudes(med[:, j], g, fs) for j, lead in enumerate(mb.leads)}
+    amps = dict(zip(mb.leads, _amplitudes(med, g, fs), strict=True))
     if not p_ok:
         amps = {k: LeadAmplitudes(None, *list(vars(v).values())[1:]) for k, v in amps.items()}
     i_sig, avf_sig = _limb_i_avf(med, mb.leads)
