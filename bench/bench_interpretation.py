@@ -189,6 +189,7 @@ def min_spec(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[int]) -
 #: P-wave share stay fixed (tuning them on 40 records only fits noise)
 TUNE_GRID: dict[str, list[float]] = {
     "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(21)],
+    "sinus_irregular_rr_range_ms": [120.0 + 20.0 * i for i in range(10)],
     "axis_left_below_deg": [-30.0 + 5.0 * i for i in range(13)],
     "lafb_axis_below_deg": [-45.0 + 5.0 * i for i in range(10)],
     "complete_bbb_qrs_from_ms": [110.0 + 5.0 * i for i in range(17)],
