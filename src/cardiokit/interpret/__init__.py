@@ -1,4 +1,4 @@
-"""Rule-based 12-lead ECG interpretation (``rules-v2``), documented in docs/STATEMENTS.md.
+"""Rule-based 12-lead ECG interpretation (``rules-v3``), documented in docs/STATEMENTS.md.
 
 Like the Glasgow program and GE 12SL, every statement comes from an explicit, published
 criterion applied to measurements: the global measurements (rate, intervals, axes), the
@@ -13,6 +13,11 @@ ectopy, AV conduction, intraventricular conduction, fascicular block, axis, cham
 infarction, ST, T, QT, voltage) and each *category* holds at most one statement, so
 mutually exclusive findings (complete vs incomplete RBBB, AF vs sinus rhythm, LBBB vs
 LAFB, LVH vs low voltage...) never appear together.
+
+Thresholds that depend on the reading school (rate limits, axis limits, QRS-duration
+limits of the conduction statements) come from a *convention* (:data:`CONVENTIONS`):
+``"aha"`` (default, AHA/ACC/HRS) or ``"ludb"`` (the LUDB cardiologists' operating point,
+chosen on the LUDB tuning split).
 
 This package sits beside :mod:`cardiokit.report`; it imports analysis results
 (``ecg``, ``report.model``) and never ``io``, ``store`` or ``cli``.
