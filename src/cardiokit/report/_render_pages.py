@@ -447,6 +447,41 @@ def _envelope(x: np.ndarray, fs: float) -> np.ndarray:
     return np.maximum(env, 0.0)
 
 
+# -- remote PPG (video) page ------------------------------------------------------------
+def _rppg_pages(report: Any, body_only: bool) -> list[_Page]:
+    """Pulse waveform, averaged spectrum with the rate marked, and the per-window rate series."""
+    res = getattr(report, "rppg_result", None)
+    if res is None:
+        return []
+    fig, _ = new_page(width_mm=_PAGE_W, height_mm=_PAGE_H if not body_only else 150.0)
+    h = fig.get_figheight() * 25.4
+    top = 1.0 - (50.0 if not body_only else 10.0) / h
+    bottom = (24.0 if not body_only else 14.0) / h
+    lower = (top - bottom - 0.12) / 2.0
+    t = np.arange(res.pulse.size) / res.fs
+    ax1 = fig.add_axes((0.06, top - lower, 0.9, lower))
+    ax1.plot(t, res.pulse / (np.std(res.pulse) or 1.0), color="#1f4e79", lw=0.8)
+    ax1.set_xlabel("time (s)", fontsize=7)
+    ax1.set_ylabel("pulse (SD units)", fontsize=7)
+    ax1.set_title(f"rPPG pulse ({res.method.upper()}, {res.roi} ROI, {res.fs:g} fps)", fontsize=8, loc="left")
+    ax2 = fig.add_axes((0.06, bottom, 0.42, lower))
+    band = (res.rate.freqs_hz >= 0.5) & (res.rate.freqs_hz <= 4.5)
+    ax2.plot(res.rate.freqs_hz[band] * 60, res.rate.spectrum[band], color="#444444", lw=0.8)
+    ax2.axvline(res.heart_rate_bpm, color="#b00000", lw=1.0)
+    ax2.set_xlabel("rate (bpm)", fontsize=7)
+    ax2.set_title(f"mean spectrum: {res.heart_rate_bpm:.1f} bpm, SNR {res.rate.snr_db:.1f} dB, "
+                  f"quality {res.grade}", fontsize=8, loc="left")
+    ax3 = fig.add_axes((0.54, bottom, 0.42, lower))
+    ax3.plot(res.rate.times_s, res.rate.series_bpm, "o-", ms=2, lw=0.8, color="#1f4e79")
+    ax3.set_xlabel("window centre (s)", fontsize=7)
+    ax3.set_ylabel("bpm", fontsize=7)
+    ax3.set_title("rate per 10-s window", fontsize=8, loc="left")
+    for a in (ax1, ax2, ax3):
+        a.tick_params(labelsize=6.5)
+        a.grid(alpha=0.3, lw=0.4)
+    return [_Page(fig, f"remote PPG from video   {res.pulse.size} frames", title="Remote PPG (video)")]
+
+
 # -- details page ----------------------------------------------------------------------
 def _details_page(report: Any, rec: Recording) -> Figure:
     fig, ax = new_page()
@@ -514,6 +549,7 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             pages += _ecg_strip_pages(report, leads, rec.fs, ftxt, opts, body_only)
     for kind in ("ppg", "pcg"):
         pages += _other_pages(report, rec, kind, opts, body_only)
+    pages += _rppg_pages(report, body_only)
     if not pages:
         pages = _other_pages(report, rec, "other", opts, body_only)
     n_total = len(pages) + (1 if details and not body_only else 0)

@@ -194,7 +194,7 @@ class Report:
 
     JSON fields (see docs/JSON.md): ``source``, ``sha256``, ``recording``, ``quality``,
     ``measurements``, ``rhythm``, ``diagnoses``, ``statements``, ``ppg``, ``pcg``,
-    ``errors``, ``timing_ms``, ``cardiokit_version``, ``schema_version``.
+    ``rppg``, ``errors``, ``timing_ms``, ``cardiokit_version``, ``schema_version``.
 
     ``measurements`` always has every key of :data:`MEASUREMENT_KEYS` (``None`` when
     not measurable) and may carry more (``respiratory_rate_bpm``...).
@@ -209,6 +209,7 @@ class Report:
     statements: tuple[Statement, ...] = ()
     ppg: Mapping[str, Any] | None = None
     pcg: Mapping[str, Any] | None = None
+    rppg: Mapping[str, Any] | None = None
     errors: tuple[AnalysisErrorInfo, ...] = ()
     sha256: str | None = None
     timing_ms: Mapping[str, float] = field(default_factory=dict)
@@ -220,6 +221,7 @@ class Report:
     beats: Any = field(default=None, repr=False)
     delineation: Any = field(default=None, repr=False)
     measurement_details: Any = field(default=None, repr=False)
+    rppg_result: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         m = {k: None for k in MEASUREMENT_KEYS}
@@ -256,6 +258,7 @@ class Report:
             "statements": [s.to_dict() for s in self.statements],
             "ppg": None if self.ppg is None else _clean(dict(self.ppg)),
             "pcg": None if self.pcg is None else _clean(dict(self.pcg)),
+            "rppg": None if self.rppg is None else _clean(dict(self.rppg)),
             "errors": [e.to_dict() for e in self.errors],
             "timing_ms": _clean(dict(self.timing_ms)),
         }
