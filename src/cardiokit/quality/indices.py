@@ -207,21 +207,28 @@ def ecg_indices(
     ``mv_scale`` the factor to mV per lead (NaN: unknown unit). ``peaks`` ``(n_samples,
     n_leads)`` bool are the second detector's beats (default :func:`curve_length_peaks`).
     """
-    from scipy import fft as sfft
-
     xt = np.ascontiguousarray(np.asarray(x, np.float64).T)  # (leads, samples)
     yt = np.ascontiguousarray(np.asarray(y, np.float64).T)
     n_leads = xt.shape[0]
     beats = np.asarray(beats, np.int64)
     pk = curve_length_peaks(yt, fs, bounds) if peaks is None else np.ascontiguousarray(np.asarray(peaks, bool).T)
     out = np.full((len(bounds), n_leads, len(ECG_INDICES)), np.nan)
+    # signal-only indices: consecutive segments of equal length as one (leads, segments, w) block
+    k = 0
+    while k < len(bounds):
+        a0, b0 = bounds[k]
+        w = b0 - a0
+        j = k + 1
+        while j < len(bounds) and bounds[j][1] - bounds[j][0] == w and bounds[j][0] == bounds[j - 1][1]:
+            j += 1
+        xs = xt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
+        ys = yt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
+        out[k:j, :, 2:9] = np.moveaxis(_signal_indices(xs, ys, fs, mv_scale), 0, 1)
+        k = j
+    # beat-dependent indices, per segment
     tol = round(0.15 * fs)
     before, after = round(0.2 * fs), round(0.4 * fs)
-    wflat = max(2, round(0.2 * fs))
-    known = np.isfinite(mv_scale)
-    scale = np.where(known, mv_scale, 1.0)
     for s, (a, b) in enumerate(bounds):
-        xs, ys, size = xt[:, a:b], yt[:, a:b], b - a
         ba = beats[(beats >= a) & (beats < b)]
         na = ba.size
         o = out[s]
@@ -233,63 +240,80 @@ def ecg_indices(
         else:
             matched = np.zeros(n_leads, np.int64)
         o[:, 0] = np.where((na > 0) & (nb > 0), matched / np.maximum(na + nb - matched, 1), 0.0)
-        # template correlation (Orphanidou et al. 2015)
-        rel = ba - a
-        inner = rel[(rel >= before) & (rel + after < size)]
+        # template correlation with the median beat (Orphanidou et al. 2015)
+        inner = ba[(ba - a >= before) & (ba - a + after < b - a)]
         if inner.size >= 2:
-            win = ys[:, inner[:, None] + np.arange(-before, after)[None, :]]  # (L, k, w)
+            win = yt[:, inner[:, None] + np.arange(-before, after)[None, :]]  # (L, k, w)
             win = win - win.mean(axis=2, keepdims=True)
-            tmpl = np.median(win, axis=1) if inner.size > 2 else win.mean(axis=1)  # (L, w)
-            dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win)) * np.sqrt(np.einsum("lw,lw->l", tmpl, tmpl))[:, None]
+            if inner.size > 2:
+                srt = np.sort(win, axis=1)
+                h = inner.size // 2
+                tmpl = srt[:, h] if inner.size % 2 else 0.5 * (srt[:, h - 1] + srt[:, h])
+            else:
+                tmpl = win.mean(axis=1)
+            dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lw,lw->l", tmpl, tmpl)[:, None])
             num = np.einsum("lkw,lw->lk", win, tmpl)
             corr = np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0)
             o[:, 1] = np.clip(corr.mean(axis=1), -1.0, 1.0)
         else:
             o[:, 1] = 0.0
-        # moments of the cleaned signal
-        yc = ys - ys.mean(axis=1, keepdims=True)
-        z2 = yc * yc
-        var = z2.mean(axis=1)
-        ok = var > 0
-        inv = 1.0 / np.where(ok, var, 1.0)
-        o[:, 2] = np.where(ok, np.einsum("ij,ij->i", z2, z2) / size * inv * inv, np.nan)
-        o[:, 3] = np.where(ok, np.abs(np.einsum("ij,ij->i", z2, yc)) / size * inv ** 1.5, np.nan)
-        # spectral shares of the raw signal (Hann-windowed periodogram)
-        xd = xs - xs.mean(axis=1, keepdims=True)
-        sp = sfft.rfft(xd * _hann(size), axis=1)
-        p = sp.real ** 2 + sp.imag ** 2
-        qrs_all, sig, tot, qrs, low, hf = (p @ _band_matrix(size, float(fs))).T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            o[:, 4] = np.where(qrs_all > 0, qrs / qrs_all, np.nan)
-            o[:, 5] = np.where(tot > 0, 1.0 - low / tot, np.nan)
-            o[:, 6] = np.where(sig > 0, hf / sig, np.nan) if fs > 90 else np.nan
-        # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
-        m = size // wflat
-        if m:
-            blk = xs[:, : m * wflat].reshape(n_leads, m, wflat)
-            ptp = blk.max(axis=2) - blk.min(axis=2)
-        else:
-            ptp = (xs.max(axis=1) - xs.min(axis=1))[:, None]
-        o[:, 7] = np.where(known, np.mean(ptp * scale[:, None] < _FLAT_MV, axis=1), np.mean(ptp <= 0, axis=1))
-        o[:, 8] = _clip_fraction_2d(xs)
         o[:, 9] = 60.0 * fs / np.median(np.diff(ba)) if na >= 2 else np.nan
         o[:, 10] = float(na)
     return out
 
 
+def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
+    """ksqi .. clip_fraction of raw ``xs`` and cleaned ``ys`` blocks ``(leads, segments, w)``:
+    ``(leads, segments, 7)``."""
+    from scipy import fft as sfft
+
+    n_leads, n_seg, size = xs.shape
+    o = np.full((n_leads, n_seg, 7), np.nan)
+    # moments of the cleaned signal
+    yc = ys - ys.mean(axis=2, keepdims=True)
+    z2 = yc * yc
+    var = z2.mean(axis=2)
+    ok = var > 0
+    inv = 1.0 / np.where(ok, var, 1.0)
+    o[..., 0] = np.where(ok, np.einsum("lsj,lsj->ls", z2, z2) / size * inv * inv, np.nan)
+    o[..., 1] = np.where(ok, np.abs(np.einsum("lsj,lsj->ls", z2, yc)) / size * inv ** 1.5, np.nan)
+    # spectral shares of the raw signal (Hann-windowed periodogram)
+    xd = xs - xs.mean(axis=2, keepdims=True)
+    sp = sfft.rfft(xd * _hann(size), axis=2)
+    p = sp.real ** 2 + sp.imag ** 2
+    qrs_all, sig, tot, qrs, low, hf = np.moveaxis(p @ _band_matrix(size, float(fs)), 2, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        o[..., 2] = np.where(qrs_all > 0, qrs / qrs_all, np.nan)
+        o[..., 3] = np.where(tot > 0, 1.0 - low / tot, np.nan)
+        o[..., 4] = np.where(sig > 0, hf / sig, np.nan) if fs > 90 else np.nan
+    # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
+    wflat = max(2, round(0.2 * fs))
+    m = size // wflat
+    if m:
+        blk = xs[..., : m * wflat].reshape(n_leads, n_seg, m, wflat)
+        ptp = blk.max(axis=3) - blk.min(axis=3)
+    else:
+        ptp = (xs.max(axis=2) - xs.min(axis=2))[..., None]
+    known = np.isfinite(mv_scale)[:, None]
+    scale = np.where(known[:, 0], mv_scale, 1.0)[:, None, None]
+    o[..., 5] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
+    o[..., 6] = _clip_fraction_2d(xs)
+    return o
+
+
 def _clip_fraction_2d(x: np.ndarray) -> np.ndarray:
-    """:func:`_clip_fraction` of every row of ``x`` ``(leads, samples)``."""
-    if x.shape[1] < 3:
-        return np.zeros(x.shape[0])
-    hi, lo = x.max(axis=1, keepdims=True), x.min(axis=1, keepdims=True)
+    """:func:`_clip_fraction` along the last axis of ``x`` (e.g. ``(leads, segments, samples)``)."""
+    if x.shape[-1] < 3:
+        return np.zeros(x.shape[:-1])
+    hi, lo = x.max(axis=-1, keepdims=True), x.min(axis=-1, keepdims=True)
     eps = 1e-4 * (hi - lo)
     bb = (x >= hi - eps) | (x <= lo + eps)
-    r = bb[:, :-2] & bb[:, 1:-1] & bb[:, 2:]
+    r = bb[..., :-2] & bb[..., 1:-1] & bb[..., 2:]
     run = np.zeros_like(bb)
-    run[:, :-2] |= r
-    run[:, 1:-1] |= r
-    run[:, 2:] |= r
-    return np.where(hi[:, 0] - lo[:, 0] > 0, np.count_nonzero(run, axis=1) / x.shape[1], 0.0)
+    run[..., :-2] |= r
+    run[..., 1:-1] |= r
+    run[..., 2:] |= r
+    return np.where(hi[..., 0] - lo[..., 0] > 0, np.count_nonzero(run, axis=-1) / x.shape[-1], 0.0)
 
 
 def ecg_segment_indices(
