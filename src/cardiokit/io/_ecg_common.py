@@ -6,7 +6,7 @@ Not a format module: nothing here registers a format.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -15,6 +15,8 @@ import numpy as np
 from defusedxml import ElementTree as SafeET
 
 from .._core.errors import CorruptFileError, InvalidArgumentError, ReadError
+from .._core.recording import Recording
+from .._core.registry import FormatSpec, register_format
 
 __all__ = [
     "LIMB_LEADS",
@@ -25,6 +27,7 @@ __all__ = [
     "local_name",
     "number",
     "parse_xml",
+    "register_xml_format",
     "sniff_xml_root",
 ]
 
@@ -123,3 +126,13 @@ def number(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if np.isfinite(value) else None
+
+
+def register_xml_format(name: str, description: str, root: str, read: Callable[..., Recording]) -> None:
+    """Register a vendor XML ECG reader recognised by its root element ``root`` (``.xml``)."""
+
+    def sniff(head: bytes, path: Path) -> bool:
+        return sniff_xml_root(head, root)
+
+    register_format(FormatSpec(name=name, description=description, extensions=(".xml",), read=read,
+                               sniff=sniff, priority=5))

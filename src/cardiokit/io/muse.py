@@ -25,14 +25,13 @@ import numpy as np
 
 from .._core.errors import CorruptFileError, InvalidArgumentError
 from .._core.recording import Channel, Recording
-from .._core.registry import FormatSpec, register_format
 from ._ecg_common import (
     STANDARD_12,
     check_options,
     derive_limb_leads,
     number,
     parse_xml,
-    sniff_xml_root,
+    register_xml_format,
 )
 
 __all__ = ["read"]
@@ -243,17 +242,4 @@ def read(path: Path, *, fs: float | None = None, series: str = "rhythm", **optio
     )
 
 
-def _sniff(head: bytes, path: Path) -> bool:
-    return sniff_xml_root(head, "RestingECG")
-
-
-register_format(
-    FormatSpec(
-        name="muse",
-        description="GE MUSE resting ECG XML",
-        extensions=(".xml",),
-        read=read,
-        sniff=_sniff,
-        priority=5,
-    )
-)
+register_xml_format("muse", "GE MUSE resting ECG XML", "RestingECG", read)

@@ -21,8 +21,7 @@ import numpy as np
 from .._core.annotations import Annotations
 from .._core.errors import CorruptFileError, InvalidArgumentError
 from .._core.recording import Channel, Recording
-from .._core.registry import FormatSpec, register_format
-from ._ecg_common import STANDARD_12, check_options, number, parse_xml, sniff_xml_root
+from ._ecg_common import STANDARD_12, check_options, number, parse_xml, register_xml_format
 
 __all__ = ["read"]
 
@@ -226,17 +225,4 @@ def read(path: Path, *, fs: float | None = None, series: str = "rhythm", **optio
     )
 
 
-def _sniff(head: bytes, path: Path) -> bool:
-    return sniff_xml_root(head, ROOT)
-
-
-register_format(
-    FormatSpec(
-        name="schiller",
-        description="Schiller EDI XML resting ECG",
-        extensions=(".xml",),
-        read=read,
-        sniff=_sniff,
-        priority=5,
-    )
-)
+register_xml_format("schiller", "Schiller EDI XML resting ECG", ROOT, read)

@@ -35,8 +35,14 @@ import numpy as np
 
 from .._core.errors import CorruptFileError
 from .._core.recording import Channel, Recording
-from .._core.registry import FormatSpec, register_format
-from ._ecg_common import STANDARD_12, check_options, local_name, number, parse_xml, sniff_xml_root
+from ._ecg_common import (
+    STANDARD_12,
+    check_options,
+    local_name,
+    number,
+    parse_xml,
+    register_xml_format,
+)
 
 __all__ = ["read", "xli_decode"]
 
@@ -344,17 +350,4 @@ def read(path: Path, *, fs: float | None = None, **options: Any) -> Recording:
     )
 
 
-def _sniff(head: bytes, path: Path) -> bool:
-    return sniff_xml_root(head, "restingecgdata")
-
-
-register_format(
-    FormatSpec(
-        name="sierra",
-        description="Philips SierraECG XML",
-        extensions=(".xml",),
-        read=read,
-        sniff=_sniff,
-        priority=5,
-    )
-)
+register_xml_format("sierra", "Philips SierraECG XML", "restingecgdata", read)
