@@ -4,8 +4,10 @@ Usage: ``.venv/bin/python training/train_ppg_bp.py [--data ../shared/data/ppg_bp
 
 * Features: segment biomarkers of ``cardiokit.ppg`` (``BP_PPG_FEATURES``) of each 2.1-s
   segment, plus age, sex, height, weight, BMI from ``subjects.csv`` for the BP model.
-* Models: ridge regression (numpy-evaluable: impute with training medians, standardise,
-  linear), alpha picked by an inner subject-wise 5-fold CV inside each outer fold.
+* Models compared (nested: everything fitted inside each outer fold): ridge regression
+  (impute with training medians, standardise, linear; alpha by an inner subject-wise 5-fold
+  CV), gradient-boosted trees (fixed conservative settings, ``GBM_PARAMS``) and their mean.
+  Shipped: the mean of ridge and trees (both evaluable with numpy).
 * Evaluation: subject-wise 10-fold CV (GroupKFold on subject_ID, no subject in two folds),
   per segment and per subject (mean of its segments' predictions), next to a trivial
   baseline (training mean) and a demographics-only ridge; AAMI (ME <= 5, SD <= 8 mmHg)
@@ -42,6 +44,20 @@ RESERVED = {3, 10, 12, 13, 14, 24, 25, 26, 30, 34, 40, 43, 51, 53, 58, 62, 67, 8
 
 
 def load(data: Path) -> dict:
+    """Features of every segment, cached in /work/cache/ppg (recomputed when absent)."""
+    cache = Path("/work/cache/ppg/ppgbp_features.npz")
+    if cache.exists():
+        z = np.load(cache)
+        if list(z["columns"]) == list(BP_PPG_FEATURES) + list(SUBJ):
+            return {"X": z["X"], "y": z["y"], "groups": z["groups"], "quality": z["quality"],
+                    "names": list(z["names"]), "columns": list(z["columns"])}
+    d = _load(data)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **{k: np.asarray(v) for k, v in d.items()})
+    return d
+
+
+def _load(data: Path) -> dict:
     import csv
 
     rows = list(csv.DictReader(open(data / "subjects.csv")))
@@ -112,8 +128,51 @@ def fit_cv_alpha(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
     return best
 
 
+GBM_PARAMS = {"max_iter": 150, "learning_rate": 0.03, "max_leaf_nodes": 7, "min_samples_leaf": 15,
+              "l2_regularization": 1.0, "random_state": 0}
+#: CV entry -> shipped variant (its conformal half-widths ship with it)
+SHIPPED = {"ppg ridge+gbm": "ppg", "ppg+subject ridge+gbm": "ppg+subject"}
+
+
+def hgb_to_trees(model):
+    """Flatten a fitted HistGradientBoostingRegressor into a cardiokit TreeEnsemble."""
+    from cardiokit.models.trees import TreeEnsemble
+
+    cols: dict = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
+    roots, off = [], 0
+    for it in model._predictors:
+        row = []
+        for pred in it:
+            nd = pred.nodes
+            row.append(off)
+            cols["feature"].append(nd["feature_idx"].astype(np.int32))
+            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
+            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
+            cols["left"].append((nd["left"] + off).astype(np.int32))
+            cols["right"].append((nd["right"] + off).astype(np.int32))
+            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
+            cols["value"].append(nd["value"].astype(np.float64))
+            off += nd.shape[0]
+        roots.append(row)
+    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
+                        roots=np.asarray(roots, np.int32),
+                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
+
+
+def gbm_fit_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+    """Gradient-boosted trees per target (scikit-learn, fixed conservative settings)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    out = []
+    for j in range(ytr.shape[1]):
+        m = HistGradientBoostingRegressor(**GBM_PARAMS).fit(Xtr, ytr[:, j])
+        out.append(m.predict(Xte))
+    return np.column_stack(out)
+
+
 def cv_predict(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: list[int] | None,
-               k: int = 10, seed: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+               k: int = 10, seed: int = 0, kind: str = "ridge") -> tuple[np.ndarray, list[np.ndarray]]:
+    """Out-of-fold predictions; ``kind`` ridge (alpha by inner CV), gbm, or ridge+gbm (mean)."""
     pred = np.zeros_like(y)
     fl = folds(groups, k, seed)
     for te in fl:
@@ -121,8 +180,13 @@ def cv_predict(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: list[int]
             pred[te] = y[~te].mean(axis=0)
             continue
         Xs = X[:, cols]
-        a = fit_cv_alpha(Xs[~te], y[~te], groups[~te])
-        pred[te] = Ridge(a).fit(Xs[~te], y[~te]).predict(Xs[te])
+        parts = []
+        if kind in ("ridge", "ridge+gbm"):
+            a = fit_cv_alpha(Xs[~te], y[~te], groups[~te])
+            parts.append(Ridge(a).fit(Xs[~te], y[~te]).predict(Xs[te]))
+        if kind in ("gbm", "ridge+gbm"):
+            parts.append(gbm_fit_predict(Xs[~te], y[~te], Xs[te]))
+        pred[te] = np.mean(parts, axis=0)
     return pred, fl
 
 
@@ -173,11 +237,15 @@ def main() -> None:
     report: dict = {"n_subjects": int(np.unique(g).size), "n_segments": len(g),
                     "quality_counts": {q: int((d["quality"] == q).sum()) for q in np.unique(d["quality"])},
                     "bp": {}, "vascular_age": {}}
-    variants = {"training mean": None, "demographics only": subj_cols, "ppg": ppg_cols,
-                "ppg+subject": ppg_cols + subj_cols}
+    variants = {"training mean": (None, "ridge"), "demographics only": (subj_cols, "ridge"),
+                "ppg": (ppg_cols, "ridge"), "ppg gbm": (ppg_cols, "gbm"),
+                "ppg ridge+gbm": (ppg_cols, "ridge+gbm"),
+                "ppg+subject": (ppg_cols + subj_cols, "ridge"),
+                "ppg+subject gbm": (ppg_cols + subj_cols, "gbm"),
+                "ppg+subject ridge+gbm": (ppg_cols + subj_cols, "ridge+gbm")}
     half = {}
-    for name, cols in variants.items():
-        pred, fl = cv_predict(X, Y[:, :2], g, cols)
+    for name, (cols, kind) in variants.items():
+        pred, fl = cv_predict(X, Y[:, :2], g, cols, kind=kind)
         ps, ys = per_subject(pred, Y[:, :2], g)
         entry = {}
         for j, t in enumerate(("sbp_mmhg", "dbp_mmhg")):
@@ -185,12 +253,13 @@ def main() -> None:
             entry[t] = {"per_segment": metrics(pred[:, j] - Y[:, j]),
                         "per_subject": metrics(ps[:, j] - ys[:, j]),
                         "interval90_half_width": round(h, 2), "interval90_cv_coverage": round(cov, 3)}
-            if name in ("ppg", "ppg+subject"):
-                half.setdefault(name, {})[t] = h
+            if name in SHIPPED:  # the shipped ensembles' conformal half-widths
+                half.setdefault(SHIPPED[name], {})[t] = h
         report["bp"][name] = entry
     va = {}
-    for name, cols in (("training mean", None), ("ppg", ppg_cols)):
-        pred, fl = cv_predict(X, Y[:, 2:3], g, cols)
+    for name, cols, kind in (("training mean", None, "ridge"), ("ppg", ppg_cols, "ridge"),
+                             ("ppg gbm", ppg_cols, "gbm"), ("ppg ridge+gbm", ppg_cols, "ridge+gbm")):
+        pred, fl = cv_predict(X, Y[:, 2:3], g, cols, kind=kind)
         ps, ys = per_subject(pred, Y[:, 2:3], g)
         h, cov = conformal(pred[:, 0], Y[:, 2], fl)
         r = float(np.corrcoef(pred[:, 0], Y[:, 2])[0, 1]) if cols is not None else None
@@ -198,7 +267,7 @@ def main() -> None:
                     "per_subject": metrics(ps[:, 0] - ys[:, 0]),
                     "pearson_r": None if r is None else round(r, 3),
                     "interval90_half_width": round(h, 2), "interval90_cv_coverage": round(cov, 3)}
-        if cols is not None:
+        if name == "ppg ridge+gbm":
             half["age"] = h
     report["vascular_age"] = va
     print(json.dumps(report, indent=1))
@@ -207,10 +276,20 @@ def main() -> None:
 
 
 def _variant(X: np.ndarray, y: np.ndarray, g: np.ndarray, cols: list[int], columns: list[str],
-             targets: tuple[str, ...], half: dict) -> dict:
+             targets: tuple[str, ...], half: dict, trees: dict, variant: str) -> dict:
+    """Ridge weights (JSON) of one variant; its tree ensembles go into ``trees``."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     a = fit_cv_alpha(X[:, cols], y, g)
     m = Ridge(a).fit(X[:, cols], y)
-    return {"features": [columns[c] for c in cols], "alpha": a,
+    for j, t in enumerate(targets):
+        gb = HistGradientBoostingRegressor(**GBM_PARAMS).fit(X[:, cols], y[:, j])
+        te = hgb_to_trees(gb)
+        for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "roots",
+                  "baseline"):
+            trees[f"{variant}/{t}/{k}"] = getattr(te, k)
+        assert np.allclose(te.raw_scores(X[:20, cols])[:, 0], gb.predict(X[:20, cols]))
+    return {"features": [columns[c] for c in cols], "alpha": a, "trees": True,
             "impute": m.impute.round(8).tolist(), "mean": m.mean.round(8).tolist(),
             "scale": m.scale.round(8).tolist(),
             "coef": {t: m.coef[:, j].round(8).tolist() for j, t in enumerate(targets)},
@@ -228,12 +307,15 @@ def write_models(X, Y, g, ppg_cols, subj_cols, half, report, columns) -> None:
             "split": "subject-wise 10-fold CV (seed 0), ridge alpha by inner subject-wise 5-fold CV"}
     lic = "PPG-BP data CC BY 4.0 (Liang et al. 2018, attribution required); model weights Apache-2.0"
     targets = ("sbp_mmhg", "dbp_mmhg")
+    tr_bp: dict = {}
+    tr_va: dict = {}
     bp = {"clip": {"sbp_mmhg": [70, 230], "dbp_mmhg": [35, 140]},
-          "variants": {v: _variant(X, Y[:, :2], g, cols, columns, targets, half[v])
+          "variants": {v: _variant(X, Y[:, :2], g, cols, columns, targets, half[v], tr_bp, v)
                        for v, cols in (("ppg", ppg_cols), ("ppg+subject", ppg_cols + subj_cols))}}
     vage = {"clip": {"age_years": [15, 100]},
             "variants": {"ppg": _variant(X, Y[:, 2:3], g, ppg_cols, columns, ("age_years",),
-                                         {"age_years": half["age"]})}}
+                                         {"age_years": half["age"]}, tr_va, "ppg")}}
+    trees = {"ppg_bp": tr_bp, "ppg_vascular_age": tr_va}
     for name, weights, task, labels, metrics_, inputs in (
         ("ppg_bp", bp, "cuffless systolic and diastolic blood pressure (mmHg) from one PPG segment, "
          "with subject data when given; 90 % split-conformal interval", list(targets), report["bp"],
@@ -247,12 +329,20 @@ def write_models(X, Y, g, ppg_cols, subj_cols, half, report, columns) -> None:
     ):
         wfile = f"{name}_weights.json"
         (MODEL_DIR / wfile).write_text(json.dumps(weights, indent=1) + "\n")
-        card = {"name": f"cardiokit-{name.replace('_', '-')}", "version": "1.0.0", "task": task,
+        tfile = f"{name}_trees.npz"
+        np.savez_compressed(MODEL_DIR / tfile, **trees[name])
+        card = {"name": f"cardiokit-{name.replace('_', '-')}", "version": "1.1.0", "task": task,
                 "inputs": inputs, "labels": labels, "data": data,
                 "metrics": {"subject_wise_10fold_cv": metrics_, "quality_counts": report["quality_counts"]},
-                "license": lic, "files": {wfile: sha256_file(MODEL_DIR / wfile)},
-                "weights_file": wfile, "trained": today, "script": "training/train_ppg_bp.py",
-                "model_type": "ridge regression (median imputation, standardisation), evaluated with numpy"}
+                "license": lic, "files": {wfile: sha256_file(MODEL_DIR / wfile),
+                                          tfile: sha256_file(MODEL_DIR / tfile)},
+                "weights_file": wfile, "trees_file": tfile, "trained": today,
+                "script": "training/train_ppg_bp.py",
+                "model_type": "mean of a ridge regression (median imputation, standardisation) and "
+                              "gradient-boosted trees (scikit-learn HistGradientBoostingRegressor, "
+                              "flattened), evaluated with numpy",
+                "shipped_cv_entry": {"ppg_bp": "ppg ridge+gbm / ppg+subject ridge+gbm",
+                                     "ppg_vascular_age": "ppg ridge+gbm"}[name]}
         (MODEL_DIR / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
         (MODEL_DIR / f"{name}.md").write_text(card_md(card))
     print("wrote", MODEL_DIR)
@@ -276,7 +366,31 @@ def card_md(card: dict) -> str:
                              f"{x['within5_pct']} | {x['within10_pct']} | {x['within15_pct']} | "
                              f"{x['bhs_grade']} | {'pass' if x['aami_pass'] else 'fail'} |")
     lines += ["", "Interval half-widths (90 %) and their cross-conformal coverage are in the JSON card.",
-              "", f"**Licence**: {card['license']}", "", "## Files", ""]
+              "", f"**Model**: {card['model_type']}; shipped = CV entry `{card.get('shipped_cv_entry')}`.",
+              "**Not a medical device.** None of the calibration-free rows meets AAMI (|ME| <= 5, "
+              "SD <= 8 mmHg); compare every row with `training mean` (the population spread).", ""]
+    cinc = card["metrics"].get("cinc2015_groupwise_5fold_cv")
+    if cinc:
+        lines += ["## Calibrated mode (PhysioNet/CinC 2015 ICU records, invasive ABP)", "",
+                  f"Script `training/train_ppg_cinc2015.py`; {cinc['n_records']} records in "
+                  f"{cinc['n_groups']} patient groups, {cinc['n_windows']} 10-s windows, group-wise "
+                  "5-fold CV. Calibrated: one reading per record from its first 30 s, estimates for "
+                  "windows >= 60 s later.", "",
+                  "| mode | model | target | ME | SD | MAE | <=5 % | <=10 % | <=15 % | BHS | AAMI |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for mode in ("calibration_free", "calibrated"):
+            for mname, per in cinc[mode].items():
+                if not isinstance(per, dict):
+                    continue
+                for t in ("sbp_mmhg", "dbp_mmhg"):
+                    x = per[t]
+                    lines.append(f"| {mode} | {mname} | {t} | {x['me']} | {x['sd']} | {x['mae']} | "
+                                 f"{x['within5_pct']} | {x['within10_pct']} | {x['within15_pct']} | "
+                                 f"{x['bhs_grade']} | {'pass' if x['aami_pass'] else 'fail'} |")
+        lines += ["", "The calibrated ridge is shrunk almost to the calibration reading: on these "
+                  "records the PPG change adds nothing measurable to carrying the cuff reading "
+                  "forward; the AAMI pass for DBP comes from the calibration.", ""]
+    lines += [f"**Licence**: {card['license']}", "", "## Files", ""]
     lines += [f"- `{f}` sha256 `{h}`" for f, h in card["files"].items()]
     lines += ["", f"Trained {card['trained']} with `{card['script']}`.", ""]
     return "\n".join(lines)

@@ -31,3 +31,20 @@ def test_analyze_ppg_cli(monkeypatch, tmp_path) -> None:
     assert set(ppg["fiducials"]) >= {"on", "sp", "dn", "dp", "u", "a", "b", "c", "d", "e"}
     assert "b_a" in ppg["biomarkers"] and "AGI" in ppg["biomarkers"]
     assert doc["errors"] == []
+
+
+def test_analyze_ppg_cli_calibrated(monkeypatch, tmp_path) -> None:
+    """`--meta sbp_cal_mmhg/dbp_cal_mmhg` switches to the calibrated BP on a 5-min ICU record."""
+    src = shared_path("cuffless_bp_physionet2015", "records", "v246s.hea")
+    out = tmp_path / "out.jsonl"
+    code = run_cli(monkeypatch, "analyze", src, "--kind", "ppg", "--meta", "sbp_cal_mmhg=177",
+                   "--meta", "dbp_cal_mmhg=78", "--json", out)
+    assert code == 0
+    doc = json.loads(out.read_text().splitlines()[0])
+    validate(doc)
+    bp = doc["ppg"]["bp"]
+    assert bp["variant"] == "calibrated" and bp["calibration_mmhg"] == [177.0, 78.0]
+    assert len(bp["trend"]) >= 10
+    # invasive ABP of v246s stays near 178/79 over the 5 minutes
+    assert abs(doc["measurements"]["sbp_mmhg"] - 178) <= 10
+    assert abs(doc["measurements"]["dbp_mmhg"] - 79) <= 8

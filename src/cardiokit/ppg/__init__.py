@@ -5,10 +5,17 @@ Imports :mod:`cardiokit._core`, :mod:`cardiokit.dsp` and :mod:`cardiokit.models`
 Start with :func:`analyze_ppg`; every stage is also callable on its own.
 """
 
-from .analyze import PPGAnalysis, analyze_ppg, ppg_channel
+from .analyze import PPGAnalysis, analyze_ppg, calibrated_bp, ppg_channel, window_biomarkers
 from .beats import BEAT_METHODS, PPGBeats, detect_ppg_beats, pulse_onsets
 from .biomarkers import BIOMARKER_NAMES, beat_biomarkers, segment_biomarkers
-from .bp import BP_PPG_FEATURES, BloodPressure, bp_feature_values, estimate_bp
+from .bp import (
+    BP_PPG_FEATURES,
+    CAL_FEATURES,
+    BloodPressure,
+    BPCalibration,
+    bp_feature_values,
+    estimate_bp,
+)
 from .clean import CLEAN_METHODS, clean_ppg, is_inverted
 from .fiducials import FIDUCIAL_POINTS, Fiducials, derivatives, find_fiducials
 from .quality import PPG_GRADES, PPGQuality, assess_ppg_quality
@@ -20,11 +27,13 @@ __all__ = [
     "BEAT_METHODS",
     "BIOMARKER_NAMES",
     "BP_PPG_FEATURES",
+    "CAL_FEATURES",
     "CLEAN_METHODS",
     "FIDUCIAL_POINTS",
     "PPG_GRADES",
     "PRV",
     "RESP_METHODS",
+    "BPCalibration",
     "BloodPressure",
     "Fiducials",
     "PPGAnalysis",
@@ -37,6 +46,7 @@ __all__ = [
     "assess_ppg_quality",
     "beat_biomarkers",
     "bp_feature_values",
+    "calibrated_bp",
     "clean_ppg",
     "derivatives",
     "detect_ppg_beats",
@@ -49,4 +59,5 @@ __all__ = [
     "pulse_rate_variability",
     "respiratory_rate",
     "segment_biomarkers",
+    "window_biomarkers",
 ]

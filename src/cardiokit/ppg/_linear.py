@@ -1,9 +1,14 @@
-"""Shipped linear (ridge) models evaluated with numpy: loading, feature vectors, intervals.
+"""Shipped ridge (+ gradient-boosted trees) models evaluated with numpy: loading, feature
+vectors, intervals.
 
 A weights file (JSON) holds, per variant, the feature names, the training medians used
 to impute missing features, the standardisation (mean, scale), the coefficients and
 intercept per target, and the split-conformal half-widths (the 90 % quantile of the
-absolute subject-wise cross-validation residuals) per target.
+absolute subject-wise cross-validation residuals) per target. A variant with
+``"trees": true`` also has one gradient-boosted tree ensemble per target in the card's
+``trees_file`` (``.npz``, keys ``<variant>/<target>/<field>``, see
+:class:`cardiokit.models.trees.TreeEnsemble`); its estimate is the mean of the ridge and
+the trees (which route missing features themselves, so they see no imputation).
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ import numpy as np
 
 from cardiokit._core.errors import AnalysisError
 from cardiokit.models import load_card, verify
+from cardiokit.models.trees import TreeEnsemble
+
+_TREE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "roots",
+                "baseline")
 
 __all__ = ["LinearModel", "load_linear", "subject_features"]
 
@@ -37,6 +46,7 @@ class LinearModel:
     half_width: Mapping[str, float]
     clip: Mapping[str, tuple[float, float]]
     model_id: str
+    trees: Mapping[str, TreeEnsemble] | None = None
 
     def vector(self, values: Mapping[str, Any]) -> tuple[np.ndarray, int]:
         """Feature vector (missing values imputed) and the number imputed."""
@@ -45,12 +55,22 @@ class LinearModel:
         x[miss] = self.impute[miss]
         return x, int(miss.sum())
 
-    def predict(self, values: Mapping[str, Any]) -> tuple[dict[str, tuple[float, float, float]], int]:
+    def predict(self, values: Mapping[str, Any], *, offset: Mapping[str, float] | None = None
+                ) -> tuple[dict[str, tuple[float, float, float]], int]:
+        """``{target: (value, lo, hi)}`` and the number of imputed features.
+
+        ``offset`` is added per target before clipping (the calibrated variant predicts
+        the change since the calibration reading).
+        """
+        raw = np.array([np.nan if values.get(f) is None else float(values[f]) for f in self.features])
         x, n_imp = self.vector(values)
         z = (x - self.mean) / self.scale
         out = {}
         for t, c in self.coef.items():
             v = float(z @ c + self.intercept[t])
+            if self.trees is not None:
+                v = 0.5 * (v + float(self.trees[t].raw_scores(raw[None, :])[0, 0]))
+            v += float((offset or {}).get(t, 0.0))
             lo, hi = self.clip.get(t, (-np.inf, np.inf))
             v = float(np.clip(v, lo, hi))
             h = float(self.half_width[t])
@@ -68,6 +88,11 @@ def load_linear(name: str, variant: str) -> LinearModel:
         raise AnalysisError(f"model {name} has no variant {variant!r}; variants: "
                             + ", ".join(raw["variants"]))
     v = raw["variants"][variant]
+    trees = None
+    if v.get("trees"):
+        with np.load(card.path(card.extra["trees_file"])) as z:
+            trees = {t: TreeEnsemble(**{k: z[f"{variant}/{t}/{k}"] for k in _TREE_FIELDS})
+                     for t in v["coef"]}
     return LinearModel(
         name=name, variant=variant, features=tuple(v["features"]),
         impute=np.asarray(v["impute"], float), mean=np.asarray(v["mean"], float),
@@ -76,7 +101,7 @@ def load_linear(name: str, variant: str) -> LinearModel:
         intercept={t: float(c) for t, c in v["intercept"].items()},
         half_width={t: float(c) for t, c in v["half_width"].items()},
         clip={t: (float(a), float(b)) for t, (a, b) in raw.get("clip", {}).items()},
-        model_id=card.id,
+        model_id=card.id, trees=trees,
     )
 
 
