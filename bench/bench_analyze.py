@@ -1,18 +1,21 @@
 """Speed of the whole ``cardiokit.analyze`` chain, per stage, next to NeuroKit2.
 
-Usage: ``.venv/bin/python -m bench.bench_analyze [--repeat 7]``
+Usage: ``.venv/bin/python -m bench.bench_analyze [--repeat 15]``
 
-Times ``cardiokit.analyze`` (quality screen, clean, beats, learned quality, delineate,
-measure, morphology, rhythm model, statements; reading excluded) on 10-s 12-lead 500 Hz
-LUDB records, median over repeats per stage from ``Report.timing_ms``, and NeuroKit2's
-``ecg_process`` on each of the 12 leads of the same records, in the same run. Results go
-to docs/BENCHMARKS.md, section "Speed of the whole analyze chain".
+Times ``cardiokit.analyze`` (clean, beats, per-segment quality, delineate, measure,
+morphology, rhythm model, statements; reading excluded) on 10-s 12-lead 500 Hz LUDB
+records, and NeuroKit2's ``ecg_process`` on each of the 12 leads of the same records, in
+the same run. The machine is shared (2 cores, several jobs), so every number is the best
+of ``--repeat`` runs (per stage from ``Report.timing_ms``; the whole call timed outside);
+medians are listed too. Results go to docs/BENCHMARKS.md, section "Speed of the whole
+analyze chain", with each stage's budget for the >= 100x promise (~14 ms in all).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -23,53 +26,83 @@ import cardiokit
 
 from ._common import data_path, markdown_table, today, versions, write_section
 
+#: Per-stage budgets (ms) that add up to the >= 100x promise on a 10-s 12-lead record.
+BUDGET_MS = {"clean": None, "beats": 4.0, "quality": 3.0, "delineate": 4.0, "measure": 2.0,
+             "morphology": None, "rhythm": 3.0, "statements": None, "overhead": 1.0}
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--nk-repeat", type=int, default=3)
     ap.add_argument("--records", nargs="*", default=["1", "2", "3"])
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")
     import neurokit2 as nk
 
-    stage_rows: dict[str, list[float]] = {}
+    best: dict[str, list[float]] = {}
+    med: dict[str, list[float]] = {}
     nk_ms = []
     for name in args.records:
         rec = cardiokit.read(data_path("ludb", "data", name))
         cardiokit.analyze(rec)  # warm-up: model sessions, filter caches
+        runs: dict[str, list[float]] = {}
         for _ in range(args.repeat):
+            t0 = time.perf_counter()
             t = cardiokit.analyze(rec).timing_ms
-            for k, v in t.items():
-                stage_rows.setdefault(k, []).append(float(v))
-        t0 = time.perf_counter()
-        for j in range(rec.n_channels):
-            nk.ecg_process(np.asarray(rec.signals[:, j], float), sampling_rate=int(rec.fs))
-        nk_ms.append((time.perf_counter() - t0) * 1000.0)
-    med = {k: float(np.median(v)) for k, v in stage_rows.items()}
-    total = med.pop("total")
-    core = sum(med.get(k, 0.0) for k in ("quality", "clean", "beats", "delineate", "measure"))
-    nk = float(np.median(nk_ms))
-    rows = [[k, f"{v:.1f}"] for k, v in med.items()]
-    rows.append(["**total analyze**", f"**{total:.1f}**"])
+            wall = (time.perf_counter() - t0) * 1000.0
+            stages = {k: float(v) for k, v in t.items() if k != "total"}
+            stages["overhead"] = wall - sum(stages.values())
+            stages["total"] = wall
+            for k, v in stages.items():
+                runs.setdefault(k, []).append(v)
+        for k, v in runs.items():
+            best.setdefault(k, []).append(min(v))
+            med.setdefault(k, []).append(float(np.median(v)))
+        one = []
+        for _ in range(args.nk_repeat):
+            t0 = time.perf_counter()
+            for j in range(rec.n_channels):
+                nk.ecg_process(np.asarray(rec.signals[:, j], float), sampling_rate=int(rec.fs))
+            one.append((time.perf_counter() - t0) * 1000.0)
+        nk_ms.append(min(one))
+    b = {k: float(np.median(v)) for k, v in best.items()}  # median over records of the best runs
+    m = {k: float(np.median(v)) for k, v in med.items()}
+    total, total_med = b.pop("total"), m.pop("total")
+    nkm = float(np.median(nk_ms))
+    core_keys = ("clean", "beats", "quality", "delineate", "measure")
+    core = sum(b.get(k, 0.0) for k in core_keys)
+    rows = []
+    for k, v in b.items():
+        bud = BUDGET_MS.get(k)
+        if k == "beats":
+            cb = b.get("clean", 0.0) + v
+            rows.append([k, f"{v:.1f}", f"{m[k]:.1f}", f"clean + beats ({cb:.1f}) <= {bud:g}",
+                         "over" if cb > bud else "ok"])
+            continue
+        rows.append([k, f"{v:.1f}", f"{m[k]:.1f}", "-" if bud is None else f"<= {bud:g}",
+                     "-" if bud is None else ("over" if v > bud else "ok")])
+    rows.append(["**whole analyze**", f"**{total:.1f}**", f"**{total_med:.1f}**", "14 (100x)",
+                 "over" if total > nkm / 100 else "ok"])
     summary = [
-        ["ECG core (screen, clean, beats, delineate, measure)", f"{core:.1f}", f"{nk:.0f}", f"{nk / core:.0f}x"],
-        ["whole analyze (+ learned quality, morphology, rhythm model, statements)", f"{total:.1f}",
-         f"{nk:.0f}", f"{nk / total:.0f}x"],
+        ["ECG core (clean, beats, quality, delineate, measure)", f"{core:.1f}", f"{nkm:.0f}", f"{nkm / core:.0f}x"],
+        ["whole analyze (+ morphology, rhythm model, statements, overhead)", f"{total:.1f}", f"{nkm:.0f}",
+         f"{nkm / total:.0f}x"],
     ]
     v = versions(["cardiokit", "neurokit2", "numpy", "scipy", "onnxruntime"])
+    load = os.getloadavg()[0]
     body = (
-        f"Command: `.venv/bin/python -m bench.bench_analyze` ({today()}; "
+        f"Command: `.venv/bin/python -m bench.bench_analyze --repeat {args.repeat}` ({today()}; "
         + ", ".join(f"{k} {x}" for k, x in v.items())
-        + f"). LUDB records {', '.join(args.records)} (10 s, 12 leads, 500 Hz); medians over "
-        f"{args.repeat} runs per record after a warm-up; NeuroKit2 = `ecg_process` on each of the 12 "
-        "leads, same run, same machine (2 shared cores).\n\n"
+        + f"). LUDB records {', '.join(args.records)} (10 s, 12 leads, 500 Hz); best of {args.repeat} runs "
+        f"per record after a warm-up (median over the records); NeuroKit2 = `ecg_process` on each of the "
+        f"12 leads, best of {args.nk_repeat}, same run, same machine (2 cores shared with other jobs; "
+        f"1-min load average at the end {load:.1f}, so absolute times are inflated).\n\n"
         + markdown_table(["chain", "cardiokit ms", "NeuroKit2 ms", "ratio"], summary)
-        + "\n\nPer stage (ms, median):\n\n"
-        + markdown_table(["stage", "ms"], rows)
-        + "\n\nThe learned per-segment quality model runs two beat detectors per lead for its "
-        "beat-agreement index and the rhythm model runs on up to 3 leads; together they take most "
-        "of the time. The >= 100x promise holds for neither chain yet (see the closing notes).\n"
+        + "\n\nPer stage (ms; `overhead` = the call minus its stages: report building, conversions):\n\n"
+        + markdown_table(["stage", "best", "median", "budget ms", ""], rows)
+        + "\n"
     )
     write_section("Speed of the whole analyze chain", body)
     print(body)

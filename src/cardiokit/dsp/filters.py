@@ -170,6 +170,13 @@ def notch(x: np.ndarray, *, fs_hz: float, freq_hz: float, quality: float = 30.0,
     return filtfilt_sos(x, design_sos(fs_hz=fs_hz, notch_hz=(f,), notch_q=quality), axis=axis)
 
 
+@lru_cache(maxsize=32)
+def _hann(n: int) -> np.ndarray:
+    w = np.hanning(n)
+    w.flags.writeable = False
+    return w
+
+
 def detect_powerline_hz(
     x: np.ndarray,
     *,
@@ -196,9 +203,12 @@ def detect_powerline_hz(
     n = min(arr.shape[0], int(max_s * fs))
     if n < int(fs):  # under 1 s: frequency resolution too coarse to tell
         return None
-    seg = arr[:n] - arr[:n].mean(axis=0)
-    win = np.hanning(n)[:, None]
-    psd = (np.abs(np.fft.rfft(seg * win, axis=0)) ** 2).mean(axis=1)
+    from scipy import fft as _fft
+
+    seg = np.ascontiguousarray(arr[:n].T)  # (channels, samples): the FFT runs along rows
+    seg -= seg.mean(axis=1, keepdims=True)
+    sp = _fft.rfft(seg * _hann(n), axis=1)
+    psd = (sp.real ** 2 + sp.imag ** 2).mean(axis=0)
     freqs = np.fft.rfftfreq(n, 1 / fs)
     best, best_ratio = None, min_ratio
     for f0 in candidates_hz:

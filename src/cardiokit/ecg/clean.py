@@ -114,8 +114,13 @@ def clean(
     if not isinstance(rec, Recording):
         raise InvalidArgumentError(f"clean() needs a Recording; got {type(rec).__name__}")
     idx = ecg_channel_indices(rec, leads)
-    sig = np.array(rec.signals, dtype=np.float32, copy=True)
-    sig[:, idx] = clean_array(rec.signals[:, idx], fs_hz=rec.fs, low_hz=low_hz, high_hz=high_hz,
-                              powerline_hz=powerline_hz, order=order)
+    every = idx == list(range(rec.n_channels))
+    out = clean_array(rec.signals if every else rec.signals[:, idx], fs_hz=rec.fs, low_hz=low_hz,
+                      high_hz=high_hz, powerline_hz=powerline_hz, order=order)
+    if every:  # all channels are ECG: no copy of the input needed
+        sig = out.astype(np.float32)
+    else:
+        sig = np.array(rec.signals, dtype=np.float32, copy=True)
+        sig[:, idx] = out
     _log.debug("cleaned %d ECG channel(s) at %g Hz", len(idx), rec.fs)
     return rec._evolve(signals=sig)

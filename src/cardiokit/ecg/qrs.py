@@ -352,7 +352,8 @@ def detect_beats(
     if not isinstance(method, str) or method not in METHODS:
         raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     idx = ecg_channel_indices(rec, leads)
-    beats, details = detect_beats_array(rec.signals[:, idx], fs_hz=rec.fs, method=method)
+    sig = rec.signals if idx == list(range(rec.n_channels)) else rec.signals[:, idx]
+    beats, details = detect_beats_array(sig, fs_hz=rec.fs, method=method)
     names = tuple(rec.channels[i].name for i in idx)
     details["fiducial_lead"] = names[details["fiducial_lead"]]
     details["lead_quality"] = dict(zip(names, details["lead_quality"], strict=True))
