@@ -366,9 +366,10 @@ def card_md(card: dict) -> str:
                              f"{x['within5_pct']} | {x['within10_pct']} | {x['within15_pct']} | "
                              f"{x['bhs_grade']} | {'pass' if x['aami_pass'] else 'fail'} |")
     lines += ["", "Interval half-widths (90 %) and their cross-conformal coverage are in the JSON card.",
-              "", f"**Model**: {card['model_type']}; shipped = CV entry `{card.get('shipped_cv_entry')}`.",
-              "**Not a medical device.** None of the calibration-free rows meets AAMI (|ME| <= 5, "
-              "SD <= 8 mmHg); compare every row with `training mean` (the population spread).", ""]
+              "", f"**Model**: {card['model_type']}; shipped = CV entry `{card.get('shipped_cv_entry')}`.", ""]
+    if "sbp_mmhg" in card["labels"]:
+        lines += ["**Not a medical device.** None of the calibration-free rows meets AAMI (|ME| <= 5, "
+                  "SD <= 8 mmHg); compare every row with `training mean` (the population spread).", ""]
     cinc = card["metrics"].get("cinc2015_groupwise_5fold_cv")
     if cinc:
         lines += ["## Calibrated mode (PhysioNet/CinC 2015 ICU records, invasive ABP)", "",
