@@ -10,6 +10,16 @@ from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import find_local_maxima, moving_average
 
 
+def col_median(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` of a 2-D array without NaN (partition of contiguous rows: faster)."""
+    t = np.ascontiguousarray(a.T)
+    h = t.shape[1] // 2
+    if t.shape[1] % 2:
+        return np.partition(t, h, axis=1)[:, h]
+    p = np.partition(t, [h - 1, h], axis=1)
+    return 0.5 * (p[:, h - 1] + p[:, h])
+
+
 def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
     """Zero-phase band-pass along axis 0 (upper edge clipped below Nyquist)."""
     high = min(high_hz, 0.45 * fs)
@@ -152,7 +162,7 @@ def initial_levels(f: np.ndarray, fs: float) -> np.ndarray:
     m = init_n // win
     head = f[:init_n]
     chunks = head[: m * win].reshape(m, win, -1).max(axis=1) if m else head.max(axis=0, keepdims=True)
-    return np.stack([np.median(chunks, axis=0), np.median(head, axis=0)], axis=1)
+    return np.stack([np.median(chunks, axis=0), col_median(head.reshape(head.shape[0], -1))], axis=1)
 
 
 def _median(v: list[float]) -> float:

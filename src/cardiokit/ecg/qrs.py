@@ -11,7 +11,7 @@ from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
 from cardiokit.dsp.peaks import refine_extrema
 
-from ._qrs_common import band, lead_consistency, template_consistency
+from ._qrs_common import band, col_median, lead_consistency, template_consistency
 from ._qrs_methods import METHODS, cardiokit_fused
 from .clean import clean_array, ecg_channel_indices
 
@@ -175,7 +175,7 @@ def detect_beats_array(
         arr[:, flat] = np.median(arr[:, flat], axis=0)
     slope = np.abs(np.diff(qbp, axis=0))
     # median slope per lead; a strided subsample is plenty for a noise floor
-    floors = np.median(slope[:: max(1, slope.shape[0] // 20000)], axis=0)
+    floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
     if method == "cardiokit" and n_leads >= 3:
         beats, w = _gate_fused(cardiokit_fused(arr, fs, qbp), qbp, slope, floors, fs)
         details["lead_quality"] = [round(float(v), 4) for v in w]
@@ -263,7 +263,7 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
     qbp = band(arr, fs, 5.0, 22.0)
     flat = np.abs(qbp).max(axis=0) <= 1e-6 * np.abs(arr).max(axis=0) + 1e-12
     slope = np.abs(np.diff(qbp, axis=0))
-    floors = np.median(slope[:: max(1, slope.shape[0] // 20000)], axis=0)
+    floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
     live = np.flatnonzero(~flat)
     if live.size == 0:
         return empty
