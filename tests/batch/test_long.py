@@ -93,3 +93,52 @@ def test_stitch_drops_border_duplicates_only() -> None:
     out = stitch_beats(parts, fs=1000.0, refractory_s=0.05)
     assert out.tolist() == [100, 300, 499, 700, 900]
     assert stitch_beats([], fs=1.0).size == 0
+
+
+def test_holter_summary_has_rhythm_minutes_af_burden_and_pauses(holter: tuple) -> None:
+    d, _, _ = holter
+    s = analyze_long(d / "h.ecg", chunk_s=60, overlap_s=5)
+    assert s.rhythm_per_chunk == ("normal", "normal", "normal")
+    assert s.rhythm_minutes == {"normal": 3.0}
+    assert s.af_burden_pct == 0.0
+    assert s.pauses["count"] == 0 and s.pauses["longest_s"] is None
+
+
+def test_pauses_are_found_where_the_heart_stops(tmp_path: Path) -> None:
+    """A 3-s asystole (flat line) between two stretches of sinus rhythm is one pause of ~3.5 s."""
+    from cardiokit import Recording
+
+    a = simulate_ecg(duration_s=30, fs_hz=200, leads=["II"], heart_rate_bpm=70, seed=4)
+    x = a.signals[:, 0]
+    flat = np.full(600, float(np.median(x)), np.float32)
+    sig = np.concatenate([x, flat, x])[:, None]
+    rec = Recording(sig, 200.0, a.channels)
+    io.write(rec, tmp_path / "p.ecg")
+    s = analyze_long(tmp_path / "p.ecg", chunk_s=40, overlap_s=5)
+    assert s.pauses["count"] == 1
+    assert 3.0 < s.pauses["longest_s"] < 4.8
+    assert 29.0 < s.pauses["events"][0]["start_s"] < 30.5
+
+
+def test_af_burden_counts_only_classified_time() -> None:
+    from cardiokit.batch.long import _af_burden
+
+    assert _af_burden({"af": 600.0, "normal": 1800.0, "unclassified": 300.0}) == 25.0
+    assert _af_burden({"unclassified": 300.0}) is None
+
+
+def test_holter_cli_prints_summary_writes_json_and_trend_plot(holter: tuple, tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from tests.cli.test_analyze import run_cli
+
+    d, _, _ = holter
+    out = tmp_path / "h.jsonl"
+    assert run_cli(monkeypatch, "holter", d / "h.ecg", "--chunk-s", "60", "--json", out, "--out", tmp_path) == 0
+    doc = json.loads(out.read_text())
+    assert doc["n_beats"] > 200 and doc["rhythm_minutes"] == {"normal": 3.0}
+    png = tmp_path / "h.holter.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = tmp_path / "missing.ecg"
+    assert run_cli(monkeypatch, "holter", bad, "--json", out) == 1
+    assert json.loads(out.read_text())["errors"][0]["stage"] == "holter"

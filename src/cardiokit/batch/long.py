@@ -13,7 +13,10 @@ Summary (``HolterSummary.to_dict()``): beat count, heart-rate trend per minute (
 min/mean/max of the minute means), HRV over the whole recording (time domain over every
 NN interval, SDANN and SDNN index over 5-min segments, frequency domain as the mean of
 the 5-min segment spectra as the Task Force (1996) advises for long-term recordings),
-median interval measurements over the chunks, and signal-quality grades per chunk.
+median interval measurements over the chunks, signal-quality grades per chunk, the rhythm
+class of each chunk as minutes per class and the AF burden (% of analysed time the rhythm
+model calls atrial fibrillation; chunk resolution), and pauses (RR longer than
+``pause_s``, 2 s by default as in common Holter practice).
 """
 
 from __future__ import annotations
@@ -62,6 +65,10 @@ class HolterSummary:
     hrv: dict[str, Any]
     measurements: dict[str, float | None]
     quality: dict[str, int]
+    rhythm_minutes: dict[str, float]
+    rhythm_per_chunk: tuple[str, ...]
+    af_burden_pct: float | None
+    pauses: dict[str, Any]
     n_chunks: int
     chunk_s: float
     overlap_s: float
@@ -75,7 +82,10 @@ class HolterSummary:
             "source": self.source, "sha256": self.sha256, "fs": self.fs, "duration_s": self.duration_s,
             "n_channels": self.n_channels, "channels": list(self.channels), "n_beats": self.n_beats,
             "heart_rate": self.heart_rate, "hr_trend": [dict(m) for m in self.hr_trend], "hrv": self.hrv,
-            "measurements": self.measurements, "quality": self.quality, "n_chunks": self.n_chunks,
+            "measurements": self.measurements, "quality": self.quality,
+            "rhythm_minutes": self.rhythm_minutes, "rhythm_per_chunk": list(self.rhythm_per_chunk),
+            "af_burden_pct": self.af_burden_pct, "pauses": self.pauses,
+            "n_chunks": self.n_chunks,
             "chunk_s": self.chunk_s, "overlap_s": self.overlap_s, "streaming": self.streaming,
             "errors": [dict(e) for e in self.errors], "timing_s": round(self.timing_s, 3),
         }
@@ -183,6 +193,17 @@ def _hr_trend(beats: np.ndarray, fs: float, duration_s: float) -> tuple[list[dic
     return trend, summary
 
 
+def _pauses(beats: np.ndarray, fs: float, pause_s: float) -> dict[str, Any]:
+    """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s)."""
+    if beats.size < 2:
+        return {"threshold_s": pause_s, "count": 0, "longest_s": None, "events": []}
+    rr = np.diff(beats) / fs
+    idx = np.flatnonzero(rr > pause_s)
+    events = [{"start_s": round(float(beats[i] / fs), 3), "length_s": round(float(rr[i]), 3)} for i in idx[:50]]
+    return {"threshold_s": pause_s, "count": int(idx.size),
+            "longest_s": round(float(rr[idx].max()), 3) if idx.size else None, "events": events}
+
+
 def analyze_long(
     path: str | os.PathLike[str],
     *,
@@ -192,6 +213,7 @@ def analyze_long(
     kind: str | None = None,
     sha256: str | None = None,
     refractory_s: float = 0.2,
+    pause_s: float = 2.0,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> HolterSummary:
     """Summarise a long recording read in chunks (see the module notes).
@@ -205,6 +227,8 @@ def analyze_long(
 
     if not 0 < refractory_s < 2:
         raise InvalidArgumentError(f"refractory_s must be between 0 and 2 s; got {refractory_s!r}")
+    if not 1.0 <= pause_s <= 10.0:
+        raise InvalidArgumentError(f"pause_s must be between 1 and 10 s; got {pause_s!r}")
     t0 = time.perf_counter()
     src = chunk_source(path, fs=fs, kind=kind)
     n_chunks = max(1, math.ceil(src.n_samples / max(1, round(chunk_s * src.fs))))
@@ -212,6 +236,8 @@ def analyze_long(
     meas: dict[str, list[float]] = {k: [] for k in _MEAS}
     weights: dict[str, list[float]] = {k: [] for k in _MEAS}
     grades: dict[str, int] = {}
+    rhythm_s: dict[str, float] = {}
+    chunk_rhythm: list[str] = []
     errors: list[dict[str, Any]] = []
     names: tuple[str, ...] = ()
     for ch in iter_chunks(src, chunk_s=chunk_s, overlap_s=overlap_s):
@@ -222,6 +248,9 @@ def analyze_long(
                            "type": e.type, "message": e.message})
         if rep.quality is not None:
             grades[rep.quality.grade] = grades.get(rep.quality.grade, 0) + 1
+        label = rep.rhythm.label if rep.rhythm is not None and rep.rhythm.label else "unclassified"
+        chunk_rhythm.append(label)
+        rhythm_s[label] = rhythm_s.get(label, 0.0) + (ch.core_stop - ch.core_start) / src.fs
         if rep.beats is not None and len(rep.beats):
             b = np.asarray(rep.beats.samples, np.int64) + ch.start
             core = b[(b >= ch.core_start) & (b < ch.core_stop)]
@@ -241,10 +270,19 @@ def analyze_long(
     return HolterSummary(
         source=str(path), sha256=sha256, fs=src.fs, duration_s=duration, n_channels=len(names), channels=names,
         n_beats=int(beats.size), hr_trend=tuple(trend), heart_rate=hr, hrv=_hrv_long(beats, src.fs),
-        measurements=medians, quality=grades, n_chunks=n_chunks, chunk_s=float(chunk_s),
+        measurements=medians, quality=grades,
+        rhythm_minutes={k: round(v / 60.0, 2) for k, v in sorted(rhythm_s.items())},
+        rhythm_per_chunk=tuple(chunk_rhythm),
+        af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s), n_chunks=n_chunks, chunk_s=float(chunk_s),
         overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
         timing_s=time.perf_counter() - t0, beats=beats,
     )
+
+
+def _af_burden(rhythm_s: dict[str, float]) -> float | None:
+    """Percent of the classified time called atrial fibrillation (None when nothing was classified)."""
+    total = sum(v for k, v in rhythm_s.items() if k != "unclassified")
+    return round(100.0 * rhythm_s.get("af", 0.0) / total, 2) if total > 0 else None
 
 
 def _weighted_median(values: list[float], weights: list[float]) -> float:

@@ -15,7 +15,7 @@ from ._app import app, err_console
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("io_cmds", "annotate", "analyze", "db", "simulate", "demo", "batch", "serve")
+_COMMAND_MODULES = ("io_cmds", "annotate", "analyze", "db", "simulate", "demo", "batch", "holter", "serve")
 for _m in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_m}")
 

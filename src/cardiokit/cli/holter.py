@@ -1,0 +1,138 @@
+"""`cardiokit holter FILE...`: long (Holter) recordings summarised chunk by chunk, bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from .._core.errors import CardiokitError
+from ._app import FsOption, app, console, err_console
+from .analyze import Kind
+
+__all__ = ["holter_cmd", "write_trend_figure"]
+
+
+def _num(v: Any, nd: int = 0, unit: str = "") -> str:
+    return "—" if v is None else f"{v:.{nd}f}{unit}"
+
+
+def _table(doc: dict[str, Any]) -> Table:
+    hr, hrv, m, p = doc["heart_rate"], doc["hrv"], doc["measurements"], doc["pauses"]
+    t = Table(title=f"{doc['source']}  ({doc['duration_s'] / 3600:.2f} h, {doc['n_channels']} ch, {doc['fs']:g} Hz)",
+              show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+    rows = [
+        ("beats", f"{doc['n_beats']}"),
+        ("heart rate min/mean/max", f"{_num(hr['min_bpm'])} / {_num(hr['mean_bpm'])} / {_num(hr['max_bpm'])} bpm (1-min means)"),
+        ("SDNN / SDANN / RMSSD", f"{_num(hrv.get('sdnn_ms'))} / {_num(hrv.get('sdann_ms'))} / {_num(hrv.get('rmssd_ms'))} ms"),
+        ("PR / QRS / QTc", f"{_num(m['pr_ms'])} / {_num(m['qrs_ms'])} / {_num(m['qtc_ms'])} ms (chunk medians)"),
+        ("rhythm (minutes)", ", ".join(f"{k} {v:g}" for k, v in doc["rhythm_minutes"].items()) or "—"),
+        ("AF burden", _num(doc["af_burden_pct"], 1, " %")),
+        (f"pauses > {p['threshold_s']:g} s", f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] else "")),
+        ("signal quality (chunks)", ", ".join(f"{k} {v}" for k, v in doc["quality"].items()) or "—"),
+        ("chunk errors", str(len(doc["errors"]))),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    return t
+
+
+def write_trend_figure(doc: dict[str, Any], path: Path) -> None:
+    """Heart-rate trend per minute with the rhythm of each chunk shaded and pauses marked (PNG/PDF/SVG)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    fig = Figure(figsize=(11.69, 4.2))
+    ax = fig.add_axes((0.07, 0.16, 0.9, 0.72))
+    colours = {"af": "#f4b6b6", "other": "#f7e3a1", "noisy": "#d9d9d9", "unclassified": "#eeeeee"}
+    chunk_h = doc["chunk_s"] / 3600.0
+    seen: dict[str, str] = {}
+    for i, label in enumerate(doc["rhythm_per_chunk"]):
+        if label in colours:
+            ax.axvspan(i * chunk_h, min((i + 1) * chunk_h, doc["duration_s"] / 3600.0), color=colours[label], lw=0)
+            seen[label] = colours[label]
+    t = [m["minute"] / 60.0 for m in doc["hr_trend"] if m["hr_bpm"] is not None]
+    hr = [m["hr_bpm"] for m in doc["hr_trend"] if m["hr_bpm"] is not None]
+    ax.plot(t, hr, color="#1f4e79", lw=0.8)
+    for e in doc["pauses"]["events"]:
+        ax.axvline(e["start_s"] / 3600.0, color="#b00000", lw=0.8, ls=":")
+    ax.set_xlim(0, doc["duration_s"] / 3600.0)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel("heart rate (bpm, 1-min mean)")
+    ax.grid(alpha=0.3, lw=0.4)
+    ax.set_title(f"{Path(doc['source']).name}: {doc['n_beats']} beats, AF burden "
+                 f"{_num(doc['af_burden_pct'], 1, ' %')}, {doc['pauses']['count']} pause(s)", loc="left", fontsize=10)
+    handles = [Patch(color=c, label=k) for k, c in seen.items()]
+    if doc["pauses"]["events"]:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="#b00000", ls=":", label=f"pause > {doc['pauses']['threshold_s']:g} s"))
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=8)
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
+    os.replace(tmp, path)
+
+
+@app.command("holter")
+def holter_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Long recordings (ISHNE, WFDB and EDF are streamed; others read whole).")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write one Holter summary per input as JSON lines.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for <name>.holter.png trend plots.")] = None,
+    chunk_s: Annotated[float, typer.Option("--chunk-s", help="Chunk length in seconds.")] = 300.0,
+    pause_s: Annotated[float, typer.Option("--pause-s", help="RR longer than this is a pause (s).")] = 2.0,
+    fs: FsOption = None,
+    kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+) -> None:
+    """Summarise Holter-length ECG: beats, HR trend, long-term HRV, AF burden, pauses, quality."""
+    from ..batch.long import analyze_long
+
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    failed = 0
+    for path in files:
+        progress = Progress(TextColumn(f"{path.name}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True)
+        task = progress.add_task("", total=None)
+        try:
+            with progress:
+                summary = analyze_long(path, chunk_s=chunk_s, pause_s=pause_s, fs=fs,
+                                       kind=None if kind is None else kind.value,
+                                       on_chunk=lambda done, total, p=progress, t=task: p.update(t, completed=done,
+                                                                                                total=total))
+        except (CardiokitError, OSError) as exc:
+            failed += 1
+            err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False)
+            lines.append(json.dumps({"source": str(path), "errors": [{"stage": "holter", "type": type(exc).__name__,
+                                                                      "message": str(exc)}]}))
+            continue
+        doc = summary.to_dict()
+        lines.append(json.dumps(doc, allow_nan=False))
+        console.print(_table(doc))
+        if out is not None:
+            png = out / f"{path.stem}.holter.png"
+            write_trend_figure(doc, png)
+            console.print(f"trend plot: {png}", highlight=False)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = json_out.with_name(json_out.name + ".tmp")
+        tmp.write_text("".join(line + "\n" for line in lines))
+        os.replace(tmp, json_out)
+    if failed:
+        err_console.print(f"{failed} of {len(files)} input(s) failed")
+        raise SystemExit(1)
