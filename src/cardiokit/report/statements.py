@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..interpret import (
     CATEGORY_ORDER,
+    CONVENTIONS,
     CRITERIA,
     RULES_VERSION,
     RhythmFeatures,
@@ -15,4 +16,4 @@ from ..interpret import (
     rhythm_from_statements,
 )
 
-__all__ = ["CATEGORY_ORDER", "CRITERIA", "RULES_VERSION", "RhythmFeatures", "interpret", "rhythm_from_statements"]
+__all__ = ["CATEGORY_ORDER", "CONVENTIONS", "CRITERIA", "RULES_VERSION", "RhythmFeatures", "interpret", "rhythm_from_statements"]
