@@ -76,7 +76,8 @@ def stage_cnn() -> None:
     import torch
     from training import _rhythm_cnn as C
 
-    torch.set_num_threads(2)
+    # one thread: on a loaded machine two intra-op threads were ~10x slower (spin-waits)
+    torch.set_num_threads(1)
     ids, y = D.pool()
     fold = D.folds(y)
     xs = cnn_inputs("pool", D.signals("pool", ids, D.TRAIN_DIR))
@@ -85,7 +86,8 @@ def stage_cnn() -> None:
     todo = [int(k) for k in os.environ.get("CNN_FOLDS", ",".join(map(str, range(D.N_FOLDS)))).split(",")]
     for k in todo:
         tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train (10 % of it for early stopping), "
+        log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train "
+            f"({'fine-tuning' if CNN_INIT is not None else '10 % of it for early stopping'}), "
             f"{va.size} validation")
         init = torch.load(D.CACHE / f"{CNN_INIT}cnn_fold{k}.pt") if CNN_INIT is not None else None
         net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log,
@@ -222,6 +224,16 @@ def tune_scales(p: np.ndarray, y: np.ndarray) -> np.ndarray:
                 if f > best + 1e-9:
                     best, sc = f, t
     return sc
+
+
+#: Class scales are shipped only when they raise the nested-CV score by at least this much.
+SCALE_MIN_GAIN = 0.003
+
+
+def shipped_scales(h: dict) -> list[float]:
+    """The class scales of head.pkl if nested CV says they help, else ones."""
+    gain = h["cv"]["fused_scaled"]["score"] - h["cv"]["fused"]["score"]
+    return [float(v) for v in h["scales"]] if gain >= SCALE_MIN_GAIN else [1.0] * 4
 
 
 def stage_head() -> None:
@@ -369,7 +381,7 @@ def stage_export() -> None:
         "files": files,
         "cnn_file": cnn_path.name if uses_cnn else None,
         "head_file": head_path.name,
-        "class_scales": [round(float(v), 4) for v in h.get("scales", [1.0, 1.0, 1.0, 1.0])],
+        "class_scales": [round(v, 4) for v in shipped_scales(h)],
         "head_inputs": [*FEATURE_NAMES, *(["cnn_normal", "cnn_af", "cnn_other", "cnn_noisy"]
                                           if uses_cnn else [])],
         "trained": date.today().isoformat(),

@@ -128,6 +128,31 @@ def _mean(a: np.ndarray) -> float:
     return float(a.sum()) / a.size
 
 
+def _median(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """np.median by sorting (same values; less per-call overhead on small arrays)."""
+    if axis is None:
+        v = np.sort(a.reshape(-1))
+        n = v.size
+        return float(v[n // 2]) if n % 2 else float((v[n // 2 - 1] + v[n // 2]) / 2)
+    v = np.sort(a, axis=axis)
+    n = v.shape[axis]
+    mid = np.take(v, n // 2, axis=axis)
+    return mid if n % 2 else (np.take(v, n // 2 - 1, axis=axis) + mid) / 2
+
+
+def _quantile(a: np.ndarray, q: float) -> float:
+    """np.quantile(a, q) (linear interpolation) of a 1-D array."""
+    v = np.sort(a)
+    pos = q * (v.size - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, v.size - 1)
+    return float(v[lo] + (pos - lo) * (v[hi] - v[lo]))
+
+
+def _share(mask: np.ndarray) -> float:
+    return np.count_nonzero(mask) / mask.size
+
+
 def _entropy(counts: np.ndarray) -> float:
     p = counts[counts > 0] / max(1, counts.sum())
     return float(-(p * np.log(p)).sum())
@@ -139,7 +164,7 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     if rr.size < 3:
         return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2)
     n_rr = rr.size
-    mean, med = _mean(rr), float(np.median(rr))
+    mean, med = _mean(rr), _median(rr)
     sd = float(np.sqrt(_mean((rr - mean) ** 2)))
     d = rr[1:] - rr[:-1]
     ad = np.abs(d)
@@ -160,7 +185,7 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     sd2 = float(np.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1)))
     hb = np.minimum(((np.clip(rr / med, 0.3, 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
     hist = np.bincount(hb, minlength=16)
-    keep = ad <= np.quantile(ad, 0.8)
+    keep = ad <= _quantile(ad, 0.8)
     rmssd_rob = float(np.sqrt(_mean(d[keep] ** 2))) if keep.any() else _NAN
     sign_change = float(np.count_nonzero(np.diff(np.sign(d)) != 0) / (d.size - 1)) if d.size > 1 else _NAN
     nd = d.size
@@ -169,7 +194,7 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
         rmssd, rmssd / mean, np.count_nonzero(ad > 0.02) / nd, np.count_nonzero(ad > 0.05) / nd,
         np.count_nonzero(rel > 0.1) / nd, float(cosen), float(sampen2), tpr, sd1, sd2,
         sd1 / sd2 if sd2 > 0 else _NAN, _entropy(hist), rmssd_rob / mean,
-        float(np.median(ad) / med), float(np.count_nonzero(rr > 2.0)), sign_change,
+        _median(ad) / med, float(np.count_nonzero(rr > 2.0)), sign_change,
     ]
 
 
@@ -215,8 +240,8 @@ def _vg_features(rr: np.ndarray) -> list[float]:
     nb = np.bincount(nd)
     hb = np.bincount(hd)
     return [
-        float(nd.mean()), _entropy(nb), float(nd.max() / y.size), float(hd.mean()),
-        _entropy(hb), float(np.mean(hd == 2)),
+        _mean(nd), _entropy(nb), float(nd.max() / y.size), _mean(hd),
+        _entropy(hb), _share(hd == 2),
     ]
 
 
@@ -246,15 +271,15 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     win, inner = _beat_windows(y, r, a, b)
     if inner.size < 3:
         return nan_main, nan_extra
-    win = win - np.median(win[:, : round(0.05 * FS)], axis=1, keepdims=True)
-    tmpl = np.median(win, axis=0)
+    win = win - _median(win[:, : round(0.05 * FS)], axis=1)[:, None]
+    tmpl = _median(win, axis=0)
     qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
     r_amp = float(np.max(np.abs(tmpl[qrs])))
     if r_amp <= 0:
         return nan_main, nan_extra
     # QRS morphology
     wq = win[:, qrs] - win[:, qrs].mean(axis=1, keepdims=True)
-    tq = tmpl[qrs] - tmpl[qrs].mean()
+    tq = tmpl[qrs] - _mean(tmpl[qrs])
     den = np.sqrt(np.einsum("ij,ij->i", wq, wq)) * np.sqrt(tq @ tq)
     corr = np.where(den > 0, wq @ tq / np.where(den > 0, den, 1.0), 0.0)
     amps = np.abs(win[:, a])
@@ -266,20 +291,20 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     t_r = float(abs(t_seg[t_k]) / r_amp)
     r_signed = float(tmpl[qrs][np.argmax(np.abs(tmpl[qrs]))])
     pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
-    out_qrs = [float(corr.mean()), float(corr.min()), float(np.mean(corr < 0.8)),
-               float(amps.std() / max(amps.mean(), 1e-9)), float(width), t_r, pol]
+    out_qrs = [_mean(corr), float(corr.min()), _share(corr < 0.8),
+               float(amps.std() / max(_mean(amps), 1e-9)), float(width), t_r, pol]
     # P wave on the median beat and its consistency across beats
     p_sl = slice(a - round(0.25 * FS), a - round(0.08 * FS))
-    p_t = tmpl[p_sl] - tmpl[p_sl].mean()
+    p_t = tmpl[p_sl] - _mean(tmpl[p_sl])
     p_amp = float(np.ptp(tmpl[p_sl]) / r_amp)
     wp = win[:, p_sl] - win[:, p_sl].mean(axis=1, keepdims=True)
     wp_e = np.einsum("ij,ij->i", wp, wp)
     dp = np.sqrt(wp_e) * np.sqrt(p_t @ p_t)
     p_c = np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)
-    p_energy = float(np.sum(p_t ** 2) / max(float(wp_e.mean()), 1e-12))
+    p_energy = float(np.sum(p_t ** 2) / max(_mean(wp_e), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
     res = (win - tmpl[None, :])[:, a - round(0.25 * FS) : a + round(0.40 * FS)].ravel()
-    res_ratio = float(np.sqrt(np.mean(res ** 2)) / r_amp) if res.size else _NAN
+    res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
     tq_parts = []
@@ -288,33 +313,33 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
         s1 = k1 - round(0.1 * FS)
         if s1 - s0 >= round(0.06 * FS):
             seg = y[s0:s1]
-            tq_parts.append(seg - seg.mean())
+            tq_parts.append(seg - _mean(seg))
     if tq_parts:
         tqa = np.concatenate(tq_parts)
-        tq_rms = float(np.sqrt(np.mean(tqa ** 2)) / r_amp)
+        tq_rms = float(np.sqrt(_mean(tqa * tqa)) / r_amp)
         tq_f = _band_share(tqa, 4.0, 9.0)
     else:
         tq_rms, tq_f = _NAN, _NAN
-    out_atrial = [p_amp, float(p_c.mean()), p_energy, res_ratio, f_share, tq_rms, tq_f]
+    out_atrial = [p_amp, _mean(p_c), p_energy, res_ratio, f_share, tq_rms, tq_f]
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
     j = np.searchsorted(r, inner)
     prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
-    med_rr = float(np.median(np.diff(r))) / FS
+    med_rr = _median(np.diff(r)) / FS
     prem = (prev > 0) & (prev < 0.85 * med_rr)
-    ect = float(np.mean(prem & (corr < 0.9)))
-    prem_corr = float(corr[prem].mean()) if prem.any() else 1.0
+    ect = _share(prem & (corr < 0.9))
+    prem_corr = _mean(corr[prem]) if prem.any() else 1.0
     # ST-T of the median beat (signed by the main QRS deflection), P-peak spread, QRS widths
     sgn = 1.0 if r_signed >= 0 else -1.0
-    st = float(sgn * tmpl[a + round(0.08 * FS) : a + round(0.12 * FS)].mean() / r_amp)
+    st = float(sgn * _mean(tmpl[a + round(0.08 * FS) : a + round(0.12 * FS)]) / r_amp)
     t_signed = float(sgn * t_seg[t_k] / r_amp)
     p_pos = np.argmax(np.abs(wp), axis=1) / FS
     p_pos_sd = float(p_pos[p_c > 0.3].std()) if np.sum(p_c > 0.3) >= 3 else _NAN
     aw = np.abs(wq)
     widths = np.sum(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
-    w_cv = float(widths.std() / max(widths.mean(), 1e-9))
+    w_cv = float(widths.std() / max(_mean(widths), 1e-9))
     pr = (a - p_sl.start - int(np.argmax(np.abs(p_t)))) / FS if p_amp > 0.05 else _NAN
-    extra = [ect, prem_corr, st, t_signed, p_pos_sd, float(np.mean(p_c > 0.5)), w_cv,
-             float(np.quantile(corr, 0.1)), pr]
+    extra = [ect, prem_corr, st, t_signed, p_pos_sd, _share(p_c > 0.5), w_cv,
+             _quantile(corr, 0.1), pr]
     return out_atrial + out_qrs, extra
 
 
@@ -322,17 +347,17 @@ def _ectopy_rr(rr: np.ndarray) -> list[float]:
     """RR-only ectopy features: premature beats, compensatory pauses, alternation, trend."""
     if rr.size < 4:
         return [_NAN] * 5
-    med = float(np.median(rr))
+    med = _median(rr)
     rel = rr / med
     prem = rel < 0.85
     pause = prem[:-1] & (rel[1:] > 1.1)
-    off = float(np.mean(np.abs(rel - 1.0) > 0.15))
+    off = _share(np.abs(rel - 1.0) > 0.15)
     d = np.diff(rr)
-    alt = float(np.mean(np.abs(d)) / med) if d.size else _NAN
-    alt = float(np.mean(d[:-1] * d[1:] < 0) * alt) if d.size > 1 else _NAN
+    alt = _mean(np.abs(d)) / med if d.size else _NAN
+    alt = _share(d[:-1] * d[1:] < 0) * alt if d.size > 1 else _NAN
     k = max(1, rr.size // 3)
-    trend = float((rr[-k:].mean() - rr[:k].mean()) / med)
-    return [float(prem.mean()), float(pause.mean()), off, alt, trend]
+    trend = (_mean(rr[-k:]) - _mean(rr[:k])) / med
+    return [_share(prem), _share(pause), off, alt, trend]
 
 
 def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]:

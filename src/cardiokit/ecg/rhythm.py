@@ -9,11 +9,14 @@ How it works, per lead:
 
 1. resample to 300 Hz (the rate of the training data);
 2. detect beats with :func:`cardiokit.ecg.detect_beats` (default method), the same
-   call the training script makes;
+   call the training script makes, or take the ``beats`` given (e.g. the multi-lead
+   beats :func:`cardiokit.analyze` found) and move each to this lead's extremum;
 3. compute hand-crafted features (RR irregularity, visibility graphs of the RR series,
-   atrial activity, QRS morphology, signal quality; ``_rhythm_features``);
-4. run a 5-fold ensemble of a residual 1-D CNN on the whole lead (ONNX);
-5. a gradient-boosted tree head combines the features and the CNN probabilities.
+   atrial activity, ectopy, QRS morphology, ST-T, signal quality; ``_rhythm_features``);
+4. run one residual 1-D CNN on the whole lead (ONNX; older cards may ship an ensemble);
+5. a gradient-boosted tree head combines the features and the CNN probabilities; the
+   card's class scales (chosen in cross-validation to maximise the CinC 2017 score)
+   re-weight the head's probabilities.
 
 With several leads, up to ``max_leads`` leads are used and their probabilities
 averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
@@ -145,6 +148,15 @@ def lead_beats(x300: np.ndarray) -> np.ndarray:
     return beats
 
 
+@lru_cache(maxsize=16)
+def _fir(up: int, down: int) -> np.ndarray:
+    """The anti-alias FIR scipy's resample_poly designs by default (cached per ratio)."""
+    from scipy.signal import firwin
+
+    m = max(up, down)
+    return firwin(20 * m + 1, 1.0 / m, window=("kaiser", 5.0))
+
+
 def _resample(x: np.ndarray, fs: float) -> np.ndarray:
     if abs(fs - FS) < 1e-9:
         return np.asarray(x, np.float64)
@@ -152,7 +164,8 @@ def _resample(x: np.ndarray, fs: float) -> np.ndarray:
 
     num, den = round(FS * 1000), round(fs * 1000)
     g = gcd(num, den)
-    return resample_poly(np.asarray(x, np.float64), num // g, den // g, padtype="line")
+    up, down = num // g, den // g
+    return resample_poly(np.asarray(x, np.float64), up, down, window=_fir(up, down), padtype="line")
 
 
 def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
