@@ -170,7 +170,8 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
             return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
                         "fascicular", ev,
                         f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL; R-peak time in aVL >= "
-                        f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < 120 ms (unless with RBBB)",
+                        f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < {c['complete_bbb_qrs_from_ms']:g} ms "
+                        "(unless with RBBB)",
                         SURAWICZ_2009, lafb_axis_deg=(lo, hi))
     lo, hi = c["lpfb_axis_deg"]
     if lo <= ax <= hi:
