@@ -237,13 +237,38 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     return out
 
 
-def _all_flat(ecg: Recording) -> bool:
-    """True when every lead is a flat line (>= 99 % of 0.5-s windows under 10 µV peak-to-peak)."""
-    from .ecg.quality import _flat_fraction
+def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
+    """(every lead is a flat line, amplitudes look calibrated) from one pass over the signals.
 
+    Flat: >= 99 % of 0.5-s windows under 10 µV peak-to-peak (constant when the unit is
+    unknown). Calibrated: see :func:`_calibrated` (the leads do not all span the same range).
+    """
+    x = ecg.signals
+    n, n_leads = x.shape
+    w = max(1, round(0.5 * ecg.fs))
+    m = n // w
+    if m:
+        blk = x[: m * w].reshape(m, w, n_leads)
+        hi, lo = blk.max(axis=1), blk.min(axis=1)
+        ptp = hi - lo
+        top, bottom = hi.max(axis=0), lo.min(axis=0)
+        if m * w < n:
+            top = np.maximum(top, x[m * w :].max(axis=0))
+            bottom = np.minimum(bottom, x[m * w :].min(axis=0))
+    else:
+        top, bottom = x.max(axis=0), x.min(axis=0)
+        ptp = (top - bottom)[None, :]
     scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
-    scale = None if any(v is None for v in scales) else np.asarray(scales, float)
-    return bool(np.all(_flat_fraction(ecg.signals, ecg.fs, scale) >= 0.99))
+    if any(v is None for v in scales):
+        flat = ptp <= 0.0
+    else:
+        flat = ptp * np.asarray(scales, float)[None, :] < 0.01
+    all_flat = bool(np.all(flat.mean(axis=0) >= 0.99))
+    if n_leads < 3:
+        return all_flat, True
+    span = (top - bottom).astype(np.float64)
+    big = float(span.max())
+    return all_flat, big <= 0 or float(span.max() - span.min()) / big > 0.005
 
 
 def _calibrated(ecg: Recording) -> bool:
@@ -354,7 +379,7 @@ def analyze(
 
             ecg = ecg._evolve(channels=tuple(Channel(c.name, "ecg", c.unit) for c in ecg.channels))
         # a recording whose every lead is a flat line has nothing to clean or detect
-        all_flat = _all_flat(ecg)
+        all_flat, calibrated = _lead_ranges(ecg)
         if not all_flat:
             cleaned = st.run("clean", lambda: clean(ecg))
             if cleaned is not None:
@@ -374,7 +399,6 @@ def analyze(
             measurements = {"heart_rate_bpm": 60000.0 / rr, "rr_ms": rr}
         if quality is not None:
 
-            calibrated = _calibrated(ecg)
             morph = st.run("morphology", lambda: _morphology(cleaned, dl, meas, ecg, calibrated)) if (
                 dl is not None and meas is not None and quality.grade != "unusable") else None
             rmodel = st.run("rhythm", lambda: _rhythm_model(ecg, quality, beats)) if (

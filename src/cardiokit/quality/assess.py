@@ -271,7 +271,7 @@ def _issues(ind: Mapping[str, float]) -> tuple[str, ...]:
     out = []
     for name, (lim, worse) in ISSUE_LIMITS.items():
         v = ind.get(name)
-        if v is None or not np.isfinite(v):
+        if v is None or not math.isfinite(v):
             continue
         if (worse == "below" and v < lim) or (worse == "above" and v > lim):
             out.append(name)
