@@ -353,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     rows = ludb_rows()
     ids = sorted(rows)[: a.records]
+    if a.tune:  # the tuning records only: nothing else is looked at
+        ids = [n for n in ids if is_tuning(n)]
     t0 = time.perf_counter()
     res = collect(ids)
     dt = time.perf_counter() - t0
