@@ -70,7 +70,7 @@ def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         return False, {}
     no_q = all(x.q_mv >= 0 and x.r_mv > 0 for x in lat)
     v1 = L["v1"]
-    v1_neg = v1.qs or (max(abs(v1.s_mv), abs(v1.q_mv)) > 2.0 * v1.r_mv and v1.r2_mv == 0)
+    v1_neg = v1.qs or (abs(v1.s_mv) > v1.r_mv and v1.r2_mv == 0)
     rpt = [x.r_peak_time_ms for x in (L.get("v5"), L.get("v6")) if x is not None and x.r_peak_time_ms is not None]
     late = bool(rpt) and max(rpt) > c["lbbb_r_peak_time_v5v6_above_ms"]
     notched = [x for x in ("i", "avl", "v5", "v6") if L.get(x) is not None and L[x].notched]
