@@ -136,3 +136,20 @@ def test_st_upslope_at_a_late_qrs_offset_is_not_an_r_prime():
     y[160:200] = np.linspace(-0.1, 0.2, 40)
     lmy = lead_morphology(_median_beat(y))["v1"]
     assert lmy.r2_mv > 0.1 and lmy.pattern.endswith("'")
+
+
+@pytest.mark.parametrize("n", [1, 82, 150])
+def test_limb_gains_of_ludb_match_its_header_gains(n):
+    """LUDB 1.0.1 normalises each lead to a 1 mV span; the WFDB header gains undo it exactly."""
+    wfdb = pytest.importorskip("wfdb")
+    from cardiokit import read
+    from tests.conftest import shared_path
+
+    path = shared_path("ludb", "data", f"{n}.hea")
+    rec = read(path)
+    g = limb_lead_gains(rec.select(list(range(6))))
+    hdr = wfdb.rdheader(str(path.with_suffix("")))
+    want = dict(zip([x.lower() for x in hdr.sig_name], hdr.adc_gain, strict=True))
+    assert g is not None
+    for k in LIMB:
+        assert g[k] == pytest.approx(want[k] / want["ii"], rel=5e-3), k
