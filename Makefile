@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 DEMO   ?= demo-output
 
-.PHONY: install demo test lint bench fuzz clean
+.PHONY: install demo test lint bench bench-deps fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,14 @@ lint: $(VENV)/.stamp-test
 	$(BIN)/ruff format --check src tests bench training || true
 
 ## bench: accuracy and speed against peers (writes docs/BENCHMARKS.md sections)
-BENCHES ?= beats delineation measure analyze device_agreement interpretation rhythm quality ppg pcg
+BENCHES ?= beats delineation ecgdeli measure analyze device_agreement interpretation rhythm quality ppg pcg rppg
 # also: bench_batch ludb|holter, bench_service load|schemathesis (see docs/SERVICE.md)
-bench: $(VENV)/.stamp-all
+bench: $(VENV)/.stamp-all bench-deps
 	set -e; for b in $(BENCHES); do echo "== bench_$$b"; $(BIN)/python -m bench.bench_$$b; done
+
+## bench-deps: GNU Octave + signal package to run the ECGdeli peer (bench_ecgdeli), only when missing
+bench-deps:
+	command -v octave || (apt-get update && apt-get install -y --no-install-recommends octave octave-signal)
 
 ## fuzz: mutate real files and count unexpected reader exceptions
 fuzz: $(VENV)/.stamp-all
