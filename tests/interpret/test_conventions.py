@@ -110,7 +110,9 @@ def test_convention_argument_is_validated():
     with pytest.raises(InvalidArgumentError, match="unknown convention thresholds"):
         interpret(BASE, rhythm=SINUS, convention={"axis_left_deg": 0.0})
     custom = interpret({**BASE, "heart_rate_bpm": 57.0}, rhythm=SINUS, convention={"bradycardia_below_bpm": 55.0})
-    assert keys(custom)[0] == "sinus_rhythm"
+    assert keys(custom)[0] == "sinus_rhythm" and custom[0].criteria["convention"] == "custom"
+    assert interpret(BASE, rhythm=SINUS, convention="ludb")[0].criteria["convention"] == "ludb"
+    assert "convention" not in interpret(BASE, rhythm=SINUS)[0].criteria
     assert set(CONVENTIONS["ludb"]) == set(CONVENTIONS["aha"])
 
 

@@ -25,6 +25,7 @@ This package sits beside :mod:`cardiokit.report`; it imports analysis results
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -189,6 +190,9 @@ def interpret(
     if low is not None and not any(s.key == "left_ventricular_hypertrophy" for s in out):
         out.append(low)
     order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    if convention != "aha":  # say which limits were used (the default output stays as it was)
+        name = convention if isinstance(convention, str) else "custom"
+        out = [dataclasses.replace(s, criteria={**s.criteria, "convention": name}) for s in out]
     return tuple(sorted(out, key=lambda s: order.get(s.category, len(order))))
 
 
