@@ -23,6 +23,10 @@ Stages
 ``classifier`` leave-one-database-out (a, b, d, e) evaluation of the feature model, the CNN
                and their mean; then the final models on all four databases.
 ``export``     ONNX + card into src/cardiokit/models/.
+``robust``     the site-robust sign vote (cardiokit.pcg.classify.SignVote) on the cached
+               features + phase contrasts: leave-one-database-out with the threshold picked
+               by an inner leave-one-database-out on the training databases only; the final
+               vote and threshold on all four; card version 2 (decides on the vote alone).
 """
 
 from __future__ import annotations
@@ -578,8 +582,117 @@ def stage_export() -> None:
         f"({tfile.stat().st_size / 1e3:.0f} kB) and the card")
 
 
+# -- site-robust sign vote ------------------------------------------------------------------
+def pool_matrix(pool: dict[str, list]) -> np.ndarray:
+    """Rows of FEATURE_NAMES: the cached model features + contrast_features(log-mel, states)."""
+    from cardiokit.pcg.features import contrast_features
+
+    con = [contrast_features(lm, st) for lm, st in zip(pool["lm"], pool["states"], strict=True)]
+    X = np.hstack([np.vstack(pool["X"]), np.vstack(con)])
+    return np.where(np.isfinite(X), X, np.nan)
+
+
+def fit_vote(X: np.ndarray, y: np.ndarray, db: np.ndarray, *, min_margin: float = 0.02) -> dict:
+    """SignVote weights: features whose AUC is on the same side of 0.5 (by >= min_margin) in
+    every database of the training set, robust z-scores with per-database centres."""
+    from sklearn.metrics import roc_auc_score
+
+    from cardiokit.pcg.features import FEATURE_NAMES
+
+    dbs = sorted(set(db.tolist()))
+    impute = np.nanmedian(X, axis=0)
+    Xi = np.where(np.isnan(X), impute, X)
+    scale = np.percentile(Xi, 75, axis=0) - np.percentile(Xi, 25, axis=0) + 1e-9
+    centres = {d: (np.median(Xi[(db == d) & (y == 0)], axis=0) + np.median(Xi[(db == d) & (y == 1)], axis=0)) / 2
+               for d in dbs}
+    Z = np.clip(np.vstack([(Xi[db == d] - centres[d]) / scale for d in dbs]), -5, 5)
+    Y, D = np.concatenate([y[db == d] for d in dbs]), np.concatenate([db[db == d] for d in dbs])
+    auc = np.array([[roc_auc_score(Y[D == d], Z[D == d, j]) for d in dbs] for j in range(Z.shape[1])])
+    sg = np.sign(auc - 0.5)
+    keep = np.flatnonzero((np.abs(sg.sum(axis=1)) == len(dbs)) & (np.abs(auc - 0.5).min(axis=1) >= min_margin))
+    vote = (Z[:, keep] * sg[keep, 0]).mean(axis=1)
+    return {"features": [FEATURE_NAMES[j] for j in keep], "sign": sg[keep, 0].tolist(),
+            "centre": np.mean([centres[d] for d in dbs], axis=0)[keep].tolist(),
+            "scale": scale[keep].tolist(), "impute": impute[keep].tolist(),
+            "gain": float(1.0 / np.std(vote)), "min_margin": min_margin,
+            "auc_per_database": {d: auc[keep, k].round(3).tolist() for k, d in enumerate(dbs)}}
+
+
+def vote_proba(weights: dict, X: np.ndarray) -> np.ndarray:
+    from cardiokit.pcg.classify import SignVote
+
+    return SignVote.from_dict(weights).probability(X)
+
+
+def pick_threshold(X: np.ndarray, y: np.ndarray, db: np.ndarray) -> float:
+    """Threshold maximising the mean MAcc of an inner leave-one-database-out over the
+    databases of (X, y) only: what a new site would see."""
+    oof = np.zeros(y.size)
+    for d in sorted(set(db.tolist())):
+        oof[db == d] = vote_proba(fit_vote(X[db != d], y[db != d], db[db != d]), X[db == d])
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    macc = [np.mean([scores(y[db == d], oof[db == d], t)["macc"] for d in set(db.tolist())]) for t in grid]
+    return float(grid[int(np.argmax(macc))])
+
+
+def stage_robust() -> None:
+    from training._cards import write_card_md
+
+    from cardiokit.models.cards import sha256_file
+
+    pool = load_pool(records())
+    X, y, db = pool_matrix(pool), np.asarray(pool["y"]), np.asarray(pool["db"])
+    old = json.loads((CACHE / "classifier_eval.json").read_text())
+    lodo: dict[str, dict] = {}
+    for d in DATABASES:
+        tr, te = db != d, db == d
+        w = fit_vote(X[tr], y[tr], db[tr])
+        thr = pick_threshold(X[tr], y[tr], db[tr])
+        lodo[d] = {"robust": {**scores(y[te], vote_proba(w, X[te]), thr), "threshold": thr,
+                              "n_features": len(w["features"])},
+                   **{("trees" if k == "features" else k + "_v1" if k == "ensemble" else k): v
+                      for k, v in old["lodo"][d].items()}}
+        log(f"held-out training-{d}: robust MAcc {lodo[d]['robust']['macc']:.3f} AUC "
+            f"{lodo[d]['robust']['auc']:.3f} (threshold {thr}, {len(w['features'])} features)")
+    w = fit_vote(X, y, db)
+    thr = pick_threshold(X, y, db)
+    sp = load_pool(shared_pool())
+    ys = np.asarray(sp["y"])
+    shared = {"robust": scores(ys, vote_proba(w, pool_matrix(sp)), thr)}
+    log(f"final: {len(w['features'])} features, threshold {thr}; shared MAcc {shared['robust']['macc']:.3f}")
+    wfile = MODELS / "pcg_cinc2016_robust_weights.json"
+    wfile.write_text(json.dumps(w, indent=1) + "\n")
+    cfile = MODELS / "pcg_cinc2016.json"
+    card = json.loads(cfile.read_text())
+    card["version"] = "2.0.0"
+    card["inputs"]["robust"] = ("the FEATURE_NAMES columns listed in pcg_cinc2016_robust_weights.json "
+                                "(phase contrasts, timing and amplitude features)")
+    card["architecture"] = {
+        "decision": "robust: equal-weight vote of robust z-scores of the features whose AUC was on the "
+                    "same side of 0.5 in every training database (Dawes 1979's improper linear model)",
+        "reported_only": "trees (gradient boosting, v1) and cnn (log-mel CNN, v1): weight 0, "
+                         "they did not transfer to unseen databases"}
+    card["weights"] = {"robust": 1.0, "trees": 0.0, "cnn": 0.0}
+    card["threshold"] = thr
+    card.pop("cnn_weight", None)
+    card["robust_file"] = wfile.name
+    card["files"][wfile.name] = sha256_file(wfile)
+    mean = {k: round(float(np.mean([lodo[d][k]["macc"] for d in DATABASES])), 4)
+            for k in ("robust", "trees", "cnn", "ensemble_v1")}
+    card["metrics"] = {"threshold": thr, "threshold_choice": "inner leave-one-database-out on the "
+                       "training databases of each fold (never the held-out one)",
+                       "lodo": lodo, "lodo_mean_macc": mean,
+                       "shared_subset": {**shared, **{k + "_v1": v for k, v in old["shared"].items()}}}
+    card["trained"] = date.today().isoformat()
+    card["references"] = sorted(set(card.get("references", [])) | {
+        "Dawes RM. The robust beauty of improper linear models. Am Psychol 34(7):571-582 (1979)"})
+    cfile.write_text(json.dumps(card, indent=1) + "\n")
+    write_card_md(cfile)
+    log(f"LODO mean MAcc {mean}")
+
+
 STAGES = {"segmenter": stage_segmenter, "features": stage_features, "classifier": stage_classifier,
-          "export": stage_export}
+          "export": stage_export, "robust": stage_robust}
 
 
 def main(argv: list[str]) -> None:

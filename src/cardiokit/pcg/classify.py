@@ -1,14 +1,24 @@
 """Normal/abnormal heart-sound classification (PhysioNet/CinC 2016 task) and the one-call
 PCG analysis used by :func:`cardiokit.analyze`.
 
-The shipped model ``pcg_cinc2016`` (card ``cardiokit/models/pcg_cinc2016.json``) averages
-two probabilities of "abnormal": gradient-boosted trees over :data:`~cardiokit.pcg.features.
-FEATURE_NAMES` and a small CNN over 2-s log-mel windows starting at each S1 onset (mean
-logit over the windows), as Potes et al. 2016 combined a feature model and a CNN.
+The shipped model ``pcg_cinc2016`` (card ``cardiokit/models/pcg_cinc2016.json``) weighs
+three probabilities of "abnormal" (weights in the card): ``robust``, an equal-weight vote of
+the features whose direction agreed in every training database (site-robust, see
+:class:`SignVote`); ``trees``, gradient-boosted trees over :data:`~cardiokit.pcg.features.
+FEATURE_NAMES`; ``cnn``, a small CNN over 2-s log-mel windows from each S1 onset (Potes et
+al. 2016 combined a feature model and a CNN). Leave-one-database-out, the trees and the CNN
+did not carry to unseen sites, so version 2 decides on ``robust`` alone and reports the others.
+
+References
+----------
+Dawes RM. The robust beauty of improper linear models in decision making. Am Psychol
+34(7):571-582 (1979) (equal weights transfer better than fitted ones). Potes C et al.
+CinC 43:621-624 (2016).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,10 +32,10 @@ from cardiokit.models.trees import TreeEnsemble
 
 from ._inputs import cnn_windows, cycle_starts
 from .clean import PCG_FS_HZ, clean_pcg, pcg_channel
-from .features import log_mel, record_features
+from .features import FEATURE_NAMES, log_mel, record_features
 from .segment import HeartSoundSegmentation, segment_heart_sounds
 
-__all__ = ["PCG_LABELS", "PCGAnalysis", "PCGClassification", "analyze_pcg", "classify_pcg"]
+__all__ = ["PCG_LABELS", "PCGAnalysis", "PCGClassification", "SignVote", "analyze_pcg", "classify_pcg"]
 
 #: Labels of :attr:`PCGClassification.label`.
 PCG_LABELS = ("normal", "abnormal")
@@ -36,7 +46,7 @@ CLASSIFIER_MODEL = "pcg_cinc2016"
 class PCGClassification:
     """``label`` normal/abnormal from ``probability_abnormal`` >= ``threshold``.
 
-    ``components`` gives each model's probability (``features``, ``cnn``); ``quality`` is
+    ``components`` gives each model's probability (``robust``, ``trees``, ``cnn``); ``quality`` is
     "good", or "unsure" when the recording is barely periodic (see :func:`classify_pcg`).
     """
 
@@ -53,12 +63,44 @@ class PCGClassification:
                 "components": dict(self.components), "quality": self.quality}
 
 
+@dataclass(frozen=True, eq=False)
+class SignVote:
+    """Equal-weight vote of robustly scaled features (an "improper linear model", Dawes 1979).
+
+    ``z = clip((x - centre) / scale, -5, 5)`` per feature (NaN -> ``impute``), probability
+    ``sigmoid(gain * mean(sign * z))``. Training (``training/train_pcg.py robust``) keeps
+    the features whose per-database AUC lay on the same side of 0.5 in every training
+    database; ``centre`` is the mean over databases of the midpoint between the class medians.
+    """
+
+    columns: np.ndarray
+    sign: np.ndarray
+    centre: np.ndarray
+    scale: np.ndarray
+    impute: np.ndarray
+    gain: float
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SignVote:
+        cols = np.array([FEATURE_NAMES.index(n) for n in raw["features"]], dtype=np.int64)
+        return cls(cols, *(np.asarray(raw[k], dtype=np.float64) for k in ("sign", "centre", "scale", "impute")),
+                   float(raw["gain"]))
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        """Probability of abnormal per row of ``X`` (columns :data:`FEATURE_NAMES`)."""
+        x = np.atleast_2d(np.asarray(X, dtype=np.float64))[:, self.columns]
+        x = np.where(np.isfinite(x), x, self.impute)
+        z = np.clip((x - self.centre) / self.scale, -5.0, 5.0)
+        return 1.0 / (1.0 + np.exp(-self.gain * (z * self.sign).mean(axis=1)))
+
+
 @lru_cache(maxsize=1)
-def _model() -> tuple[Any, TreeEnsemble, str]:
+def _model() -> tuple[Any, TreeEnsemble, str, SignVote]:
     card = load_card(CLASSIFIER_MODEL)
     verify(card)
     trees = TreeEnsemble.load(MODEL_DIR / card.extra["trees_file"])
-    return card, trees, str(MODEL_DIR / card.extra["onnx_file"])
+    vote = SignVote.from_dict(json.loads((MODEL_DIR / card.extra["robust_file"]).read_text()))
+    return card, trees, str(MODEL_DIR / card.extra["onnx_file"]), vote
 
 
 def _sigmoid(z: float) -> float:
@@ -68,20 +110,20 @@ def _sigmoid(z: float) -> float:
 def classify_pcg(y: np.ndarray, seg: HeartSoundSegmentation, *, lm: np.ndarray | None = None
                  ) -> PCGClassification:
     """Classify a cleaned 1-kHz PCG ``y`` (:func:`clean_pcg`) with its segmentation."""
-    card, trees, onnx_path = _model()
+    card, trees, onnx_path, vote = _model()
     lm = log_mel(y, fs_hz=PCG_FS_HZ) if lm is None else lm
     feats = record_features(y, seg, lm)[None, :]
-    p_feat = _sigmoid(float(trees.raw_scores(feats)[0, 0]))
+    comp = {"robust": float(vote.probability(feats)[0]),
+            "trees": _sigmoid(float(trees.raw_scores(feats)[0, 0]))}
     win = cnn_windows(lm, cycle_starts(seg, lm.shape[0]))
-    logits = run_onnx(onnx_path, {"logmel": win})[0].reshape(-1)
-    p_cnn = _sigmoid(float(np.mean(logits)))
-    w = float(card.extra.get("cnn_weight", 0.5))
-    p = (1.0 - w) * p_feat + w * p_cnn
+    comp["cnn"] = _sigmoid(float(np.mean(run_onnx(onnx_path, {"logmel": win})[0].reshape(-1))))
+    weights = dict(card.extra.get("weights", {"robust": 1.0}))
+    p = sum(float(w) * comp[k] for k, w in weights.items()) / sum(float(w) for w in weights.values())
     thr = float(card.extra.get("threshold", 0.5))
     unsure = seg.rate.peak < float(card.extra.get("unsure_periodicity", 0.0))
     return PCGClassification(
         label=PCG_LABELS[int(p >= thr)], probability_abnormal=p, threshold=thr, model=card.id,
-        components={"features": p_feat, "cnn": p_cnn}, quality="unsure" if unsure else "good")
+        components=comp, quality="unsure" if unsure else "good")
 
 
 @dataclass(frozen=True, eq=False)

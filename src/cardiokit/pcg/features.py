@@ -20,8 +20,8 @@ import numpy as np
 
 from .segment import HeartSoundSegmentation
 
-__all__ = ["FEATURE_NAMES", "MEL_BANDS", "RAW_FEATURE_NAMES", "log_mel", "mfcc", "model_features",
-           "raw_features", "record_features"]
+__all__ = ["CONTRAST_NAMES", "FEATURE_NAMES", "MEL_BANDS", "RAW_FEATURE_NAMES", "contrast_features",
+           "log_mel", "mfcc", "model_features", "raw_features", "record_features"]
 
 #: Mel bands of :func:`log_mel` (25-400 Hz).
 MEL_BANDS = 24
@@ -37,15 +37,31 @@ RAW_FEATURE_NAMES = tuple(
     + [f"mfcc{i}_{st}_sd" for st in _STATE_NAMES for i in range(N_MFCC)]
     + [f"band{b}_{st}_rel" for st in ("sys", "dia") for b in range(4)]
 )
+#: Six groups of four mel bands (25-400 Hz, low to high) of :func:`contrast_features`.
+_GROUPS = tuple((4 * g, 4 * g + 4) for g in range(MEL_BANDS // 4))
+#: Names of the columns of :func:`contrast_features`: per band group, log-energy differences
+#: between cardiac phases (``sys_dia``: systole minus diastole, ``sys_s1``, ``dia_s2``, ``s2_s1``,
+#: ``sys20_dia20`` between the 20th percentiles, ``sys80_s1`` 80th percentile of systole
+#: minus S1), spectral-centroid differences, cycle-to-cycle consistency of the systolic excess,
+#: and the broadband level of systole / diastole relative to S1 / S2.
+CONTRAST_NAMES = tuple(
+    [f"g{g}_{k}" for g in range(len(_GROUPS))
+     for k in ("sys_dia", "sys_s1", "dia_s2", "s2_s1", "sys20_dia20", "sys80_s1")]
+    + ["centroid_sys_dia", "centroid_sys_s1", "centroid_dia_s2", "centroid_s1_s2",
+       "cycle_corr", "cycle_sd", "cycle_sd_band"]
+    + [f"{st}_{k}" for st in ("sys", "dia") for k in ("frac_above_3", "frac_above_6", "p50", "p90")]
+    + ["range_p95_p5", "range_p50_p5"]
+)
 #: Names of the columns of :func:`record_features` (the classifier's inputs): the raw
 #: features with each state's MFCC mean / sd replaced by its difference from the mean over
-#: the four states (a contrast that a recorder's frequency response mostly cancels).
+#: the four states (a contrast that a recorder's frequency response mostly cancels), then
+#: :data:`CONTRAST_NAMES`.
 FEATURE_NAMES = tuple(
     ["heart_rate_bpm", "systolic_interval_s", "periodicity", "n_cycles"] + _TIMING
     + [f"band{b}_{st}_rel" for st in ("sys", "dia") for b in range(4)]
     + [f"mfcc{i}_{st}_mean_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
     + [f"mfcc{i}_{st}_sd_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
-)
+) + CONTRAST_NAMES
 _N_HEAD = 4 + len(_TIMING)
 
 
@@ -115,7 +131,71 @@ def model_features(raw: np.ndarray) -> np.ndarray:
 def record_features(y: np.ndarray, seg: HeartSoundSegmentation, lm: np.ndarray | None = None
                     ) -> np.ndarray:
     """One row of :data:`FEATURE_NAMES` (the classifier's inputs) for a cleaned 1-kHz PCG."""
-    return model_features(raw_features(y, seg, lm))
+    lm = log_mel(y, fs_hz=1000.0) if lm is None else lm
+    return np.concatenate([model_features(raw_features(y, seg, lm)), contrast_features(lm, seg.states)])
+
+
+def _pct(v: np.ndarray, q: float | None = None) -> float:
+    return float(np.nan if v.size < 2 else (np.mean(v) if q is None else np.percentile(v, q)))
+
+
+def contrast_features(lm: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """One row of :data:`CONTRAST_NAMES` from log-mel frames and the per-frame states.
+
+    Only differences of log energies between the phases of the same recording enter, so a
+    recorder's gain and (smooth) frequency response cancel: murmurs raise systole or
+    diastole against the heart sounds and against each other in their band (Potes 2016's
+    and Liu 2016's per-state spectral features, taken as within-recording contrasts).
+    NaN where a phase has fewer than two frames.
+    """
+    lm = np.asarray(lm, dtype=np.float64)
+    n = min(lm.shape[0], np.asarray(states).size)
+    lm, s = lm[:n], np.asarray(states)[:n]
+    e = np.exp(lm)
+    out: list[float] = []
+    for a, b in _GROUPS:
+        band = np.log(e[:, a:b].mean(axis=1) + 1e-12)
+        ph = [band[s == k] for k in range(4)]
+        s1, sy, s2, di = (_pct(v) for v in ph)
+        out += [sy - di, sy - s1, di - s2, s2 - s1, _pct(ph[1], 20) - _pct(ph[3], 20),
+                _pct(ph[1], 80) - s1]
+    idx = np.arange(lm.shape[1])
+
+    def centroid(k: int) -> float:
+        if (s == k).sum() < 2:
+            return np.nan
+        p = e[s == k].mean(axis=0)
+        return float((p * idx).sum() / p.sum())
+
+    c = [centroid(k) for k in range(4)]
+    out += [c[1] - c[3], c[1] - c[0], c[3] - c[2], c[0] - c[2]]
+    # cycle-to-cycle consistency of the systole-minus-diastole spectral profile
+    on = np.flatnonzero((s[1:] == 0) & (s[:-1] != 0)) + 1
+    prof = []
+    for k in range(on.size - 1):
+        cs, cl = s[on[k] : on[k + 1]], lm[on[k] : on[k + 1]]
+        if (cs == 1).sum() > 1 and (cs == 3).sum() > 1:
+            prof.append(cl[cs == 1].mean(axis=0) - cl[cs == 3].mean(axis=0))
+    if len(prof) >= 3:
+        pr = np.asarray(prof)
+        pr = pr - pr.mean(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat profile gives NaN
+            cc = np.corrcoef(pr)[np.triu_indices(len(pr), 1)]
+        out += [float(np.nanmean(cc)), float(np.median(pr.std(axis=1))), float(pr.std(axis=0).mean())]
+    else:
+        out += [np.nan] * 3
+    # broadband level of systole / diastole relative to the median S1 / S2 frame
+    tot = np.log(e.mean(axis=1) + 1e-12)
+    for k, ref in ((1, 0), (3, 2)):
+        if (s == k).any() and (s == ref).any():
+            v = tot[s == k] - float(np.median(tot[s == ref]))
+            out += [float(np.mean(v > -3)), float(np.mean(v > -6)), float(np.percentile(v, 50)),
+                    float(np.percentile(v, 90))]
+        else:
+            out += [np.nan] * 4
+    out += [float(np.percentile(tot, 95) - np.percentile(tot, 5)),
+            float(np.percentile(tot, 50) - np.percentile(tot, 5))]
+    return np.asarray(out, dtype=np.float64)
 
 
 def raw_features(y: np.ndarray, seg: HeartSoundSegmentation, lm: np.ndarray | None = None
