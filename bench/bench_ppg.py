@@ -17,6 +17,10 @@ References
   those where the ECG R-peak count (cardiokit ECG detector) equals the ABP pulse count and
   the band-passed PPG waveform correlates >= 0.8 with the band-passed ABP at the best
   lag within +-1 s (a detector-independent check that the PPG follows each pulse).
+* More CinC 2015 records (when ``/work/cache/ppg/cinc2015`` or ``CINC2015_DIR`` holds the
+  extracted ``data/`` folder of github cx1111/vt-false-alarm-reduction): every other record
+  with PLETH and ABP, minus the reserved records and every record whose number is within 3
+  of one (chained: probably the same patient); same references and scoring.
 * PPG-BP (459 segments of 2.1 s at 1 kHz, 153 subjects): no beat annotations and too
   short to derive a reference, so no Se/PPV is claimed; reported are run time, failures
   and the agreement of the segment's pulse rate with the heart rate recorded at the
@@ -55,6 +59,9 @@ from bench._common import (
 CINC = ("v135l", "v154s", "v177l", "v200s", "v218s", "v246s", "v291l", "v319l", "v353l", "v392s")
 BIDMC = ("02", "06", "08", "09")
 PYPPG = Path(os.environ.get("PYPPG_PYTHON", "/work/cache/venv-pyppg/bin/python"))
+#: more CinC 2015 records (github cx1111/vt-false-alarm-reduction ``data/``), when extracted
+EXT_DIR = Path(os.environ.get("CINC2015_DIR", "/work/cache/ppg/cinc2015"))
+RESERVED_CINC = ("v481l", "v501l", "v540s", "v568s", "v612s", "v720s", "v759l")
 
 
 # -- detectors -----------------------------------------------------------------------------
@@ -122,7 +129,7 @@ def timed(fn, x, fs):
 
 
 # -- CinC 2015 -----------------------------------------------------------------------------
-def cinc_reference(name: str) -> dict:
+def cinc_reference(name: str, folder: Path | None = None) -> dict:
     import wfdb
     from scipy.signal import find_peaks
 
@@ -130,12 +137,15 @@ def cinc_reference(name: str) -> dict:
     from cardiokit.dsp import bandpass, lowpass
     from cardiokit.ecg import clean, detect_beats
 
-    w = wfdb.rdrecord(str(data_path("cuffless_bp_physionet2015", "records", name)))
+    path = data_path("cuffless_bp_physionet2015", "records", name) if folder is None else folder / name
+    w = wfdb.rdrecord(str(path))
     fs = float(w.fs)
     sig = np.nan_to_num(w.p_signal)
-    ecg = Recording(sig[:, :2], fs, tuple(Channel(n, "ecg", "mV") for n in w.sig_name[:2]))
+    names = list(w.sig_name)
+    ei = [i for i, n in enumerate(names) if n not in ("PLETH", "ABP", "RESP")]
+    ecg = Recording(sig[:, ei], fs, tuple(Channel(names[i], "ecg", "mV") for i in ei))
     r_peaks = detect_beats(clean(ecg)).samples
-    abp, ppg = sig[:, 3], sig[:, 2]
+    abp, ppg = sig[:, names.index("ABP")], sig[:, names.index("PLETH")]
     ref, _ = find_peaks(lowpass(abp, fs_hz=fs, cutoff_hz=10.0), distance=int(0.3 * fs), prominence=10)
     ya = bandpass(abp, fs_hz=fs, low_hz=0.5, high_hz=8.0)
     yp = bandpass(ppg, fs_hz=fs, low_hz=0.5, high_hz=8.0)
@@ -190,16 +200,40 @@ def best_offset_score(ref: np.ndarray, det: np.ndarray, fs: float, windows: list
     return score(best), best / fs
 
 
-def bench_cinc() -> tuple[str, dict]:
-    refs = {r: cinc_reference(r) for r in CINC}
+def extended_cinc(require: tuple[str, ...] = ("PLETH", "ABP")) -> list[str]:
+    """CinC 2015 records with the ``require`` channels in EXT_DIR beyond the shared 10, minus the
+    reserved records and every record chained to one (numbers within 3: probably the same
+    patient)."""
+    if not EXT_DIR.is_dir():
+        return []
+    allrec = sorted(h.stem for h in EXT_DIR.glob("*.hea"))
+    group, g, last = {}, -1, -100
+    for num, n in sorted((int(n[1:-1]), n) for n in allrec):
+        g += num - last > 3
+        group[n] = g
+        last = num
+    bad = {group[r] for r in RESERVED_CINC if r in group}
+    out = []
+    for n in allrec:
+        txt = (EXT_DIR / f"{n}.hea").read_text()
+        if all(f" {c}" in txt for c in require) and group[n] not in bad and n not in CINC:
+            out.append(n)
+    return out
+
+
+def bench_cinc(records: tuple[str, ...] = CINC, folder: Path | None = None,
+               per_record: bool = True) -> tuple[str, dict]:
+    refs = {r: cinc_reference(r, folder) for r in records}
+    n_given = len(records)
+    records = tuple(r for r in records if len(refs[r]["ref"]) >= 10)  # ABP absent or flat
     names = list(OURS) + list(PEERS)
     tot_all = {n: Score(0, 0, 0) for n in [*names, "pyPPG"]}
     tot_clean = {n: Score(0, 0, 0) for n in [*names, "pyPPG"]}
     secs = {n: 0.0 for n in [*names, "pyPPG"]}
     fails = {n: 0 for n in [*names, "pyPPG"]}
     per_rec = []
-    pyppg = run_pyppg({r: (refs[r]["ppg"], refs[r]["fs"]) for r in CINC})
-    for r in CINC:
+    pyppg = run_pyppg({r: (refs[r]["ppg"], refs[r]["fs"]) for r in records})
+    for r in records:
         R = refs[r]
         dets = {}
         for n, fn in {**OURS, **PEERS}.items():
@@ -233,15 +267,18 @@ def bench_cinc() -> tuple[str, dict]:
             continue
         a, c = tot_all[n], tot_clean[n]
         rows.append([n, a.se, a.ppv, a.f1, c.se, c.ppv, c.f1, f"{secs[n]:.2f}", fails[n]])
-    n_clean = sum(len(refs[r]["clean"]) for r in CINC)
-    text = (f"CinC 2015 PPG channel, 10 records (3000+ s), reference = ABP systolic peaks; "
-            f"{n_clean} clean 10-s windows. Tolerance +-100 ms after each detector's best "
+    n_clean = sum(len(refs[r]["clean"]) for r in records)
+    secs_sig = sum(len(refs[r]["ppg"]) / refs[r]["fs"] for r in records)
+    skipped = f" ({n_given - len(records)} more had < 10 ABP pulses)" if n_given > len(records) else ""
+    text = (f"CinC 2015 PPG channel, {len(records)} records{skipped} ({secs_sig:.0f} s), reference = ABP systolic "
+            f"peaks; {n_clean} clean 10-s windows. Tolerance +-100 ms after each detector's best "
             f"constant offset.\n\n"
             + markdown_table(["detector", "Se all %", "PPV all %", "F1 all %", "Se clean %",
-                              "PPV clean %", "F1 clean %", "time total s", "failed records"], rows)
-            + "\n\nPer record (cardiokit):\n\n"
-            + markdown_table(["record", "ABP pulses", "clean windows", "F1 all %", "F1 clean %"],
-                             per_rec))
+                              "PPV clean %", "F1 clean %", "time total s", "failed records"], rows))
+    if per_record:
+        text += ("\n\nPer record (cardiokit):\n\n"
+                 + markdown_table(["record", "ABP pulses", "clean windows", "F1 all %", "F1 clean %"],
+                                  per_rec))
     return text, {"clean_f1": tot_clean["cardiokit"].f1, "all_f1": tot_all["cardiokit"].f1}
 
 
@@ -353,6 +390,49 @@ def bench_bidmc() -> tuple[str, dict]:
     return text, tot
 
 
+def bench_cinc_resp() -> tuple[str, dict] | None:
+    """Respiratory rate on the CinC 2015 records with PLETH and impedance RESP (independent of
+    the BIDMC records the methods were developed on)."""
+    import wfdb
+
+    from cardiokit.ppg import analyze_ppg, respiratory_rate
+
+    if not EXT_DIR.is_dir():
+        return None
+    recs = extended_cinc(("PLETH", "RESP"))
+    err: dict[str, list[float]] = {"cardiokit": [], "karlen2013": []}
+    n_ref = 0
+    for r in recs:
+        w = wfdb.rdrecord(str(EXT_DIR / r))
+        names = list(w.sig_name)
+        sig = np.nan_to_num(w.p_signal)
+        fs = float(w.fs)
+        x = sig[: int(288 * fs), names.index("PLETH")]
+        a = analyze_ppg(x, fs_hz=fs, models=False)
+        for m in ("cardiokit", "karlen2013"):
+            rr = respiratory_rate(x, a.beats.peaks, a.beats.onsets, fs_hz=fs, good=a.quality.beat_good,
+                                  method=m)
+            ref = resp_reference(sig[: int(288 * fs), names.index("RESP")], fs,
+                                 [wi.start_s for wi in rr.windows], 32.0)
+            ref[(ref < 4) | (ref > 60)] = np.nan
+            est = np.array([np.nan if wi.fused_bpm is None else wi.fused_bpm for wi in rr.windows])
+            ok = np.isfinite(est) & np.isfinite(ref)
+            e = np.abs(est[ok] - ref[ok])
+            err[m] += e.tolist()
+            if m == "cardiokit":
+                n_ref += int(np.isfinite(ref).sum())
+    rows = [[m, len(recs), n_ref, len(v), f"{100 * len(v) / max(n_ref, 1):.0f}",
+             float(np.mean(v)) if v else float("nan"), float(np.median(v)) if v else float("nan"),
+             float(np.mean(np.array(v) <= 2)) * 100 if v else float("nan")] for m, v in err.items()]
+    text = (f"CinC 2015 VT-alarm records with PLETH and impedance RESP ({len(recs)} records, reserved "
+            "records and their chained groups excluded; 250 Hz, first 288 s), 32-s windows, "
+            "reference from RESP as for BIDMC, kept when 4-60 /min. Not used to develop the methods, "
+            "but ICU impedance pneumography is often noisy, so part of the error is the reference's.\n\n"
+            + markdown_table(["method", "records", "reference windows", "estimates", "coverage %",
+                              "MAE /min", "median AE /min", "within 2 /min %"], rows))
+    return text, {m: float(np.mean(v)) if v else None for m, v in err.items()}
+
+
 # -- BP and vascular age -------------------------------------------------------------------
 def bench_models() -> str:
     from cardiokit.models import load_card
@@ -422,8 +502,16 @@ def cinc_tables(c: dict) -> str:
 def main() -> None:
     t0 = time.perf_counter()
     cinc, cinc_sum = bench_cinc()
+    ext = extended_cinc()
+    cinc_ext = None
+    if ext:
+        cinc_ext, ext_sum = bench_cinc(tuple(ext), EXT_DIR, per_record=False)
+        cinc_sum["extended"] = ext_sum
     ppgbp = bench_ppgbp()
     bidmc, rr_sum = bench_bidmc()
+    cinc_rr = bench_cinc_resp()
+    if cinc_rr:
+        rr_sum = {"bidmc": rr_sum, "cinc2015": cinc_rr[1]}
     models = bench_models()
     v = versions(["cardiokit", "numpy", "scipy", "neurokit2"])
     pv = "absent"
@@ -436,8 +524,13 @@ def main() -> None:
         f"with numpy<2; 2 shared cores; total {time.perf_counter() - t0:.0f} s).",
         "How references are built: see the docstring of `bench/bench_ppg.py`.",
         "### Beat detection: CinC 2015 (PPG vs invasive ABP)", cinc,
+        *([f"### Beat detection: more CinC 2015 records\n\nThe other PLETH+ABP records of the "
+           f"VT-alarm set (github cx1111/vt-false-alarm-reduction `data/`, extracted to "
+           f"`{EXT_DIR}`, `CINC2015_DIR`), minus the reserved records and every record chained to "
+           f"one; same references and scoring.", cinc_ext] if cinc_ext else []),
         "### Beat detection and speed: PPG-BP", ppgbp,
         "### Respiratory rate: BIDMC", bidmc,
+        *(["### Respiratory rate: CinC 2015 (independent records)", cinc_rr[0]] if cinc_rr else []),
         "### Cuffless blood pressure and vascular age", models,
     ])
     write_section("PPG", body)
