@@ -129,7 +129,7 @@ def main() -> None:
     t0 = time.perf_counter()
     res = run_octave(src, {k: (r.signals, r.fs) for k, r in recs.items()})
     octave_wall = time.perf_counter() - t0
-    methods = ("cardiokit", "cardiokit global", "ECGdeli", "ECGdeli global")
+    methods = ("cardiokit rules", "cardiokit rules global", "ECGdeli", "ECGdeli global")
     tallies = {m: Tally() for m in methods}
     failed, t_ours, t_deli = [], 0.0, 0.0
     for name, rec in recs.items():
@@ -148,8 +148,8 @@ def main() -> None:
             ref = parse_waves(np.asarray(ann.sample), tuple(ann.symbol))
             span = (int(ann.sample.min()), int(ann.sample.max()))
             lead_pts = fpt_points(per_lead[j]) if len(per_lead) > j else fpt_points(np.zeros((0, 13)))
-            dets = {"cardiokit": {k: dl.lead(j)[:, FIDUCIALS.index(k)] for k in SCORED},
-                    "cardiokit global": {k: dl.global_[:, FIDUCIALS.index(k)] for k in SCORED},
+            dets = {"cardiokit rules": {k: dl.lead(j)[:, FIDUCIALS.index(k)] for k in SCORED},
+                    "cardiokit rules global": {k: dl.global_[:, FIDUCIALS.index(k)] for k in SCORED},
                     "ECGdeli": lead_pts, "ECGdeli global": multi}
             for m in methods:
                 for k in SCORED:
@@ -174,8 +174,8 @@ def main() -> None:
         dl, _ = ours(sig, fs, rec.sig_names)
         z = q_res[name]
         per_lead = z["per_lead"].ravel() if z["per_lead"].size else []
-        dets = {"cardiokit": {k: dl.lead(0)[:, FIDUCIALS.index(k)] for k in SCORED},
-                "cardiokit global": {k: dl.global_[:, FIDUCIALS.index(k)] for k in SCORED},
+        dets = {"cardiokit rules": {k: dl.lead(0)[:, FIDUCIALS.index(k)] for k in SCORED},
+                "cardiokit rules global": {k: dl.global_[:, FIDUCIALS.index(k)] for k in SCORED},
                 "ECGdeli": fpt_points(per_lead[0]) if len(per_lead) else fpt_points(np.zeros((0, 13))),
                 "ECGdeli global": fpt_points(z["multi"])}
         for m in methods:
