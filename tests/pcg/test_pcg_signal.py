@@ -147,3 +147,40 @@ def test_bad_arguments_are_named():
     ecg = Recording(np.zeros((4000, 2), np.float32), FS, (Channel("I", "ecg"), Channel("II", "ecg")))
     with pytest.raises(InvalidArgumentError, match="no PCG channel"):
         segment_heart_sounds(ecg)
+
+
+def _with_systolic_murmur(x: np.ndarray, s1: np.ndarray, s2: np.ndarray, seed: int = 1) -> np.ndarray:
+    """Add 150-300 Hz noise filling each systole (S1 centre + 60 ms to S2 centre - 50 ms)."""
+    rng = np.random.default_rng(seed)
+    noise = bandpass_pcg(rng.standard_normal(x.size), fs_hz=FS, low_hz=150.0, high_hz=300.0)
+    mask = np.zeros(x.size)
+    for a, b in zip(s1, s2, strict=True):
+        mask[round((a + 0.06) * FS) : round((b - 0.05) * FS)] = 1.0
+    return x + 0.08 * noise / noise.std() * mask
+
+
+def test_phase_contrasts_see_a_murmur_and_ignore_gain_and_a_smooth_response():
+    from scipy.signal import butter, sosfilt
+
+    from cardiokit.pcg import PCG_FS_HZ, classify_pcg
+    from cardiokit.pcg.features import CONTRAST_NAMES, contrast_features, log_mel
+
+    x, s1, s2 = synthetic_pcg(bpm=70.0, seconds=20.0)
+    m = _with_systolic_murmur(x, s1, s2)
+    # another recorder: 5x the gain and a first-order low-pass at 200 Hz
+    tilted = 5.0 * sosfilt(butter(1, 200.0, fs=FS, output="sos"), m)
+
+    def contrasts(sig: np.ndarray) -> tuple[dict[str, float], float]:
+        y = clean_pcg(sig, fs_hz=FS)
+        seg = segment_heart_sounds(y, fs_hz=PCG_FS_HZ, cleaned=True)
+        c = dict(zip(CONTRAST_NAMES, contrast_features(log_mel(y), seg.states), strict=True))
+        return c, classify_pcg(y, seg).probability_abnormal
+
+    plain, p_plain = contrasts(x)
+    murmur, p_murmur = contrasts(m)
+    other, _ = contrasts(tilted)
+    for g in (3, 4):  # the 150-300 Hz band groups: systole rises against diastole by > 1 (log)
+        assert murmur[f"g{g}_sys_dia"] - plain[f"g{g}_sys_dia"] > 1.0
+        assert abs(other[f"g{g}_sys_dia"] - murmur[f"g{g}_sys_dia"]) < 0.3
+    assert murmur["cycle_corr"] > 0.5
+    assert p_murmur > p_plain
