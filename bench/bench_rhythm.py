@@ -149,8 +149,12 @@ def main() -> None:
     ssigs = D.signals("shared", sids, D.SHARED_DIR)
     rows_cv, rows_sh = [], []
 
-    z = np.load(D.CACHE / f"{CNN_TAG}head_oof.npz")
-    cnn = np.load(D.CACHE / f"{CNN_TAG}cnn_probs.npz")["oof"].astype(np.float64)
+    # the training cache of the shipped model (its card names the CNN_TAG it was built with)
+    from cardiokit.models import load_card
+
+    tag = load_card("rhythm_cinc2017").extra.get("cache_tag", CNN_TAG)
+    z = np.load(D.CACHE / f"{tag}head_oof.npz")
+    cnn = np.load(D.CACHE / f"{tag}cnn_probs.npz")["oof"].astype(np.float64)
     rows_cv.append(("cardiokit features + CNN -> GBM, class scales chosen in nested CV (shipped design)",
                     D.cinc_f1(y, z["scaled"])))
     rows_cv.append(("cardiokit features + CNN -> GBM", D.cinc_f1(y, z["fused"].argmax(1))))

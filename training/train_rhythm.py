@@ -382,6 +382,7 @@ def stage_export() -> None:
         "cnn_file": cnn_path.name if uses_cnn else None,
         "head_file": head_path.name,
         "class_scales": [round(v, 4) for v in shipped_scales(h)],
+        "cache_tag": CNN_TAG,
         "head_inputs": [*FEATURE_NAMES, *(["cnn_normal", "cnn_af", "cnn_other", "cnn_noisy"]
                                           if uses_cnn else [])],
         "trained": date.today().isoformat(),

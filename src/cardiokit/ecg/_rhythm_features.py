@@ -101,9 +101,9 @@ def _sampen(x: np.ndarray, m: int, r: float) -> tuple[float, int, int]:
     emb_m1 = np.lib.stride_tricks.sliding_window_view(x, m + 1)
     d_m = np.max(np.abs(emb_m[:, None, :] - emb_m[None, :, :]), axis=2)
     d_m1 = np.max(np.abs(emb_m1[:, None, :] - emb_m1[None, :, :]), axis=2)
-    iu = np.triu_indices(n - m, 1)
-    b = int(np.sum(d_m[iu] <= r))
-    a = int(np.sum(d_m1[iu] <= r))
+    # pairs i < j: the distance matrices are symmetric with a zero (<= r) diagonal
+    b = (int(np.count_nonzero(d_m <= r)) - (n - m)) // 2
+    a = (int(np.count_nonzero(d_m1 <= r)) - (n - m)) // 2
     if a == 0 or b == 0:
         return _NAN, a, b
     return float(-np.log(a / b)), a, b
