@@ -667,6 +667,7 @@ def stage_robust() -> None:
     card["version"] = "2.0.0"
     card["inputs"]["robust"] = ("the FEATURE_NAMES columns listed in pcg_cinc2016_robust_weights.json "
                                 "(phase contrasts, timing and amplitude features)")
+    card["inputs"]["trees"] = "the first 136 columns of FEATURE_NAMES (version 1 features)"
     card["architecture"] = {
         "decision": "robust: equal-weight vote of robust z-scores of the features whose AUC was on the "
                     "same side of 0.5 in every training database (Dawes 1979's improper linear model)",
