@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         + markdown_table(["chain", "cardiokit ms", "NeuroKit2 ms", "ratio"], summary)
         + "\n\nPer stage (ms; `overhead` = the call minus its stages: report building, conversions):\n\n"
         + markdown_table(["stage", "best", "median", "budget ms", ""], rows)
-        + "\n"
+        + "\n\nOn this shared machine a stage's best time also varies up to 2x between processes run "
+        "back to back (e.g. `beats` 4.0-8.1 ms, `delineate` 12-25 ms in four processes at load ~5, no "
+        "page faults or garbage collection involved), so compare stages within one run and against "
+        "NeuroKit2 in the same run.\n"
     )
     write_section("Speed of the whole analyze chain", body)
     print(body)
