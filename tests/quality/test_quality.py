@@ -128,3 +128,25 @@ def test_bad_arguments():
         assess_quality(_rec(x, fs), leads=[3])
     with pytest.raises(InvalidArgumentError):
         assess_quality(x)  # type: ignore[arg-type]
+
+
+def test_pipeline_beats_and_cleaned_grade_a_noisy_lead_of_twelve():
+    """With the pipeline's fused beats and cleaned signals, one lead buried in muscle noise
+    is graded unusable while the others stay usable, as when the quality stage cleans itself."""
+    import cardiokit
+    from cardiokit.ecg import clean, detect_beats
+
+    rec = cardiokit.read(str(shared_path("ludb") / "data" / "1"))
+    x = np.array(rec.signals, dtype=np.float64)
+    j = rec.channel_index("v3")
+    x[:, j] = _noisy(x[:, j], rec.fs, "ma", -6)
+    noisy = rec._evolve(signals=x.astype(np.float32))
+    cleaned = clean(noisy)
+    beats = detect_beats(cleaned)
+    q = assess_quality(noisy, beats=beats, cleaned=cleaned)
+    assert q.lead("v3").grade == "unusable"
+    others = [lq for lq in q.leads if lq.lead != "v3"]
+    assert sum(lq.grade != "unusable" for lq in others) >= 10
+    assert q.grade != "unusable"
+    q2 = assess_quality(noisy, beats=beats)  # cleaned inside: same grades
+    assert [lq.grade for lq in q2.leads] == [lq.grade for lq in q.leads]
