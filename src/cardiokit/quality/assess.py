@@ -360,10 +360,18 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
     from cardiokit.ecg.clean import clean_array
 
     fs = rec.fs
-    x = np.asarray(rec.signals[:, leads], dtype=np.float64)
+    every = leads == list(range(rec.n_channels))
+
+    def rows(sig: np.ndarray) -> np.ndarray:
+        # (samples, leads) view of a C-contiguous (leads, samples) float64 copy: one copy,
+        # and ecg_indices works on rows without copying again
+        t = sig.T if every else sig[:, leads].T
+        return np.ascontiguousarray(t, dtype=np.float64).T
+
+    x = rows(rec.signals)
     if (cleaned is not None and cleaned.n_samples == rec.n_samples and cleaned.n_channels == rec.n_channels
             and cleaned.fs == fs):
-        y = np.asarray(cleaned.signals[:, leads], dtype=np.float64)
+        y = rows(cleaned.signals)
     else:
         y = clean_array(x, fs_hz=fs) if x.shape[0] > 12 else x - x.mean(axis=0)
     bounds = segment_bounds(x.shape[0], fs)
