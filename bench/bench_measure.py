@@ -1,6 +1,6 @@
 """Measurement agreement with LUDB experts, and speed against NeuroKit2.
 
-Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write]``.
+Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write] [--accuracy-only]``.
 
 Expert intervals per record: for every annotated beat, the earliest onset and latest
 offset over the 12 leads' expert boundaries (the global rule of 12-lead measurement);
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import wfdb
@@ -26,7 +27,7 @@ from bench._common import (
     versions,
     write_section,
 )
-from bench.bench_delineation import LUDB_LEADS, parse_waves
+from bench.bench_delineation import LUDB_LEADS, load_oof, parse_waves
 from cardiokit._core.recording import Channel, Recording
 from cardiokit.ecg import clean, delineate, detect_beats, measure
 
@@ -69,29 +70,46 @@ def pipeline(rec: Recording):
     return measure(c, beats=b, delineation=d)
 
 
-def agreement(n_records: int | None) -> str:
+def agreement(n_records: int | None, oof: dict[int, np.ndarray] | None = None) -> str:
+    """Per delineation method: ours − expert per interval over the LUDB records.
+
+    ``oof``: out-of-fold U-Net probabilities per record id; the "U-Net OOF" rows then measure
+    each record on the delineation of the fold model that never saw it.
+    """
     names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
-    diffs: dict[str, list[float]] = {k: [] for k in IEC}
-    missing = dict.fromkeys(IEC, 0)
+    methods = ("rules", "U-Net OOF") if oof else ("rules",)
+    diffs = {m: {k: [] for k in IEC} for m in methods}
+    missing = {m: dict.fromkeys(IEC, 0) for m in methods}
     for name in names:
         path = data_path("ludb", name)
         w = load_wfdb(path, annotator=None)
         rec = Recording(w.signals.astype(np.float32), w.fs, tuple(Channel(n, "ecg", "mV") for n in w.sig_names))
-        m = pipeline(rec).to_dict()
         ref = expert_intervals(path)
-        for k in IEC:
-            if ref[k] is None:
-                continue
-            if m[k] is None:
-                missing[k] += 1
-                continue
-            diffs[k].append(m[k] - ref[k])
+        c = clean(rec)
+        b = detect_beats(c)
+        for meth in methods:
+            if meth == "rules":
+                d = delineate(c, beats=b, method="slope2004")
+            else:
+                from cardiokit.ecg.delineate import _delineate_unet
+
+                d = _delineate_unet(c, b.samples, probs=oof[int(path.name)])
+            m = measure(c, beats=b, delineation=d).to_dict()
+            for k in IEC:
+                if ref[k] is None:
+                    continue
+                if m[k] is None:
+                    missing[meth][k] += 1
+                    continue
+                diffs[meth][k].append(m[k] - ref[k])
     rows = []
-    for k in IEC:
-        d = np.asarray(diffs[k])
-        rows.append([k, d.size, missing[k], f"{d.mean():+.1f} ± {d.std():.1f}",
-                     f"{np.median(np.abs(d)):.1f}", f"{100 * np.mean(np.abs(d) <= (10 if k != 'qt_ms' else 25)):.0f}", IEC[k]])
-    return markdown_table(["interval", "records", "ours None", "ours − expert (ms)", "median |diff|",
+    for meth in methods:
+        for k in IEC:
+            d = np.asarray(diffs[meth][k])
+            rows.append([k, meth, d.size, missing[meth][k], f"{d.mean():+.1f} ± {d.std():.1f}",
+                         f"{np.median(np.abs(d)):.1f}", f"{100 * np.mean(np.abs(d) <= (10 if k != 'qt_ms' else 25)):.0f}",
+                         IEC[k]])
+    return markdown_table(["interval", "delineation", "records", "ours None", "ours − expert (ms)", "median |diff|",
                            "% within ±10 (QT ±25)", "IEC 60601-2-25 mean / SD"], rows)
 
 
@@ -162,25 +180,35 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--records", type=int, default=None)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--oof", type=Path, default=Path("/work/cache/delineation/v1_oof.npz"),
+                    help="U-Net out-of-fold probabilities (training.train_delineator cv)")
+    ap.add_argument("--accuracy-only", action="store_true", help="skip the speed section")
     args = ap.parse_args()
     v = versions(["cardiokit", "neurokit2", "numpy", "scipy"])
     head = (f"Command: `.venv/bin/python -m bench.bench_measure` ({today()}; "
             + ", ".join(f"{k} {x}" for k, x in v.items()) + ").")
-    agree = agreement(args.records)
+    agree = agreement(args.records, load_oof(args.oof))
     body_m = f"""{head}
 
 Agreement of `cardiokit.ecg.measure` (median beats, global boundaries) with intervals
 computed from LUDB's expert annotations of the same records (earliest onset / latest
-offset over the 12 leads, median over beats), all {args.records or 200} records:
+offset over the 12 leads, median over beats), all {args.records or 200} records, for each
+delineation method: "rules" = `delineate(method="slope2004")`; "U-Net OOF" = the learned
+delineator, **out-of-fold** (each record measured on the delineation of the
+cross-validation model that never saw it, see Delineation):
 
 {agree}
 """
+    print(body_m)
+    if args.accuracy_only:
+        if not args.no_write:
+            write_section("Measurements", body_m)
+        return
     sp = speed()
     body_s = f"""{head} Best of several runs, one process, 2 shared cores.
 
 {sp}
 """
-    print(body_m)
     print(body_s)
     if not args.no_write:
         write_section("Measurements", body_m)

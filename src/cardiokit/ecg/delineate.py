@@ -42,7 +42,7 @@ from ._delineate_lead import FIDUCIALS, TUNING, delineate_leads, prepare, remove
 
 __all__ = ["FIDUCIALS", "Delineation", "delineate"]
 
-_METHODS = ("slope2004",)
+_METHODS = ("slope2004", "unet")
 _WAVE_SYMBOL = ("p", "N", "t")
 # tolerance (s) of the multi-lead fusion per wave: P, QRS, T
 _TOL_S = (0.020, 0.012, 0.040)
@@ -57,6 +57,8 @@ _OUTLIER_S = [0.03, 0.03, 0.06]
 # at most this many other leads must confirm a global onset / offset (P, QRS, T)
 _CONFIRM = [2, 2, 2]
 _P_MIN_CORR = 0.5
+#: other leads that must confirm a global onset / offset of the learned delineator
+_UNET_CONFIRM = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,7 +304,17 @@ def delineate(
     leads
         Restrict to these channel names.
     method
-        ``"slope2004"``: multiscale-derivative slope thresholds after Martínez et al. 2004.
+        ``"slope2004"``: multiscale-derivative slope thresholds after Martínez et al. 2004
+        (the rules). ``"unet"``: the learned delineator, a small 1-D U-Net (ONNX, trained on
+        LUDB; ``models/delineator_ludb.md``) labelling each lead's samples P / QRS / T / other,
+        each beat's waves taken from the labelled runs around its R peak (a wave the network
+        does not label is absent), leads fused as below with the earliest onset / latest
+        offset (no confirmation needed; outliers still rejected). Out-of-fold and external
+        accuracy of both: docs/BENCHMARKS.md, "Delineation". The rules stay the default: the
+        U-Net's boundaries are closer to the experts' on LUDB (out-of-fold) and the QT
+        Database, but its measured PR agrees less with LUDB's, it widens the QRS of simulated
+        ECGs (+28 ms), finds P waves in half the beats of simulated atrial fibrillation and
+        takes about twice as long.
 
     Returns
     -------
@@ -319,6 +331,8 @@ def delineate(
         beats = detect_beats(rec)
     r = np.asarray(beats.samples if isinstance(beats, Beats) else beats, dtype=np.int64).reshape(-1)
     r = np.unique(r[(r >= 0) & (r < sub.n_samples)])
+    if method == "unet":
+        return _delineate_unet(sub, r)
     n_leads = sub.n_channels
     per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
@@ -344,6 +358,47 @@ def delineate(
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}
     return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, extra)
+
+
+def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None = None,
+                    regularise: str = "fill") -> Delineation:
+    """The learned delineator (:mod:`._delineate_unet`) on every lead, fused like the rules.
+
+    ``probs`` replaces the network's class scores (``(L, 4, n)`` logits or probabilities at
+    250 Hz; the benchmark scores out-of-fold predictions of the cross-validation models so).
+    """
+    from . import _delineate_unet as U
+
+    fs, n, n_leads = sub.fs, sub.n_samples, sub.n_channels
+    hp = remove_baseline(sub.signals, fs, TUNING)
+    extra = {"_hp": hp, "_signals": sub.signals, "work_fs": U.NET_FS}
+    x = U.to_net_rate(hp, fs)
+    if r.size == 0 or x.shape[0] < U.NET_FS * 0.2:
+        per = np.full((n_leads, r.size, 9), -1, np.int64)
+        return Delineation(per, np.full((r.size, 9), -1, np.int64), r, fs, sub.channel_names, n, "unet",
+                           {**extra, "raw_per_lead": per})
+    p = U.scores(x) if probs is None else probs
+    bw = U.boundaries(p, x, U.fs_to_work(r.astype(np.float64), fs))
+    ok = np.isfinite(bw)
+    per = np.where(ok, np.clip(np.round(U.work_to_fs(np.where(ok, bw, 0.0), fs)), 0, n - 1), -1).astype(np.int64)
+    glob, fused = _fuse(per, r, fs, confirm=_UNET_CONFIRM)
+    _check_p_morphology(glob, fused, hp, fs)
+    miss = glob[:, 3] < 0
+    if miss.any():  # beats whose QRS the network did not label (e.g. > 200 bpm): the rules
+        rules = delineate(sub, beats=r, method="slope2004")
+        glob[miss] = rules.global_[miss]
+        fused[:, miss] = rules.per_lead[:, miss]
+        per[:, miss] = rules.per_lead[:, miss]
+    if regularise != "median":  # keep each lead's own boundaries where it found the wave
+        own = per.copy()
+        for w in range(3):
+            cols = slice(3 * w, 3 * w + 3)
+            own[:, glob[:, 3 * w + 1] < 0, cols] = -1
+            if regularise == "fill":  # a lead without the wave takes the other leads' median
+                miss = (own[:, :, 3 * w + 1] < 0) & (glob[None, :, 3 * w + 1] >= 0)
+                own[:, :, cols] = np.where(miss[:, :, None], fused[:, :, cols], own[:, :, cols])
+        fused = own
+    return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": per})
 
 
 def _upsample(a: np.ndarray, q: int, n: int) -> np.ndarray:
