@@ -27,7 +27,7 @@ from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
 from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twelve_lead, new_page
 
-__all__ = ["DisplayOptions", "build_pages", "ecg_leads_mv", "standard_leads"]
+__all__ = ["DisplayOptions", "build_pages", "display_lead_name", "ecg_leads_mv", "standard_leads"]
 
 _STD = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 _UNIT_TO_MV = VOLT_TO_MV
@@ -56,6 +56,11 @@ def _canon(name: str) -> str | None:
         if key == std.upper():
             return std
     return None
+
+
+def display_lead_name(name: Any) -> str:
+    """A lead name as printed: standard spelling (``avf`` -> ``aVF``), other names unchanged."""
+    return _canon(str(name)) or str(name)
 
 
 def ecg_leads_mv(rec: Recording, opts: DisplayOptions) -> tuple[dict[str, np.ndarray], str]:
@@ -136,6 +141,25 @@ def _fmt(v: Any, unit: str = "", nd: int = 0) -> str:
     return str(v)
 
 
+def _shorten_middle(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters by an ellipsis in the middle (paths keep their file name)."""
+    if len(text) <= width:
+        return text
+    tail = max(width * 2 // 3, 1)
+    return text[: width - tail - 1] + "…" + text[-tail:]
+
+
+def _duration(seconds: float) -> str:
+    """Seconds with enough digits to stay non-zero (0.026 s, 2.1 s, 1805.6 s)."""
+    if 0 < seconds < 1:
+        return f"{seconds:.3g} s"
+    return f"{seconds:.1f} s"
+
+
+def _all_missing(*values: Any) -> bool:
+    return all(_fmt(v) == "—" for v in values)
+
+
 def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
     """(label, value) rows describing the subject and the recording."""
     summ = getattr(report, "recording", None)
@@ -156,7 +180,7 @@ def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
     rows.append(("Recorded", start))
     if rec.meta.get("device"):
         rows.append(("Device", str(rec.meta["device"])))
-    rows.append(("Signal", f"{rec.n_channels} ch, {rec.fs:g} Hz, {rec.duration_s:.1f} s"))
+    rows.append(("Signal", f"{rec.n_channels} ch, {rec.fs:g} Hz, {_duration(rec.duration_s)}"))
     return rows
 
 
@@ -201,20 +225,41 @@ def measurement_rows(report: Any) -> list[tuple[str, str]]:
                 rows += [(_EXTRA_LABELS[f"{name}.{k}"], _fmt(v, nd=2) if isinstance(v, float) else str(v))
                          for k, v in extra.items() if f"{name}.{k}" in _EXTRA_LABELS
                          and isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+        rows += _rppg_rows(report)
         return rows[:7] or [("measurements", "none for this signal kind")]
     qt = m.get("qt_ms")
     qtc = m.get("qtc_ms")
-    axes = " / ".join(_fmt(m.get(k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+    axis_values = [m.get(k) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")]
+    axes = "—" if _all_missing(*axis_values) else " / ".join(_fmt(v) for v in axis_values) + " °"
     formula = m.get("qtc_formula") or ""
+    qt_text = "—" if _all_missing(qt, qtc) else f"{_fmt(qt)} / {_fmt(qtc)} ms"
     return [
         ("Vent. rate", _fmt(m.get("heart_rate_bpm"), "bpm")),
         ("RR", _fmt(m.get("rr_ms"), "ms")),
         ("P duration", _fmt(m.get("p_duration_ms"), "ms")),
         ("PR", _fmt(m.get("pr_ms"), "ms")),
         ("QRS", _fmt(m.get("qrs_ms"), "ms")),
-        ("QT / QTc", f"{_fmt(qt)} / {_fmt(qtc)} ms" + (f" ({formula})" if formula and qtc is not None else "")),
-        ("P-R-T axes", f"{axes} °"),
+        ("QT / QTc", qt_text + (f" ({formula})" if formula and qtc is not None else "")),
+        ("P-R-T axes", axes),
     ]
+
+
+def _rppg_rows(report: Any) -> list[tuple[str, str]]:
+    """Pulse rate, its quality grade and SNR from a video's remote PPG (``report.rppg``)."""
+    r = getattr(report, "rppg", None)
+    if not isinstance(r, Mapping) or r.get("heart_rate_bpm") is None:
+        return []
+    q = r.get("quality")
+    grade = q.get("grade") if isinstance(q, Mapping) else q
+    rate = _fmt(r.get("heart_rate_bpm"), "bpm", nd=1)
+    if grade == "unusable":  # the analysis withholds this rate (measurements.heart_rate_bpm is null)
+        rate = f"— (peak at {_fmt(r.get('heart_rate_bpm'), nd=0)} bpm, unreliable)"
+    rows = [("Pulse rate", rate)]
+    if grade is not None:
+        rows.append(("rPPG quality", str(grade)))
+    if r.get("snr_db") is not None:
+        rows.append(("SNR", _fmt(r.get("snr_db"), "dB", nd=1)))
+    return rows
 
 
 def statement_lines(report: Any) -> list[str]:
@@ -237,7 +282,7 @@ def _header(ax: Axes, report: Any, rec: Recording, title: str) -> None:
     y = top - 7.0
     for label, value in subject_lines(report, rec)[:5]:
         ax.text(16.0, y, f"{label}:", fontsize=7.5, va="top", color="#444444")
-        ax.text(33.0, y, textwrap.shorten(value, 60, placeholder="…"), fontsize=7.5, va="top")
+        ax.text(33.0, y, _shorten_middle(value, 50), fontsize=7.5, va="top")
         y -= 4.2
     y = top
     ax.text(118.0, y, "Measurements", fontsize=8.5, fontweight="bold", va="top")
@@ -317,7 +362,8 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
                 strips.append((name, leads[name][a:a + win], a / fs))
                 marks.append(_marks(report, a, a + win) if opts.delineation_marks else None)
                 if beats is not None:
-                    points.append({"beat": beats[(beats >= a) & (beats < a + win)] - a})
+                    k = beats[(beats >= a) & (beats < a + win)] - a
+                    points.append({"beat": _snap_to_peak(leads[name][a:a + win], k, round(0.04 * fs))})
                 else:
                     points.append({})
         rows = max(len(strips), 3)
@@ -325,10 +371,27 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
                      region.height_mm * len(strips) / rows)
         draw_strips(ax, strips, fs, sub, marks=marks, points=points if beats is not None else None)
         shown = f"{windows[p] / fs:g}–{min(n, windows[min(p + per_page, len(windows)) - 1] + win) / fs:g} s"
-        pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {n / fs:.1f} s",
+        pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {_duration(n / fs)}",
                            legend=any(m is not None for m in marks),
                            title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG"))
     return pages
+
+
+def _snap_to_peak(x: np.ndarray, idx: np.ndarray, half_width: int) -> np.ndarray:
+    """Each beat index moved to the largest deflection of this lead within +-``half_width`` samples.
+
+    The beats are fused over all leads, so a beat's sample sits on the upstroke of a lead
+    whose R peak comes a little earlier or later; the dot belongs on that lead's peak.
+    """
+    if idx.size == 0 or x.size == 0 or half_width < 1:
+        return idx
+    ref = float(np.median(x))
+    out = idx.copy()
+    for j, k in enumerate(idx):
+        a, b = max(0, int(k) - half_width), min(x.size, int(k) + half_width + 1)
+        if a < b:
+            out[j] = a + int(np.argmax(np.abs(x[a:b] - ref)))
+    return out
 
 
 def _norm_scale(v: np.ndarray, pitch_mm: float) -> float:
@@ -469,6 +532,7 @@ def _rppg_pages(report: Any, body_only: bool) -> list[_Page]:
     ax2.plot(res.rate.freqs_hz[band] * 60, res.rate.spectrum[band], color="#444444", lw=0.8)
     ax2.axvline(res.heart_rate_bpm, color="#b00000", lw=1.0)
     ax2.set_xlabel("rate (bpm)", fontsize=7)
+    ax2.set_ylabel("power (a.u.)", fontsize=7)
     ax2.set_title(f"mean spectrum: {res.heart_rate_bpm:.1f} bpm, SNR {res.rate.snr_db:.1f} dB, "
                   f"quality {res.grade}", fontsize=8, loc="left")
     ax3 = fig.add_axes((0.54, bottom, 0.42, lower))
@@ -489,18 +553,29 @@ def _details_page(report: Any, rec: Recording) -> Figure:
     ax.text(16.0, y, "Details", fontsize=11.5, fontweight="bold", va="top")
     y -= 9.0
     m = dict(getattr(report, "measurements", None) or {})
+    kinds = getattr(getattr(report, "recording", None), "kinds", None)
+    ecg = kinds is None or "ecg" in kinds
     ax.text(16.0, y, "Measurements", fontsize=9, fontweight="bold", va="top")
     yy = y - 5.0
+    shown = 0
     for k, v in m.items():
         if isinstance(v, Mapping) or isinstance(v, (list, tuple)):
             continue
+        if v is None and not ecg:  # ECG intervals and axes mean nothing for a PPG, PCG or video
+            continue
+        shown += 1
         ax.text(16.0, yy, k, fontsize=7, va="top", color="#444444")
         ax.text(58.0, yy, _fmt(v, nd=1) if isinstance(v, float) else _fmt(v), fontsize=7, va="top")
         yy -= 3.6
         if yy < 14:
             break
+    if not shown:
+        ax.text(16.0, yy, "none", fontsize=7, va="top", color="#444444")
     ax.text(90.0, y, "Statements (rule, evidence)", fontsize=9, fontweight="bold", va="top")
     yy = y - 5.0
+    if not getattr(report, "statements", None):
+        ax.text(90.0, yy, "no interpretation statements", fontsize=7, va="top", color="#444444")
+        yy -= 6.0
     for s in getattr(report, "statements", ()) or ():
         code = f" [SNOMED {s.code}]" if getattr(s, "code", None) else ""
         for ln in textwrap.wrap(f"• {s.text}{code}", 90):
@@ -522,7 +597,7 @@ def _details_page(report: Any, rec: Recording) -> Figure:
         yy -= 5.0
         for lq in list(q.leads)[:14]:
             issues = ", ".join(lq.issues) or "—"
-            ax.text(90.0, yy, f"{lq.lead}", fontsize=6.8, va="top")
+            ax.text(90.0, yy, display_lead_name(lq.lead), fontsize=6.8, va="top")
             ax.text(104.0, yy, lq.grade, fontsize=6.8, va="top")
             ax.text(124.0, yy, textwrap.shorten(issues, 70, placeholder="…"), fontsize=6.8, va="top",
                     color="#444444")

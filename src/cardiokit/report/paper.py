@@ -14,6 +14,7 @@ of the electrocardiogram, part I. Circulation 115:1306-1324, 2007.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -136,9 +137,31 @@ def draw_calibration(ax: Axes, x_mm: float, baseline_mm: float, *, mm_per_s: flo
             solid_joinstyle="miter")
 
 
+def _label_width_mm(text: str, *, size: float = 8.5) -> float:
+    """Approximate width of a bold lead label (0.62 em per character), its box and offset."""
+    return len(text) * 0.62 * size * 25.4 / 72.0 + 2.7
+
+
 def _label(ax: Axes, x: float, y: float, text: str, *, size: float = 8.5) -> None:
     ax.text(x, y, text, fontsize=size, fontweight="bold", ha="left", va="bottom", zorder=2.5, color="#000000",
             bbox={"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+
+
+def _clear_label_y(values: np.ndarray | None, fs: float, base: float, *, mm_per_s: float, mm_per_unit: float,
+                   width_mm: float, low: float, high: float) -> float:
+    """Lowest label baseline in ``[low, high]`` clear of the trace's first ``width_mm``.
+
+    The label sits 1 mm above the highest point of the trace under it; where the trace
+    rises too high for the row, the label takes the top of the row (``high``).
+    """
+    if values is None or values.size == 0:
+        return low
+    k = max(1, math.ceil(width_mm / mm_per_s * fs))
+    head = np.asarray(values[:k], dtype=float)
+    head = head[np.isfinite(head)]
+    if head.size == 0:
+        return low
+    return float(min(max(low, base + float(head.max()) * mm_per_unit + 1.0), high))
 
 
 def _marks(
@@ -207,17 +230,23 @@ def draw_twelve_lead(
             if sig is not None and a < sig.size:
                 draw_trace(ax, x, base, sig[a:min(b, sig.size)], fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                            gid=f"lead-{name}")
-            _label(ax, x + 1.2, base + 6.5, name)
+            seg = sig[a:min(b, sig.size)] if sig is not None and a < sig.size else None
+            _label(ax, x + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
+                                               width_mm=_label_width_mm(name), low=base + 6.5,
+                                               high=base + 0.62 * pitch - 4.5), name)
             if c > 0:
                 ax.plot([x, x], [base - 3.0, base + 3.0], color=TRACE_COLOR, linewidth=0.3 * _PT_PER_MM,
                         zorder=3, gid="separator")
     base = rows[3]
     draw_calibration(ax, region.x_mm + 2.0, base, mm_per_s=mm_per_s, mm_per_mv=mm_per_mv)
     sig = leads.get(rhythm_lead)
+    seg = None
     if sig is not None:
         seg = sig[a0:a0 + round(strip_s * fs)]
         draw_trace(ax, x_trace, base, seg, fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv, gid="rhythm")
-    _label(ax, x_trace + 1.2, base + 6.5, rhythm_lead)
+    _label(ax, x_trace + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
+                                             width_mm=_label_width_mm(rhythm_lead), low=base + 6.5,
+                                             high=base + 0.62 * pitch - 4.5), rhythm_lead)
     _marks(ax, marks, t0_s=start_s, t1_s=start_s + strip_s, x_mm=x_trace, y_mm=region.y_mm + 1.0,
            mm_per_s=mm_per_s, fs=fs)
     return {"trace_x_mm": float(x_trace), "strip_width_mm": strip_s * mm_per_s, "row_pitch_mm": pitch,
@@ -275,8 +304,13 @@ def draw_strips(
             _marks(ax, marks[i], t0_s=0.0, t1_s=seconds, x_mm=x_trace, y_mm=base - pitch * frac + 0.8,
                    mm_per_s=mm_per_s, fs=fs)
         top = base + pitch * (1 - frac)
-        if calibration:  # above the calibration pulse, clear of the trace
-            _label(ax, region.x_mm + 1.5, min(base + scales[i] + 1.0, top - 3.5), label, size=7.5)
+        if calibration and base + scales[i] + 4.5 <= top:  # above the calibration pulse
+            _label(ax, region.x_mm + 1.5, base + scales[i] + 1.0, label, size=7.5)
+        elif calibration:  # no room above the pulse: right of it, over the trace's start
+            _label(ax, x_trace + 1.2, _clear_label_y(v, fs, base, mm_per_s=mm_per_s, mm_per_unit=scales[i],
+                                                     width_mm=_label_width_mm(label, size=7.5),
+                                                     low=min(base + 3.0, top - 3.5), high=top - 3.5),
+                   label, size=7.5)
         else:
             _label(ax, x_trace + 1.2, top - 4.5, label)
         ax.text(region.x_mm + region.width_mm - 1.5, base + pitch * (1 - frac) - 1.5, f"{start_s:.0f} s",

@@ -48,6 +48,7 @@ if _HAVE_MPL:
     from ._render_pages import (
         DisplayOptions,
         build_pages,
+        display_lead_name,
         measurement_rows,
         statement_lines,
         subject_lines,
@@ -219,7 +220,7 @@ def _quality_html(report: Any) -> str:
     rows = []
     for lq in q.leads:
         idx = ", ".join(f"{k} {_short(v)}" for k, v in lq.indices.items() if v is not None)
-        rows.append(f"<tr><th>{_e(lq.lead)}</th><td><span class='badge {_e(lq.grade)}'>{_e(lq.grade)}</span></td>"
+        rows.append(f"<tr><th>{_e(display_lead_name(lq.lead))}</th><td><span class='badge {_e(lq.grade)}'>{_e(lq.grade)}</span></td>"
                     f"<td>{_e(', '.join(lq.issues) or '—')}</td><td><details><summary>indices</summary>{_e(idx)}"
                     "</details></td></tr>")
     return (f"<h2>Signal quality <span class='badge {_e(q.grade)}'>{_e(q.grade)}</span></h2>"

@@ -1,0 +1,159 @@
+"""What a reader sees on the rendered pages: no text on text, labels clear of the
+calibration pulse and of the trace, beat dots on each lead's peak, no misleading values."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+import cardiokit
+from cardiokit import Channel, Recording
+from cardiokit.report import render
+from cardiokit.report._render_pages import measurement_rows, subject_lines
+from cardiokit.sim import simulate_ecg
+
+LONG_SOURCE = "/data/archive/hospital-a/cardiology/exports/2024/ward-7/patient-0001/resting_ecg_0001.xml"
+
+
+@pytest.fixture(scope="module")
+def report12():
+    rec = simulate_ecg(duration_s=10, heart_rate_bpm=72, noise_snr_db=30, seed=5)
+    return cardiokit.analyze(rec, source=LONG_SOURCE)
+
+
+@pytest.fixture(scope="module")
+def report2():
+    """Two Holter-like leads, the second one's R peak 24 ms after the first one's."""
+    rec = simulate_ecg(duration_s=30, heart_rate_bpm=70, leads="12", fs_hz=250, seed=6).select(["II", "V5"])
+    sig = np.asarray(rec.signals, dtype=np.float32).copy()
+    sig[:, 1] = np.roll(sig[:, 1], 6)
+    rec = rec.replace(signals=sig, channels=(Channel("MLII", "ecg", "mV"), Channel("V5", "ecg", "mV")))
+    return cardiokit.analyze(rec)
+
+
+def _renderer(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _text_boxes(fig):
+    r = _renderer(fig)
+    return [(t.get_text(), t.get_window_extent(r)) for t in fig.axes[0].texts if t.get_text().strip()]
+
+
+def _overlaps(boxes):
+    bad = []
+    for i, (ta, a) in enumerate(boxes):
+        for tb, b in boxes[i + 1:]:
+            if a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5:
+                bad.append((ta, tb))
+    return bad
+
+
+@pytest.mark.parametrize("which", ["report12", "report2"])
+def test_no_text_overlaps_text(which, request):
+    rep = request.getfixturevalue(which)
+    for fig in render.render_figures(rep):
+        assert _overlaps(_text_boxes(fig)) == []
+
+
+def test_long_source_path_keeps_its_file_name(report12):
+    texts = [t for t, _ in _text_boxes(render.render_figures(report12)[0])]
+    shown = [t for t in texts if t.endswith("resting_ecg_0001.xml")]
+    assert shown and len(shown[0]) <= 50 and "…" in shown[0]
+
+
+def test_strip_labels_are_clear_of_the_calibration_pulse(report2):
+    fig = render.render_figures(report2)[0]
+    r = _renderer(fig)
+    ax = fig.axes[0]
+    pulses = [ln.get_window_extent(r) for ln in ax.lines if ln.get_gid() == "calibration"]
+    labels = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("MLII", "V5")]
+    assert len(pulses) == len(labels) == 6  # 3 windows x 2 leads: rows too low for a label above the pulse
+    mm = ax.transData.inverted()
+    for lab in labels:
+        (lx0, ly0), (lx1, ly1) = mm.transform(lab.get_points())
+        for p in pulses:
+            (px0, py0), (px1, py1) = mm.transform(p.get_points())
+            gap = max(px0 - lx1, lx0 - px1, py0 - ly1, ly0 - py1)  # mm between the boxes (< 0: overlap)
+            assert gap >= 0.5
+
+
+def test_twelve_lead_labels_sit_above_the_trace_start(report12):
+    fig = render.render_figures(report12)[0]
+    ax = fig.axes[0]
+    r = _renderer(fig)
+    inv = ax.transData.inverted()
+    for name in ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"):
+        (line,) = [ln for ln in ax.lines if ln.get_gid() == f"lead-{name}"]
+        text = next(t for t in ax.texts if t.get_text() == name)  # II: the 3 x 4 label, not the rhythm strip
+        (x0, y0), (x1, _) = inv.transform(text.get_window_extent(r).get_points())
+        xs, ys = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        under = ys[(xs >= x0) & (xs <= x1)]
+        row_top = ys.min() + 60.0  # generous: only the trace under the label matters
+        if under.size and under.max() < row_top:
+            assert under.max() <= y0 + 0.2, name
+
+
+def test_beat_dots_sit_on_each_leads_own_peak(report2):
+    fig = render.render_figures(report2)[0]
+    ax = fig.axes[0]
+    dots = [ln for ln in ax.lines if ln.get_gid() == "points-beat"]
+    strips = {ln.get_gid(): ln for ln in ax.lines if str(ln.get_gid()).startswith("strip-")}
+    assert len(dots) >= 2
+    for k, dot in enumerate(dots[:4]):
+        trace = strips[f"strip-{k}"]
+        xs, ys = np.asarray(trace.get_xdata()), np.asarray(trace.get_ydata())
+        base = float(np.median(ys))
+        for x, y in zip(dot.get_xdata(), dot.get_ydata(), strict=True):
+            near = np.abs(xs - x) <= 1.0  # 40 ms at 25 mm/s
+            peak = ys[near][np.argmax(np.abs(ys[near] - base))]
+            assert y == pytest.approx(peak, abs=0.3)  # mm: on the peak, not on its upstroke
+
+
+def test_missing_values_print_as_one_dash_not_none():
+    rep = SimpleNamespace(measurements={"heart_rate_bpm": 61.0, "qt_ms": None, "qtc_ms": None},
+                          recording=SimpleNamespace(kinds=("ecg",)))
+    rows = dict(measurement_rows(rep))
+    assert rows["QT / QTc"] == "—" and rows["P-R-T axes"] == "—" and rows["Vent. rate"] == "61 bpm"
+    assert not any("None" in v or "nan" in v for v in rows.values())
+
+
+def test_short_recording_duration_is_not_zero():
+    rec = Recording(np.zeros((13, 1), dtype=np.float32), 500.0, (Channel("II", "ecg", "mV"),))
+    signal = dict(subject_lines(SimpleNamespace(source="x", recording=None), rec))["Signal"]
+    assert signal == "1 ch, 500 Hz, 0.026 s"
+
+
+def test_unusable_video_pulse_rate_is_not_printed_as_a_value():
+    rep = SimpleNamespace(measurements={"heart_rate_bpm": None}, recording=SimpleNamespace(kinds=("video",)),
+                          rppg={"heart_rate_bpm": 169.55, "snr_db": -6.3, "quality": {"grade": "unusable"}},
+                          ppg=None, pcg=None)
+    rows = dict(measurement_rows(rep))
+    assert rows["Pulse rate"].startswith("—") and "unreliable" in rows["Pulse rate"]
+    assert rows["rPPG quality"] == "unusable"
+    rep.rppg["quality"] = {"grade": "good"}
+    assert dict(measurement_rows(rep))["Pulse rate"] == "169.6 bpm"
+
+
+def test_details_page_prints_standard_lead_names_and_no_empty_sections():
+    rec = simulate_ecg(duration_s=10, seed=8)
+    rec = rec.replace(channels=tuple(Channel(c.name.lower(), c.kind, c.unit) for c in rec.channels))
+    figs = render.render_figures(cardiokit.analyze(rec))
+    texts = {t.get_text() for t in figs[-1].axes[0].texts}
+    assert {"aVR", "aVL", "aVF", "V1"} <= texts and "avf" not in texts
+    fs = 125.0
+    t = np.arange(int(20 * fs)) / fs
+    ph = (t * 1.2) % 1
+    ppg = np.exp(-(((ph - 0.2) / 0.08) ** 2)) + 0.4 * np.exp(-(((ph - 0.45) / 0.1) ** 2))
+    prec = Recording(ppg[:, None], fs, (Channel("PLETH", "ppg", "nu"),))
+    details = {t.get_text() for t in render.render_figures(cardiokit.analyze(prec), prec)[-1].axes[0].texts}
+    assert "qrs_ms" not in details and "p_axis_deg" not in details  # ECG-only fields
+    assert "no interpretation statements" in details
