@@ -121,3 +121,35 @@ def test_out_writes_html_and_pdf(monkeypatch, tmp_path, ludb):
     html = (tmp_path / "rep" / "1.html").read_text()
     assert "<html" in html.lower() and "Sinus bradycardia" in html
     assert (tmp_path / "rep" / "1.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_unreadable_inputs_say_what_cardiokit_reads(monkeypatch, tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello world\n")
+    xml = tmp_path / "order.xml"
+    xml.write_text("<order><item/></order>")
+    truncated = tmp_path / "short.edf"
+    truncated.write_bytes(shared_path("ecg_formats", "edf", "cardio_sample_A00001.edf").read_bytes()[:5000])
+    for bad in (text, xml):
+        assert run_cli(monkeypatch, "analyze", bad, "--no-store") == 1
+        err = " ".join(capsys.readouterr().err.split())
+        assert bad.name in err and "cardiokit reads:" in err
+        assert "EDF" in err and "WFDB" in err and "MUSE" in err and "--fs" in err
+    assert run_cli(monkeypatch, "analyze", truncated, "--no-store") == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "short.edf" in err and "header implies" in err and "cardiokit reads:" not in err  # known format, damaged
+
+
+def test_summary_line_of_ppg_and_video_results():
+    from types import SimpleNamespace
+
+    from cardiokit.cli.analyze import _summary_line
+
+    ppg = SimpleNamespace(errors=(), recording=object(), quality=None, statements=(), pcg=None, rppg=None,
+                          measurements={"heart_rate_bpm": 94.3, "sbp_mmhg": 126.6, "dbp_mmhg": 70.8})
+    assert _summary_line(ppg) == "HR 94 bpm, BP (est.) 127/71 mmHg"
+    video = SimpleNamespace(errors=(), recording=object(), quality=None, statements=(), pcg=None,
+                            measurements={"heart_rate_bpm": None},
+                            rppg={"heart_rate_bpm": 169.6, "snr_db": -6.3, "quality": {"grade": "unusable"}})
+    line = _summary_line(video)
+    assert "unusable" in line and "no pulse rate reported" in line and "HR" not in line

@@ -14,7 +14,7 @@ from .._core.errors import CardiokitError, InvalidArgumentError
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
 from ._app import FsOption, app, console, err_console
 
-__all__ = ["analyze_cmd", "parse_meta"]
+__all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "parse_meta", "read_error_message"]
 
 
 class Kind(StrEnum):
@@ -53,9 +53,56 @@ def _summary_line(report: Any) -> str:
             parts.append(f"{label} {m[key]:.0f} ms")
     if report.statements:
         parts.append("; ".join(s.text for s in report.statements))
+    parts += _other_kinds(report)
     if report.errors:
         parts.append(f"[yellow]{len(report.errors)} stage error(s)[/]")
-    return ", ".join(parts) or "no ECG analysis for this recording kind"
+    return ", ".join(parts) or "nothing measured in this recording"
+
+
+def _other_kinds(report: Any) -> list[str]:
+    """Summary parts of the PPG, heart-sound and video (remote PPG) results."""
+    m, parts = report.measurements, []
+    if m.get("sbp_mmhg") is not None and m.get("dbp_mmhg") is not None:
+        parts.append(f"BP (est.) {m['sbp_mmhg']:.0f}/{m['dbp_mmhg']:.0f} mmHg")
+    if m.get("respiratory_rate_bpm") is not None:
+        parts.append(f"resp. rate {m['respiratory_rate_bpm']:.0f}/min")
+    pcg = getattr(report, "pcg", None)
+    if isinstance(pcg, dict) and pcg.get("label"):
+        p_abn = pcg.get("probability_abnormal")
+        parts.append(f"heart sounds {pcg['label']}" + (f" (P(abnormal) {p_abn:.2f})" if p_abn is not None else ""))
+    rppg = getattr(report, "rppg", None)
+    if isinstance(rppg, dict) and rppg.get("heart_rate_bpm") is not None:
+        q = rppg.get("quality")
+        grade = q.get("grade") if isinstance(q, dict) else q
+        if grade == "unusable" or m.get("heart_rate_bpm") is None:
+            parts.append(f"video pulse unusable (spectral peak {rppg['heart_rate_bpm']:.0f} bpm, "
+                         f"SNR {rppg.get('snr_db', float('nan')):.1f} dB): no pulse rate reported")
+        else:
+            parts.append(f"video pulse quality {grade}")
+    return parts
+
+
+#: what ``cardiokit.read`` accepts, for messages about files it could not read
+ACCEPTED_FORMATS = (
+    "WFDB (.hea + .dat, or .mat), EDF/EDF+/BDF, CSV/TSV/TXT (give --fs when there is no time column), WAV, "
+    "Parquet, DICOM waveform (.dcm), HL7 aECG / GE MUSE / Philips Sierra / Schiller XML, SCP-ECG (.scp), "
+    "ISHNE Holter (.ecg), video (.avi, .mp4, .mov, .mkv, .webm)"
+)
+
+
+def read_error_message(path: Path, report: Any) -> str:
+    """The reader's message for ``path``, and what cardiokit reads when the file was not recognised.
+
+    A damaged file of a known format (a truncated EDF) gets the reader's message alone; a
+    file of no known format, or a text file with no signal table in it, also gets the list.
+    """
+    err = report.errors[0]
+    msg = err.message if str(path) in err.message else f"{path}: {err.message}"
+    unknown = err.type == "UnknownFormatError" or (
+        err.type == "CorruptFileError" and path.suffix.lower() in (".txt", ".csv", ".tsv"))
+    if err.stage == "read" and unknown and path.is_file() and "readable extensions" not in msg:
+        msg += f"\n  cardiokit reads: {ACCEPTED_FORMATS}"
+    return msg
 
 
 def _render(report: Any, out: Path) -> list[Path]:
@@ -146,9 +193,7 @@ def analyze_cmd(
                     jfh.flush()
                 if report.recording is None:
                     failed += 1
-                    msg = report.errors[0].message
-                    msg = msg if str(f) in msg else f"{f}: {msg}"
-                    err_console.print(f"[bold red]error:[/] {msg}", highlight=False)
+                    err_console.print(f"[bold red]error:[/] {read_error_message(f, report)}", highlight=False)
                 else:
                     msg_console.print(f"[bold]{f}[/]: {_summary_line(report)}", highlight=False)
                     if report.errors:
