@@ -21,7 +21,7 @@ err_console = Console(stderr=True)
 
 FsOption = Annotated[
     float | None,
-    typer.Option("--fs", help="Sampling rate in Hz, for files that do not store one (CSV/TXT)."),
+    typer.Option("--fs", metavar="HZ", help="Sampling rate in Hz, for files that do not store one (CSV/TXT)."),
 ]
 
 

@@ -124,21 +124,21 @@ def _render(report: Any, out: Path) -> list[Path]:
 
 @app.command("analyze")
 def analyze_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Recording files (any supported format).")],
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the HTML and PDF report of each input.")] = None,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Recording files (any supported format).")],
+    out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Folder for the HTML and PDF report of each input.")] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write one JSON object per input per line to this file ('-' = stdout).")
+        Path | None, typer.Option("--json", metavar="OUT.jsonl", help="Write one JSON object per input per line to this file ('-' = stdout).")
     ] = None,
     store: Annotated[
-        Path | None, typer.Option("--store", help="DuckDB result store (default: $CARDIOKIT_DATA_DIR/cardiokit.duckdb).")
+        Path | None, typer.Option("--store", metavar="DB", help="DuckDB result store (default: $CARDIOKIT_DATA_DIR/cardiokit.duckdb).")
     ] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not write results to the store.")] = False,
-    fhir: Annotated[Path | None, typer.Option("--fhir", help="Folder for one FHIR R4 Bundle (DiagnosticReport) per input.")] = None,
+    fhir: Annotated[Path | None, typer.Option("--fhir", metavar="DIR", help="Folder for one FHIR R4 Bundle (DiagnosticReport) per input.")] = None,
     fs: FsOption = None,
     kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
     meta: Annotated[
         list[str] | None,
-        typer.Option("--meta", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),
+        typer.Option("--meta", metavar="KEY=VALUE", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),
     ] = None,
 ) -> None:
     """Analyse recordings: quality, beats, waves, measurements, interpretation statements."""
