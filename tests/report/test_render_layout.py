@@ -157,3 +157,32 @@ def test_details_page_prints_standard_lead_names_and_no_empty_sections():
     details = {t.get_text() for t in render.render_figures(cardiokit.analyze(prec), prec)[-1].axes[0].texts}
     assert "qrs_ms" not in details and "p_axis_deg" not in details  # ECG-only fields
     assert "no interpretation statements" in details
+
+
+def test_a_lead_off_step_stays_on_the_paper():
+    """A 40-mV step (electrode off) makes a huge filter transient: it is cut at the grid, not drawn
+    over the footer and header."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fs = 250.0
+    rec = simulate_ecg(duration_s=30, leads="1", fs_hz=fs, seed=9)
+    sig = np.asarray(rec.signals, dtype=np.float32).copy()
+    sig[int(25 * fs):, 0] += 40.0
+    rec = rec.replace(signals=sig)
+    fig = render.render_figures(cardiokit.analyze(rec), rec)[0]
+    ax = fig.axes[0]
+    traces = [ln for ln in ax.lines if str(ln.get_gid()).startswith("strip-")]
+    assert max(float(np.max(ln.get_ydata())) for ln in traces) > 180.0  # the data run up into the header
+    dpi = 254.0  # 10 px per mm
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    img = np.asarray(canvas.buffer_rgba())[:, :, :3].astype(int)
+    h = img.shape[0]
+
+    def band(y0_mm, y1_mm, x0_mm=16.0, x1_mm=281.0):  # rows counted from the top of the image
+        return img[h - int(y1_mm * 10):h - int(y0_mm * 10), int(x0_mm * 10):int(x1_mm * 10)]
+
+    dark = lambda a: int((a.sum(axis=2) < 150).sum())  # noqa: E731
+    assert dark(band(10.5, 15.5)) == 0  # between the grid and the footer text
+    assert dark(band(166.5, 174.0, 16.0, 110.0)) == 0  # header, under the subject rows

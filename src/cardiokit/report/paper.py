@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -117,14 +118,28 @@ def draw_trace(
     color: str = TRACE_COLOR,
     linewidth_mm: float = 0.28,
     gid: str | None = None,
+    clip: Region | None = None,
 ) -> None:
-    """A signal drawn from ``x_mm`` at ``mm_per_s`` with ``mm_per_unit`` mm per unit (mV)."""
+    """A signal drawn from ``x_mm`` at ``mm_per_s`` with ``mm_per_unit`` mm per unit (mV).
+
+    With ``clip`` the trace is cut at that rectangle (the paper), as a printer would: a
+    lead-off step or a filter transient must not run over the header or other text.
+    """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         return
     pos, val = _decimate(v, fs / mm_per_s)
-    ax.plot(x_mm + pos / fs * mm_per_s, baseline_mm + val * mm_per_unit, color=color,
-            linewidth=linewidth_mm * _PT_PER_MM, solid_joinstyle="round", zorder=3, gid=gid)
+    (line,) = ax.plot(x_mm + pos / fs * mm_per_s, baseline_mm + val * mm_per_unit, color=color,
+                      linewidth=linewidth_mm * _PT_PER_MM, solid_joinstyle="round", zorder=3, gid=gid)
+    _clip(ax, line, clip)
+
+
+def _clip(ax: Axes, artist: Any, region: Region | None) -> None:
+    if region is not None:
+        from matplotlib.patches import Rectangle
+
+        artist.set_clip_path(Rectangle((region.x_mm, region.y_mm), region.width_mm, region.height_mm,
+                                       transform=ax.transData))
 
 
 def draw_calibration(ax: Axes, x_mm: float, baseline_mm: float, *, mm_per_s: float = 25.0,
@@ -229,7 +244,7 @@ def draw_twelve_lead(
             sig = leads.get(name)
             if sig is not None and a < sig.size:
                 draw_trace(ax, x, base, sig[a:min(b, sig.size)], fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
-                           gid=f"lead-{name}")
+                           gid=f"lead-{name}", clip=region)
             seg = sig[a:min(b, sig.size)] if sig is not None and a < sig.size else None
             _label(ax, x + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                                                width_mm=_label_width_mm(name), low=base + 6.5,
@@ -243,7 +258,7 @@ def draw_twelve_lead(
     seg = None
     if sig is not None:
         seg = sig[a0:a0 + round(strip_s * fs)]
-        draw_trace(ax, x_trace, base, seg, fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv, gid="rhythm")
+        draw_trace(ax, x_trace, base, seg, fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv, gid="rhythm", clip=region)
     _label(ax, x_trace + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                                              width_mm=_label_width_mm(rhythm_lead), low=base + 6.5,
                                              high=base + 0.62 * pitch - 4.5), rhythm_lead)
@@ -289,17 +304,19 @@ def draw_strips(
         if calibration:
             draw_calibration(ax, region.x_mm + 2.0, base, mm_per_s=mm_per_s, mm_per_mv=scales[i])
         v = np.asarray(values, dtype=float)
-        draw_trace(ax, x_trace, base, v, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], gid=f"strip-{i}")
+        draw_trace(ax, x_trace, base, v, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], gid=f"strip-{i}",
+                   clip=region)
         for ov, color in (overlays[i] if overlays else ()):
             draw_trace(ax, x_trace, base, ov, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], color=color,
-                       linewidth_mm=0.35, gid=f"overlay-{i}")
+                       linewidth_mm=0.35, gid=f"overlay-{i}", clip=region)
         if points and points[i]:
             for cname, idx in points[i].items():
                 k = np.asarray(idx, dtype=np.int64)
                 k = k[(k >= 0) & (k < v.size)]
                 if k.size:
-                    ax.plot(x_trace + k / fs * mm_per_s, base + v[k] * scales[i], "o", ms=2.2,
-                            color=MARK_COLORS.get(cname, cname), zorder=4, gid=f"points-{cname}")
+                    (dots,) = ax.plot(x_trace + k / fs * mm_per_s, base + v[k] * scales[i], "o", ms=2.2,
+                                      color=MARK_COLORS.get(cname, cname), zorder=4, gid=f"points-{cname}")
+                    _clip(ax, dots, region)
         if marks and marks[i]:
             _marks(ax, marks[i], t0_s=0.0, t1_s=seconds, x_mm=x_trace, y_mm=base - pitch * frac + 0.8,
                    mm_per_s=mm_per_s, fs=fs)
