@@ -186,3 +186,26 @@ def test_a_lead_off_step_stays_on_the_paper():
     dark = lambda a: int((a.sum(axis=2) < 150).sum())  # noqa: E731
     assert dark(band(10.5, 15.5)) == 0  # between the grid and the footer text
     assert dark(band(166.5, 174.0, 16.0, 110.0)) == 0  # header, under the subject rows
+
+
+def test_evidence_and_device_print_without_python_reprs():
+    from cardiokit.report._render_pages import _device_text, evidence_text
+
+    assert evidence_text(None) == "—" and evidence_text(113.43) == "113.4" and evidence_text(True) == "yes"
+    assert evidence_text({"ii": ["bsqi", None], "r_mv": 0.0912}) == "{ii: [bsqi, —], r_mv: 0.0912}"
+    assert _device_text({"model": "ELI 250", "manufacturer": "Mortara"}) == "Mortara ELI 250"
+    assert _device_text("MAC55") == "MAC55"
+
+
+def test_many_statements_do_not_run_into_the_disclaimer(report12):
+    from dataclasses import replace
+
+    many = tuple(replace(report12.statements[0], text=f"Statement number {i} with a fairly long text to wrap it")
+                 for i in range(9))
+    fig = render.render_figures(replace(report12, statements=many))[0]
+    boxes = _text_boxes(fig)
+    assert _overlaps(boxes) == []
+    texts = [t for t, _ in boxes]
+    assert "Unconfirmed computer interpretation" in texts and any("continued on the details page" in t for t in texts)
+    details = {t.get_text() for t in render.render_figures(replace(report12, statements=many))[-1].axes[0].texts}
+    assert not any("None" in t for t in details)

@@ -160,6 +160,30 @@ def _all_missing(*values: Any) -> bool:
     return all(_fmt(v) == "—" for v in values)
 
 
+def _device_text(device: Any) -> str:
+    """``{"manufacturer": "Mortara", "model": "ELI 250"}`` -> ``Mortara ELI 250`` (a string stays as is)."""
+    if not isinstance(device, Mapping):
+        return str(device)
+    first = [device.get(k) for k in ("manufacturer", "model")]
+    rest = [v for k, v in device.items() if k not in ("manufacturer", "model")]
+    return " ".join(str(v) for v in [*first, *rest] if v not in (None, "")) or "—"
+
+
+def evidence_text(value: Any) -> str:
+    """An evidence value as printed: ``—`` for a missing one, 1 decimal, no Python quotes or None."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3g}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {evidence_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(evidence_text(v) for v in value) + "]"
+    return str(value)
+
+
 def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
     """(label, value) rows describing the subject and the recording."""
     summ = getattr(report, "recording", None)
@@ -179,7 +203,7 @@ def subject_lines(report: Any, rec: Recording) -> list[tuple[str, str]]:
     start = rec.start.isoformat(sep=" ", timespec="seconds") if rec.start else "—"
     rows.append(("Recorded", start))
     if rec.meta.get("device"):
-        rows.append(("Device", str(rec.meta["device"])))
+        rows.append(("Device", _device_text(rec.meta["device"])))
     rows.append(("Signal", f"{rec.n_channels} ch, {rec.fs:g} Hz, {_duration(rec.duration_s)}"))
     return rows
 
@@ -297,8 +321,8 @@ def _header(ax: Axes, report: Any, rec: Recording, title: str) -> None:
     lines: list[str] = []
     for s in statement_lines(report) or ["no interpretation statements"]:
         lines += textwrap.wrap(s, 52) or [""]
-    if len(lines) > 7:
-        lines = [*lines[:6], "… (continued on the details page)"]
+    if len(lines) > 6:  # the 7th line would run into "Unconfirmed computer interpretation"
+        lines = [*lines[:5], "… (continued on the details page)"]
     for ln in lines:
         ax.text(190.0, y, ln, fontsize=7.5, va="top")
         y -= 3.9
@@ -582,8 +606,7 @@ def _details_page(report: Any, rec: Recording) -> Figure:
             ax.text(90.0, yy, ln, fontsize=7, va="top")
             yy -= 3.5
         rule = dict(getattr(s, "criteria", {}) or {}).get("rule")
-        ev = ", ".join(f"{k}={_fmt(v, nd=1) if isinstance(v, float) else v}"
-                       for k, v in dict(getattr(s, "evidence", {}) or {}).items())
+        ev = ", ".join(f"{k}={evidence_text(v)}" for k, v in dict(getattr(s, "evidence", {}) or {}).items())
         for ln in textwrap.wrap(f"rule: {rule}" if rule else "", 100) + textwrap.wrap(f"evidence: {ev}", 100):
             ax.text(94.0, yy, ln, fontsize=6.3, va="top", color="#444444")
             yy -= 3.2

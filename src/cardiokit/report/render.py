@@ -204,6 +204,8 @@ def _statements_html(report: Any) -> str:
 
 
 def _short(v: Any) -> str:
+    if v is None:
+        return "—"
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, Mapping):
