@@ -49,6 +49,7 @@ if _HAVE_MPL:
         DisplayOptions,
         build_pages,
         display_lead_name,
+        evidence_text,
         measurement_rows,
         statement_lines,
         subject_lines,
@@ -192,7 +193,7 @@ def _statements_html(report: Any) -> str:
         cr = dict(getattr(s, "criteria", {}) or {})
         detail = ""
         if ev or cr:
-            ev_txt = ", ".join(f"{_e(k)} = {_e(_short(v))}" for k, v in ev.items()) or "—"
+            ev_txt = ", ".join(f"{_e(k)} = {_e(evidence_text(v))}" for k, v in ev.items()) or "—"
             cr_txt = "; ".join(f"{_e(k)}: {_e(_short(v))}" for k, v in cr.items()) or "—"
             detail = f"<details><summary>evidence and rule</summary><div>evidence: {ev_txt}</div><div>{cr_txt}</div></details>"
         items.append(f"<li>{_e(s.text)}{code}{detail}</li>")
