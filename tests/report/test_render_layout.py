@@ -209,3 +209,15 @@ def test_many_statements_do_not_run_into_the_disclaimer(report12):
     assert "Unconfirmed computer interpretation" in texts and any("continued on the details page" in t for t in texts)
     details = {t.get_text() for t in render.render_figures(replace(report12, statements=many))[-1].axes[0].texts}
     assert not any("None" in t for t in details)
+
+
+def test_ppg_page_of_an_ecg_and_ppg_record_shows_the_ppg_measurements():
+    rep = SimpleNamespace(measurements={"heart_rate_bpm": 92.0, "qrs_ms": 96.0, "sbp_mmhg": 141.0, "dbp_mmhg": 75.0,
+                                        "respiratory_rate_bpm": 15.2},
+                          recording=SimpleNamespace(kinds=("ecg", "ppg", "resp")),
+                          ppg={"heart_rate_bpm": 91.4, "quality": {"grade": "good"}}, pcg=None, rppg=None)
+    ecg_rows = dict(measurement_rows(rep))
+    assert ecg_rows["QRS"] == "96 ms" and "SBP (est.)" not in ecg_rows
+    ppg_rows = dict(measurement_rows(rep, page_kind="ppg"))
+    assert ppg_rows["Heart rate"] == "91.4 bpm" and ppg_rows["SBP (est.)"] == "141 mmHg"
+    assert ppg_rows["Resp. rate"] == "15.2 /min" and "QRS" not in ppg_rows

@@ -224,15 +224,19 @@ _EXTRA_LABELS = {
 }
 
 
-def measurement_rows(report: Any) -> list[tuple[str, str]]:
+def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple[str, str]]:
     """(label, value) rows of the main measurements, as printed on ECG carts.
 
-    Without ECG channels: the measured values that are present, and the scalar entries
-    of the report's ``ppg`` / ``pcg`` results.
+    Without ECG channels, or for the PPG / heart-sound page (``page_kind``) of a recording
+    that also has ECG: the measured values that are present, and the scalar entries of the
+    report's ``ppg`` / ``pcg`` results.
     """
     m = dict(getattr(report, "measurements", None) or {})
     kinds = getattr(getattr(report, "recording", None), "kinds", None)
-    if kinds is not None and "ecg" not in kinds:
+    if page_kind in ("ppg", "pcg") or (kinds is not None and "ecg" not in kinds):
+        own = getattr(report, page_kind, None) if page_kind else None
+        if isinstance(own, Mapping) and isinstance(own.get("heart_rate_bpm"), (int, float)):
+            m["heart_rate_bpm"] = own["heart_rate_bpm"]  # this signal's rate, not the ECG's
         rows = []
         for k, (label, unit) in _LABELS.items():
             v = m.get(k)
@@ -299,7 +303,7 @@ def statement_lines(report: Any) -> list[str]:
     return out + ([", ".join(tail)] if tail else [])
 
 
-def _header(ax: Axes, report: Any, rec: Recording, title: str) -> None:
+def _header(ax: Axes, report: Any, rec: Recording, title: str, kind: str | None = None) -> None:
     """Title, subject/recording rows, measurements and interpretation above the paper."""
     top = _PAGE_H - 8.0
     ax.text(16.0, top, title, fontsize=11.5, fontweight="bold", va="top")
@@ -311,7 +315,7 @@ def _header(ax: Axes, report: Any, rec: Recording, title: str) -> None:
     y = top
     ax.text(118.0, y, "Measurements", fontsize=8.5, fontweight="bold", va="top")
     y -= 5.0
-    for label, value in measurement_rows(report):
+    for label, value in measurement_rows(report, page_kind=kind):
         ax.text(118.0, y, label, fontsize=7.5, va="top", color="#444444")
         ax.text(140.0, y, value, fontsize=7.5, va="top")
         y -= 3.9
@@ -347,6 +351,7 @@ class _Page:
     footer: str
     legend: bool = False
     title: str = ""
+    kind: str | None = None
 
 
 def _figure(body_only: bool) -> tuple[Figure, Axes, Region]:
@@ -383,7 +388,7 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
         strips, marks, points = [], [], []
         for a in windows[p:p + per_page]:
             for name in names:
-                strips.append((name, leads[name][a:a + win], a / fs))
+                strips.append((display_lead_name(name), leads[name][a:a + win], a / fs))
                 marks.append(_marks(report, a, a + win) if opts.delineation_marks else None)
                 if beats is not None:
                     k = beats[(beats >= a) & (beats < a + win)] - a
@@ -471,7 +476,7 @@ def _other_pages(report: Any, rec: Recording, kind: str, opts: DisplayOptions, b
         label = kind.upper() if kind != "other" else "Signal"
         title = {"ppg": "Photoplethysmogram (PPG)", "pcg": "Heart sounds (PCG)"}.get(kind, "Signals")
         pages.append(_Page(fig, f"{label} {what}   {speed:g} mm/s   amplitude normalised ({unit})   "
-                                f"{fs:g} Hz", title=title))
+                                f"{fs:g} Hz", title=title, kind=kind))
     return pages
 
 
@@ -659,7 +664,7 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             if pg.legend:
                 draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, 4.0)
         else:
-            _header(ax, report, rec, pg.title)
+            _header(ax, report, rec, pg.title, pg.kind)
             _footer(ax, pg.footer, k, n_total)
             if pg.legend:
                 draw_mark_legend(ax, _GRID.x_mm + 150.0, 8.0)
