@@ -221,3 +221,24 @@ def test_ppg_page_of_an_ecg_and_ppg_record_shows_the_ppg_measurements():
     ppg_rows = dict(measurement_rows(rep, page_kind="ppg"))
     assert ppg_rows["Heart rate"] == "91.4 bpm" and ppg_rows["SBP (est.)"] == "141 mmHg"
     assert ppg_rows["Resp. rate"] == "15.2 /min" and "QRS" not in ppg_rows
+
+
+def test_details_page_names_every_statement_and_stays_on_the_page(report12):
+    from dataclasses import replace
+
+    base = report12.statements[0]
+    long_ev = {f"lead_{i}": {"pattern": "rSr'", "r_mv": 0.5, "s_mv": -0.2, "q_ms": None} for i in range(12)}
+    many = tuple(replace(base, text=f"Finding {i}", evidence=long_ev) for i in range(12))
+    fig = render.render_figures(replace(report12, statements=many))[-1]
+    boxes = _text_boxes(fig)
+    assert _overlaps(boxes) == []
+    texts = " ".join(t for t, _ in boxes)
+    named = [i for i in range(12) if f"Finding {i} " in texts or f"Finding {i}" + " [" in texts]
+    more = [t for t, _ in boxes if "more statement(s)" in t]
+    assert named and (len(named) == 12 or more)
+    if more:
+        assert more[0].startswith(f"… {12 - len(named)} more")
+    ax = fig.axes[0]
+    inv = ax.transData.inverted()
+    assert min(inv.transform(b.get_points())[0][1] for _, b in boxes) >= 5.0  # nothing runs off the page
+    assert not any("None" in t for t, _ in boxes)

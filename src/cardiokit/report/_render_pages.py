@@ -63,6 +63,13 @@ def display_lead_name(name: Any) -> str:
     return _canon(str(name)) or str(name)
 
 
+def sorted_leads(leads: Any) -> list[Any]:
+    """Per-lead results (with ``.lead``) in the standard order I ... V6, other leads after them as given."""
+    items = list(leads)
+    order = {name: i for i, name in enumerate(_STD)}
+    return sorted(items, key=lambda lq: order.get(_canon(str(lq.lead)) or "", len(_STD)))
+
+
 def ecg_leads_mv(rec: Recording, opts: DisplayOptions) -> tuple[dict[str, np.ndarray], str]:
     """ECG channels in mV after the display filter, by name, and a text naming the filter."""
     from ..ecg.clean import clean_array
@@ -605,25 +612,40 @@ def _details_page(report: Any, rec: Recording) -> Figure:
     if not getattr(report, "statements", None):
         ax.text(90.0, yy, "no interpretation statements", fontsize=7, va="top", color="#444444")
         yy -= 6.0
-    for s in getattr(report, "statements", ()) or ():
+    statements = list(getattr(report, "statements", ()) or ())
+    for n_done, s in enumerate(statements):
         code = f" [SNOMED {s.code}]" if getattr(s, "code", None) else ""
+        if yy < 74:  # no room for the rule and evidence of the rest: their titles at least
+            rest = statements[n_done:]
+            room = max(1, int((yy - 64.0) // 3.5))  # the "more" line takes one line itself
+            shown = rest if len(rest) <= room else rest[:max(0, room - 1)]
+            for r in shown:
+                rc = f" [SNOMED {r.code}]" if getattr(r, "code", None) else ""
+                ax.text(90.0, yy, textwrap.shorten(f"• {r.text}{rc}", 110, placeholder="…"), fontsize=7, va="top")
+                yy -= 3.5
+            if len(shown) < len(rest):
+                ax.text(90.0, yy, f"… {len(rest) - len(shown)} more statement(s): rule and evidence in the HTML "
+                        "report and the JSON", fontsize=6.5, va="top", color="#444444")
+                yy -= 3.5
+            break
         for ln in textwrap.wrap(f"• {s.text}{code}", 90):
             ax.text(90.0, yy, ln, fontsize=7, va="top")
             yy -= 3.5
         rule = dict(getattr(s, "criteria", {}) or {}).get("rule")
         ev = ", ".join(f"{k}={evidence_text(v)}" for k, v in dict(getattr(s, "evidence", {}) or {}).items())
-        for ln in textwrap.wrap(f"rule: {rule}" if rule else "", 100) + textwrap.wrap(f"evidence: {ev}", 100):
+        ev_lines = textwrap.wrap(f"evidence: {ev}", 100)
+        if len(ev_lines) > 5:  # the whole evidence is in the HTML report and the JSON
+            ev_lines = [*ev_lines[:4], textwrap.shorten(ev_lines[4], 96, placeholder="") + " …"]
+        for ln in textwrap.wrap(f"rule: {rule}" if rule else "", 100) + ev_lines:
             ax.text(94.0, yy, ln, fontsize=6.3, va="top", color="#444444")
             yy -= 3.2
         yy -= 1.0
-        if yy < 70:
-            break
     q = getattr(report, "quality", None)
-    yy = min(yy, 66.0)
+    yy = min(yy - 2.0, 66.0)
     if q is not None:
         ax.text(90.0, yy, f"Signal quality: {q.grade} ({q.method})", fontsize=9, fontweight="bold", va="top")
         yy -= 5.0
-        for lq in list(q.leads)[:14]:
+        for lq in sorted_leads(q.leads)[:14]:
             issues = ", ".join(lq.issues) or "—"
             ax.text(90.0, yy, display_lead_name(lq.lead), fontsize=6.8, va="top")
             ax.text(104.0, yy, lq.grade, fontsize=6.8, va="top")

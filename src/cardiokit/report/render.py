@@ -51,6 +51,7 @@ if _HAVE_MPL:
         display_lead_name,
         evidence_text,
         measurement_rows,
+        sorted_leads,
         statement_lines,
         subject_lines,
     )
@@ -221,7 +222,7 @@ def _quality_html(report: Any) -> str:
     if q is None:
         return ""
     rows = []
-    for lq in q.leads:
+    for lq in sorted_leads(q.leads):
         idx = ", ".join(f"{k} {_short(v)}" for k, v in lq.indices.items() if v is not None)
         rows.append(f"<tr><th>{_e(display_lead_name(lq.lead))}</th><td><span class='badge {_e(lq.grade)}'>{_e(lq.grade)}</span></td>"
                     f"<td>{_e(', '.join(lq.issues) or '—')}</td><td><details><summary>indices</summary>{_e(idx)}"
