@@ -59,6 +59,7 @@ _CONFIRM = [2, 2, 2]
 _P_MIN_CORR = 0.5
 #: other leads that must confirm a global onset / offset of the learned delineator
 _UNET_CONFIRM = 0
+_I64_MAX = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,10 +174,13 @@ def _masked_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
     n = sel.sum(axis=1)
     lo = np.maximum((n - 1) // 2, 0)
     hi = np.maximum(n // 2, 0)
-    take = lambda k: np.take_along_axis(srt, k.reshape(k.shape[0], 1, *k.shape[1:]), axis=1)[:, 0]  # noqa: E731
-    if v.ndim == 3 and sel.ndim == 2:
-        lo, hi = np.broadcast_to(lo[:, None], (v.shape[0], v.shape[2])), np.broadcast_to(hi[:, None], (v.shape[0], v.shape[2]))
-    return 0.5 * (take(lo) + take(hi))
+    rows = np.arange(v.shape[0])
+    if v.ndim == 3:  # (rows, leads, columns): fancy indexing (take_along_axis costs more here)
+        if sel.ndim == 2:
+            lo, hi = lo[:, None], hi[:, None]
+        rows, cols = rows[:, None], np.arange(v.shape[2])[None, :]
+        return 0.5 * (srt[rows, lo, cols] + srt[rows, hi, cols])
+    return 0.5 * (srt[rows, lo] + srt[rows, hi])
 
 
 def _near_median(v: np.ndarray, sel: np.ndarray, med: np.ndarray, far: float) -> np.ndarray:
@@ -194,8 +198,11 @@ def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: float, k: np.ndar
     ok = sel & (close.sum(axis=2) - 1 >= k[:, None])
     pick = np.where(ok, v, np.inf if earliest else -np.inf)
     best = pick.min(axis=1) if earliest else pick.max(axis=1)
+    has = ok.any(axis=1)
+    if has.all():  # the median fallback is not needed
+        return best.astype(np.int64)
     med = np.floor(_masked_median(v, sel))
-    return np.where(ok.any(axis=1), best, med).astype(np.int64)
+    return np.where(has, best, med).astype(np.int64)
 
 
 def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None = None,
@@ -233,7 +240,7 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
             cnt = near.sum(axis=2)
             # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
             # wave (T) or the previous T wave (P) in the other leads
-            rank = np.where(sel, pk, np.iinfo(np.int64).max).argsort(axis=1).argsort(axis=1)
+            rank = np.where(sel, pk, _I64_MAX).argsort(axis=1).argsort(axis=1)
             best = np.argmax(cnt * (n_leads + 1) - rank, axis=1)
             ok &= cnt[rows, best] >= need
             sel = near[rows, best]
