@@ -90,3 +90,25 @@ def test_write_fhir(tmp_path):
     p = write_fhir(report(), tmp_path / "fhir")
     assert p.name == "1.fhir.json"
     validated(json.loads(p.read_text()))
+
+
+def test_ppg_and_heart_sound_reports_are_not_ekg_studies():
+    ppg = Report(source="p.csv", recording=RecordingSummary(({"name": "PLETH", "kind": "ppg", "unit": ""},), 125.0,
+                                                            60.0, 7500, kinds=("ppg",)), sha256="d" * 64,
+                 measurements={"heart_rate_bpm": 94.3, "sbp_mmhg": 126.6, "dbp_mmhg": 70.8,
+                               "respiratory_rate_bpm": 15.2})
+    bundle = to_fhir(ppg)
+    validated(bundle)
+    dr = bundle["entry"][0]["resource"]
+    assert "category" not in dr and "coding" not in dr["code"] and "PPG" in dr["code"]["text"]
+    by_code = {e["resource"]["code"]["coding"][0]["code"]: e["resource"] for e in bundle["entry"][1:]}
+    assert by_code["8480-6"]["valueQuantity"] == {"value": 126.6, "unit": "mmHg", "system": "http://unitsofmeasure.org",
+                                                  "code": "mm[Hg]"}
+    assert "not a cuff measurement" in by_code["8462-4"]["method"]["text"]
+    assert by_code["9279-1"]["valueQuantity"]["value"] == 15.2 and "8867-4" in by_code
+    pcg = Report(source="a.wav", recording=RecordingSummary(({"name": "PCG", "kind": "pcg", "unit": ""},), 2000.0,
+                                                            30.0, 60000, kinds=("pcg",)), sha256="e" * 64,
+                 measurements={"heart_rate_bpm": 81.1}, pcg={"label": "abnormal", "probability_abnormal": 0.81})
+    dr = validated(to_fhir(pcg)) and to_fhir(pcg)["entry"][0]["resource"]
+    assert "phonocardiogram" in dr["code"]["text"]
+    assert dr["conclusion"] == "Heart sounds abnormal (probability abnormal 0.81)"

@@ -18,6 +18,13 @@ LOINC      measurement                   unit
 8638-1     T wave axis                   deg
 =========  ============================  =======
 
+PPG results add respiratory rate (LOINC 9279-1, /min) and the cuffless blood-pressure
+estimates (8480-6 systolic, 8462-4 diastolic, mm[Hg]; the method says they are estimates
+from the PPG waveform, not cuff readings). A recording without ECG is not an "EKG study":
+its DiagnosticReport has a text code naming the signal (PPG, heart sounds, video) and no
+electrocardiac category; the heart-sound class and an unusable video pulse go into the
+conclusion.
+
 Measurements that are null are left out. Statements become the report's ``conclusion``
 (text) and ``conclusionCode`` (SNOMED CT codes). Resource ids are derived from the
 content hash, so exporting the same input twice gives the same ids.
@@ -34,7 +41,7 @@ from typing import Any
 
 from .model import Report
 
-__all__ = ["LOINC_MEASUREMENTS", "to_fhir", "write_fhir"]
+__all__ = ["LOINC_MEASUREMENTS", "LOINC_PPG_MEASUREMENTS", "to_fhir", "write_fhir"]
 
 _LOINC = "http://loinc.org"
 _UCUM = "http://unitsofmeasure.org"
@@ -51,6 +58,39 @@ LOINC_MEASUREMENTS: dict[str, tuple[str, str, str, str]] = {
     "qrs_axis_deg": ("8632-2", "QRS axis", "deg", "degrees"),
     "t_axis_deg": ("8638-1", "T wave axis", "deg", "degrees"),
 }
+
+
+#: PPG-derived measurement key -> (LOINC code, display, UCUM code, unit text, method text or None)
+LOINC_PPG_MEASUREMENTS: dict[str, tuple[str, str, str, str, str | None]] = {
+    "respiratory_rate_bpm": ("9279-1", "Respiratory rate", "/min", "breaths/minute", None),
+    "sbp_mmhg": ("8480-6", "Systolic blood pressure", "mm[Hg]", "mmHg",
+                 "estimated from the PPG waveform (cuffless model), not a cuff measurement"),
+    "dbp_mmhg": ("8462-4", "Diastolic blood pressure", "mm[Hg]", "mmHg",
+                 "estimated from the PPG waveform (cuffless model), not a cuff measurement"),
+}
+
+_STUDY_TEXT = {"ppg": "Photoplethysmogram (PPG) analysis", "pcg": "Heart sound (phonocardiogram) analysis",
+               "video": "Remote PPG (face video) analysis"}
+
+
+def _kinds(doc: dict[str, Any]) -> set[str]:
+    chans = (doc.get("recording") or {}).get("channels") or []
+    return {str(c.get("kind")) for c in chans if isinstance(c, dict)}
+
+
+def _extra_conclusions(doc: dict[str, Any]) -> list[str]:
+    """Heart-sound class and an unusable video pulse, which are not interpretation statements."""
+    out = []
+    pcg = doc.get("pcg")
+    if isinstance(pcg, dict) and pcg.get("label"):
+        p = pcg.get("probability_abnormal")
+        out.append(f"Heart sounds {pcg['label']}" + (f" (probability abnormal {p:.2f})" if p is not None else ""))
+    rppg = doc.get("rppg")
+    if isinstance(rppg, dict) and doc["measurements"].get("heart_rate_bpm") is None:
+        snr = rppg.get("snr_db")
+        out.append("Video pulse signal unusable" + (f" (SNR {snr:.1f} dB)" if snr is not None else "")
+                   + ": no pulse rate reported")
+    return out
 
 
 def _uuid(seed: str) -> str:
@@ -76,20 +116,23 @@ def to_fhir(report: Report, *, issued: datetime | None = None) -> dict[str, Any]
                                  "code": "procedure", "display": "Procedure"}]}
     entries: list[dict[str, Any]] = []
     refs: list[dict[str, str]] = []
-    for key, (code, display, ucum, unit) in LOINC_MEASUREMENTS.items():
+    table = {k: (*v, None) for k, v in LOINC_MEASUREMENTS.items()} | LOINC_PPG_MEASUREMENTS
+    for key, (code, display, ucum, unit, method) in table.items():
         value = doc["measurements"].get(key)
-        if value is None:
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         oid = _uuid(f"{seed}:{key}")
         obs: dict[str, Any] = {
             "resourceType": "Observation",
             "id": oid,
             "status": "final",
-            "category": [category_vitals if key == "heart_rate_bpm" else category_proc],
+            "category": [category_vitals if key in ("heart_rate_bpm", *LOINC_PPG_MEASUREMENTS) else category_proc],
             "code": {"coding": [{"system": _LOINC, "code": code, "display": display}], "text": display},
             "issued": issued_s,
             "valueQuantity": {"value": round(float(value), 1), "unit": unit, "system": _UCUM, "code": ucum},
         }
+        if method:
+            obs["method"] = {"text": method}
         if key == "qtc_ms" and doc["measurements"].get("qtc_formula"):
             obs["method"] = {"text": f"QTc formula: {doc['measurements']['qtc_formula']}"}
         if effective:
@@ -100,16 +143,21 @@ def to_fhir(report: Report, *, issued: datetime | None = None) -> dict[str, Any]
         refs.append({"reference": f"urn:uuid:{oid}"})
     rid = _uuid(f"{seed}:report")
     statements = doc.get("statements") or []
+    kinds = _kinds(doc)
     dr: dict[str, Any] = {
         "resourceType": "DiagnosticReport",
         "id": rid,
         "status": "final" if not doc.get("errors") else "partial",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074",
-                                  "code": "EC", "display": "Electrocardiac (e.g., EKG, EEC, Holter)"}]}],
-        "code": {"coding": [{"system": _LOINC, "code": "11524-6", "display": "EKG study"}],
-                 "text": "ECG analysis"},
-        "issued": issued_s,
     }
+    if "ecg" in kinds or not kinds:
+        dr["category"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+                                       "code": "EC", "display": "Electrocardiac (e.g., EKG, EEC, Holter)"}]}]
+        dr["code"] = {"coding": [{"system": _LOINC, "code": "11524-6", "display": "EKG study"}],
+                      "text": "ECG analysis"}
+    else:
+        kind = next((k for k in ("ppg", "pcg", "video") if k in kinds), None)
+        dr["code"] = {"text": _STUDY_TEXT.get(kind or "", "Cardiac signal analysis")}
+    dr["issued"] = issued_s
     if doc.get("sha256"):
         dr["identifier"] = [{"system": "urn:cardiokit:sha256", "value": doc["sha256"]}]
     if effective:
@@ -118,8 +166,10 @@ def to_fhir(report: Report, *, issued: datetime | None = None) -> dict[str, Any]
         dr["subject"] = subject
     if refs:
         dr["result"] = refs
+    conclusion = [s["text"] for s in statements] + _extra_conclusions(doc)
+    if conclusion:
+        dr["conclusion"] = "; ".join(conclusion)
     if statements:
-        dr["conclusion"] = "; ".join(s["text"] for s in statements)
         codes = [{"coding": [{"system": _SNOMED, "code": s["code"], "display": s["text"]}], "text": s["text"]}
                  for s in statements if s.get("code")]
         if codes:
