@@ -16,6 +16,16 @@
     ["qtc_ms", "QTc", "ms", 0], ["p_axis_deg", "P axis", "°", 0],
     ["qrs_axis_deg", "QRS axis", "°", 0], ["t_axis_deg", "T axis", "°", 0],
   ];
+  // PPG results: shown when present (a PPG-only record has no ECG intervals to list)
+  const MEAS_PPG = [
+    ["respiratory_rate_bpm", "Resp. rate", "/min", 1], ["sbp_mmhg", "SBP (est.)", "mmHg", 0],
+    ["dbp_mmhg", "DBP (est.)", "mmHg", 0], ["vascular_age_years", "Vascular age (est.)", "y", 0],
+  ];
+  const ECG_ONLY = new Set(["p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg"]);
+  function seconds(v) {
+    if (v === null || v === undefined) return "–";
+    return (v > 0 && v < 1 ? v.toPrecision(3) : v.toFixed(1)) + " s";
+  }
 
   function apiKey() { return sessionStorage.getItem(KEY) || ""; }
   function setStatus(text, isError) {
@@ -60,15 +70,19 @@
     const rt = $("rec-table"); rt.replaceChildren();
     rt.append(row("Id", doc.id.slice(0, 16) + "…", "rec-id"));
     rt.append(row("Source", doc.source || "–"));
-    rt.append(row("Leads", (rec.channels || []).map((c) => c.name).join(" ")));
-    rt.append(row("Rate", fmt(rec.fs, 0) + " Hz"));
-    rt.append(row("Duration", fmt(rec.duration_s, 1) + " s"));
+    const chans = rec.channels || [];
+    const hasEcg = chans.some((c) => c.kind === "ecg");
+    rt.append(row(hasEcg ? "Leads" : "Channels", chans.map((c) => c.name).join(" ")));
+    rt.append(row("Rate", fmt(rec.fs, rec.fs % 1 ? 1 : 0) + " Hz"));
+    rt.append(row("Duration", seconds(rec.duration_s)));
     rt.append(row("Quality", doc.quality ? doc.quality.grade : "–", "quality"));
     rt.append(row("Rhythm", doc.rhythm && doc.rhythm.label ? doc.rhythm.label : "–", "rhythm"));
     const mt = $("meas-table"); mt.replaceChildren();
     const m = doc.measurements || {};
-    for (const [key, label, unit, digits] of MEAS) {
-      mt.append(row(label, m[key] === null || m[key] === undefined ? "–" : fmt(m[key], digits) + " " + unit, "m-" + key));
+    for (const [key, label, unit, digits] of MEAS.concat(MEAS_PPG)) {
+      const missing = m[key] === null || m[key] === undefined;
+      if (missing && ((!hasEcg && ECG_ONLY.has(key)) || MEAS_PPG.some((x) => x[0] === key))) continue;
+      mt.append(row(label, missing ? "–" : fmt(m[key], digits) + " " + unit, "m-" + key));
     }
     if (m.qtc_formula) mt.append(row("QTc formula", m.qtc_formula));
     const ul = $("statements"); ul.replaceChildren();
