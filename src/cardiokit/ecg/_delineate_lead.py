@@ -12,7 +12,7 @@ are given in seconds (any sampling rate works). For each wave:
 * onset and offset are where the slope modulus falls below a fraction of the outermost
   modulus maximum, or reaches a local minimum, whichever comes first.
 
-Every step works on ``(n_beats, window, n_leads)`` matrices gathered once per wave with
+Every step works on ``(n_beats, n_leads, window)`` matrices gathered once per wave with
 fancy indexing (no Python loop over beats or leads); long recordings are processed in
 blocks of beats so memory stays bounded.
 
@@ -107,40 +107,42 @@ def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass
     )
 
 
-# -- vectorised primitives on (beats, window, leads) matrices ------------------------------
-def _gather(x: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """``(n_beats, width, n_leads)`` windows of ``x`` (n, L) from ``start`` (clipped at the ends)."""
+# -- vectorised primitives on (beats, leads, window) matrices ------------------------------
+# The window is the last (contiguous) axis: numpy's inner loops then run over a window
+# (~100 samples) rather than over the leads (12), about twice as fast on 10-s records.
+def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """``(n_beats, n_leads, width)`` windows of ``xt`` (L, n) from ``start`` (clipped at the ends)."""
     # np.minimum / np.maximum: np.clip on integer arrays costs ~10 us of dtype checks a call
-    idx = np.minimum(np.maximum(start[:, None] + np.arange(width)[None, :], 0), x.shape[0] - 1)
-    return x[idx]
+    idx = np.minimum(np.maximum(start[:, None] + np.arange(width)[None, :], 0), xt.shape[1] - 1)
+    return xt[np.arange(xt.shape[0])[None, :, None], idx[:, None, :]]
 
 
 def _at(a: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``a[b, p[b, l], l]`` for a ``(nb, W, L)`` matrix and ``(nb, L)`` window positions."""
-    nb, w, n_leads = a.shape
-    return a[np.arange(nb)[:, None], np.minimum(np.maximum(p, 0), w - 1), np.arange(n_leads)[None, :]]
+    """``a[b, l, p[b, l]]`` for a ``(nb, L, W)`` matrix and ``(nb, L)`` window positions."""
+    nb, n_leads, w = a.shape
+    return a[np.arange(nb)[:, None], np.arange(n_leads)[None, :], np.minimum(np.maximum(p, 0), w - 1)]
 
 
 def _first(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
-    """First window position where ``mask`` (nb, W, L) is true, else ``default``."""
-    k = np.argmax(mask, axis=1)
+    """First window position where ``mask`` (nb, L, W) is true, else ``default``."""
+    k = np.argmax(mask, axis=2)
     return np.where(_at(mask, k), k, default)
 
 
 def _last(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
     """Last window position where ``mask`` is true, else ``default``."""
-    w = mask.shape[1]
-    k = w - 1 - np.argmax(mask[:, ::-1, :], axis=1)
+    w = mask.shape[2]
+    k = w - 1 - np.argmax(mask[:, :, ::-1], axis=2)
     return np.where(_at(mask, k), k, default)
 
 
 def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """First position of the maximum of ``v`` within ``a <= pos < b`` (per beat and lead)."""
     c0 = max(int(a.min()), 0)
-    c1 = min(max(int(b.max()), c0 + 1), v.shape[1])
-    v, pos = v[:, c0:c1], pos[:, c0:c1]
-    inside = (pos >= a[:, None, :]) & (pos < b[:, None, :])
-    return np.argmax(np.where(inside, v, -np.inf), axis=1) + c0
+    c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
+    v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
+    inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
+    return np.argmax(np.where(inside, v, -np.inf), axis=2) + c0
 
 
 def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, thr: np.ndarray,
@@ -149,17 +151,17 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
     or ``a`` has a local minimum (along the walk), ``limit`` when neither happens."""
     # only the columns some walk can reach (plus one neighbour each side) are looked at
     c0 = max(int(min(start.min(), limit.min())) - 1, 0)
-    c1 = min(int(max(start.max(), limit.max())) + 2, a.shape[1])
-    a, pos = a[:, c0:c1], pos[:, c0:c1]
+    c1 = min(int(max(start.max(), limit.max())) + 2, a.shape[2])
+    a, pos = a[:, :, c0:c1], pos[:, :, c0:c1]
     lmin = np.zeros(a.shape, bool)
-    if a.shape[1] >= 3:
-        mid, prev, nxt = a[:, 1:-1], a[:, :-2], a[:, 2:]
+    if a.shape[2] >= 3:
+        mid, prev, nxt = a[:, :, 1:-1], a[:, :, :-2], a[:, :, 2:]
         if forward:
-            lmin[:, 1:-1] = (mid <= prev) & (mid < nxt)
+            lmin[:, :, 1:-1] = (mid <= prev) & (mid < nxt)
         else:
-            lmin[:, 1:-1] = (mid <= nxt) & (mid < prev)
-    s, lim = start[:, None, :], limit[:, None, :]
-    below = a < thr[:, None, :]
+            lmin[:, :, 1:-1] = (mid <= nxt) & (mid < prev)
+    s, lim = start[:, :, None], limit[:, :, None]
+    below = a < thr[:, :, None]
     if forward:
         hit = (below & (pos >= s) & (pos <= lim)) | (lmin & (pos > s) & (pos < lim))
         return np.minimum(_first(hit, limit - c0) + c0, limit)
@@ -176,20 +178,21 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     The peak is the largest deviation of the smoothed signal ``s`` from the baseline (a line
     from ``base0`` at ``lo`` to ``base1`` at ``hi``) inside ``m0:m1``; the boundaries come
     from the steepest slopes within ``w`` samples before and after the peak and may go
-    from ``lo`` to ``hi``. All position arguments are ``(nb, L)`` window positions.
+    from ``lo`` to ``hi``. ``d``, ``s`` are ``(nb, L, W)``; all position arguments are
+    ``(nb, L)`` window positions.
     ``late`` = (``(nb, L)`` latest normal peak position, minimum gap in samples, minimum
     relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
     """
     if base1 is base0:  # flat baseline (P waves)
-        seg = s - base0[:, None, :]
+        seg = s - base0[:, :, None]
     else:
-        span = np.maximum(hi - lo, 1)[:, None, :]
-        seg = s - (base0[:, None, :] + (base1 - base0)[:, None, :] * (pos - lo[:, None, :]) / span)
-    inside = (pos >= m0[:, None, :]) & (pos < m1[:, None, :])
-    k = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=1)
+        span = np.maximum(hi - lo, 1)[:, :, None]
+        seg = s - (base0[:, :, None] + (base1 - base0)[:, :, None] * (pos - lo[:, :, None]) / span)
+    inside = (pos >= m0[:, :, None]) & (pos < m1[:, :, None])
+    k = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=2)
     ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
     val = _at(seg, k)
-    sgn = np.where(val > 0, 1.0, -1.0)[:, None, :]
+    sgn = np.where(val > 0, 1.0, -1.0)[:, :, None]
     if late is not None:  # T waves: a late wave after an earlier opposite lobe is a U wave
         k, sgn, val = _u_wave_rule(s, pos, k, sgn, val, m0, late)
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
@@ -217,52 +220,53 @@ def _u_wave_rule(s: np.ndarray, pos: np.ndarray, k: np.ndarray, sgn: np.ndarray,
     (QT Database sel100 / MIT-BIH 100; Lepeschkin E, Surawicz B, Circulation 6:378, 1952).
     """
     lim, gap, rho = late
-    sg = sgn[:, 0, :]
+    sg = sgn[:, :, 0]
     ss = s * sgn  # the main wave is a maximum of ss
-    before = (pos >= m0[:, None, :]) & (pos <= (k - gap)[:, None, :])
-    k2 = np.argmin(np.where(before, ss, np.inf), axis=1)
-    lead_in = (pos >= m0[:, None, :]) & (pos <= k2[:, None, :])
-    st_level = np.where(lead_in, ss, -np.inf).max(axis=1)
+    before = (pos >= m0[:, :, None]) & (pos <= (k - gap)[:, :, None])
+    k2 = np.argmin(np.where(before, ss, np.inf), axis=2)
+    lead_in = (pos >= m0[:, :, None]) & (pos <= k2[:, :, None])
+    st_level = np.where(lead_in, ss, -np.inf).max(axis=2)
     depth = st_level - _at(ss, k2)
     rise = _at(ss, k) - _at(ss, k2)
     use = ((k > lim) & (k2 <= lim) & (k2 > m0 + 1) & (k - k2 > gap) & (depth >= rho * rise) & (rise > 0))
     k_new = np.where(use, k2, k)
     sg_new = np.where(use, -sg, sg)
     val_new = np.where(use, -sg * depth, val)
-    return k_new, sg_new[:, None, :], val_new
+    return k_new, sg_new[:, :, None], val_new
 
 
 # -- the three waves, for a block of beats --------------------------------------------------
+# ``f`` here holds the filtered leads transposed, each ``(n_leads, n_samples)`` (contiguous rows)
 def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs: float, tu: Tuning
                ) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` QRS onset/peak/offset (samples, -1 absent) and ``(nb, L)`` peak-to-peak amplitude."""
     pre, post = round(0.16 * fs), round(0.18 * fs)
     ws = r - pre
     width = pre + post + 1
-    n_leads = f.hp.shape[1]
+    n_leads = f.hp.shape[0]
     dq = np.abs(_gather(f.d_qrs, ws, width))
-    pos = np.arange(width)[None, :, None]
+    pos = np.arange(width)[None, None, :]
     lo_w, hi_w = (lo - ws)[:, None], (hi - ws)[:, None]
     c0 = np.maximum(lo_w, pre - round(tu.qrs_pre_s * fs)) + np.zeros((1, n_leads), np.int64)
     c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs)) + np.zeros((1, n_leads), np.int64)
-    inseg = (pos >= c0[:, None, :]) & (pos < c1[:, None, :])
+    inseg = (pos >= c0[:, :, None]) & (pos < c1[:, :, None])
     masked = np.where(inseg, dq, -np.inf)
-    amax = masked.max(axis=1)
+    amax = masked.max(axis=2)
     ok = (c1 - c0 >= 3) & (amax > 0)
-    kmax = np.argmax(masked, axis=1)
+    kmax = np.argmax(masked, axis=2)
     lmax = np.zeros(dq.shape, bool)
-    lmax[:, 1:-1] = (dq[:, 1:-1] >= dq[:, :-2]) & (dq[:, 1:-1] > dq[:, 2:])
-    sig = lmax & (pos > c0[:, None, :]) & (pos < c1[:, None, :] - 1) & (dq >= tu.qrs_sig * amax[:, None, :])
+    lmax[:, :, 1:-1] = (dq[:, :, 1:-1] >= dq[:, :, :-2]) & (dq[:, :, 1:-1] > dq[:, :, 2:])
+    sig = lmax & (pos > c0[:, :, None]) & (pos < c1[:, :, None] - 1) & (dq >= tu.qrs_sig * amax[:, :, None])
     n_first, n_last = _first(sig, kmax), _last(sig, kmax)
     lo_l = lo_w + np.zeros((1, n_leads), np.int64)
     hi_l = hi_w + np.zeros((1, n_leads), np.int64)
     on = _walk(dq, pos, n_first, lo_l, tu.qrs_on_xi * _at(dq, n_first), forward=False)
     off = _walk(dq, pos, n_last, hi_l, tu.qrs_off_xi * _at(dq, n_last), forward=True)
     hp = _gather(f.hp, ws, width)
-    inq = (pos >= on[:, None, :]) & (pos <= off[:, None, :])
+    inq = (pos >= on[:, :, None]) & (pos <= off[:, :, None])
     base = 0.5 * (_at(hp, on) + _at(hp, off))
-    peak = np.argmax(np.where(inq, np.abs(hp - base[:, None, :]), -np.inf), axis=1)
-    amp = np.where(inq, hp, -np.inf).max(axis=1) - np.where(inq, hp, np.inf).min(axis=1)
+    peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2)
+    amp = np.where(inq, hp, -np.inf).max(axis=2) - np.where(inq, hp, np.inf).min(axis=2)
     out = np.stack([on, peak, off], axis=2) + ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, amp, 0.0)
@@ -281,19 +285,19 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
              fs: float, tu: Tuning) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
     ``(nb, L)`` the next QRS onset (or where it would be)."""
-    n = f.hp.shape[0]
+    n = f.hp.shape[1]
     ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
     on, off = q[:, :, 0], q[:, :, 2]
     t_hi = np.minimum(np.minimum(nxt_on - round(0.04 * fs), (r + ms(np.minimum(0.75 * rr_next, 0.72)))[:, None]), n - 1)
     t_m0 = off + round(0.06 * fs)
     t_m1 = np.minimum(t_hi, (r + ms(np.minimum(0.6 * rr_next, 0.55)))[:, None])
-    cols = np.arange(f.hp.shape[1])[None, :]
-    b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
-    b1 = f.smooth[np.minimum(np.maximum(nxt_on - round(0.01 * fs), 0), n - 1), cols]
+    cols = np.arange(f.hp.shape[0])[None, :]
+    b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
+    b1 = f.smooth[cols, np.minimum(np.maximum(nxt_on - round(0.01 * fs), 0), n - 1)]
     ws, width = _span(r, off, t_hi, on >= 0)
     sm = _gather(f.smooth, ws, width)
     d = _gather(f.d_t, ws, width)
-    pos = np.arange(width)[None, :, None]
+    pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
     lim = (r + ms(tu.u_tpk_s * np.sqrt(np.clip(rr_next, 0.3, 2.0))) - ws)[:, None] + np.zeros_like(on)
@@ -311,15 +315,15 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
     """``(nb, L, 3)`` P onset/peak/offset and amplitudes; ``prev_end`` ``(nb, L)`` is where the
     previous beat's T wave (or QRS) ended."""
     on = q[:, :, 0]
-    cols = np.arange(f.hp.shape[1])[None, :]
-    b0 = f.smooth[np.maximum(on - round(0.01 * fs), 0), cols]
+    cols = np.arange(f.hp.shape[0])[None, :]
+    b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
     p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
     p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
     p_m1 = on - round(0.02 * fs)
     ws, width = _span(r, p_lo, on, on >= 0)
     sm = _gather(f.smooth, ws, width)
     d = _gather(f.d_p, ws, width)
-    pos = np.arange(width)[None, :, None]
+    pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,
                                round(0.08 * fs), tu.p_on_xi, tu.p_off_xi)
@@ -356,6 +360,8 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     out = np.full((nb, n_leads, 9), -1, np.int64)
     if nb == 0:
         return out.transpose(1, 0, 2)
+    # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
+    ft = LeadFilters(*(np.ascontiguousarray(x.T) for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)))
     rr = np.diff(r) / fs
     med_rr = rr_s if rr_s is not None else (float(np.median(rr)) if rr.size else 1.0)
     rr_next = np.append(rr, med_rr)
@@ -365,7 +371,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     hi = np.minimum(np.minimum(r + round(0.18 * fs), r + ms(0.5 * rr_next)), n - 1)
     qamp = np.zeros((nb, n_leads))
     for b in _blocks(nb, round(0.34 * fs) + 1, n_leads):
-        out[b, :, QRS_ON:QRS_OFF + 1], qamp[b] = _qrs_block(f, r[b], lo[b], hi[b], fs, tu)
+        out[b, :, QRS_ON:QRS_OFF + 1], qamp[b] = _qrs_block(ft, r[b], lo[b], hi[b], fs, tu)
     # T and P need the QRS boundaries of the neighbours
     q = out[:, :, QRS_ON:QRS_OFF + 1]
     nxt_on = np.empty((nb, n_leads), np.int64)
@@ -375,14 +381,14 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     nxt_on[-1] = default[-1]
     tamp = np.zeros((nb, n_leads))
     for b in _blocks(nb, round(0.88 * fs) + 4, n_leads):
-        out[b, :, T_ON:T_OFF + 1], tamp[b] = _t_block(f, r[b], q[b], nxt_on[b], rr_next[b], fs, tu)
+        out[b, :, T_ON:T_OFF + 1], tamp[b] = _t_block(ft, r[b], q[b], nxt_on[b], rr_next[b], fs, tu)
     prev_end = np.zeros((nb, n_leads), np.int64)
     if nb > 1:
         prev_t, prev_q = out[:-1, :, T_OFF], out[:-1, :, QRS_OFF]
         prev_end[1:] = np.where(prev_t >= 0, prev_t, np.where(prev_q >= 0, prev_q, 0))
     pamp = np.zeros((nb, n_leads))
     for b in _blocks(nb, round(0.70 * fs) + 4, n_leads):
-        out[b, :, P_ON:P_OFF + 1], pamp[b] = _p_block(f, r[b], q[b], prev_end[b], fs, tu)
+        out[b, :, P_ON:P_OFF + 1], pamp[b] = _p_block(ft, r[b], q[b], prev_end[b], fs, tu)
     # presence: amplitude relative to the lead's QRS, and a stable PR interval for P
     ref = np.nan_to_num(_col_median(qamp, qamp > 0))
     out[:, :, T_ON:T_OFF + 1][tamp < tu.t_min_rel * ref[None, :]] = -1
