@@ -124,7 +124,7 @@ def _render(report: Any, out: Path) -> list[Path]:
 
 @app.command("analyze")
 def analyze_cmd(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Recording files (any supported format).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Recording files (any supported format).")],
     out: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Folder for the HTML and PDF report of each input.")] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", metavar="OUT.jsonl", help="Write one JSON object per input per line to this file ('-' = stdout).")

@@ -42,7 +42,7 @@ def _wrann(out_dir: Path, record: str, ext: str, dl: Delineation, fs: float, lea
 
 @app.command()
 def annotate(
-    records: Annotated[list[Path], typer.Argument(help="Recordings (any readable format; WFDB with or without .hea).")],
+    records: Annotated[list[Path], typer.Argument(metavar="RECORD", help="Recordings (any readable format; WFDB with or without .hea).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
     ext: Annotated[str, typer.Option("--ext", help="Annotator extension of the global file.")] = "cka",
     per_lead: Annotated[

@@ -30,7 +30,7 @@ def _fmt(v: object) -> str:
 
 @db_app.command("query")
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL, e.g. \"SELECT source, heart_rate_bpm FROM analyses\".")],
+    sql: Annotated[str, typer.Argument(metavar="SQL", help="SQL, e.g. \"SELECT source, heart_rate_bpm FROM analyses\".")],
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", help="Print at most this many rows.")] = 1000,
 ) -> None:
@@ -54,7 +54,7 @@ def query(
 
 @db_app.command("export")
 def export(
-    folder: Annotated[Path, typer.Argument(help="Output folder; one <table>.parquet per table.")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Output folder; one <table>.parquet per table.")],
     store: StoreOption = None,
 ) -> None:
     """Write every table of the store to Parquet."""

@@ -53,7 +53,7 @@ def _table(doc: dict[str, Any]) -> Table:
 
 @app.command("holter")
 def holter_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Long recordings (ISHNE, WFDB and EDF are streamed; others read whole).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Long recordings (ISHNE, WFDB and EDF are streamed; others read whole).")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write one Holter summary per input as JSON lines.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for <name>.holter.png trend plots.")] = None,
     chunk_s: Annotated[float, typer.Option("--chunk-s", help="Chunk length in seconds.")] = 300.0,

@@ -13,7 +13,7 @@ from ._app import FsOption, app, console
 
 
 @app.command()
-def info(file: Annotated[Path, typer.Argument(help="Recording file (any supported format).")], fs: FsOption = None) -> None:
+def info(file: Annotated[Path, typer.Argument(metavar="FILE", help="Recording file (any supported format).")], fs: FsOption = None) -> None:
     """Print channels, sampling rate, duration, units and an annotation summary."""
     rec = read(file, fs=fs)
     head = Table(show_header=False, box=None)
@@ -54,10 +54,10 @@ def info(file: Annotated[Path, typer.Argument(help="Recording file (any supporte
 
 @app.command()
 def convert(
-    src: Annotated[Path, typer.Argument(help="Input recording.")],
+    src: Annotated[Path, typer.Argument(metavar="IN", help="Input recording.")],
     dst: Annotated[
         Path,
-        typer.Argument(help="Output file; format from its extension (.hea/.dat WFDB, .edf, .bdf, .dcm, .xml aECG, .csv, .parquet)."),
+        typer.Argument(metavar="OUT", help="Output file; format from its extension (.hea/.dat WFDB, .edf, .bdf, .dcm, .xml aECG, .csv, .parquet)."),
     ],
     fs: FsOption = None,
 ) -> None:

@@ -18,7 +18,7 @@ __all__ = ["simulate_cmd"]
 def simulate_cmd(
     out: Annotated[
         Path,
-        typer.Argument(help="Output file; format from its extension (.hea WFDB, .edf, .csv, .parquet, ...)."),
+        typer.Argument(metavar="OUT", help="Output file; format from its extension (.hea WFDB, .edf, .csv, .parquet, ...)."),
     ],
     duration: Annotated[float, typer.Option("--duration", help="Length in seconds.")] = 10.0,
     hr: Annotated[float, typer.Option("--hr", help="Mean heart rate in beats per minute.")] = 72.0,
