@@ -153,3 +153,11 @@ def test_summary_line_of_ppg_and_video_results():
                             rppg={"heart_rate_bpm": 169.6, "snr_db": -6.3, "quality": {"grade": "unusable"}})
     line = _summary_line(video)
     assert "unusable" in line and "no pulse rate reported" in line and "HR" not in line
+
+
+def test_holter_names_a_bad_file_once_and_what_is_read(monkeypatch, tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello world\n")
+    assert run_cli(monkeypatch, "holter", text) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("notes.txt") == 1 and "cardiokit reads:" in err and "1 of 1 input(s) failed" in err

@@ -14,7 +14,7 @@ from .._core.errors import CardiokitError, InvalidArgumentError
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
 from ._app import FsOption, app, console, err_console
 
-__all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "parse_meta", "read_error_message"]
+__all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta", "read_error_message"]
 
 
 class Kind(StrEnum):
@@ -97,10 +97,20 @@ def read_error_message(path: Path, report: Any) -> str:
     file of no known format, or a text file with no signal table in it, also gets the list.
     """
     err = report.errors[0]
-    msg = err.message if str(path) in err.message else f"{path}: {err.message}"
-    unknown = err.type == "UnknownFormatError" or (
-        err.type == "CorruptFileError" and path.suffix.lower() in (".txt", ".csv", ".tsv"))
-    if err.stage == "read" and unknown and path.is_file() and "readable extensions" not in msg:
+    if err.stage != "read":
+        return err.message if str(path) in err.message else f"{path}: {err.message}"
+    return explain_read_error(path, err.type, err.message)
+
+
+def explain_read_error(path: Path, error_type: str, message: str) -> str:
+    """``path: message``, the path once, and the list of formats for a file of no known format."""
+    msg = message
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        msg = msg.removeprefix(prefix)
+    msg = f"{path}: {msg}"
+    unknown = error_type == "UnknownFormatError" or (
+        error_type == "CorruptFileError" and path.suffix.lower() in (".txt", ".csv", ".tsv"))
+    if unknown and path.is_file() and "readable extensions" not in msg:
         msg += f"\n  cardiokit reads: {ACCEPTED_FORMATS}"
     return msg
 

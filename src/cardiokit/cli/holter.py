@@ -20,7 +20,7 @@ from rich.table import Table
 
 from .._core.errors import CardiokitError
 from ._app import FsOption, app, console, err_console
-from .analyze import Kind
+from .analyze import Kind, explain_read_error
 
 __all__ = ["holter_cmd"]
 
@@ -80,7 +80,8 @@ def holter_cmd(
                                                                                                 total=total))
         except (CardiokitError, OSError) as exc:
             failed += 1
-            err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {explain_read_error(path, type(exc).__name__, str(exc))}",
+                              highlight=False)
             lines.append(json.dumps({"source": str(path), "errors": [{"stage": "holter", "type": type(exc).__name__,
                                                                       "message": str(exc)}]}))
             continue
