@@ -161,3 +161,11 @@ def test_holter_names_a_bad_file_once_and_what_is_read(monkeypatch, tmp_path, ca
     assert run_cli(monkeypatch, "holter", text) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert err.count("notes.txt") == 1 and "cardiokit reads:" in err and "1 of 1 input(s) failed" in err
+
+
+def test_info_on_an_xml_of_no_known_kind_lists_the_formats(monkeypatch, tmp_path, capsys):
+    xml = tmp_path / "order.xml"
+    xml.write_text("<order><item/></order>")
+    assert run_cli(monkeypatch, "info", xml) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "order.xml" in err and "cardiokit reads:" in err and "Schiller" in err

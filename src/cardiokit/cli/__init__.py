@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from .._core.errors import CardiokitError
+from .._core.errors import CardiokitError, UnknownFormatError
 from ._app import app, err_console
 
 __all__ = ["app", "main"]
@@ -27,7 +27,12 @@ def main() -> None:
         if isinstance(rc, int) and rc:  # typer.Exit(code) comes back as a return value here
             sys.exit(rc)
     except CardiokitError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        msg = str(exc)
+        if isinstance(exc, UnknownFormatError) and "readable extensions" not in msg:
+            from .analyze import ACCEPTED_FORMATS
+
+            msg += f"\n  cardiokit reads: {ACCEPTED_FORMATS}"
+        err_console.print(f"[bold red]error:[/] {msg}", highlight=False)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
