@@ -242,3 +242,18 @@ def test_details_page_names_every_statement_and_stays_on_the_page(report12):
     inv = ax.transData.inverted()
     assert min(inv.transform(b.get_points())[0][1] for _, b in boxes) >= 5.0  # nothing runs off the page
     assert not any("None" in t for t, _ in boxes)
+
+
+def test_heart_sound_details_list_the_pcg_result():
+    fs = 2000.0
+    t = np.arange(int(8 * fs)) / fs
+    ph = (t * 1.1) % 1
+    pcg = np.exp(-(((ph - 0.05) / 0.02) ** 2)) * np.sin(2 * np.pi * 50 * t)
+    crec = Recording(pcg[:, None], fs, (Channel("PCG", "pcg", ""),))
+    rep = cardiokit.analyze(crec)
+    fig = render.render_figures(rep, crec)[-1]
+    texts = [t for t, _ in _text_boxes(fig)]
+    assert "Heart sounds (PCG)" in texts
+    if isinstance(rep.pcg, dict) and rep.pcg.get("label"):
+        assert "label" in texts and rep.pcg["label"] in texts
+    assert _overlaps(_text_boxes(fig)) == []

@@ -607,6 +607,8 @@ def _details_page(report: Any, rec: Recording) -> Figure:
             break
     if not shown:
         ax.text(16.0, yy, "none", fontsize=7, va="top", color="#444444")
+        yy -= 3.6
+    _signal_results(ax, report, yy - 3.0)
     ax.text(90.0, y, "Statements (rule, evidence)", fontsize=9, fontweight="bold", va="top")
     yy = y - 5.0
     if not getattr(report, "statements", None):
@@ -658,6 +660,32 @@ def _details_page(report: Any, rec: Recording) -> Figure:
         ax.text(16.0, min(yy, 40.0), "Errors: " + "; ".join(f"{e.stage}: {e.message}" for e in errs)[:180],
                 fontsize=6.8, va="top", color="#7a0000")
     return fig
+
+
+_RESULT_TITLES = {"pcg": "Heart sounds (PCG)", "ppg": "PPG", "rppg": "Video pulse (rPPG)"}
+
+
+def _signal_results(ax: Axes, report: Any, yy: float) -> float:
+    """The scalar entries of the report's ``pcg`` / ``ppg`` / ``rppg`` results under the measurements."""
+    for name, title in _RESULT_TITLES.items():
+        res = getattr(report, name, None)
+        if not isinstance(res, Mapping) or yy < 24:
+            continue
+        ax.text(16.0, yy, title, fontsize=9, fontweight="bold", va="top")
+        yy -= 5.0
+        for k, v in res.items():
+            if isinstance(v, Mapping) and "grade" in v:
+                k, v = f"{k} grade", v["grade"]
+            if v is None or isinstance(v, (Mapping, list, tuple)):
+                continue
+            ax.text(16.0, yy, k, fontsize=7, va="top", color="#444444")
+            text = f"{v:.3g}" if isinstance(v, float) and abs(v) < 10 else evidence_text(v)  # P 0.206, not 0.2
+            ax.text(58.0, yy, textwrap.shorten(text, 28, placeholder="…"), fontsize=7, va="top")
+            yy -= 3.6
+            if yy < 14:
+                return yy
+        yy -= 3.0
+    return yy
 
 
 def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = None,
