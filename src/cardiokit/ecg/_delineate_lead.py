@@ -342,6 +342,14 @@ def _col_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
     return np.where(n > 0, 0.5 * (lo + hi), np.nan)
 
 
+def _median(v: np.ndarray) -> float:
+    """``float(np.median(v))`` of a non-empty 1-D array without NaNs (the same middle value or
+    the same half-sum), without np.median's overhead."""
+    s = np.sort(v)
+    k = s.size // 2
+    return float(s[k]) if s.size % 2 else float((s[k - 1] + s[k]) / 2)
+
+
 def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:
     step = max(1, _BLOCK_ELEMENTS // max(1, width * n_leads))
     return [slice(i, min(nb, i + step)) for i in range(0, nb, step)]
@@ -363,9 +371,9 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
     ft = LeadFilters(*(np.ascontiguousarray(x.T) for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)))
     rr = np.diff(r) / fs
-    med_rr = rr_s if rr_s is not None else (float(np.median(rr)) if rr.size else 1.0)
-    rr_next = np.append(rr, med_rr)
-    rr_prev = np.insert(rr, 0, med_rr)
+    med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
+    rr_next = np.concatenate((rr, [med_rr]))
+    rr_prev = np.concatenate(([med_rr], rr))
     ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
     lo = np.maximum(np.maximum(r - round(0.16 * fs), r - ms(0.5 * rr_prev)), 0)
     hi = np.minimum(np.minimum(r + round(0.18 * fs), r + ms(0.5 * rr_next)), n - 1)
