@@ -169,3 +169,11 @@ def test_info_on_an_xml_of_no_known_kind_lists_the_formats(monkeypatch, tmp_path
     assert run_cli(monkeypatch, "info", xml) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "order.xml" in err and "cardiokit reads:" in err and "Schiller" in err
+
+
+def test_outputs_of_a_wfdb_header_are_named_after_the_record(monkeypatch, tmp_path, ludb):
+    pytest.importorskip("matplotlib")
+    hea = ludb(1).with_suffix(".hea")
+    assert run_cli(monkeypatch, "analyze", hea, "--no-store", "--out", tmp_path / "r", "--fhir", tmp_path / "f") == 0
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["1.html", "1.pdf"]
+    assert [p.name for p in (tmp_path / "f").iterdir()] == ["1.fhir.json"]

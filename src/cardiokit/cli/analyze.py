@@ -121,7 +121,9 @@ def _render(report: Any, out: Path) -> list[Path]:
         from ..report import render
     except ImportError as exc:
         raise CardiokitError(f"report rendering is not available in this build ({exc})") from None
-    stem = Path(report.source).name if report.source else (report.sha256 or "report")[:16]
+    from ..report.fhir import output_stem
+
+    stem = output_stem(report)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fn_name, ext in (("write_html", "html"), ("write_pdf", "pdf")):

@@ -184,14 +184,23 @@ def to_fhir(report: Report, *, issued: datetime | None = None) -> dict[str, Any]
     return bundle
 
 
+def output_stem(report: Report) -> str:
+    """File-name stem of a report's outputs: the source's name (a WFDB ``.hea`` dropped:
+    ``100.hea`` and ``100`` are the same record), else the start of the content hash."""
+    if not report.source:
+        return (report.sha256 or "report")[:16]
+    name = Path(report.source).name
+    return name[:-4] if name.lower().endswith(".hea") and len(name) > 4 else name
+
+
 def write_fhir(report: Report, folder: str | os.PathLike[str], *, name: str | None = None) -> Path:
     """Write the Bundle of ``report`` to ``folder/<name>.fhir.json``; returns the path.
 
-    ``name`` defaults to the source file's name (or the content hash).
+    ``name`` defaults to the source file's name (``.hea`` dropped; or the content hash).
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    stem = name or (Path(report.source).name if report.source else (report.sha256 or "report")[:16])
+    stem = name or output_stem(report)
     dest = out / f"{stem}.fhir.json"
     tmp = dest.with_name("." + dest.name + ".tmp")
     tmp.write_text(json.dumps(to_fhir(report), indent=2, ensure_ascii=False), encoding="utf-8")
