@@ -172,7 +172,8 @@ def analyze_cmd(
     failed = 0
     msg_console = err_console if jfh is sys.stdout else console
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err_console, transient=True, disable=len(files) < 2)
+                        console=err_console, transient=True,
+                        disable=len(files) < 2 or not err_console.is_terminal)  # no stray blank lines in logs
     try:
         with progress:
             task = progress.add_task("analysing", total=len(files))

@@ -58,7 +58,8 @@ def annotate(
         raise typer.BadParameter(f"--ext must be letters, digits or _; got {ext!r}")
     out.mkdir(parents=True, exist_ok=True)
     failed = 0
-    with Progress(console=err_console, transient=True, disable=len(records) < 2) as progress:
+    with Progress(console=err_console, transient=True,
+                  disable=len(records) < 2 or not err_console.is_terminal) as progress:
         task = progress.add_task("annotating", total=len(records))
         for path in records:
             name = _record_name(path)

@@ -70,7 +70,8 @@ def holter_cmd(
     failed = 0
     for path in files:
         progress = Progress(TextColumn(f"{path.name}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True)
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+                            disable=not err_console.is_terminal)
         task = progress.add_task("", total=None)
         try:
             with progress:
