@@ -161,12 +161,14 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
         else:
             lmin[:, :, 1:-1] = (mid <= nxt) & (mid < prev)
     s, lim = start[:, :, None], limit[:, :, None]
-    below = a < thr[:, :, None]
+    # a local minimum at ``limit`` itself may count: the walk returns ``limit`` either way
+    lmin &= pos != s
+    lmin |= a < thr[:, :, None]
     if forward:
-        hit = (below & (pos >= s) & (pos <= lim)) | (lmin & (pos > s) & (pos < lim))
-        return np.minimum(_first(hit, limit - c0) + c0, limit)
-    hit = (below & (pos <= s) & (pos >= lim)) | (lmin & (pos < s) & (pos > lim))
-    return np.maximum(_last(hit, limit - c0) + c0, limit)
+        lmin &= (pos >= s) & (pos <= lim)
+        return np.minimum(_first(lmin, limit - c0) + c0, limit)
+    lmin &= (pos <= s) & (pos >= lim)
+    return np.maximum(_last(lmin, limit - c0) + c0, limit)
 
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
