@@ -1,6 +1,6 @@
 """Measurement agreement with LUDB experts, and speed against NeuroKit2.
 
-Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write] [--accuracy-only]``.
+Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write] [--accuracy-only | --speed-only]``.
 
 Expert intervals per record: for every annotated beat, the earliest onset and latest
 offset over the 12 leads' expert boundaries (the global rule of 12-lead measurement);
@@ -183,10 +183,21 @@ def main() -> None:
     ap.add_argument("--oof", type=Path, default=Path("/work/cache/delineation/v1_oof.npz"),
                     help="U-Net out-of-fold probabilities (training.train_delineator cv)")
     ap.add_argument("--accuracy-only", action="store_true", help="skip the speed section")
+    ap.add_argument("--speed-only", action="store_true", help="skip the agreement (Measurements) section")
     args = ap.parse_args()
     v = versions(["cardiokit", "neurokit2", "numpy", "scipy"])
     head = (f"Command: `.venv/bin/python -m bench.bench_measure` ({today()}; "
             + ", ".join(f"{k} {x}" for k, x in v.items()) + ").")
+    if args.speed_only:
+        head = head.replace("bench.bench_measure`", "bench.bench_measure --speed-only`")
+        body_s = f"""{head} Best of several runs, one process, 2 shared cores.
+
+{speed()}
+"""
+        print(body_s)
+        if not args.no_write:
+            write_section("Speed", body_s)
+        return
     agree = agreement(args.records, load_oof(args.oof))
     body_m = f"""{head}
 
