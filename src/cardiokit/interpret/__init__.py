@@ -87,6 +87,14 @@ CATEGORY_ORDER = (
 _SINUS = ("sinus_rhythm", "sinus_bradycardia", "sinus_tachycardia", "sinus_arrhythmia")
 
 
+_STANDARD_LEADS = {n.upper(): n for n in ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")}
+
+
+def _lead_text(name: str) -> str:
+    """A lead name as written in statement text: standard spelling (``avf`` -> ``aVF``)."""
+    return _STANDARD_LEADS.get(str(name).strip().upper(), str(name))
+
+
 def _quality_statement(quality: Quality | None) -> Statement | None:
     if quality is None:
         return None
@@ -99,7 +107,7 @@ def _quality_statement(quality: Quality | None) -> Statement | None:
                     CLIFFORD_2012, severity="warning")
     if bad:
         return make("poor_signal_quality", "251143007",
-                    f"Poor signal quality in lead{'s' if len(bad) > 1 else ''} {', '.join(bad)}",
+                    f"Poor signal quality in lead{'s' if len(bad) > 1 else ''} {', '.join(_lead_text(b) for b in bad)}",
                     "quality", ev, "one or more leads graded 'unusable'", CLIFFORD_2012, severity="warning")
     return None
 
