@@ -403,3 +403,12 @@ def test_simulated_low_voltage_and_calibrated_amplitudes():
     # rhythm comes first; only a signal-quality remark may precede it (the learned quality
     # model grades the noise-free simulated V2 unusable: zong2003 counts its T waves)
     assert next(x for x in k if x != "poor_signal_quality") == "sinus_rhythm"
+
+
+def test_poor_quality_statement_spells_lead_names_the_standard_way():
+    leads = (LeadQuality("avf", "unusable", {}, ("flat_line",)),
+             *(LeadQuality(n, "good") for n in ("i", "ii", "iii", "avr", "avl", "v1", "v2", "v3", "v4", "v5", "v6")))
+    out = run(quality=Quality("acceptable", leads))
+    st = next(s for s in out if s.key == "poor_signal_quality")
+    assert st.text == "Poor signal quality in lead aVF"
+    assert st.evidence["unusable_leads"] == ["avf"]  # evidence keeps the recording's own names
