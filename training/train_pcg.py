@@ -40,6 +40,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from training._trees import hgb_to_trees
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PCG2016_DIR", "/work/cache/pcg2016/data"))
@@ -467,32 +468,6 @@ def stage_classifier() -> None:
 
 
 # -- export ---------------------------------------------------------------------------------
-def hgb_to_trees(model):
-    """Flatten a fitted binary HistGradientBoostingClassifier into a cardiokit TreeEnsemble
-    (one tree per iteration; the probability is the sigmoid of the raw score)."""
-    from cardiokit.models.trees import TreeEnsemble
-
-    cols = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
-    roots, off = [], 0
-    for it in model._predictors:
-        row = []
-        for pred in it:
-            nd = pred.nodes
-            row.append(off)
-            cols["feature"].append(nd["feature_idx"].astype(np.int32))
-            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
-            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
-            cols["left"].append((nd["left"] + off).astype(np.int32))
-            cols["right"].append((nd["right"] + off).astype(np.int32))
-            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
-            cols["value"].append(nd["value"].astype(np.float64))
-            off += nd.shape[0]
-        roots.append(row)
-    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
-                        roots=np.asarray(roots, np.int32),
-                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
-
-
 UNSURE_PERIODICITY = 0.2
 
 

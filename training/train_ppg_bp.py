@@ -31,6 +31,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from training._trees import hgb_to_trees  # noqa: E402
+
 from cardiokit.models.cards import MODEL_DIR, sha256_file  # noqa: E402
 from cardiokit.ppg import BP_PPG_FEATURES, analyze_ppg  # noqa: E402
 from cardiokit.ppg._linear import subject_features  # noqa: E402
@@ -132,31 +134,6 @@ GBM_PARAMS = {"max_iter": 150, "learning_rate": 0.03, "max_leaf_nodes": 7, "min_
               "l2_regularization": 1.0, "random_state": 0}
 #: CV entry -> shipped variant (its conformal half-widths ship with it)
 SHIPPED = {"ppg ridge+gbm": "ppg", "ppg+subject ridge+gbm": "ppg+subject"}
-
-
-def hgb_to_trees(model):
-    """Flatten a fitted HistGradientBoostingRegressor into a cardiokit TreeEnsemble."""
-    from cardiokit.models.trees import TreeEnsemble
-
-    cols: dict = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
-    roots, off = [], 0
-    for it in model._predictors:
-        row = []
-        for pred in it:
-            nd = pred.nodes
-            row.append(off)
-            cols["feature"].append(nd["feature_idx"].astype(np.int32))
-            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
-            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
-            cols["left"].append((nd["left"] + off).astype(np.int32))
-            cols["right"].append((nd["right"] + off).astype(np.int32))
-            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
-            cols["value"].append(nd["value"].astype(np.float64))
-            off += nd.shape[0]
-        roots.append(row)
-    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
-                        roots=np.asarray(roots, np.int32),
-                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
 
 
 def gbm_fit_predict(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from training import _rhythm_data as D
+from training._trees import hgb_to_trees
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_DIR = REPO / "src" / "cardiokit" / "models"
@@ -275,32 +276,6 @@ def stage_head() -> None:
     with open(D.CACHE / "head.pkl", "wb") as f:
         pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": True,
                      "scales": scales.tolist(), "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
-
-
-def hgb_to_trees(model):
-    """Flatten a fitted HistGradientBoostingClassifier into a cardiokit TreeEnsemble."""
-    from cardiokit.models.trees import TreeEnsemble
-
-    cols = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value")}
-    roots = []
-    off = 0
-    for it in model._predictors:
-        row = []
-        for pred in it:
-            nd = pred.nodes
-            row.append(off)
-            cols["feature"].append(nd["feature_idx"].astype(np.int32))
-            cols["threshold"].append(nd["num_threshold"].astype(np.float64))
-            cols["missing_left"].append(nd["missing_go_to_left"].astype(bool))
-            cols["left"].append((nd["left"] + off).astype(np.int32))
-            cols["right"].append((nd["right"] + off).astype(np.int32))
-            cols["is_leaf"].append(nd["is_leaf"].astype(bool))
-            cols["value"].append(nd["value"].astype(np.float64))
-            off += nd.shape[0]
-        roots.append(row)
-    return TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
-                        roots=np.asarray(roots, np.int32),
-                        baseline=np.asarray(model._baseline_prediction, np.float64).reshape(-1))
 
 
 def export_cnn(path: Path) -> None:

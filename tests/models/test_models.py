@@ -58,7 +58,7 @@ def test_unknown_model_names_the_known_ones():
 
 def test_tree_ensemble_reproduces_sklearn(tmp_path):
     sk = pytest.importorskip("sklearn.ensemble")
-    from training.train_rhythm import hgb_to_trees
+    from training._trees import hgb_to_trees
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 5))
