@@ -142,3 +142,36 @@ def test_holter_cli_prints_summary_writes_json_and_trend_plot(holter: tuple, tmp
     bad = tmp_path / "missing.ecg"
     assert run_cli(monkeypatch, "holter", bad, "--json", out) == 1
     assert json.loads(out.read_text())["errors"][0]["stage"] == "holter"
+
+
+def test_batch_worker_sends_long_recordings_through_the_chunked_path(holter: tuple, tmp_path: Path) -> None:
+    """Above ``long_s`` a streamable file is summarised in chunks and stored with its Holter
+    summary; below it the usual whole-file analysis runs."""
+    from cardiokit.batch import analyze_for_store
+    from cardiokit.report.schema import validate
+    from cardiokit.store import Store
+
+    d, _, truth = holter
+    rep = analyze_for_store(str(d / "h.ecg"), "a" * 64, long_s=60)
+    assert rep.ok, rep.errors
+    assert rep.holter is not None and rep.holter["n_chunks"] == 1  # default 300-s chunks
+    assert rep.holter["n_beats"] == len(rep.beats) == len(truth)
+    assert rep.rhythm.label == "normal" and 70 < rep.measurements["heart_rate_bpm"] < 80
+    assert rep.recording.duration_s == 180.0 and rep.recording.format == "ishne"
+    validate(rep.to_dict())
+    with Store(tmp_path / "s.duckdb") as st:
+        st.put(rep)
+        _, rows = st.query("SELECT n_beats, rhythm_label, duration_s FROM analyses WHERE id = ?", ["a" * 64])
+        assert rows == [(len(truth), "normal", 180.0)]
+        _, n = st.query("SELECT count(*) FROM beats WHERE analysis_id = ?", ["a" * 64])
+        assert n[0][0] == len(truth)
+    short = analyze_for_store(str(d / "h.ecg"), "b" * 64)  # 180 s < 1 h: whole-file analysis
+    assert short.holter is None and short.delineation is not None
+
+
+def test_batch_long_s_is_validated() -> None:
+    from cardiokit import InvalidArgumentError
+    from cardiokit.batch import run_batch
+
+    with pytest.raises(InvalidArgumentError, match="long_s"):
+        run_batch([], "unused.duckdb", long_s=-5)

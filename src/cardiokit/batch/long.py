@@ -33,7 +33,7 @@ import numpy as np
 
 from .._core.errors import InvalidArgumentError
 
-__all__ = ["HolterSummary", "analyze_long", "stitch_beats"]
+__all__ = ["LONG_RECORDING_S", "HolterSummary", "analyze_long", "holter_report", "probe_duration", "stitch_beats"]
 
 _MEAS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms")
 _SEGMENT_S = 300.0
@@ -293,3 +293,50 @@ def _weighted_median(values: list[float], weights: list[float]) -> float:
     order = np.argsort(v)
     cw = np.cumsum(w[order])
     return float(v[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+#: Batch runs send recordings longer than this (seconds) through :func:`analyze_long`.
+LONG_RECORDING_S = 3600.0
+_STREAMING_FORMATS = ("ishne", "wfdb", "edf")
+
+
+def probe_duration(path: str | os.PathLike[str], *, fs: float | None = None, kind: str | None = None
+                   ) -> tuple[float, tuple[dict[str, str], ...], str] | None:
+    """``(duration_s, channels, format)`` from the header of a streamable file (ISHNE, WFDB,
+    EDF) without reading its samples; ``None`` for other formats (they are read whole anyway)."""
+    from ..io import detect_format
+    from ..io.chunks import chunk_source
+
+    spec = detect_format(path)
+    if spec.name not in _STREAMING_FORMATS:
+        return None
+    src = chunk_source(path, fs=fs, kind=kind)
+    first = src.read(0, min(src.n_samples, 1))
+    chans = tuple({"name": c.name, "kind": c.kind, "unit": c.unit} for c in first.channels)
+    return src.n_samples / src.fs, chans, spec.name
+
+
+def holter_report(summary: HolterSummary, *, channels: tuple[dict[str, str], ...], fmt: str | None,
+                  subject: dict[str, Any] | None = None) -> Any:
+    """A :class:`~cardiokit.report.Report` for the store from a Holter summary: chunk-median
+    measurements, mean heart rate, the dominant rhythm class, the stitched beats, and the
+    whole summary in ``holter``."""
+    from .. import __version__
+    from .._core.results import Beats
+    from ..report.model import RecordingSummary, Report, Rhythm
+
+    classified = {k: v for k, v in summary.rhythm_minutes.items() if k != "unclassified"}
+    label = max(classified, key=classified.__getitem__) if classified else None
+    meas = dict(summary.measurements)
+    meas["heart_rate_bpm"] = summary.heart_rate.get("mean_bpm")
+    meas["n_beats"] = summary.n_beats
+    meas["af_burden_pct"] = summary.af_burden_pct
+    rec = RecordingSummary(channels=channels, fs=summary.fs, duration_s=summary.duration_s,
+                           n_samples=round(summary.duration_s * summary.fs),
+                           kinds=tuple(sorted({c["kind"] for c in channels})), format=fmt,
+                           subject=dict(subject or {}))
+    return Report(source=summary.source, recording=rec, measurements=meas,
+                  rhythm=Rhythm(label, None, "holter-chunks (majority of chunk labels)"),
+                  holter=summary.to_dict(), sha256=summary.sha256,
+                  timing_ms={"holter": round(summary.timing_s * 1000.0, 3)}, cardiokit_version=__version__,
+                  beats=Beats(summary.beats, summary.fs, "cardiokit-chunked"))

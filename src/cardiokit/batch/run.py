@@ -58,14 +58,31 @@ def _error_report(source: str, sha: str | None, stage: str, exc: BaseException |
 
 
 def analyze_for_store(path: str, sha256: str, subject: Mapping[str, Any] | None = None,
-                      fs: float | None = None, kind: str | None = None) -> Any:
+                      fs: float | None = None, kind: str | None = None, long_s: float | None = None) -> Any:
     """Worker task: read and analyse one recording; returns a picklable :class:`Report`
-    (without the signal arrays) keyed by ``sha256``. Never raises for bad input files."""
+    (without the signal arrays) keyed by ``sha256``. Never raises for bad input files.
+
+    A streamable recording (ISHNE, WFDB, EDF) longer than ``long_s`` seconds (default
+    :data:`~cardiokit.batch.long.LONG_RECORDING_S`, 1 h) goes through
+    :func:`~cardiokit.batch.long.analyze_long` in chunks (bounded memory) and is stored with
+    its Holter summary in the report's ``holter`` field."""
     from .._core.errors import CardiokitError
     from ..io import read
     from ..pipeline import analyze
+    from .long import LONG_RECORDING_S, analyze_long, holter_report, probe_duration
 
     t0 = time.perf_counter()
+    limit = LONG_RECORDING_S if long_s is None else float(long_s)
+    try:
+        probe = probe_duration(path, fs=fs, kind=kind)
+    except (CardiokitError, OSError):
+        probe = None  # the whole-file read below reports the problem
+    if probe is not None and probe[0] > limit:
+        try:
+            summary = analyze_long(path, fs=fs, kind=kind, sha256=sha256)
+            return holter_report(summary, channels=probe[1], fmt=probe[2], subject=dict(subject or {}))
+        except (CardiokitError, OSError) as exc:
+            return _error_report(path, sha256, "holter", exc)
     try:
         rec = read(path, fs=fs, kind=kind)
     except (CardiokitError, OSError) as exc:
@@ -209,6 +226,7 @@ def run_batch(
     subject: Mapping[str, Any] | None = None,
     fs: float | None = None,
     kind: str | None = None,
+    long_s: float | None = None,
     flush_every: int = 16,
     flush_interval_s: float = 1.0,
     on_start: Callable[[int, int], None] | None = None,
@@ -231,6 +249,9 @@ def run_batch(
         Folder to export the store tables to as Parquet when the run ends.
     subject, fs, kind
         As for :func:`cardiokit.analyze_file` (applied to every input).
+    long_s
+        Streamable recordings longer than this (s; default 1 h) are analysed in chunks as
+        Holter recordings (:func:`cardiokit.batch.analyze_long`); see :func:`analyze_for_store`.
     flush_every, flush_interval_s
         Results are written in one transaction per ``flush_every`` reports or per
         ``flush_interval_s`` seconds, whichever comes first.
@@ -242,6 +263,8 @@ def run_batch(
     from ..store import Store
 
     subj = validate_subject(subject or {})
+    if long_s is not None and not (isinstance(long_s, (int, float)) and long_s > 0):
+        raise InvalidArgumentError(f"long_s must be a positive number of seconds; got {long_s!r}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise InvalidArgumentError(f"workers must be an integer >= 1; got {workers!r}")
     t0 = time.perf_counter()
@@ -291,7 +314,7 @@ def run_batch(
             while queue or running:
                 while queue and len(running) < window:
                     sha, p = queue.pop()
-                    running[pool.submit(analyze_for_store, str(p), sha, subj, fs, kind)] = (sha, p)
+                    running[pool.submit(analyze_for_store, str(p), sha, subj, fs, kind, long_s)] = (sha, p)
                 for fut in pool.wait_any(running, timeout=flush_interval_s):
                     sha, p = running.pop(fut)
                     report, exc = pool.outcome(fut)

@@ -43,6 +43,9 @@ def batch_cmd(
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also export the store tables to this folder as Parquet.")] = None,
     fs: FsOption = None,
     kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+    long_s: Annotated[float | None, typer.Option(
+        "--long-s", min=1.0, help="ISHNE/WFDB/EDF recordings longer than this (s, default 3600) are analysed in "
+                                  "chunks as Holter recordings (summary in the report's 'holter').")] = None,
     meta: Annotated[list[str] | None, typer.Option("--meta", help="Subject data KEY=VALUE applied to every input.")] = None,
 ) -> None:
     """Analyse many recordings into the store; a killed run continues where it stopped."""
@@ -69,7 +72,8 @@ def batch_cmd(
 
     with progress:
         res = run_batch(input, store, workers=workers, scheduler=scheduler, parquet=parquet, subject=subject,
-                        fs=fs, kind=kind.value if kind else None, on_start=on_start, on_result=on_result)
+                        fs=fs, kind=kind.value if kind else None, long_s=long_s, on_start=on_start,
+                        on_result=on_result)
     for source, message in res.failures:
         if source not in shown:  # hash failures, or failures stored by an earlier (killed) run
             err_console.print(f"[bold red]failed:[/] {source}: {message}", highlight=False)

@@ -194,7 +194,7 @@ class Report:
 
     JSON fields (see docs/JSON.md): ``source``, ``sha256``, ``recording``, ``quality``,
     ``measurements``, ``rhythm``, ``diagnoses``, ``statements``, ``ppg``, ``pcg``,
-    ``rppg``, ``errors``, ``timing_ms``, ``cardiokit_version``, ``schema_version``.
+    ``rppg``, ``holter``, ``errors``, ``timing_ms``, ``cardiokit_version``, ``schema_version``.
 
     ``measurements`` always has every key of :data:`MEASUREMENT_KEYS` (``None`` when
     not measurable) and may carry more (``respiratory_rate_bpm``...).
@@ -210,6 +210,7 @@ class Report:
     ppg: Mapping[str, Any] | None = None
     pcg: Mapping[str, Any] | None = None
     rppg: Mapping[str, Any] | None = None
+    holter: Mapping[str, Any] | None = None
     errors: tuple[AnalysisErrorInfo, ...] = ()
     sha256: str | None = None
     timing_ms: Mapping[str, float] = field(default_factory=dict)
@@ -259,6 +260,7 @@ class Report:
             "ppg": None if self.ppg is None else _clean(dict(self.ppg)),
             "pcg": None if self.pcg is None else _clean(dict(self.pcg)),
             "rppg": None if self.rppg is None else _clean(dict(self.rppg)),
+            "holter": None if self.holter is None else _clean(dict(self.holter)),
             "errors": [e.to_dict() for e in self.errors],
             "timing_ms": _clean(dict(self.timing_ms)),
         }
