@@ -175,3 +175,19 @@ def test_batch_long_s_is_validated() -> None:
 
     with pytest.raises(InvalidArgumentError, match="long_s"):
         run_batch([], "unused.duckdb", long_s=-5)
+
+
+def test_analyze_cli_summarises_long_recordings_in_chunks(holter: tuple, tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from tests.cli.test_analyze import run_cli
+
+    d, _, truth = holter
+    out = tmp_path / "a.jsonl"
+    code = run_cli(monkeypatch, "analyze", d / "h.ecg", "--long-s", "60", "--json", out, "--out", tmp_path / "r",
+                   "--fhir", tmp_path / "f", "--no-store")
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["holter"]["n_beats"] == len(truth) and doc["rhythm"]["label"] == "normal"
+    assert (tmp_path / "r" / "h.holter.png").read_bytes()[:4] == b"\x89PNG"
+    assert list((tmp_path / "f").iterdir())

@@ -152,6 +152,9 @@ def analyze_cmd(
         list[str] | None,
         typer.Option("--meta", metavar="KEY=VALUE", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),
     ] = None,
+    long_s: Annotated[float, typer.Option(
+        "--long-s", min=1.0, help="ISHNE/WFDB/EDF recordings longer than this (s) are analysed in chunks as Holter "
+                                  "recordings: summary in 'holter', trend plot instead of ECG pages.")] = 3600.0,
 ) -> None:
     """Analyse recordings: quality, beats, waves, measurements, interpretation statements."""
     subject = parse_meta(meta)
@@ -179,7 +182,7 @@ def analyze_cmd(
             task = progress.add_task("analysing", total=len(files))
             for f in files:
                 progress.update(task, description=f"analysing {f.name}")
-                report = analyze_file(f, subject=subject, fs=fs, kind=kind.value if kind else None, source=str(f))
+                report = _analyze_one(f, subject, fs, kind.value if kind else None, long_s)
                 errors = list(report.errors)
                 if report.recording is not None:
                     if db is not None and report.sha256:
@@ -196,7 +199,13 @@ def analyze_cmd(
                             errors.append(_err("fhir", exc))
                     if out is not None:
                         try:
-                            _render(report, out)
+                            if report.holter is not None:
+                                from ..report.holter import write_trend_figure
+
+                                out.mkdir(parents=True, exist_ok=True)
+                                write_trend_figure(dict(report.holter), out / f"{_stem(f)}.holter.png")
+                            else:
+                                _render(report, out)
                         except (CardiokitError, OSError) as exc:
                             errors.append(_err("render", exc))
                 if len(errors) != len(report.errors):
@@ -223,6 +232,29 @@ def analyze_cmd(
     if failed:
         err_console.print(f"{failed} of {len(files)} input(s) failed or had errors")
         raise typer.Exit(1)
+
+
+def _stem(path: Path) -> str:
+    return path.stem if path.suffix.lower() in (".hea", ".edf", ".ecg", ".bdf") else path.name
+
+
+def _analyze_one(f: Path, subject: dict[str, Any], fs: float | None, kind: str | None, long_s: float) -> Any:
+    """``analyze_file``, or the chunked Holter path for streamable recordings longer than ``long_s``."""
+    from ..batch.long import probe_duration
+
+    try:
+        probe = probe_duration(f, fs=fs, kind=kind)
+    except (CardiokitError, OSError):
+        probe = None  # analyze_file reports the problem
+    if probe is None or probe[0] <= long_s:
+        return analyze_file(f, subject=subject, fs=fs, kind=kind, source=str(f))
+    from ..batch.run import analyze_for_store
+    from ..pipeline import content_sha256
+
+    err_console.print(f"{f}: {probe[0] / 3600:.1f} h: analysed in chunks as a Holter recording", highlight=False)
+    report = analyze_for_store(str(f), content_sha256(f), subject, fs, kind, long_s)
+    object.__setattr__(report, "source", str(f))
+    return report
 
 
 def _err(stage: str, exc: Exception) -> Any:
