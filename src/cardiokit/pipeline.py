@@ -320,6 +320,7 @@ def analyze(
     sha256: str | None = None,
     fs: float | None = None,
     kind: str | None = None,
+    convention: str | Mapping[str, float] = "aha",
 ) -> Report:
     """Analyse one recording: quality, beats, waves, measurements, statements.
 
@@ -337,6 +338,10 @@ def analyze(
         Content hash of the input, when known (the store's key).
     fs, kind
         Passed to :func:`cardiokit.read` when ``recording`` is a path.
+    convention
+        Reading convention of the interpretation thresholds: ``"aha"`` (AHA/ACC/HRS, default),
+        ``"ludb"`` (the LUDB cardiologists' operating point) or a mapping of thresholds
+        (:data:`cardiokit.interpret.CONVENTIONS`, docs/STATEMENTS.md).
 
     Returns
     -------
@@ -344,6 +349,9 @@ def analyze(
         Always one :class:`Report`; stages that failed are listed in ``errors``.
     """
     given = validate_subject(subject or {})
+    from .interpret import convention_thresholds
+
+    convention_thresholds(convention)  # invalid conventions raise before any work
     if not isinstance(recording, Recording):
         if not isinstance(recording, (str, os.PathLike)):
             raise InvalidArgumentError(
@@ -411,7 +419,7 @@ def analyze(
                     cleaned is not None and beats is not None and calibrated) else None
                 return interpret(measurements, rhythm=rf, qrs_amplitude_mv=amp, quality=quality,
                                  sex=subj.get("sex"), age_years=subj.get("age_years"),
-                                 morphology=morph, rhythm_model=rmodel)
+                                 morphology=morph, rhythm_model=rmodel, convention=convention)
 
             statements = st.run("statements", _interpret) or ()
             rhythm = rhythm_from_statements(statements, quality, rmodel)
@@ -539,6 +547,7 @@ def analyze_file(
     fs: float | None = None,
     kind: str | None = None,
     source: str | None = None,
+    convention: str | Mapping[str, float] = "aha",
 ) -> Report:
     """Read and analyse one file; a file that cannot be read gives a Report with an error.
 
@@ -567,6 +576,6 @@ def analyze_file(
             timing_ms={"read": round((time.perf_counter() - t0) * 1000.0, 3)},
         )
     t_read = round((time.perf_counter() - t0) * 1000.0, 3)
-    report = analyze(rec, subject=given, source=src, sha256=sha)
+    report = analyze(rec, subject=given, source=src, sha256=sha, convention=convention)
     object.__setattr__(report, "timing_ms", {"read": t_read, **report.timing_ms})
     return report

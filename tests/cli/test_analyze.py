@@ -177,3 +177,29 @@ def test_outputs_of_a_wfdb_header_are_named_after_the_record(monkeypatch, tmp_pa
     assert run_cli(monkeypatch, "analyze", hea, "--no-store", "--out", tmp_path / "r", "--fhir", tmp_path / "f") == 0
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["1.html", "1.pdf"]
     assert [p.name for p in (tmp_path / "f").iterdir()] == ["1.fhir.json"]
+
+
+def test_convention_option_switches_interpretation_thresholds(monkeypatch, tmp_path, ludb) -> None:
+    """LUDB record 5 has a frontal QRS axis between -30 and 0 degrees: left axis deviation
+    under the LUDB convention only, and the statement names its convention."""
+    import json
+
+    rec = ludb(5)
+    docs = {}
+    for conv in ("aha", "ludb"):
+        out = tmp_path / f"{conv}.jsonl"
+        assert run_cli(monkeypatch, "analyze", rec, "--json", out, "--no-store", "--convention", conv) in (0, 1)
+        docs[conv] = json.loads(out.read_text())
+    assert -30 < docs["aha"]["measurements"]["qrs_axis_deg"] < 0
+    lad = {c: [s for s in d["statements"] if s["key"] == "left_axis_deviation"] for c, d in docs.items()}
+    assert not lad["aha"] and len(lad["ludb"]) == 1
+    assert lad["ludb"][0]["criteria"]["convention"] == "ludb"
+    assert run_cli(monkeypatch, "analyze", rec, "--no-store", "--convention", "nope") == 2
+
+
+def test_analyze_rejects_unknown_convention_before_any_work() -> None:
+    import cardiokit
+    from cardiokit import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="convention"):
+        cardiokit.analyze("does-not-exist.hea", convention="esc")

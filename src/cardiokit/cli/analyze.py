@@ -17,6 +17,11 @@ from ._app import FsOption, app, console, err_console
 __all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta", "read_error_message"]
 
 
+class Convention(StrEnum):
+    aha = "aha"
+    ludb = "ludb"
+
+
 class Kind(StrEnum):
     ecg = "ecg"
     ppg = "ppg"
@@ -152,6 +157,9 @@ def analyze_cmd(
         list[str] | None,
         typer.Option("--meta", metavar="KEY=VALUE", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),
     ] = None,
+    convention: Annotated[Convention, typer.Option(
+        "--convention", help="Interpretation thresholds: aha (AHA/ACC/HRS) or ludb (the LUDB cardiologists' "
+                             "operating point); docs/STATEMENTS.md.")] = Convention.aha,
     long_s: Annotated[float, typer.Option(
         "--long-s", min=1.0, help="ISHNE/WFDB/EDF recordings longer than this (s) are analysed in chunks as Holter "
                                   "recordings: summary in 'holter', trend plot instead of ECG pages.")] = 3600.0,
@@ -182,7 +190,7 @@ def analyze_cmd(
             task = progress.add_task("analysing", total=len(files))
             for f in files:
                 progress.update(task, description=f"analysing {f.name}")
-                report = _analyze_one(f, subject, fs, kind.value if kind else None, long_s)
+                report = _analyze_one(f, subject, fs, kind.value if kind else None, long_s, convention.value)
                 errors = list(report.errors)
                 if report.recording is not None:
                     if db is not None and report.sha256:
@@ -238,7 +246,8 @@ def _stem(path: Path) -> str:
     return path.stem if path.suffix.lower() in (".hea", ".edf", ".ecg", ".bdf") else path.name
 
 
-def _analyze_one(f: Path, subject: dict[str, Any], fs: float | None, kind: str | None, long_s: float) -> Any:
+def _analyze_one(f: Path, subject: dict[str, Any], fs: float | None, kind: str | None, long_s: float,
+                 convention: str = "aha") -> Any:
     """``analyze_file``, or the chunked Holter path for streamable recordings longer than ``long_s``."""
     from ..batch.long import probe_duration
 
@@ -247,7 +256,7 @@ def _analyze_one(f: Path, subject: dict[str, Any], fs: float | None, kind: str |
     except (CardiokitError, OSError):
         probe = None  # analyze_file reports the problem
     if probe is None or probe[0] <= long_s:
-        return analyze_file(f, subject=subject, fs=fs, kind=kind, source=str(f))
+        return analyze_file(f, subject=subject, fs=fs, kind=kind, source=str(f), convention=convention)
     from ..batch.run import analyze_for_store
     from ..pipeline import content_sha256
 
