@@ -49,6 +49,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 
 from train_ppg_bp import Ridge, conformal, metrics  # noqa: E402
+from train_ppg_bp import folds as gfolds  # noqa: E402
 
 from cardiokit.ppg import BP_PPG_FEATURES, analyze_ppg, window_biomarkers  # noqa: E402
 
@@ -167,12 +168,6 @@ def build(folder: Path) -> dict:
     np.savez(cache, **d)
     return d
 
-
-def gfolds(groups: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
-    ids = np.unique(groups)
-    rng = np.random.RandomState(seed)
-    rng.shuffle(ids)
-    return [np.isin(groups, part) for part in np.array_split(ids, k)]
 
 
 def ridge_cv(X: np.ndarray, y: np.ndarray, g: np.ndarray) -> Ridge:

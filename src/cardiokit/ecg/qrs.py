@@ -130,6 +130,16 @@ def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[n
     return rep[keep].astype(np.int64), share[keep]
 
 
+def _inputs(x: np.ndarray, fs_hz: float, method: str) -> tuple[np.ndarray, float]:
+    """Validated ``(samples x leads)`` float64 array and sampling rate for the array detectors."""
+    if method not in METHODS:
+        raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    return arr, _check("fs_hz", fs_hz, 1e-9, 1e6)
+
+
 def detect_beats_array(
     x: np.ndarray,
     *,
@@ -141,12 +151,7 @@ def detect_beats_array(
     Returns (R-fiducial samples, details) where details holds per-lead quality, the
     fiducial lead index and the vote share of each beat.
     """
-    if method not in METHODS:
-        raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    fs = _check("fs_hz", fs_hz, 1e-9, 1e6)
+    arr, fs = _inputs(x, fs_hz, method)
     n, n_leads = arr.shape
     details: dict = {"lead_quality": [0.0] * n_leads, "fiducial_lead": 0,
                      "vote_share": np.zeros(0)}
@@ -240,12 +245,7 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
     refinement, back to full rate) with the filtering done once for all columns; used
     where per-lead detections are compared (e.g. beat-agreement quality indices).
     """
-    if method not in METHODS:
-        raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
-    raw = np.asarray(x, dtype=np.float64)
-    if raw.ndim == 1:
-        raw = raw[:, None]
-    fs = _check("fs_hz", fs_hz, 1e-9, 1e6)
+    raw, fs = _inputs(x, fs_hz, method)
     n, n_leads = raw.shape
     empty = [np.zeros(0, np.int64) for _ in range(n_leads)]
     if fs < _MIN_FS_HZ:

@@ -45,6 +45,9 @@ from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.units import VOLT_TO_MV
 
+from ..quality.assess import _num
+from ..quality.indices import _clip_fraction_2d
+
 __all__ = ["GRADES", "LIMITS", "LeadQuality", "Quality", "assess_quality", "overall_grade"]
 
 #: Quality grades, best first.
@@ -64,14 +67,6 @@ LIMITS: dict[str, tuple[float, float, str]] = {
 _UNIT_TO_MV = VOLT_TO_MV
 _FLAT_MV = 0.01
 
-
-def _num(v: Any) -> Any:
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return v if math.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
 
 
 @dataclass(frozen=True)
@@ -146,20 +141,8 @@ def _flat_fraction(x: np.ndarray, fs: float, scale: float | None) -> np.ndarray:
 
 
 def _clipping_fraction(x: np.ndarray) -> np.ndarray:
-    n, m = x.shape
-    if n < 3:
-        return np.zeros(m)
-    hi, lo = x.max(axis=0), x.min(axis=0)
-    eps = 1e-4 * (hi - lo)
-    b = (x >= hi - eps) | (x <= lo + eps)
-    r = b[:-2] & b[1:-1] & b[2:]
-    run = np.zeros_like(b)
-    run[:-2] |= r
-    run[1:-1] |= r
-    run[2:] |= r
-    out = run.mean(axis=0)
-    out[hi - lo <= 0] = 0.0
-    return out
+    """Clipping share per column of ``x`` (samples x leads)."""
+    return _clip_fraction_2d(np.asarray(x).T)
 
 
 def _spectral(x: np.ndarray, fs: float) -> dict[str, np.ndarray]:

@@ -90,19 +90,8 @@ def _flat_fraction(x: np.ndarray, fs: float, mv_scale: float | None) -> float:
 
 
 def _clip_fraction(x: np.ndarray) -> float:
-    if x.size < 3:
-        return 0.0
-    hi, lo = x.max(), x.min()
-    if hi - lo <= 0:
-        return 0.0
-    eps = 1e-4 * (hi - lo)
-    b = (x >= hi - eps) | (x <= lo + eps)
-    r = b[:-2] & b[1:-1] & b[2:]
-    run = np.zeros_like(b)
-    run[:-2] |= r
-    run[1:-1] |= r
-    run[2:] |= r
-    return float(run.mean())
+    """Share of samples in runs of >= 3 at the signal's extremes (clipping)."""
+    return float(_clip_fraction_2d(np.asarray(x)[None, :])[0])
 
 
 def _spectrum(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
