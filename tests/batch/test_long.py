@@ -190,4 +190,8 @@ def test_analyze_cli_summarises_long_recordings_in_chunks(holter: tuple, tmp_pat
     doc = json.loads(out.read_text())
     assert doc["holter"]["n_beats"] == len(truth) and doc["rhythm"]["label"] == "normal"
     assert (tmp_path / "r" / "h.holter.png").read_bytes()[:4] == b"\x89PNG"
+    # the report of a Holter recording is its summary page (HTML and PDF), not ECG paper
+    page = (tmp_path / "r" / "h.ecg.html").read_text()
+    assert "Holter ECG report" in page and f"<td class='num'>{len(truth)}</td>" in page
+    assert (tmp_path / "r" / "h.ecg.pdf").read_bytes()[:5] == b"%PDF-"
     assert list((tmp_path / "f").iterdir())

@@ -188,3 +188,28 @@ def test_viewer_page_and_assets_are_served(client: TestClient) -> None:
     js = client.get("/static/viewer.js")
     assert js.status_code == 200 and "sessionStorage" in js.text and "Authorization" in js.text
     assert "http" not in page.text.replace("http-equiv", "")  # no CDN
+
+
+def test_long_uploads_are_analysed_in_chunks_with_a_holter_report(tmp_path: Path) -> None:
+    from cardiokit import io
+    from cardiokit.sim import simulate_ecg
+
+    rec = simulate_ecg(duration_s=150, fs_hz=200, leads=["II", "V5"], heart_rate_bpm=72, hrv=30.0, seed=5)
+    n_true = len(rec.annotation("truth").where("N").sample)
+    io.write(rec.replace(annotations=()), tmp_path / "h.ecg")
+    with TestClient(create_app(data_dir=tmp_path / "data", api_keys=KEY, long_s=60)) as c:
+        r = c.post("/v1/analyses", files=[("file", ("h.ecg", (tmp_path / "h.ecg").read_bytes()))],
+                   data={"age_years": "70"}, headers=H)
+        assert r.status_code == 201, r.text
+        doc = r.json()
+        assert doc["source"] == "h.ecg" and doc["recording"]["subject"] == {"age_years": 70}
+        assert doc["holter"]["n_beats"] == n_true and doc["rhythm"]["label"] == "normal"
+        assert abs(doc["measurements"]["heart_rate_bpm"] - 72) < 3
+        html = c.get(f"/v1/analyses/{doc['id']}/report.html", headers=H)
+        assert html.status_code == 200 and "Holter ECG report" in html.text and "<svg" in html.text
+        assert f"<td class='num'>{n_true}</td>" in html.text and "age_years" in html.text
+        pdf = c.get(f"/v1/analyses/{doc['id']}/report.pdf", headers=H)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        # no signals are kept for a chunked analysis: the viewer's signal route says so
+        assert c.get(f"/v1/analyses/{doc['id']}/signal", headers=H).status_code == 404
+        assert c.get(f"/v1/analyses/{doc['id']}", headers=H).json()["holter"]["n_beats"] == n_true

@@ -162,7 +162,7 @@ def analyze_cmd(
                              "operating point); docs/STATEMENTS.md.")] = Convention.aha,
     long_s: Annotated[float, typer.Option(
         "--long-s", min=1.0, help="ISHNE/WFDB/EDF recordings longer than this (s) are analysed in chunks as Holter "
-                                  "recordings: summary in 'holter', trend plot instead of ECG pages.")] = 3600.0,
+                                  "recordings: summary in 'holter', a summary report page and a trend plot instead of ECG pages.")] = 3600.0,
 ) -> None:
     """Analyse recordings: quality, beats, waves, measurements, interpretation statements."""
     subject = parse_meta(meta)
@@ -207,13 +207,11 @@ def analyze_cmd(
                             errors.append(_err("fhir", exc))
                     if out is not None:
                         try:
+                            _render(report, out)  # a Holter report: summary page + trend
                             if report.holter is not None:
                                 from ..report.holter import write_trend_figure
 
-                                out.mkdir(parents=True, exist_ok=True)
                                 write_trend_figure(dict(report.holter), out / f"{_stem(f)}.holter.png")
-                            else:
-                                _render(report, out)
                         except (CardiokitError, OSError) as exc:
                             errors.append(_err("render", exc))
                 if len(errors) != len(report.errors):
@@ -260,7 +258,7 @@ def _analyze_one(f: Path, subject: dict[str, Any], fs: float | None, kind: str |
     from ..batch.run import analyze_for_store
     from ..pipeline import content_sha256
 
-    err_console.print(f"{f}: {probe[0] / 3600:.1f} h: analysed in chunks as a Holter recording", highlight=False)
+    err_console.print(f"{f}: {probe[0] / 3600:.2f} h: analysed in chunks as a Holter recording", highlight=False)
     report = analyze_for_store(str(f), content_sha256(f), subject, fs, kind, long_s)
     object.__setattr__(report, "source", str(f))
     return report

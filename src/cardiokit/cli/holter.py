@@ -25,28 +25,13 @@ from .analyze import Kind, explain_read_error
 __all__ = ["holter_cmd"]
 
 
-def _num(v: Any, nd: int = 0, unit: str = "") -> str:
-    return "—" if v is None else f"{v:.{nd}f}{unit}"
-
-
 def _table(doc: dict[str, Any]) -> Table:
-    hr, hrv, m, p = doc["heart_rate"], doc["hrv"], doc["measurements"], doc["pauses"]
-    t = Table(title=f"{doc['source']}  ({doc['duration_s'] / 3600:.2f} h, {doc['n_channels']} ch, {doc['fs']:g} Hz)",
-              show_header=False, title_justify="left")
+    from ..report.holter import summary_rows
+
+    t = Table(title=str(doc["source"]), show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column()
-    rows = [
-        ("beats", f"{doc['n_beats']}"),
-        ("heart rate min/mean/max", f"{_num(hr['min_bpm'])} / {_num(hr['mean_bpm'])} / {_num(hr['max_bpm'])} bpm (1-min means)"),
-        ("SDNN / SDANN / RMSSD", f"{_num(hrv.get('sdnn_ms'))} / {_num(hrv.get('sdann_ms'))} / {_num(hrv.get('rmssd_ms'))} ms"),
-        ("PR / QRS / QTc", f"{_num(m['pr_ms'])} / {_num(m['qrs_ms'])} / {_num(m['qtc_ms'])} ms (chunk medians)"),
-        ("rhythm (minutes)", ", ".join(f"{k} {v:g}" for k, v in doc["rhythm_minutes"].items()) or "—"),
-        ("AF burden", _num(doc["af_burden_pct"], 1, " %")),
-        (f"pauses > {p['threshold_s']:g} s", f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] else "")),
-        ("signal quality (chunks)", ", ".join(f"{k} {v}" for k, v in doc["quality"].items()) or "—"),
-        ("chunk errors", str(len(doc["errors"]))),
-    ]
-    for k, v in rows:
+    for k, v in summary_rows(doc):
         t.add_row(k, v)
     return t
 

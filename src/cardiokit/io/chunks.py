@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import CorruptFileError, InvalidArgumentError
+from .._core.errors import CorruptFileError, InvalidArgumentError, MissingFileError
 from .._core.recording import Channel, Recording
 
 __all__ = ["Chunk", "ChunkSource", "chunk_source", "iter_chunks"]
@@ -97,8 +97,16 @@ def _wfdb(path: Path) -> ChunkSource:
         raise CorruptFileError("WFDB header declares no samples", path=path)
     fs = float(hdr.fs)
 
+    missing = [f for f in dict.fromkeys(hdr.file_name or ()) if f and not (base.parent / f).is_file()]
+    if missing:
+        raise MissingFileError(f"signal file {missing[0]} named by {base.name}.hea not found", path=path)
+
     def reader(a: int, b: int) -> Recording:
-        rec = wfdb.rdrecord(str(base), sampfrom=a, sampto=b, physical=True, m2s=True, smooth_frames=True)
+        try:
+            rec = wfdb.rdrecord(str(base), sampfrom=a, sampto=b, physical=True, m2s=True, smooth_frames=True)
+        except (OSError, ValueError, IndexError, KeyError, TypeError) as exc:
+            raise CorruptFileError(f"wfdb cannot read samples {a}-{b}: {type(exc).__name__}: {exc}",
+                                   path=path) from None
         sig, _ = fill_invalid(np.asarray(rec.p_signal, dtype=np.float64))
         units = list(rec.units or [""] * sig.shape[1])
         chans = tuple(make_channel(str(nm), str(u or "")) for nm, u in zip(rec.sig_name, units, strict=True))

@@ -76,10 +76,21 @@ def _recording(report: Any, recording: Recording | None) -> Recording:
     return rec
 
 
+def _holter_only(report: Any, recording: Recording | None) -> bool:
+    """A Holter report (chunked analysis of a long recording) drawn from its summary: no signals kept."""
+    return (recording is None and getattr(report, "source_recording", None) is None
+            and getattr(report, "holter", None) is not None)
+
+
 def render_figures(report: Any, recording: Recording | None = None, *, options: Any = None,
                    body_only: bool = False) -> list[Any]:
-    """The report as matplotlib figures: A4-landscape pages, or only the signal panels."""
+    """The report as matplotlib figures: A4-landscape pages, or only the signal panels.
+    A Holter report without its signals gets the summary page (table + heart-rate trend)."""
     _need_mpl()
+    if _holter_only(report, recording):
+        from .holter import holter_pages
+
+        return holter_pages(report)
     return build_pages(report, _recording(report, recording), opts=options, body_only=body_only)
 
 
@@ -238,6 +249,8 @@ def render_html(report: Any, recording: Recording | None = None, *, options: Any
     _need_mpl()
     if image_format not in _IMAGE_FORMATS:
         raise InvalidArgumentError(f"image_format must be one of {', '.join(_IMAGE_FORMATS)}; got {image_format!r}")
+    if _holter_only(report, recording):
+        return _holter_html(report, image_format)
     rec = _recording(report, recording)
     figs = build_pages(report, rec, opts=options, body_only=True, details=False)
     figures = []
@@ -274,6 +287,46 @@ def render_html(report: Any, recording: Recording | None = None, *, options: Any
 </main></body></html>
 """
     return doc
+
+
+def _holter_html(report: Any, image_format: str) -> str:
+    """The HTML page of a Holter report: summary table, heart-rate trend, rhythm and pauses."""
+    from .. import __version__
+    from .holter import summary_rows, trend_figure
+
+    doc = dict(report.holter)
+    fig = trend_figure(doc)
+    img = (f"<figure>{_svg(fig)}</figure>" if image_format == "svg"
+           else f"<figure><img alt='heart-rate trend' src='{_png_data_uri(fig)}'></figure>")
+    events = doc["pauses"]["events"]
+    pauses = "".join(f"<tr><td class='num'>{e['start_s'] / 3600:.3f} h</td><td class='num'>{e['duration_s']:.2f} s</td></tr>"
+                     for e in events[:50])
+    more = f"<div class='sub'>... and {len(events) - 50} more</div>" if len(events) > 50 else ""
+    pause_html = (f"<h2>Pauses</h2><div class='card'><table><tr><th>start</th><th>duration</th></tr>{pauses}</table>{more}</div>"
+                  if events else "")
+    subject = dict(getattr(getattr(report, "recording", None), "subject", None) or {})
+    subj = _rows([(k, f"{v:g}" if isinstance(v, float) else str(v)) for k, v in subject.items()],
+                 "subject") if subject else "<div class='sub'>—</div>"
+    errs = doc.get("errors") or []
+    err_html = ("<h2>Chunk errors</h2><ul class='errors'>" + "".join(
+        f"<li>{_e(e.get('stage', ''))}: {_e(e.get('message', ''))}</li>" for e in errs) + "</ul>") if errs else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(_title(report))}</title><style>{_CSS}</style></head>
+<body><main>
+<h1>Holter ECG report</h1><div class="sub">{_e(getattr(report, 'source', None) or doc.get('source') or '')}</div>
+<div class="cards">
+<div class="card"><h2>Summary</h2>{_rows(summary_rows(doc), 'measurements')}</div>
+<div class="card"><h2>Subject</h2>{subj}
+<div class="note">Unconfirmed computer analysis: to be reviewed by a qualified clinician.</div></div>
+</div>
+{img}
+{pause_html}
+{err_html}
+<footer>cardiokit {_e(__version__)}; chunked analysis: {doc['n_chunks']} chunk{'s' if doc['n_chunks'] != 1 else ''} of {doc['chunk_s']:g} s
+(overlap {doc['overlap_s']:g} s).</footer>
+</main></body></html>
+"""
 
 
 def write_html(report: Any, path: str | os.PathLike[str], *, recording: Recording | None = None,

@@ -79,12 +79,13 @@ class DataDir:
 
         rec = self.load_recording(rid)
         if rec is None:
-            return None
+            return _holter_from_doc(rid, doc) if doc.get("holter") else None
         subject = ((doc.get("recording") or {}).get("subject")) or {}
         return analyze(rec, subject=subject, source=doc.get("source"), sha256=rid)
 
     def rendered(self, rid: str, doc: dict[str, Any], ext: str) -> Path | None:
-        """``reports/<id>.<ext>`` (html or pdf), rendered once; None when no signals are kept."""
+        """``reports/<id>.<ext>`` (html or pdf), rendered once; None when no signals are kept
+        (a Holter analysis is drawn from its stored summary)."""
         dest = self.root / "reports" / f"{rid}.{ext}"
         if dest.is_file():
             return dest
@@ -149,3 +150,16 @@ class DataDir:
             "beats_s": [round(r[0] / fs, 4) for r in rows],
             "fiducials_s": fid,
         }
+
+
+def _holter_from_doc(rid: str, doc: dict[str, Any]) -> Any:
+    """A Holter Report rebuilt from its stored JSON (summary + recording), for its summary page."""
+    from ..report.model import RecordingSummary, Report
+
+    r = doc.get("recording") or {}
+    rec = RecordingSummary(channels=tuple(r.get("channels") or ()), fs=float(r.get("fs") or 0.0),
+                           duration_s=float(r.get("duration_s") or 0.0), n_samples=int(r.get("n_samples") or 0),
+                           kinds=tuple(r.get("kinds") or ()), start=r.get("start"), format=r.get("format"),
+                           subject=dict(r.get("subject") or {}))
+    return Report(source=doc.get("source"), recording=rec, measurements=doc.get("measurements") or {},
+                  holter=doc["holter"], sha256=rid)

@@ -9,6 +9,9 @@
     :func:`cardiokit.store.default_store_path`.
 ``CARDIOKIT_MAX_UPLOAD_MB``
     Largest accepted upload (request body) in MB; default 200. Larger requests get 413.
+``CARDIOKIT_LONG_S``
+    Streamable uploads (ISHNE, WFDB, EDF) longer than this many seconds are analysed in
+    chunks as Holter recordings (default 3600, as ``cardiokit analyze --long-s``).
 """
 
 from __future__ import annotations
@@ -35,15 +38,18 @@ class Settings:
     data_dir: Path
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    long_s: float = 3600.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_upload_bytes, int) or self.max_upload_bytes < 1:
             raise InvalidArgumentError(f"max_upload_bytes must be an integer >= 1; got {self.max_upload_bytes!r}")
+        if not (isinstance(self.long_s, (int, float)) and self.long_s > 0):
+            raise InvalidArgumentError(f"long_s must be a positive number of seconds; got {self.long_s!r}")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
 
     @classmethod
     def from_env(cls, *, data_dir: str | os.PathLike[str] | None = None, api_keys: str | tuple[str, ...] | None = None,
-                 max_upload_bytes: int | None = None) -> Settings:
+                 max_upload_bytes: int | None = None, long_s: float | None = None) -> Settings:
         """Settings from the environment; arguments given here win over it."""
         if data_dir is None:
             env = os.environ.get("CARDIOKIT_DATA_DIR")
@@ -61,4 +67,10 @@ class Settings:
                 max_upload_bytes = int(float(mb) * 1_000_000) if mb else DEFAULT_MAX_UPLOAD_BYTES
             except ValueError:
                 raise InvalidArgumentError(f"CARDIOKIT_MAX_UPLOAD_MB must be a number of MB; got {mb!r}") from None
-        return cls(Path(data_dir), keys, int(max_upload_bytes))
+        if long_s is None:
+            env_long = os.environ.get("CARDIOKIT_LONG_S")
+            try:
+                long_s = float(env_long) if env_long else 3600.0
+            except ValueError:
+                raise InvalidArgumentError(f"CARDIOKIT_LONG_S must be a number of seconds; got {env_long!r}") from None
+        return cls(Path(data_dir), keys, int(max_upload_bytes), float(long_s))
