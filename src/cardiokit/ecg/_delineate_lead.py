@@ -27,8 +27,10 @@ signals: validation with the CSE database. Comput Biomed Res 27(1):45-60, 1994.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy.ndimage import gaussian_filter1d
 
 from ..dsp.filters import design_sos, filtfilt_sos
@@ -94,21 +96,68 @@ def remove_baseline(signals: np.ndarray, fs: float, tuning: Tuning = TUNING) -> 
 
 
 def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass: bool = True) -> LeadFilters:
-    """Baseline removal and the derivative filters, each computed once for all leads (axis 0)."""
+    """Baseline removal and the derivative filters, each computed once for all leads (axis 0).
+
+    The four Gaussian (derivative) filters are :func:`scipy.ndimage.gaussian_filter1d` with
+    ``mode="nearest"`` (kernels truncated at 4 sigma); on records of at most
+    ``_FFT_ELEMENTS`` samples x leads they run as one FFT of the edge-padded leads times the
+    four kernels' transfer functions (the same linear correlation, equal to ~1e-15).
+    """
     x = np.asarray(signals, dtype=np.float64)
     hp = remove_baseline(x, fs, tuning) if highpass else x
-    sq, sw, st, sp = (s * fs for s in (tuning.sigma_qrs_s, tuning.sigma_wave_s, tuning.sigma_t_s, tuning.sigma_p_s))
-    # filtered along contiguous lead rows (the same values, a little faster); each field is the
-    # (n_samples, n_leads) transpose of a (n_leads, n_samples) array, the layout
-    # delineate_leads gathers its windows from
+    sigmas = tuple(s * fs for s in (tuning.sigma_wave_s, tuning.sigma_qrs_s, tuning.sigma_t_s, tuning.sigma_p_s))
+    # filtered along contiguous lead rows; each field is the (n_samples, n_leads) transpose of
+    # a (n_leads, n_samples) array, the layout delineate_leads gathers its windows from
     ht = np.ascontiguousarray(hp.T)
-    return LeadFilters(
-        hp=ht.T,
-        smooth=gaussian_filter1d(ht, sw, axis=1, mode="nearest").T,
-        d_qrs=(gaussian_filter1d(ht, sq, axis=1, order=1, mode="nearest") * fs).T,
-        d_t=(gaussian_filter1d(ht, st, axis=1, order=1, mode="nearest") * fs).T,
-        d_p=(gaussian_filter1d(ht, sp, axis=1, order=1, mode="nearest") * fs).T,
-    )
+    if 0 < ht.size <= _FFT_ELEMENTS:
+        smooth, d_qrs, d_t, d_p = _gauss_fft(ht, sigmas, fs)
+    else:
+        smooth, d_qrs, d_t, d_p = (gaussian_filter1d(ht, s, axis=1, order=o, mode="nearest") * (fs if o else 1.0)
+                                   for s, o in zip(sigmas, _ORDERS, strict=True))
+    return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T)
+
+
+#: derivative order of the filters of :func:`prepare`: smooth, d_qrs, d_t, d_p
+_ORDERS = (0, 1, 1, 1)
+#: records of at most this many samples x leads are filtered in the frequency domain
+_FFT_ELEMENTS = 1 << 17
+
+
+def _kernel(sigma: float, order: int) -> np.ndarray:
+    """The correlation weights :func:`scipy.ndimage.gaussian_filter1d` uses (truncated at
+    4 sigma): the sampled Gaussian normalised to sum 1, or its derivative ``-x / sigma^2``
+    times it, reversed."""
+    x = np.arange(-int(4.0 * sigma + 0.5), int(4.0 * sigma + 0.5) + 1, dtype=np.float64)
+    phi = np.exp(-0.5 / (sigma * sigma) * x**2)
+    phi /= phi.sum()
+    return (phi if order == 0 else -x / (sigma * sigma) * phi)[::-1]
+
+
+@lru_cache(maxsize=32)
+def _transfer(m: int, sigmas: tuple[float, ...], scale: float) -> np.ndarray:
+    """``(len(sigmas), m // 2 + 1)`` rfft of the circular correlation kernels of length ``m``
+    (derivatives times ``scale``)."""
+    h = np.zeros((len(sigmas), m))
+    for i, (s, o) in enumerate(zip(sigmas, _ORDERS, strict=True)):
+        k = _kernel(s, o) * (scale if o else 1.0)
+        r = k.size // 2
+        h[i, (r - np.arange(k.size)) % m] = k  # y[t] = sum_j k[j] x[t + j - r]
+    out = sp_fft.rfft(h, axis=1)
+    out.flags.writeable = False
+    return out
+
+
+def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float) -> np.ndarray:
+    """``(4, L, n)`` Gaussian filters of the rows of ``ht`` (mode ``"nearest"``) by one FFT."""
+    n = ht.shape[1]
+    pad = max(int(4.0 * s + 0.5) for s in sigmas)
+    m = sp_fft.next_fast_len(n + 2 * pad, real=True)
+    ext = np.empty((ht.shape[0], m))
+    ext[:, :pad] = ht[:, :1]
+    ext[:, pad : pad + n] = ht
+    ext[:, pad + n :] = ht[:, -1:]  # the wrap-around only reaches edge-value padding
+    spec = sp_fft.rfft(ext, axis=1)
+    return sp_fft.irfft(spec[None] * _transfer(m, sigmas, fs)[:, None, :], m, axis=2)[:, :, pad : pad + n]
 
 
 # -- vectorised primitives on (beats, leads, window) matrices ------------------------------
