@@ -31,7 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
-    env = {**os.environ, "CARDIOKIT_API_KEYS": KEY, "CARDIOKIT_DATA_DIR": str(tmp_path_factory.mktemp("viewer-data"))}
+    env = {**os.environ, "CARDIOKIT_API_KEYS": KEY, "CARDIOKIT_DATA_DIR": str(tmp_path_factory.mktemp("viewer-data")),
+           "CARDIOKIT_LONG_S": "60"}  # uploads over a minute are Holter recordings here
     proc = subprocess.Popen([sys.executable, "-m", "cardiokit", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -135,6 +136,39 @@ def test_open_stored_analysis_by_id_and_wrong_key_is_reported(server: str, brows
     browser.find_element(By.CSS_SELECTOR, "#open-form button").click()
     wait.until(lambda d: d.find_element(By.ID, "m-qrs_ms").text.endswith("ms"))
 
+
+def test_holter_upload_shows_summary_and_trend_instead_of_paper(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from cardiokit import io
+    from cardiokit.sim import simulate_ecg
+
+    rec = simulate_ecg(duration_s=150, fs_hz=200, leads=["II", "V5"], heart_rate_bpm=72, hrv=30.0, seed=5)
+    io.write(rec.replace(annotations=()), tmp_path / "h.ecg")
+    browser.get(server + "/")
+    browser.execute_script(f"sessionStorage.setItem('cardiokitApiKey', '{KEY}')")
+    browser.find_element(By.ID, "upload-files").send_keys(str(tmp_path / "h.ecg"))
+    browser.find_element(By.ID, "upload-btn").click()
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_element(By.ID, "holter").is_displayed()
+               or "error" in d.find_element(By.ID, "status").get_attribute("class"))
+    assert browser.find_element(By.ID, "status").get_attribute("class") != "error", \
+        browser.find_element(By.ID, "status").text
+    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    doc = _api(server, f"/v1/analyses/{rid}")
+    assert browser.find_element(By.ID, "holter-beats").text == str(doc["holter"]["n_beats"])
+    assert not browser.find_element(By.ID, "paper").is_displayed()
+    blue = browser.execute_script(_TREND_PIXELS)
+    assert blue > 300, blue  # the 1-min heart-rate line is drawn
+
+
+_TREND_PIXELS = """
+const c = document.getElementById('trend'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 0; i < d.length; i += 4) if (d[i] < 80 && d[i + 1] > 50 && d[i + 1] < 120 && d[i + 2] > 90) n++;
+return n;
+"""
 
 _PIXEL_COUNTS = """
 const c = document.getElementById('ecg'), g = c.getContext('2d');

@@ -99,9 +99,71 @@
     state.t0 = 0; state.sig = null;
     history.replaceState(null, "", "#id=" + doc.id);
     $("open-id").value = doc.id;
+    const holter = doc.holter || null;
+    $("holter").hidden = !holter;
+    $("paper").hidden = !!holter;
+    if (holter) { showHolter(holter); return; }
     layout();
     loadWindow();
   }
+
+  // -- Holter recordings: summary and heart-rate trend (no signals are kept) -----------------
+  function showHolter(h) {
+    const t = $("holter-table"); t.replaceChildren();
+    const hr = h.heart_rate || {}, p = h.pauses || {};
+    t.append(row("Duration", (h.duration_s / 3600).toFixed(2) + " h"));
+    t.append(row("Beats", String(h.n_beats), "holter-beats"));
+    t.append(row("Heart rate min / mean / max", [hr.min_bpm, hr.mean_bpm, hr.max_bpm].map((v) => fmt(v, 0)).join(" / ") + " bpm"));
+    t.append(row("Rhythm (minutes)", Object.entries(h.rhythm_minutes || {}).map(([k, v]) => k + " " + v).join(", ") || "–"));
+    t.append(row("AF burden", h.af_burden_pct === null || h.af_burden_pct === undefined ? "–" : h.af_burden_pct.toFixed(1) + " %"));
+    t.append(row("Pauses > " + p.threshold_s + " s", String(p.count || 0) + (p.count ? " (longest " + fmt(p.longest_s, 2) + " s)" : "")));
+    drawTrend(h);
+  }
+
+  function drawTrend(h) {
+    const canvas = $("trend"), dpr = window.devicePixelRatio || 1;
+    const W = Math.max(300, ($("holter").clientWidth || 800) - 32), H = 260;
+    canvas.width = Math.round(W * dpr); canvas.height = Math.round(H * dpr);
+    canvas.style.width = W + "px"; canvas.style.height = H + "px";
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
+    const L = 48, R = 12, T = 10, B = 30, dur = Math.max(1, h.duration_s);
+    const hours = dur > 7200, per = hours ? 3600 : 60;
+    const pts = (h.hr_trend || []).filter((m) => m.hr_bpm !== null && m.hr_bpm !== undefined);
+    const vals = pts.map((m) => m.hr_bpm);
+    let lo = vals.length ? Math.min(...vals) : 40, hi = vals.length ? Math.max(...vals) : 120;
+    const mid = (lo + hi) / 2, half = Math.max((hi - lo) / 2 * 1.15, 20);
+    lo = Math.max(0, mid - half); hi = mid + half;
+    const X = (s) => L + (s / dur) * (W - L - R), Y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+    const shade = { af: "#f4b6b6", other: "#f7e3a1", noisy: "#d9d9d9" };
+    (h.rhythm_per_chunk || []).forEach((label, i) => {
+      if (!shade[label]) return;
+      ctx.fillStyle = shade[label];
+      const a = i * h.chunk_s, b = Math.min(dur, (i + 1) * h.chunk_s);
+      ctx.fillRect(X(a), T, X(b) - X(a), H - T - B);
+    });
+    ctx.strokeStyle = "#e3e6eb"; ctx.lineWidth = 1; ctx.fillStyle = "#5b6474"; ctx.font = "11px system-ui, sans-serif";
+    const step = (hi - lo) > 80 ? 20 : 10;
+    for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+      ctx.beginPath(); ctx.moveTo(L, Math.round(Y(v)) + 0.5); ctx.lineTo(W - R, Math.round(Y(v)) + 0.5); ctx.stroke();
+      ctx.fillText(String(v), 8, Y(v) + 4);
+    }
+    const nTicks = Math.min(12, Math.max(1, Math.floor(dur / per)));
+    const tick = Math.max(1, Math.ceil(dur / per / nTicks));
+    for (let k = 0; k * per <= dur; k += tick) ctx.fillText(k + (hours ? " h" : " min"), X(k * per) - 8, H - 10);
+    ctx.strokeStyle = "#b00000"; ctx.setLineDash([3, 3]);
+    for (const e of p_events(h)) { ctx.beginPath(); ctx.moveTo(X(e.start_s), T); ctx.lineTo(X(e.start_s), H - B); ctx.stroke(); }
+    ctx.setLineDash([]);
+    ctx.strokeStyle = "#1f4e79"; ctx.lineWidth = 1.5; ctx.beginPath();
+    pts.forEach((m, i) => {
+      const s = (m.minute + Math.min(dur / 60, m.minute + 1)) / 2 * 60;
+      if (i === 0) ctx.moveTo(X(s), Y(m.hr_bpm)); else ctx.lineTo(X(s), Y(m.hr_bpm));
+    });
+    ctx.stroke();
+    ctx.strokeStyle = "#9aa3b1"; ctx.lineWidth = 1; ctx.strokeRect(L + 0.5, T + 0.5, W - L - R, H - T - B);
+  }
+  function p_events(h) { return (h.pauses && h.pauses.events) || []; }
 
   // -- signal windows ----------------------------------------------------------------
   function visibleSeconds() {
@@ -240,7 +302,11 @@
   window.addEventListener("pointermove", (e) => {
     if (drag) setT0(drag.t0 - (e.clientX - drag.x) / (state.pxPerMm * state.speed));
   });
-  window.addEventListener("resize", () => { if (state.doc) { layout(); setT0(state.t0); } });
+  window.addEventListener("resize", () => {
+    if (!state.doc) return;
+    if (state.doc.holter) { drawTrend(state.doc.holter); return; }
+    layout(); setT0(state.t0);
+  });
 
   $("key-form").onsubmit = (e) => {
     e.preventDefault();
