@@ -207,24 +207,43 @@ class Morphology:
 
 
 # -- per-lead median-beat morphology ------------------------------------------------------
-def _lobes(x: np.ndarray, thr: float) -> list[list[float]]:
-    """Signed lobes of ``x`` between baseline crossings: [sign, start, end, peak_idx, peak].
+# Lobes are [sign, start, end, peak_idx, peak] (Python numbers). Every lead's QRS is cut at
+# its baseline crossings in one pass over all leads (:func:`_raw_lobes`); the merging and
+# naming of a handful of lobes per lead is plain Python.
+def _raw_lobes(q: np.ndarray) -> list[list[list[float]]]:
+    """Per row of ``q`` ``(n_leads, n)``: its lobes between baseline crossings (0 counts as
+    positive), each with the first sample of its largest absolute value."""
+    nl, n = q.shape
+    start = np.empty((nl, n), bool)
+    start[:, 0] = True
+    pos = q >= 0
+    np.not_equal(pos[:, 1:], pos[:, :-1], out=start[:, 1:])
+    st = np.flatnonzero(start)
+    flat = q.reshape(-1)
+    ab = np.abs(flat)
+    top = np.maximum.reduceat(ab, st)
+    hit = np.flatnonzero(ab == np.repeat(top, np.diff(np.append(st, flat.size))))
+    k = hit[np.searchsorted(hit, st)]
+    row = st // n
+    a = st - row * n
+    b = np.append(a[1:], n)
+    b[np.append(row[1:] != row[:-1], True)] = n
+    pk = flat[k]
+    sg = np.where(pk < 0, -1.0, 1.0)
+    out: list[list[list[float]]] = [[] for _ in range(nl)]
+    for lb in zip(row.tolist(), sg.tolist(), a.tolist(), b.tolist(), (k - row * n).tolist(), pk.tolist(),
+                  strict=True):
+        out[lb[0]].append(list(lb[1:]))
+    return out
 
-    Lobes below ``thr`` are absorbed (their samples join the neighbour), then same-sign
-    neighbours merge.
-    """
-    sgn = np.sign(x)
-    sgn[sgn == 0] = 1
-    cuts = np.flatnonzero(np.diff(sgn)) + 1
-    bounds = np.concatenate([[0], cuts, [x.size]])
-    lobes = []
-    for a, b in itertools.pairwise(bounds):
-        seg = x[a:b]
-        k = int(np.argmax(np.abs(seg)))
-        lobes.append([float(np.sign(seg[k]) or 1.0), int(a), int(b), int(a + k), float(seg[k])])
-    big = [lb for lb in lobes if abs(lb[4]) >= thr]
+
+def _merge_lobes(raw: list[list[float]], thr: float) -> list[list[float]]:
+    """Lobes below ``thr`` are absorbed (their samples join the neighbour), then same-sign
+    neighbours merge."""
     merged: list[list[float]] = []
-    for lb in big:
+    for lb in raw:
+        if abs(lb[4]) < thr:
+            continue
         if merged and merged[-1][0] == lb[0]:
             m = merged[-1]
             m[2] = lb[2]
@@ -235,22 +254,19 @@ def _lobes(x: np.ndarray, thr: float) -> list[list[float]]:
     return merged
 
 
-def _notch(x: np.ndarray, a: int, b: int, sign: float, thr: float) -> bool:
+def _notch(x: list[float], a: int, b: int, sign: float, thr: float) -> bool:
     """Two peaks within one lobe separated by a dip of >= max(thr, 10 % of the lobe)."""
-    seg = sign * x[a:b]
-    if seg.size < 5:
+    if b - a < 5:
         return False
-    top = float(seg.max())
+    seg = x[a:b] if sign > 0 else [-v for v in x[a:b]]
+    top = max(seg)
     need = max(thr, 0.10 * top)
-    # peaks: local maxima above half the lobe's peak
-    pk = np.flatnonzero((seg[1:-1] >= seg[:-2]) & (seg[1:-1] > seg[2:]) & (seg[1:-1] >= 0.35 * top)) + 1
-    if pk.size < 2:
-        return False
-    for i in range(pk.size - 1):
-        for j in range(i + 1, pk.size):
-            dip = float(seg[pk[i] : pk[j] + 1].min())
-            if min(seg[pk[i]], seg[pk[j]]) - dip >= need:
-                return True
+    # peaks: local maxima above 35 % of the lobe's peak
+    lim = 0.35 * top
+    pk = [i for i in range(1, len(seg) - 1) if seg[i] >= seg[i - 1] and seg[i] > seg[i + 1] and seg[i] >= lim]
+    for i, j in itertools.combinations(pk, 2):
+        if min(seg[i], seg[j]) - min(seg[i : j + 1]) >= need:
+            return True
     return False
 
 
@@ -258,9 +274,7 @@ def _case(letter: str, amp: float, big: float) -> str:
     return letter.upper() if abs(amp) >= 0.5 * big else letter.lower()
 
 
-def _wave_split(x: np.ndarray, fs: float, thr: float) -> dict[str, Any]:
-    lobes = _lobes(x, thr)
-    ms = 1000.0 / fs
+def _wave_split(lobes: list[list[float]], ms: float) -> dict[str, Any]:
     out = {"q": (0.0, 0.0), "r": (0.0, 0.0, -1), "s": (0.0, 0.0), "r2": (0.0, -1), "s2": 0.0,
            "pattern": "", "lobes": lobes}
     if not lobes:
@@ -303,9 +317,11 @@ R2_FALL_FRACTION = 0.25
 R2_FALL_S = 0.06
 
 
-def _drop_terminal_upslope(ws: dict[str, Any], x: np.ndarray, qon: int, fs: float, thr: float) -> dict[str, Any]:
+def _drop_terminal_upslope(ws: dict[str, Any], raw: list[list[float]], x: np.ndarray, qon: int, fs: float,
+                           thr: float) -> dict[str, Any]:
     """Remove a final positive lobe after a negative one (r' after S, r after QS) that does
-    not come down again (see :data:`R2_FALL_FRACTION`): the QRS is re-split without it."""
+    not come down again (see :data:`R2_FALL_FRACTION`): the QRS is re-split without it
+    (the lobes before its start, which is a baseline crossing)."""
     lobes = ws["lobes"]
     if len(lobes) < 2 or lobes[-1][0] < 0 or lobes[-2][0] > 0:
         return ws
@@ -314,108 +330,144 @@ def _drop_terminal_upslope(ws: dict[str, Any], x: np.ndarray, qon: int, fs: floa
     after = x[pk : pk + max(2, round(R2_FALL_S * fs)) + 1]
     if after.size >= 2 and last[4] - float(after.min()) >= max(0.5 * MIN_WAVE_MV, R2_FALL_FRACTION * last[4]):
         return ws
-    return _wave_split(x[qon : qon + int(last[1])], fs, thr)
+    return _wave_split(_merge_lobes([lb for lb in raw if lb[2] <= last[1]], thr), 1000.0 / fs)
 
 
-def _p_wave(x: np.ndarray, a: int, b: int, fs: float, thr: float) -> dict[str, float | None]:
-    none = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
-                          "ptf_mv_ms", "p_notch_ms"))
+_NONE_P = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
+                         "ptf_mv_ms", "p_notch_ms"))
+_NONE_T = dict.fromkeys(("t_pos_mv", "t_neg_mv", "t_mv", "t_polarity"))
+
+
+def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: np.ndarray) -> list[dict[str, float | None]]:
+    """P-wave measures of every lead (rows of ``x``) between ``a`` and ``b`` (thresholds ``thr``)."""
     if a < 0 or b <= a + 2:
-        return none
-    seg = x[a : b + 1]
+        return [_NONE_P] * x.shape[0]
+    seg = x[:, a : b + 1]
+    nl, n = seg.shape
     ms = 1000.0 / fs
-    k = int(np.argmax(np.abs(seg)))
-    pos, neg = float(max(seg.max(), 0.0)), float(min(seg.min(), 0.0))
-    # terminal negative phase: the last negative lobe after a positive one (or the whole P
-    # when it is all negative)
-    term_mv = term_ms = None
-    sgn = seg < 0
-    if sgn[-1] or neg < -thr:
-        idx = np.flatnonzero(~sgn)
-        start = int(idx[-1]) + 1 if idx.size else 0
-        if start < seg.size:
-            tail = seg[start:]
-            if float(tail.min()) <= -thr:
-                term_mv = float(tail.min())
-                term_ms = (seg.size - start) * ms
-    ptf = None if term_mv is None else abs(term_mv) * term_ms
-    notch = None
-    s = seg if pos >= -neg else -seg
-    top = float(s.max())
-    pk = np.flatnonzero((s[1:-1] >= s[:-2]) & (s[1:-1] > s[2:]) & (s[1:-1] >= 0.5 * top)) + 1
-    if pk.size >= 2 and top > 0:
-        i, j = int(pk[0]), int(pk[-1])
-        if min(s[i], s[j]) - float(s[i : j + 1].min()) >= max(thr * 0.5, 0.1 * top):
-            notch = (j - i) * ms
-    return {"p_mv": float(seg[k]), "p_pos_mv": pos, "p_neg_mv": neg, "p_ms": (b - a) * ms,
-            "p_terminal_mv": term_mv, "p_terminal_ms": term_ms, "ptf_mv_ms": ptf, "p_notch_ms": notch}
+    rows = np.arange(nl)
+    pk = seg[rows, np.argmax(np.abs(seg), axis=1)].tolist()
+    hi, lo = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
+    # terminal negative phase: the samples after the last non-negative one
+    nonneg = seg >= 0
+    any_nn = nonneg.any(axis=1)
+    start = np.where(any_nn, n - np.argmax(nonneg[:, ::-1], axis=1), 0)
+    tail = np.minimum.accumulate(seg[:, ::-1], axis=1)[:, ::-1]
+    tail_min = np.append(tail, np.zeros((nl, 1)), axis=1)[rows, start].tolist()
+    neg_last = (~nonneg[:, -1]).tolist()
+    # notch: two peaks >= half the main phase separated by a dip
+    pos = [max(h, 0.0) for h in hi]
+    neg = [min(v, 0.0) for v in lo]
+    flip = np.asarray([p < -m for p, m in zip(pos, neg, strict=True)])
+    s = np.where(flip[:, None], -seg, seg)
+    top = s.max(axis=1)
+    mid = s[:, 1:-1]
+    lm = (mid >= s[:, :-2]) & (mid > s[:, 2:]) & (mid >= 0.5 * top[:, None])
+    cnt = lm.sum(axis=1)
+    i0 = np.argmax(lm, axis=1) + 1
+    i1 = n - 2 - np.argmax(lm[:, ::-1], axis=1)
+    idx = np.arange(n)
+    dip = np.where((idx >= i0[:, None]) & (idx <= i1[:, None]), s, np.inf).min(axis=1)
+    si, sj = s[rows, i0].tolist(), s[rows, np.minimum(i1, n - 1)].tolist()
+    out = []
+    start_l, cnt_l, i0_l, i1_l, dip_l, top_l = (v.tolist() for v in (start, cnt, i0, i1, dip, top))
+    for j in range(nl):
+        term_mv = term_ms = None
+        if neg_last[j] or neg[j] < -thr[j]:
+            if start_l[j] < n and tail_min[j] <= -thr[j]:
+                term_mv = tail_min[j]
+                term_ms = (n - start_l[j]) * ms
+        notch = None
+        if cnt_l[j] >= 2 and top_l[j] > 0 and min(si[j], sj[j]) - dip_l[j] >= max(thr[j] * 0.5, 0.1 * top_l[j]):
+            notch = (i1_l[j] - i0_l[j]) * ms
+        out.append({"p_mv": pk[j], "p_pos_mv": pos[j], "p_neg_mv": neg[j], "p_ms": (b - a) * ms,
+                    "p_terminal_mv": term_mv, "p_terminal_ms": term_ms,
+                    "ptf_mv_ms": None if term_mv is None else abs(term_mv) * term_ms, "p_notch_ms": notch})
+    return out
 
 
-def _t_wave(x: np.ndarray, a: int, b: int, r_mv: float) -> dict[str, Any]:
+def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[dict[str, Any]]:
+    """T-wave measures of every lead (rows of ``x``) between ``a`` and ``b``."""
     if a < 0 or b <= a:
-        return {"t_pos_mv": None, "t_neg_mv": None, "t_mv": None, "t_polarity": None}
-    seg = x[a : b + 1]
-    pos, neg = float(max(seg.max(), 0.0)), float(min(seg.min(), 0.0))
-    k = int(np.argmax(np.abs(seg)))
-    big = max(pos, -neg)
-    if big < 0.1 and big < 0.1 * max(r_mv, 1e-9):
-        pol = "flat"
-    elif pos >= max(0.1, 0.25 * -neg) and -neg >= max(0.1, 0.25 * pos):
-        pol = "biphasic"
-    else:
-        pol = "positive" if pos >= -neg else "negative"
-    return {"t_pos_mv": pos, "t_neg_mv": neg, "t_mv": float(seg[k]), "t_polarity": pol}
+        return [_NONE_T] * x.shape[0]
+    seg = x[:, a : b + 1]
+    pk = seg[np.arange(seg.shape[0]), np.argmax(np.abs(seg), axis=1)].tolist()
+    out = []
+    for hi, lo, t, r in zip(seg.max(axis=1).tolist(), seg.min(axis=1).tolist(), pk, r_mv, strict=True):
+        pos, neg = max(hi, 0.0), min(lo, 0.0)
+        big = max(pos, -neg)
+        if big < 0.1 and big < 0.1 * max(r, 1e-9):
+            pol = "flat"
+        elif pos >= max(0.1, 0.25 * -neg) and -neg >= max(0.1, 0.25 * pos):
+            pol = "biphasic"
+        else:
+            pol = "positive" if pos >= -neg else "negative"
+        out.append({"t_pos_mv": pos, "t_neg_mv": neg, "t_mv": t, "t_polarity": pol})
+    return out
 
 
 def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     """Per-lead morphology (lead name lowercased -> :class:`LeadMorphology`) of a median beat.
 
     ``median_beat`` is a :class:`cardiokit.ecg._measure_median.MedianBeat` (signals in mV,
-    ``global_`` fiducials). Leads are measured between the *global* QRS onset and offset.
+    finite, ``global_`` fiducials). Leads are measured between the *global* QRS onset and
+    offset. All leads are measured at once (one array per wave), lobes per lead.
     """
     g = np.asarray(median_beat.global_, np.int64)
     fs = float(median_beat.fs)
     sig = np.asarray(median_beat.signals, np.float64)
     qon, qoff = int(g[3]), int(g[5])
     out: dict[str, LeadMorphology] = {}
-    if qon < 0 or qoff <= qon:
+    if qon < 0 or qoff <= qon or sig.shape[1] == 0:
         return out
     ms = 1000.0 / fs
     w = max(1, round(0.01 * fs))
-    n = sig.shape[0]
+    n, nl = sig.shape
+    # leads as rows: the per-row reductions below sum in the same (pairwise) order as the
+    # per-lead 1-D ones, so every value is the same as measuring lead by lead
+    xs = np.ascontiguousarray(sig.T)
+    x = xs - xs[:, max(qon - w, 0) : qon + 1].mean(axis=1)[:, None]
+    qrs = np.ascontiguousarray(x[:, qon : qoff + 1])
+    qmax, qmin = qrs.max(axis=1), qrs.min(axis=1)
+    ptp = (qmax - qmin).tolist()
+    net = (qmax + qmin).tolist()
+    area = (qrs.sum(axis=1) * ms).tolist()
+    st = {}
+    for key, off in (("st_j_mv", 0.0), ("st_60_mv", 0.06), ("st_80_mv", 0.08)):
+        k = qoff + round(off * fs)
+        st[key] = x[:, k].tolist() if k < n else [None] * nl
     per = np.asarray(median_beat.per_lead, np.int64)
+    lq = np.asarray([per[j] if per.ndim == 2 and j < per.shape[0] else g for j in range(nl)])
+    lq_ok = ((lq[:, 3] >= 0) & (lq[:, 5] > lq[:, 3])).tolist()
+    lq_ms = (lq[:, 5] - lq[:, 3]) * ms
+    raw = _raw_lobes(qrs)
+    qrs_l = qrs.tolist()
+    waves = []
+    for j in range(nl):
+        thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp[j])
+        ws = _wave_split(_merge_lobes(raw[j], thr), ms)
+        ws = _drop_terminal_upslope(ws, raw[j], x[j], qon, fs, thr)
+        qs = ws["pattern"] == "QS"
+        notched = any((lb[0] > 0 or qs) and _notch(qrs_l[j], int(lb[1]), int(lb[2]), lb[0], thr)
+                      for lb in ws["lobes"])
+        waves.append((ws, notched))
+    t = _t_waves(x, int(g[6]), int(g[8]), [max(ws["r"][0], 0.0) for ws, _ in waves])
+    p = _p_waves(x, int(g[0]), int(g[2]), fs, [max(MIN_WAVE_MV, 0.02 * v) for v in ptp])
     for j, name in enumerate(median_beat.leads):
-        base = float(np.mean(sig[max(qon - w, 0) : qon + 1, j]))
-        x = sig[:, j] - base
-        qrs = x[qon : qoff + 1]
-        ptp = float(qrs.max() - qrs.min())
-        thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp)
-        ws = _wave_split(qrs, fs, thr)
-        ws = _drop_terminal_upslope(ws, x, qon, fs, thr)
+        ws, notched = waves[j]
         q_mv, q_ms = ws["q"]
         r_mv, r_ms, r_idx = ws["r"]
         s_mv, s_ms = ws["s"]
         r2_mv, r2_idx = ws["r2"]
         last_r = r2_idx if r2_idx >= 0 else r_idx
-        notched = False
-        for lb in ws["lobes"]:
-            if (lb[0] > 0 or ws["pattern"] == "QS") and _notch(qrs, int(lb[1]), int(lb[2]), lb[0], thr):
-                notched = True
-        lq = per[j] if per.ndim == 2 and j < per.shape[0] else g
-        lq_ms = (lq[5] - lq[3]) * ms if lq[3] >= 0 and lq[5] > lq[3] else None
-        st = {}
-        for key, off in (("st_j_mv", 0.0), ("st_60_mv", 0.06), ("st_80_mv", 0.08)):
-            k = qoff + round(off * fs)
-            st[key] = float(x[k]) if k < n else None
-        t = _t_wave(x, int(g[6]), int(g[8]), max(r_mv, 0.0))
-        p = _p_wave(x, int(g[0]), int(g[2]), fs, max(MIN_WAVE_MV, 0.02 * ptp))
         out[name.lower()] = LeadMorphology(
             lead=name, pattern=ws["pattern"], q_mv=float(q_mv), q_ms=float(q_ms), r_mv=float(r_mv),
             r_ms=float(r_ms), s_mv=float(s_mv), s_ms=float(s_ms), r2_mv=float(r2_mv),
             s2_mv=float(ws["s2"]), notched=bool(notched),
             r_peak_time_ms=None if last_r < 0 else float(last_r * ms),
-            qrs_ms=lq_ms, qrs_ptp_mv=ptp, qrs_net_mv=float(qrs.max() + qrs.min()),
-            qrs_area_mv_ms=float(qrs.sum() * ms), **st, **t, **p,
+            qrs_ms=lq_ms[j] if lq_ok[j] else None, qrs_ptp_mv=ptp[j], qrs_net_mv=net[j],
+            qrs_area_mv_ms=area[j], st_j_mv=st["st_j_mv"][j], st_60_mv=st["st_60_mv"][j],
+            st_80_mv=st["st_80_mv"][j], **t[j], **p[j],
         )
     return out
 
@@ -443,10 +495,20 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
         return None
     y = np.asarray(rec.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
     y = y - y.mean(axis=0)  # linear, so the lead relations still hold
-    i, ii, iii, avr, avl, avf = y.T
-    z = np.zeros_like(i)
-    m = np.concatenate([np.stack([i, -ii, iii, z, z, z], 1), np.stack([i, ii, z, 2 * avr, z, z], 1),
-                        np.stack([-i, z, iii, z, 2 * avl, z], 1), np.stack([z, -ii, -iii, z, z, 2 * avf], 1)])
+    n = y.shape[0]
+    # the stacked system, rows [I, -II, III, 0, 0, 0], [I, II, 0, 2 aVR, 0, 0],
+    # [-I, 0, III, 0, 2 aVL, 0], [0, -II, -III, 0, 0, 2 aVF], filled in place
+    m = np.zeros((4, n, 6))
+    m[0, :, :3] = y[:, :3]
+    np.negative(y[:, 1], out=m[0, :, 1])
+    m[1, :, :2] = y[:, :2]
+    np.negative(y[:, 0], out=m[2, :, 0])
+    m[2, :, 2] = y[:, 2]
+    np.negative(y[:, 1:3], out=m[3, :, 1:3])
+    np.multiply(y[:, 3], 2, out=m[1, :, 3])
+    np.multiply(y[:, 4], 2, out=m[2, :, 4])
+    np.multiply(y[:, 5], 2, out=m[3, :, 5])
+    m = m.reshape(4 * n, 6)
     w, v = np.linalg.eigh(m.T @ m)
     if w[1] <= 0 or w[0] / w[1] > LIMB_RELATION_MAX_RATIO:
         return None
@@ -507,7 +569,8 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     e = np.zeros_like(x)
     e[1:-1] = np.abs(x[1:-1] - 0.5 * (x[:-2] + x[2:]))
     h = max(1, round(0.1 * fs))
-    qp = np.median(np.stack([np.ptp(x[max(r - h, 0) : r + h + 1], axis=0) for r in b]), axis=0)
+    # each beat's window (clipped at the ends: repeating an end sample leaves its range as is)
+    qp = np.median(np.ptp(x[np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)], axis=1), axis=0)
     qp = np.where(qp > 0, qp, np.inf)
     hit = e / qp[None, :] >= PACE_SPIKE_FRACTION
     hit[1:] |= hit[:-1].copy()
@@ -518,23 +581,23 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     spikes: list[int] = []
     nleads: list[int] = []
     gap = max(2, round(0.004 * fs))
-    for c in cand:
+    for c, k in zip(cand.tolist(), cnt[cand].tolist(), strict=True):
         if spikes and c - spikes[-1] <= gap:
-            if cnt[c] > nleads[-1]:
-                spikes[-1], nleads[-1] = int(c), int(cnt[c])
+            if k > nleads[-1]:
+                spikes[-1], nleads[-1] = c, k
             continue
-        spikes.append(int(c))
-        nleads.append(int(cnt[c]))
+        spikes.append(c)
+        nleads.append(k)
     sp = np.asarray(spikes, np.int64)
-    ven = np.zeros(b.size, bool)
+    # a spike in [lo, hi] <=> the insertion points of lo (left) and hi (right) differ
+    lo = b - round(0.18 * fs)
+    if qrs_on is not None:
+        lo = np.where(qrs_on >= 0, np.maximum(lo, qrs_on - round(0.05 * fs)), lo)
+    ven = np.searchsorted(sp, lo, "left") < np.searchsorted(sp, b, "right")
     atr = np.zeros(b.size, bool)
-    for i, r in enumerate(b):
-        lo = r - round(0.18 * fs)
-        if qrs_on is not None and qrs_on[i] >= 0:
-            lo = max(lo, int(qrs_on[i]) - round(0.05 * fs))
-        ven[i] = bool(np.any((sp >= lo) & (sp <= r)))
-        if p_on is not None and p_on[i] >= 0:
-            atr[i] = bool(np.any((sp >= p_on[i] - round(0.05 * fs)) & (sp <= p_on[i] + round(0.02 * fs))))
+    if p_on is not None:
+        atr = (p_on >= 0) & (np.searchsorted(sp, p_on - round(0.05 * fs), "left")
+                             < np.searchsorted(sp, p_on + round(0.02 * fs), "right"))
     return PaceSpikes(sp, np.asarray(nleads, np.int64), ven, atr)
 
 
@@ -566,8 +629,9 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     nb = r.size
     x = np.asarray(cleaned.signals, np.float64)
     lo, hi = round(0.06 * fs), round(0.08 * fs)
-    pad = np.pad(x, ((lo, hi + 1), (0, 0)), mode="edge")
-    seg = pad[r[:, None] + np.arange(0, lo + hi + 1)[None, :]].reshape(nb, -1) if nb else np.zeros((0, 1))
+    # QRS windows, edge samples repeated beyond the ends
+    idx = np.clip(r[:, None] + np.arange(-lo, hi + 1)[None, :], 0, x.shape[0] - 1)
+    seg = x[idx].reshape(nb, -1) if nb else np.zeros((0, 1))
     seg = seg - seg.mean(axis=1, keepdims=True)
     tmpl = np.median(seg, axis=0) if nb else seg
     den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
