@@ -9,8 +9,8 @@ from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Channel, Recording
 from cardiokit.ecg._measure_median import MedianBeat
 from cardiokit.ecg.morphology import frontal_axis, lead_morphology, limb_lead_gains
-from cardiokit.interpret import CONVENTIONS, interpret
-from tests.report.test_statements import BASE, RBBB, SINUS, keys, lm, morph
+from cardiokit.interpret import CONVENTIONS, RhythmFeatures, interpret
+from tests.report.test_statements import BASE, RBBB, SINUS, keys, lm, morph, with_qrs
 
 LIMB = ("i", "ii", "iii", "avr", "avl", "avf")
 
@@ -83,7 +83,20 @@ def test_rate_limits_follow_the_convention():
     assert "Spodick" in st.criteria["reference"]
     slow = {**BASE, "heart_rate_bpm": 59.5}
     assert keys(interpret(slow, rhythm=SINUS))[0] == "sinus_bradycardia"
-    assert keys(interpret(slow, rhythm=SINUS, convention="ludb"))[0] == "sinus_rhythm"
+    assert keys(interpret(slow, rhythm=SINUS, convention={"bradycardia_below_bpm": 59.0}))[0] == "sinus_rhythm"
+
+
+def test_sinus_p_share_is_lower_when_the_rhythm_model_says_normal():
+    from types import SimpleNamespace
+
+    few_p = RhythmFeatures(10, 0.4, 8.0, 40.0, 0.02, 0.02)
+    assert keys(interpret(BASE, rhythm=few_p))[0] == "rhythm_undetermined"
+    normal = SimpleNamespace(label="normal", probabilities={"normal": 0.9, "af": 0.02, "other": 0.07, "noisy": 0.01},
+                             model="m")
+    st = interpret(BASE, rhythm=few_p, rhythm_model=normal)[0]
+    assert st.key == "sinus_rhythm" and "40%" in st.criteria["rule"]
+    none_p = RhythmFeatures(10, 0.1, None, None, 0.02, 0.02)
+    assert keys(interpret(BASE, rhythm=none_p, rhythm_model=normal))[0] == "rhythm_undetermined"
 
 
 def test_incomplete_rbbb_under_ludb_needs_no_wide_s_but_needs_v1():
@@ -98,8 +111,8 @@ def test_incomplete_rbbb_under_ludb_needs_no_wide_s_but_needs_v1():
 
 
 def test_dominant_r_in_v1_with_wide_s_is_complete_rbbb():
-    m = morph(v1=dict(pattern="R", r_mv=1.0, s_mv=0.0, s_ms=0.0, r_ms=120.0),
-              i=RBBB["i"], v6=RBBB["v6"])
+    m = with_qrs(morph(v1=dict(pattern="R", r_mv=1.0, s_mv=0.0, s_ms=0.0, r_ms=120.0),
+                       i=RBBB["i"], v6=RBBB["v6"]), 150.0)
     assert "complete_right_bundle_branch_block" in keys(interpret({**BASE, "qrs_ms": 150.0}, rhythm=SINUS,
                                                                   morphology=m))
 

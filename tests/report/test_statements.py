@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -191,9 +192,19 @@ def morph(calibrated=True, beats=None, pace=None, **changes):
     return Morphology(leads, beats, pace, 500.0, calibrated)
 
 
+def with_qrs(m, qrs_ms):
+    """``m`` with every lead's median-beat QRS duration set to ``qrs_ms`` (the conduction
+    rules read the limb-lead majority duration)."""
+    leads = {k: dataclasses.replace(v, qrs_ms=qrs_ms) for k, v in m.leads.items()}
+    return dataclasses.replace(m, leads=leads)
+
+
 def run12(m=None, rhythm=SINUS, sex="M", age=60.0, model=None, **changes):
+    m = m if m is not None else morph()
+    if "qrs_ms" in changes:
+        m = with_qrs(m, changes["qrs_ms"])
     return keys(interpret({**BASE, **changes}, rhythm=rhythm, sex=sex, age_years=age,
-                          morphology=m if m is not None else morph(), rhythm_model=model))
+                          morphology=m, rhythm_model=model))
 
 
 def test_normal_12_lead_gives_only_sinus_rhythm():
@@ -214,6 +225,25 @@ def test_right_bundle_branch_block_complete_vs_incomplete():
     assert "nonspecific_intraventricular_conduction_delay" in run12(m2, qrs_ms=140.0)
     assert not {"complete_right_bundle_branch_block", "nonspecific_intraventricular_conduction_delay"} & set(
         run12(m, qrs_ms=100.0))
+
+
+def test_conduction_rules_read_the_limb_lead_majority_qrs():
+    """Minnesota Code class 7: the QRS duration reached in a majority of I, II, III, aVL, aVF,
+    not the longer global one (earliest onset to latest offset over 12 leads)."""
+    m = with_qrs(morph(**RBBB), 100.0)
+    got = interpret({**BASE, "qrs_ms": 135.0}, rhythm=SINUS, morphology=m)
+    assert not {"complete_right_bundle_branch_block", "nonspecific_intraventricular_conduction_delay"} & set(keys(got))
+    # two long limb leads are not a majority
+    leads = {**m.leads, **{x: dataclasses.replace(m.leads[x], qrs_ms=140.0) for x in ("i", "ii")}}
+    assert "complete_right_bundle_branch_block" not in run12(dataclasses.replace(m, leads=leads))
+    leads["iii"] = dataclasses.replace(m.leads["iii"], qrs_ms=140.0)
+    st = [s for s in interpret({**BASE, "qrs_ms": 150.0}, rhythm=SINUS, morphology=dataclasses.replace(m, leads=leads))
+          if s.key == "complete_right_bundle_branch_block"]
+    assert st and st[0].evidence["qrs_ms"] == 140.0 and st[0].evidence["qrs_measure"] == "limb_majority"
+    assert st[0].evidence["global_qrs_ms"] == 150.0 and "Minnesota" in st[0].criteria["reference"]
+    # a custom convention can read the global duration instead
+    glob = interpret({**BASE, "qrs_ms": 135.0}, rhythm=SINUS, morphology=m, convention={"qrs_limb_majority": 0.0})
+    assert "complete_right_bundle_branch_block" in keys(glob)
 
 
 LBBB = {x: dict(q_mv=0.0, q_ms=0.0, pattern="R", r_peak_time_ms=85.0, notched=True, s_mv=0.0, s_ms=0.0,
@@ -329,8 +359,9 @@ def test_low_voltage_and_lvh_exclusive():
 
 def _beats(labels, rr):
     n = len(labels)
-    return BeatClasses(tuple(labels), np.asarray(rr, float), np.where(np.array(list(labels)) == "V", 0.3, 0.99),
-                       np.full(n, 90.0), np.zeros(n, bool), 800.0)
+    rr = np.asarray(rr, float)
+    return BeatClasses(tuple(labels), rr, np.where(np.array(list(labels)) == "V", 0.3, 0.99),
+                       np.full(n, 90.0), np.nan_to_num(rr, nan=800.0) < 0.85 * 800.0, 800.0)
 
 
 def test_ectopy_statements():
@@ -339,6 +370,9 @@ def test_ectopy_statements():
     assert "premature_ventricular_complexes" in got
     b = _beats("NNANNNNN", [np.nan, 800, 600, 900, 800, 800, 800, 800])
     assert "premature_atrial_complexes" in run12(morph(beats=b))
+    # other morphology, neither premature nor >= 40 ms wider (a beat cut by the recording's end): no PVC
+    b = _beats("NNNNNNNV", [np.nan, 800, 800, 800, 800, 800, 800, 790])
+    assert "premature_ventricular_complexes" not in run12(morph(beats=b))
     af = RhythmFeatures(10, 0.1, None, None, 0.2, 0.3)
     assert "premature_atrial_complexes" not in run12(morph(beats=b), rhythm=af)
 
@@ -380,7 +414,7 @@ def test_paced_rhythm_suppresses_qrs_interpretation():
 def test_report_order_and_one_statement_per_category():
     inv = dict(t_polarity="negative", t_neg_mv=-0.3, t_pos_mv=0.0, t_mv=-0.3)
     q = dict(pattern="QR", q_mv=-0.3, q_ms=40.0)
-    m = morph(**{**RBBB, "v5": inv, "v6": inv | {"s_mv": -0.4, "s_ms": 50.0}}, ii=q, iii=q, avf=q)
+    m = with_qrs(morph(**{**RBBB, "v5": inv, "v6": inv | {"s_mv": -0.4, "s_ms": 50.0}}, ii=q, iii=q, avf=q), 140.0)
     out = interpret({**BASE, "qrs_ms": 140.0, "pr_ms": 240.0, "qtc_ms": 480.0}, rhythm=SINUS, sex="M",
                     morphology=m)
     cats = [s.category for s in out]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..report.model import Statement
-from ._common import SURAWICZ_2009, lead_list, make, num, rnd
+from ._common import PRINEAS_2010, SURAWICZ_2009, lead_list, make, num, rnd
 
 CONDUCTION_CRITERIA: dict[str, Any] = {
     "complete_bbb_qrs_from_ms": 120.0,
@@ -23,7 +23,30 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "lpfb_axis_deg": (90.0, 180.0),
     "axis_left_below_deg": -30.0,
     "axis_right_above_deg": 90.0,
+    "qrs_limb_majority": 1.0,  # 1: QRS duration reached in a majority of I, II, III, aVL, aVF (Minnesota)
 }
+
+_LIMB5 = ("i", "ii", "iii", "avl", "avf")
+
+
+def conduction_qrs_ms(m: Mapping[str, Any], L: Mapping[str, Any],
+                      conv: Mapping[str, Any] | None = None) -> tuple[float | None, str]:
+    """The QRS duration the conduction criteria read, and its name.
+
+    With per-lead morphology (and ``qrs_limb_majority``): the duration reached in a
+    majority of the limb leads I, II, III, aVL, aVF (the median of their median-beat QRS
+    durations), the measurement of the Minnesota Code class 7 (Prineas 2010). The global
+    QRS (earliest onset to latest offset over 12 leads) is longer than a single lead's,
+    and the published limits (Surawicz 2009: 110 / 120 ms) were set on lead-based reading.
+    Otherwise the global QRS duration of the measurements.
+    """
+    c = _conv(conv)
+    if c["qrs_limb_majority"] and L:
+        v = sorted((float(L[x].qrs_ms) for x in _LIMB5 if L.get(x) is not None and num(L[x].qrs_ms) is not None),
+                   reverse=True)
+        if len(v) >= 3:
+            return v[len(v) // 2], "limb_majority"
+    return num(m.get("qrs_ms")), "global"
 
 
 def _ev_lead(lm: Any) -> dict[str, Any]:
@@ -79,6 +102,14 @@ def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         "r_peak_time_v5_v6_ms": [rnd(x) for x in rpt], "notched_r_leads": notched}
 
 
+def _ref(how: str) -> str:
+    """Surawicz 2009, plus the Minnesota Code when the QRS duration is the limb-lead majority one."""
+    if how != "limb_majority":
+        return SURAWICZ_2009
+    return (SURAWICZ_2009 + " QRS duration: reached in a majority of I, II, III, aVL, aVF as in "
+            + PRINEAS_2010 + " (class 7).")
+
+
 def _conv(conv: Mapping[str, float] | None) -> dict[str, Any]:
     return {**CONDUCTION_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in CONDUCTION_CRITERIA}}
 
@@ -87,7 +118,7 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
                                conv: Mapping[str, float] | None = None) -> Statement | None:
     """One of complete/incomplete RBBB, complete/incomplete LBBB, nonspecific IVCD."""
     c = _conv(conv)
-    qrs = num(m.get("qrs_ms"))
+    qrs, how = conduction_qrs_ms(m, L, c)
     if qrs is None or not L:
         return None
     v, wide_s, dom_r = _rbbb(L)
@@ -98,7 +129,8 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     # incomplete: the pattern in V1 (an r' in V2 alone is a frequent normal variant)
     irb = "v1" in v and (wide_s or not c["irbbb_needs_wide_s"])
     lb, lev = _lbbb(L)
-    ev: dict[str, Any] = {"qrs_ms": round(qrs, 1), "wide_s_in_i_v6": wide_s}
+    ev: dict[str, Any] = {"qrs_ms": round(qrs, 1), "qrs_measure": how, "global_qrs_ms": rnd(m.get("qrs_ms")),
+                          "wide_s_in_i_v6": wide_s}
     for x in ("v1", "v2", "i", "v5", "v6"):
         if L.get(x) is not None:
             ev[x] = _ev_lead(L[x])
@@ -109,20 +141,20 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
                         f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2 "
                         "(or a dominant R in V1 with the wide S in I and V6)"
                         + (s_rule if c["rbbb_needs_wide_s"] else ""),
-                        SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+                        _ref(how), complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
         if lb:
             return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
                         "intraventricular", ev | lev,
                         f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; no q in I, V5, V6; QS or rS in V1; "
                         f"R-peak time > {c['lbbb_r_peak_time_v5v6_above_ms']:g} ms in V5/V6 or notched R in "
-                        "I, aVL, V5 or V6", SURAWICZ_2009, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+                        "I, aVL, V5 or V6", _ref(how), complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
     elif qrs >= c["incomplete_bbb_qrs_from_ms"]:
         if irb:
             return make("incomplete_right_bundle_branch_block", "713426002",
                         "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
                         f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms with "
                         "the RBBB pattern (rsr'/rsR'/rSR' or notched R in V1"
-                        + ("; wide S in I and V6)" if c["irbbb_needs_wide_s"] else ")"), SURAWICZ_2009,
+                        + ("; wide S in I and V6)" if c["irbbb_needs_wide_s"] else ")"), _ref(how),
                         incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
         rpt = [L[x].r_peak_time_ms for x in ("v4", "v5", "v6") if L.get(x) is not None
                and L[x].r_peak_time_ms is not None]
@@ -131,12 +163,12 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
                         "Incomplete left bundle branch block", "intraventricular", ev | lev,
                         f"QRS {c['incomplete_bbb_qrs_from_ms']:g}-{c['complete_bbb_qrs_from_ms'] - 1:g} ms; "
                         f"R-peak time > {c['lbbb_r_peak_time_v5v6_above_ms']:g} ms in V4, V5 or V6; no q in "
-                        "I, V5, V6", SURAWICZ_2009, incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
+                        "I, V5, V6", _ref(how), incomplete_bbb_qrs_from_ms=c["incomplete_bbb_qrs_from_ms"])
     if qrs > c["ivcd_qrs_above_ms"]:
         return make("nonspecific_intraventricular_conduction_delay", "698252002",
                     "Nonspecific intraventricular conduction delay", "intraventricular", ev,
                     f"QRS > {c['ivcd_qrs_above_ms']:g} ms without the criteria of right or left bundle "
-                    "branch block", SURAWICZ_2009, ivcd_qrs_above_ms=c["ivcd_qrs_above_ms"])
+                    "branch block", _ref(how), ivcd_qrs_above_ms=c["ivcd_qrs_above_ms"])
     return None
 
 
@@ -150,7 +182,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
     """LAFB / LPFB (Surawicz 2009); never with LBBB (the fascicles are part of it)."""
     c = _conv(conv)
     ax = axis_deg if axis_deg is not None else _axis(m)
-    qrs = num(m.get("qrs_ms"))
+    qrs, how = conduction_qrs_ms(m, L, c)
     if ax is None or qrs is None or not L:
         return None
     key = intra.key if intra is not None else ""
@@ -161,7 +193,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
         return None
     lo, hi = c["lafb_axis_deg"][0], c["lafb_axis_below_deg"]
     avl = L.get("avl")
-    ev: dict[str, Any] = {"qrs_axis_deg": round(ax, 1), "qrs_ms": round(qrs, 1)}
+    ev: dict[str, Any] = {"qrs_axis_deg": round(ax, 1), "qrs_ms": round(qrs, 1), "qrs_measure": how}
     if lo <= ax <= hi and avl is not None:
         qr_avl = avl.r_mv > 0 and avl.q_mv < 0
         rpt = avl.r_peak_time_ms
@@ -172,7 +204,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
                         f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL; R-peak time in aVL >= "
                         f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < {c['complete_bbb_qrs_from_ms']:g} ms "
                         "(unless with RBBB)",
-                        SURAWICZ_2009, lafb_axis_deg=(lo, hi))
+                        _ref(how), lafb_axis_deg=(lo, hi))
     lo, hi = c["lpfb_axis_deg"]
     if lo <= ax <= hi:
         i, avl_, iii, avf = (L.get(x) for x in ("i", "avl", "iii", "avf"))
@@ -185,7 +217,7 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
             return make("left_posterior_fascicular_block", "445211001", "Left posterior fascicular block",
                         "fascicular", ev | {x: _ev_lead(L[x]) for x in ("i", "avl", "iii", "avf")},
                         f"frontal axis {lo:g} to {hi:g} degrees; rS in I and aVL; qR in III and aVF; "
-                        "QRS < 120 ms (right ventricular hypertrophy not excluded)", SURAWICZ_2009,
+                        "QRS < 120 ms (right ventricular hypertrophy not excluded)", _ref(how),
                         lpfb_axis_deg=c["lpfb_axis_deg"])
     return None
 

@@ -32,7 +32,7 @@ ISCHEMIA_CRITERIA: dict[str, Any] = {
     "q_v2_v3_from_ms": 20.0,  # any Q > 0.02 s or QS in V2-V3
     "q_from_ms": 30.0,  # elsewhere: Q >= 0.03 s and >= 0.1 mV deep (or QS) in 2 contiguous leads
     "q_depth_from_mv": 0.1,
-    "q_depth_relative_from": 0.25,  # uncalibrated: Q >= 25 % of R (Minnesota 1-2 uses Q/R >= 1/3)
+    "q_depth_relative_from": 1.0 / 3.0,  # uncalibrated: Q/R >= 1/3 (Minnesota 1-2)
     "ste_from_mv": 0.1,  # J point, leads other than V2-V3
     "ste_v2v3_from_mv": {"M>=40": 0.2, "M<40": 0.25, "F": 0.15},
     "std_from_mv": 0.05,  # horizontal or downsloping, J point

@@ -24,6 +24,9 @@ from ._common import (
 RHYTHM_CRITERIA: dict[str, Any] = {
     "min_beats": 3,
     "p_wave_fraction_min": 0.8,  # share of beats with a P wave before the QRS
+    # with the rhythm model's P(normal) >= 0.5 a lower share suffices (low-amplitude P waves the
+    # delineation finds in only some beats)
+    "p_wave_fraction_min_model_normal": 0.3,
     "pr_iqr_max_ms": 60.0,  # constant P-QRS relation: PR spread (IQR) at most this
     "p_axis_range_deg": (-30.0, 120.0),  # P axis clearly outside -> not sinus
     "sinus_irregular_rr_range_ms": 160.0,  # max - min of sinus-to-sinus RR
@@ -105,7 +108,10 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     pf = num(rf.p_wave_fraction) if rf is not None else None
     iqr = num(rf.pr_iqr_ms) if rf is not None else None
     irr = num(rf.rr_irregularity) if rf is not None else None
-    sinus_p = pf is not None and pf >= c["p_wave_fraction_min"] and (iqr is None or iqr <= c["pr_iqr_max_ms"])
+    model_normal = mev.get("rhythm_model_probabilities", {}).get("normal", 0.0) >= 0.5
+    pf_min = min(c["p_wave_fraction_min"], c["p_wave_fraction_min_model_normal"]) if model_normal \
+        else c["p_wave_fraction_min"]
+    sinus_p = pf is not None and pf >= pf_min and (iqr is None or iqr <= c["pr_iqr_max_ms"])
     af_th = {"af_p_wave_fraction_below": c["af_p_wave_fraction_below"],
              "af_rr_irregularity_from": c["af_rr_irregularity_from"]}
     if model_af and not sinus_p:
@@ -114,7 +120,6 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                     "consistent P waves before the QRS complexes", HINDRICKS_2020,
                     af_model_probability_from=c["af_model_probability_from"])
     # the ESC definition on the measurements, unless a rhythm model calls the rhythm normal
-    model_normal = mev.get("rhythm_model_probabilities", {}).get("normal", 0.0) >= 0.5
     if not paced and not model_normal and pf is not None \
             and pf < c["af_p_wave_fraction_below"] and irr is not None and irr >= c["af_rr_irregularity_from"]:
         return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
@@ -124,7 +129,8 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                     "normal >= 0.5", HINDRICKS_2020, **af_th)
     undetermined_rule = (
         f"sinus needs >= {c['min_beats']} beats, a P wave before >= "
-        f"{c['p_wave_fraction_min']:.0%} of QRS complexes, a constant PR (IQR <= "
+        f"{c['p_wave_fraction_min']:.0%} of QRS complexes (>= {c['p_wave_fraction_min_model_normal']:.0%} "
+        "when the rhythm model gives P(normal) >= 0.5), a constant PR (IQR <= "
         f"{c['pr_iqr_max_ms']:g} ms) and a P axis within {c['p_axis_range_deg']}"
     )
 
@@ -136,7 +142,7 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
         return undetermined("too few beats detected")
     if pf is None:
         return undetermined("P waves not delineated")
-    if pf < c["p_wave_fraction_min"]:
+    if pf < pf_min:
         return undetermined("no consistent P wave before QRS")
     if iqr is not None and iqr > c["pr_iqr_max_ms"]:
         return undetermined("variable PR interval")
@@ -151,6 +157,9 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
           "sinus_irregular_rr_range_ms": c["sinus_irregular_rr_range_ms"],
           "p_wave_fraction_min": c["p_wave_fraction_min"]}
     base = "P wave before each QRS with constant PR"
+    if pf < c["p_wave_fraction_min"]:
+        base += (f" (P waves found before {pf:.0%} of QRS complexes; rhythm model P(normal) >= 0.5 "
+                 f"with >= {c['p_wave_fraction_min_model_normal']:.0%})")
     if hr < c["bradycardia_below_bpm"]:
         text = "Sinus bradycardia" + (" with sinus arrhythmia" if irregular else "")
         return make("sinus_bradycardia", "426177001", text, "rhythm", ev,
@@ -195,7 +204,12 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
         return []
     out = []
     labels = beats.labels
-    idx_v = [i for i, x in enumerate(labels) if x == "V"]
+    # a PVC is premature or clearly wider (Mason 2007; Minnesota 8-1): a beat of other
+    # morphology that is neither (e.g. a last beat cut by the recording's end) is not stated
+    qrs_n = [float(beats.qrs_ms[i]) for i, x in enumerate(labels) if x == "N" and np.isfinite(beats.qrs_ms[i])]
+    dom = float(np.median(qrs_n)) if qrs_n else float("nan")
+    idx_v = [i for i, x in enumerate(labels) if x == "V" and (
+        bool(beats.premature[i]) or (np.isfinite(dom) and float(beats.qrs_ms[i]) >= dom + 40.0))]
     idx_a = [i for i, x in enumerate(labels) if x == "A"]
     ev_base = {"n_beats": len(labels), "reference_rr_ms": rnd(beats.reference_rr_ms)}
     if idx_v:
@@ -210,8 +224,7 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
                         ("Premature ventricular complex" if len(idx_v) == 1 else "Premature ventricular complexes")
                         + pattern, "ectopy_ventricular", ev,
                         "QRS correlating < 0.80 with the dominant QRS and premature (RR < 85 % of the "
-                        "reference RR), >= 40 ms wider than the dominant QRS, or without the P wave "
-                        "most beats have", MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)"))
+                        "reference RR) or >= 40 ms wider than the dominant QRS", MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)"))
     if idx_a and rhythm_key not in ("atrial_fibrillation", "atrial_flutter"):
         ev = ev_base | {"n_pac": len(idx_a), "beats": idx_a,
                         "rr_before_ms": [rnd(beats.rr_before_ms[i]) for i in idx_a],
