@@ -561,23 +561,33 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "no_raw")
     if raw.fs < PACE_MIN_FS_HZ:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "fs_too_low")
-    x = np.asarray(raw.signals, np.float64)
+    # leads as rows (contiguous reductions per lead)
+    x = np.array(np.asarray(raw.signals).T, np.float64, order="C")
     fs = raw.fs
-    n, nl = x.shape
+    nl, n = x.shape
     if n < 5 or b.size == 0:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
-    e = np.zeros_like(x)
-    e[1:-1] = np.abs(x[1:-1] - 0.5 * (x[:-2] + x[2:]))
+    # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 (0 at the ends)
+    e = x[:, :-2] + x[:, 2:]
+    e *= 0.5
+    np.subtract(x[:, 1:-1], e, out=e)
+    np.abs(e, out=e)
     h = max(1, round(0.1 * fs))
     # each beat's window (clipped at the ends: repeating an end sample leaves its range as is)
-    qp = np.median(np.ptp(x[np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)], axis=1), axis=0)
+    qp = np.median(np.ptp(x[:, np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)], axis=2), axis=1)
     qp = np.where(qp > 0, qp, np.inf)
-    hit = e / qp[None, :] >= PACE_SPIKE_FRACTION
-    hit[1:] |= hit[:-1].copy()
-    hit[:-1] |= hit[1:].copy()
     need = min(PACE_MIN_LEADS, nl)
-    cnt = hit.sum(axis=1)
-    cand = np.flatnonzero(cnt >= need)
+    # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
+    # with fewer than `need` such leads there is no spike, as in most records
+    if np.count_nonzero(e.max(axis=1) >= 0.99 * PACE_SPIKE_FRACTION * qp) < need:
+        cand = cnt = np.zeros(0, np.int64)
+    else:
+        hit = np.zeros((nl, n), bool)
+        hit[:, 1:-1] = e / qp[:, None] >= PACE_SPIKE_FRACTION
+        hit[:, 1:] |= hit[:, :-1].copy()
+        hit[:, :-1] |= hit[:, 1:].copy()
+        cnt = hit.sum(axis=0)
+        cand = np.flatnonzero(cnt >= need)
     spikes: list[int] = []
     nleads: list[int] = []
     gap = max(2, round(0.004 * fs))
@@ -599,6 +609,13 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         atr = (p_on >= 0) & (np.searchsorted(sp, p_on - round(0.05 * fs), "left")
                              < np.searchsorted(sp, p_on + round(0.02 * fs), "right"))
     return PaceSpikes(sp, np.asarray(nleads, np.int64), ven, atr)
+
+
+def _median(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` of finite ``a`` by sorting (same values, less overhead)."""
+    v = np.sort(a, axis=0)
+    k = v.shape[0]
+    return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
 # -- beat classes -----------------------------------------------------------------------------
@@ -627,13 +644,14 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     r = np.asarray(delineation.beats, np.int64)
     fs = cleaned.fs
     nb = r.size
-    x = np.asarray(cleaned.signals, np.float64)
+    sig = np.asarray(cleaned.signals)
+    n_samp = sig.shape[0]
     lo, hi = round(0.06 * fs), round(0.08 * fs)
     # QRS windows, edge samples repeated beyond the ends
-    idx = np.clip(r[:, None] + np.arange(-lo, hi + 1)[None, :], 0, x.shape[0] - 1)
-    seg = x[idx].reshape(nb, -1) if nb else np.zeros((0, 1))
+    idx = np.clip(r[:, None] + np.arange(-lo, hi + 1)[None, :], 0, n_samp - 1)
+    seg = sig[idx].reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg = seg - seg.mean(axis=1, keepdims=True)
-    tmpl = np.median(seg, axis=0) if nb else seg
+    tmpl = _median(seg) if nb else seg
     den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
     g = np.asarray(delineation.global_, np.int64)
@@ -645,27 +663,31 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         rr[1:] = np.diff(r) * ms
     dom = corr >= MORPHOLOGY_CORR_MIN
     pair = dom[1:] & dom[:-1] if nb > 1 else np.zeros(0, bool)
-    ref_rr = float(np.median(rr[1:][pair])) if pair.sum() >= 2 else (
-        float(np.nanmedian(rr)) if nb > 2 else None)
+    # rr[0] is the only NaN: the NaN-median of rr is the median of rr[1:]
+    ref_rr = float(_median(rr[1:][pair])) if np.count_nonzero(pair) >= 2 else (
+        float(_median(rr[1:])) if nb > 2 else None)
     prem = np.zeros(nb, bool)
     if ref_rr is not None:
         prem[1:] = rr[1:] < PREMATURE_RR_FRACTION * ref_rr
-    dom_w = float(np.nanmedian(qrs[dom])) if np.any(dom & np.isfinite(qrs)) else np.nan
+    w_dom = qrs[dom & np.isfinite(qrs)]
+    dom_w = float(_median(w_dom)) if w_dom.size else np.nan
     p_share = float(has_p.mean()) if nb else 0.0
     labels = []
     edge = round(EDGE_S * fs)
-    n_samp = x.shape[0]
+    paced = pace.ventricular.tolist() if pace is not None and pace.ventricular.size == nb else [False] * nb
+    r_l, qrs_l, corr_l, prem_l, rr_l, hp_l = (v.tolist() for v in (r, qrs, corr, prem, rr, has_p))
     for i in range(nb):
-        if pace is not None and pace.ventricular.size == nb and pace.ventricular[i]:
+        if paced[i]:
             labels.append("P")
             continue
-        if r[i] < edge or r[i] >= n_samp - edge:
+        if r_l[i] < edge or r_l[i] >= n_samp - edge:
             labels.append("N")  # cut by the recording's edge (and the filters' edge effects)
             continue
-        wide = bool(np.isfinite(qrs[i]) and np.isfinite(dom_w) and qrs[i] >= dom_w + 40.0)
-        if corr[i] < MORPHOLOGY_CORR_MIN and (prem[i] or wide or (p_share >= 0.8 and not has_p[i])):
+        # NaN widths compare False
+        wide = qrs_l[i] >= dom_w + 40.0
+        if corr_l[i] < MORPHOLOGY_CORR_MIN and (prem_l[i] or wide or (p_share >= 0.8 and not hp_l[i])):
             labels.append("V")
-        elif prem[i] and corr[i] >= MORPHOLOGY_CORR_MIN and (i + 1 >= nb or rr[i + 1] > 1.1 * rr[i]):
+        elif prem_l[i] and corr_l[i] >= MORPHOLOGY_CORR_MIN and (i + 1 >= nb or rr_l[i + 1] > 1.1 * rr_l[i]):
             labels.append("A")
         else:
             labels.append("N")
