@@ -254,16 +254,21 @@ def _merge_lobes(raw: list[list[float]], thr: float) -> list[list[float]]:
     return merged
 
 
-def _notch(x: list[float], a: int, b: int, sign: float, thr: float) -> bool:
-    """Two peaks within one lobe separated by a dip of >= max(thr, 10 % of the lobe)."""
+def _notch(x: list[float], a: int, b: int, sign: float, thr: float, peaks: list[int]) -> bool:
+    """Two peaks within one lobe separated by a dip of >= max(thr, 10 % of the lobe).
+
+    ``peaks``: the local maxima of ``sign * x`` (sample ``i`` >= its left, > its right
+    neighbour); those inside the lobe (not at its ends) above 35 % of its peak count."""
     if b - a < 5:
         return False
-    seg = x[a:b] if sign > 0 else [-v for v in x[a:b]]
-    top = max(seg)
+    pk = [i for i in peaks if a < i < b - 1]
+    if len(pk) < 2:
+        return False
+    seg = x if sign > 0 else [-v for v in x]
+    top = max(seg[a:b])
     need = max(thr, 0.10 * top)
-    # peaks: local maxima above 35 % of the lobe's peak
     lim = 0.35 * top
-    pk = [i for i in range(1, len(seg) - 1) if seg[i] >= seg[i - 1] and seg[i] > seg[i + 1] and seg[i] >= lim]
+    pk = [i for i in pk if seg[i] >= lim]
     for i, j in itertools.combinations(pk, 2):
         if min(seg[i], seg[j]) - min(seg[i : j + 1]) >= need:
             return True
@@ -442,14 +447,23 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     lq_ms = (lq[:, 5] - lq[:, 3]) * ms
     raw = _raw_lobes(qrs)
     qrs_l = qrs.tolist()
+    # local maxima and minima of every lead's QRS (notch candidates)
+    mid = qrs[:, 1:-1]
+    peaks = []
+    for m in ((mid >= qrs[:, :-2]) & (mid > qrs[:, 2:]), (mid <= qrs[:, :-2]) & (mid < qrs[:, 2:])):
+        rows, cols = np.nonzero(m)
+        by_row: list[list[int]] = [[] for _ in range(nl)]
+        for j, i in zip(rows.tolist(), (cols + 1).tolist(), strict=True):
+            by_row[j].append(i)
+        peaks.append(by_row)
     waves = []
     for j in range(nl):
         thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp[j])
         ws = _wave_split(_merge_lobes(raw[j], thr), ms)
         ws = _drop_terminal_upslope(ws, raw[j], x[j], qon, fs, thr)
         qs = ws["pattern"] == "QS"
-        notched = any((lb[0] > 0 or qs) and _notch(qrs_l[j], int(lb[1]), int(lb[2]), lb[0], thr)
-                      for lb in ws["lobes"])
+        notched = any((lb[0] > 0 or qs) and _notch(qrs_l[j], int(lb[1]), int(lb[2]), lb[0], thr,
+                                                   peaks[0 if lb[0] > 0 else 1][j]) for lb in ws["lobes"])
         waves.append((ws, notched))
     t = _t_waves(x, int(g[6]), int(g[8]), [max(ws["r"][0], 0.0) for ws, _ in waves])
     p = _p_waves(x, int(g[0]), int(g[2]), fs, [max(MIN_WAVE_MV, 0.02 * v) for v in ptp])
