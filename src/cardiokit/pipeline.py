@@ -283,7 +283,11 @@ def _calibrated(ecg: Recording) -> bool:
 
 
 def _measure_dict(meas: Any) -> dict[str, Any]:
-    d = meas.to_dict() if hasattr(meas, "to_dict") else dict(meas)
+    from .ecg.measure import Measurements
+
+    # the report keeps the numbers only: no per-lead amplitudes or HRV to build
+    d = meas.to_dict(details=False) if isinstance(meas, Measurements) else (
+        meas.to_dict() if hasattr(meas, "to_dict") else dict(meas))
     return {k: d.get(k) for k in MEASUREMENT_KEYS} | {
         k: v for k, v in d.items() if k not in MEASUREMENT_KEYS and _json_scalar(v)
     }

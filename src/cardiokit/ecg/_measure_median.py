@@ -105,15 +105,17 @@ def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width:
     """``(rows, 9)`` window positions: per row (lead) and wave, the median over beats of the
     fiducials relative to R where the wave is present in at least half of the beats, else -1."""
     rows, nb, _ = rel.shape
+    # all three waves at once: a fiducial counts where its wave's onset, peak and offset exist
+    have = present[:, :, 1::3] & present[:, :, 0::3] & present[:, :, 2::3]  # (rows, nb, 3 waves)
+    cnt = have.sum(axis=1)  # (rows, 3)
+    vals = np.where(np.repeat(have, 3, axis=2), rel.astype(np.float64), np.nan)
+    srt = np.sort(vals, axis=1)  # NaN last
+    cnt9 = np.repeat(cnt, 3, axis=1)[:, None, :]
+    lo = np.take_along_axis(srt, np.maximum((cnt9 - 1) // 2, 0), axis=1)[:, 0]
+    hi = np.take_along_axis(srt, np.maximum(cnt9 // 2, 0), axis=1)[:, 0]
+    m = np.round(0.5 * (lo + hi)) + r_index  # (rows, 9)
+    inside = ((m >= 0) & (m < width)).reshape(rows, 3, 3).all(axis=2)
+    ok = np.repeat((2 * cnt >= nb) & (cnt > 0) & inside, 3, axis=1)
     out = np.full((rows, 9), -1, np.int64)
-    for w in range(3):
-        have = present[:, :, 3 * w + 1] & present[:, :, 3 * w] & present[:, :, 3 * w + 2]  # (rows, nb)
-        cnt = have.sum(axis=1)
-        vals = np.where(have[:, :, None], rel[:, :, 3 * w : 3 * w + 3].astype(np.float64), np.nan)
-        srt = np.sort(vals, axis=1)  # NaN last
-        lo = np.take_along_axis(srt, np.maximum((cnt - 1) // 2, 0)[:, None, None], axis=1)[:, 0]
-        hi = np.take_along_axis(srt, np.maximum(cnt // 2, 0)[:, None, None], axis=1)[:, 0]
-        m = np.round(0.5 * (lo + hi)) + r_index
-        ok = (2 * cnt >= nb) & (cnt > 0) & np.all((m >= 0) & (m < width), axis=1)
-        out[ok, 3 * w : 3 * w + 3] = m[ok].astype(np.int64)
+    out[ok] = m[ok].astype(np.int64)
     return out

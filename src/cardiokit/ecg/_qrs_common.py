@@ -189,18 +189,24 @@ def beat_correlation(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float 
     For a 2-D ``x`` (several leads) the windows of all leads are concatenated, so the
     template is spatio-temporal.
     """
-    win = _beat_windows(x, beats, fs, half_s).reshape(beats.size, -1)
-    win = _unit_rows(win, 1)
+    return window_correlation(_beat_windows(x, beats, fs, half_s))
+
+
+def window_correlation(win: np.ndarray) -> np.ndarray:
+    """:func:`beat_correlation` from the gathered ``(n_beats, window, ...)`` windows."""
+    win = _unit_rows(win.reshape(win.shape[0], -1), 1)
     tmpl = win.mean(axis=0)
     tmpl = tmpl / (np.linalg.norm(tmpl) + 1e-12)
     return win @ tmpl
 
 
-def lead_consistency(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float = 0.06) -> np.ndarray:
-    """Per-lead :func:`template_consistency` of ``beats`` on ``(n_samples, n_leads)`` ``x``."""
+def lead_consistency(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float = 0.06, *,
+                     windows: np.ndarray | None = None) -> np.ndarray:
+    """Per-lead :func:`template_consistency` of ``beats`` on ``(n_samples, n_leads)`` ``x``
+    (``windows``: the beats' windows of ``x`` when already gathered)."""
     if beats.size < 3:
         return np.ones(x.shape[1])
-    win = _unit_rows(_beat_windows(x, beats, fs, half_s), 1)  # (nb, w, L)
+    win = _unit_rows(_beat_windows(x, beats, fs, half_s) if windows is None else windows, 1)  # (nb, w, L)
     tmpl = win.mean(axis=0)
     tmpl = tmpl / (np.linalg.norm(tmpl, axis=0, keepdims=True) + 1e-12)
     corr = np.einsum("bwl,wl->bl", win, tmpl)

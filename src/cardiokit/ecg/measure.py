@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -91,17 +92,32 @@ class Measurements:
     sex: str | None = None
     qtc_prolonged: bool | None = None
     median_beat: MedianBeat | None = None
-    hrv: Any = None
+    #: ``(beats, r, fs)`` the HRV is computed from, on first access of :attr:`hrv`
+    hrv_input: Any = field(default=None, repr=False)
     extra: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; the project's field names, None when not measurable."""
+    @cached_property
+    def hrv(self) -> Any:
+        """HRV of the beats (:func:`cardiokit.ecg.hrv`; None with < 3 beats), computed when
+        first read: the analysis chain does not need it."""
+        return None if self.hrv_input is None else _hrv(*self.hrv_input)
+
+    def to_dict(self, *, details: bool = True) -> dict[str, Any]:
+        """JSON-ready dict; the project's field names, None when not measurable.
+
+        ``details=False`` leaves out ``qtc_all_ms``, ``amplitudes_mv`` and ``hrv`` (the
+        numbers only, as the analysis report lists them).
+        """
         out: dict[str, Any] = {
             k: _r(getattr(self, k))
             for k in ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms")
         }
         out["qtc_formula"] = self.qtc_formula
         out.update({k: _r(getattr(self, k)) for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")})
+        if not details:
+            out["qtc_prolonged"] = self.qtc_prolonged
+            out["n_beats"] = self.n_beats
+            return out
         out["qtc_all_ms"] = {k: _r(v) for k, v in self.qtc_all_ms.items()}
         out["qtc_prolonged"] = self.qtc_prolonged
         out["n_beats"] = self.n_beats
@@ -221,7 +237,7 @@ def measure(
     rr = np.diff(r) / fs
     rr_s = float(np.median(rr)) if rr.size else None
     hr = 60.0 / rr_s if rr_s else None
-    hrv_result = _hrv(beats, r, fs)
+    hrv_result = (beats, r, fs)
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
         hp = _highpassed(sub.signals, fs, delineation) * scale[None, :]

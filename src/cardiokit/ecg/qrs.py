@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,9 +10,17 @@ import numpy as np
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
+from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import refine_extrema
 
-from ._qrs_common import band, col_median, lead_consistency, template_consistency
+from ._qrs_common import (
+    _beat_windows,
+    band,
+    col_median,
+    lead_consistency,
+    template_consistency,
+    window_correlation,
+)
 from ._qrs_methods import METHODS, cardiokit_fused
 from .clean import clean_array, ecg_channel_indices
 
@@ -83,7 +92,7 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     peak = slope[idx].max(axis=1)  # (n_beats, n_leads)
     floors = np.maximum(floors, 1e-3 * peak.max(axis=0))
     ratio = peak / np.where(floors > 0, floors, 1.0)
-    strength = np.percentile(ratio, 75, axis=1)  # most leads need not show every QRS
+    strength = _row_percentile75(ratio)  # most leads need not show every QRS
     beats = beats[strength > _MIN_PROMINENCE]
     if beats.size == 0:
         return beats, np.zeros(n_leads)
@@ -93,10 +102,35 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     if beats.size < 3:
         return beats, np.ones(n_leads)
     aligned = refine_extrema(np.abs(x_bp).sum(axis=1), beats, radius=round(0.05 * fs))
-    q_raw, q_al = template_consistency(x_bp, beats, fs), template_consistency(x_bp, aligned, fs)
+    w_raw = _beat_windows(x_bp, beats, fs, 0.06)
+    w_al = w_raw if np.array_equal(aligned, beats) else _beat_windows(x_bp, aligned, fs, 0.06)
+    q_raw = _window_consistency(w_raw)
+    q_al = q_raw if w_al is w_raw else _window_consistency(w_al)
     if max(q_raw, q_al) < _MIN_CONSISTENCY:
         return beats[:0], np.zeros(n_leads)
-    return beats, lead_consistency(x_bp, beats if q_raw >= q_al else aligned, fs)
+    return beats, lead_consistency(x_bp, beats if q_raw >= q_al else aligned, fs,
+                                   windows=w_raw if q_raw >= q_al else w_al)
+
+
+def _window_consistency(win: np.ndarray) -> float:
+    """:func:`template_consistency` from the beats' ``(n_beats, window, n_leads)`` windows."""
+    return float(np.mean(np.abs(window_correlation(win)) > 0.6))
+
+
+def _row_percentile75(a: np.ndarray) -> np.ndarray:
+    """``np.percentile(a, 75, axis=1)`` of a 2-D array (same linear interpolation and
+    rounding as numpy's; a sort of the short rows is faster than its partition)."""
+    n = a.shape[1]
+    s = np.sort(a, axis=1)
+    if n == 0 or np.isnan(s[:, -1]).any():
+        return np.percentile(a, 75, axis=1)
+    vi = (n - 1) * 0.75
+    lo = math.floor(vi)
+    hi = min(lo + 1, n - 1)
+    g = vi - lo
+    lo_v, hi_v = s[:, lo], s[:, hi]
+    diff = hi_v - lo_v
+    return hi_v - diff * (1 - g) if g >= 0.5 else lo_v + diff * g
 
 
 def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -166,12 +200,11 @@ def detect_beats_array(
     # spectral null sits at the new rate, are ample anti-aliasing for a 5-22 Hz detector.
     q = int(fs // _DETECT_FS_HZ) if fs >= 2 * _DETECT_FS_HZ else 1
     if q > 1:
-        m = n // q
-        arr = raw[: m * q].reshape(m, q, n_leads).mean(axis=1)
+        arr = _block_mean(raw, q)
         fs = fs / q
     qbp = band(arr, fs, 5.0, 22.0)
     # flat leads (constant, or only float rounding left after filtering) carry no beats
-    flat = np.abs(qbp).max(axis=0) <= 1e-6 * np.abs(arr).max(axis=0) + 1e-12
+    flat = _abs_max(qbp) <= 1e-6 * _abs_max(arr) + 1e-12
     if flat.all():
         return np.zeros(0, np.int64), details
     if flat.any():
@@ -222,7 +255,7 @@ def detect_beats_array(
         else:
             beats, share = _fuse(per_lead, w, fs)
     details["fiducial_lead"] = best
-    cl = clean_array(arr[:, best], fs_hz=fs, powerline_hz=None)
+    cl = filtfilt_sos(arr[:, best], design_sos(fs_hz=fs, low_hz=0.5, high_hz=40.0, order=2))
     beats = refine_extrema(cl, beats, radius=max(1, round(0.08 * fs)))
     beats, share = _dedupe(beats, share, np.abs(cl), max(1, round(0.2 * fs)))
     if q > 1:
@@ -257,11 +290,10 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
     q = int(fs // _DETECT_FS_HZ) if fs >= 2 * _DETECT_FS_HZ else 1
     arr = raw
     if q > 1:
-        m = n // q
-        arr = raw[: m * q].reshape(m, q, n_leads).mean(axis=1)
+        arr = _block_mean(raw, q)
         fs = fs / q
     qbp = band(arr, fs, 5.0, 22.0)
-    flat = np.abs(qbp).max(axis=0) <= 1e-6 * np.abs(arr).max(axis=0) + 1e-12
+    flat = _abs_max(qbp) <= 1e-6 * _abs_max(arr) + 1e-12
     slope = np.abs(np.diff(qbp, axis=0))
     floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
     live = np.flatnonzero(~flat)
@@ -284,6 +316,21 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
             beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)]
         out[j] = beats.astype(np.int64)
     return out
+
+
+def _block_mean(x: np.ndarray, q: int) -> np.ndarray:
+    """Means of ``q`` consecutive rows of ``x`` (the rows left over at the end are dropped)."""
+    m = x.shape[0] // q
+    if q == 2:  # (a + b) / 2, bit for bit what the mean of the reshaped blocks gives
+        out = x[0 : 2 * m : 2] + x[1 : 2 * m : 2]
+        out *= 0.5
+        return out
+    return x[: m * q].reshape(m, q, *x.shape[1:]).mean(axis=1)
+
+
+def _abs_max(x: np.ndarray) -> np.ndarray:
+    """``np.abs(x).max(axis=0)`` without the temporary."""
+    return np.maximum(x.max(axis=0), -x.min(axis=0))
 
 
 def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int
