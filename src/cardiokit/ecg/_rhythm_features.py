@@ -25,7 +25,6 @@ fiducials. The feature vector (:data:`FEATURE_NAMES`, NaN where not computable) 
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 
 import numpy as np
@@ -92,18 +91,23 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
     return np.clip(y / scale, -20.0, 20.0).astype(np.float32)
 
 
-def _sampen(x: np.ndarray, m: int, r: float) -> tuple[float, int, int]:
-    """Sample entropy and the template match counts (A for m+1, B for m)."""
+def _sampen(x: np.ndarray, m: int, r: float, dist: np.ndarray | None = None) -> tuple[float, int, int]:
+    """Sample entropy and the template match counts (A for m+1, B for m).
+
+    ``dist``: ``|x[i] - x[j]|`` (all pairs) when already computed; the Chebyshev distance of
+    two templates is the largest of it along their diagonal."""
     n = x.size
     if n <= m + 1 or r <= 0:
         return _NAN, 0, 0
-    emb_m = np.lib.stride_tricks.sliding_window_view(x, m)[: n - m]
-    emb_m1 = np.lib.stride_tricks.sliding_window_view(x, m + 1)
-    d_m = np.max(np.abs(emb_m[:, None, :] - emb_m[None, :, :]), axis=2)
-    d_m1 = np.max(np.abs(emb_m1[:, None, :] - emb_m1[None, :, :]), axis=2)
+    dd = np.abs(x[:, None] - x[None, :]) if dist is None else dist
+    k = n - m
+    d_m = dd[:k, :k]
+    for s in range(1, m):
+        d_m = np.maximum(d_m, dd[s : s + k, s : s + k])
+    d_m1 = np.maximum(d_m, dd[m : m + k, m : m + k])
     # pairs i < j: the distance matrices are symmetric with a zero (<= r) diagonal
-    b = (int(np.count_nonzero(d_m <= r)) - (n - m)) // 2
-    a = (int(np.count_nonzero(d_m1 <= r)) - (n - m)) // 2
+    b = (int(np.count_nonzero(d_m <= r)) - k) // 2
+    a = (int(np.count_nonzero(d_m1 <= r)) - k) // 2
     if a == 0 or b == 0:
         return _NAN, a, b
     return float(-np.log(a / b)), a, b
@@ -172,12 +176,13 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     rel = ad / rr[:-1]
     # CoSEn: sample entropy of RR with m=1, r=30 ms, corrected for r and mean RR
     r_tol = 0.03
-    se, a, b = _sampen(rr, 1, r_tol)
+    dist = np.abs(rr[:, None] - rr[None, :])
+    se, a, b = _sampen(rr, 1, r_tol, dist)
     if not np.isfinite(se):
         # no matches: bound by the smallest possible count (Lake & Moorman 2011)
         se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(n_rr, 2)))
     cosen = se + np.log(2 * r_tol) - np.log(mean)
-    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if n_rr >= 8 and sd > 0 else _NAN
+    sampen2 = _sampen(rr, 2, 0.2 * sd, dist)[0] if n_rr >= 8 and sd > 0 else _NAN
     tp = np.count_nonzero((d[:-1] * d[1:]) < 0)
     tpr = float(tp / max(1, n_rr - 2))
     dm = _mean(d)
@@ -199,36 +204,40 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
 
 
 def _nvg_degrees(y: np.ndarray) -> np.ndarray:
-    """Degrees of the natural visibility graph of series ``y`` (Lacasa et al. 2008)."""
+    """Degrees of the natural visibility graph of series ``y`` (Lacasa et al. 2008).
+
+    ``j`` sees ``i < j`` when the slope from ``i`` to ``j`` exceeds every slope from ``i``
+    to the points between them (all pairs at once, upper triangle)."""
     n = y.size
-    deg = np.zeros(n, np.int64)
-    for i in range(n - 1):
-        k = np.arange(1, n - i)
-        s = (y[i + 1 :] - y[i]) / k
-        prev = np.maximum.accumulate(np.concatenate(([-np.inf], s[:-1])))
-        vis = s > prev
-        deg[i] += int(vis.sum())
-        deg[i + 1 :] += vis
-    return deg
+    k = np.arange(n)
+    k = k[None, :] - k[:, None]
+    up = k > 0
+    s = np.full((n, n), -np.inf)
+    s[up] = ((y[None, :] - y[:, None]) / np.where(up, k, 1))[up]
+    prev = np.full((n, n), -np.inf)
+    np.maximum.accumulate(s[:, :-1], axis=1, out=prev[:, 1:])
+    vis = (s > prev) & up
+    return (vis.sum(axis=1) + vis.sum(axis=0)).astype(np.int64)
 
 
 def _hvg_degrees(y: np.ndarray) -> np.ndarray:
     """Degrees of the horizontal visibility graph (Luque et al. 2009), O(n) with a stack."""
     n = y.size
-    deg = np.zeros(n, np.int64)
+    deg = [0] * n
+    v = y.tolist()
     stack: list[int] = []
     for j in range(n):
         while stack:
             i = stack[-1]
             deg[i] += 1
             deg[j] += 1
-            if y[i] > y[j]:
+            if v[i] > v[j]:
                 break
             stack.pop()
-            if y[i] == y[j]:
+            if v[i] == v[j]:
                 break
         stack.append(j)
-    return deg
+    return np.asarray(deg, np.int64)
 
 
 def _vg_features(rr: np.ndarray) -> list[float]:
@@ -252,13 +261,19 @@ def _beat_windows(y: np.ndarray, r: np.ndarray, a: int, b: int) -> tuple[np.ndar
     return y[inner[:, None] + np.arange(-a, b)[None, :]], inner
 
 
+@lru_cache(maxsize=256)
+def _band(n: int, lo: float, hi: float, hi_closed: bool) -> slice:
+    """The rfft bins of ``n`` samples with ``lo <= f <= hi`` (``< hi`` unless ``hi_closed``)."""
+    f = _freqs(n)
+    return slice(int(np.searchsorted(f, lo, "left")), int(np.searchsorted(f, hi, "right" if hi_closed else "left")))
+
+
 def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_all: float = 40.0) -> float:
     if seg.size < 32:
         return _NAN
     p = np.abs(np.fft.rfft((seg - _mean(seg)) * _hann(seg.size))) ** 2
-    f = _freqs(seg.size)
-    tot = p[(f >= lo_all) & (f <= hi_all)].sum()
-    return float(p[(f >= lo) & (f <= hi)].sum() / tot) if tot > 0 else _NAN
+    tot = p[_band(seg.size, lo_all, hi_all, True)].sum()
+    return float(p[_band(seg.size, lo, hi, True)].sum() / tot) if tot > 0 else _NAN
 
 
 def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[float]]:
@@ -307,15 +322,15 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
-    tq_parts = []
-    for k0, k1 in itertools.pairwise(r.tolist()):
-        s0 = k0 + max(round(0.45 * FS), round(0.6 * (k1 - k0)))
-        s1 = k1 - round(0.1 * FS)
-        if s1 - s0 >= round(0.06 * FS):
-            seg = y[s0:s1]
-            tq_parts.append(seg - _mean(seg))
-    if tq_parts:
-        tqa = np.concatenate(tq_parts)
+    # (np.round rounds half to even, like round)
+    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.round(0.6 * np.diff(r)).astype(np.int64))
+    s1 = r[1:] - round(0.1 * FS)
+    keep = s1 - s0 >= round(0.06 * FS)
+    if keep.any():
+        s0, ln = s0[keep], (s1 - s0)[keep]
+        first = np.cumsum(ln) - ln
+        tqa = y[np.arange(int(ln.sum())) + np.repeat(s0 - first, ln)]
+        tqa = tqa - np.repeat(np.add.reduceat(tqa, first) / ln, ln)
         tq_rms = float(np.sqrt(_mean(tqa * tqa)) / r_amp)
         tq_f = _band_share(tqa, 4.0, 9.0)
     else:
@@ -372,10 +387,9 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
     n = x.size
     xd = x - _mean(x)
     p = np.abs(np.fft.rfft(xd * _hann(n))) ** 2
-    f = _freqs(n)
 
     def band(lo: float, hi: float) -> float:
-        return float(p[(f >= lo) & (f < hi)].sum())
+        return float(p[_band(n, lo, hi, False)].sum())
 
     tot = band(0.0, 40.0)
     sig = band(1.0, 40.0)
