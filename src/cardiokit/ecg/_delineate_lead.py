@@ -425,7 +425,8 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
         return out.transpose(1, 0, 2)
     # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
     # (no copies when ``f`` comes from :func:`prepare`)
-    ft = LeadFilters(*(np.ascontiguousarray(x.T) for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)))
+    ft = LeadFilters(*(x.T if x.strides[0] == x.itemsize else np.ascontiguousarray(x.T)
+                       for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)))
     rr = np.diff(r) / fs
     med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
     rr_next = np.concatenate((rr, [med_rr]))
