@@ -132,6 +132,12 @@ def _mean(a: np.ndarray) -> float:
     return float(a.sum()) / a.size
 
 
+def _std(a: np.ndarray) -> float:
+    """Population SD of a 1-D array (as ``a.std()``, less per-call overhead)."""
+    d = a - _mean(a)
+    return float(np.sqrt(float((d * d).sum()) / a.size))
+
+
 def _median(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
     """np.median by sorting (same values; less per-call overhead on small arrays)."""
     if axis is None:
@@ -307,7 +313,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     r_signed = float(tmpl[qrs][np.argmax(np.abs(tmpl[qrs]))])
     pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
     out_qrs = [_mean(corr), float(corr.min()), _share(corr < 0.8),
-               float(amps.std() / max(_mean(amps), 1e-9)), float(width), t_r, pol]
+               _std(amps) / max(_mean(amps), 1e-9), float(width), t_r, pol]
     # P wave on the median beat and its consistency across beats
     p_sl = slice(a - round(0.25 * FS), a - round(0.08 * FS))
     p_t = tmpl[p_sl] - _mean(tmpl[p_sl])
@@ -322,8 +328,8 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
-    # (np.round rounds half to even, like round)
-    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.round(0.6 * np.diff(r)).astype(np.int64))
+    # (np.rint rounds half to even, like round)
+    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.rint(0.6 * np.diff(r)).astype(np.int64))
     s1 = r[1:] - round(0.1 * FS)
     keep = s1 - s0 >= round(0.06 * FS)
     if keep.any():
@@ -348,10 +354,11 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     st = float(sgn * _mean(tmpl[a + round(0.08 * FS) : a + round(0.12 * FS)]) / r_amp)
     t_signed = float(sgn * t_seg[t_k] / r_amp)
     p_pos = np.argmax(np.abs(wp), axis=1) / FS
-    p_pos_sd = float(p_pos[p_c > 0.3].std()) if np.sum(p_c > 0.3) >= 3 else _NAN
+    p_pos = p_pos[p_c > 0.3]
+    p_pos_sd = _std(p_pos) if p_pos.size >= 3 else _NAN
     aw = np.abs(wq)
     widths = np.sum(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
-    w_cv = float(widths.std() / max(_mean(widths), 1e-9))
+    w_cv = _std(widths) / max(_mean(widths), 1e-9)
     pr = (a - p_sl.start - int(np.argmax(np.abs(p_t)))) / FS if p_amp > 0.05 else _NAN
     extra = [ect, prem_corr, st, t_signed, p_pos_sd, _share(p_c > 0.5), w_cv,
              _quantile(corr, 0.1), pr]
