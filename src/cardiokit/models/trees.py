@@ -9,6 +9,7 @@ the summed raw scores).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,21 +55,34 @@ class TreeEnsemble:
             raise InvalidArgumentError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
         n_iter, k = self.roots.shape
         out = np.tile(self.baseline.astype(np.float64), (X.shape[0], 1))
-        roots = self.roots.reshape(-1)
+        inner, feat, thr, miss_left, left, right, step, depth = self._walk
         for i in range(X.shape[0]):
-            node = roots.copy()
             x = X[i]
-            while True:
-                inner = ~self.is_leaf[node]
-                if not inner.any():
-                    break
-                nd = node[inner]
-                v = x[self.feature[nd]]
-                miss = np.isnan(v)
-                go_left = np.where(miss, self.missing_left[nd], v <= self.threshold[nd])
-                node[inner] = np.where(go_left, self.left[nd], self.right[nd])
+            v = x[feat]
+            go_left = v <= thr
+            miss = np.isnan(v)
+            if miss.any():
+                go_left[miss] = miss_left[miss]
+            # every inner node's child for this row; leaves point to themselves
+            nxt = step.copy()
+            nxt[inner] = np.where(go_left, left, right)
+            node = self.roots.reshape(-1)
+            for _ in range(depth):
+                node = nxt[node]
             out[i] += self.value[node].reshape(n_iter, k).sum(axis=0)
         return out
+
+    @cached_property
+    def _walk(self) -> tuple[np.ndarray, ...]:
+        """Inner nodes, their feature, threshold, missing-value side and children, the
+        identity step (leaves stay) and the depth of the deepest tree."""
+        inner = np.flatnonzero(~self.is_leaf)
+        depth, level = 0, self.roots.reshape(-1)
+        while (level := level[~self.is_leaf[level]]).size:
+            level = np.concatenate([self.left[level], self.right[level]])
+            depth += 1
+        return (inner, self.feature[inner].astype(np.intp), self.threshold[inner], self.missing_left[inner],
+                self.left[inner], self.right[inner], np.arange(self.is_leaf.size, dtype=self.left.dtype), depth)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
