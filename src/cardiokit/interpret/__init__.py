@@ -31,6 +31,7 @@ from typing import Any
 
 from ..ecg.quality import Quality
 from ..report.model import Rhythm, Statement
+from ._atrial import ATRIAL_CRITERIA
 from ._chambers import (
     CHAMBER_CRITERIA,
     atrial_statements,
@@ -58,6 +59,7 @@ from ._rhythm import (
     RhythmFeatures,
     av_statement,
     ectopy_statements,
+    flutter_statement,
     pacing_statement,
     rhythm_statement,
     rr_irregularity,
@@ -74,7 +76,8 @@ __all__ = [
 ]
 
 #: Every threshold the rules use (docs/STATEMENTS.md is written from these).
-CRITERIA: dict[str, Any] = {**RHYTHM_CRITERIA, **CONDUCTION_CRITERIA, **CHAMBER_CRITERIA, **ISCHEMIA_CRITERIA,
+CRITERIA: dict[str, Any] = {**RHYTHM_CRITERIA, **ATRIAL_CRITERIA, **CONDUCTION_CRITERIA, **CHAMBER_CRITERIA,
+                            **ISCHEMIA_CRITERIA,
                             "qrs_wide_from_ms": CONDUCTION_CRITERIA["complete_bbb_qrs_from_ms"]}
 
 #: Categories in report order; each holds at most one statement.
@@ -123,6 +126,8 @@ def interpret(
     morphology: Any = None,
     rhythm_model: Any = None,
     convention: str | Mapping[str, float] = "aha",
+    ecg: Any = None,
+    beat_samples: Any = None,
 ) -> tuple[Statement, ...]:
     """Interpretation statements from measurements (rules in docs/STATEMENTS.md).
 
@@ -152,6 +157,10 @@ def interpret(
         ``"aha"`` (AHA/ACC/HRS limits) or ``"ludb"`` (the LUDB cardiologists' operating
         point), or a mapping of thresholds; the thresholds are in :data:`CONVENTIONS`
         (docs/STATEMENTS.md).
+    ecg, beat_samples
+        The cleaned ECG (a :class:`~cardiokit.Recording`) and its beat fiducials (sample
+        indices) for the atrial-flutter test of the atrial activity between the QRS
+        complexes; without them atrial flutter is not stated.
     """
     conv = convention_thresholds(convention)
     out: list[Statement] = []
@@ -167,6 +176,8 @@ def interpret(
     pace_st = pacing_statement(morphology)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
     rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced, conv=conv)
+    if not paced:
+        rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements) or rhythm_st
     out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
     av = av_statement(measurements, rhythm_st, morphology, paced, conv)

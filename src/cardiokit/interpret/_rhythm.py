@@ -179,6 +179,50 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                 f"{base}, regular; {rate}", ref, severity="normal", **th)
 
 
+PAGE_2016 = (
+    "Page RL, Joglar JA, Caldwell MA, et al. 2015 ACC/AHA/HRS guideline for the management of "
+    "adult patients with supraventricular tachycardia. J Am Coll Cardiol 2016;67:e27-e115 (atrial "
+    "flutter: regular atrial activity, sawtooth flutter waves in II, III, aVF)."
+)
+
+
+def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: Any,
+                      m: Mapping[str, Any]) -> Statement | None:
+    """Atrial flutter: continuous atrial activity repeating at 240-340 /min in >= 2 of II,
+    III, aVF, V1 (:func:`cardiokit.interpret._atrial.atrial_activity`), with more atrial
+    than ventricular cycles (2:1, 4:1 or variable block). Tested only when the rhythm is
+    not plainly sinus: the rhythm statement is not sinus, or it is a sinus tachycardia
+    (> 100 bpm) the rhythm model does not call normal (P(normal) < 0.5): a 2:1 flutter wave
+    before each QRS can pass for a sinus P."""
+    from ._atrial import ATRIAL_CRITERIA, atrial_activity
+
+    if ecg is None or beat_samples is None or len(beat_samples) < RHYTHM_CRITERIA["min_beats"]:
+        return None
+    probs = dict(getattr(model, "probabilities", None) or {})
+    hr = num(m.get("heart_rate_bpm"))
+    if rhythm_st.key.startswith("sinus") and (not probs or float(probs.get("normal", 0.0)) >= 0.5
+                                              or hr is None or hr < RHYTHM_CRITERIA["tachycardia_above_bpm"]):
+        return None
+    aa = atrial_activity(np.asarray(ecg.signals), float(ecg.fs), [ch.name for ch in ecg.channels],
+                         np.asarray(beat_samples))
+    if aa is None or not aa.leads:
+        return None
+    ar = aa.rate_per_min
+    if hr is None or ar is None or ar < 1.5 * hr:
+        return None
+    lo, hi = ATRIAL_CRITERIA["flutter_rate_per_min"]
+    ev = {**rhythm_st.evidence, **aa.to_dict(), "ventricular_rate_bpm": rnd(hr),
+          "conduction_ratio": rnd(ar / hr, 2)}
+    return make("atrial_flutter", "164890007", "Atrial flutter", "rhythm", ev,
+                f"atrial activity outside the QRS repeating at one cycle of {lo:g}-{hi:g} /min (normalised "
+                f"autocorrelation >= {ATRIAL_CRITERIA['flutter_periodicity_from']:g} at one cycle and >= "
+                f"{ATRIAL_CRITERIA['flutter_periodicity_2_from']:g} at two) in >= "
+                f"{ATRIAL_CRITERIA['flutter_min_leads']} of II, III, aVF, V1; atrial rate >= 1.5 x ventricular "
+                "rate; tested when the rhythm is not sinus, or sinus > 100 bpm with the rhythm model's "
+                "P(normal) < 0.5",
+                MASON_2007 + " " + PAGE_2016, flutter_rate_per_min=(lo, hi))
+
+
 def pacing_statement(morph: Any) -> Statement | None:
     pace = getattr(morph, "pace", None)
     if pace is None or pace.ventricular.size == 0:
