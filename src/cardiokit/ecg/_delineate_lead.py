@@ -189,11 +189,14 @@ def _last(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
     return np.where(_at(mask, k), k, default)
 
 
-def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """First position of the maximum of ``v`` within ``a <= pos < b`` (per beat and lead)."""
+def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negate: bool = False) -> np.ndarray:
+    """First position of the maximum of ``v`` (of ``-v`` when ``negate``) within ``a <= pos < b``
+    (per beat and lead)."""
     c0 = max(int(a.min()), 0)
     c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
+    if negate:
+        v = -v
     inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
     return np.argmax(np.where(inside, v, -np.inf), axis=2) + c0
 
@@ -249,12 +252,12 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     val = _at(seg, k)
     sgn = np.where(val > 0, 1.0, -1.0)[:, :, None]
     if late is not None:  # T waves: a late wave after an earlier opposite lobe is a U wave
-        k, sgn, val = _u_wave_rule(s, pos, k, sgn, val, m0, late)
+        k, sgn, val = _u_wave_rule(s, k, sgn, val, m0, late)
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
     ok &= (k - a0 >= 2) & (b1 - k >= 2)
     sd = sgn * d
     a = _argbest(sd, pos, a0, k)
-    b = _argbest(-sd, pos, k + 1, b1 + 1)
+    b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
     ad = np.abs(d)
     on = _walk(ad, pos, a, lo, xi_on * _at(ad, a), forward=False)
     off = _walk(ad, pos, b, hi, xi_off * _at(ad, b), forward=True)
@@ -263,7 +266,7 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
             np.where(ok, np.abs(val), 0.0))
 
 
-def _u_wave_rule(s: np.ndarray, pos: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
+def _u_wave_rule(s: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
                  m0: np.ndarray, late: tuple[np.ndarray, int, float]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """T peak ``k`` moved to an earlier lobe of opposite polarity when ``k`` is later than a
@@ -275,19 +278,33 @@ def _u_wave_rule(s: np.ndarray, pos: np.ndarray, k: np.ndarray, sgn: np.ndarray,
     (QT Database sel100 / MIT-BIH 100; Lepeschkin E, Surawicz B, Circulation 6:378, 1952).
     """
     lim, gap, rho = late
-    sg = sgn[:, :, 0]
-    ss = s * sgn  # the main wave is a maximum of ss
-    before = (pos >= m0[:, :, None]) & (pos <= (k - gap)[:, :, None])
-    k2 = np.argmin(np.where(before, ss, np.inf), axis=2)
-    lead_in = (pos >= m0[:, :, None]) & (pos <= k2[:, :, None])
-    st_level = np.where(lead_in, ss, -np.inf).max(axis=2)
-    depth = st_level - _at(ss, k2)
-    rise = _at(ss, k) - _at(ss, k2)
-    use = ((k > lim) & (k2 <= lim) & (k2 > m0 + 1) & (k - k2 > gap) & (depth >= rho * rise) & (rise > 0))
-    k_new = np.where(use, k2, k)
-    sg_new = np.where(use, -sg, sg)
-    val_new = np.where(use, -sg * depth, val)
-    return k_new, sg_new[:, :, None], val_new
+    late_k = k > lim
+    if not late_k.any():  # no peak late enough to be a U wave
+        return k, sgn, val
+    # only the (beat, lead) rows with a late peak can change: work on those rows
+    rows = np.flatnonzero(late_k)
+    nb, n_leads, w = s.shape
+    kr, m0r, limr = k.reshape(-1)[rows], m0.reshape(-1)[rows], lim.reshape(-1)[rows]
+    sg = sgn.reshape(-1)[rows]
+    ss = s.reshape(nb * n_leads, w)[rows] * sg[:, None]  # the main wave is a maximum of ss
+    p = np.arange(w)[None, :]
+    before = (p >= m0r[:, None]) & (p <= (kr - gap)[:, None])
+    k2 = np.argmin(np.where(before, ss, np.inf), axis=1)
+    lead_in = (p >= m0r[:, None]) & (p <= k2[:, None])
+    st_level = np.where(lead_in, ss, -np.inf).max(axis=1)
+    ri = np.arange(rows.size)
+    at_k2 = ss[ri, np.minimum(np.maximum(k2, 0), w - 1)]
+    depth = st_level - at_k2
+    rise = ss[ri, np.minimum(np.maximum(kr, 0), w - 1)] - at_k2
+    use = ((kr > limr) & (k2 <= limr) & (k2 > m0r + 1) & (kr - k2 > gap) & (depth >= rho * rise) & (rise > 0))
+    if not use.any():
+        return k, sgn, val
+    ch = rows[use]
+    k_new, sg_new, val_new = k.copy(), sgn.copy(), val.copy()
+    k_new.reshape(-1)[ch] = k2[use]
+    sg_new.reshape(-1)[ch] = -sg[use]
+    val_new.reshape(-1)[ch] = -sg[use] * depth[use]
+    return k_new, sg_new, val_new
 
 
 # -- the three waves, for a block of beats --------------------------------------------------
