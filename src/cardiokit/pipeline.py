@@ -243,20 +243,21 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     Flat: >= 99 % of 0.5-s windows under 10 µV peak-to-peak (constant when the unit is
     unknown). Calibrated: see :func:`_calibrated` (the leads do not all span the same range).
     """
+    from .ecg._qrs_common import block_max, col_max
+
     x = ecg.signals
     n, n_leads = x.shape
     w = max(1, round(0.5 * ecg.fs))
     m = n // w
     if m:
-        blk = x[: m * w].reshape(m, w, n_leads)
-        hi, lo = blk.max(axis=1), blk.min(axis=1)
+        hi, lo = block_max(x, w), block_max(x, w, np.minimum)
         ptp = hi - lo
         top, bottom = hi.max(axis=0), lo.min(axis=0)
         if m * w < n:
             top = np.maximum(top, x[m * w :].max(axis=0))
             bottom = np.minimum(bottom, x[m * w :].min(axis=0))
     else:
-        top, bottom = x.max(axis=0), x.min(axis=0)
+        top, bottom = col_max(x), col_max(x, np.minimum)
         ptp = (top - bottom)[None, :]
     scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
     if any(v is None for v in scales):

@@ -15,7 +15,7 @@ import numpy as np
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import moving_average
 
-from ._qrs_common import adaptive_pick, band, energy, initial_levels, prune_split_beats
+from ._qrs_common import adaptive_pick, band, block_max, energy, initial_levels, prune_split_beats
 
 Detector = Callable[[np.ndarray, float, np.ndarray], list[np.ndarray]]
 
@@ -24,7 +24,7 @@ def _typical_peak(f: np.ndarray, fs: float) -> np.ndarray:
     """Median of the 2-s maxima of each column: the typical QRS level of a feature."""
     w = max(1, round(2 * fs))
     m = f.shape[0] // w
-    peaks = f[: m * w].reshape(m, w, -1).max(axis=1) if m else f.max(axis=0, keepdims=True)
+    peaks = block_max(f.reshape(f.shape[0], -1), w) if m else f.max(axis=0, keepdims=True)
     return np.median(peaks, axis=0)
 
 

@@ -16,6 +16,7 @@ from cardiokit.dsp.peaks import refine_extrema
 from ._qrs_common import (
     _beat_windows,
     band,
+    col_max,
     col_median,
     lead_consistency,
     template_consistency,
@@ -329,8 +330,8 @@ def _block_mean(x: np.ndarray, q: int) -> np.ndarray:
 
 
 def _abs_max(x: np.ndarray) -> np.ndarray:
-    """``np.abs(x).max(axis=0)`` without the temporary."""
-    return np.maximum(x.max(axis=0), -x.min(axis=0))
+    """``np.abs(x).max(axis=0)`` of ``(n, leads)`` ``x`` without the temporary."""
+    return np.maximum(col_max(x), -col_max(x, np.minimum))
 
 
 def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int
