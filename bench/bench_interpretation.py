@@ -362,8 +362,20 @@ LUDB labelling; its thresholds were chosen on the 40 tuning records (id % 5 == 1
 include the tuning records. Exception: its sinus-tachycardia limit (90 bpm, Spodick 1992 /
 Russian practice) was fixed from the literature after this table had been seen (no
 tachycardia in the tuning split), so that statement's "ludb" figures are not independent.
-Some rule changes of this round (r' must come down again, incomplete RBBB needs V1, the ESC
-AF rule beside the model) were made while studying misclassified records of all 200.
+Earlier rule changes (r' must come down again, incomplete RBBB needs V1, the ESC AF rule
+beside the model) were made while studying misclassified records of all 200. The changes
+of the latest round were studied on the tuning split only: the conduction rules read the
+limb-lead majority QRS (Minnesota class 7), PVCs must be premature or >= 40 ms wider,
+sinus rhythm needs P waves before >= 30 % of beats when the rhythm model says normal,
+uncalibrated Q waves need Q/R >= 1/3 (Minnesota 1-2), the "ludb" thresholds were re-chosen
+with `--tune`, and atrial flutter was added (its limits from simulated ECGs: the tuning
+split has no flutter). Before that round the held-out macro F1 was 0.46 ("aha") and 0.75
+("ludb"), min specificity 0.62 / 0.90: the re-tuned "ludb" point is lower on the held-out
+records than the previous one, which had been tuned on the global QRS; both were chosen
+on the same 40 records, and this is the spread such a small tuning split gives. The
+nonspecific ST-T statement is now scored against "Ischemia or Non-specific repolarization
+abnormalities" (LUDB names flat or inverted T waves by wall under either heading), as the
+T-inversion statement already was.
 
 * *Amplitude criteria are not evaluable on LUDB*: every lead of the LUDB release spans
   exactly 1 mV, the pipeline detects it (`_calibrated`) and voltage rules (LVH, RVH, RAE,
@@ -378,10 +390,17 @@ AF rule beside the model) were made while studying misclassified records of all 
   marked cases; LUDB labels "left axis deviation" from about 0 degrees (the Russian textbook
   limit, row below) and also many axes of 0 to +30 degrees (which it elsewhere calls
   "horizontal"), so no single limit reaches a high F1.
-* *QRS duration*: cardiokit's QRS is the global one (earliest onset to latest offset over
-  12 leads; LUDB normal records ~100-120 ms). The cardiologists read a single-lead duration,
-  so under "aha" nonspecific IVCD (> 110 ms) over-fires and the complete/incomplete BBB split
-  at 120 ms does not match LUDB; "ludb" moves these limits (155 / 80 / 160 ms).
+* *QRS duration*: the conduction rules read the duration reached in a majority of the limb
+  leads (Minnesota Code class 7), not the global QRS (earliest onset to latest offset over
+  12 leads; 100-130 ms in most normal LUDB records), which made the published 110 / 120 ms
+  limits over-fire (nonspecific IVCD specificity 0.59 on all 200 before). LUDB calls an rsr'
+  in V1 "incomplete RBBB" at any QRS duration below the complete block, which "aha"
+  (Surawicz 2009: 110-119 ms with a wide S in I and V6) does not.
+* *Atrial flutter*: flutter waves repeating at 240-340 /min between the QRS complexes in >= 2
+  of II, III, aVF, V1, tested only off the common sinus path (docs/STATEMENTS.md); its limits
+  were set on simulated ECGs, so the three LUDB flutters (all in the held-out split) are an
+  independent check. Atrial activity under ventricular pacing is not analysed (AF under
+  pacing is stated only when the rhythm model calls AF).
 * *Paced rhythm*: spikes are searched at >= 400 Hz only; the bipolar pacing of records 90 and
   111 gives spikes below 0.35 of the QRS amplitude and is missed; record 45 is graded
   unusable. Paced records get no conduction/axis/infarction statements, and their atrial
