@@ -73,13 +73,23 @@ class RhythmFeatures:
         }
 
 
+def _median(a: np.ndarray) -> float:
+    """Median of a short 1-D array (np.median's overhead dominates at this size)."""
+    s = np.sort(a)
+    k = s.size // 2
+    return float(s[k]) if s.size % 2 else float(0.5 * (s[k - 1] + s[k]))
+
+
 def rr_irregularity(rr_ms: np.ndarray) -> float | None:
     """Median |successive RR difference| / median RR (None with fewer than 4 RR intervals)."""
     rr = np.asarray(rr_ms, np.float64)
     rr = rr[np.isfinite(rr)]
-    if rr.size < 4 or np.median(rr) <= 0:
+    if rr.size < 4:
         return None
-    return float(np.median(np.abs(np.diff(rr))) / np.median(rr))
+    med = _median(rr)
+    if med <= 0:
+        return None
+    return _median(np.abs(np.diff(rr))) / med
 
 
 def _model_af(model: Any) -> tuple[bool, dict[str, Any]]:
@@ -250,10 +260,13 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
     labels = beats.labels
     # a PVC is premature or clearly wider (Mason 2007; Minnesota 8-1): a beat of other
     # morphology that is neither (e.g. a last beat cut by the recording's end) is not stated
-    qrs_n = [float(beats.qrs_ms[i]) for i, x in enumerate(labels) if x == "N" and np.isfinite(beats.qrs_ms[i])]
-    dom = float(np.median(qrs_n)) if qrs_n else float("nan")
-    idx_v = [i for i, x in enumerate(labels) if x == "V" and (
-        bool(beats.premature[i]) or (np.isfinite(dom) and float(beats.qrs_ms[i]) >= dom + 40.0))]
+    idx_v = [i for i, x in enumerate(labels) if x == "V"]
+    if idx_v:
+        qrs_n = np.asarray([beats.qrs_ms[i] for i, x in enumerate(labels) if x == "N"], np.float64)
+        qrs_n = qrs_n[np.isfinite(qrs_n)]
+        dom = _median(qrs_n) if qrs_n.size else float("nan")
+        idx_v = [i for i in idx_v if bool(beats.premature[i]) or (
+            np.isfinite(dom) and float(beats.qrs_ms[i]) >= dom + 40.0)]
     idx_a = [i for i, x in enumerate(labels) if x == "A"]
     ev_base = {"n_beats": len(labels), "reference_rr_ms": rnd(beats.reference_rr_ms)}
     if idx_v:
