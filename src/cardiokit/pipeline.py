@@ -222,8 +222,8 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
             ok = (lo >= 0) & (hi > lo)
             on = np.where(ok, lo, on)
             off = np.where(ok, hi, off)
-        on = np.clip(on, 0, last)
-        off = np.clip(off, 0, last)
+        on = np.minimum(np.maximum(on, 0), last)
+        off = np.minimum(np.maximum(off, 0), last)
         keep = off > on
         if not keep.any():
             continue
@@ -243,7 +243,7 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     Flat: >= 99 % of 0.5-s windows under 10 µV peak-to-peak (constant when the unit is
     unknown). Calibrated: see :func:`_calibrated` (the leads do not all span the same range).
     """
-    from .ecg._qrs_common import block_max, col_max
+    from .dsp._fast import block_max, col_max
 
     x = ecg.signals
     n, n_leads = x.shape

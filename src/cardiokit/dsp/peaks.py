@@ -7,6 +7,8 @@ from scipy.signal import find_peaks
 
 from cardiokit._core.errors import InvalidArgumentError
 
+from ._fast import clip
+
 __all__ = ["find_local_maxima", "moving_average", "moving_max", "refine_extrema"]
 
 
@@ -23,8 +25,8 @@ def moving_average(x: np.ndarray, *, width: int, axis: int = 0) -> np.ndarray:
     a = w // 2  # samples before the centre
     b = w - a  # samples from the centre on (inclusive)
     if n < w:
-        lo = np.clip(np.arange(n) - a, 0, n)
-        hi = np.clip(np.arange(n) + b, 0, n)
+        lo = clip(np.arange(n) - a, 0, n)
+        hi = clip(np.arange(n) + b, 0, n)
         cnt = (hi - lo).reshape((-1,) + (1,) * (arr.ndim - 1))
         return np.moveaxis((c[hi] - c[lo]) / cnt, 0, axis)
     out = np.empty_like(arr)
@@ -35,8 +37,8 @@ def moving_average(x: np.ndarray, *, width: int, axis: int = 0) -> np.ndarray:
     tail = np.arange(max(n - b + 1, head.size), n)
     for idx in (head, tail):
         if idx.size:
-            lo = np.clip(idx - a, 0, n)
-            hi = np.clip(idx + b, 0, n)
+            lo = clip(idx - a, 0, n)
+            hi = clip(idx + b, 0, n)
             cnt = (hi - lo).reshape((-1,) + (1,) * (arr.ndim - 1))
             out[idx] = (c[hi] - c[lo]) / cnt
     return np.moveaxis(out, 0, axis)
@@ -82,10 +84,10 @@ def refine_extrema(x: np.ndarray, positions: np.ndarray, *, radius: int,
     offs = np.arange(-r, r + 1)
     idx = pos[:, None] + offs[None, :]
     valid = (idx >= 0) & (idx < arr.size)
-    vals = arr[np.clip(idx, 0, arr.size - 1)]
+    vals = arr[clip(idx, 0, arr.size - 1)]
     if mode == "abs":
         vals = np.abs(vals)
     elif mode == "min":
         vals = -vals
     vals = np.where(valid, vals, -np.inf)
-    return np.clip(idx[np.arange(pos.size), np.argmax(vals, axis=1)], 0, arr.size - 1)
+    return clip(idx[np.arange(pos.size), np.argmax(vals, axis=1)], 0, arr.size - 1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..dsp._fast import clip
 from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
@@ -79,7 +80,7 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     inside = (r - pre >= 0) & (r + post < n)
     use = np.flatnonzero(inside) if inside.any() else np.arange(r.size)
     # windows clipped at the ends repeat the edge sample (as edge padding would)
-    idx = np.clip(r[use][:, None] + np.arange(-pre, post + 1)[None, :], 0, n - 1)
+    idx = clip(r[use][:, None] + np.arange(-pre, post + 1)[None, :], 0, n - 1)
     seg = hp[idx]  # (n_use, window, leads)
     keep = _dominant(seg, pre, fs)
     med = _median0(seg[keep])

@@ -6,29 +6,9 @@ from bisect import bisect_left, bisect_right
 
 import numpy as np
 
+from cardiokit.dsp._fast import block_max, clip, median0
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import find_local_maxima, moving_average
-
-
-def col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:
-    """``a.max(axis=0)`` of a C-ordered ``(n, k)`` array with few columns (``op=np.minimum``:
-    the minimum): pairwise extrema of the two halves (long contiguous runs) instead of
-    numpy's row-by-row reduction, which is several times slower. Exact."""
-    while a.shape[0] > 8:
-        h = a.shape[0] // 2
-        top = op(a[:h], a[h : 2 * h])
-        if a.shape[0] % 2:
-            top[0] = op(top[0], a[-1])
-        a = top
-    return op.reduce(a, axis=0)
-
-
-def block_max(a: np.ndarray, width: int, op: np.ufunc = np.maximum) -> np.ndarray:
-    """Maxima (``op=np.minimum``: minima) of consecutive ``width``-row blocks of ``(n, k)``
-    ``a``, a last partial block dropped: ``a[: m * width].reshape(m, width, k).max(axis=1)``
-    via :func:`col_max`."""
-    m = a.shape[0] // width
-    return col_max(np.moveaxis(a[: m * width].reshape(m, width, *a.shape[1:]), 1, 0), op)
 
 
 def col_median(a: np.ndarray) -> np.ndarray:
@@ -170,7 +150,7 @@ def adaptive_pick(
 
 def window_max(x: np.ndarray, centers: np.ndarray, radius: int) -> np.ndarray:
     """Maximum of ``x`` within ``± radius`` samples of each centre (gathered, not a full filter)."""
-    idx = np.clip(centers[:, None] + np.arange(-radius, radius + 1)[None, :], 0, x.shape[0] - 1)
+    idx = clip(centers[:, None] + np.arange(-radius, radius + 1)[None, :], 0, x.shape[0] - 1)
     return x[idx].max(axis=1)
 
 
@@ -183,7 +163,7 @@ def initial_levels(f: np.ndarray, fs: float) -> np.ndarray:
     m = init_n // win
     head = f[:init_n]
     chunks = block_max(head.reshape(head.shape[0], -1), win) if m else head.max(axis=0, keepdims=True)
-    return np.stack([np.median(chunks, axis=0), col_median(head.reshape(head.shape[0], -1))], axis=1)
+    return np.stack([median0(chunks), col_median(head.reshape(head.shape[0], -1))], axis=1)
 
 
 def _median(v: list[float]) -> float:
@@ -195,7 +175,7 @@ def _median(v: list[float]) -> float:
 def _beat_windows(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float) -> np.ndarray:
     """``(n_beats, window, ...)`` windows of ``x`` (1-D or 2-D) around each beat, clipped at the ends."""
     r = max(2, round(half_s * fs))
-    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, x.shape[0] - 1)
+    idx = clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, x.shape[0] - 1)
     return x[idx]
 
 
@@ -248,7 +228,7 @@ def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float
     corr = beat_correlation(x, beats, fs)
     rr = np.diff(beats).astype(np.float64)
     pad = np.pad(rr, (8, 8), mode="edge")
-    med = np.median(np.lib.stride_tricks.sliding_window_view(pad, 17), axis=1)
+    med = median0(np.lib.stride_tricks.sliding_window_view(pad, 17).T)
     h = f[beats]
     k = np.arange(1, beats.size - 1)
     rp, rn, m = rr[k - 1], rr[k], med[k - 1]

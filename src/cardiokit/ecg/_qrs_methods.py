@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cardiokit.dsp._fast import block_max, median0
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import moving_average
 
-from ._qrs_common import adaptive_pick, band, block_max, energy, initial_levels, prune_split_beats
+from ._qrs_common import adaptive_pick, band, energy, initial_levels, prune_split_beats
 
 Detector = Callable[[np.ndarray, float, np.ndarray], list[np.ndarray]]
 
@@ -25,7 +26,7 @@ def _typical_peak(f: np.ndarray, fs: float) -> np.ndarray:
     w = max(1, round(2 * fs))
     m = f.shape[0] // w
     peaks = block_max(f.reshape(f.shape[0], -1), w) if m else f.max(axis=0, keepdims=True)
-    return np.median(peaks, axis=0)
+    return median0(peaks)
 
 
 def noise_adaptive_feature(x: np.ndarray, fs: float, bp522: np.ndarray

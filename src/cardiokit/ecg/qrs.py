@@ -10,13 +10,13 @@ import numpy as np
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
+from cardiokit.dsp._fast import clip, col_max, median0, median1
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import refine_extrema
 
 from ._qrs_common import (
     _beat_windows,
     band,
-    col_max,
     col_median,
     lead_consistency,
     template_consistency,
@@ -61,7 +61,7 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
     if beats.size == 0:
         return beats, 0.0
     r = max(1, round(0.05 * fs))
-    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.size - 1)
+    idx = clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.size - 1)
     peak = slope[idx].max(axis=1) if slope.size else np.zeros(beats.size)
     # a (nearly) flat lead has a zero median slope: measure against its largest slope
     floor = max(floor, 1e-3 * float(peak.max()))
@@ -69,7 +69,7 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
     beats = beats[prominent]
     if beats.size == 0:
         return beats, 0.0
-    med = float(np.median(peak[prominent])) / floor
+    med = median1(peak[prominent]) / floor
     # too few beats to judge morphology: demand clearly outstanding complexes
     if med < _MIN_MEDIAN_PROMINENCE or (beats.size < 3 and med < 2 * _MIN_MEDIAN_PROMINENCE):
         return beats[:0], 0.0
@@ -89,7 +89,7 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     if beats.size == 0:
         return beats, np.zeros(n_leads)
     r = max(1, round(0.05 * fs))
-    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.shape[0] - 1)
+    idx = clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.shape[0] - 1)
     peak = slope[idx].max(axis=1)  # (n_beats, n_leads)
     floors = np.maximum(floors, 1e-3 * peak.max(axis=0))
     ratio = peak / np.where(floors > 0, floors, 1.0)
@@ -97,7 +97,7 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     beats = beats[strength > _MIN_PROMINENCE]
     if beats.size == 0:
         return beats, np.zeros(n_leads)
-    med = float(np.median(strength[strength > _MIN_PROMINENCE]))
+    med = median1(strength[strength > _MIN_PROMINENCE])
     if med < _MIN_MEDIAN_PROMINENCE or (beats.size < 3 and med < 2 * _MIN_MEDIAN_PROMINENCE):
         return beats[:0], np.zeros(n_leads)
     if beats.size < 3:
@@ -220,7 +220,7 @@ def detect_beats_array(
         details["lead_quality"] = [round(float(v), 4) for v in w]
         if beats.size == 0:
             return beats, details
-        amp = np.median(np.abs(qbp[beats]), axis=0) / np.maximum(floors, 1e-12)
+        amp = median0(np.abs(qbp[beats])) / np.maximum(floors, 1e-12)
         cand = np.flatnonzero(w >= 0.9 * w.max())
         best = int(cand[np.argmax(amp[cand])])
         share = np.ones(beats.size)
@@ -263,7 +263,7 @@ def detect_beats_array(
         # back to the full rate: the raw extremum (same polarity as the cleaned
         # deflection) within one block either side of the decimated fiducial
         centre = beats * q + (q - 1) // 2
-        idx = np.clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
+        idx = clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
         vals = raw[idx, best] * np.sign(cl[beats])[:, None]
         beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)] if beats.size else beats
     share = np.round(share, 3)
@@ -312,7 +312,7 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
         beats, _ = _dedupe(beats, np.ones(beats.size), np.abs(cl), max(1, round(0.2 * fs)))
         if q > 1 and beats.size:
             centre = beats * q + (q - 1) // 2
-            idx = np.clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
+            idx = clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
             vals = raw[idx, j] * np.sign(cl[beats])[:, None]
             beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)]
         out[j] = beats.astype(np.int64)
