@@ -50,7 +50,7 @@ recognised only from their morphology, which the criteria do not attempt).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -411,6 +411,18 @@ def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[dict[str,
     return out
 
 
+def _lead_morphology(**kw: Any) -> LeadMorphology:
+    """``LeadMorphology(**kw)`` (every field given) without the frozen dataclass's
+    per-field ``object.__setattr__`` calls: the same object (fields in declaration order,
+    a missing one raises KeyError), a few times faster."""
+    obj = object.__new__(LeadMorphology)
+    obj.__dict__.update({k: kw[k] for k in _LEAD_FIELDS})
+    return obj
+
+
+_LEAD_FIELDS = tuple(f.name for f in fields(LeadMorphology))
+
+
 def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     """Per-lead morphology (lead name lowercased -> :class:`LeadMorphology`) of a median beat.
 
@@ -474,7 +486,7 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         s_mv, s_ms = ws["s"]
         r2_mv, r2_idx = ws["r2"]
         last_r = r2_idx if r2_idx >= 0 else r_idx
-        out[name.lower()] = LeadMorphology(
+        out[name.lower()] = _lead_morphology(
             lead=name, pattern=ws["pattern"], q_mv=float(q_mv), q_ms=float(q_ms), r_mv=float(r_mv),
             r_ms=float(r_ms), s_mv=float(s_mv), s_ms=float(s_ms), r2_mv=float(r2_mv),
             s2_mv=float(ws["s2"]), notched=bool(notched),
@@ -548,6 +560,13 @@ def frontal_axis(leads: dict[str, LeadMorphology], gains: dict[str, float] | Non
     return float(np.degrees(np.arctan2(2.0 * a_f / np.sqrt(3.0), a_i)))
 
 
+def _median(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` of finite ``a`` by sorting (same values, less overhead)."""
+    v = np.sort(a, axis=0)
+    k = v.shape[0]
+    return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
+
+
 # -- pacemaker spikes -------------------------------------------------------------------------
 #: a spike: |x[n] - (x[n-1] + x[n+1]) / 2| >= this share of the lead's QRS peak-to-peak,
 #: in at least PACE_MIN_LEADS leads within +-1 sample (12-lead; fewer leads: all of them)
@@ -588,7 +607,8 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     np.abs(e, out=e)
     h = max(1, round(0.1 * fs))
     # each beat's window (clipped at the ends: repeating an end sample leaves its range as is)
-    qp = np.median(np.ptp(x[:, np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)], axis=2), axis=1)
+    w = x[:, np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)]
+    qp = _median((w.max(axis=2) - w.min(axis=2)).T)
     qp = np.where(qp > 0, qp, np.inf)
     need = min(PACE_MIN_LEADS, nl)
     # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
@@ -623,13 +643,6 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         atr = (p_on >= 0) & (np.searchsorted(sp, p_on - round(0.05 * fs), "left")
                              < np.searchsorted(sp, p_on + round(0.02 * fs), "right"))
     return PaceSpikes(sp, np.asarray(nleads, np.int64), ven, atr)
-
-
-def _median(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` of finite ``a`` by sorting (same values, less overhead)."""
-    v = np.sort(a, axis=0)
-    k = v.shape[0]
-    return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
 # -- beat classes -----------------------------------------------------------------------------
