@@ -157,15 +157,42 @@ def _fir(up: int, down: int) -> np.ndarray:
     return firwin(20 * m + 1, 1.0 / m, window=("kaiser", 5.0))
 
 
+@lru_cache(maxsize=16)
+def _poly_plan(up: int, down: int, n_in: int) -> tuple[np.ndarray, int, int]:
+    """What ``scipy.signal.resample_poly(x, up, down, window=_fir(up, down))`` filters with:
+    the gain-scaled FIR zero-padded to centre the output, the samples to drop, the output
+    length (scipy 1.x's steps, cached per ratio and input length)."""
+    from scipy.signal._upfirdn import _output_len
+
+    h = _fir(up, down) * up
+    half_len = (h.size - 1) // 2
+    n_out = n_in * up
+    n_out = n_out // down + bool(n_out % down)
+    n_pre_pad = down - half_len % down
+    n_post_pad = 0
+    n_pre_remove = (half_len + n_pre_pad) // down
+    while _output_len(h.size + n_pre_pad + n_post_pad, n_in, up, down) < n_out + n_pre_remove:
+        n_post_pad += 1
+    h = np.concatenate([np.zeros(n_pre_pad), h, np.zeros(n_post_pad)])
+    h.flags.writeable = False
+    return h, n_pre_remove, n_out
+
+
 def _resample(x: np.ndarray, fs: float) -> np.ndarray:
+    """``x`` at :data:`FS`: ``resample_poly(x, up, down, padtype="line")`` with scipy's
+    default (Kaiser) anti-alias FIR, its per-call set-up cached."""
+    x = np.asarray(x, np.float64)
     if abs(fs - FS) < 1e-9:
-        return np.asarray(x, np.float64)
-    from scipy.signal import resample_poly
+        return x
+    from scipy.signal import upfirdn
 
     num, den = round(FS * 1000), round(fs * 1000)
     g = gcd(num, den)
     up, down = num // g, den // g
-    return resample_poly(np.asarray(x, np.float64), up, down, window=_fir(up, down), padtype="line")
+    if up == down == 1:
+        return x.copy()
+    h, pre, n_out = _poly_plan(up, down, x.size)
+    return upfirdn(h, x, up, down, mode="line")[pre : pre + n_out]
 
 
 def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
