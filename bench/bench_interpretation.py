@@ -301,6 +301,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "ivcd_qrs_above_ms": [110.0 + 10.0 * i for i in range(10)],
     "rbbb_needs_wide_s": [0.0, 1.0],
     "irbbb_needs_wide_s": [0.0, 1.0],
+    "irbbb_v2_counts": [0.0, 1.0],
 }
 #: thresholds that only act together, tuned jointly (product of their grids) after the single ones
 TUNE_JOINT: tuple[tuple[str, ...], ...] = (

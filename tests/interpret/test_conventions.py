@@ -99,15 +99,17 @@ def test_sinus_p_share_is_lower_when_the_rhythm_model_says_normal():
     assert keys(interpret(BASE, rhythm=none_p, rhythm_model=normal))[0] == "rhythm_undetermined"
 
 
-def test_incomplete_rbbb_under_ludb_needs_no_wide_s_but_needs_v1():
+def test_incomplete_rbbb_under_ludb_needs_no_wide_s_and_takes_v2_alone():
     v1_only = morph(v1=RBBB["v1"])
     m = {**BASE, "qrs_ms": 100.0}
     assert "incomplete_right_bundle_branch_block" not in keys(interpret(m, rhythm=SINUS, morphology=v1_only))
     assert "incomplete_right_bundle_branch_block" in keys(
         interpret(m, rhythm=SINUS, morphology=v1_only, convention="ludb"))
     v2_only = morph(v2=RBBB["v1"])
-    assert "incomplete_right_bundle_branch_block" not in keys(
+    assert "incomplete_right_bundle_branch_block" in keys(
         interpret(m, rhythm=SINUS, morphology=v2_only, convention="ludb"))
+    assert "incomplete_right_bundle_branch_block" not in keys(
+        interpret(m, rhythm=SINUS, morphology=v2_only, convention={**CONVENTIONS["ludb"], "irbbb_v2_counts": 0.0}))
 
 
 def test_dominant_r_in_v1_with_wide_s_is_complete_rbbb():

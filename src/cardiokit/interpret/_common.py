@@ -117,6 +117,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "ivcd_qrs_above_ms": 110.0,
         "rbbb_needs_wide_s": 1.0,
         "irbbb_needs_wide_s": 1.0,
+        "irbbb_v2_counts": 0.0,
         "qrs_limb_majority": 1.0,
     },
     "ludb": {
@@ -132,6 +133,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "ivcd_qrs_above_ms": 110.0,
         "rbbb_needs_wide_s": 1.0,
         "irbbb_needs_wide_s": 0.0,
+        "irbbb_v2_counts": 1.0,
         "qrs_limb_majority": 1.0,
     },
 }

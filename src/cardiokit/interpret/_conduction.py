@@ -16,6 +16,7 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "rbbb_r_peak_time_v1_above_ms": 50.0,
     "rbbb_needs_wide_s": 1.0,  # 1: S wider than R or > 40 ms in I and V6 (Surawicz 2009)
     "irbbb_needs_wide_s": 1.0,
+    "irbbb_v2_counts": 0.0,  # 1: the incomplete-RBBB pattern in V2 alone counts (Surawicz: V1 or V2)
     "lbbb_r_peak_time_v5v6_above_ms": 60.0,
     "lafb_axis_deg": (-90.0, -45.0),
     "lafb_axis_below_deg": -45.0,
@@ -127,7 +128,7 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     if not rb and dom_r and wide_s:
         rb, v = True, ["v1"]
     # incomplete: the pattern in V1 (an r' in V2 alone is a frequent normal variant)
-    irb = "v1" in v and (wide_s or not c["irbbb_needs_wide_s"])
+    irb = ("v1" in v or (c["irbbb_v2_counts"] and "v2" in v)) and (wide_s or not c["irbbb_needs_wide_s"])
     lb, lev = _lbbb(L)
     ev: dict[str, Any] = {"qrs_ms": round(qrs, 1), "qrs_measure": how, "global_qrs_ms": rnd(m.get("qrs_ms")),
                           "wide_s_in_i_v6": wide_s}
