@@ -340,9 +340,9 @@ def delineate(
     highpass
         Remove the baseline with a zero-phase 0.5 Hz Butterworth high-pass first (default).
         Pass False for signals already high-passed at 0.5 Hz or more, such as the output of
-        :func:`cardiokit.ecg.clean` with its defaults: it saves about 1 ms on a 10-s 12-lead
-        500 Hz record, and the boundaries differ a little (the rules were tuned on twice
-        high-passed signals; on LUDB P-wave sensitivity -0.2 point, PPV +0.3 point).
+        :func:`cardiokit.ecg.clean` with its defaults: it skips one filter pass over the
+        record, and the boundaries differ a little (the rules were tuned on twice high-passed
+        signals; on LUDB P-wave sensitivity -0.2 point, PPV +0.3 point).
 
     Returns
     -------
