@@ -432,17 +432,16 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     """
     g = np.asarray(median_beat.global_, np.int64)
     fs = float(median_beat.fs)
-    sig = np.asarray(median_beat.signals, np.float64)
+    # leads as rows: the per-row reductions below sum in the same (pairwise) order as the
+    # per-lead 1-D ones, so every value is the same as measuring lead by lead
+    xs = np.array(np.asarray(median_beat.signals).T, np.float64, order="C")
     qon, qoff = int(g[3]), int(g[5])
     out: dict[str, LeadMorphology] = {}
-    if qon < 0 or qoff <= qon or sig.shape[1] == 0:
+    if qon < 0 or qoff <= qon or xs.shape[0] == 0:
         return out
     ms = 1000.0 / fs
     w = max(1, round(0.01 * fs))
-    n, nl = sig.shape
-    # leads as rows: the per-row reductions below sum in the same (pairwise) order as the
-    # per-lead 1-D ones, so every value is the same as measuring lead by lead
-    xs = np.ascontiguousarray(sig.T)
+    nl, n = xs.shape
     x = xs - xs[:, max(qon - w, 0) : qon + 1].mean(axis=1)[:, None]
     qrs = np.ascontiguousarray(x[:, qon : qoff + 1])
     qmax, qmin = qrs.max(axis=1), qrs.min(axis=1)
@@ -454,7 +453,8 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         k = qoff + round(off * fs)
         st[key] = x[:, k].tolist() if k < n else [None] * nl
     per = np.asarray(median_beat.per_lead, np.int64)
-    lq = np.asarray([per[j] if per.ndim == 2 and j < per.shape[0] else g for j in range(nl)])
+    lq = per[:nl] if per.ndim == 2 and per.shape[0] >= nl else np.asarray(
+        [per[j] if per.ndim == 2 and j < per.shape[0] else g for j in range(nl)])
     lq_ok = ((lq[:, 3] >= 0) & (lq[:, 5] > lq[:, 3])).tolist()
     lq_ms = (lq[:, 5] - lq[:, 3]) * ms
     raw = _raw_lobes(qrs)
@@ -519,23 +519,27 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
     names = [c.name.lower() for c in rec.channels]
     if any(x not in names for x in LIMB_LEADS):
         return None
-    y = np.asarray(rec.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
-    y = y - y.mean(axis=0)  # linear, so the lead relations still hold
+    y = np.asarray(rec.signals)[:, [names.index(x) for x in LIMB_LEADS]].astype(np.float64)
+    mu = y.mean(axis=0)  # removing it keeps the (linear) lead relations
     n = y.shape[0]
-    # the stacked system, rows [I, -II, III, 0, 0, 0], [I, II, 0, 2 aVR, 0, 0],
-    # [-I, 0, III, 0, 2 aVL, 0], [0, -II, -III, 0, 0, 2 aVF], filled in place
-    m = np.zeros((4, n, 6))
-    m[0, :, :3] = y[:, :3]
-    np.negative(y[:, 1], out=m[0, :, 1])
-    m[1, :, :2] = y[:, :2]
-    np.negative(y[:, 0], out=m[2, :, 0])
-    m[2, :, 2] = y[:, 2]
-    np.negative(y[:, 1:3], out=m[3, :, 1:3])
-    np.multiply(y[:, 3], 2, out=m[1, :, 3])
-    np.multiply(y[:, 4], 2, out=m[2, :, 4])
-    np.multiply(y[:, 5], 2, out=m[3, :, 5])
-    m = m.reshape(4 * n, 6)
-    w, v = np.linalg.eigh(m.T @ m)
+    i, ii, iii, avr, avl, avf = np.subtract(y.T, mu[:, None], out=np.empty((6, n)))
+    # the stacked system's columns (one per gain), each the four relations' terms one after
+    # the other: rows [I, -II, III, 0, 0, 0], [I, II, 0, 2 aVR, 0, 0], [-I, 0, III, 0, 2 aVL, 0],
+    # [0, -II, -III, 0, 0, 2 aVF]; filled as contiguous runs (the same matrix and Gram
+    # product as stacking the rows, bit for bit with the same BLAS)
+    mt = np.zeros((6, 4, n))
+    mt[0, 0], mt[0, 1] = i, i
+    np.negative(i, out=mt[0, 2])
+    np.negative(ii, out=mt[1, 0])
+    mt[1, 1] = ii
+    np.negative(ii, out=mt[1, 3])
+    mt[2, 0], mt[2, 2] = iii, iii
+    np.negative(iii, out=mt[2, 3])
+    np.multiply(avr, 2, out=mt[3, 1])
+    np.multiply(avl, 2, out=mt[4, 2])
+    np.multiply(avf, 2, out=mt[5, 3])
+    mt = mt.reshape(6, 4 * n)
+    w, v = np.linalg.eigh(mt @ mt.T)
     if w[1] <= 0 or w[0] / w[1] > LIMB_RELATION_MAX_RATIO:
         return None
     g = v[:, 0] * np.sign(v[:, 0].sum())
