@@ -160,12 +160,17 @@ def stage_segmenter() -> None:
     from sklearn.linear_model import LogisticRegression
 
     import cardiokit
-    from cardiokit.pcg.clean import PCG_FS_HZ, clean_pcg, pcg_channel
-    from cardiokit.pcg.envelopes import envelope_features
-    from cardiokit.pcg.segment import CONTEXT, STATES, emission_features
+    from cardiokit.pcg.clean import clean_pcg, pcg_channel
+    from cardiokit.pcg.segment import (
+        CONTEXT,
+        EMISSION_HIGH_HZ,
+        STATES,
+        emission_features,
+        segmentation_envelopes,
+    )
 
     pool = [r for r in records(("a",))]
-    cache = CACHE / "segmenter_frames.npz"
+    cache = CACHE / f"segmenter_frames_{EMISSION_HIGH_HZ:g}hz.npz"
     if cache.is_file():
         z = np.load(cache)
         X, y, used = z["X"], z["y"], int(z["used"])
@@ -181,7 +186,7 @@ def stage_segmenter() -> None:
             if ref is None:
                 continue
             rec = cardiokit.read(hea)
-            env = envelope_features(clean_pcg(pcg_channel(rec), fs_hz=rec.fs), fs_hz=PCG_FS_HZ)
+            env = segmentation_envelopes(clean_pcg(pcg_channel(rec), fs_hz=rec.fs))
             lab = frame_labels(ref, env.n_frames, env.fs)
             keep = lab >= 0
             Xs.append(emission_features(env)[keep].astype(np.float32))
@@ -208,12 +213,14 @@ def stage_segmenter() -> None:
 
     card = {
         "name": "cardiokit-pcg-segmenter",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "task": "emission model of the heart-sound segmentation HSMM: P(state | envelopes) per "
                 "20-ms frame, states S1, systole, S2, diastole",
         "inputs": {"fs_hz": 50, "features": "homomorphic, Hilbert, wavelet (Morlet 90 Hz), PSD "
-                   "(40-60 Hz) envelopes of the 25-400 Hz PCG at 1 kHz, z-normalised per "
-                   f"recording, with +-{CONTEXT} neighbouring frames"},
+                   "(40-60 Hz) envelopes of the PCG at 1 kHz band-passed 25-400 Hz and "
+                   f"low-passed at {EMISSION_HIGH_HZ:g} Hz (the S1/S2 band: murmurs above it do not look "
+                   f"like heart sounds), z-normalised per recording, with +-{CONTEXT} neighbouring frames",
+                   "high_hz": EMISSION_HIGH_HZ},
         "labels": list(STATES),
         "data": {"training": "PhysioNet/CinC 2016 training-a minus the 16 shared records; state "
                  "labels derived from the simultaneous ECG (R peak -> S1, end of T -> S2, "

@@ -184,3 +184,51 @@ def test_phase_contrasts_see_a_murmur_and_ignore_gain_and_a_smooth_response():
         assert abs(other[f"g{g}_sys_dia"] - murmur[f"g{g}_sys_dia"]) < 0.3
     assert murmur["cycle_corr"] > 0.5
     assert p_murmur > p_plain
+
+
+def _murmur(x: np.ndarray, s1: np.ndarray, s2: np.ndarray, amp: float, low_hz: float,
+            high_hz: float, seed: int = 1) -> np.ndarray:
+    """Band-limited noise of sd ``amp`` (S1 peaks at 1) filling each systole."""
+    rng = np.random.default_rng(seed)
+    noise = bandpass_pcg(rng.standard_normal(x.size), fs_hz=FS, low_hz=low_hz, high_hz=high_hz)
+    mask = np.zeros(x.size)
+    for a, b in zip(s1, s2, strict=True):
+        mask[round((a + 0.06) * FS) : round((b - 0.05) * FS)] = 1.0
+    return x + amp * noise / noise.std() * mask
+
+
+@pytest.mark.parametrize(("bpm", "amp", "band"), [
+    (60.0, 0.2, (150.0, 300.0)), (85.0, 0.4, (150.0, 300.0)), (70.0, 0.4, (80.0, 300.0)),
+    (85.0, 0.2, (50.0, 200.0)), (60.0, 0.4, (50.0, 200.0)), (110.0, 0.4, (80.0, 300.0)),
+])
+def test_a_loud_systolic_murmur_is_not_taken_for_heart_sounds(bpm, amp, band):
+    # before the S1/S2-band envelopes, these gave 14-73 bpm for 85 bpm and S1 hit rates
+    # of 0-0.5: the murmur flattened the S1-S2 autocorrelation peak and was called S1/S2
+    sys_s = 0.32 if bpm < 100 else 0.27
+    x, s1, s2 = synthetic_pcg(bpm=bpm, seconds=25.0, sys_s=sys_s)
+    y = clean_pcg(_murmur(x, s1, s2, amp, *band), fs_hz=FS)
+    seg = segment_heart_sounds(y, fs_hz=1000.0, cleaned=True)
+    assert abs(seg.heart_rate_bpm - bpm) < 2.0
+    assert abs(seg.rate.heart_rate_bpm - bpm) < 2.0
+    assert abs(seg.rate.systolic_interval_s - sys_s) < 0.06
+    for ref, det in ((s1, seg.s1_times_s), (s2, seg.s2_times_s)):
+        inner = ref[(ref > 0.5) & (ref < 24.0)]
+        assert (np.min(np.abs(inner[:, None] - det[None, :]), axis=1) <= 0.06).mean() > 0.95
+
+
+def test_heart_rate_picks_the_fundamental_and_never_a_non_peak():
+    from cardiokit.pcg.segment import typical_systolic_interval_s
+
+    fs, period = 200.0, 0.8  # 75 bpm
+    t = np.arange(round(20 * fs)) / fs
+    # S1 only; every other beat weaker (alternans): the highest autocorrelation peak is
+    # at two periods, the one at one period is lower but a clear fundamental
+    env = np.zeros_like(t)
+    for k, c in enumerate(np.arange(0.2, 19.5, period)):
+        env += (1.0 if k % 2 else 0.45) * np.exp(-0.5 * ((t - c) / 0.03) ** 2)
+    est = estimate_heart_rate(env, fs_hz=fs)
+    assert abs(est.heart_rate_bpm - 75.0) < 1.0
+    # no S2 at all: no autocorrelation peak in 0.2 s .. half a period, QS2 stands in
+    assert est.method.endswith("+qs2")
+    assert est.systolic_interval_s == pytest.approx(typical_systolic_interval_s(est.heart_rate_bpm))
+    assert 0.25 < typical_systolic_interval_s(75.0) < 0.40

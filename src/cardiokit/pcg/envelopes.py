@@ -26,6 +26,7 @@ __all__ = [
     "ENVELOPE_NAMES",
     "Envelopes",
     "envelope_features",
+    "heart_band_envelope",
     "hilbert_envelope",
     "homomorphic_envelope",
     "morlet_band",
@@ -47,6 +48,22 @@ def homomorphic_envelope(x: np.ndarray, *, fs_hz: float, cutoff_hz: float = 8.0)
     h = np.maximum(hilbert_envelope(x), 1e-12)
     lp = filtfilt_sos(np.log(h), design_sos(fs_hz=fs_hz, high_hz=cutoff_hz, order=1))
     return np.exp(lp)
+
+
+def heart_band_envelope(x: np.ndarray, *, fs_hz: float, high_hz: float = 150.0) -> np.ndarray:
+    """Homomorphic envelope of the S1/S2 band (the PCG low-passed at ``high_hz``, 150 Hz).
+
+    Most of the energy of S1 and S2 lies below 150 Hz, that of systolic and diastolic murmurs
+    above it (Schmidt 2010 band-passes 25-400 Hz but notes the murmur band; Springer 2016's
+    PSD and wavelet envelopes sit at 40-60 and 62-125 Hz for the same reason): in this band a
+    murmur does not fill the gap between S1 and S2, so the autocorrelation keeps its
+    S1-S2 peak and the heart rate does not lock onto the murmur.
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    if not 0 < high_hz < fs_hz / 2:
+        raise InvalidArgumentError(f"high_hz must be in (0, fs/2); got {high_hz}")
+    low = filtfilt_sos(arr, design_sos(fs_hz=fs_hz, high_hz=high_hz, order=4))
+    return homomorphic_envelope(low, fs_hz=fs_hz)
 
 
 def morlet_band(x: np.ndarray, *, fs_hz: float, centre_hz: float, cycles: float = 4.0) -> np.ndarray:
@@ -107,12 +124,14 @@ def _down(v: np.ndarray, fs_hz: float, feature_fs_hz: float) -> np.ndarray:
 class Envelopes:
     """The four envelopes at ``fs`` (the feature rate): ``values`` ``(n_frames, 4)``
     z-normalised, columns :data:`ENVELOPE_NAMES`; ``homomorphic_full`` is the raw
-    homomorphic envelope at ``source_fs`` (for the heart-rate autocorrelation)."""
+    homomorphic envelope at ``source_fs``, ``heart_band`` the S1/S2-band one
+    (:func:`heart_band_envelope`, for the heart-rate autocorrelation)."""
 
     values: np.ndarray
     fs: float
     source_fs: float
     homomorphic_full: np.ndarray
+    heart_band: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -122,9 +141,19 @@ class Envelopes:
         return {"fs": self.fs, "names": list(ENVELOPE_NAMES), "n_frames": self.n_frames}
 
 
-def envelope_features(x: np.ndarray, *, fs_hz: float, feature_fs_hz: float = 50.0) -> Envelopes:
-    """Homomorphic, Hilbert, wavelet and PSD envelopes of a cleaned PCG at ``feature_fs_hz``."""
+def envelope_features(x: np.ndarray, *, fs_hz: float, feature_fs_hz: float = 50.0,
+                      high_hz: float | None = None) -> Envelopes:
+    """Homomorphic, Hilbert, wavelet and PSD envelopes of a cleaned PCG at ``feature_fs_hz``.
+
+    ``high_hz``: low-pass the PCG there first (4th-order Butterworth, zero phase); the
+    segmenter uses 150 Hz, the S1/S2 band, so that murmur energy above it does not look
+    like a heart sound (see :func:`heart_band_envelope`).
+    """
     arr = np.asarray(x, dtype=np.float64)
+    if high_hz is not None:
+        if not 0 < high_hz < fs_hz / 2:
+            raise InvalidArgumentError(f"high_hz must be in (0, fs/2); got {high_hz}")
+        arr = filtfilt_sos(arr, design_sos(fs_hz=fs_hz, high_hz=high_hz, order=4))
     homo = homomorphic_envelope(arr, fs_hz=fs_hz)
     cols = [
         _down(homo, fs_hz, feature_fs_hz),
@@ -134,4 +163,5 @@ def envelope_features(x: np.ndarray, *, fs_hz: float, feature_fs_hz: float = 50.
     ]
     n = min(c.size for c in cols)
     vals = np.stack([_znorm(c[:n]) for c in cols], axis=1)
-    return Envelopes(vals, float(feature_fs_hz), float(fs_hz), homo)
+    band = homo if high_hz is not None and high_hz <= 150.0 else heart_band_envelope(arr, fs_hz=fs_hz)
+    return Envelopes(vals, float(feature_fs_hz), float(fs_hz), homo, band)

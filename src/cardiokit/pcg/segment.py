@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
@@ -39,6 +40,8 @@ __all__ = [
     "emission_features",
     "estimate_heart_rate",
     "segment_heart_sounds",
+    "segmentation_envelopes",
+    "typical_systolic_interval_s",
 ]
 
 #: The cyclic states, in order.
@@ -49,6 +52,9 @@ S1_MEAN_S, S1_SD_S, S2_MEAN_S, S2_SD_S = 0.122, 0.022, 0.094, 0.022
 #: Frames of context on each side of a frame in the emission features.
 CONTEXT = 2
 SEGMENTER_MODEL = "pcg_segmenter"
+#: Low-pass edge (Hz) of the PCG the segmenter's envelopes are computed from: S1 and S2 lie
+#: mostly below it, murmurs mostly above.
+EMISSION_HIGH_HZ = 150.0
 
 
 @dataclass(frozen=True)
@@ -70,21 +76,48 @@ class HeartRateEstimate:
 
 
 def _parabolic(y: np.ndarray, i: int) -> float:
-    if 0 < i < y.size - 1:
+    """Sub-sample position of the local maximum at ``i`` (``i`` itself when it is not one)."""
+    if 0 < i < y.size - 1 and y[i] >= y[i - 1] and y[i] >= y[i + 1]:
         den = y[i - 1] - 2 * y[i] + y[i + 1]
         if den < 0:
             return i + 0.5 * (y[i - 1] - y[i + 1]) / den
     return float(i)
 
 
+def _local_maxima(y: np.ndarray, lo: int, hi: int, prominence: float = 0.0) -> np.ndarray:
+    """Indices ``lo <= i <= hi`` of the local maxima of ``y`` with at least ``prominence``."""
+    i, _ = find_peaks(y, prominence=prominence)
+    return i[(i >= lo) & (i <= hi)]
+
+
+#: A shorter autocorrelation peak replaces the highest one when it is at least this high
+#: relative to it and the highest lies at a multiple of its lag (the harmonic check).
+HARMONIC_RATIO = 0.7
+#: Least prominence (in autocorrelation units) of the S1-S2 peak; flatter is no peak.
+SYSTOLE_PROMINENCE = 0.01
+
+
+def typical_systolic_interval_s(heart_rate_bpm: float) -> float:
+    """S1-to-S2 interval expected at a heart rate: the electromechanical systole QS2 of
+    Weissler et al. 1968 (546 - 2.1 HR ms) less ~45 ms from the Q wave to the S1 centre."""
+    return float(np.clip(0.50 - 0.0021 * heart_rate_bpm, 0.2, 0.45))
+
+
 def estimate_heart_rate(homomorphic: np.ndarray, *, fs_hz: float, min_bpm: float = 30.0,
                         max_bpm: float = 120.0) -> HeartRateEstimate:
     """Heart rate and systolic interval from the autocorrelation of a homomorphic envelope.
 
-    The heart period is the highest autocorrelation peak between ``60/max_bpm`` and
-    ``60/min_bpm`` seconds (Springer's 0.5-2 s by default; an S1-S2 lag is shorter than
-    half a period and the limits keep it out), the systolic interval the highest between
-    0.2 s and half the period.
+    Schmidt 2010 / Springer 2016 take the highest autocorrelation peak between
+    ``60/max_bpm`` and ``60/min_bpm`` seconds as the heart period (an S1-S2 lag is shorter
+    than half a period and the limits keep it out) and the highest between 0.2 s and half
+    the period as the systolic interval. Two guards make it robust to murmurs and
+    irregular beats: the period is the fundamental among the local maxima (a shorter peak
+    at least :data:`HARMONIC_RATIO` as high whose lag divides the highest one's replaces
+    it: the highest at twice the period is a harmonic), and the systolic interval must be
+    a local maximum (a murmur filling systole flattens the S1-S2 peak into a slope); when
+    there is none, :func:`typical_systolic_interval_s` of the rate stands in (``method``
+    then ends in ``+qs2``). Give it the S1/S2-band envelope
+    (:func:`cardiokit.pcg.envelopes.heart_band_envelope`), where murmurs are weak.
     """
     env = np.asarray(homomorphic, dtype=np.float64)
     if not 0 < min_bpm < max_bpm:
@@ -101,12 +134,26 @@ def estimate_heart_rate(homomorphic: np.ndarray, *, fs_hz: float, min_bpm: float
     spec = np.fft.rfft(e, nfft)
     ac = np.fft.irfft(spec * np.conj(spec), nfft)[:n]
     ac = ac / ac[0] if ac[0] > 0 else ac
-    i = lo + int(np.argmax(ac[lo : hi + 1]))
+    cand = _local_maxima(ac, lo, hi)
+    if cand.size == 0:
+        i = lo + int(np.argmax(ac[lo : hi + 1]))
+    else:
+        i = int(cand[np.argmax(ac[cand])])
+        for c in cand[cand < i]:  # shortest first
+            k = i / c
+            if ac[c] >= HARMONIC_RATIO * ac[i] and round(k) >= 2 and abs(k - round(k)) < 0.08 * round(k):
+                i = int(c)
+                break
     period = _parabolic(ac, i) / fs
+    method = "schmidt2010"
     lo_s, hi_s = round(0.2 * fs), max(round(0.2 * fs) + 1, round(period * fs / 2))
-    j = lo_s + int(np.argmax(ac[lo_s : hi_s + 1]))
-    sys_s = _parabolic(ac, j) / fs
-    return HeartRateEstimate(60.0 / period, float(sys_s), float(np.clip(ac[i], 0.0, 1.0)))
+    sys_cand = _local_maxima(ac, lo_s, hi_s, SYSTOLE_PROMINENCE)
+    if sys_cand.size:
+        sys_s = _parabolic(ac, int(sys_cand[np.argmax(ac[sys_cand])])) / fs
+    else:
+        sys_s = typical_systolic_interval_s(60.0 / period)
+        method += "+qs2"
+    return HeartRateEstimate(60.0 / period, float(sys_s), float(np.clip(ac[i], 0.0, 1.0)), method)
 
 
 @dataclass(frozen=True)
@@ -196,6 +243,12 @@ class HeartSoundSegmentation:
         }
 
 
+def segmentation_envelopes(y: np.ndarray) -> Envelopes:
+    """The segmenter's envelopes of a cleaned PCG (1 kHz): those of the S1/S2 band, the
+    PCG low-passed at :data:`EMISSION_HIGH_HZ`, so that a murmur is not taken for S1/S2."""
+    return envelope_features(y, fs_hz=PCG_FS_HZ, high_hz=EMISSION_HIGH_HZ)
+
+
 def emission_features(env: Envelopes) -> np.ndarray:
     """``(n_frames, 4 * (2 * CONTEXT + 1))`` envelopes with their neighbours (edge-padded)."""
     v = env.values
@@ -265,8 +318,9 @@ def segment_heart_sounds(
         y = x
     else:
         y = clean_pcg(x, fs_hz=fs)
-    env = envelope_features(y, fs_hz=PCG_FS_HZ)
-    rate = estimate_heart_rate(env.homomorphic_full, fs_hz=PCG_FS_HZ)
+    env = segmentation_envelopes(y)
+    band = env.heart_band if env.heart_band is not None else env.homomorphic_full
+    rate = estimate_heart_rate(band, fs_hz=PCG_FS_HZ)
     log_b = _log_emissions(emission_features(env))
     states = viterbi_hsmm(log_b, _durations(rate, env.fs))
     return HeartSoundSegmentation(states, env.fs, rate, method)
