@@ -354,7 +354,10 @@ def analyze(
         Always one :class:`Report`; stages that failed are listed in ``errors``.
     """
     given = validate_subject(subject or {})
+    from .dsp._fast import keep_freed_memory
     from .interpret import convention_thresholds
+
+    keep_freed_memory()  # reuse the stages' short-lived arrays instead of faulting them in again
 
     convention_thresholds(convention)  # invalid conventions raise before any work
     if not isinstance(recording, Recording):

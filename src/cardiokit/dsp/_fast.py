@@ -3,9 +3,11 @@ with less Python overhead or a faster memory order (ndarray in, ndarray out)."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "median0", "median1"]
+__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_small"]
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -35,6 +37,25 @@ def median0(a: np.ndarray) -> np.ndarray:
     return s[h] if k % 2 else (s[h - 1] + s[h]) / 2
 
 
+def median_small(a: np.ndarray, axis: int) -> np.ndarray:
+    """``np.median(a, axis=axis)`` of finite ``a`` whose ``axis`` is short (<= 10): an
+    odd-even transposition network of elementwise minima and maxima over the slices, far
+    faster than sorting many short columns; numpy's sort beyond that."""
+    k = a.shape[axis]
+    if k > 10 or k == 0:
+        s = np.sort(a, axis=axis)
+        h = k // 2
+        mid = np.take(s, [h - 1, h] if k % 2 == 0 else [h], axis=axis)
+        return np.take(mid, 0, axis=axis) if k % 2 else (np.take(mid, 0, axis=axis) + np.take(mid, 1, axis=axis)) / 2
+    rows = [np.take(a, i, axis=axis) for i in range(k)]
+    for r in range(k):
+        for i in range(r % 2, k - 1, 2):
+            lo, hi = rows[i], rows[i + 1]
+            rows[i], rows[i + 1] = np.minimum(lo, hi), np.maximum(lo, hi)
+    h = k // 2
+    return rows[h] if k % 2 else (rows[h - 1] + rows[h]) / 2
+
+
 def col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:
     """``a.max(axis=0)`` (``op=np.minimum``: ``a.min(axis=0)``) of a C-ordered array with few
     columns: extrema of the two halves (long contiguous runs), halving again, instead of
@@ -53,3 +74,34 @@ def block_max(a: np.ndarray, width: int, op: np.ufunc = np.maximum) -> np.ndarra
     ``a``, a last partial block dropped: ``a[: m * width].reshape(m, width, ...).max(axis=1)``."""
     m = a.shape[0] // width
     return col_max(np.moveaxis(a[: m * width].reshape(m, width, *a.shape[1:]), 1, 0), op)
+
+
+_TUNED: list[bool] = []
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse (once per process; True if done).
+
+    An analysis allocates and frees many short-lived arrays of a few hundred kB. By default
+    glibc returns such blocks to the system (``munmap``, heap trimming) and the next array
+    of that size is faulted in page by page again, which costs about as much as the
+    arithmetic itself (measured: 0.6 vs 1.6-1.9 ms for the same quality-index code).
+    ``mallopt(M_MMAP_THRESHOLD, 32 MB)`` and ``mallopt(M_TRIM_THRESHOLD, 128 MB)`` keep them
+    in the process: it holds up to that much freed memory instead. Set the environment
+    variable ``CARDIOKIT_KEEP_FREED_MEMORY=0`` to leave the allocator alone; a no-op where the
+    C library is not glibc.
+    """
+    if _TUNED:
+        return _TUNED[0]
+    ok = False
+    if os.environ.get("CARDIOKIT_KEEP_FREED_MEMORY", "1") != "0":
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6")
+            m_trim_threshold, m_mmap_threshold = -1, -3  # glibc malloc.h
+            ok = bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 128 << 20))
+        except (OSError, AttributeError):
+            ok = False
+    _TUNED.append(ok)
+    return ok

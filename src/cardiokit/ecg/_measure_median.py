@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp._fast import clip
+from ..dsp._fast import clip, median0
 from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
@@ -53,7 +53,7 @@ def _dominant(seg: np.ndarray, r_idx: int, fs: float) -> np.ndarray:
     h = round(0.06 * fs)
     q = seg[:, max(r_idx - h, 0) : r_idx + h + 1, :].reshape(seg.shape[0], -1)
     q = q - q.mean(axis=1, keepdims=True)
-    tmpl = np.median(q, axis=0)
+    tmpl = median0(q)
     den = np.linalg.norm(q, axis=1) * np.linalg.norm(tmpl)
     corr = np.where(den > 0, q @ tmpl / np.where(den > 0, den, 1.0), 0.0)
     keep = corr >= 0.9

@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from cardiokit.dsp._fast import median_small
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -236,9 +237,7 @@ def ecg_indices(
             win = yt[:, inner[:, None] + np.arange(-before, after)[None, :]]  # (L, k, w)
             win = win - win.mean(axis=2, keepdims=True)
             if inner.size > 2:
-                srt = np.sort(win, axis=1)
-                h = inner.size // 2
-                tmpl = srt[:, h] if inner.size % 2 else 0.5 * (srt[:, h - 1] + srt[:, h])
+                tmpl = median_small(win, 1)
             else:
                 tmpl = win.mean(axis=1)
             dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lw,lw->l", tmpl, tmpl)[:, None])
@@ -279,31 +278,42 @@ def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndar
     # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
     wflat = max(2, round(0.2 * fs))
     m = size // wflat
+    ext = None
     if m:
         blk = xs[..., : m * wflat].reshape(n_leads, n_seg, m, wflat)
-        ptp = blk.max(axis=3) - blk.min(axis=3)
+        bhi, blo = blk.max(axis=3), blk.min(axis=3)
+        ptp = bhi - blo
+        if m * wflat == size:  # the blocks cover the segment: its extremes for the clipping index
+            ext = (bhi.max(axis=2, keepdims=True), blo.min(axis=2, keepdims=True))
     else:
         ptp = (xs.max(axis=2) - xs.min(axis=2))[..., None]
     known = np.isfinite(mv_scale)[:, None]
     scale = np.where(known[:, 0], mv_scale, 1.0)[:, None, None]
     o[..., 5] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
-    o[..., 6] = _clip_fraction_2d(xs)
+    o[..., 6] = _clip_fraction_2d(xs, ext)
     return o
 
 
-def _clip_fraction_2d(x: np.ndarray) -> np.ndarray:
-    """:func:`_clip_fraction` along the last axis of ``x`` (e.g. ``(leads, segments, samples)``)."""
+def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """:func:`_clip_fraction` along the last axis of ``x`` (e.g. ``(leads, segments, samples)``);
+    ``extremes``: its maxima and minima along that axis (keepdims), when known."""
     if x.shape[-1] < 3:
         return np.zeros(x.shape[:-1])
-    hi, lo = x.max(axis=-1, keepdims=True), x.min(axis=-1, keepdims=True)
+    hi, lo = (x.max(axis=-1, keepdims=True), x.min(axis=-1, keepdims=True)) if extremes is None else extremes
     eps = 1e-4 * (hi - lo)
     bb = (x >= hi - eps) | (x <= lo + eps)
-    r = bb[..., :-2] & bb[..., 1:-1] & bb[..., 2:]
-    run = np.zeros_like(bb)
-    run[..., :-2] |= r
-    run[..., 1:-1] |= r
-    run[..., 2:] |= r
-    return np.where(hi[..., 0] - lo[..., 0] > 0, np.count_nonzero(run, axis=-1) / x.shape[-1], 0.0)
+    out = np.zeros(x.shape[:-1])
+    # a run of three needs three samples at the extremes: most rows have one or two
+    sel = (np.count_nonzero(bb, axis=-1) >= 3) & (hi[..., 0] - lo[..., 0] > 0)
+    if sel.any():
+        b = bb[sel]
+        r = b[..., :-2] & b[..., 1:-1] & b[..., 2:]
+        run = np.zeros_like(b)
+        run[..., :-2] |= r
+        run[..., 1:-1] |= r
+        run[..., 2:] |= r
+        out[sel] = np.count_nonzero(run, axis=-1) / x.shape[-1]
+    return out
 
 
 def ecg_segment_indices(
