@@ -55,7 +55,7 @@ class TreeEnsemble:
             raise InvalidArgumentError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
         n_iter, k = self.roots.shape
         out = np.tile(self.baseline.astype(np.float64), (X.shape[0], 1))
-        inner, feat, thr, miss_left, left, right, step, depth = self._walk
+        feat, thr, miss_left, left, right, leaves, roots, value, depth = self._walk
         for i in range(X.shape[0]):
             x = X[i]
             v = x[feat]
@@ -63,26 +63,30 @@ class TreeEnsemble:
             miss = np.isnan(v)
             if miss.any():
                 go_left[miss] = miss_left[miss]
-            # every inner node's child for this row; leaves point to themselves
-            nxt = step.copy()
-            nxt[inner] = np.where(go_left, left, right)
-            node = self.roots.reshape(-1)
+            # every node's next node for this row (inner nodes first; leaves stay)
+            nxt = np.concatenate([np.where(go_left, left, right), leaves])
+            node = roots
             for _ in range(depth):
                 node = nxt[node]
-            out[i] += self.value[node].reshape(n_iter, k).sum(axis=0)
+            out[i] += value[node].reshape(n_iter, k).sum(axis=0)
         return out
 
     @cached_property
-    def _walk(self) -> tuple[np.ndarray, ...]:
-        """Inner nodes, their feature, threshold, missing-value side and children, the
-        identity step (leaves stay) and the depth of the deepest tree."""
+    def _walk(self) -> tuple:
+        """The nodes renumbered inner nodes first: the inner nodes' feature, threshold,
+        missing-value side and children, the leaves' numbers, the roots, the node values
+        and the depth of the deepest tree."""
         inner = np.flatnonzero(~self.is_leaf)
+        order = np.concatenate([inner, np.flatnonzero(self.is_leaf)])
+        new = np.empty(order.size, np.intp)
+        new[order] = np.arange(order.size)
         depth, level = 0, self.roots.reshape(-1)
         while (level := level[~self.is_leaf[level]]).size:
             level = np.concatenate([self.left[level], self.right[level]])
             depth += 1
-        return (inner, self.feature[inner].astype(np.intp), self.threshold[inner], self.missing_left[inner],
-                self.left[inner], self.right[inner], np.arange(self.is_leaf.size, dtype=self.left.dtype), depth)
+        return (self.feature[inner].astype(np.intp), self.threshold[inner], self.missing_left[inner],
+                new[self.left[inner]], new[self.right[inner]], np.arange(inner.size, order.size),
+                new[self.roots.reshape(-1)], self.value[order], depth)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
