@@ -243,21 +243,22 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     Flat: >= 99 % of 0.5-s windows under 10 µV peak-to-peak (constant when the unit is
     unknown). Calibrated: see :func:`_calibrated` (the leads do not all span the same range).
     """
-    from .dsp._fast import block_max, col_max
-
     x = ecg.signals
     n, n_leads = x.shape
     w = max(1, round(0.5 * ecg.fs))
     m = n // w
+    # (leads, samples) copy: numpy reduces long contiguous rows far faster than columns
+    xt = np.ascontiguousarray(x.T)
     if m:
-        hi, lo = block_max(x, w), block_max(x, w, np.minimum)
+        blk = xt[:, : m * w].reshape(n_leads, m, w)
+        hi, lo = blk.max(axis=2).T, blk.min(axis=2).T
         ptp = hi - lo
         top, bottom = hi.max(axis=0), lo.min(axis=0)
         if m * w < n:
-            top = np.maximum(top, x[m * w :].max(axis=0))
-            bottom = np.minimum(bottom, x[m * w :].min(axis=0))
+            top = np.maximum(top, xt[:, m * w :].max(axis=1))
+            bottom = np.minimum(bottom, xt[:, m * w :].min(axis=1))
     else:
-        top, bottom = col_max(x), col_max(x, np.minimum)
+        top, bottom = xt.max(axis=1), xt.min(axis=1)
         ptp = (top - bottom)[None, :]
     scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
     if any(v is None for v in scales):

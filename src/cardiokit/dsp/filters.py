@@ -114,13 +114,18 @@ def _zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
     return _sig.sosfilt_zi(sos)
 
 
-def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0) -> np.ndarray:
+def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0, fast: bool = False) -> np.ndarray:
     """Apply ``sos`` forward and backward along ``axis`` (float64 result, new array).
 
     Same result as ``scipy.signal.sosfiltfilt(sos, x, padtype="odd")`` with its default
     pad length, with the steady-state initial conditions cached per design. Short
     inputs are padded as far as they allow, so any length >= 1 is accepted; an empty
     ``sos`` returns a float64 copy.
+
+    ``fast=True``: four or more channels of 512 to 16384 samples, of a length and design
+    seen before, are filtered in the frequency domain (:func:`_fft_plan`): the same linear
+    map up to the rounding of the recursive passes themselves (relative differences
+    ~1e-12), about half the time for two sections, less gain for more.
     """
     arr = np.asarray(x, dtype=np.float64)
     if sos.shape[0] == 0 or arr.size == 0:
@@ -131,6 +136,10 @@ def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0) -> np.ndarray
     if padlen < 1:
         return np.moveaxis(arr.copy(), 0, axis)
     sos64 = np.array(sos, dtype=np.float64)  # writable copy (scipy needs one)
+    if fast and arr.ndim == 2 and arr.shape[1] >= _FFT_MIN_CHANNELS and _FFT_MIN_SAMPLES <= n <= _FFT_MAX_SAMPLES:
+        plan = _fft_plan_when_reused(sos64.tobytes(), sos64.shape[0], n + 2 * padlen)
+        if plan is not None:
+            return np.moveaxis(_fft_filtfilt(arr, plan, padlen), 0, axis)
     zi = _zi(sos64.tobytes(), sos64.shape[0]).reshape((sos64.shape[0], 2) + (1,) * (arr.ndim - 1))
     ext = np.concatenate([2 * arr[:1] - arr[padlen:0:-1], arr,
                           2 * arr[-1:] - arr[-2 : -padlen - 2 : -1]], axis=0)
@@ -139,6 +148,132 @@ def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0) -> np.ndarray
     y, _ = _sig.sosfilt(sos64, y, axis=0, zi=zi * y[:1])
     out = np.ascontiguousarray(y[::-1][padlen : padlen + n])
     return np.moveaxis(out, 0, axis)
+
+
+#: Frequency-domain filtering for at least this many channels of at least this many samples.
+_FFT_MIN_CHANNELS = 4
+_FFT_MIN_SAMPLES = 512
+_FFT_MAX_SAMPLES = 16384  # a plan holds two (rank x samples) arrays
+#: Designs and lengths seen once; a plan is built the second time (it costs a few passes).
+_SEEN: dict[tuple[bytes, int, int], None] = {}
+
+
+def _fft_plan_when_reused(sos_bytes: bytes, n_sections: int, m: int) -> tuple | None:
+    key = (sos_bytes, n_sections, m)
+    if key not in _SEEN:
+        if len(_SEEN) > 4096:
+            _SEEN.clear()
+        _SEEN[key] = None
+        return None
+    return _fft_plan(sos_bytes, n_sections, m)
+
+
+def _ff_exact(sos: np.ndarray, zi: np.ndarray, ext: np.ndarray) -> np.ndarray:
+    """Forward-backward pass of ``sos`` along the last axis of padded ``ext`` (rows),
+    steady-state initial conditions scaled by the first sample of each pass."""
+    zr = zi.reshape(zi.shape[0], 1, 2)
+    y, _ = _sig.sosfilt(sos, ext, axis=-1, zi=zr * ext[None, :, :1])
+    y = y[:, ::-1]
+    y, _ = _sig.sosfilt(sos, y, axis=-1, zi=zr * y[None, :, :1])
+    return y[:, ::-1]
+
+
+@lru_cache(maxsize=8)
+def _fft_plan(sos_bytes: bytes, n_sections: int, m: int) -> tuple | None:
+    """Frequency-domain form of the forward-backward pass on ``m`` padded samples.
+
+    The pass with steady-state initial conditions is a linear map ``F`` of the padded
+    signal. Circular convolution with the zero-phase kernel ``|H|^2`` sampled on ``L >= m``
+    points (one real FFT and its inverse) agrees with ``F`` up to a map of rank at most
+    about three times the filter order (the filter state at the two ends, the initial
+    conditions and the wrap-around of the periodic kernel are each a few modes of the
+    recursion). That correction ``Q G`` is found from random probes (range finder of
+    Halko, Martinsson & Tropp 2011, SIAM Rev 53:217) and the exact transpose of the
+    recursive pass, and checked on fresh random signals; a plan whose check fails is not
+    used (None).
+    """
+    from scipy import fft as _fft
+
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6).copy()
+    zi = _zi(sos_bytes, n_sections)
+    nfft = _fft.next_fast_len(m, real=True)
+    h2 = _power_response(sos, nfft)
+
+    def circ(v: np.ndarray) -> np.ndarray:
+        return _fft.irfft(_fft.rfft(v, nfft, axis=-1) * h2, nfft, axis=-1)[:, :m]
+
+    def lin(v: np.ndarray) -> np.ndarray:  # T v: zero initial state
+        return _sig.sosfilt(sos, v, axis=-1)
+
+    phi = _sig.sosfilt(sos, np.zeros((1, m)), axis=-1, zi=zi.reshape(n_sections, 1, 2))[0][0]
+
+    def s_t(v: np.ndarray) -> np.ndarray:  # transpose of v -> sosfilt(v, zi * v[0])
+        out = lin(v[:, ::-1])[:, ::-1].copy()
+        out[:, 0] += v @ phi
+        return out
+
+    def ff_t(w: np.ndarray) -> np.ndarray:  # transpose of the forward-backward pass
+        return s_t(s_t(w[:, ::-1])[:, ::-1])
+
+    rng = np.random.default_rng(m)
+    q = 3 * 2 * n_sections + 12
+    probes = rng.standard_normal((q, m))
+    y = _ff_exact(sos, zi, probes) - circ(probes)  # (q, m): rows span the correction's range
+    basis, r = np.linalg.qr(y.T)  # (m, q) orthonormal
+    d = np.abs(np.diag(r))
+    # directions above the rounding noise of the recursive passes themselves (2 x order)
+    basis = np.ascontiguousarray(basis[:, d > 1e-10 * d.max()]) if d.max() > 0 else basis[:, :0]
+    g = ff_t(basis.T) - circ(basis.T)  # rows: basis^T D (D symmetric part from the circulant)
+    ones = _ff_exact(sos, zi, np.ones((1, m)))[0]  # response to a constant (DC gain squared)
+    plan = (nfft, h2, basis, g, ones)
+    test = rng.standard_normal((3, m)) * 10.0 + 5.0
+    want = _ff_exact(sos, zi, test)
+    got = _fft_apply(test, plan)
+    scale = np.abs(want).max() + np.abs(test).max()
+    if not np.all(np.isfinite(got)) or np.abs(got - want).max() > 1e-10 * scale:
+        return None
+    for arr in plan[1:]:
+        arr.flags.writeable = False
+    return plan
+
+
+def _fft_apply(ext: np.ndarray, plan: tuple) -> np.ndarray:
+    """The forward-backward pass of padded rows ``ext`` ``(channels, m)`` with ``plan``."""
+    from scipy import fft as _fft
+
+    nfft, h2, basis, g, ones = plan
+    m = ext.shape[-1]
+    # the constant part (offsets, often far above the signal) through the exact response
+    first = ext[:, :1].copy()
+    e = ext - first
+    out = _fft.irfft(_fft.rfft(e, nfft, axis=-1) * h2, nfft, axis=-1)[:, :m]
+    out += (e @ g.T) @ basis.T
+    out += first * ones
+    return out
+
+
+def _power_response(sos: np.ndarray, nfft: int) -> np.ndarray:
+    """``|H|^2`` of the cascade at the ``nfft // 2 + 1`` real-FFT frequencies, in extended
+    precision (poles near z = 1 make the float64 polynomial forms lose digits near DC)."""
+    w = (np.arange(nfft // 2 + 1, dtype=np.longdouble) * 2 / nfft) * np.longdouble(np.pi)
+    zc = np.exp(-1j * w.astype(np.clongdouble))
+    out = np.ones(w.size, dtype=np.longdouble)
+    for b0, b1, b2, a0, a1, a2 in np.asarray(sos, np.longdouble):
+        num = b0 + zc * (b1 + zc * b2)
+        den = a0 + zc * (a1 + zc * a2)
+        out *= (num.real ** 2 + num.imag ** 2) / (den.real ** 2 + den.imag ** 2)
+    return out.astype(np.float64)
+
+
+def _fft_filtfilt(arr: np.ndarray, plan: tuple, padlen: int) -> np.ndarray:
+    """:func:`filtfilt_sos` of ``arr`` ``(n, channels)`` with a frequency-domain ``plan``."""
+    n = arr.shape[0]
+    ext = np.empty((arr.shape[1], n + 2 * padlen))
+    ext[:, padlen : padlen + n] = arr.T
+    ext[:, :padlen] = 2 * ext[:, padlen : padlen + 1] - ext[:, 2 * padlen : padlen : -1]
+    ext[:, padlen + n :] = 2 * ext[:, padlen + n - 1 : padlen + n] - ext[:, padlen + n - 2 : n - 2 : -1]
+    # (n, channels) C-ordered like the recursive path, so later reductions add up alike
+    return np.ascontiguousarray(_fft_apply(ext, plan)[:, padlen : padlen + n].T)
 
 
 def highpass(x: np.ndarray, *, fs_hz: float, cutoff_hz: float, order: int = 2,
