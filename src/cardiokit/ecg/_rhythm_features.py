@@ -324,7 +324,8 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     p_c = np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)
     p_energy = float(np.sum(p_t ** 2) / max(_mean(wp_e), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
-    res = (win - tmpl[None, :])[:, a - round(0.25 * FS) : a + round(0.40 * FS)].ravel()
+    c_sl = slice(a - round(0.25 * FS), a + round(0.40 * FS))
+    res = (win[:, c_sl] - tmpl[None, c_sl]).ravel()
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
@@ -345,7 +346,9 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
     j = np.searchsorted(r, inner)
     prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
-    med_rr = _median(np.diff(r)) / FS
+    rr_s = sorted((r[1:] - r[:-1]).tolist())  # integer samples: the median is exact
+    k = len(rr_s) // 2
+    med_rr = (rr_s[k] if len(rr_s) % 2 else (rr_s[k - 1] + rr_s[k]) / 2) / FS
     prem = (prev > 0) & (prev < 0.85 * med_rr)
     ect = _share(prem & (corr < 0.9))
     prem_corr = _mean(corr[prem]) if prem.any() else 1.0
