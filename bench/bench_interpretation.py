@@ -429,12 +429,15 @@ def confusion(pred: dict[int, list[str]], rows: dict[int, Row], keys: tuple[str,
     return markdown_table(["LUDB \\ cardiokit", *preds], [[t, *[cnt[(t, p)] for p in preds]] for t in truths])
 
 
-def statement_table(pred: dict[int, list[str]], rows: dict[int, Row], held: list[int], every: list[int]) -> str:
-    head = ["statement", "LUDB label", "n true", "held-out TP/FP/FN", "sens", "spec", "F1",
+def statement_table(pred: dict[int, list[str]], rows: dict[int, Row], tune_ids: list[int], held: list[int],
+                    every: list[int]) -> str:
+    head = ["statement", "LUDB label", "n true", "tuning TP/FP/FN", "held-out TP/FP/FN", "sens", "spec", "F1",
             "all-200 TP/FP/FN", "sens", "spec", "F1", "note"]
     out = []
     for key, (desc, _) in TRUTH.items():
         row: list[Any] = [key, desc, sum(TRUTH[key][1](rows[n]) for n in every)]
+        tp, fp, fn, _ = counts(pred, rows, key, tune_ids)
+        row.append(f"{tp}/{fp}/{fn}")
         for ids in (held, every):
             tp, fp, fn, tn = counts(pred, rows, key, ids)
             se, sp, _, f1 = score(tp, fp, fn, tn)
@@ -510,9 +513,10 @@ def main(argv: list[str] | None = None) -> int:
                             "min spec held-out", "min spec all 200"], summary), ""]
     for c, pred in preds.items():
         _, f_held = macro_f1(pred, rows, held)
-        body += [f"### convention \"{c}\"", "", statement_table(pred, rows, held, ids), "",
-                 "Goal statements, F1 held-out / all 200: " + ", ".join(
-                     f"{k} {f_held.get(k, float('nan')):.2f} / {macro_f1(pred, rows, ids)[1].get(k, float('nan')):.2f}"
+        f_tune, f_all = macro_f1(pred, rows, tune_ids)[1], macro_f1(pred, rows, ids)[1]
+        body += [f"### convention \"{c}\"", "", statement_table(pred, rows, tune_ids, held, ids), "",
+                 "Goal statements, F1 tuning / held-out / all 200 (\"-\": no case in the split): " + ", ".join(
+                     f"{k} " + " / ".join("-" if k not in f else f"{f[k]:.2f}" for f in (f_tune, f_held, f_all))
                      for k in GOAL), ""]
     body += ["Rhythm confusion, convention \"aha\" (first LUDB rhythm label vs the rhythm statement):", "",
              confusion(preds["aha"], rows, RHYTHM_KEYS, "Rhythms"), "",
