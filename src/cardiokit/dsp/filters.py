@@ -16,6 +16,8 @@ from scipy import signal as _sig
 
 from cardiokit._core.errors import InvalidArgumentError
 
+from ._fast import median1
+
 __all__ = [
     "bandpass",
     "design_sos",
@@ -305,6 +307,13 @@ def notch(x: np.ndarray, *, fs_hz: float, freq_hz: float, quality: float = 30.0,
     return filtfilt_sos(x, design_sos(fs_hz=fs_hz, notch_hz=(f,), notch_q=quality), axis=axis)
 
 
+@lru_cache(maxsize=64)
+def _line_bins(n: int, fs: float, f0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Periodogram bins within 0.5 Hz of ``f0`` and those 1-3 Hz away (n samples at fs)."""
+    dist = np.abs(np.fft.rfftfreq(n, 1 / fs) - f0)
+    return np.flatnonzero(dist <= 0.5), np.flatnonzero((dist > 1.0) & (dist <= 3.0))
+
+
 @lru_cache(maxsize=32)
 def _hann(n: int) -> np.ndarray:
     w = np.hanning(n)
@@ -344,16 +353,15 @@ def detect_powerline_hz(
     seg -= seg.mean(axis=1, keepdims=True)
     sp = _fft.rfft(seg * _hann(n), axis=1)
     psd = (sp.real ** 2 + sp.imag ** 2).mean(axis=0)
-    freqs = np.fft.rfftfreq(n, 1 / fs)
     best, best_ratio = None, min_ratio
     for f0 in candidates_hz:
         if f0 >= 0.95 * fs / 2:
             continue
-        peak = psd[np.abs(freqs - f0) <= 0.5]
-        ring = psd[(np.abs(freqs - f0) > 1.0) & (np.abs(freqs - f0) <= 3.0)]
+        peak_idx, ring_idx = _line_bins(n, fs, float(f0))
+        peak, ring = psd[peak_idx], psd[ring_idx]
         if peak.size == 0 or ring.size == 0:
             continue
-        floor = float(np.median(ring))
+        floor = median1(ring)
         ratio = float(peak.max()) / floor if floor > 0 else (np.inf if peak.max() > 0 else 0.0)
         if ratio > best_ratio:
             best, best_ratio = float(f0), ratio

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp._fast import clip, median0
+from ..dsp._fast import clip, median0, median_small
 from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
@@ -42,10 +42,8 @@ class MedianBeat:
 
 
 def _median0(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` for finite ``a`` (a sort along the short beat axis is faster)."""
-    k = a.shape[0]
-    srt = np.sort(a, axis=0)
-    return srt[k // 2] if k % 2 else 0.5 * (srt[k // 2 - 1] + srt[k // 2])
+    """``np.median(a, axis=0)`` for finite ``a`` (short beat axis: a min/max network or a sort)."""
+    return median_small(a, 0)
 
 
 def _dominant(seg: np.ndarray, r_idx: int, fs: float) -> np.ndarray:
