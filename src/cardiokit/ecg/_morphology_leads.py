@@ -1,0 +1,365 @@
+"""Per-lead QRS/ST/T/P morphology of a median beat (see :mod:`cardiokit.ecg.morphology`).
+
+All leads are measured at once: the median beat's leads are rows of one array, every
+wave's amplitudes and extremes are row reductions (summed in the same pairwise order as a
+1-D per-lead slice, so the numbers are those of measuring lead by lead), the QRS of every
+lead is cut at its baseline crossings in one pass; merging and naming the handful of
+lobes of each lead is plain Python.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MIN_WAVE_FRACTION", "MIN_WAVE_MV", "LeadMorphology", "lead_morphology"]
+
+#: smallest deflection counted as a QRS wave (mV) and as a share of the lead's QRS p-p
+MIN_WAVE_MV = 0.02
+MIN_WAVE_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class LeadMorphology:
+    """Morphology of one lead's median beat (amplitudes in mV, durations in ms; None: absent)."""
+
+    lead: str
+    pattern: str
+    q_mv: float
+    q_ms: float
+    r_mv: float
+    r_ms: float
+    s_mv: float
+    s_ms: float
+    r2_mv: float  # R' (second positive wave), 0 when none
+    s2_mv: float
+    notched: bool
+    r_peak_time_ms: float | None
+    qrs_ms: float | None
+    qrs_ptp_mv: float
+    qrs_net_mv: float  # largest positive + largest negative deflection
+    qrs_area_mv_ms: float
+    st_j_mv: float | None
+    st_60_mv: float | None
+    st_80_mv: float | None
+    t_pos_mv: float | None
+    t_neg_mv: float | None
+    t_mv: float | None
+    t_polarity: str | None
+    p_mv: float | None
+    p_pos_mv: float | None
+    p_neg_mv: float | None
+    p_ms: float | None
+    p_terminal_mv: float | None
+    p_terminal_ms: float | None
+    ptf_mv_ms: float | None
+    p_notch_ms: float | None  # distance between the two peaks of a notched P, None if single
+
+    @property
+    def has_q(self) -> bool:
+        return self.q_mv < 0.0
+
+    @property
+    def qs(self) -> bool:
+        return self.pattern.upper() == "QS"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in vars(self).items():
+            out[k] = round(float(v), 3) if isinstance(v, (float, np.floating)) else v
+        return out
+
+
+# -- per-lead median-beat morphology ------------------------------------------------------
+# Lobes are [sign, start, end, peak_idx, peak] (Python numbers). Every lead's QRS is cut at
+# its baseline crossings in one pass over all leads (:func:`_raw_lobes`); the merging and
+# naming of a handful of lobes per lead is plain Python.
+def _raw_lobes(q: np.ndarray) -> list[list[list[float]]]:
+    """Per row of ``q`` ``(n_leads, n)``: its lobes between baseline crossings (0 counts as
+    positive), each with the first sample of its largest absolute value."""
+    nl, n = q.shape
+    start = np.empty((nl, n), bool)
+    start[:, 0] = True
+    pos = q >= 0
+    np.not_equal(pos[:, 1:], pos[:, :-1], out=start[:, 1:])
+    st = np.flatnonzero(start)
+    flat = q.reshape(-1)
+    ab = np.abs(flat)
+    top = np.maximum.reduceat(ab, st)
+    hit = np.flatnonzero(ab == np.repeat(top, np.diff(np.append(st, flat.size))))
+    k = hit[np.searchsorted(hit, st)]
+    row = st // n
+    a = st - row * n
+    b = np.append(a[1:], n)
+    b[np.append(row[1:] != row[:-1], True)] = n
+    pk = flat[k]
+    sg = np.where(pk < 0, -1.0, 1.0)
+    out: list[list[list[float]]] = [[] for _ in range(nl)]
+    for lb in zip(row.tolist(), sg.tolist(), a.tolist(), b.tolist(), (k - row * n).tolist(), pk.tolist(),
+                  strict=True):
+        out[lb[0]].append(list(lb[1:]))
+    return out
+
+
+def _merge_lobes(raw: list[list[float]], thr: float) -> list[list[float]]:
+    """Lobes below ``thr`` are absorbed (their samples join the neighbour), then same-sign
+    neighbours merge."""
+    merged: list[list[float]] = []
+    for lb in raw:
+        if abs(lb[4]) < thr:
+            continue
+        if merged and merged[-1][0] == lb[0]:
+            m = merged[-1]
+            m[2] = lb[2]
+            if abs(lb[4]) > abs(m[4]):
+                m[3], m[4] = lb[3], lb[4]
+        else:
+            merged.append(list(lb))
+    return merged
+
+
+def _notch(x: list[float], a: int, b: int, sign: float, thr: float, peaks: list[int]) -> bool:
+    """Two peaks within one lobe separated by a dip of >= max(thr, 10 % of the lobe).
+
+    ``peaks``: the local maxima of ``sign * x`` (sample ``i`` >= its left, > its right
+    neighbour); those inside the lobe (not at its ends) above 35 % of its peak count."""
+    if b - a < 5:
+        return False
+    pk = [i for i in peaks if a < i < b - 1]
+    if len(pk) < 2:
+        return False
+    seg = x if sign > 0 else [-v for v in x]
+    top = max(seg[a:b])
+    need = max(thr, 0.10 * top)
+    lim = 0.35 * top
+    pk = [i for i in pk if seg[i] >= lim]
+    for i, j in itertools.combinations(pk, 2):
+        if min(seg[i], seg[j]) - min(seg[i : j + 1]) >= need:
+            return True
+    return False
+
+
+def _case(letter: str, amp: float, big: float) -> str:
+    return letter.upper() if abs(amp) >= 0.5 * big else letter.lower()
+
+
+def _wave_split(lobes: list[list[float]], ms: float) -> dict[str, Any]:
+    out = {"q": (0.0, 0.0), "r": (0.0, 0.0, -1), "s": (0.0, 0.0), "r2": (0.0, -1), "s2": 0.0,
+           "pattern": "", "lobes": lobes}
+    if not lobes:
+        return out
+    pos = [lb for lb in lobes if lb[0] > 0]
+    big = max(abs(lb[4]) for lb in lobes)
+    if not pos:
+        lb = min(lobes, key=lambda v: v[4])
+        out["q"] = (lb[4], (lobes[-1][2] - lobes[0][1]) * ms)
+        out["pattern"] = "QS"
+        return out
+    first_pos = lobes.index(pos[0])
+    pat = ""
+    if first_pos > 0:
+        q = lobes[first_pos - 1]
+        out["q"] = (q[4], (q[2] - q[1]) * ms)
+        pat += _case("q", q[4], big)
+    r = pos[0]
+    out["r"] = (r[4], (r[2] - r[1]) * ms, r[3])
+    pat += _case("r", r[4], big)
+    after = lobes[first_pos + 1 :]
+    negs = [lb for lb in after if lb[0] < 0]
+    if negs:
+        out["s"] = (negs[0][4], (negs[0][2] - negs[0][1]) * ms)
+        pat += _case("s", negs[0][4], big)
+    if len(pos) > 1:
+        out["r2"] = (pos[1][4], pos[1][3])
+        pat += _case("r", pos[1][4], big) + "'"
+        if len(negs) > 1:
+            out["s2"] = negs[1][4]
+            pat += _case("s", negs[1][4], big) + "'"
+    out["pattern"] = pat
+    return out
+
+
+#: a last positive lobe is an R' only when the signal falls by this share of it (and by at
+#: least half the smallest wave, 10 uV) within R2_FALL_S after its peak; otherwise it is the ST upslope / J
+#: point caught by a late QRS offset (common in V1-V3), not a wave
+R2_FALL_FRACTION = 0.25
+R2_FALL_S = 0.06
+
+
+def _drop_terminal_upslope(ws: dict[str, Any], raw: list[list[float]], x: np.ndarray, qon: int, fs: float,
+                           thr: float) -> dict[str, Any]:
+    """Remove a final positive lobe after a negative one (r' after S, r after QS) that does
+    not come down again (see :data:`R2_FALL_FRACTION`): the QRS is re-split without it
+    (the lobes before its start, which is a baseline crossing)."""
+    lobes = ws["lobes"]
+    if len(lobes) < 2 or lobes[-1][0] < 0 or lobes[-2][0] > 0:
+        return ws
+    last = lobes[-1]
+    pk = qon + int(last[3])
+    after = x[pk : pk + max(2, round(R2_FALL_S * fs)) + 1]
+    if after.size >= 2 and last[4] - float(after.min()) >= max(0.5 * MIN_WAVE_MV, R2_FALL_FRACTION * last[4]):
+        return ws
+    return _wave_split(_merge_lobes([lb for lb in raw if lb[2] <= last[1]], thr), 1000.0 / fs)
+
+
+_NONE_P = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
+                         "ptf_mv_ms", "p_notch_ms"))
+_NONE_T = dict.fromkeys(("t_pos_mv", "t_neg_mv", "t_mv", "t_polarity"))
+
+
+def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: np.ndarray) -> list[dict[str, float | None]]:
+    """P-wave measures of every lead (rows of ``x``) between ``a`` and ``b`` (thresholds ``thr``)."""
+    if a < 0 or b <= a + 2:
+        return [_NONE_P] * x.shape[0]
+    seg = x[:, a : b + 1]
+    nl, n = seg.shape
+    ms = 1000.0 / fs
+    rows = np.arange(nl)
+    pk = seg[rows, np.argmax(np.abs(seg), axis=1)].tolist()
+    hi, lo = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
+    # terminal negative phase: the samples after the last non-negative one
+    nonneg = seg >= 0
+    any_nn = nonneg.any(axis=1)
+    start = np.where(any_nn, n - np.argmax(nonneg[:, ::-1], axis=1), 0)
+    tail = np.minimum.accumulate(seg[:, ::-1], axis=1)[:, ::-1]
+    tail_min = np.append(tail, np.zeros((nl, 1)), axis=1)[rows, start].tolist()
+    neg_last = (~nonneg[:, -1]).tolist()
+    # notch: two peaks >= half the main phase separated by a dip
+    pos = [max(h, 0.0) for h in hi]
+    neg = [min(v, 0.0) for v in lo]
+    flip = np.asarray([p < -m for p, m in zip(pos, neg, strict=True)])
+    s = np.where(flip[:, None], -seg, seg)
+    top = s.max(axis=1)
+    mid = s[:, 1:-1]
+    lm = (mid >= s[:, :-2]) & (mid > s[:, 2:]) & (mid >= 0.5 * top[:, None])
+    cnt = lm.sum(axis=1)
+    i0 = np.argmax(lm, axis=1) + 1
+    i1 = n - 2 - np.argmax(lm[:, ::-1], axis=1)
+    idx = np.arange(n)
+    dip = np.where((idx >= i0[:, None]) & (idx <= i1[:, None]), s, np.inf).min(axis=1)
+    si, sj = s[rows, i0].tolist(), s[rows, np.minimum(i1, n - 1)].tolist()
+    out = []
+    start_l, cnt_l, i0_l, i1_l, dip_l, top_l = (v.tolist() for v in (start, cnt, i0, i1, dip, top))
+    for j in range(nl):
+        term_mv = term_ms = None
+        if neg_last[j] or neg[j] < -thr[j]:
+            if start_l[j] < n and tail_min[j] <= -thr[j]:
+                term_mv = tail_min[j]
+                term_ms = (n - start_l[j]) * ms
+        notch = None
+        if cnt_l[j] >= 2 and top_l[j] > 0 and min(si[j], sj[j]) - dip_l[j] >= max(thr[j] * 0.5, 0.1 * top_l[j]):
+            notch = (i1_l[j] - i0_l[j]) * ms
+        out.append({"p_mv": pk[j], "p_pos_mv": pos[j], "p_neg_mv": neg[j], "p_ms": (b - a) * ms,
+                    "p_terminal_mv": term_mv, "p_terminal_ms": term_ms,
+                    "ptf_mv_ms": None if term_mv is None else abs(term_mv) * term_ms, "p_notch_ms": notch})
+    return out
+
+
+def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[dict[str, Any]]:
+    """T-wave measures of every lead (rows of ``x``) between ``a`` and ``b``."""
+    if a < 0 or b <= a:
+        return [_NONE_T] * x.shape[0]
+    seg = x[:, a : b + 1]
+    pk = seg[np.arange(seg.shape[0]), np.argmax(np.abs(seg), axis=1)].tolist()
+    out = []
+    for hi, lo, t, r in zip(seg.max(axis=1).tolist(), seg.min(axis=1).tolist(), pk, r_mv, strict=True):
+        pos, neg = max(hi, 0.0), min(lo, 0.0)
+        big = max(pos, -neg)
+        if big < 0.1 and big < 0.1 * max(r, 1e-9):
+            pol = "flat"
+        elif pos >= max(0.1, 0.25 * -neg) and -neg >= max(0.1, 0.25 * pos):
+            pol = "biphasic"
+        else:
+            pol = "positive" if pos >= -neg else "negative"
+        out.append({"t_pos_mv": pos, "t_neg_mv": neg, "t_mv": t, "t_polarity": pol})
+    return out
+
+
+def _lead_morphology(**kw: Any) -> LeadMorphology:
+    """``LeadMorphology(**kw)`` (every field given) without the frozen dataclass's
+    per-field ``object.__setattr__`` calls: the same object (fields in declaration order,
+    a missing one raises KeyError), a few times faster."""
+    obj = object.__new__(LeadMorphology)
+    obj.__dict__.update({k: kw[k] for k in _LEAD_FIELDS})
+    return obj
+
+
+_LEAD_FIELDS = tuple(f.name for f in fields(LeadMorphology))
+
+
+def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
+    """Per-lead morphology (lead name lowercased -> :class:`LeadMorphology`) of a median beat.
+
+    ``median_beat`` is a :class:`cardiokit.ecg._measure_median.MedianBeat` (signals in mV,
+    finite, ``global_`` fiducials). Leads are measured between the *global* QRS onset and
+    offset. All leads are measured at once (one array per wave), lobes per lead.
+    """
+    g = np.asarray(median_beat.global_, np.int64)
+    fs = float(median_beat.fs)
+    # leads as rows: the per-row reductions below sum in the same (pairwise) order as the
+    # per-lead 1-D ones, so every value is the same as measuring lead by lead
+    xs = np.array(np.asarray(median_beat.signals).T, np.float64, order="C")
+    qon, qoff = int(g[3]), int(g[5])
+    out: dict[str, LeadMorphology] = {}
+    if qon < 0 or qoff <= qon or xs.shape[0] == 0:
+        return out
+    ms = 1000.0 / fs
+    w = max(1, round(0.01 * fs))
+    nl, n = xs.shape
+    x = xs - xs[:, max(qon - w, 0) : qon + 1].mean(axis=1)[:, None]
+    qrs = np.ascontiguousarray(x[:, qon : qoff + 1])
+    qmax, qmin = qrs.max(axis=1), qrs.min(axis=1)
+    ptp = (qmax - qmin).tolist()
+    net = (qmax + qmin).tolist()
+    area = (qrs.sum(axis=1) * ms).tolist()
+    st = {}
+    for key, off in (("st_j_mv", 0.0), ("st_60_mv", 0.06), ("st_80_mv", 0.08)):
+        k = qoff + round(off * fs)
+        st[key] = x[:, k].tolist() if k < n else [None] * nl
+    per = np.asarray(median_beat.per_lead, np.int64)
+    lq = per[:nl] if per.ndim == 2 and per.shape[0] >= nl else np.asarray(
+        [per[j] if per.ndim == 2 and j < per.shape[0] else g for j in range(nl)])
+    lq_ok = ((lq[:, 3] >= 0) & (lq[:, 5] > lq[:, 3])).tolist()
+    lq_ms = (lq[:, 5] - lq[:, 3]) * ms
+    raw = _raw_lobes(qrs)
+    qrs_l = qrs.tolist()
+    # local maxima and minima of every lead's QRS (notch candidates)
+    mid = qrs[:, 1:-1]
+    peaks = []
+    for m in ((mid >= qrs[:, :-2]) & (mid > qrs[:, 2:]), (mid <= qrs[:, :-2]) & (mid < qrs[:, 2:])):
+        rows, cols = np.nonzero(m)
+        by_row: list[list[int]] = [[] for _ in range(nl)]
+        for j, i in zip(rows.tolist(), (cols + 1).tolist(), strict=True):
+            by_row[j].append(i)
+        peaks.append(by_row)
+    waves = []
+    for j in range(nl):
+        thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp[j])
+        ws = _wave_split(_merge_lobes(raw[j], thr), ms)
+        ws = _drop_terminal_upslope(ws, raw[j], x[j], qon, fs, thr)
+        qs = ws["pattern"] == "QS"
+        notched = any((lb[0] > 0 or qs) and _notch(qrs_l[j], int(lb[1]), int(lb[2]), lb[0], thr,
+                                                   peaks[0 if lb[0] > 0 else 1][j]) for lb in ws["lobes"])
+        waves.append((ws, notched))
+    t = _t_waves(x, int(g[6]), int(g[8]), [max(ws["r"][0], 0.0) for ws, _ in waves])
+    p = _p_waves(x, int(g[0]), int(g[2]), fs, [max(MIN_WAVE_MV, 0.02 * v) for v in ptp])
+    for j, name in enumerate(median_beat.leads):
+        ws, notched = waves[j]
+        q_mv, q_ms = ws["q"]
+        r_mv, r_ms, r_idx = ws["r"]
+        s_mv, s_ms = ws["s"]
+        r2_mv, r2_idx = ws["r2"]
+        last_r = r2_idx if r2_idx >= 0 else r_idx
+        out[name.lower()] = _lead_morphology(
+            lead=name, pattern=ws["pattern"], q_mv=float(q_mv), q_ms=float(q_ms), r_mv=float(r_mv),
+            r_ms=float(r_ms), s_mv=float(s_mv), s_ms=float(s_ms), r2_mv=float(r2_mv),
+            s2_mv=float(ws["s2"]), notched=bool(notched),
+            r_peak_time_ms=None if last_r < 0 else float(last_r * ms),
+            qrs_ms=lq_ms[j] if lq_ok[j] else None, qrs_ptp_mv=ptp[j], qrs_net_mv=net[j],
+            qrs_area_mv_ms=area[j], st_j_mv=st["st_j_mv"][j], st_60_mv=st["st_60_mv"][j],
+            st_80_mv=st["st_80_mv"][j], **t[j], **p[j],
+        )
+    return out
