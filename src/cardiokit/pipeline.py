@@ -178,6 +178,8 @@ def _ecg_indices(rec: Recording) -> list[int]:
 
 
 def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
+    from .dsp._fast import percentile1
+
     g = np.asarray(dl.global_)
     n = g.shape[0]
     if n == 0:
@@ -188,7 +190,8 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     has_p = (p_pk >= 0) & (p_pk < start)
     pr = (start - p_on) / fs * 1000.0
     pr_ok = has_p & (p_on >= 0) & (qrs_on >= 0)
-    pr_iqr = float(np.subtract(*np.percentile(pr[pr_ok], [75, 25]))) if pr_ok.sum() >= 3 else None
+    pr_v = pr[pr_ok]
+    pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if pr_v.size >= 3 else None
     beats = np.asarray(dl.beats)
     rr = np.diff(beats) / fs * 1000.0
     sinus_pair = has_p[1:] & has_p[:-1]

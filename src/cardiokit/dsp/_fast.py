@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_small"]
+__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_small", "percentile1"]
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -23,6 +23,22 @@ def median1(v: np.ndarray) -> float:
         return float("nan")
     h = n // 2
     return float(s[h]) if n % 2 else float((s[h - 1] + s[h]) / 2)
+
+
+def percentile1(v: np.ndarray, q: float) -> float:
+    """``float(np.percentile(v, q))`` of a small 1-D array (numpy's linear method, its
+    rounding included: the interpolation from the far end when the weight is >= 0.5)."""
+    s = np.sort(v, axis=None)
+    n = s.size
+    if n == 0 or s[-1] != s[-1]:
+        return float(np.percentile(v, q)) if n else float("nan")
+    vi = (n - 1) * (q / 100)
+    lo = min(int(vi // 1), n - 1)
+    hi = min(lo + 1, n - 1)
+    g = vi - lo
+    a, b = float(s[lo]), float(s[hi])
+    diff = b - a
+    return b - diff * (1 - g) if g >= 0.5 else a + diff * g
 
 
 def median0(a: np.ndarray) -> np.ndarray:
