@@ -83,7 +83,7 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
     w = int(FS)
     if n >= 2 * w:
         blocks = np.abs(y[: (n // w) * w]).reshape(-1, w).max(axis=1)
-        scale = float(np.median(blocks))
+        scale = _median(blocks)
     else:
         scale = float(np.max(np.abs(y))) if n else 0.0
     if not np.isfinite(scale) or scale <= 1e-6:
