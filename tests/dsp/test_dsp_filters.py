@@ -61,6 +61,23 @@ def test_matches_scipy_sosfiltfilt_and_does_not_mutate():
     np.testing.assert_allclose(filtfilt_sos(x.T, sos, axis=1), ours.T, atol=1e-9)
 
 
+@pytest.mark.parametrize(("fs", "low", "high", "notches"), [
+    (500.0, 0.5, 40.0, ()), (250.0, 5.0, 22.0, ()), (500.0, 0.5, None, ()), (500.0, 0.5, 40.0, (50.0,)),
+])
+def test_fast_frequency_domain_path_matches_the_recursive_passes(fs, low, high, notches):
+    rng = np.random.default_rng(7)
+    # baseline drift and an offset far above the signal, as raw ECG leads have
+    x = rng.normal(size=(2500, 12)).cumsum(axis=0) * 0.05 + 30.0 + rng.normal(size=(2500, 12))
+    sos = design_sos(fs_hz=fs, low_hz=low, high_hz=high, notch_hz=notches)
+    ref = filtfilt_sos(x, sos)
+    fast = filtfilt_sos(x, sos, fast=True)
+    assert fast.flags.c_contiguous and fast.shape == ref.shape
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+    np.testing.assert_allclose(filtfilt_sos(x.T, sos, axis=1, fast=True), ref.T, rtol=0, atol=1e-10 * np.abs(ref).max())
+    # too few channels: the recursive passes, bit for bit
+    np.testing.assert_array_equal(filtfilt_sos(x[:, :2], sos, fast=True), ref[:, :2])
+
+
 @pytest.mark.parametrize("line", [50.0, 60.0])
 def test_notch_and_powerline_detection(line):
     fs = 500.0

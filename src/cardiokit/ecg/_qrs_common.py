@@ -22,11 +22,10 @@ def col_median(a: np.ndarray) -> np.ndarray:
 
 
 def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-phase band-pass along axis 0 (upper edge clipped below Nyquist; many leads in the
-    frequency domain, :func:`cardiokit.dsp.filtfilt_sos` ``fast=True``)."""
+    """Zero-phase band-pass along axis 0 (upper edge clipped below Nyquist)."""
     high = min(high_hz, 0.45 * fs)
     low = min(low_hz, 0.5 * high)
-    return filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order), axis=0, fast=True)
+    return filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order), axis=0)
 
 
 def energy(bp: np.ndarray, fs: float, window_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +227,7 @@ def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float
         return beats
     corr = beat_correlation(x, beats, fs)
     rr = np.diff(beats).astype(np.float64)
-    pad = np.pad(rr, (8, 8), mode="edge")
+    pad = np.concatenate([np.full(8, rr[0]), rr, np.full(8, rr[-1])])  # edge padding
     med = median0(np.lib.stride_tricks.sliding_window_view(pad, 17).T)
     h = f[beats]
     k = np.arange(1, beats.size - 1)
