@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.signal import find_peaks
 
@@ -31,17 +33,26 @@ def moving_average(x: np.ndarray, *, width: int, axis: int = 0) -> np.ndarray:
         return np.moveaxis((c[hi] - c[lo]) / cnt, 0, axis)
     out = np.empty_like(arr)
     # interior: window [i - a, i + b) fully inside
-    out[a : n - b + 1] = (c[w:] - c[: n - w + 1]) / w
+    mid = out[a : n - b + 1]
+    np.subtract(c[w:], c[: n - w + 1], out=mid)
+    mid /= w
     # edges, averaged over the part that exists
+    for idx, lo, hi, cnt in _edges(n, a, b):
+        out[idx] = (c[hi] - c[lo]) / cnt.reshape((-1,) + (1,) * (arr.ndim - 1))
+    return np.moveaxis(out, 0, axis)
+
+
+@lru_cache(maxsize=64)
+def _edges(n: int, a: int, b: int) -> tuple[tuple[np.ndarray, ...], ...]:
+    """(samples, window starts, window ends, counts) of the head and tail of a moving window."""
     head = np.arange(0, min(a, n))
     tail = np.arange(max(n - b + 1, head.size), n)
+    out = []
     for idx in (head, tail):
         if idx.size:
-            lo = clip(idx - a, 0, n)
-            hi = clip(idx + b, 0, n)
-            cnt = (hi - lo).reshape((-1,) + (1,) * (arr.ndim - 1))
-            out[idx] = (c[hi] - c[lo]) / cnt
-    return np.moveaxis(out, 0, axis)
+            lo, hi = clip(idx - a, 0, n), clip(idx + b, 0, n)
+            out.append((idx, lo, hi, hi - lo))
+    return tuple(out)
 
 
 def moving_max(x: np.ndarray, *, width: int, axis: int = 0) -> np.ndarray:

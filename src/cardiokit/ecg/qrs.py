@@ -102,7 +102,7 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
         return beats[:0], np.zeros(n_leads)
     if beats.size < 3:
         return beats, np.ones(n_leads)
-    aligned = refine_extrema(np.abs(x_bp).sum(axis=1), beats, radius=round(0.05 * fs))
+    aligned = _refine_on_lead_sum(x_bp, beats, round(0.05 * fs))
     w_raw = _beat_windows(x_bp, beats, fs, 0.06)
     w_al = w_raw if np.array_equal(aligned, beats) else _beat_windows(x_bp, aligned, fs, 0.06)
     q_raw = _window_consistency(w_raw)
@@ -111,6 +111,16 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
         return beats[:0], np.zeros(n_leads)
     return beats, lead_consistency(x_bp, beats if q_raw >= q_al else aligned, fs,
                                    windows=w_raw if q_raw >= q_al else w_al)
+
+
+def _refine_on_lead_sum(x: np.ndarray, beats: np.ndarray, radius: int) -> np.ndarray:
+    """``refine_extrema(np.abs(x).sum(axis=1), beats, radius=radius)`` summing only the
+    samples within reach of the beats."""
+    n = x.shape[0]
+    idx = beats[:, None] + np.arange(-radius, radius + 1)[None, :]
+    vals = np.abs(x[clip(idx, 0, n - 1)]).sum(axis=2)
+    vals[(idx < 0) | (idx >= n)] = -np.inf
+    return clip(idx[np.arange(beats.size), np.argmax(vals, axis=1)], 0, n - 1)
 
 
 def _window_consistency(win: np.ndarray) -> float:
