@@ -137,21 +137,22 @@ def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
     if n < w + 2:
         return out
     c = np.zeros((n_leads, n))
-    np.cumsum(np.abs(np.diff(y, axis=1)), axis=1, out=c[:, 1:])
+    dy = np.diff(y, axis=1)
+    np.cumsum(np.abs(dy, out=dy), axis=1, out=c[:, 1:])
     bw = max(1, round(0.1 * fs))
     nb = -(-n // bw)
-    f = np.full((n_leads, nb * bw), -np.inf)
+    fb = np.full((n_leads, nb * bw), -np.inf)
     h = w // 2
-    f[:, h : h + n - w] = c[:, w:] - c[:, :-w]
-    f[:, :h] = f[:, h : h + 1]
-    f[:, h + n - w : n] = f[:, h + n - w - 1 : h + n - w]
-    bm = f.reshape(n_leads, nb, bw).max(axis=2)
+    np.subtract(c[:, w:], c[:, :-w], out=fb[:, h : h + n - w])
+    fb[:, :h] = fb[:, h : h + 1]
+    fb[:, h + n - w : n] = fb[:, h + n - w - 1 : h + n - w]
+    bm = fb.reshape(n_leads, nb, bw).max(axis=2)
     wm = bm.copy()
     for k in (1, 2, 3):
         np.maximum(wm[:, k:], bm[:, :-k], out=wm[:, k:])
         np.maximum(wm[:, :-k], bm[:, k:], out=wm[:, :-k])
-    f = f[:, :n]
-    peak = f == np.repeat(wm, bw, axis=1)[:, :n]
+    f = fb[:, :n]
+    peak = (fb.reshape(n_leads, nb, bw) == wm[:, :, None]).reshape(n_leads, nb * bw)[:, :n]
     # a plateau (equal neighbours, also the padded ends) counts once: its first sample;
     # the ends, where the window is incomplete, hold no beat
     peak[:, 1:] &= f[:, 1:] != f[:, :-1]
