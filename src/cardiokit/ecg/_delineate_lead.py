@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from scipy import fft as sp_fft
 from scipy.ndimage import gaussian_filter1d
 
@@ -165,7 +166,25 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float) -> list[np.
 # The window is the last (contiguous) axis: numpy's inner loops then run over a window
 # (~100 samples) rather than over the leads (12), about twice as fast on 10-s records.
 def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """``(n_beats, n_leads, width)`` windows of ``xt`` (L, n) from ``start`` (clipped at the ends)."""
+    """``(n_beats, n_leads, width)`` windows of ``xt`` (L, n) from ``start`` (clipped at the ends).
+
+    Windows inside the record are copied as whole rows of a strided view of ``xt`` (about
+    3x faster than indexing every sample); the others sample by sample, clipped.
+    """
+    n_leads, n = xt.shape
+    if width > n or xt.strides[1] != xt.itemsize:
+        return _gather_clipped(xt, start, width)
+    view = as_strided(xt, shape=(n_leads, n - width + 1, width), strides=(xt.strides[0], xt.itemsize, xt.itemsize),
+                      writeable=False)
+    out = view[np.arange(n_leads)[None, :], np.minimum(np.maximum(start, 0), n - width)[:, None]]
+    edge = (start < 0) | (start > n - width)
+    if edge.any():
+        out[edge] = _gather_clipped(xt, start[edge], width)
+    return out
+
+
+def _gather_clipped(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """:func:`_gather` sample by sample, indices clipped to the record."""
     # np.minimum / np.maximum: np.clip on integer arrays costs ~10 us of dtype checks a call
     idx = np.minimum(np.maximum(start[:, None] + np.arange(width)[None, :], 0), xt.shape[1] - 1)
     return xt[np.arange(xt.shape[0])[None, :, None], idx[:, None, :]]
