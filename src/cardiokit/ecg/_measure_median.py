@@ -61,7 +61,8 @@ def _dominant(seg: np.ndarray, r_idx: int, fs: float) -> np.ndarray:
 
 
 def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...],
-                fuse, *, beat_fiducials: tuple[np.ndarray, np.ndarray] | None = None) -> MedianBeat | None:
+                fuse, *, beat_fiducials: tuple[np.ndarray, np.ndarray] | None = None,
+                scale: np.ndarray | None = None) -> MedianBeat | None:
     """Median beat of baseline-removed signals ``hp`` (n_samples, n_leads) around beats ``r``.
 
     Its fiducials are, with ``beat_fiducials`` = (per-lead ``(n_leads, n_beats, 9)``, global
@@ -79,7 +80,8 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     use = np.flatnonzero(inside) if inside.any() else np.arange(r.size)
     # windows clipped at the ends repeat the edge sample (as edge padding would)
     idx = clip(r[use][:, None] + np.arange(-pre, post + 1)[None, :], 0, n - 1)
-    seg = hp[idx]  # (n_use, window, leads)
+    # (n_use, window, leads); a per-lead factor (e.g. to mV) applied to the beats' windows only
+    seg = hp[idx] if scale is None else hp[idx] * scale
     keep = _dominant(seg, pre, fs)
     med = _median0(seg[keep])
     if beat_fiducials is not None:

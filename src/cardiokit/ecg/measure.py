@@ -32,6 +32,7 @@ from .._core.errors import CardiokitError, InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
+from ..dsp._fast import median0
 from ._delineate_lead import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
@@ -240,10 +241,11 @@ def measure(
     hrv_result = (beats, r, fs)
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
-        hp = _highpassed(sub.signals, fs, delineation) * scale[None, :]
+        hp = _highpassed(sub.signals, fs, delineation)
         same = tuple(delineation.leads) == tuple(sub.channel_names) and delineation.per_lead.shape[0] == sub.n_channels
         mb = median_beat(hp, r, fs, sub.channel_names, _fuse,
-                         beat_fiducials=(delineation.per_lead, delineation.global_) if same else None)
+                         beat_fiducials=(delineation.per_lead, delineation.global_) if same else None,
+                         scale=scale)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
                          dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
                          hrv_result)
@@ -292,7 +294,7 @@ def _p_from_beats(mb: MedianBeat, dl: Delineation) -> MedianBeat:
     has = g[:, 1] >= 0
     if dl.n_beats == 0 or np.mean(has) < 0.5:
         return mb
-    rel = np.median(g[has, 0:3] - dl.beats[has, None], axis=0)
+    rel = median0(g[has, 0:3] - dl.beats[has, None]).astype(np.float64)
     own = mb.global_[1] - mb.r_index if mb.global_[1] >= 0 else None
     if own is not None and abs(own - rel[1]) <= 0.040 * mb.fs:
         return mb
