@@ -54,11 +54,11 @@ def median0(a: np.ndarray) -> np.ndarray:
 
 
 def median_small(a: np.ndarray, axis: int) -> np.ndarray:
-    """``np.median(a, axis=axis)`` of finite ``a`` whose ``axis`` is short (<= 10): an
-    odd-even transposition network of elementwise minima and maxima over the slices, far
-    faster than sorting many short columns; numpy's sort beyond that."""
+    """The middle of ``np.sort(a, axis=axis)`` (``np.median`` for finite ``a``) when ``axis``
+    is short (<= 10): an odd-even transposition network of elementwise minima and maxima
+    over the slices, far faster than sorting many short columns; the sort otherwise."""
     k = a.shape[axis]
-    if k > 10 or k == 0:
+    if k > 10 or k == 0 or np.isnan(a).any():  # NaN: numpy's sort order (NaN last)
         s = np.sort(a, axis=axis)
         h = k // 2
         mid = np.take(s, [h - 1, h] if k % 2 == 0 else [h], axis=axis)

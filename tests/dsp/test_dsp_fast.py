@@ -1,0 +1,52 @@
+"""cardiokit.dsp._fast: each stand-in gives numpy's values bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cardiokit.dsp._fast import (
+    block_max,
+    clip,
+    col_max,
+    median0,
+    median1,
+    median_small,
+    percentile1,
+)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 9, 2500, 2501])
+def test_column_and_block_extrema_equal_numpy(n):
+    rng = np.random.default_rng(n)
+    a = rng.normal(size=(n, 12))
+    assert np.array_equal(col_max(a), a.max(axis=0))
+    assert np.array_equal(col_max(a, np.minimum), a.min(axis=0))
+    a[n // 2, 3] = np.nan
+    assert np.array_equal(col_max(a), a.max(axis=0), equal_nan=True)
+    b = rng.normal(size=(n, 5))
+    for w in (1, 3, 250):
+        m = n // w
+        want = b[: m * w].reshape(m, w, 5).max(axis=1)
+        assert np.array_equal(block_max(b, w), want)
+        assert np.array_equal(block_max(b, w, np.minimum), b[: m * w].reshape(m, w, 5).min(axis=1))
+
+
+def test_medians_and_percentiles_equal_numpy():
+    rng = np.random.default_rng(0)
+    for k in range(1, 14):
+        v = np.round(rng.normal(size=k) * 40, 1)
+        assert median1(v) == float(np.median(v))
+        for q in (10, 25, 50, 75, 90):
+            assert percentile1(v, q) == float(np.percentile(v, q))
+        a = rng.normal(size=(k, 30, 4))
+        assert np.array_equal(median0(a), np.median(a, axis=0))
+        assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
+        assert np.array_equal(median_small(np.moveaxis(a, 0, 1), 1), np.median(a, axis=0))
+    assert np.isnan(median1(np.array([1.0, np.nan, 2.0])))
+    assert np.isnan(median1(np.zeros(0)))
+
+
+def test_clip_equals_numpy():
+    a = np.arange(-5, 15)
+    assert np.array_equal(clip(a, 0, 9), np.clip(a, 0, 9))
