@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -26,6 +27,8 @@ def serve_cmd(
         raise MissingDependencyError("uvicorn", "cardiokit serve", extra="service") from None
     from ..service import create_app
 
+    # a long-running threaded server: return freed memory to the system (README "Memory and speed")
+    os.environ.setdefault("CARDIOKIT_KEEP_FREED_MEMORY", "0")
     application = create_app(max_upload_bytes=None if max_upload_mb is None else int(max_upload_mb * 1e6))
     if not application.state.settings.api_keys:
         err_console.print("[yellow]warning:[/] CARDIOKIT_API_KEYS is empty: every /v1 request will get 401")
