@@ -43,7 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import median_small
+from cardiokit.dsp._fast import clip, median1, median_small
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -227,7 +227,7 @@ def ecg_indices(
         # beat agreement (Li et al. 2008): matched / (n_a + n_b - matched)
         nb = np.count_nonzero(pk[:, a:b], axis=1)
         if na:
-            idx = np.clip(ba[:, None] + np.arange(-tol, tol + 1)[None, :], a, b - 1)
+            idx = clip(ba[:, None] + np.arange(-tol, tol + 1)[None, :], a, b - 1)
             matched = np.count_nonzero(pk[:, idx].any(axis=2), axis=1)
         else:
             matched = np.zeros(n_leads, np.int64)
@@ -244,10 +244,10 @@ def ecg_indices(
             dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lw,lw->l", tmpl, tmpl)[:, None])
             num = np.einsum("lkw,lw->lk", win, tmpl)
             corr = np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0)
-            o[:, 1] = np.clip(corr.mean(axis=1), -1.0, 1.0)
+            o[:, 1] = clip(corr.mean(axis=1), -1.0, 1.0)
         else:
             o[:, 1] = 0.0
-        o[:, 9] = 60.0 * fs / np.median(np.diff(ba)) if na >= 2 else np.nan
+        o[:, 9] = 60.0 * fs / median1(np.diff(ba)) if na >= 2 else np.nan
         o[:, 10] = float(na)
     return out
 
