@@ -238,7 +238,10 @@ def ecg_indices(
             win = yt[:, inner[:, None] + np.arange(-before, after)[None, :]]  # (L, k, w)
             win = win - win.mean(axis=2, keepdims=True)
             if inner.size > 2:
-                tmpl = median_small(win, 1)
+                # in the (window, leads) memory order numpy's sort along the beats gave, so the
+                # einsum sums below add up in the same order (same tSQI to the last bit)
+                tmpl = np.empty((win.shape[2], win.shape[0])).T
+                tmpl[...] = median_small(win, 1)
             else:
                 tmpl = win.mean(axis=1)
             dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lw,lw->l", tmpl, tmpl)[:, None])
