@@ -43,6 +43,9 @@ def test_medians_and_percentiles_equal_numpy():
         assert np.array_equal(median0(a), np.median(a, axis=0))
         assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
         assert np.array_equal(median_small(np.moveaxis(a, 0, 1), 1), np.median(a, axis=0))
+    for k in range(1, 13):  # large slices: the network up to k = 10
+        a = rng.normal(size=(k, 576, 12))
+        assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
     assert np.isnan(median1(np.array([1.0, np.nan, 2.0])))
     assert np.isnan(median1(np.zeros(0)))
 
