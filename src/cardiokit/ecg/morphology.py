@@ -157,6 +157,11 @@ LIMB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf")
 #: the smallest/second-smallest eigenvalue ratio above which the limb leads are not
 #: consistent with Einthoven/Goldberger (not a standard limb-lead set): no gains
 LIMB_RELATION_MAX_RATIO = 1e-2
+#: the four relations' coefficients per gain (columns I, II, III, aVR, aVL, aVF):
+#: I - II + III = 0, I + II + 2 aVR = 0, -I + III + 2 aVL = 0, -II - III + 2 aVF = 0
+_LIMB_COEF = np.array([[1, -1, 1, 0, 0, 0], [1, 1, 0, 2, 0, 0], [-1, 0, 1, 0, 2, 0],
+                       [0, -1, -1, 0, 0, 2]], np.float64)
+_LIMB_COEF_GRAM = _LIMB_COEF.T @ _LIMB_COEF
 
 
 def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
@@ -174,26 +179,10 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
     if any(x not in names for x in LIMB_LEADS):
         return None
     y = np.asarray(rec.signals)[:, [names.index(x) for x in LIMB_LEADS]].astype(np.float64)
-    mu = y.mean(axis=0)  # removing it keeps the (linear) lead relations
-    n = y.shape[0]
-    i, ii, iii, avr, avl, avf = np.subtract(y.T, mu[:, None], out=np.empty((6, n)))
-    # the stacked system's columns (one per gain), each the four relations' terms one after
-    # the other: rows [I, -II, III, 0, 0, 0], [I, II, 0, 2 aVR, 0, 0], [-I, 0, III, 0, 2 aVL, 0],
-    # [0, -II, -III, 0, 0, 2 aVF]; filled as contiguous runs (the same matrix and Gram
-    # product as stacking the rows, bit for bit with the same BLAS)
-    mt = np.zeros((6, 4, n))
-    mt[0, 0], mt[0, 1] = i, i
-    np.negative(i, out=mt[0, 2])
-    np.negative(ii, out=mt[1, 0])
-    mt[1, 1] = ii
-    np.negative(ii, out=mt[1, 3])
-    mt[2, 0], mt[2, 2] = iii, iii
-    np.negative(iii, out=mt[2, 3])
-    np.multiply(avr, 2, out=mt[3, 1])
-    np.multiply(avl, 2, out=mt[4, 2])
-    np.multiply(avf, 2, out=mt[5, 3])
-    mt = mt.reshape(6, 4 * n)
-    w, v = np.linalg.eigh(mt @ mt.T)
+    y -= y.mean(axis=0)  # removing the mean keeps the (linear) lead relations
+    # the stacked system M (four relations x samples rows, one column per gain) has the
+    # Gram matrix M^T M = (A^T A) * (Y^T Y) elementwise, A the relations' coefficients
+    w, v = np.linalg.eigh(_LIMB_COEF_GRAM * (y.T @ y))
     if w[1] <= 0 or w[0] / w[1] > LIMB_RELATION_MAX_RATIO:
         return None
     g = v[:, 0] * np.sign(v[:, 0].sum())
@@ -225,6 +214,16 @@ def _median(a: np.ndarray) -> np.ndarray:
     return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
+def _col_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=0)`` of a tall 2-D array, as maxima over blocks of 64 rows (the same
+    values; numpy reduces a few columns over many rows one row at a time)."""
+    m, k = a.shape[0], a.shape[0] // 64
+    if k == 0:
+        return a.max(axis=0)
+    top = a[: k * 64].reshape(k, 64 * a.shape[1]).max(axis=0).reshape(64, a.shape[1]).max(axis=0)
+    return np.maximum(top, a[k * 64 :].max(axis=0)) if m > k * 64 else top
+
+
 # -- pacemaker spikes -------------------------------------------------------------------------
 #: a spike: |x[n] - (x[n-1] + x[n+1]) / 2| >= this share of the lead's QRS peak-to-peak,
 #: in at least PACE_MIN_LEADS leads within +-1 sample (12-lead; fewer leads: all of them)
@@ -252,34 +251,38 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "no_raw")
     if raw.fs < PACE_MIN_FS_HZ:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy(), "fs_too_low")
-    # leads as rows (contiguous reductions per lead)
-    x = np.array(np.asarray(raw.signals).T, np.float64, order="C")
+    s = np.asarray(raw.signals)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
     fs = raw.fs
-    nl, n = x.shape
+    n, nl = s.shape
     if n < 5 or b.size == 0:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
-    # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 (0 at the ends)
-    e = x[:, :-2] + x[:, 2:]
-    e *= 0.5
-    np.subtract(x[:, 1:-1], e, out=e)
-    np.abs(e, out=e)
     h = max(1, round(0.1 * fs))
-    # each beat's window (clipped at the ends: repeating an end sample leaves its range as is)
-    w = x[:, np.clip(b[:, None] + np.arange(-h, h + 1), 0, n - 1)]
-    qp = _median((w.max(axis=2) - w.min(axis=2)).T)
+    # each beat's window (clipped at the ends: repeating an end sample leaves its range as
+    # is), window offsets first (reductions over the outer axis); max and min are exact in
+    # the stored precision, the range is taken in float64
+    w = s[np.clip(np.arange(-h, h + 1)[:, None] + b[None, :], 0, n - 1)]
+    qp = _median(w.max(axis=0).astype(np.float64) - w.min(axis=0))
     qp = np.where(qp > 0, qp, np.inf)
     need = min(PACE_MIN_LEADS, nl)
+    # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 in float64 (a float32
+    # signal is cast exactly by the ufuncs)
+    e = np.add(s[:-2], s[2:], dtype=np.float64)
+    e *= 0.5
+    np.subtract(s[1:-1], e, out=e)
+    np.abs(e, out=e)
     # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
     # with fewer than `need` such leads there is no spike, as in most records
-    if np.count_nonzero(e.max(axis=1) >= 0.99 * PACE_SPIKE_FRACTION * qp) < need:
-        cand = cnt = np.zeros(0, np.int64)
-    else:
-        hit = np.zeros((nl, n), bool)
-        hit[:, 1:-1] = e / qp[:, None] >= PACE_SPIKE_FRACTION
-        hit[:, 1:] |= hit[:, :-1].copy()
-        hit[:, :-1] |= hit[:, 1:].copy()
-        cnt = hit.sum(axis=0)
-        cand = np.flatnonzero(cnt >= need)
+    if np.count_nonzero(_col_max(e) >= 0.99 * PACE_SPIKE_FRACTION * qp) < need:
+        return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
+    e = e.T
+    hit = np.zeros((nl, n), bool)
+    hit[:, 1:-1] = e / qp[:, None] >= PACE_SPIKE_FRACTION
+    hit[:, 1:] |= hit[:, :-1].copy()
+    hit[:, :-1] |= hit[:, 1:].copy()
+    cnt = hit.sum(axis=0)
+    cand = np.flatnonzero(cnt >= need)
     spikes: list[int] = []
     nleads: list[int] = []
     gap = max(2, round(0.004 * fs))
