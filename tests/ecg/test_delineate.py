@@ -203,3 +203,22 @@ def test_never_crashes(n: int, seed: int, kind: str, n_beats: int) -> None:
     valid = dl.global_[dl.global_ >= 0]
     assert np.all(valid < x.size)
     dl.to_annotations()
+
+
+def test_cleaned_records_are_not_high_passed_twice() -> None:
+    from cardiokit.ecg import clean
+    from cardiokit.sim import simulate_ecg
+
+    rec = simulate_ecg(duration_s=10, fs_hz=500, heart_rate_bpm=70, seed=3).replace(annotations=())
+    c = clean(rec)
+    assert c.meta["ecg_filter"]["low_hz"] == 0.5 and len(c.meta["ecg_filter"]["channels"]) == rec.n_channels
+    auto = delineate(c)
+    assert np.array_equal(auto.per_lead, delineate(c, highpass=False).per_lead)
+    assert not np.array_equal(auto.per_lead, delineate(c, highpass=True).per_lead)
+    # new samples are not known to be filtered: the note goes, the high-pass comes back
+    raw = c.replace(signals=rec.signals)
+    assert "ecg_filter" not in raw.meta
+    assert np.array_equal(delineate(raw).per_lead, delineate(raw, highpass=True).per_lead)
+    # a cut-off below the rules' 0.5 Hz still gets the high-pass
+    low = clean(rec, low_hz=0.05)
+    assert np.array_equal(delineate(low).per_lead, delineate(low, highpass=True).per_lead)

@@ -151,10 +151,15 @@ class Recording:
         return new
 
     def replace(self, **changes: Any) -> Recording:
-        """A validated copy with some fields replaced (``signals``, ``fs``, ``meta``...)."""
+        """A validated copy with some fields replaced (``signals``, ``fs``, ``meta``...).
+
+        New ``signals`` drop the ``ecg_filter`` note of :func:`cardiokit.ecg.clean` (unless
+        ``meta`` is replaced too): the new samples are not known to be filtered."""
         fields = {n: getattr(self, n) for n in ("signals", "fs", "channels", "start", "annotations", "meta", "frames")}
         fields.update(changes)
         fields["meta"] = _thaw(fields["meta"])
+        if "signals" in changes and "meta" not in changes:
+            fields["meta"].pop("ecg_filter", None)
         return Recording(**fields)
 
     # -- properties ---------------------------------------------------------------------

@@ -106,7 +106,8 @@ def clean(
       (:func:`cardiokit.dsp.detect_powerline_hz`), a number forces it, ``None`` disables.
 
     ``order`` is the Butterworth order of each pass (the effective order doubles).
-    The filtered values are stored as float32 like every recording.
+    The filtered values are stored as float32 like every recording; ``meta["ecg_filter"]``
+    notes the pass band and the channels filtered (``Recording.replace(signals=...)`` drops it).
 
     References: Kligfield P et al. (2007) Recommendations for the standardization and
     interpretation of the electrocardiogram, part I. Circulation 115:1306-1324.
@@ -123,4 +124,6 @@ def clean(
         sig = np.array(rec.signals, dtype=np.float32, copy=True)
         sig[:, idx] = out
     _log.debug("cleaned %d ECG channel(s) at %g Hz", len(idx), rec.fs)
-    return rec._evolve(signals=sig)
+    # what was done, for later stages (delineate skips its own high-pass after >= 0.5 Hz)
+    note = {"low_hz": low_hz, "high_hz": high_hz, "channels": [rec.channels[i].name for i in idx]}
+    return rec._evolve(signals=sig, meta={**rec.meta, "ecg_filter": note})

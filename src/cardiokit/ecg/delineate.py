@@ -30,6 +30,7 @@ Absent waves (no P in atrial fibrillation, a flat T) are -1: never invented.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -304,13 +305,25 @@ def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, f
     per[:, bad, 0:3] = -1
 
 
+def _already_highpassed(rec: Recording) -> bool:
+    """True when ``meta["ecg_filter"]`` (from :func:`cardiokit.ecg.clean`) says every channel
+    of ``rec`` was high-passed at or above the rules' baseline cut-off."""
+    note = rec.meta.get("ecg_filter")
+    if not isinstance(note, Mapping):
+        return False
+    low = note.get("low_hz")
+    done = set(note.get("channels") or ())
+    return (isinstance(low, (int, float)) and low >= TUNING.hp_hz
+            and all(c.name in done for c in rec.channels))
+
+
 def delineate(
     rec: Recording,
     *,
     beats: Beats | np.ndarray | None = None,
     leads: list[str] | tuple[str, ...] | None = None,
     method: str = "slope2004",
-    highpass: bool = True,
+    highpass: bool | None = None,
 ) -> Delineation:
     """Delineate P, QRS and T waves of every beat, per lead and across leads.
 
@@ -318,8 +331,8 @@ def delineate(
     ----------
     rec
         Recording; its ECG channels (kind ``"ecg"``, else every channel) are used. Raw or
-        cleaned signals are both accepted (a 0.5 Hz high-pass is applied internally, see
-        ``highpass``).
+        cleaned signals are both accepted (a 0.5 Hz high-pass is applied internally unless the
+        signals are already high-passed, see ``highpass``).
     beats
         Beat fiducials (R peaks) as :class:`Beats` or sample indices; detected with
         :func:`cardiokit.ecg.detect_beats` when None.
@@ -338,11 +351,13 @@ def delineate(
         ECGs (+28 ms), finds P waves in half the beats of simulated atrial fibrillation and
         takes about twice as long.
     highpass
-        Remove the baseline with a zero-phase 0.5 Hz Butterworth high-pass first (default).
-        Pass False for signals already high-passed at 0.5 Hz or more, such as the output of
-        :func:`cardiokit.ecg.clean` with its defaults: it skips one filter pass over the
-        record, and the boundaries differ a little (the rules were tuned on twice high-passed
-        signals; on LUDB P-wave sensitivity -0.2 point, PPV +0.3 point).
+        Remove the baseline with a zero-phase 0.5 Hz Butterworth high-pass first. ``None``
+        (default): unless the recording says it is already high-passed at >= 0.5 Hz on every
+        delineated lead (``meta["ecg_filter"]``, set by :func:`cardiokit.ecg.clean`), as in
+        ``cardiokit.analyze``. True / False force it on / off. Skipping the second pass over
+        a cleaned record saves one filter pass; the boundaries differ a little from the twice
+        high-passed signals the rules were tuned on (LUDB: P-wave sensitivity -0.2 point,
+        PPV +0.3 point; PR, QRS and QT within 0.3 ms).
 
     Returns
     -------
@@ -365,6 +380,8 @@ def delineate(
     per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
         q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
+        if highpass is None:
+            highpass = not _already_highpassed(sub)
         hp = remove_baseline(sub.signals, fs, TUNING) if highpass else np.asarray(sub.signals, np.float64)
         x, rd, fw = hp, r, fs
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
