@@ -282,35 +282,51 @@ def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndar
     # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
     wflat = max(2, round(0.2 * fs))
     m = size // wflat
-    ext = None
+    ext = blocks = None
     if m:
         blk = xs[..., : m * wflat].reshape(n_leads, n_seg, m, wflat)
         bhi, blo = blk.max(axis=3), blk.min(axis=3)
         ptp = bhi - blo
         if m * wflat == size:  # the blocks cover the segment: its extremes for the clipping index
             ext = (bhi.max(axis=2, keepdims=True), blo.min(axis=2, keepdims=True))
+            blocks = (bhi, blo, wflat)
     else:
         ptp = (xs.max(axis=2) - xs.min(axis=2))[..., None]
     known = np.isfinite(mv_scale)[:, None]
     scale = np.where(known[:, 0], mv_scale, 1.0)[:, None, None]
     o[..., 5] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
-    o[..., 6] = _clip_fraction_2d(xs, ext)
+    o[..., 6] = _clip_fraction_2d(xs, ext, blocks)
     return o
 
 
-def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | None = None,
+                      blocks: tuple[np.ndarray, np.ndarray, int] | None = None) -> np.ndarray:
     """:func:`_clip_fraction` along the last axis of ``x`` (e.g. ``(leads, segments, samples)``);
-    ``extremes``: its maxima and minima along that axis (keepdims), when known."""
+    ``extremes``: its maxima and minima along that axis (keepdims), when known; ``blocks``:
+    maxima and minima of consecutive ``width``-sample blocks covering that axis and the width,
+    so only blocks that reach the extremes are looked at sample by sample."""
     if x.shape[-1] < 3:
         return np.zeros(x.shape[:-1])
     hi, lo = (x.max(axis=-1, keepdims=True), x.min(axis=-1, keepdims=True)) if extremes is None else extremes
     eps = 1e-4 * (hi - lo)
-    bb = (x >= hi - eps) | (x <= lo + eps)
+    top, bottom = hi - eps, lo + eps
+    if blocks is not None:
+        # a sample at the extremes lies in a block whose maximum (minimum) reaches them
+        bhi, blo, width = blocks
+        cand = (bhi >= top) | (blo <= bottom)
+        where = np.nonzero(cand)
+        vals = x.reshape(*x.shape[:-1], -1, width)[where]  # (candidate blocks, width)
+        rows = where[:-1]
+        hits = np.count_nonzero((vals >= top[rows]) | (vals <= bottom[rows]), axis=-1)
+        counts = np.zeros(x.shape[:-1], np.int64)
+        np.add.at(counts, rows, hits)
+    else:
+        counts = np.count_nonzero((x >= top) | (x <= bottom), axis=-1)
     out = np.zeros(x.shape[:-1])
     # a run of three needs three samples at the extremes: most rows have one or two
-    sel = (np.count_nonzero(bb, axis=-1) >= 3) & (hi[..., 0] - lo[..., 0] > 0)
+    sel = (counts >= 3) & (hi[..., 0] - lo[..., 0] > 0)
     if sel.any():
-        b = bb[sel]
+        b = (x[sel] >= top[sel]) | (x[sel] <= bottom[sel])
         r = b[..., :-2] & b[..., 1:-1] & b[..., 2:]
         run = np.zeros_like(b)
         run[..., :-2] |= r
