@@ -10,7 +10,8 @@ References
 Springer DB, Tarassenko L, Clifford GD. Logistic regression-HSMM-based heart sound
 segmentation. IEEE Trans Biomed Eng 63(4):822-832 (2016). Schmidt SE et al. Segmentation of
 heart sound recordings by a duration-dependent hidden Markov model. Physiol Meas
-31(4):513-529 (2010).
+31(4):513-529 (2010). Weissler AM, Harris WS, Schoenfeld CD. Systolic time intervals in heart
+failure in man. Circulation 37(2):149-159 (1968) (QS2 against heart rate).
 """
 
 from __future__ import annotations
