@@ -18,6 +18,11 @@ from cardiokit._core.errors import InvalidArgumentError
 
 from ._fast import median1
 
+try:  # scipy's compiled second-order-section kernel (what sosfilt runs after its checks)
+    from scipy.signal._sosfilt import _sosfilt
+except ImportError:  # pragma: no cover - another scipy layout: the public route
+    _sosfilt = None
+
 __all__ = [
     "bandpass",
     "design_sos",
@@ -143,6 +148,8 @@ def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0, fast: bool = 
         plan = _fft_plan(sos64.tobytes(), sos64.shape[0], n + 2 * padlen)
         if plan is not None:
             return np.moveaxis(_fft_filtfilt(arr, plan, padlen), 0, axis)
+    if _sosfilt is not None:
+        return np.moveaxis(_filtfilt_kernel(arr, sos64, padlen), 0, axis)
     zi = _zi(sos64.tobytes(), sos64.shape[0]).reshape((sos64.shape[0], 2) + (1,) * (arr.ndim - 1))
     ext = np.concatenate([2 * arr[:1] - arr[padlen:0:-1], arr,
                           2 * arr[-1:] - arr[-2 : -padlen - 2 : -1]], axis=0)
@@ -151,6 +158,27 @@ def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0, fast: bool = 
     y, _ = _sig.sosfilt(sos64, y, axis=0, zi=zi * y[:1])
     out = np.ascontiguousarray(y[::-1][padlen : padlen + n])
     return np.moveaxis(out, 0, axis)
+
+
+def _filtfilt_kernel(arr: np.ndarray, sos: np.ndarray, padlen: int) -> np.ndarray:
+    """The forward-backward passes of :func:`filtfilt_sos` on ``arr`` (time on axis 0) run by
+    scipy's compiled second-order-section kernel on one (channels, samples) copy, in place:
+    the same arithmetic as ``scipy.signal.sosfilt`` bit for bit, without its per-call checks
+    and layout copies."""
+    n = arr.shape[0]
+    rest = arr.shape[1:]
+    cols = arr.reshape(n, -1)
+    ext = np.empty((cols.shape[1], n + 2 * padlen))
+    ext[:, padlen : padlen + n] = cols.T
+    np.subtract(2 * ext[:, padlen : padlen + 1], ext[:, 2 * padlen : padlen : -1], out=ext[:, :padlen])
+    np.subtract(2 * ext[:, padlen + n - 1 : padlen + n], ext[:, padlen + n - 2 : n - 2 : -1],
+                out=ext[:, padlen + n :])
+    zi = _zi(sos.tobytes(), sos.shape[0])[None, :, :]  # (1, sections, 2)
+    _sosfilt(sos, ext, np.ascontiguousarray(zi * ext[:, None, :1]))
+    back = np.ascontiguousarray(ext[:, ::-1])
+    _sosfilt(sos, back, np.ascontiguousarray(zi * back[:, None, :1]))
+    out = np.ascontiguousarray(back[:, ::-1][:, padlen : padlen + n].T)
+    return out.reshape((n, *rest))
 
 
 #: Frequency-domain filtering for at least this many channels of at least this many samples.
