@@ -140,3 +140,32 @@ def test_invalid_beats_raise():
         classify_rhythm(rec, beats=[1.0, float("nan")])
     with pytest.raises(InvalidArgumentError):
         classify_rhythm(rec, beats=object())
+
+
+def test_band_pass_fast_path_equals_filtfilt_sos_bit_for_bit():
+    """band_0540 runs scipy's compiled sosfilt kernel directly: the same numbers as
+    filtfilt_sos (odd extension, steady-state initial conditions), short inputs included."""
+    from cardiokit.dsp.filters import filtfilt_sos
+    from cardiokit.ecg import _rhythm_features as F
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 14, 15, 16, 300, 2999, 9000):
+        x = rng.standard_normal(n).cumsum()
+        assert np.array_equal(F.band_0540(x), filtfilt_sos(x, F._SOS)), n
+        x32 = x.astype(np.float32)
+        assert np.array_equal(F.band_0540(x32), filtfilt_sos(x32, F._SOS)), n
+
+
+def test_visibility_graph_loop_equals_matrix_form(monkeypatch):
+    """Short RR series take the pair-by-pair loop; it gives the matrix form's degrees
+    (ties included)."""
+    from cardiokit.ecg import _rhythm_features as F
+
+    rng = np.random.default_rng(3)
+    series = [np.round(0.6 + 0.4 * rng.random(n), 2) for n in range(2, F._NVG_LOOP_MAX + 1) for _ in range(4)]
+    loop = [F._nvg_degrees(y) for y in series]
+    monkeypatch.setattr(F, "_NVG_LOOP_MAX", 0)
+    for y, d in zip(series, loop, strict=True):
+        assert np.array_equal(d, F._nvg_degrees(y)), y
+    # a flat series: only neighbours see each other
+    assert F._nvg_degrees(np.ones(5)).tolist() == [1, 2, 2, 2, 1]

@@ -226,11 +226,12 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     dm = _mean(d)
     sd1 = float(np.sqrt(_mean((d - dm) ** 2)) / np.sqrt(2))
     sd2 = float(np.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1)))
-    hb = np.minimum(((np.clip(rr / med, 0.3, 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
+    hb = np.minimum(((np.minimum(np.maximum(rr / med, 0.3), 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
     hist = np.bincount(hb, minlength=16)
     keep = ad <= _quantile(ad, 0.8)
     rmssd_rob = float(np.sqrt(_mean(d[keep] ** 2))) if keep.any() else _NAN
-    sign_change = float(np.count_nonzero(np.diff(np.sign(d)) != 0) / (d.size - 1)) if d.size > 1 else _NAN
+    sgn = np.sign(d)
+    sign_change = float(np.count_nonzero(sgn[1:] != sgn[:-1]) / (d.size - 1)) if d.size > 1 else _NAN
     nd = d.size
     return [
         hr, float(n_beats), mean, med, sd, sd / mean, float(rr.min() / med), float(rr.max() / med),
@@ -241,12 +242,29 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     ]
 
 
+#: series up to this length: the visibility graph pair by pair (faster than the matrices)
+_NVG_LOOP_MAX = 20
+
+
 def _nvg_degrees(y: np.ndarray) -> np.ndarray:
     """Degrees of the natural visibility graph of series ``y`` (Lacasa et al. 2008).
 
     ``j`` sees ``i < j`` when the slope from ``i`` to ``j`` exceeds every slope from ``i``
-    to the points between them (all pairs at once, upper triangle)."""
+    to the points between them (all pairs at once, upper triangle; a short series pair by
+    pair in Python, the same slopes and comparisons)."""
     n = y.size
+    if n <= _NVG_LOOP_MAX:
+        v = y.tolist()
+        deg = [0] * n
+        for i in range(n - 1):
+            yi, top = v[i], -np.inf
+            for j in range(i + 1, n):
+                sl = (v[j] - yi) / (j - i)
+                if sl > top:
+                    top = sl
+                    deg[i] += 1
+                    deg[j] += 1
+        return np.asarray(deg, np.int64)
     k = np.arange(n)
     k = k[None, :] - k[:, None]
     up = k > 0
@@ -327,34 +345,36 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     win = win - _median(win[:, : round(0.05 * FS)], axis=1)[:, None]
     tmpl = _median(win, axis=0)
     qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
-    r_amp = float(np.max(np.abs(tmpl[qrs])))
+    t_qrs = tmpl[qrs]
+    a_qrs = np.abs(t_qrs)
+    r_amp = float(a_qrs.max())
     if r_amp <= 0:
         return nan_main, nan_extra
     # QRS morphology
     wq = win[:, qrs] - win[:, qrs].mean(axis=1, keepdims=True)
-    tq = tmpl[qrs] - _mean(tmpl[qrs])
+    tq = t_qrs - _mean(t_qrs)
     den = np.sqrt(np.einsum("ij,ij->i", wq, wq)) * np.sqrt(tq @ tq)
     corr = np.where(den > 0, wq @ tq / np.where(den > 0, den, 1.0), 0.0)
     amps = np.abs(win[:, a])
-    idx = np.flatnonzero(np.abs(tmpl[qrs]) >= 0.5 * r_amp)
+    idx = np.flatnonzero(a_qrs >= 0.5 * r_amp)
     width = (idx[-1] - idx[0] + 1) / FS if idx.size else _NAN
     t_lo, t_hi = a + round(0.12 * FS), a + round(0.42 * FS)
     t_seg = tmpl[t_lo:t_hi]
     t_k = int(np.argmax(np.abs(t_seg)))
     t_r = float(abs(t_seg[t_k]) / r_amp)
-    r_signed = float(tmpl[qrs][np.argmax(np.abs(tmpl[qrs]))])
+    r_signed = float(t_qrs[a_qrs.argmax()])
     pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
     out_qrs = [_mean(corr), float(corr.min()), _share(corr < 0.8),
                _std(amps) / max(_mean(amps), 1e-9), float(width), t_r, pol]
     # P wave on the median beat and its consistency across beats
     p_sl = slice(a - round(0.25 * FS), a - round(0.08 * FS))
     p_t = tmpl[p_sl] - _mean(tmpl[p_sl])
-    p_amp = float(np.ptp(tmpl[p_sl]) / r_amp)
+    p_amp = float((tmpl[p_sl].max() - tmpl[p_sl].min()) / r_amp)
     wp = win[:, p_sl] - win[:, p_sl].mean(axis=1, keepdims=True)
     wp_e = np.einsum("ij,ij->i", wp, wp)
     dp = np.sqrt(wp_e) * np.sqrt(p_t @ p_t)
     p_c = np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)
-    p_energy = float(np.sum(p_t ** 2) / max(_mean(wp_e), 1e-12))
+    p_energy = float((p_t * p_t).sum() / max(_mean(wp_e), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
     c_sl = slice(a - round(0.25 * FS), a + round(0.40 * FS))
     res = (win[:, c_sl] - tmpl[None, c_sl]).ravel()
@@ -362,7 +382,8 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
     # (np.rint rounds half to even, like round)
-    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.rint(0.6 * np.diff(r)).astype(np.int64))
+    dr = r[1:] - r[:-1]
+    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.rint(0.6 * dr).astype(np.int64))
     s1 = r[1:] - round(0.1 * FS)
     keep = s1 - s0 >= round(0.06 * FS)
     if keep.any():
@@ -378,7 +399,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
     j = np.searchsorted(r, inner)
     prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
-    rr_s = sorted((r[1:] - r[:-1]).tolist())  # integer samples: the median is exact
+    rr_s = sorted(dr.tolist())  # integer samples: the median is exact
     k = len(rr_s) // 2
     med_rr = (rr_s[k] if len(rr_s) % 2 else (rr_s[k - 1] + rr_s[k]) / 2) / FS
     prem = (prev > 0) & (prev < 0.85 * med_rr)

@@ -302,7 +302,8 @@ def classify_rhythm(
         p = model.predict(_resample(rec.signals[:, i], rec.fs), r300)
         probs.append(p)
         per_lead[rec.channels[i].name] = dict(zip(RHYTHM_LABELS, map(float, p), strict=True))
-    mean = np.mean(probs, axis=0)
+    # one lead: its probabilities are their own mean (np.mean of one row returns it as is)
+    mean = probs[0] if len(probs) == 1 else np.mean(probs, axis=0)
     mean = mean / mean.sum()
     prob = dict(zip(RHYTHM_LABELS, map(float, mean), strict=True))
     return RhythmResult(
