@@ -64,3 +64,25 @@ def test_all_leads_at_once_equal_lead_by_lead(chains):
                              np.asarray(mb.per_lead)[j : j + 1], mb.global_, mb.n_used, mb.n_beats)
             alone = lead_morphology(one)[name.lower()]
             assert dataclasses.asdict(alone) == dataclasses.asdict(together[name.lower()]), (n, name)
+
+
+def test_limb_lead_gains_equal_the_stacked_system_null_vector(chains):
+    """The 6x6 Gram form gives the null vector of the stacked Einthoven/Goldberger system
+    (4 relations x samples rows), here taken by SVD of that system itself."""
+    from cardiokit.ecg.morphology import LIMB_LEADS, limb_lead_gains
+
+    for n in (1, 7, 34):
+        cleaned = chains[n][1].cleaned
+        gains = limb_lead_gains(cleaned)
+        assert gains is not None and gains["ii"] == 1.0
+        names = [c.name.lower() for c in cleaned.channels]
+        y = np.asarray(cleaned.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
+        i, ii, iii, avr, avl, avf = (y - y.mean(axis=0)).T
+        z = np.zeros_like(i)
+        m = np.block([[i[:, None], -ii[:, None], iii[:, None], z[:, None], z[:, None], z[:, None]],
+                      [i[:, None], ii[:, None], z[:, None], 2 * avr[:, None], z[:, None], z[:, None]],
+                      [-i[:, None], z[:, None], iii[:, None], z[:, None], 2 * avl[:, None], z[:, None]],
+                      [z[:, None], -ii[:, None], -iii[:, None], z[:, None], z[:, None], 2 * avf[:, None]]])
+        g = np.linalg.svd(m, full_matrices=False)[2][-1]
+        g = g / g[1]
+        assert np.allclose([gains[x] for x in LIMB_LEADS], g, rtol=1e-9, atol=0), n

@@ -336,9 +336,11 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     n_samp = sig.shape[0]
     lo, hi = round(0.06 * fs), round(0.08 * fs)
     # QRS windows, edge samples repeated beyond the ends
-    idx = np.clip(r[:, None] + np.arange(-lo, hi + 1)[None, :], 0, n_samp - 1)
+    idx = r[:, None] + np.arange(-lo, hi + 1)[None, :]
+    if nb and (r.min() < lo or r.max() + hi >= n_samp):
+        idx = np.clip(idx, 0, n_samp - 1)
     seg = sig[idx].reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
-    seg = seg - seg.mean(axis=1, keepdims=True)
+    seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
     tmpl = _median(seg) if nb else seg
     den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
@@ -359,7 +361,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         prem[1:] = rr[1:] < PREMATURE_RR_FRACTION * ref_rr
     w_dom = qrs[dom & np.isfinite(qrs)]
     dom_w = float(_median(w_dom)) if w_dom.size else np.nan
-    p_share = float(has_p.mean()) if nb else 0.0
+    p_share = np.count_nonzero(has_p) / nb if nb else 0.0
     labels = []
     edge = round(EDGE_S * fs)
     paced = pace.ventricular.tolist() if pace is not None and pace.ventricular.size == nb else [False] * nb
