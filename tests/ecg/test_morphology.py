@@ -86,3 +86,18 @@ def test_limb_lead_gains_equal_the_stacked_system_null_vector(chains):
         g = np.linalg.svd(m, full_matrices=False)[2][-1]
         g = g / g[1]
         assert np.allclose([gains[x] for x in LIMB_LEADS], g, rtol=1e-9, atol=0), n
+
+
+def test_pace_screen_in_float32_finds_the_float64_spikes(chains):
+    """The float32 curvature screen (with its rounding bound) rejects no record the exact
+    float64 search would find spikes in: float32 and float64 copies of the same signals give
+    the same spikes and paced beats."""
+    for n in (8, 34, 104, 1, 7):
+        rec, rep, _ = chains[n]
+        dl = rep.delineation
+        g = np.asarray(dl.global_)
+        rec64 = rec._evolve(signals=np.asarray(rec.signals, np.float64))
+        a = detect_pace_spikes(rec, dl.beats, qrs_on=g[:, 3], p_on=g[:, 0])
+        b = detect_pace_spikes(rec64, dl.beats, qrs_on=g[:, 3], p_on=g[:, 0])
+        assert np.array_equal(a.samples, b.samples) and np.array_equal(a.ventricular, b.ventricular), n
+        assert (a.samples.size > 0) == (n in PACED), n

@@ -214,14 +214,15 @@ def _median(a: np.ndarray) -> np.ndarray:
     return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
-def _col_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=0)`` of a tall 2-D array, as maxima over blocks of 64 rows (the same
-    values; numpy reduces a few columns over many rows one row at a time)."""
+def _col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:
+    """``a.max(axis=0)`` (``op=np.minimum``: ``a.min(axis=0)``) of a tall 2-D array, as
+    extremes over blocks of 64 rows (the same values; numpy reduces a few columns over
+    many rows one row at a time)."""
     m, k = a.shape[0], a.shape[0] // 64
     if k == 0:
-        return a.max(axis=0)
-    top = a[: k * 64].reshape(k, 64 * a.shape[1]).max(axis=0).reshape(64, a.shape[1]).max(axis=0)
-    return np.maximum(top, a[k * 64 :].max(axis=0)) if m > k * 64 else top
+        return op.reduce(a, axis=0)
+    top = op.reduce(op.reduce(a[: k * 64].reshape(k, 64 * a.shape[1]), axis=0).reshape(64, a.shape[1]), axis=0)
+    return op(top, op.reduce(a[k * 64 :], axis=0)) if m > k * 64 else top
 
 
 # -- pacemaker spikes -------------------------------------------------------------------------
@@ -266,6 +267,19 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     qp = _median(w.max(axis=0).astype(np.float64) - w.min(axis=0))
     qp = np.where(qp > 0, qp, np.inf)
     need = min(PACE_MIN_LEADS, nl)
+    lim = 0.99 * PACE_SPIKE_FRACTION * qp
+    if s.dtype == np.float32:
+        # a first screen in float32: a lead's largest curvature plus the float32 rounding
+        # bound (3 ulp of the lead's largest |x|; 4 taken) is >= its float64 value, so a
+        # lead below the limit here is below it in float64 too
+        e = s[:-2] + s[2:]
+        e *= 0.5
+        np.subtract(s[1:-1], e, out=e)
+        np.abs(e, out=e)
+        bound = _col_max(e).astype(np.float64)
+        bound += 4.0 * 2.0 ** -24 * np.maximum(_col_max(s), -_col_max(s, np.minimum))
+        if np.count_nonzero(bound >= lim) < need:
+            return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 in float64 (a float32
     # signal is cast exactly by the ufuncs)
     e = np.add(s[:-2], s[2:], dtype=np.float64)
@@ -274,7 +288,7 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     np.abs(e, out=e)
     # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
     # with fewer than `need` such leads there is no spike, as in most records
-    if np.count_nonzero(_col_max(e) >= 0.99 * PACE_SPIKE_FRACTION * qp) < need:
+    if np.count_nonzero(_col_max(e) >= lim) < need:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     e = e.T
     hit = np.zeros((nl, n), bool)
