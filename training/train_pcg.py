@@ -608,8 +608,8 @@ def vote_proba(weights: dict, X: np.ndarray) -> np.ndarray:
 
 #: Candidate AUC margins of fit_vote; the inner leave-one-database-out picks one per fold.
 #: The shipped vote (2.0.0) uses 0.02. Searching (0.0, 0.01, 0.02, 0.03) per fold on the
-#: segmenter-1.1.0 features gave LODO mean MAcc 0.641 (AUC 0.689) against 0.651 (0.711) for
-#: the 2.0.0 vote on the same held-out features, so it was not shipped.
+#: features of the 2026-11-24 segmentation gave LODO mean MAcc 0.611 (AUC 0.701) against 0.646
+#: (0.715) for the 2.0.0 vote on the same held-out features, so it was not shipped.
 MARGINS = (0.02,)
 
 

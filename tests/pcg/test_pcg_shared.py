@@ -69,7 +69,7 @@ def test_shipped_models_match_their_cards():
     assert card.metrics["lodo_mean_macc"]["robust"] >= 0.63
     assert all(card.metrics["lodo"][d]["robust"]["auc"] >= 0.62 for d in "abde")
     # the same vote with the held-out site's features from the murmur-robust segmenter 1.1.0
-    # (measured 2026-11-24: mean MAcc 0.651, AUC 0.711)
+    # (measured 2026-11-24: mean MAcc 0.646, AUC 0.715)
     cross = card.metrics["lodo_with_segmenter_1_1_0"]
     assert cross["mean_macc"] >= 0.63 and all(cross[d]["auc"] >= 0.62 for d in "abde")
 

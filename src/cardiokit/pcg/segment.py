@@ -56,6 +56,10 @@ SEGMENTER_MODEL = "pcg_segmenter"
 #: Low-pass edge (Hz) of the PCG the segmenter's envelopes are computed from: S1 and S2 lie
 #: mostly below it, murmurs mostly above.
 EMISSION_HIGH_HZ = 150.0
+#: Extra relative sd of the diastole duration per unit of missing periodicity: an irregular
+#: rhythm (low autocorrelation peak) gets a wider diastole (7 % of it when perfectly periodic,
+#: 12 % at periodicity 0.5), so that the decoder does not insert or drop cycles to keep pace.
+IRREGULAR_DIA_SD = 0.10
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,8 @@ def _durations(rate: HeartRateEstimate, fs: float) -> np.ndarray:
     sys_mean = max(rate.systolic_interval_s - S1_MEAN_S, 0.08)
     dia_mean = max(period - rate.systolic_interval_s - S2_MEAN_S, 0.1)
     means = np.array([S1_MEAN_S, sys_mean, S2_MEAN_S, dia_mean]) * fs
-    sds = np.array([S1_SD_S, 0.025, S2_SD_S, 0.07 * dia_mean + 0.006]) * fs
+    dia_sd = (0.07 + IRREGULAR_DIA_SD * (1.0 - float(np.clip(rate.peak, 0.0, 1.0)))) * dia_mean + 0.006
+    sds = np.array([S1_SD_S, 0.025, S2_SD_S, dia_sd]) * fs
     mins = np.maximum(np.floor(means - 3 * sds), [2, 2, 2, 2])
     maxs = np.ceil(means + 3 * sds)
     return duration_logpmf(means, sds, mins, maxs)
