@@ -261,15 +261,21 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     ``late`` = (``(nb, L)`` latest normal peak position, minimum gap in samples, minimum
     relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
     """
+    # the peak search reads only the columns some ``m0:m1`` covers
+    c0 = min(max(int(m0.min()), 0), s.shape[2] - 1)
+    c1 = min(max(int(m1.max()), c0 + 1), s.shape[2])
+    sc, pc = s[:, :, c0:c1], pos[:, :, c0:c1]
     if base1 is base0:  # flat baseline (P waves)
-        seg = s - base0[:, :, None]
+        seg = sc - base0[:, :, None]
     else:
         span = np.maximum(hi - lo, 1)[:, :, None]
-        seg = s - (base0[:, :, None] + (base1 - base0)[:, :, None] * (pos - lo[:, :, None]) / span)
-    inside = (pos >= m0[:, :, None]) & (pos < m1[:, :, None])
-    k = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=2)
+        seg = sc - (base0[:, :, None] + (base1 - base0)[:, :, None] * (pc - lo[:, :, None]) / span)
+    inside = (pc >= m0[:, :, None]) & (pc < m1[:, :, None])
+    kc = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=2)
+    # a row without any column inside its m0:m1 keeps window position 0, as over all columns
+    k = np.where(np.maximum(m0, c0) < np.minimum(m1, c1), kc + c0, 0)
     ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
-    val = _at(seg, k)
+    val = _at(seg, kc)
     sgn = np.where(val > 0, 1.0, -1.0)[:, :, None]
     if late is not None:  # T waves: a late wave after an earlier opposite lobe is a U wave
         k, sgn, val = _u_wave_rule(s, k, sgn, val, m0, late)
