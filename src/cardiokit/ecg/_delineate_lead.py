@@ -236,14 +236,16 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
             lmin[:, :, 1:-1] = (mid <= prev) & (mid < nxt)
         else:
             lmin[:, :, 1:-1] = (mid <= nxt) & (mid < prev)
-    s, lim = start[:, :, None], limit[:, :, None]
+    s = start[:, :, None]
     # a local minimum at ``limit`` itself may count: the walk returns ``limit`` either way
     lmin &= pos != s
     lmin |= a < thr[:, :, None]
+    # positions past ``limit`` need no mask: the result is capped at ``limit`` (the first stop
+    # past it, or none, gives ``limit`` either way)
     if forward:
-        lmin &= (pos >= s) & (pos <= lim)
+        lmin &= pos >= s
         return np.minimum(_first(lmin, limit - c0) + c0, limit)
-    lmin &= (pos <= s) & (pos >= lim)
+    lmin &= pos <= s
     return np.maximum(_last(lmin, limit - c0) + c0, limit)
 
 
