@@ -362,10 +362,15 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     hi_l = hi_w + np.zeros((1, n_leads), np.int64)
     on = _walk(dq, pos, n_first, lo_l, tu.qrs_on_xi * _at(dq, n_first), forward=False)
     off = _walk(dq, pos, n_last, hi_l, tu.qrs_off_xi * _at(dq, n_last), forward=True)
-    hp = _gather(f.hp, ws, width)
-    inq = (pos >= on[:, :, None]) & (pos <= off[:, :, None])
-    base = 0.5 * (_at(hp, on) + _at(hp, off))
-    peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2)
+    # peak and amplitude read only the columns from the earliest onset to the latest offset
+    q0 = int(on.min())
+    q1 = max(int(off.max()) + 1, q0 + 1)
+    hp = _gather(f.hp, ws + q0, q1 - q0)
+    on_q, off_q = on - q0, off - q0
+    inq = (pos[:, :, : q1 - q0] >= on_q[:, :, None]) & (pos[:, :, : q1 - q0] <= off_q[:, :, None])
+    base = 0.5 * (_at(hp, on_q) + _at(hp, off_q))
+    peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2) + q0
+    peak[on > off] = 0  # no column inside on..off: position 0, as over the whole window
     amp = np.where(inq, hp, -np.inf).max(axis=2) - np.where(inq, hp, np.inf).min(axis=2)
     out = np.stack([on, peak, off], axis=2) + ws[:, None, None]
     out[~ok] = -1
