@@ -193,7 +193,10 @@ def _gather_clipped(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray
 def _at(a: np.ndarray, p: np.ndarray) -> np.ndarray:
     """``a[b, l, p[b, l]]`` for a ``(nb, L, W)`` matrix and ``(nb, L)`` window positions."""
     nb, n_leads, w = a.shape
-    return a[np.arange(nb)[:, None], np.arange(n_leads)[None, :], np.minimum(np.maximum(p, 0), w - 1)]
+    p = np.minimum(np.maximum(p, 0), w - 1)
+    if a.flags.c_contiguous:  # one flat index: ~5x less indexing overhead than three index arrays
+        return a.reshape(-1)[np.arange(0, nb * n_leads * w, w).reshape(nb, n_leads) + p]
+    return a[np.arange(nb)[:, None], np.arange(n_leads)[None, :], p]
 
 
 def _first(mask: np.ndarray, default: np.ndarray) -> np.ndarray:
@@ -405,7 +408,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
-    lim = (r + ms(tu.u_tpk_s * np.sqrt(np.clip(rr_next, 0.3, 2.0))) - ws)[:, None] + np.zeros_like(on)
+    lim = (r + ms(tu.u_tpk_s * np.sqrt(np.minimum(np.maximum(rr_next, 0.3), 2.0))) - ws)[:, None] + np.zeros_like(on)
     late = (lim, round(tu.u_gap_s * fs), tu.u_rho) if tu.u_rho > 0 else None
     ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
                                round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late)
