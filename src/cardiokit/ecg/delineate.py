@@ -375,7 +375,9 @@ def delineate(
 
         beats = detect_beats(rec)
     r = np.asarray(beats.samples if isinstance(beats, Beats) else beats, dtype=np.int64).reshape(-1)
-    r = np.unique(r[(r >= 0) & (r < sub.n_samples)])
+    r = r[(r >= 0) & (r < sub.n_samples)]
+    if r.size > 1 and not (r[1:] > r[:-1]).all():  # already sorted and unique: nothing to do
+        r = np.unique(r)
     if method == "unet":
         return _delineate_unet(sub, r)
     n_leads = sub.n_channels
@@ -389,10 +391,11 @@ def delineate(
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
             m = sub.n_samples // q
             if q == 2:  # the same sums and halves as the mean below, without its reduction overhead
-                x = (hp[0 : 2 * m : 2] + hp[1 : 2 * m : 2]) / 2
+                x = hp[0 : 2 * m : 2] + hp[1 : 2 * m : 2]
+                x /= 2
             else:
                 x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
-            rd = np.clip(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0, m - 1)
+            rd = np.minimum(np.maximum(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0), m - 1)
             fw = fs / q
         filt = prepare(x, fw, TUNING, highpass=False)
         per = delineate_leads(filt, rd, fw, TUNING)
