@@ -218,9 +218,9 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
     c0 = max(int(a.min()), 0)
     c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
-    if negate:
-        v = -v
     inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
+    if negate:  # the first minimum of v is the first maximum of -v (no negated copy)
+        return np.argmin(np.where(inside, v, np.inf), axis=2) + c0
     return np.argmax(np.where(inside, v, -np.inf), axis=2) + c0
 
 
