@@ -29,14 +29,8 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import fft as _sfft
-from scipy.signal import sosfilt_zi
 
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
-
-try:  # scipy's compiled second-order-section kernel (sosfilt without its checks)
-    from scipy.signal._sosfilt import _sosfilt
-except ImportError:  # pragma: no cover - other scipy layouts: the public route
-    _sosfilt = None
 
 __all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
 
@@ -72,34 +66,11 @@ _NAN = float("nan")
 _SOS = design_sos(fs_hz=FS, low_hz=0.5, high_hz=40.0, order=2)
 
 
-_SOS_K = np.array(_SOS, np.float64)  # the kernel takes a writable buffer (it does not write)
-_ZI = sosfilt_zi(_SOS)
-_ZI.flags.writeable = False
-#: odd-extension length of :func:`cardiokit.dsp.filters.filtfilt_sos` for :data:`_SOS`
-_PADLEN = 3 * (2 * _SOS.shape[0] + 1)
-
 
 def band_0540(x: np.ndarray) -> np.ndarray:
-    """Zero-phase Butterworth band-pass 0.5-40 Hz (order 2) at :data:`FS`, float64.
-
-    :func:`~cardiokit.dsp.filters.filtfilt_sos` of one lead (odd extension, steady-state
-    initial conditions), its two passes run by scipy's compiled ``sosfilt`` kernel
-    directly (the same arithmetic, bit for bit, without ``sosfilt``'s per-call checks).
-    """
-    x = np.asarray(x, np.float64).reshape(-1)
-    n = x.size
-    if _sosfilt is None or n <= _PADLEN:
-        return filtfilt_sos(x, _SOS)
-    p = _PADLEN
-    ext = np.empty((1, n + 2 * p))
-    e = ext[0]
-    e[p : p + n] = x
-    np.subtract(2 * x[0], x[p:0:-1], out=e[:p])
-    np.subtract(2 * x[-1], x[-2 : -p - 2 : -1], out=e[p + n :])
-    _sosfilt(_SOS_K, ext, (_ZI * e[0])[None])
-    back = np.ascontiguousarray(ext[:, ::-1])
-    _sosfilt(_SOS_K, back, (_ZI * back[0, 0])[None])
-    return back[0, ::-1][p : p + n].copy()
+    """Zero-phase Butterworth band-pass 0.5-40 Hz (order 2) at :data:`FS`, float64
+    (:func:`~cardiokit.dsp.filters.filtfilt_sos` of one lead)."""
+    return filtfilt_sos(np.asarray(x, np.float64).reshape(-1), _SOS)
 
 
 def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarray:
