@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from cardiokit._core.errors import InvalidArgumentError
+
 CROP = 3000  # 10 s at 300 Hz
 
 
@@ -65,14 +67,28 @@ class Softmaxed(nn.Module):
 
 
 def _crop_batch(xs: list[np.ndarray], rng: np.random.Generator, crop: int,
-                augment: bool = True) -> np.ndarray:
+                augment: bool = True, recipe: str = "v2") -> np.ndarray:
     """Random ``crop``-sample windows (zero-padded when shorter), with augmentation.
 
     Augmentation (``augment``): amplitude scaling 0.6-1.5, polarity flip (handheld
     AliveCor recordings are often inverted, Clifford et al. 2017), low-frequency baseline
-    wander and white noise at random small levels.
+    wander and white noise at random small levels. ``recipe="v1"``: the 1.0.0 recipe
+    instead (amplitude scaling 0.7-1.3 of full-length crops only, the same random draws
+    in the same order as 1.0.0, so a seeded run repeats it).
     """
     out = np.zeros((len(xs), 1, crop), np.float32)
+    if recipe == "v1":
+        for i, x in enumerate(xs):
+            if x.size >= crop:
+                s = int(rng.integers(0, x.size - crop + 1))
+                seg = x[s : s + crop]
+                if rng.random() < 0.5:
+                    seg = seg * float(rng.uniform(0.7, 1.3))
+                out[i, 0] = seg
+            else:
+                s = int(rng.integers(0, crop - x.size + 1))
+                out[i, 0, s : s + x.size] = x
+        return out
     t = np.arange(crop, dtype=np.float32) / 300.0
     for i, x in enumerate(xs):
         if x.size >= crop:
@@ -127,14 +143,23 @@ def _score(y: np.ndarray, p: np.ndarray) -> float:
 
 def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=print,
           batch: int = 64, lr: float = 3e-3, inner: float = 0.1, min_epochs: int = 8,
-          widths: tuple[int, ...] | None = None, init: dict | None = None) -> nn.Module:
+          widths: tuple[int, ...] | None = None, init: dict | None = None,
+          recipe: str = "v2") -> nn.Module:
     """Train one CNN on inputs ``xs`` (cnn_input arrays) and labels ``y`` (0..3).
 
     A stratified ``inner`` share of ``xs`` is held out for early stopping: after
     ``min_epochs`` the whole-record CinC score on it is checked every epoch and the best
     weights are kept (one-cycle learning rate over ``epochs``). ``init``: a state dict to
     start from (fine-tuning a model trained on the same data).
+
+    ``recipe="v1"``: the from-scratch recipe of rhythm model 1.0.0 (the first stage of
+    1.1.0): no inner split (``inner`` ignored), no label smoothing, the 1.0.0 crop
+    augmentation (:func:`_crop_batch`). ``"v2"``: the current recipe.
     """
+    if recipe not in ("v1", "v2"):
+        raise InvalidArgumentError(f"unknown CNN recipe {recipe!r} (v1 or v2)")
+    if recipe == "v1":
+        inner = 0.0
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     net = RhythmCNN() if widths is None else RhythmCNN(widths)
@@ -152,7 +177,7 @@ def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=pr
     counts = np.bincount(yt, minlength=4).astype(np.float64)
     w = (counts.sum() / np.maximum(counts, 1)) ** 0.5
     loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(w / w.mean(), dtype=torch.float32),
-                                  label_smoothing=0.05)
+                                  label_smoothing=0.0 if recipe == "v1" else 0.05)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-3)
     steps = epochs * int(np.ceil(tr_idx.size / batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
@@ -164,7 +189,7 @@ def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=pr
         tot = 0.0
         for s in range(0, len(perm), batch):
             idx = perm[s : s + batch]
-            xb = torch.from_numpy(_crop_batch([xs[i] for i in idx], rng, CROP))
+            xb = torch.from_numpy(_crop_batch([xs[i] for i in idx], rng, CROP, recipe=recipe))
             yb = torch.from_numpy(y[idx])
             opt.zero_grad()
             loss = loss_fn(net(xb), yb)

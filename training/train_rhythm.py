@@ -9,14 +9,19 @@ Stages (each caches its output under /work/cache/cardiokit_rhythm, override with
 CARDIOKIT_CACHE; the CinC 2017 training set is read from CINC2017_DIR):
 
 ``cnn``       5-fold CV of the residual 1-D CNN (training/_rhythm_cnn.py) on the pool;
-              out-of-fold probabilities, fold models kept for the shipped ensemble.
+              out-of-fold probabilities, fold models kept (CNN_RECIPE=v1|v2 from
+              scratch, CNN_INIT=<tag> fine-tunes, CNN_FOLDS=k one fold, CNN_TAG=<tag>
+              output prefix; ``cnn_collect`` merges per-fold runs).
 ``features``  hand-crafted features (cardiokit.ecg._rhythm_features) with the beats
               cardiokit.ecg.rhythm uses at inference.
 ``head``      gradient-boosted trees over features + CNN out-of-fold probabilities,
               5-fold CV table (features-only, CNN-only, fused) printed; final head
               trained on the whole pool.
-``export``    ONNX of the 5-fold CNN ensemble + head trees (npz) + model card (json, md)
+``export``    ONNX of the fold-1 CNN + head trees (npz) + model card (json, md)
               into src/cardiokit/models/.
+
+``all`` runs the default (v2) recipe; the shipped 1.1.0 model is the v1 -> ft_ -> ft2_
+chain of :data:`REPRODUCE_MD` (docs/MODELS.md "Reproduce").
 
 The pool is the CinC 2017 training set minus the shared evaluation subset and the
 reserved ids (training/_rhythm_data.py). Folds are stratified by class, one record per
@@ -37,7 +42,11 @@ from training._trees import hgb_to_trees
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_DIR = REPO / "src" / "cardiokit" / "models"
-CNN_EPOCHS = int(os.environ.get("CNN_EPOCHS", "24"))
+#: CNN training recipe for runs from scratch: ``v2`` (current: augmentation, label
+#: smoothing, early stopping on an inner split) or ``v1`` (1.0.0: the first stage of the
+#: shipped 1.1.0 fold CNNs, 10 epochs by default; see docs/MODELS.md "Reproduce").
+CNN_RECIPE = os.environ.get("CNN_RECIPE", "v2")
+CNN_EPOCHS = int(os.environ.get("CNN_EPOCHS", "10" if CNN_RECIPE == "v1" else "24"))
 #: Prefix of the cached CNN outputs (lets a new CNN run train beside the exported one).
 CNN_TAG = os.environ.get("CNN_TAG", "")
 #: Fine-tune the cached fold models with this tag instead of starting from scratch
@@ -46,6 +55,21 @@ CNN_INIT = os.environ.get("CNN_INIT")
 CNN_LR = float(os.environ.get("CNN_LR", "3e-3"))
 #: The fold model shipped as the CNN (one network: 5x faster than the fold ensemble).
 EXPORT_FOLD = 0
+#: The commands that rebuild the shipped 1.1.0 model from HEAD (appended to the card .md).
+REPRODUCE_MD = """## Reproduce
+
+From the repository root, `OMP_NUM_THREADS=1` (each `cnn` call also takes `CNN_FOLDS=k`
+for one fold; `cnn_collect` then merges the folds):
+
+1. `.venv/bin/pip install -e '.[train]'`
+2. `CNN_RECIPE=v1 .venv/bin/python -m training.train_rhythm cnn` (fold CNNs from scratch, 1.0.0 recipe, 10 epochs)
+3. `CNN_TAG=ft_ CNN_INIT= CNN_EPOCHS=8 CNN_LR=1e-3 .venv/bin/python -m training.train_rhythm cnn`
+4. `CNN_TAG=ft2_ CNN_INIT=ft_ CNN_EPOCHS=6 CNN_LR=5e-4 .venv/bin/python -m training.train_rhythm cnn`
+5. `CNN_TAG=ft2_ .venv/bin/python -m training.train_rhythm features head export`
+
+Verified for fold 0 (torch 2.13 CPU, one thread): every CNN stage bitwise identical to the
+1.1.0 runs, the exported fold-0 ONNX has this card's sha256. Details: docs/MODELS.md.
+"""
 
 
 def log(msg: str) -> None:
@@ -87,12 +111,14 @@ def stage_cnn() -> None:
     todo = [int(k) for k in os.environ.get("CNN_FOLDS", ",".join(map(str, range(D.N_FOLDS)))).split(",")]
     for k in todo:
         tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train "
-            f"({'fine-tuning' if CNN_INIT is not None else '10 % of it for early stopping'}), "
-            f"{va.size} validation")
+        how = ("fine-tuning" if CNN_INIT is not None
+               else "recipe v1, no early stopping" if CNN_RECIPE == "v1"
+               else "10 % of it for early stopping")
+        log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train ({how}), {va.size} validation")
         init = torch.load(D.CACHE / f"{CNN_INIT}cnn_fold{k}.pt") if CNN_INIT is not None else None
         net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log,
-                      lr=CNN_LR, inner=0.0 if init is not None else 0.1, init=init)
+                      lr=CNN_LR, inner=0.0 if init is not None else 0.1, init=init,
+                      recipe=CNN_RECIPE if init is None else "v2")
         torch.save(net.state_dict(), D.CACHE / f"{CNN_TAG}cnn_fold{k}.pt")
         oof = C.predict(net, [xs[i] for i in va])
         np.savez(D.CACHE / f"{CNN_TAG}cnn_oof{k}.npz", va=va, oof=oof, shared=C.predict(net, sxs))
@@ -366,7 +392,8 @@ def stage_export() -> None:
     (MODEL_DIR / "rhythm_cinc2017.json").write_text(json.dumps(card, indent=1) + "\n")
     from training._cards import write_card_md
 
-    write_card_md(MODEL_DIR / "rhythm_cinc2017.json")
+    md = write_card_md(MODEL_DIR / "rhythm_cinc2017.json")
+    md.write_text(md.read_text() + "\n" + REPRODUCE_MD)
     for name in files:
         log(f"wrote {name} ({(MODEL_DIR / name).stat().st_size / 1e6:.2f} MB)")
     log("wrote rhythm_cinc2017.json")
