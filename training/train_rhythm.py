@@ -67,8 +67,9 @@ for one fold; `cnn_collect` then merges the folds):
 4. `CNN_TAG=ft2_ CNN_INIT=ft_ CNN_EPOCHS=6 CNN_LR=5e-4 .venv/bin/python -m training.train_rhythm cnn`
 5. `CNN_TAG=ft2_ .venv/bin/python -m training.train_rhythm features head export`
 
-Verified for fold 0 (torch 2.13 CPU, one thread): every CNN stage bitwise identical to the
-1.1.0 runs, the exported fold-0 ONNX has this card's sha256. Details: docs/MODELS.md.
+Verified 2026-11-24 (torch 2.13 CPU, one thread), all 5 folds: every CNN stage bitwise
+identical to the 1.1.0 runs; the exported ONNX and, from the cached features, the head npz
+have this card's sha256. Details: docs/MODELS.md.
 """
 
 

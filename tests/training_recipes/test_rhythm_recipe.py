@@ -11,8 +11,9 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is a training-only dependency ('.[train]')")
 
-from cardiokit._core.errors import InvalidArgumentError  # noqa: E402
 from training import _rhythm_cnn as C  # noqa: E402
+
+from cardiokit._core.errors import InvalidArgumentError  # noqa: E402
 
 
 def _crop_batch_1_0_0(xs: list[np.ndarray], rng: np.random.Generator, crop: int) -> np.ndarray:
