@@ -379,7 +379,7 @@ abnormalities" (LUDB names flat or inverted T waves by wall under either heading
 T-inversion statement already was.
 
 * *Amplitude criteria are not evaluable on LUDB*: every lead of the LUDB release spans
-  exactly 1 mV, the pipeline detects it (`_calibrated`) and voltage rules (LVH, RVH, RAE,
+  exactly 1 mV, the pipeline detects it (`_lead_ranges`) and voltage rules (LVH, RVH, RAE,
   PTF-V1, ST levels, early repolarization, low voltage) do not run (0 predictions). They
   are tested on simulated ECGs and constructed measurements (tests/report/test_statements.py).
   The WFDB digital values do obey Einthoven's law exactly (one common gain, about

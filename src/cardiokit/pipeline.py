@@ -244,7 +244,9 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     """(every lead is a flat line, amplitudes look calibrated) from one pass over the signals.
 
     Flat: >= 99 % of 0.5-s windows under 10 µV peak-to-peak (constant when the unit is
-    unknown). Calibrated: see :func:`_calibrated` (the leads do not all span the same range).
+    unknown). Not calibrated: every lead (of >= 3) spans the same range, i.e. amplitudes were
+    normalised per lead (e.g. the LUDB 1.0.1 release, each lead spanning exactly 1 mV), so
+    absolute-voltage rules (low QRS voltage, hypertrophy) must not run.
     """
     x = ecg.signals
     n, n_leads = x.shape
@@ -274,17 +276,6 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     span = (top - bottom).astype(np.float64)
     big = float(span.max())
     return all_flat, big <= 0 or float(span.max() - span.min()) / big > 0.005
-
-
-def _calibrated(ecg: Recording) -> bool:
-    """False when every lead spans the same range: amplitudes were normalised per lead
-    (e.g. the LUDB 1.0.1 release, where each lead spans exactly 1 mV), so absolute-voltage
-    rules (low QRS voltage) must not run."""
-    if ecg.n_channels < 3:
-        return True
-    ptp = np.ptp(ecg.signals, axis=0).astype(np.float64)
-    top = float(ptp.max())
-    return top <= 0 or float(ptp.max() - ptp.min()) / top > 0.005
 
 
 def _measure_dict(meas: Any) -> dict[str, Any]:

@@ -41,16 +41,17 @@ def percentile1(v: np.ndarray, q: float) -> float:
     return b - diff * (1 - g) if g >= 0.5 else a + diff * g
 
 
-def median0(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` for a short axis 0 (a sort is faster than numpy's partition)."""
-    k = a.shape[0]
+def median0(a: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``np.median(a, axis=axis)`` for a short ``axis`` (a sort is faster than numpy's partition)."""
+    k = a.shape[axis]
     if k == 0:
-        return np.median(a, axis=0)
-    s = np.sort(a, axis=0)
-    if np.isnan(s[-1]).any():
-        return np.median(a, axis=0)
+        return np.median(a, axis=axis)
+    s = np.sort(a, axis=axis)
+    if np.isnan(np.take(s, -1, axis=axis)).any():
+        return np.median(a, axis=axis)
     h = k // 2
-    return s[h] if k % 2 else (s[h - 1] + s[h]) / 2
+    mid = np.take(s, h, axis=axis)
+    return mid if k % 2 else (np.take(s, h - 1, axis=axis) + mid) / 2
 
 
 def median_small(a: np.ndarray, axis: int) -> np.ndarray:

@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import as_strided
 from scipy import fft as sp_fft
 from scipy.ndimage import gaussian_filter1d
 
+from ..dsp._fast import median1 as _median
 from ..dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["FIDUCIALS", "TUNING", "LeadFilters", "Tuning", "delineate_leads", "prepare", "remove_baseline"]
@@ -458,14 +459,6 @@ def _col_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
     cols = np.arange(v.shape[1])
     lo, hi = srt[np.maximum((n - 1) // 2, 0), cols], srt[np.maximum(n // 2, 0), cols]
     return np.where(n > 0, 0.5 * (lo + hi), np.nan)
-
-
-def _median(v: np.ndarray) -> float:
-    """``float(np.median(v))`` of a non-empty 1-D array without NaNs (the same middle value or
-    the same half-sum), without np.median's overhead."""
-    s = np.sort(v)
-    k = s.size // 2
-    return float(s[k]) if s.size % 2 else float((s[k - 1] + s[k]) / 2)
 
 
 def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:

@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft as _sfft
 
+from cardiokit.dsp._fast import median0, median1
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
@@ -86,7 +87,7 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
     w = int(FS)
     if n >= 2 * w:
         blocks = np.abs(y[: (n // w) * w]).reshape(-1, w).max(axis=1)
-        scale = _median(blocks)
+        scale = median1(blocks)
     else:
         scale = float(np.max(np.abs(y))) if n else 0.0
     if not np.isfinite(scale) or scale <= 1e-6:
@@ -141,18 +142,6 @@ def _std(a: np.ndarray) -> float:
     return float(np.sqrt(float((d * d).sum()) / a.size))
 
 
-def _median(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
-    """np.median by sorting (same values; less per-call overhead on small arrays)."""
-    if axis is None:
-        v = np.sort(a.reshape(-1))
-        n = v.size
-        return float(v[n // 2]) if n % 2 else float((v[n // 2 - 1] + v[n // 2]) / 2)
-    v = np.sort(a, axis=axis)
-    n = v.shape[axis]
-    mid = np.take(v, n // 2, axis=axis)
-    return mid if n % 2 else (np.take(v, n // 2 - 1, axis=axis) + mid) / 2
-
-
 def _quantile(a: np.ndarray, q: float) -> float:
     """np.quantile(a, q) (linear interpolation) of a 1-D array."""
     v = np.sort(a)
@@ -177,7 +166,7 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     if rr.size < 3:
         return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2)
     n_rr = rr.size
-    mean, med = _mean(rr), _median(rr)
+    mean, med = _mean(rr), median1(rr)
     sd = float(np.sqrt(_mean((rr - mean) ** 2)))
     d = rr[1:] - rr[:-1]
     ad = np.abs(d)
@@ -209,7 +198,7 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
         rmssd, rmssd / mean, np.count_nonzero(ad > 0.02) / nd, np.count_nonzero(ad > 0.05) / nd,
         np.count_nonzero(rel > 0.1) / nd, float(cosen), float(sampen2), tpr, sd1, sd2,
         sd1 / sd2 if sd2 > 0 else _NAN, _entropy(hist), rmssd_rob / mean,
-        _median(ad) / med, float(np.count_nonzero(rr > 2.0)), sign_change,
+        median1(ad) / med, float(np.count_nonzero(rr > 2.0)), sign_change,
     ]
 
 
@@ -313,8 +302,8 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     win, inner = _beat_windows(y, r, a, b)
     if inner.size < 3:
         return nan_main, nan_extra
-    win = win - _median(win[:, : round(0.05 * FS)], axis=1)[:, None]
-    tmpl = _median(win, axis=0)
+    win = win - median0(win[:, : round(0.05 * FS)], axis=1)[:, None]
+    tmpl = median0(win, axis=0)
     qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
     t_qrs = tmpl[qrs]
     a_qrs = np.abs(t_qrs)
@@ -396,7 +385,7 @@ def _ectopy_rr(rr: np.ndarray) -> list[float]:
     """RR-only ectopy features: premature beats, compensatory pauses, alternation, trend."""
     if rr.size < 4:
         return [_NAN] * 5
-    med = _median(rr)
+    med = median1(rr)
     rel = rr / med
     prem = rel < 0.85
     pause = prem[:-1] & (rel[1:] > 1.1)

@@ -56,6 +56,7 @@ import numpy as np
 
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
+from ..dsp._fast import median0 as _median
 from ._morphology_leads import LeadMorphology, lead_morphology
 
 __all__ = [
@@ -205,13 +206,6 @@ def frontal_axis(leads: dict[str, LeadMorphology], gains: dict[str, float] | Non
     if a_i == 0 and a_f == 0:
         return None
     return float(np.degrees(np.arctan2(2.0 * a_f / np.sqrt(3.0), a_i)))
-
-
-def _median(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` of finite ``a`` by sorting (same values, less overhead)."""
-    v = np.sort(a, axis=0)
-    k = v.shape[0]
-    return v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
 def _col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:

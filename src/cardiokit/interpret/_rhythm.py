@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dsp._fast import median1 as _median
 from ..report.model import Statement
 from ._common import (
     HINDRICKS_2020,
@@ -71,13 +72,6 @@ class RhythmFeatures:
             "rr_cv": rnd(self.rr_cv, 3),
             "rr_irregularity": rnd(self.rr_irregularity, 3),
         }
-
-
-def _median(a: np.ndarray) -> float:
-    """Median of a short 1-D array (np.median's overhead dominates at this size)."""
-    s = np.sort(a)
-    k = s.size // 2
-    return float(s[k]) if s.size % 2 else float(0.5 * (s[k - 1] + s[k]))
 
 
 def rr_irregularity(rr_ms: np.ndarray) -> float | None:
