@@ -56,6 +56,7 @@ import numpy as np
 
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
+from ..dsp._fast import col_max
 from ..dsp._fast import median0 as _median
 from ._morphology_leads import LeadMorphology, lead_morphology
 
@@ -208,17 +209,6 @@ def frontal_axis(leads: dict[str, LeadMorphology], gains: dict[str, float] | Non
     return float(np.degrees(np.arctan2(2.0 * a_f / np.sqrt(3.0), a_i)))
 
 
-def _col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:
-    """``a.max(axis=0)`` (``op=np.minimum``: ``a.min(axis=0)``) of a tall 2-D array, as
-    extremes over blocks of 64 rows (the same values; numpy reduces a few columns over
-    many rows one row at a time)."""
-    m, k = a.shape[0], a.shape[0] // 64
-    if k == 0:
-        return op.reduce(a, axis=0)
-    top = op.reduce(op.reduce(a[: k * 64].reshape(k, 64 * a.shape[1]), axis=0).reshape(64, a.shape[1]), axis=0)
-    return op(top, op.reduce(a[k * 64 :], axis=0)) if m > k * 64 else top
-
-
 # -- pacemaker spikes -------------------------------------------------------------------------
 #: a spike: |x[n] - (x[n-1] + x[n+1]) / 2| >= this share of the lead's QRS peak-to-peak,
 #: in at least PACE_MIN_LEADS leads within +-1 sample (12-lead; fewer leads: all of them)
@@ -270,8 +260,8 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         e *= 0.5
         np.subtract(s[1:-1], e, out=e)
         np.abs(e, out=e)
-        bound = _col_max(e).astype(np.float64)
-        bound += 4.0 * 2.0 ** -24 * np.maximum(_col_max(s), -_col_max(s, np.minimum))
+        bound = col_max(e).astype(np.float64)
+        bound += 4.0 * 2.0 ** -24 * np.maximum(col_max(s), -col_max(s, np.minimum))
         if np.count_nonzero(bound >= lim) < need:
             return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 in float64 (a float32
@@ -282,7 +272,7 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     np.abs(e, out=e)
     # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
     # with fewer than `need` such leads there is no spike, as in most records
-    if np.count_nonzero(_col_max(e) >= lim) < need:
+    if np.count_nonzero(col_max(e) >= lim) < need:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     e = e.T
     hit = np.zeros((nl, n), bool)
