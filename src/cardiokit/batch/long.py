@@ -21,6 +21,7 @@ model calls atrial fibrillation; chunk resolution), and pauses (RR longer than
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -314,6 +315,29 @@ def probe_duration(path: str | os.PathLike[str], *, fs: float | None = None, kin
     first = src.read(0, min(src.n_samples, 1))
     chans = tuple({"name": c.name, "kind": c.kind, "unit": c.unit} for c in first.channels)
     return src.n_samples / src.fs, chans, spec.name
+
+
+def analyze_if_long(path: str | os.PathLike[str], *, long_s: float | None = None, fs: float | None = None,
+                    kind: str | None = None, sha256: str | None = None,
+                    subject: dict[str, Any] | None = None, source: str | None = None) -> Any:
+    """The Holter :class:`~cardiokit.report.Report` of a streamable recording (ISHNE, WFDB, EDF)
+    longer than ``long_s`` seconds (default :data:`LONG_RECORDING_S`), analysed in chunks by
+    :func:`analyze_long`; None for shorter or other recordings and for headers that cannot be
+    read (the whole-file read reports those). ``source`` names the input in the report (default
+    the path). Errors of the chunked analysis propagate (:class:`CardiokitError`, OSError)."""
+    from .._core.errors import CardiokitError
+
+    limit = LONG_RECORDING_S if long_s is None else float(long_s)
+    try:
+        probe = probe_duration(path, fs=fs, kind=kind)
+    except (CardiokitError, OSError):
+        return None
+    if probe is None or probe[0] <= limit:
+        return None
+    summary = analyze_long(path, fs=fs, kind=kind, sha256=sha256)
+    if source is not None:
+        summary = dataclasses.replace(summary, source=source)
+    return holter_report(summary, channels=probe[1], fmt=probe[2], subject=dict(subject or {}))
 
 
 def holter_report(summary: HolterSummary, *, channels: tuple[dict[str, str], ...], fmt: str | None,

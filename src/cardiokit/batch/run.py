@@ -69,20 +69,15 @@ def analyze_for_store(path: str, sha256: str, subject: Mapping[str, Any] | None 
     from .._core.errors import CardiokitError
     from ..io import read
     from ..pipeline import analyze
-    from .long import LONG_RECORDING_S, analyze_long, holter_report, probe_duration
+    from .long import analyze_if_long
 
     t0 = time.perf_counter()
-    limit = LONG_RECORDING_S if long_s is None else float(long_s)
     try:
-        probe = probe_duration(path, fs=fs, kind=kind)
-    except (CardiokitError, OSError):
-        probe = None  # the whole-file read below reports the problem
-    if probe is not None and probe[0] > limit:
-        try:
-            summary = analyze_long(path, fs=fs, kind=kind, sha256=sha256)
-            return holter_report(summary, channels=probe[1], fmt=probe[2], subject=dict(subject or {}))
-        except (CardiokitError, OSError) as exc:
-            return _error_report(path, sha256, "holter", exc)
+        holter = analyze_if_long(path, long_s=long_s, fs=fs, kind=kind, sha256=sha256, subject=dict(subject or {}))
+    except (CardiokitError, OSError) as exc:
+        return _error_report(path, sha256, "holter", exc)
+    if holter is not None:
+        return holter
     try:
         rec = read(path, fs=fs, kind=kind)
     except (CardiokitError, OSError) as exc:

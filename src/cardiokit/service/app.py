@@ -12,7 +12,6 @@ Routes (all ``/v1`` routes need ``Authorization: Bearer <key>``):
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import logging
 import shutil
@@ -261,37 +260,20 @@ def _options(fields: dict[str, str]) -> tuple[dict[str, Any], float | None, str 
     return subject, fs, kind
 
 
-def _analyze_long_upload(main: Path, folder: Path, rid: str, subject: dict[str, Any], fs: float | None,
-                         kind: str | None, long_s: float) -> Any:
-    """A streamable upload (ISHNE, WFDB, EDF) longer than ``long_s`` seconds
-    (``CARDIOKIT_LONG_S``, default 1 h) is analysed in chunks (bounded memory), as
-    ``cardiokit analyze`` and ``batch`` do: a Holter report (summary in ``holter``, no signals
-    kept for the viewer; its HTML/PDF report is the summary page). None for anything else."""
-    from ..batch.long import analyze_long, holter_report, probe_duration
-
-    try:
-        probe = probe_duration(main, fs=fs, kind=kind)
-    except (CardiokitError, OSError):
-        return None  # the whole-file read reports the problem
-    if probe is None or probe[0] <= long_s:
-        return None
-    try:
-        summary = analyze_long(main, fs=fs, kind=kind, sha256=rid)
-    except (CardiokitError, OSError) as exc:
-        msg = str(exc).replace(str(folder) + "/", "").replace(str(folder), "")
-        raise _problem(422, f"cannot analyse the long recording: {msg}") from None
-    summary = dataclasses.replace(summary, source=main.name)
-    return holter_report(summary, channels=probe[1], fmt=probe[2], subject=subject)
-
-
 def _analyze_upload(data: DataDir, main: Path, folder: Path, subject: dict[str, Any], fs: float | None,
                     kind: str | None, long_s: float = 3600.0) -> dict[str, Any]:
     """Read, analyse, store; keeps the signals for the viewer. Runs in a worker thread."""
+    from ..batch.long import analyze_if_long
     from ..io import read
     from ..pipeline import analyze, content_sha256
 
     rid = content_sha256(main)
-    holter = _analyze_long_upload(main, folder, rid, subject, fs, kind, long_s)
+    try:  # a Holter-length upload (CARDIOKIT_LONG_S): analysed in chunks, no signals kept
+        holter = analyze_if_long(main, long_s=long_s, fs=fs, kind=kind, sha256=rid, subject=subject,
+                                 source=main.name)
+    except (CardiokitError, OSError) as exc:
+        msg = str(exc).replace(str(folder) + "/", "").replace(str(folder), "")
+        raise _problem(422, f"cannot analyse the long recording: {msg}") from None
     if holter is not None:
         data.store.put(holter)
         return {"id": rid, **holter.to_dict()}
