@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--nk-repeat", type=int, default=3)
     ap.add_argument("--records", nargs="*", default=["1", "2", "3"])
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")
@@ -111,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         "time also varies up to 2x between processes run back to back, so compare stages within "
         "one run and against NeuroKit2 in the same run.\n"
     )
-    write_section("Speed of the whole analyze chain", body)
+    if not args.no_write:
+        write_section("Speed of the whole analyze chain", body)
     print(body)
     return 0
 
