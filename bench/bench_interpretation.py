@@ -290,7 +290,7 @@ def min_spec(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[int]) -
 #: duration the cardiologists read; the PR limit (200 ms everywhere) and the operational
 #: P-wave share stay fixed (tuning them on 40 records only fits noise)
 TUNE_GRID: dict[str, list[float]] = {
-    "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(21)],
+    "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(31)],
     "sinus_irregular_rr_range_ms": [120.0 + 20.0 * i for i in range(10)],
     "axis_left_below_deg": [-30.0 + 5.0 * i for i in range(13)],
     "lafb_axis_below_deg": [-45.0 + 5.0 * i for i in range(10)],
@@ -302,6 +302,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "rbbb_needs_wide_s": [0.0, 1.0],
     "irbbb_needs_wide_s": [0.0, 1.0],
     "irbbb_v2_counts": [0.0, 1.0],
+    "lafb_needs_qr_avl": [0.0, 1.0],
 }
 #: thresholds that only act together, tuned jointly (product of their grids) after the single ones
 TUNE_JOINT: tuple[tuple[str, ...], ...] = (
@@ -315,8 +316,11 @@ def tune(inputs: dict[int, dict[str, Any] | None], rows: dict[int, Row], *, pass
     turn (then each group of :data:`TUNE_JOINT` over the product of its grids) takes the
     value that maximises the macro F1 over :data:`GOAL` on the tuning records, after the
     lowest per-statement specificity there (counted up to 0.95: raising it comes first).
-    Ties go to the value closest to the "aha" one (the published prior). Starts from the
-    "aha" thresholds; the sinus-tachycardia limit is not tuned (no case in the tuning split)."""
+    Ties: when the tied values of one threshold form one run of its grid that ends before
+    both ends of the grid (records on either side bound it), its middle is taken (the
+    largest margin to the tuning records on both sides); otherwise the value closest to the
+    "aha" one (the published prior). Starts from the "aha" thresholds; the sinus-tachycardia
+    limit is not tuned (no case in the tuning split)."""
     import itertools
 
     from cardiokit.interpret import CONVENTIONS
@@ -343,8 +347,21 @@ def tune(inputs: dict[int, dict[str, Any] | None], rows: dict[int, Row], *, pass
                 elif val == top:
                     best.append(vals)
             if best:
-                conv |= dict(zip(keys, min(best, key=lambda v, k=keys: (dist(k, v), v)), strict=True))
+                conv |= dict(zip(keys, _tie_break(keys, best, dist), strict=True))
     return conv
+
+
+def _tie_break(keys: tuple[str, ...], best: list[tuple[float, ...]],
+               dist: Callable[[tuple[str, ...], tuple[float, ...]], float]) -> tuple[float, ...]:
+    """The middle of a bounded run of tied grid values (one threshold), else the value
+    closest to the "aha" one (see :func:`tune`)."""
+    if len(keys) == 1 and len(best) > 1:
+        grid = TUNE_GRID[keys[0]]
+        pos = sorted(grid.index(v[0]) for v in best)
+        if pos[-1] - pos[0] == len(pos) - 1 and pos[0] > 0 and pos[-1] < len(grid) - 1:
+            return (grid[pos[(len(pos) - 1) // 2]],) if len(pos) % 2 else (
+                (grid[pos[len(pos) // 2 - 1]] + grid[pos[len(pos) // 2]]) / 2.0,)
+    return min(best, key=lambda v: (dist(keys, v), v))
 
 
 RHYTHM_KEYS = ("sinus_rhythm", "sinus_bradycardia", "sinus_tachycardia", "sinus_arrhythmia", "atrial_fibrillation",

@@ -27,7 +27,7 @@ FLOORS = {
     "incomplete_right_bundle_branch_block": {"aha": (0, 1), "ludb": (6, 1)},
     "complete_right_bundle_branch_block": {"aha": (1, 1), "ludb": (1, 1)},
     "complete_left_bundle_branch_block": {"aha": (2, 1), "ludb": (2, 1)},
-    "left_anterior_fascicular_block": {"aha": (0, 1), "ludb": (2, 1)},
+    "left_anterior_fascicular_block": {"aha": (0, 1), "ludb": (2, 2)},
     "paced_rhythm": {"aha": (2, 0), "ludb": (2, 0)},
     "premature_ventricular_complexes": {"aha": (2, 1), "ludb": (2, 1)},
     "first_degree_av_block": {"aha": (1, 2), "ludb": (1, 2)},

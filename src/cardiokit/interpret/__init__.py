@@ -63,6 +63,7 @@ from ._rhythm import (
     pacing_statement,
     rhythm_statement,
     rr_irregularity,
+    sinus_rr_range,
 )
 
 __all__ = [
@@ -170,9 +171,14 @@ def interpret(
         if quality is not None and quality.grade == "unusable":
             return tuple(out)
     beats = getattr(morphology, "beats", None)
-    if rhythm is not None and rhythm.rr_irregularity is None and beats is not None:
-        rhythm = RhythmFeatures(rhythm.n_beats, rhythm.p_wave_fraction, rhythm.pr_iqr_ms, rhythm.rr_range_ms,
-                                rhythm.rr_cv, rr_irregularity(beats.rr_before_ms[1:]))
+    if rhythm is not None and beats is not None:
+        # sinus RR range without the premature complexes and their pauses (sinus-to-sinus cycles)
+        rng = rhythm.rr_range_ms
+        nn = sinus_rr_range(beats.labels, beats.rr_before_ms)
+        if rng is not None and nn is not None:
+            rng = min(rng, nn)
+        irr = rhythm.rr_irregularity if rhythm.rr_irregularity is not None else rr_irregularity(beats.rr_before_ms[1:])
+        rhythm = dataclasses.replace(rhythm, rr_range_ms=rng, rr_irregularity=irr)
     pace_st = pacing_statement(morphology)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
     rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced, conv=conv)
@@ -191,6 +197,8 @@ def interpret(
         ax = getattr(morphology, "qrs_axis_deg", None) if L else None
         intra = intraventricular_statement(measurements, L, conv) if L else _wide_qrs(measurements, conv)
         fasc = fascicular_statement(measurements, L, intra, conv, ax)
+        if fasc is not None and intra is not None and intra.key == "nonspecific_intraventricular_conduction_delay":
+            intra = None  # a fascicular block (QRS < 120 ms) accounts for the QRS of 110-119 ms (Surawicz 2009)
         out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax)) if s is not None]
         ikey = intra.key if intra is not None else ""
         secondary = "bundle_branch" in ikey

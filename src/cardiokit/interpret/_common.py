@@ -101,7 +101,9 @@ CLIFFORD_2012 = "cardiokit signal quality rules sqi-rules-v1 (Clifford 2012; Orp
 #: operating point that follows the LUDB cardiologists' labelling (Russian practice: left
 #: axis deviation from about 0 degrees, sinus tachycardia > 90 bpm), each value chosen on the
 #: LUDB tuning split (record id % 5 == 1) only, except the tachycardia limit (no tachycardia
-#: in the tuning split: the 90 bpm upper limit of Spodick 1992 / Russian practice).
+#: in the tuning split: the 90 bpm upper limit of Spodick 1992 / Russian practice). Where
+#: the tuning records leave a range of values tied, its middle is taken (bradycardia < 59
+#: bpm: the tuning split has no record between 57.7 and 60.2 bpm).
 #: ``python -m bench.bench_interpretation --tune`` repeats the choice; docs/STATEMENTS.md.
 CONVENTIONS: dict[str, dict[str, float]] = {
     "aha": {
@@ -119,15 +121,16 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "irbbb_needs_wide_s": 1.0,
         "irbbb_v2_counts": 0.0,
         "qrs_limb_majority": 1.0,
+        "lafb_needs_qr_avl": 1.0,
     },
     "ludb": {
         "p_wave_fraction_min": 0.8,
         "pr_long_above_ms": 200.0,
-        "bradycardia_below_bpm": 60.0,
+        "bradycardia_below_bpm": 59.0,
         "tachycardia_above_bpm": 90.0,
         "sinus_irregular_rr_range_ms": 160.0,
         "axis_left_below_deg": 20.0,
-        "lafb_axis_below_deg": -20.0,
+        "lafb_axis_below_deg": -17.5,
         "complete_bbb_qrs_from_ms": 120.0,
         "incomplete_bbb_qrs_from_ms": 0.0,
         "ivcd_qrs_above_ms": 110.0,
@@ -135,6 +138,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "irbbb_needs_wide_s": 0.0,
         "irbbb_v2_counts": 1.0,
         "qrs_limb_majority": 1.0,
+        "lafb_needs_qr_avl": 0.0,
     },
 }
 

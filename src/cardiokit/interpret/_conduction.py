@@ -21,6 +21,7 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "lafb_axis_deg": (-90.0, -45.0),
     "lafb_axis_below_deg": -45.0,
     "lafb_r_peak_time_avl_from_ms": 45.0,
+    "lafb_needs_qr_avl": 1.0,  # 1: qR and R-peak time in aVL (Surawicz 2009); 0: axis and QRS only (Minnesota 7-7)
     "lpfb_axis_deg": (90.0, 180.0),
     "axis_left_below_deg": -30.0,
     "axis_right_above_deg": 90.0,
@@ -199,6 +200,13 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
         qr_avl = avl.r_mv > 0 and avl.q_mv < 0
         rpt = avl.r_peak_time_ms
         ev |= {"avl": _ev_lead(avl)}
+        if not c["lafb_needs_qr_avl"]:
+            return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
+                        "fascicular", ev,
+                        f"frontal axis {lo:g} to {hi:g} degrees; QRS < {c['complete_bbb_qrs_from_ms']:g} ms in a "
+                        "majority of the limb leads (unless with RBBB); Minnesota Code 7-7",
+                        _ref(how) if how == "limb_majority" else SURAWICZ_2009 + " " + PRINEAS_2010,
+                        lafb_axis_deg=(lo, hi))
         if qr_avl and rpt is not None and rpt >= c["lafb_r_peak_time_avl_from_ms"]:
             return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
                         "fascicular", ev,

@@ -86,6 +86,32 @@ def rr_irregularity(rr_ms: np.ndarray) -> float | None:
     return _median(np.abs(np.diff(rr))) / med
 
 
+def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
+    """Max - min of the RR intervals between two consecutive dominant (``N``) beats.
+
+    Sinus arrhythmia is a variation of the sinus-to-sinus cycle (Mason 2007): the coupling
+    interval of a premature complex and the pause after it are not sinus cycles and are left
+    out, also when the beat classes did not label it (an RR >= 10 % shorter than the median
+    followed by one longer than it; Prineas 2010, code 8-1). None with fewer than 2 intervals."""
+    rr = np.asarray(rr_before_ms, np.float64)
+    n = min(len(labels), rr.size)
+    fin = rr[1:n][np.isfinite(rr[1:n])]
+    if fin.size < 2:
+        return None
+    med = _median(fin)
+    ok = []
+    for i in range(1, n):
+        if labels[i] != "N" or labels[i - 1] != "N" or not np.isfinite(rr[i]):
+            continue
+        # an unlabelled premature beat (>= 10 % early, Minnesota 8-1) and the pause after it
+        if rr[i] < 0.9 * med and i + 1 < n and rr[i + 1] > med:
+            continue
+        if i >= 2 and rr[i - 1] < 0.9 * med and rr[i] > med:
+            continue
+        ok.append(float(rr[i]))
+    return max(ok) - min(ok) if len(ok) >= 2 else None
+
+
 def _model_af(model: Any) -> tuple[bool, dict[str, Any]]:
     if model is None or getattr(model, "probabilities", None) is None:
         return False, {}
@@ -261,7 +287,10 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
         dom = _median(qrs_n) if qrs_n.size else float("nan")
         idx_v = [i for i in idx_v if bool(beats.premature[i]) or (
             np.isfinite(dom) and float(beats.qrs_ms[i]) >= dom + 40.0)]
-    idx_a = [i for i, x in enumerate(labels) if x == "A"]
+    # a PAC is followed by a longer RR (its pause): a premature last beat cannot show it
+    rr_b = np.asarray(beats.rr_before_ms, np.float64)
+    idx_a = [i for i, x in enumerate(labels) if x == "A" and i + 1 < min(len(labels), rr_b.size)
+             and rr_b[i + 1] > rr_b[i]]
     ev_base = {"n_beats": len(labels), "reference_rr_ms": rnd(beats.reference_rr_ms)}
     if idx_v:
         ev = ev_base | {"n_pvc": len(idx_v), "beats": idx_v,
