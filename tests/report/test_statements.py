@@ -317,6 +317,10 @@ def test_q_waves_by_territory():
               if s.key == "prior_myocardial_infarction")
     assert "inferior" in st.text and st.code == "164867002"
     assert "prior_myocardial_infarction" not in run12(morph(iii=q))  # one lead: not contiguous
+    # Thygesen 2018 counts Q waves in I, II, aVL, aVF, V2-V6: III and V1 (often Q/QS in normals) do not
+    assert "prior_myocardial_infarction" not in run12(morph(iii=q, avf=q))
+    qs1 = dict(pattern="QS", q_mv=-0.8, r_mv=0.0, s_mv=0.0)
+    assert "prior_myocardial_infarction" not in run12(morph(v1=qs1, v2=qs1))  # QS V1-V2 only: V2 and V3 needed
     qs = dict(pattern="QS", q_mv=-0.8, r_mv=0.0, s_mv=0.0)
     got = next(s for s in interpret(BASE, rhythm=SINUS, morphology=morph(v2=qs, v3=qs)) if s.category == "infarction")
     assert "anterior" in got.text and "septal" in got.text

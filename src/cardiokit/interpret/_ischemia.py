@@ -33,6 +33,9 @@ ISCHEMIA_CRITERIA: dict[str, Any] = {
     "q_from_ms": 30.0,  # elsewhere: Q >= 0.03 s and >= 0.1 mV deep (or QS) in 2 contiguous leads
     "q_depth_from_mv": 0.1,
     "q_depth_relative_from": 1.0 / 3.0,  # uncalibrated: Q/R >= 1/3 (Minnesota 1-2)
+    # the leads whose Q waves count (Thygesen 2018: I, II, aVL, aVF, V4-V6, and V2-V3 by their own
+    # rule); III and V1 are left out (a Q or QS there is common in normal ECGs)
+    "q_leads": ("i", "ii", "avl", "avf", "v2", "v3", "v4", "v5", "v6"),
     "ste_from_mv": 0.1,  # J point, leads other than V2-V3
     "ste_v2v3_from_mv": {"M>=40": 0.2, "M<40": 0.25, "F": 0.15},
     "std_from_mv": 0.05,  # horizontal or downsloping, J point
@@ -50,7 +53,7 @@ def _q_leads(L: Mapping[str, Any], calibrated: bool) -> dict[str, list[str]]:
     c = ISCHEMIA_CRITERIA
     hit: list[str] = []
     for lead, lm in L.items():
-        if lead == "avr":
+        if lead not in c["q_leads"]:
             continue
         if lm.qs:
             hit.append(lead)
@@ -88,8 +91,8 @@ def infarction_statement(L: Mapping[str, Any], calibrated: bool) -> Statement | 
     return make("prior_myocardial_infarction", "164867002", text, "infarction", ev,
                 f"any Q > {c['q_v2_v3_from_ms']:g} ms or QS in V2-V3; Q >= {c['q_from_ms']:g} ms and >= "
                 f"{c['q_depth_from_mv']:g} mV deep (uncalibrated: >= {c['q_depth_relative_from']:.0%} of R) or QS "
-                "in two contiguous leads of a group (I, aVL, V5, V6 / II, III, aVF / V1-V4); territories "
-                "inferior II, III, aVF; lateral I, aVL, V5, V6; anterior V3, V4; septal V1, V2",
+                "in two contiguous leads among I, II, aVL, aVF, V4-V6 (III and V1 do not count); territories "
+                "inferior II, aVF; lateral I, aVL, V5, V6; anterior V3, V4; septal V2",
                 THYGESEN_2018 + " See also " + PRINEAS_2010 + " (codes 1-1 to 1-2)",
                 q_from_ms=c["q_from_ms"], q_depth_from_mv=c["q_depth_from_mv"])
 
