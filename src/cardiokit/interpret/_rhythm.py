@@ -93,22 +93,18 @@ def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
     interval of a premature complex and the pause after it are not sinus cycles and are left
     out, also when the beat classes did not label it (an RR >= 10 % shorter than the median
     followed by one longer than it; Prineas 2010, code 8-1). None with fewer than 2 intervals."""
-    rr = np.asarray(rr_before_ms, np.float64)
-    n = min(len(labels), rr.size)
-    fin = rr[1:n][np.isfinite(rr[1:n])]
-    if fin.size < 2:
+    # plain Python: ~10-20 values, where numpy's per-call overhead dominates
+    rr = np.asarray(rr_before_ms, np.float64).tolist()
+    n = min(len(labels), len(rr))
+    fin = sorted(x for x in rr[1:n] if x == x and abs(x) != float("inf"))
+    if len(fin) < 2:
         return None
-    med = _median(fin)
-    ok = []
-    for i in range(1, n):
-        if labels[i] != "N" or labels[i - 1] != "N" or not np.isfinite(rr[i]):
-            continue
-        # an unlabelled premature beat (>= 10 % early, Minnesota 8-1) and the pause after it
-        if rr[i] < 0.9 * med and i + 1 < n and rr[i + 1] > med:
-            continue
-        if i >= 2 and rr[i - 1] < 0.9 * med and rr[i] > med:
-            continue
-        ok.append(float(rr[i]))
+    k = len(fin) // 2
+    med = fin[k] if len(fin) % 2 else 0.5 * (fin[k - 1] + fin[k])
+    # an unlabelled premature beat (>= 10 % early, Minnesota 8-1) and the pause after it
+    early = [False] + [rr[i] < 0.9 * med and rr[i + 1] > med for i in range(1, n - 1)] + [False]
+    ok = [rr[i] for i in range(1, n) if labels[i] == "N" and labels[i - 1] == "N" and rr[i] == rr[i]
+          and abs(rr[i]) != float("inf") and not early[i] and not early[i - 1]]
     return max(ok) - min(ok) if len(ok) >= 2 else None
 
 
