@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_quality
 
-Writes the section "Signal quality" of docs/BENCHMARKS.md.
+Writes the section "Signal quality" of docs/BENCHMARKS.md (``--no-write``: print only).
 
 1. Noise stress: clean ECG (shared MIT-BIH records, 4 x 30-s clips each, channel 0;
    shared LUDB records 1-60, lead ii, 10 s) plus nstdb ``bw`` (baseline wander) or
@@ -96,6 +96,7 @@ def cinc_noisy() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--markdown", action="store_true", help="also write the text to the cache folder")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = ap.parse_args()
     import cardiokit
     from cardiokit.models import load_card
@@ -147,9 +148,10 @@ def main() -> None:
     ]
     text = "\n".join(lines)
     print(text)
-    from bench._common import write_section
+    if not args.no_write:
+        from bench._common import write_section
 
-    write_section("Signal quality", "\n".join(lines[2:]))
+        write_section("Signal quality", "\n".join(lines[2:]))
     if args.markdown:
         (D.CACHE / "bench_quality.md").write_text(text + "\n")
 

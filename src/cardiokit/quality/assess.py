@@ -355,54 +355,111 @@ def _ppg_lead(x: np.ndarray, fs: float, name: str) -> LeadQuality:
     return _lead_result(name, "ppg", bounds, fs, inds, None)
 
 
+_ISSUE_NAMES = tuple(ISSUE_LIMITS)
+_RULE_ISSUES = ("flat_line", "clipping", "no_beats")
+_ISSUE_COLS = np.array([_COL[n] for n in ISSUE_LIMITS])
+_ISSUE_LIM = np.array([lim for lim, _ in ISSUE_LIMITS.values()])
+_ISSUE_SIGN = np.array([-1.0 if worse == "below" else 1.0 for _, worse in ISSUE_LIMITS.values()])
+_ISSUE_BITS = 1 << np.arange(len(ISSUE_LIMITS))
+_RULE_BITS = tuple(1 << (len(ISSUE_LIMITS) + k) for k in range(len(_RULE_ISSUES)))
+
+
+@lru_cache(maxsize=256)
+def _issue_names(mask: int, ordered: bool) -> tuple[str, ...]:
+    """Issue names of a bit mask (bits: :data:`ISSUE_LIMITS` in order, then the hard rules);
+    ``ordered=False``: sorted by name, as a lead's union of its segments' issues."""
+    names = [n for k, n in enumerate((*_ISSUE_NAMES, *_RULE_ISSUES)) if mask >> k & 1]
+    return tuple(names) if ordered else tuple(sorted(names))
+
+
+def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind: np.ndarray,
+                 probs: np.ndarray) -> list[LeadQuality]:
+    """LeadQuality of every lead from the index array ``(segments, leads, indices)`` and the model
+    probabilities ``(segments, leads)``, the rules of :func:`_lead_result` for all segments at once."""
+    thr = _ecg_model()
+    ind = np.where(np.isfinite(ind), ind, np.nan)
+    n_seg = ind.shape[0]
+    long = np.array([b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds])[:, None]
+    # issues over their limits (NaN never is), then the hard rules (flat line, clipping, no
+    # beats: unusable whatever the model says) as the next bits
+    over = (ind[..., _ISSUE_COLS] - _ISSUE_LIM) * _ISSUE_SIGN > 0
+    rule = np.where(ind[..., _COL["flat_fraction"]] >= 0.5, _RULE_BITS[0],
+                    np.where(ind[..., _COL["clip_fraction"]] >= 0.1, _RULE_BITS[1],
+                             np.where((ind[..., _COL["beats"]] < 2) & long, _RULE_BITS[2], 0)))
+    mask = over @ _ISSUE_BITS + rule
+    unusable = (rule > 0) | (probs >= thr["unusable"])
+    grade = np.where(unusable, 2, np.where(probs < thr["good"], 0, 1))
+    # lead grade and score: shares of the lead's duration (segment stop - start in seconds)
+    start = [a / fs for a, _ in bounds]
+    stop = [b / fs for _, b in bounds]
+    dur = np.subtract(stop, start)
+    tot = float(dur.sum()) or 1.0
+    bad = dur @ unusable / tot
+    good = dur @ (grade == 0) / tot
+    lead_grade = np.where(bad >= 0.5, 2, np.where((good >= 0.8) & (bad <= 0.1), 0, 1)).tolist()
+    score = (dur @ (1.0 - np.where((rule > 0) & (probs < thr["unusable"]), 1.0, probs)) / tot).tolist()
+    lead_mask = np.bitwise_or.reduce(mask, axis=0).tolist()
+    if n_seg == 1:
+        meds = ind[0].tolist()
+    elif n_seg == 2:  # the median of two is their mean (nanmean, done by hand: it is slow)
+        a, b = ind
+        meds = np.where(a != a, b, np.where(b != b, a, (a + b) / 2)).tolist()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
+            meds = np.nanmedian(ind, axis=0).tolist()
+    vals, ps, gs, ms = ind.tolist(), probs.tolist(), grade.tolist(), mask.tolist()
+    out = []
+    new = object.__new__
+    for j, name in enumerate(names):
+        segs = []
+        for s in range(n_seg):
+            # a frozen dataclass's __init__ costs twice this; same fields
+            sq = new(SegmentQuality)
+            sq.__dict__.update(lead=name, start_s=start[s], stop_s=stop[s], grade=GRADES[gs[s][j]],
+                               p_unusable=ps[s][j], indices=dict(zip(ECG_INDICES, _none(vals[s][j]), strict=True)),
+                               issues=_issue_names(ms[s][j], True))
+            segs.append(sq)
+        lq = new(LeadQuality)
+        lq.__dict__.update(lead=name, grade=GRADES[lead_grade[j]], indices=dict(zip(ECG_INDICES, _none(meds[j]), strict=True)),
+                           issues=_issue_names(lead_mask[j], False), score=score[j], kind="ecg", segments=tuple(segs))
+        out.append(lq)
+    return out
+
+
+def _none(v: list[float]) -> list[float | None]:
+    """NaN -> None."""
+    return [None if x != x else x for x in v]
+
+
 def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording | None) -> list[LeadQuality]:
     """LeadQuality of the ECG ``leads`` of ``rec``, all leads and segments at once."""
     from cardiokit.ecg.clean import clean_array
 
     fs = rec.fs
     every = leads == list(range(rec.n_channels))
-
-    def rows(sig: np.ndarray) -> np.ndarray:
-        # (samples, leads) view of a C-contiguous (leads, samples) float64 copy: one copy,
-        # and ecg_indices works on rows without copying again
-        t = sig.T if every else sig[:, leads].T
-        return np.ascontiguousarray(t, dtype=np.float64).T
-
-    x = rows(rec.signals)
+    x = rec.signals if every else rec.signals[:, leads]  # (samples, leads), read as float32 rows
     if (cleaned is not None and cleaned.n_samples == rec.n_samples and cleaned.n_channels == rec.n_channels
             and cleaned.fs == fs):
-        y = rows(cleaned.signals)
+        y = cleaned.signals if every else cleaned.signals[:, leads]
     else:
-        y = clean_array(x, fs_hz=fs) if x.shape[0] > 12 else x - x.mean(axis=0)
+        x64 = np.asarray(x, np.float64)
+        y = clean_array(x64, fs_hz=fs) if x.shape[0] > 12 else x64 - x64.mean(axis=0)
     bounds = segment_bounds(x.shape[0], fs)
     scale = np.array([_UNIT_TO_MV.get(rec.channels[i].unit.strip().lower(), np.nan) for i in leads], float)
     if beats is None:
         # each lead graded on its own beats (a noisy lead must not spoil a clean one's grade)
         from cardiokit.ecg.qrs import detect_beats_per_lead
 
-        per = detect_beats_per_lead(x, fs_hz=fs) if x.shape[0] > 12 else [np.zeros(0, np.int64)] * len(leads)
+        per = (detect_beats_per_lead(np.asarray(x, np.float64), fs_hz=fs) if x.shape[0] > 12
+               else [np.zeros(0, np.int64)] * len(leads))
         ind = np.concatenate([ecg_indices(x[:, j : j + 1], y[:, j : j + 1], fs, per[j], bounds, scale[j : j + 1])
                               for j in range(len(leads))], axis=1)
     else:
         primary = np.sort(np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1))
         ind = ecg_indices(x, y, fs, primary, bounds, scale)  # (segments, leads, indices)
     probs = p_unusable(feature_matrix(ind).reshape(-1, len(_MODEL_INPUTS))).reshape(ind.shape[:2])
-    ind = np.where(np.isfinite(ind), ind, np.nan)
-    if ind.shape[0] == 1:
-        meds = ind[0].tolist()
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
-            # the median of two is their mean (and nanmedian is slow on small arrays)
-            meds = (np.nanmean(ind, axis=0) if ind.shape[0] == 2 else np.nanmedian(ind, axis=0)).tolist()
-    vals = ind.tolist()
-    out = []
-    for j, i in enumerate(leads):
-        inds = [{k: (None if v != v else v) for k, v in zip(ECG_INDICES, vals[s][j], strict=True)}
-                for s in range(len(bounds))]
-        med = {k: (None if v != v else v) for k, v in zip(ECG_INDICES, meds[j], strict=True)}
-        out.append(_lead_result(rec.channels[i].name, "ecg", bounds, fs, inds, probs[:, j], med))
-    return out
+    return _ecg_results([rec.channels[i].name for i in leads], bounds, fs, ind, probs)
 
 
 def assess_quality(

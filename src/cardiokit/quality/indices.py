@@ -167,8 +167,10 @@ def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
 
 
 @lru_cache(maxsize=64)
-def _band_matrix(size: int, fs: float) -> np.ndarray:
-    """Columns sum the periodogram over 5-40, 1-40, 0-40, 5-15, 0-1 Hz and >= 40 Hz without mains."""
+def _band_plan(size: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """The periodogram's sums over 5-40, 1-40, 0-40, 5-15, 0-1 Hz and >= 40 Hz without mains
+    as ``np.add.reduceat(p, starts) @ combine``: ``starts`` the bins where any band begins or
+    ends, ``combine`` which of those runs each band holds."""
     f = np.fft.rfftfreq(size, 1.0 / fs)
     rows = [(f >= lo) & (f < hi) for lo, hi in ((5.0, 40.0), (1.0, 40.0), (0.0, 40.0), (5.0, 15.0), (0.0, 1.0))]
     mains = np.zeros_like(f, bool)
@@ -176,36 +178,30 @@ def _band_matrix(size: int, fs: float) -> np.ndarray:
         for m in (1, 2, 3):
             mains |= np.abs(f - m * line) <= 1.5
     rows.append((f >= 40.0) & (f < 0.5 * fs) & ~mains)
-    m = np.asarray(rows, np.float64).T
-    m.flags.writeable = False
-    return m
+    m = np.asarray(rows).T  # (bins, bands)
+    starts = np.concatenate([[0], np.flatnonzero((m[1:] != m[:-1]).any(axis=1)) + 1])
+    combine = m[starts].astype(np.float64)
+    starts.flags.writeable = combine.flags.writeable = False
+    return starts, combine
 
 
 @lru_cache(maxsize=64)
 def _hann(size: int) -> np.ndarray:
-    w = np.hanning(size)
+    w = np.hanning(size).astype(np.float32)
     w.flags.writeable = False
     return w
 
 
-def ecg_indices(
-    x: np.ndarray, y: np.ndarray, fs: float, beats: np.ndarray, bounds: list[tuple[int, int]],
-    mv_scale: np.ndarray, *, peaks: np.ndarray | None = None,
-) -> np.ndarray:
-    """ECG indices of every lead and segment: ``(n_segments, n_leads, len(ECG_INDICES))``.
+#: Rate (Hz) at or above which the cleaned-signal indices (ksqi, ssqi, the second
+#: detector, tsqi) are computed on the cleaned signal kept every ``fs // WORK_FS_HZ``-th
+#: sample: it holds nothing above 40 Hz, so 250 Hz keeps its shape (the model was trained
+#: at 300 Hz). The raw-signal indices (spectra, flat line, clipping) use every sample.
+WORK_FS_HZ = 250.0
 
-    ``x`` raw and ``y`` cleaned ``(n_samples, n_leads)``, ``beats`` the primary beats
-    (sorted samples shared by all leads), ``bounds`` the segments' ``(start, stop)``,
-    ``mv_scale`` the factor to mV per lead (NaN: unknown unit). ``peaks`` ``(n_samples,
-    n_leads)`` bool are the second detector's beats (default :func:`curve_length_peaks`).
-    """
-    xt = np.ascontiguousarray(np.asarray(x, np.float64).T)  # (leads, samples)
-    yt = np.ascontiguousarray(np.asarray(y, np.float64).T)
-    n_leads = xt.shape[0]
-    beats = np.asarray(beats, np.int64)
-    pk = curve_length_peaks(yt, fs, bounds) if peaks is None else np.ascontiguousarray(np.asarray(peaks, bool).T)
-    out = np.full((len(bounds), n_leads, len(ECG_INDICES)), np.nan)
-    # signal-only indices: consecutive segments of equal length as one (leads, segments, w) block
+
+def _runs(bounds: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Runs of consecutive, equally long segments: ``(first, stop, start sample, length)``."""
+    out = []
     k = 0
     while k < len(bounds):
         a0, b0 = bounds[k]
@@ -213,56 +209,112 @@ def ecg_indices(
         j = k + 1
         while j < len(bounds) and bounds[j][1] - bounds[j][0] == w and bounds[j][0] == bounds[j - 1][1]:
             j += 1
-        xs = xt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
-        ys = yt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
-        out[k:j, :, 2:9] = np.moveaxis(_signal_indices(xs, ys, fs, mv_scale), 0, 1)
+        out.append((k, j, a0, w))
         k = j
-    # beat-dependent indices, per segment
-    tol = round(0.15 * fs)
-    before, after = round(0.2 * fs), round(0.4 * fs)
-    for s, (a, b) in enumerate(bounds):
-        ba = beats[(beats >= a) & (beats < b)]
-        na = ba.size
-        o = out[s]
-        # beat agreement (Li et al. 2008): matched / (n_a + n_b - matched)
-        nb = np.count_nonzero(pk[:, a:b], axis=1)
-        if na:
-            idx = clip(ba[:, None] + np.arange(-tol, tol + 1)[None, :], a, b - 1)
-            matched = np.count_nonzero(pk[:, idx].any(axis=2), axis=1)
-        else:
-            matched = np.zeros(n_leads, np.int64)
-        o[:, 0] = np.where((na > 0) & (nb > 0), matched / np.maximum(na + nb - matched, 1), 0.0)
-        # template correlation with the median beat (Orphanidou et al. 2015)
-        inner = ba[(ba - a >= before) & (ba - a + after < b - a)]
-        if inner.size >= 2:
-            win = yt[:, inner[:, None] + np.arange(-before, after)[None, :]]  # (L, k, w)
-            win = win - win.mean(axis=2, keepdims=True)
-            if inner.size > 2:
-                # in the (window, leads) memory order numpy's sort along the beats gave, so the
-                # einsum sums below add up in the same order (same tSQI to the last bit)
-                tmpl = np.empty((win.shape[2], win.shape[0])).T
-                tmpl[...] = median_small(win, 1)
-            else:
-                tmpl = win.mean(axis=1)
-            dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lw,lw->l", tmpl, tmpl)[:, None])
-            num = np.einsum("lkw,lw->lk", win, tmpl)
-            corr = np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0)
-            o[:, 1] = clip(corr.mean(axis=1), -1.0, 1.0)
-        else:
-            o[:, 1] = 0.0
-        o[:, 9] = 60.0 * fs / median1(np.diff(ba)) if na >= 2 else np.nan
-        o[:, 10] = float(na)
     return out
 
 
-def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
-    """ksqi .. clip_fraction of raw ``xs`` and cleaned ``ys`` blocks ``(leads, segments, w)``:
-    ``(leads, segments, 7)``."""
-    from scipy import fft as sfft
+def ecg_indices(
+    x: np.ndarray, y: np.ndarray, fs: float, beats: np.ndarray, bounds: list[tuple[int, int]],
+    mv_scale: np.ndarray, *, peaks: np.ndarray | None = None, work_fs_hz: float | None = WORK_FS_HZ,
+) -> np.ndarray:
+    """ECG indices of every lead and segment: ``(n_segments, n_leads, len(ECG_INDICES))``.
 
-    n_leads, n_seg, size = xs.shape
-    o = np.full((n_leads, n_seg, 7), np.nan)
-    # moments of the cleaned signal
+    ``x`` raw and ``y`` cleaned ``(n_samples, n_leads)``, ``beats`` the primary beats
+    (sorted samples shared by all leads), ``bounds`` the segments' ``(start, stop)``,
+    ``mv_scale`` the factor to mV per lead (NaN: unknown unit). ``peaks`` ``(n_samples,
+    n_leads)`` bool are the second detector's beats (default :func:`curve_length_peaks`).
+    ``work_fs_hz``: rate of the cleaned-signal indices (:data:`WORK_FS_HZ`; None: ``fs``).
+    The raw signal is read as float32 (its spectra are float32 periodograms).
+    """
+    xt = np.ascontiguousarray(np.asarray(x).T, dtype=np.float32)  # (leads, samples)
+    n_leads = xt.shape[0]
+    q = max(1, int(fs // work_fs_hz)) if work_fs_hz else 1
+    fd = fs / q
+    # the cleaned signal at fs / q: every q-th sample (it holds nothing above 40 Hz)
+    yt = np.asarray(y).T
+    yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
+    nd = yd.shape[1]
+    bounds_d = [(-(-a // q), -(-b // q)) for a, b in bounds]
+    beats = np.asarray(beats, np.int64)
+    if peaks is None:
+        pk = curve_length_peaks(yd, fd, bounds_d)
+    else:
+        pk = np.zeros((n_leads, nd), bool)
+        si, li = np.nonzero(np.asarray(peaks, bool))
+        pk[li, np.minimum((si + q // 2) // q, nd - 1)] = True  # as the primary beats below
+    out = np.full((len(bounds), n_leads, len(ECG_INDICES)), np.nan)
+    # signal-only indices: consecutive segments of equal length as one (leads, segments, w) block
+    for k, j, a0, w in _runs(bounds):
+        xs = xt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
+        out[k:j, :, 4:9] = np.moveaxis(_raw_indices(xs, fs, mv_scale), 0, 1)
+    for k, j, a0, w in _runs(bounds_d):
+        ys = yd[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
+        out[k:j, :, 2:4] = np.moveaxis(_ecg_moments(ys), 0, 1)
+    # beat-dependent indices on the cleaned signal at fs / q, the beats of all segments at once
+    _beat_indices(out, yd, pk, q, fd, beats, bounds, bounds_d)
+    out[:, :, 9] = [[60.0 * fs / median1(np.diff(beats[lo:hi]))] if hi - lo >= 2 else [np.nan]
+                    for lo, hi in np.searchsorted(beats, bounds).tolist()]
+    return out
+
+
+def _beat_indices(out: np.ndarray, yd: np.ndarray, pk: np.ndarray, q: int, fd: float, beats: np.ndarray,
+                  bounds: list[tuple[int, int]], bounds_d: list[tuple[int, int]]) -> None:
+    """bsqi, tsqi and the beat count of every segment into ``out`` ``(segments, leads, indices)``:
+    ``yd`` the cleaned signals and ``pk`` the second detector's beats at ``fd = fs / q``."""
+    n_leads, nd = yd.shape
+    n_seg = len(bounds)
+    se = np.searchsorted(beats, bounds)  # (segments, 2): each segment's beats, beats[lo:hi]
+    na = se[:, 1] - se[:, 0]
+    out[:, :, 10] = na[:, None]
+    if na.sum() == 0:
+        out[:, :, 0:2] = 0.0
+        return
+    sel = np.concatenate([np.arange(lo, hi) for lo, hi in se.tolist()])
+    seg = np.repeat(np.arange(n_seg), na)
+    off = np.concatenate([[0], np.cumsum(na)])
+    bq = np.minimum((beats[sel] + q // 2) // q, nd - 1) if q > 1 else beats[sel]
+    bd = np.asarray(bounds_d)
+    lo_d, hi_d = bd[seg, 0], bd[seg, 1]
+    # beat agreement (Li et al. 2008): matched / (n_a + n_b - matched); a primary beat is
+    # matched when the second detector has a beat within 150 ms (in its segment)
+    tol = round(0.15 * fd)
+    idx = np.minimum(np.maximum(bq[:, None] + np.arange(-tol, tol + 1), lo_d[:, None]), hi_d[:, None] - 1)
+    hit = np.zeros((n_leads, sel.size + 1), np.int64)
+    np.cumsum(pk[:, idx].any(axis=2), axis=1, out=hit[:, 1:])
+    matched = (hit[:, off[1:]] - hit[:, off[:-1]]).T  # (segments, leads)
+    nb = np.array([np.count_nonzero(pk[:, a:b], axis=1) for a, b in bounds_d])
+    out[:, :, 0] = np.where((na[:, None] > 0) & (nb > 0), matched / np.maximum(na[:, None] + nb - matched, 1), 0.0)
+    # template correlation with the segment's median beat (Orphanidou et al. 2015), beats whose
+    # -0.2..+0.4 s window lies inside their segment
+    before, after = round(0.2 * fd), round(0.4 * fd)
+    inside = (bq - lo_d >= before) & (bq + after < hi_d)
+    inner, iseg = bq[inside], seg[inside]
+    ni = np.bincount(iseg, minlength=n_seg)
+    out[:, :, 1] = 0.0
+    if not (ni >= 2).any():
+        return
+    win = yd[:, inner[:, None] + np.arange(-before, after)]  # (L, k, w)
+    win -= win.mean(axis=2, keepdims=True)
+    ioff = np.concatenate([[0], np.cumsum(ni)]).tolist()
+    tmpl = np.zeros((n_leads, n_seg, win.shape[2]))
+    for s in np.flatnonzero(ni >= 2).tolist():
+        w = win[:, ioff[s] : ioff[s + 1]]
+        tmpl[:, s] = median_small(w, 1) if ni[s] > 2 else w.mean(axis=1)
+    tb = tmpl[:, iseg]
+    dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lkw,lkw->lk", tb, tb))
+    num = np.einsum("lkw,lkw->lk", win, tb)
+    csum = np.zeros((n_leads, inner.size + 1))
+    np.cumsum(np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0), axis=1, out=csum[:, 1:])
+    mean = (csum[:, ioff[1:]] - csum[:, ioff[:-1]]).T / np.maximum(ni, 1)[:, None]
+    out[:, :, 1] = np.where(ni[:, None] >= 2, clip(mean, -1.0, 1.0), 0.0)
+
+
+def _ecg_moments(ys: np.ndarray) -> np.ndarray:
+    """ksqi (kurtosis) and ssqi (absolute skewness) of cleaned ``ys`` blocks ``(leads, segments,
+    w)``: ``(leads, segments, 2)``."""
+    size = ys.shape[2]
+    o = np.full((*ys.shape[:2], 2), np.nan)
     yc = ys - ys.mean(axis=2, keepdims=True)
     z2 = yc * yc
     var = z2.mean(axis=2)
@@ -270,15 +322,28 @@ def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndar
     inv = 1.0 / np.where(ok, var, 1.0)
     o[..., 0] = np.where(ok, np.einsum("lsj,lsj->ls", z2, z2) / size * inv * inv, np.nan)
     o[..., 1] = np.where(ok, np.abs(np.einsum("lsj,lsj->ls", z2, yc)) / size * inv ** 1.5, np.nan)
-    # spectral shares of the raw signal (Hann-windowed periodogram)
+    return o
+
+
+def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
+    """psqi, bassqi, hfsqi, flat_fraction, clip_fraction of raw float32 ``xs`` blocks
+    ``(leads, segments, w)``: ``(leads, segments, 5)``."""
+    from scipy import fft as sfft
+
+    n_leads, n_seg, size = xs.shape
+    o = np.full((n_leads, n_seg, 5), np.nan)
+    # spectral shares of the raw signal (Hann-windowed periodogram, float32)
     xd = xs - xs.mean(axis=2, keepdims=True)
-    sp = sfft.rfft(xd * _hann(size), axis=2)
-    p = sp.real ** 2 + sp.imag ** 2
-    qrs_all, sig, tot, qrs, low, hf = np.moveaxis(p @ _band_matrix(size, float(fs)), 2, 0)
+    xd *= _hann(size)
+    sp = sfft.rfft(xd, axis=2)
+    p = sp.real * sp.real
+    p += sp.imag * sp.imag
+    starts, combine = _band_plan(size, float(fs))
+    qrs_all, sig, tot, qrs, low, hf = np.moveaxis(np.add.reduceat(p, starts, axis=2, dtype=np.float64) @ combine, 2, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        o[..., 2] = np.where(qrs_all > 0, qrs / qrs_all, np.nan)
-        o[..., 3] = np.where(tot > 0, 1.0 - low / tot, np.nan)
-        o[..., 4] = np.where(sig > 0, hf / sig, np.nan) if fs > 90 else np.nan
+        o[..., 0] = np.where(qrs_all > 0, qrs / qrs_all, np.nan)
+        o[..., 1] = np.where(tot > 0, 1.0 - low / tot, np.nan)
+        o[..., 2] = np.where(sig > 0, hf / sig, np.nan) if fs > 90 else np.nan
     # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
     wflat = max(2, round(0.2 * fs))
     m = size // wflat
@@ -294,8 +359,8 @@ def _signal_indices(xs: np.ndarray, ys: np.ndarray, fs: float, mv_scale: np.ndar
         ptp = (xs.max(axis=2) - xs.min(axis=2))[..., None]
     known = np.isfinite(mv_scale)[:, None]
     scale = np.where(known[:, 0], mv_scale, 1.0)[:, None, None]
-    o[..., 5] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
-    o[..., 6] = _clip_fraction_2d(xs, ext, blocks)
+    o[..., 3] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
+    o[..., 4] = _clip_fraction_2d(xs, ext, blocks)
     return o
 
 
@@ -304,24 +369,33 @@ def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | N
     """:func:`_clip_fraction` along the last axis of ``x`` (e.g. ``(leads, segments, samples)``);
     ``extremes``: its maxima and minima along that axis (keepdims), when known; ``blocks``:
     maxima and minima of consecutive ``width``-sample blocks covering that axis and the width,
-    so only blocks that reach the extremes are looked at sample by sample."""
-    if x.shape[-1] < 3:
+    so only blocks that reach the extremes (and two samples either side) are looked at."""
+    size = x.shape[-1]
+    if size < 3:
         return np.zeros(x.shape[:-1])
     hi, lo = (x.max(axis=-1, keepdims=True), x.min(axis=-1, keepdims=True)) if extremes is None else extremes
     eps = 1e-4 * (hi - lo)
     top, bottom = hi - eps, lo + eps
     if blocks is not None:
-        # a sample at the extremes lies in a block whose maximum (minimum) reaches them
+        # a sample at the extremes lies in a block whose maximum (minimum) reaches them, and
+        # whether it is in a run of three depends on the two samples either side only
         bhi, blo, width = blocks
-        cand = (bhi >= top) | (blo <= bottom)
-        where = np.nonzero(cand)
-        vals = x.reshape(*x.shape[:-1], -1, width)[where]  # (candidate blocks, width)
-        rows = where[:-1]
-        hits = np.count_nonzero((vals >= top[rows]) | (vals <= bottom[rows]), axis=-1)
-        counts = np.zeros(x.shape[:-1], np.int64)
-        np.add.at(counts, rows, hits)
-    else:
-        counts = np.count_nonzero((x >= top) | (x <= bottom), axis=-1)
+        live = (hi - lo > 0)
+        where = np.nonzero(((bhi >= top) | (blo <= bottom)) & live)
+        rows = np.ravel_multi_index(where[:-1], x.shape[:-1]) if x.ndim > 2 else where[0]
+        pos = (where[-1] * width)[:, None] + np.arange(-2, width + 2)[None, :]
+        inside = (pos >= 0) & (pos < size)
+        vals = x.reshape(-1, size)[rows[:, None], clip(pos, 0, size - 1)]
+        b = ((vals >= top.reshape(-1)[rows, None]) | (vals <= bottom.reshape(-1)[rows, None])) & inside
+        r = b[:, :-2] & b[:, 1:-1] & b[:, 2:]
+        run = np.zeros_like(b)
+        run[:, :-2] |= r
+        run[:, 1:-1] |= r
+        run[:, 2:] |= r
+        hits = np.count_nonzero(run[:, 2 : width + 2], axis=1)
+        counts = np.bincount(rows, weights=hits, minlength=int(np.prod(x.shape[:-1])))
+        return counts.reshape(x.shape[:-1]) / size
+    counts = np.count_nonzero((x >= top) | (x <= bottom), axis=-1)
     out = np.zeros(x.shape[:-1])
     # a run of three needs three samples at the extremes: most rows have one or two
     sel = (counts >= 3) & (hi[..., 0] - lo[..., 0] > 0)
