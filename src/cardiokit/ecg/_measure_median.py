@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from ..dsp._fast import clip, median0, median_small
+from ..dsp._fast import clip
 from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
@@ -41,17 +42,72 @@ class MedianBeat:
             object.__setattr__(self, name, arr)
 
 
+def _batcher_pairs(n: int) -> list[tuple[int, int]]:
+    """Comparators ``(i, j)``, ``i < j`` (min to ``i``, max to ``j``) of Batcher's odd-even
+    merge sort on ``n`` wires: the network of the next power of two with the wires beyond
+    ``n`` taken as +inf, so the comparators touching them do nothing and are dropped
+    (Batcher KE, AFIPS Spring Joint Computer Conference 32:307-314, 1968; Knuth TAOCP
+    vol. 3, 5.3.4)."""
+    p2 = 1
+    while p2 < n:
+        p2 *= 2
+    out = []
+    p = 1
+    while p < p2:
+        k = p
+        while k >= 1:
+            for j in range(k % p, p2 - k, 2 * k):
+                for i in range(min(k, p2 - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p) and i + j + k < n:
+                        out.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    return out
+
+
+@lru_cache(maxsize=64)
+def _median_plan(n: int) -> tuple[tuple[int, int, bool, bool], ...]:
+    """Batcher's network on ``n`` wires pruned to the middle wire(s): going backwards from
+    the median's wire(s), a comparator is kept when one of its outputs is needed, and only
+    the needed output (min, max or both) is computed. ``(i, j, min_needed, max_needed)``."""
+    need = {n // 2} if n % 2 else {n // 2 - 1, n // 2}
+    ops = []
+    for i, j in reversed(_batcher_pairs(n)):
+        lo, hi = i in need, j in need
+        if lo or hi:
+            ops.append((i, j, lo, hi))
+            need |= {i, j}
+    return tuple(reversed(ops))
+
+
 def _median0(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` for finite ``a`` (short beat axis: a min/max network or a sort)."""
-    return median_small(a, 0)
+    """``np.median(a, axis=0)`` for finite ``a`` (the same values, in ``a``'s dtype): a
+    selection network of elementwise minima and maxima over the slices ``a[i]`` (40 for 9
+    beats, 60 for 12, 150 for 20, against 72 / 132 / 380 for a full odd-even transposition
+    sort), faster than sorting many short columns."""
+    k = a.shape[0]
+    rows = list(a)
+    own = [False] * k  # rows[i] is a temporary of ours (may be overwritten)
+    for i, j, lo, hi in _median_plan(k):
+        x, y = rows[i], rows[j]
+        if lo and hi:
+            rows[i] = np.minimum(x, y)
+            rows[j] = np.maximum(x, y, out=y if own[j] else None)
+            own[i] = own[j] = True
+        elif lo:
+            rows[i] = np.minimum(x, y, out=x if own[i] else None)
+            own[i] = True
+        else:
+            rows[j] = np.maximum(x, y, out=y if own[j] else None)
+            own[j] = True
+    h = k // 2
+    return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
 
 
-def _dominant(seg: np.ndarray, r_idx: int, fs: float) -> np.ndarray:
-    """Beats whose QRS (R +- 60 ms, all leads) correlates >= 0.9 with the median QRS."""
-    h = round(0.06 * fs)
-    q = seg[:, max(r_idx - h, 0) : r_idx + h + 1, :].reshape(seg.shape[0], -1)
+def _dominant(q: np.ndarray) -> np.ndarray:
+    """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS."""
     q = q - q.mean(axis=1, keepdims=True)
-    tmpl = median0(q)
+    tmpl = _median0(q)
     den = np.linalg.norm(q, axis=1) * np.linalg.norm(tmpl)
     corr = np.where(den > 0, q @ tmpl / np.where(den > 0, den, 1.0), 0.0)
     keep = corr >= 0.9
@@ -78,28 +134,41 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
         return None
     inside = (r - pre >= 0) & (r + post < n)
     use = np.flatnonzero(inside) if inside.any() else np.arange(r.size)
-    # windows clipped at the ends repeat the edge sample (as edge padding would)
-    idx = clip(r[use][:, None] + np.arange(-pre, post + 1)[None, :], 0, n - 1)
-    # (n_use, window, leads); a per-lead factor (e.g. to mV) applied to the beats' windows only
-    seg = hp[idx] if scale is None else hp[idx] * scale
-    keep = _dominant(seg, pre, fs)
-    med = _median0(seg[keep])
+    idx = r[use][:, None] + np.arange(-pre, post + 1)[None, :]
+    if not inside.any():  # windows clipped at the ends repeat the edge sample (as edge padding would)
+        idx = clip(idx, 0, n - 1)
+    if scale is not None and np.all(scale == 1.0):
+        scale = None
+    # dominant beats from their QRS windows (R +- 60 ms, float64); the median beat of those
+    # in float32, its storage type (the median of float32-rounded values is the rounded
+    # median for an odd number of beats; for an even number the mean of the two middle ones
+    # may differ by one float32 unit in the last place)
+    # (np.take along the sample axis copies each sample's row of leads at once: ~3x faster
+    # than the equivalent fancy index hp[idx])
+    h = round(0.06 * fs)
+    q = np.take(hp, idx[:, max(pre - h, 0) : pre + h + 1], axis=0)
+    if scale is not None:
+        q *= scale
+    keep = _dominant(q.reshape(q.shape[0], -1))
+    win = np.take(hp, idx[keep], axis=0)  # (n_keep, window, leads)
+    if scale is not None:
+        win *= scale
+    med = _median0(win.astype(np.float32))
     if beat_fiducials is not None:
         b = use[keep]
         per_b, glob_b = beat_fiducials
-        rel = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0) - r[None, b, None]
-        present = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0) >= 0
-        fid = _median_fiducials(rel, present, pre, med.shape[0])
+        fb = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0)
+        fid = _median_fiducials(fb - r[None, b, None], fb >= 0, pre, med.shape[0])
         per, glob = fid[:-1], fid[-1]
     else:
         rr = np.diff(r) / fs
         rr_s = float(np.median(rr)) if rr.size else 1.0
-        filt = prepare(med, fs, TUNING, highpass=False)
+        filt = prepare(med.astype(np.float64), fs, TUNING, highpass=False)
         rpos = np.array([pre])
         per3 = delineate_leads(filt, rpos, fs, TUNING, rr_s=rr_s)
         glob3, fused = fuse(per3, rpos, fs)
         per, glob = fused[:, 0, :], glob3[0]
-    return MedianBeat(med.astype(np.float32), fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
+    return MedianBeat(med, fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
 
 
 def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width: int) -> np.ndarray:
@@ -109,14 +178,21 @@ def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width:
     # all three waves at once: a fiducial counts where its wave's onset, peak and offset exist
     have = present[:, :, 1::3] & present[:, :, 0::3] & present[:, :, 2::3]  # (rows, nb, 3 waves)
     cnt = have.sum(axis=1)  # (rows, 3)
-    vals = np.where(np.repeat(have, 3, axis=2), rel.astype(np.float64), np.nan)
-    srt = np.sort(vals, axis=1)  # NaN last
-    cnt9 = np.repeat(cnt, 3, axis=1)[:, None, :]
-    lo = np.take_along_axis(srt, np.maximum((cnt9 - 1) // 2, 0), axis=1)[:, 0]
-    hi = np.take_along_axis(srt, np.maximum(cnt9 // 2, 0), axis=1)[:, 0]
-    m = np.round(0.5 * (lo + hi)) + r_index  # (rows, 9)
+    # beats last (contiguous sorts); absent fiducials sort last (an integer sentinel: the
+    # values are integers, so the medians are those of the float NaN-last sort)
+    vals = np.where(np.repeat(have, 3, axis=2), rel, _ABSENT).transpose(0, 2, 1).reshape(rows * 9, nb)
+    vals.sort(axis=1)
+    c9 = np.repeat(cnt, 3, axis=1).reshape(-1)
+    k = np.arange(rows * 9)
+    lo = vals[k, np.maximum((c9 - 1) // 2, 0)]
+    hi = vals[k, np.maximum(c9 // 2, 0)]
+    m = (np.round(0.5 * (lo + hi).astype(np.float64)) + r_index).reshape(rows, 9)
     inside = ((m >= 0) & (m < width)).reshape(rows, 3, 3).all(axis=2)
     ok = np.repeat((2 * cnt >= nb) & (cnt > 0) & inside, 3, axis=1)
     out = np.full((rows, 9), -1, np.int64)
     out[ok] = m[ok].astype(np.int64)
     return out
+
+
+#: sorts after every fiducial offset (in samples) and keeps sums of two exact in float64
+_ABSENT = np.int64(1) << 40

@@ -32,7 +32,7 @@ from .._core.errors import CardiokitError, InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
-from ..dsp._fast import median0
+from ..dsp._fast import median0, median1
 from ._delineate_lead import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
@@ -88,7 +88,6 @@ class Measurements:
     p_axis_deg: float | None
     qrs_axis_deg: float | None
     t_axis_deg: float | None
-    amplitudes: dict[str, LeadAmplitudes]
     n_beats: int
     sex: str | None = None
     qtc_prolonged: bool | None = None
@@ -96,6 +95,22 @@ class Measurements:
     #: ``(beats, r, fs)`` the HRV is computed from, on first access of :attr:`hrv`
     hrv_input: Any = field(default=None, repr=False)
     extra: dict = field(default_factory=dict)
+    #: ``(median beat, P measurable)`` the amplitudes are measured on, on first access of
+    #: :attr:`amplitudes`
+    amplitudes_input: Any = field(default=None, repr=False)
+
+    @cached_property
+    def amplitudes(self) -> dict[str, LeadAmplitudes]:
+        """Per-lead amplitudes of the median beat (lead name -> :class:`LeadAmplitudes`;
+        empty without a median beat), measured when first read: the analysis chain does
+        not need them (its per-lead morphology measures its own)."""
+        if self.amplitudes_input is None:
+            return {}
+        mb, p_ok = self.amplitudes_input
+        amps = _amplitudes(np.asarray(mb.signals, np.float64), mb.global_, mb.fs)
+        if not p_ok:
+            amps = [replace(a, p_mv=None) for a in amps]
+        return dict(zip(mb.leads, amps, strict=True))
 
     @cached_property
     def hrv(self) -> Any:
@@ -165,12 +180,6 @@ def _amplitudes(med: np.ndarray, g: np.ndarray, fs: float) -> list[LeadAmplitude
     return [LeadAmplitudes(*v) for v in zip(p, q_mv.tolist(), r_mv.tolist(), s_mv.tolist(), t, st, strict=True)]
 
 
-def _net_area(med: np.ndarray, a: int, b: int) -> float | None:
-    if a < 0 or b <= a:
-        return None
-    return float(np.sum(med[a : b + 1]))
-
-
 def _axis(i_val: float | None, avf_val: float | None) -> float | None:
     """Frontal axis (deg, -180..180) from lead I and aVF projections (hexaxial system)."""
     if i_val is None or avf_val is None or (abs(i_val) < 1e-12 and abs(avf_val) < 1e-12):
@@ -236,7 +245,7 @@ def measure(
     r = delineation.beats
     scale = np.array([_SCALE_TO_MV.get(c.unit.strip().lower(), 1.0) for c in sub.channels])
     rr = np.diff(r) / fs
-    rr_s = float(np.median(rr)) if rr.size else None
+    rr_s = median1(rr) if rr.size else None
     hr = 60.0 / rr_s if rr_s else None
     hrv_result = (beats, r, fs)
     mb = None
@@ -247,7 +256,7 @@ def measure(
                          beat_fiducials=(delineation.per_lead, delineation.global_) if same else None,
                          scale=scale)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
-                         dict.fromkeys(QTC_FORMULAS), None, None, None, {}, int(r.size), sex, None, mb,
+                         dict.fromkeys(QTC_FORMULAS), None, None, None, int(r.size), sex, None, mb,
                          hrv_result)
     if mb is None:
         return empty
@@ -263,21 +272,21 @@ def measure(
     qtc_sel = qtc_all[qtc_formula]
     prolonged = None if qtc_sel is None or sex is None else bool(qtc_sel > QTC_UPPER_MS[sex])
     med = mb.signals.astype(np.float64)
-    amps = dict(zip(mb.leads, _amplitudes(med, g, fs), strict=True))
-    if not p_ok:
-        amps = {k: LeadAmplitudes(None, *list(vars(v).values())[1:]) for k, v in amps.items()}
     i_sig, avf_sig = _limb_i_avf(med, mb.leads)
-    axes = []
-    for w, ok in ((0, p_ok), (1, True), (2, True)):
-        a, b = int(g[3 * w]), int(g[3 * w + 2])
-        if not ok or i_sig is None or avf_sig is None or a < 0 or b <= a:
-            axes.append(None)
-            continue
-        base = lambda s: float(np.mean(s[max(int(g[3]) - round(0.01 * fs), 0) : int(g[3]) + 1]))  # noqa: E731
-        axes.append(_axis(_net_area(i_sig - base(i_sig), a, b), _net_area(avf_sig - base(avf_sig), a, b)))
+    axes: list[float | None] = [None, None, None]
+    if i_sig is not None and avf_sig is not None:
+        # baseline: the mean of the 10 ms before the QRS onset (np.mean's sum / count)
+        b0, b1 = max(int(g[3]) - round(0.01 * fs), 0), int(g[3]) + 1
+        i_hp = i_sig - float(np.add.reduce(i_sig[b0:b1]) / i_sig[b0:b1].size)
+        avf_hp = avf_sig - float(np.add.reduce(avf_sig[b0:b1]) / avf_sig[b0:b1].size)
+        for w, ok in ((0, p_ok), (1, True), (2, True)):
+            a, b = int(g[3 * w]), int(g[3 * w + 2])
+            if ok and a >= 0 and b > a:
+                axes[w] = _axis(float(np.add.reduce(i_hp[a : b + 1])), float(np.add.reduce(avf_hp[a : b + 1])))
     return Measurements(
         hr, rr_s * 1000 if rr_s else None, p_ms, pr_ms, qrs_ms, qt_ms, qtc_sel, qtc_formula, qtc_all,
-        axes[0], axes[1], axes[2], amps, int(r.size), sex, prolonged, mb, hrv_result,
+        axes[0], axes[1], axes[2], int(r.size), sex, prolonged, mb, hrv_result,
+        amplitudes_input=(mb, bool(p_ok)),
     )
 
 
