@@ -18,6 +18,7 @@ from cardiokit.dsp import (
     lowpass,
     notch,
 )
+from cardiokit.dsp.filters import filtfilt_sos_f32
 
 
 def _tone(f_hz: float, fs: float, n: int) -> np.ndarray:
@@ -76,6 +77,54 @@ def test_fast_frequency_domain_path_matches_the_recursive_passes(fs, low, high, 
     np.testing.assert_allclose(filtfilt_sos(x.T, sos, axis=1, fast=True), ref.T, rtol=0, atol=1e-10 * np.abs(ref).max())
     # too few channels: the recursive passes, bit for bit
     np.testing.assert_array_equal(filtfilt_sos(x[:, :2], sos, fast=True), ref[:, :2])
+
+
+@pytest.mark.parametrize("n_ch", [2, 3, 12])
+def test_channels_filtered_in_pairs_are_bit_identical_to_one_at_a_time(n_ch):
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3000, n_ch)).cumsum(axis=0) * 0.05 + 30.0
+    for sos in (design_sos(fs_hz=500, low_hz=0.5, high_hz=40), design_sos(fs_hz=360, low_hz=0.5, high_hz=40,
+                                                                       notch_hz=(60.0,))):
+        together = filtfilt_sos(x, sos)
+        alone = np.stack([filtfilt_sos(x[:, j], sos) for j in range(n_ch)], axis=1)
+        np.testing.assert_array_equal(together, alone)
+        # a NaN stays in its own channel (the pairing is skipped)
+        bad = x.copy()
+        bad[100, 0] = np.nan
+        y = filtfilt_sos(bad, sos)
+        assert np.isnan(y[:, 0]).all()
+        np.testing.assert_array_equal(y[:, 1:], alone[:, 1:])
+
+
+@pytest.mark.parametrize(("fs", "low", "high", "notches"), [
+    (500.0, 0.5, 40.0, ()), (250.0, 5.0, 22.0, ()), (500.0, 0.5, 40.0, (50.0,)), (360.0, 0.5, 40.0, (60.0,)),
+])
+def test_float32_frequency_domain_route_matches_to_float32_rounding(fs, low, high, notches):
+    rng = np.random.default_rng(5)
+    n = int(10 * fs)
+    x = (rng.normal(size=(n, 12)).cumsum(axis=0) * 0.01 + 3.0 + 0.3 * rng.normal(size=(n, 12))).astype(np.float32)
+    sos = design_sos(fs_hz=fs, low_hz=low, high_hz=high, notch_hz=notches)
+    ref = filtfilt_sos(x, sos)
+    got = filtfilt_sos_f32(x, sos)
+    assert got is not None and got.dtype == np.float32 and got.shape == ref.shape and got.flags.c_contiguous
+    span = float(np.abs(x - x[:1]).max())
+    assert np.abs(got - ref).max() < 2e-6 * span
+    # first and last half second as good as the middle (edge correction)
+    h = int(0.5 * fs)
+    assert np.abs(got[:h] - ref[:h]).max() < 2e-6 * span and np.abs(got[-h:] - ref[-h:]).max() < 2e-6 * span
+    # not applicable: fewer than four channels, too short, a NaN
+    assert filtfilt_sos_f32(x[:, :3], sos) is None
+    assert filtfilt_sos_f32(x[:100], sos) is None
+    bad = x.copy()
+    bad[10, 4] = np.nan
+    assert filtfilt_sos_f32(bad, sos) is None
+
+
+def test_powerline_detection_leaves_its_input_alone():
+    x = np.random.default_rng(1).normal(size=5000) + 3.0
+    before = x.copy()
+    detect_powerline_hz(x, fs_hz=500.0)
+    np.testing.assert_array_equal(x, before)
 
 
 @pytest.mark.parametrize("line", [50.0, 60.0])

@@ -90,3 +90,18 @@ def test_unmarked_channels_are_treated_as_ecg():
     rec = Recording(x, 250.0, (Channel("ECG"),))
     out = clean(rec)
     assert abs(float(np.mean(out.signals))) < 0.05
+
+
+@pytest.mark.parametrize("line", [None, 50.0])
+def test_twelve_leads_cleaned_in_float32_match_the_float64_filter(line):
+    from cardiokit.ecg.clean import clean_array
+
+    base = _rec(500.0, line_hz=line, seconds=10.0)
+    sig = np.concatenate([base.signals[:, :2]] * 6, axis=1) * np.linspace(0.5, 1.5, 12)
+    names = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    rec = Recording(sig.astype(np.float32), 500.0, tuple(Channel(nm, "ecg", "mV") for nm in names))
+    out = clean(rec).signals
+    ref = clean_array(rec.signals, fs_hz=500.0)
+    assert out.dtype == np.float32
+    # same filter (notch included when hum is there) up to float32 rounding, ends included
+    assert np.abs(out - ref).max() < 1e-5 * np.abs(ref).max()
