@@ -174,7 +174,11 @@ TERRITORIES: dict[str, tuple[str, ...]] = {
 
 
 def num(v: Any) -> float | None:
-    if v is None or isinstance(v, bool):
+    if v is None:
+        return None
+    if v.__class__ is float:  # the common case, fast
+        return v if math.isfinite(v) else None
+    if isinstance(v, bool):
         return None
     try:
         f = float(v)

@@ -123,6 +123,8 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     qrs, how = conduction_qrs_ms(m, L, c)
     if qrs is None or not L:
         return None
+    if qrs <= c["ivcd_qrs_above_ms"] and qrs < c["incomplete_bbb_qrs_from_ms"] and qrs < c["complete_bbb_qrs_from_ms"]:
+        return None  # below every limit: no statement
     v, wide_s, dom_r = _rbbb(L)
     s_rule = f"; S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6"
     rb = bool(v) and (wide_s or not c["rbbb_needs_wide_s"])

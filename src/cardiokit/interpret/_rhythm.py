@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,16 +75,22 @@ class RhythmFeatures:
         }
 
 
+def _pymedian(v: list[float]) -> float:
+    """The median of a short, non-empty list of finite floats (numpy's value, without its overhead)."""
+    s = sorted(v)
+    h = len(s) // 2
+    return s[h] if len(s) % 2 else (s[h - 1] + s[h]) / 2
+
+
 def rr_irregularity(rr_ms: np.ndarray) -> float | None:
     """Median |successive RR difference| / median RR (None with fewer than 4 RR intervals)."""
-    rr = np.asarray(rr_ms, np.float64)
-    rr = rr[np.isfinite(rr)]
-    if rr.size < 4:
+    rr = [x for x in np.asarray(rr_ms, np.float64).tolist() if math.isfinite(x)]
+    if len(rr) < 4:
         return None
-    med = _median(rr)
+    med = _pymedian(rr)
     if med <= 0:
         return None
-    return _median(np.abs(np.diff(rr))) / med
+    return _pymedian([abs(b - a) for a, b in itertools.pairwise(rr)]) / med
 
 
 def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
@@ -96,15 +103,14 @@ def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
     # plain Python: ~10-20 values, where numpy's per-call overhead dominates
     rr = np.asarray(rr_before_ms, np.float64).tolist()
     n = min(len(labels), len(rr))
-    fin = sorted(x for x in rr[1:n] if x == x and abs(x) != float("inf"))
+    fin = [x for x in rr[1:n] if math.isfinite(x)]
     if len(fin) < 2:
         return None
-    k = len(fin) // 2
-    med = fin[k] if len(fin) % 2 else 0.5 * (fin[k - 1] + fin[k])
+    med = _pymedian(fin)
     # an unlabelled premature beat (>= 10 % early, Minnesota 8-1) and the pause after it
     early = [False] + [rr[i] < 0.9 * med and rr[i + 1] > med for i in range(1, n - 1)] + [False]
-    ok = [rr[i] for i in range(1, n) if labels[i] == "N" and labels[i - 1] == "N" and rr[i] == rr[i]
-          and abs(rr[i]) != float("inf") and not early[i] and not early[i - 1]]
+    ok = [rr[i] for i in range(1, n) if labels[i] == "N" and labels[i - 1] == "N" and math.isfinite(rr[i])
+          and not early[i] and not early[i - 1]]
     return max(ok) - min(ok) if len(ok) >= 2 else None
 
 
@@ -256,10 +262,13 @@ def pacing_statement(morph: Any) -> Statement | None:
     c = RHYTHM_CRITERIA
     vf, af = pace.ventricular_fraction, pace.atrial_fraction
     nv = int(pace.ventricular.sum())
+    v_paced = vf >= c["paced_beat_fraction_from"] and nv >= c["paced_min_beats"]
+    if not v_paced and not (af >= c["paced_beat_fraction_from"] and int(pace.atrial.sum()) >= c["paced_min_beats"]):
+        return None
     ev = pace.to_dict() | {"n_beats": int(pace.ventricular.size), "n_ventricular_paced": nv}
     rule = (f"a pacemaker spike (narrow high-slew deflection in >= 3 leads) within 50 ms before the "
             f"QRS onset of >= {c['paced_beat_fraction_from']:.0%} of beats (and >= {c['paced_min_beats']})")
-    if vf >= c["paced_beat_fraction_from"] and nv >= c["paced_min_beats"]:
+    if v_paced:
         text = "AV dual-paced rhythm" if af >= c["paced_beat_fraction_from"] else "Ventricular-paced rhythm"
         return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007)
     if af >= c["paced_beat_fraction_from"] and int(pace.atrial.sum()) >= c["paced_min_beats"]:
