@@ -71,6 +71,36 @@ def test_tree_ensemble_reproduces_sklearn(tmp_path):
     assert np.allclose(back.predict_proba(X), m.predict_proba(X), atol=1e-9)
 
 
+def _walk_one(t: TreeEnsemble, x: np.ndarray) -> np.ndarray:
+    """Node-by-node reference walk of every tree (the plain HistGradientBoosting rule)."""
+    out = t.baseline.astype(np.float64).copy()
+    for it in range(t.roots.shape[0]):
+        for c in range(t.roots.shape[1]):
+            n = int(t.roots[it, c])
+            while not t.is_leaf[n]:
+                v = x[t.feature[n]]
+                left = bool(t.missing_left[n]) if np.isnan(v) else v <= t.threshold[n]
+                n = int(t.left[n] if left else t.right[n])
+            out[c] += t.value[n]
+    return out
+
+
+def test_tree_ensemble_routes_like_a_node_by_node_walk():
+    card = load_card("rhythm_cinc2017")
+    t = TreeEnsemble.load(card.path(card.extra["head_file"]))
+    nf = len(card.extra["head_inputs"])
+    rng = np.random.default_rng(3)
+    X = rng.choice(np.unique(t.threshold[~t.is_leaf]), size=(6, nf)) + rng.normal(0, 1e-3, size=(6, nf))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[0] = np.nan
+    X[1, :5] = t.threshold[~t.is_leaf][:5]  # exactly on a threshold: goes left
+    got = t.raw_scores(X)
+    want = np.array([_walk_one(t, x) for x in X])
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+    with pytest.raises(InvalidArgumentError):
+        t.raw_scores(X[:, :3])
+
+
 def test_rhythm_cnn_onnx_runs_and_sums_to_one():
     card = load_card("rhythm_cinc2017")
     if not card.extra.get("cnn_file"):

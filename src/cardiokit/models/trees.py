@@ -55,14 +55,20 @@ class TreeEnsemble:
             raise InvalidArgumentError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
         n_iter, k = self.roots.shape
         out = np.tile(self.baseline.astype(np.float64), (X.shape[0], 1))
-        feat, thr, miss_left, left, right, leaves, roots, value, depth = self._walk
+        feat, thr, left, right, leaves, roots, value, depth, nf = self._walk
+        if X.shape[1] < nf:
+            raise InvalidArgumentError(f"X has {X.shape[1]} features; the trees read {nf}")
+        # each row twice: as is, then with NaN as -inf; a node whose missing values go left
+        # reads the second copy (-inf <= any threshold), the others the first (NaN <= t is
+        # False: right), so one comparison routes every node
+        xx = np.empty(2 * nf)
+        lo, hi = xx[:nf], xx[nf:]
         for i in range(X.shape[0]):
-            x = X[i]
-            v = x.take(feat)  # the inner nodes' feature values (take: less overhead than x[feat])
-            go_left = v <= thr
-            miss = np.isnan(v)
-            if miss.any():
-                go_left[miss] = miss_left[miss]
+            x = X[i, :nf]
+            lo[:] = x
+            np.copyto(hi, x)
+            hi[np.isnan(x)] = -np.inf
+            go_left = xx.take(feat) <= thr
             # every node's next node for this row (inner nodes first; leaves stay)
             nxt = np.concatenate([np.where(go_left, left, right), leaves])
             node = roots
@@ -73,9 +79,10 @@ class TreeEnsemble:
 
     @cached_property
     def _walk(self) -> tuple:
-        """The nodes renumbered inner nodes first: the inner nodes' feature, threshold,
-        missing-value side and children, the leaves' numbers, the roots, the node values
-        and the depth of the deepest tree."""
+        """The nodes renumbered inner nodes first: the inner nodes' feature (offset by the
+        number of features ``nf`` where missing values go left, see :meth:`raw_scores`),
+        threshold and children, the leaves' numbers, the roots, the node values, the depth
+        of the deepest tree and ``nf``."""
         inner = np.flatnonzero(~self.is_leaf)
         order = np.concatenate([inner, np.flatnonzero(self.is_leaf)])
         new = np.empty(order.size, np.intp)
@@ -84,9 +91,12 @@ class TreeEnsemble:
         while (level := level[~self.is_leaf[level]]).size:
             level = np.concatenate([self.left[level], self.right[level]])
             depth += 1
-        return (self.feature[inner].astype(np.intp), self.threshold[inner], self.missing_left[inner],
-                new[self.left[inner]], new[self.right[inner]], np.arange(inner.size, order.size),
-                new[self.roots.reshape(-1)], self.value[order], depth)
+        feat = self.feature[inner].astype(np.intp)
+        nf = int(feat.max()) + 1 if feat.size else 0
+        feat = np.where(self.missing_left[inner].astype(bool), feat + nf, feat)
+        return (feat, self.threshold[inner], new[self.left[inner]], new[self.right[inner]],
+                np.arange(inner.size, order.size), new[self.roots.reshape(-1)], self.value[order],
+                depth, nf)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
