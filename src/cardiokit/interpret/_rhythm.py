@@ -260,10 +260,12 @@ def pacing_statement(morph: Any) -> Statement | None:
     if pace is None or pace.ventricular.size == 0:
         return None
     c = RHYTHM_CRITERIA
-    vf, af = pace.ventricular_fraction, pace.atrial_fraction
-    nv = int(pace.ventricular.sum())
+    nv, na = int(pace.ventricular.sum()), int(pace.atrial.sum())
+    vf = nv / pace.ventricular.size  # = pace.ventricular_fraction
+    af = na / pace.atrial.size if pace.atrial.size else 0.0
     v_paced = vf >= c["paced_beat_fraction_from"] and nv >= c["paced_min_beats"]
-    if not v_paced and not (af >= c["paced_beat_fraction_from"] and int(pace.atrial.sum()) >= c["paced_min_beats"]):
+    a_paced = af >= c["paced_beat_fraction_from"] and na >= c["paced_min_beats"]
+    if not v_paced and not a_paced:
         return None
     ev = pace.to_dict() | {"n_beats": int(pace.ventricular.size), "n_ventricular_paced": nv}
     rule = (f"a pacemaker spike (narrow high-slew deflection in >= 3 leads) within 50 ms before the "
@@ -271,7 +273,7 @@ def pacing_statement(morph: Any) -> Statement | None:
     if v_paced:
         text = "AV dual-paced rhythm" if af >= c["paced_beat_fraction_from"] else "Ventricular-paced rhythm"
         return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007)
-    if af >= c["paced_beat_fraction_from"] and int(pace.atrial.sum()) >= c["paced_min_beats"]:
+    if a_paced:
         return make("paced_rhythm", "10370003", "Atrial-paced rhythm", "pacing", ev,
                     rule.replace("QRS onset", "P onset"), MASON_2007)
     return None
