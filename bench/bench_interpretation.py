@@ -391,20 +391,39 @@ include the tuning records. Exception: its sinus-tachycardia limit (90 bpm, Spod
 Russian practice) was fixed from the literature after this table had been seen (no
 tachycardia in the tuning split), so that statement's "ludb" figures are not independent.
 Earlier rule changes (r' must come down again, incomplete RBBB needs V1, the ESC AF rule
-beside the model) were made while studying misclassified records of all 200. The changes
-of the latest round were studied on the tuning split only: the conduction rules read the
-limb-lead majority QRS (Minnesota class 7), PVCs must be premature or >= 40 ms wider,
-sinus rhythm needs P waves before >= 30 % of beats when the rhythm model says normal,
-uncalibrated Q waves need Q/R >= 1/3 (Minnesota 1-2), the "ludb" thresholds were re-chosen
-with `--tune`, and atrial flutter was added (its limits from simulated ECGs: the tuning
-split has no flutter). Before that round the held-out macro F1 was 0.46 ("aha") and 0.75
-("ludb"), min specificity 0.62 / 0.90: the re-tuned "ludb" point is lower on the held-out
-records than the previous one, which had been tuned on the global QRS; both were chosen
-on the same 40 records, and this is the spread such a small tuning split gives. The
-nonspecific ST-T statement is now scored against "Ischemia or Non-specific repolarization
+beside the model) were made while studying misclassified records of all 200; since then
+every change is studied on the tuning split only. Round 3: the conduction rules read the
+limb-lead majority QRS (Minnesota class 7), PVCs must be premature or >= 40 ms wider, sinus
+rhythm needs P waves before >= 30 % of beats when the rhythm model says normal, uncalibrated
+Q waves need Q/R >= 1/3 (Minnesota 1-2), atrial flutter was added (its limits from simulated
+ECGs: the tuning split has no flutter). Round 4 (this table): sinus arrhythmia reads the RR
+between two dominant beats only (premature beats, labelled or >= 10 % early with a longer
+RR after, and their pauses left out); a PAC needs the longer RR after it (never the last
+beat); no nonspecific IVCD beside a fascicular block (QRS < 120 ms); prior-infarction Q
+waves count only in the leads of Thygesen 2018 (I, II, aVL, aVF, V2-V6: not III or V1);
+`--tune` puts specificity first as the summed shortfall of every statement below 0.95 (the
+lowest specificity alone left thresholds free whenever a statement they do not touch was
+the lowest) and takes the middle of a tied run of a grid when tuning records bound it on
+both sides. Re-tuned "ludb" values: sinus bradycardia < 59 bpm (was 60: every limit from
+58 to 60 ties on the tuning split, which has no record between 57.7 and 60.2 bpm), LAFB in
+the Minnesota 7-7 form (axis and QRS only, no qR in aVL) below -17.5 degrees (was
+Surawicz with -20), IVCD > 120 ms (was 110). Before round 4 the held-out macro F1 was 0.52
+("aha") and 0.70 ("ludb"), min specificity 0.81 / 0.81 (sinus bradycardia in both). The
+nonspecific ST-T statement is scored against "Ischemia or Non-specific repolarization
 abnormalities" (LUDB names flat or inverted T waves by wall under either heading), as the
-T-inversion statement already was.
+T-inversion statement is.
 
+* *Label disagreements seen on the tuning split* (left as they are, counted as errors):
+  record 116 is "complete RBBB" in LUDB, but its QRS is QS in V1-V4 with a broad R in I,
+  aVL and V6 (LBBB by every measurement); record 61 is "I degree AV block" with a PR of
+  186 ms (193 ms by LUDB's own delineation), while record 186 (196 ms, 199 ms by LUDB's
+  delineation) is not; record 66 (48.5 bpm in every lead and by LUDB's delineation) is
+  "sinus rhythm". Over the tuning records cardiokit's PR is 2 ms shorter than the PR of
+  LUDB's own P/QRS annotations (median) and its limb-lead majority QRS 0 ms off, so the
+  rate and interval statements are not limited by the measurements there.
+* *Sinus bradycardia*: LUDB calls many records of 54-60 bpm "sinus rhythm" and some of
+  55-58 bpm "sinus bradycardia"; no rate limit separates them, and "aha" keeps the published
+  60 bpm, so its specificity stays below 0.95 on LUDB.
 * *Amplitude criteria are not evaluable on LUDB*: every lead of the LUDB release spans
   exactly 1 mV, the pipeline detects it (`_lead_ranges`) and voltage rules (LVH, RVH, RAE,
   PTF-V1, ST levels, early repolarization, low voltage) do not run (0 predictions). They
