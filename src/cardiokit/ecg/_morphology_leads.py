@@ -205,61 +205,61 @@ def _drop_terminal_upslope(ws: dict[str, Any], raw: list[list[float]], x: np.nda
     return _wave_split(_merge_lobes([lb for lb in raw if lb[2] <= last[1]], thr), 1000.0 / fs)
 
 
-_NONE_P = dict.fromkeys(("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms",
-                         "ptf_mv_ms", "p_notch_ms"))
-_NONE_T = dict.fromkeys(("t_pos_mv", "t_neg_mv", "t_mv", "t_polarity"))
+#: P and T measures per lead, in :class:`LeadMorphology`'s field order
+_P_KEYS = ("p_mv", "p_pos_mv", "p_neg_mv", "p_ms", "p_terminal_mv", "p_terminal_ms", "ptf_mv_ms", "p_notch_ms")
+_T_KEYS = ("t_pos_mv", "t_neg_mv", "t_mv", "t_polarity")
+_NONE_P = (None,) * len(_P_KEYS)
+_NONE_T = (None,) * len(_T_KEYS)
 
 
-def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: np.ndarray) -> list[dict[str, float | None]]:
-    """P-wave measures of every lead (rows of ``x``) between ``a`` and ``b`` (thresholds ``thr``)."""
+def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: list[float]) -> list[tuple]:
+    """P-wave measures (:data:`_P_KEYS`) of every lead (rows of ``x``) between ``a`` and ``b``
+    (thresholds ``thr``)."""
     if a < 0 or b <= a + 2:
         return [_NONE_P] * x.shape[0]
     seg = x[:, a : b + 1]
     nl, n = seg.shape
     ms = 1000.0 / fs
     rows = np.arange(nl)
+    idx = np.arange(n)
     pk = seg[rows, np.argmax(np.abs(seg), axis=1)].tolist()
     hi, lo = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
-    # terminal negative phase: the samples after the last non-negative one
-    nonneg = seg >= 0
-    any_nn = nonneg.any(axis=1)
-    start = np.where(any_nn, n - np.argmax(nonneg[:, ::-1], axis=1), 0)
-    tail = np.minimum.accumulate(seg[:, ::-1], axis=1)[:, ::-1]
-    tail_min = np.append(tail, np.zeros((nl, 1)), axis=1)[rows, start].tolist()
-    neg_last = (~nonneg[:, -1]).tolist()
-    # notch: two peaks >= half the main phase separated by a dip
+    # terminal negative phase: the samples after the last non-negative one (all negative),
+    # from `start` (n: the last sample is not negative); its minimum (0 when empty)
+    start = ((seg >= 0) * (idx + 1)).max(axis=1)
+    tail_min = np.where(idx >= start[:, None], seg, 0.0).min(axis=1).tolist()
+    # notch: two local maxima >= half the main phase separated by a dip
     pos = [max(h, 0.0) for h in hi]
     neg = [min(v, 0.0) for v in lo]
-    flip = np.asarray([p < -m for p, m in zip(pos, neg, strict=True)])
-    s = np.where(flip[:, None], -seg, seg)
-    top = s.max(axis=1)
-    mid = s[:, 1:-1]
-    lm = (mid >= s[:, :-2]) & (mid > s[:, 2:]) & (mid >= 0.5 * top[:, None])
-    cnt = lm.sum(axis=1)
-    i0 = np.argmax(lm, axis=1) + 1
-    i1 = n - 2 - np.argmax(lm[:, ::-1], axis=1)
-    idx = np.arange(n)
-    dip = np.where((idx >= i0[:, None]) & (idx <= i1[:, None]), s, np.inf).min(axis=1)
-    si, sj = s[rows, i0].tolist(), s[rows, np.minimum(i1, n - 1)].tolist()
+    sgn = np.asarray([-1.0 if p < -m else 1.0 for p, m in zip(pos, neg, strict=True)])
+    sv = seg * sgn[:, None]  # the main phase positive (exact negation)
+    top = sv.max(axis=1)
+    mid = sv[:, 1:-1]
+    lm = (mid >= sv[:, :-2]) & (mid > sv[:, 2:]) & (mid >= 0.5 * top[:, None])
+    cnt = np.count_nonzero(lm, axis=1).tolist()
+    top_l = top.tolist()
+    start_l = start.tolist()
     out = []
-    start_l, cnt_l, i0_l, i1_l, dip_l, top_l = (v.tolist() for v in (start, cnt, i0, i1, dip, top))
     for j in range(nl):
         term_mv = term_ms = None
-        if neg_last[j] or neg[j] < -thr[j]:
+        if start_l[j] < n or neg[j] < -thr[j]:
             if start_l[j] < n and tail_min[j] <= -thr[j]:
                 term_mv = tail_min[j]
                 term_ms = (n - start_l[j]) * ms
         notch = None
-        if cnt_l[j] >= 2 and top_l[j] > 0 and min(si[j], sj[j]) - dip_l[j] >= max(thr[j] * 0.5, 0.1 * top_l[j]):
-            notch = (i1_l[j] - i0_l[j]) * ms
-        out.append({"p_mv": pk[j], "p_pos_mv": pos[j], "p_neg_mv": neg[j], "p_ms": (b - a) * ms,
-                    "p_terminal_mv": term_mv, "p_terminal_ms": term_ms,
-                    "ptf_mv_ms": None if term_mv is None else abs(term_mv) * term_ms, "p_notch_ms": notch})
+        if cnt[j] >= 2 and top_l[j] > 0:
+            c = np.flatnonzero(lm[j])
+            i0, i1 = int(c[0]) + 1, int(c[-1]) + 1  # the first and last such maximum
+            row = sv[j]
+            if min(float(row[i0]), float(row[i1])) - float(row[i0 : i1 + 1].min()) >= max(thr[j] * 0.5, 0.1 * top_l[j]):
+                notch = (i1 - i0) * ms
+        out.append((pk[j], pos[j], neg[j], (b - a) * ms, term_mv, term_ms,
+                    None if term_mv is None else abs(term_mv) * term_ms, notch))
     return out
 
 
-def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[dict[str, Any]]:
-    """T-wave measures of every lead (rows of ``x``) between ``a`` and ``b``."""
+def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[tuple]:
+    """T-wave measures (:data:`_T_KEYS`) of every lead (rows of ``x``) between ``a`` and ``b``."""
     if a < 0 or b <= a:
         return [_NONE_T] * x.shape[0]
     seg = x[:, a : b + 1]
@@ -274,20 +274,22 @@ def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[dict[str,
             pol = "biphasic"
         else:
             pol = "positive" if pos >= -neg else "negative"
-        out.append({"t_pos_mv": pos, "t_neg_mv": neg, "t_mv": t, "t_polarity": pol})
+        out.append((pos, neg, t, pol))
     return out
 
 
-def _lead_morphology(**kw: Any) -> LeadMorphology:
-    """``LeadMorphology(**kw)`` (every field given) without the frozen dataclass's
-    per-field ``object.__setattr__`` calls: the same object (fields in declaration order,
-    a missing one raises KeyError), a few times faster."""
+def _lead_morphology(values: tuple) -> LeadMorphology:
+    """``LeadMorphology(*values)`` (every field given, in declaration order) without the
+    frozen dataclass's per-field ``object.__setattr__`` calls: the same object, a few times
+    faster."""
     obj = object.__new__(LeadMorphology)
-    obj.__dict__.update({k: kw[k] for k in _LEAD_FIELDS})
+    obj.__dict__.update(zip(_LEAD_FIELDS, values, strict=True))
     return obj
 
 
 _LEAD_FIELDS = tuple(f.name for f in fields(LeadMorphology))
+# the P and T measures close the field list, in the order _p_waves and _t_waves give them
+assert _LEAD_FIELDS[-len(_P_KEYS) - len(_T_KEYS):] == _T_KEYS + _P_KEYS
 
 
 def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
@@ -329,12 +331,12 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     # local maxima and minima of every lead's QRS (notch candidates)
     mid = qrs[:, 1:-1]
     peaks = []
+    cut = np.arange(nl + 1)
     for m in ((mid >= qrs[:, :-2]) & (mid > qrs[:, 2:]), (mid <= qrs[:, :-2]) & (mid < qrs[:, 2:])):
         rows, cols = np.nonzero(m)
-        by_row: list[list[int]] = [[] for _ in range(nl)]
-        for j, i in zip(rows.tolist(), (cols + 1).tolist(), strict=True):
-            by_row[j].append(i)
-        peaks.append(by_row)
+        at = np.searchsorted(rows, cut).tolist()
+        cl = (cols + 1).tolist()
+        peaks.append([cl[at[j] : at[j + 1]] for j in range(nl)])
     waves = []
     for j in range(nl):
         thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp[j])
@@ -346,6 +348,7 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         waves.append((ws, notched))
     t = _t_waves(x, int(g[6]), int(g[8]), [max(ws["r"][0], 0.0) for ws, _ in waves])
     p = _p_waves(x, int(g[0]), int(g[2]), fs, [max(MIN_WAVE_MV, 0.02 * v) for v in ptp])
+    st_j, st_60, st_80 = st["st_j_mv"], st["st_60_mv"], st["st_80_mv"]
     for j, name in enumerate(median_beat.leads):
         ws, notched = waves[j]
         q_mv, q_ms = ws["q"]
@@ -353,13 +356,9 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         s_mv, s_ms = ws["s"]
         r2_mv, r2_idx = ws["r2"]
         last_r = r2_idx if r2_idx >= 0 else r_idx
-        out[name.lower()] = _lead_morphology(
-            lead=name, pattern=ws["pattern"], q_mv=float(q_mv), q_ms=float(q_ms), r_mv=float(r_mv),
-            r_ms=float(r_ms), s_mv=float(s_mv), s_ms=float(s_ms), r2_mv=float(r2_mv),
-            s2_mv=float(ws["s2"]), notched=bool(notched),
-            r_peak_time_ms=None if last_r < 0 else float(last_r * ms),
-            qrs_ms=lq_ms[j] if lq_ok[j] else None, qrs_ptp_mv=ptp[j], qrs_net_mv=net[j],
-            qrs_area_mv_ms=area[j], st_j_mv=st["st_j_mv"][j], st_60_mv=st["st_60_mv"][j],
-            st_80_mv=st["st_80_mv"][j], **t[j], **p[j],
-        )
+        out[name.lower()] = _lead_morphology((
+            name, ws["pattern"], float(q_mv), float(q_ms), float(r_mv), float(r_ms), float(s_mv), float(s_ms),
+            float(r2_mv), float(ws["s2"]), bool(notched), None if last_r < 0 else float(last_r * ms),
+            lq_ms[j] if lq_ok[j] else None, ptp[j], net[j], area[j], st_j[j], st_60[j], st_80[j],
+            *t[j], *p[j]))
     return out

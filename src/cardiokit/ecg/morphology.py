@@ -56,8 +56,9 @@ import numpy as np
 
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
-from ..dsp._fast import col_max
+from ..dsp._fast import clip, col_max
 from ..dsp._fast import median0 as _median
+from ._measure_median import _median0 as _median_rows
 from ._morphology_leads import LeadMorphology, lead_morphology
 
 __all__ = [
@@ -247,21 +248,26 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     # each beat's window (clipped at the ends: repeating an end sample leaves its range as
     # is), window offsets first (reductions over the outer axis); max and min are exact in
     # the stored precision, the range is taken in float64
-    w = s[np.clip(np.arange(-h, h + 1)[:, None] + b[None, :], 0, n - 1)]
+    wi = np.arange(-h, h + 1)[:, None] + b[None, :]
+    if b.min() < h or b.max() + h >= n:
+        wi = clip(wi, 0, n - 1)
+    w = np.take(s, wi, axis=0)
     qp = _median(w.max(axis=0).astype(np.float64) - w.min(axis=0))
     qp = np.where(qp > 0, qp, np.inf)
     need = min(PACE_MIN_LEADS, nl)
     lim = 0.99 * PACE_SPIKE_FRACTION * qp
     if s.dtype == np.float32:
         # a first screen in float32: a lead's largest curvature plus the float32 rounding
-        # bound (3 ulp of the lead's largest |x|; 4 taken) is >= its float64 value, so a
-        # lead below the limit here is below it in float64 too
+        # bound (3 ulp of the lead's largest |x|; 4 ulp of the largest |x| of all leads
+        # taken) is >= its float64 value, so a lead below the limit here is below it in
+        # float64 too
         e = s[:-2] + s[2:]
         e *= 0.5
         np.subtract(s[1:-1], e, out=e)
         np.abs(e, out=e)
         bound = col_max(e).astype(np.float64)
-        bound += 4.0 * 2.0 ** -24 * np.maximum(col_max(s), -col_max(s, np.minimum))
+        big = max(float(s.max()), -float(s.min()))
+        bound += 4.0 * 2.0 ** -24 * (big if big == big else np.maximum(col_max(s), -col_max(s, np.minimum)))
         if np.count_nonzero(bound >= lim) < need:
             return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     # curvature |x[n] - (x[n-1] + x[n+1]) / 2| of samples 1 .. n-2 in float64 (a float32
@@ -337,9 +343,9 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     idx = r[:, None] + np.arange(-lo, hi + 1)[None, :]
     if nb and (r.min() < lo or r.max() + hi >= n_samp):
         idx = np.clip(idx, 0, n_samp - 1)
-    seg = sig[idx].reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
+    seg = np.take(sig, idx, axis=0).reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
-    tmpl = _median(seg) if nb else seg
+    tmpl = _median_rows(seg) if nb else seg
     den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
     g = np.asarray(delineation.global_, np.int64)
