@@ -317,6 +317,9 @@ def export_cnn(path: Path) -> None:
     torch.onnx.export(model, (dummy,), str(path), input_names=["ecg"], output_names=["probabilities"],
                       dynamic_axes={"ecg": {0: "batch", 2: "samples"}, "probabilities": {0: "batch"}},
                       opset_version=17, dynamo=False)
+    from training._onnx_layout import conv1d_as_2d
+
+    conv1d_as_2d(path)  # the same weights as 2-D convolutions: onnxruntime's faster kernels
 
 
 def stage_export() -> None:

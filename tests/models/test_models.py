@@ -110,3 +110,18 @@ def test_rhythm_cnn_onnx_runs_and_sums_to_one():
     x = np.random.default_rng(0).normal(size=(1, 1, 3000)).astype(np.float32)
     (p,) = run_onnx(card.path(card.extra["cnn_file"]), {"ecg": x})
     assert p.shape == (1, 4) and abs(float(p.sum()) - 1.0) < 1e-5
+
+
+def test_rhythm_cnn_layout_keeps_the_trained_outputs():
+    """The shipped graph (2-D convolutions of height 1, training/_onnx_layout.py) gives the
+    probabilities of the 1-D export it was made from (values below from that export)."""
+    from cardiokit.models import run_onnx
+
+    card = load_card("rhythm_cinc2017")
+    path = card.path(card.extra["cnn_file"])
+    t = np.arange(3000) / 300.0
+    x = (np.sin(2 * np.pi * 1.2 * t) ** 15 * 3 + 0.1 * np.sin(2 * np.pi * 7 * t)).astype(np.float32)
+    (p,) = run_onnx(path, {"ecg": x[None, None]})
+    assert np.allclose(p[0], [0.16888523, 0.22251701, 0.3339832, 0.27461457], atol=1e-5)
+    (p,) = run_onnx(path, {"ecg": np.random.default_rng(0).normal(size=(1, 1, 3000)).astype(np.float32)})
+    assert np.allclose(p[0], [0.25315008, 0.08382883, 0.19445227, 0.46856883], atol=1e-5)

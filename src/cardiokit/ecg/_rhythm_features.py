@@ -270,11 +270,25 @@ def _vg_features(rr: np.ndarray) -> list[float]:
     ]
 
 
+#: beat window (samples before/after R) and its parts, as offsets into the window
+_WA, _WB = round(0.30 * FS), round(0.45 * FS)
+_OFFS = np.arange(-_WA, _WB)
+_OFFS.flags.writeable = False
+_BASE = round(0.05 * FS)
+_QRS = slice(_WA - round(0.06 * FS), _WA + round(0.06 * FS))
+_P = slice(_WA - round(0.25 * FS), _WA - round(0.08 * FS))
+_C = slice(_WA - round(0.25 * FS), _WA + round(0.40 * FS))
+_T = slice(_WA + round(0.12 * FS), _WA + round(0.42 * FS))
+_ST = slice(_WA + round(0.08 * FS), _WA + round(0.12 * FS))
+_TQ_MIN, _TQ_END, _TQ_LEN = round(0.45 * FS), round(0.1 * FS), round(0.06 * FS)
+
+
 def _beat_windows(y: np.ndarray, r: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
     inner = r[(r - a >= 0) & (r + b < y.size)]
     if inner.size == 0:
         return np.zeros((0, a + b)), inner
-    return y[inner[:, None] + np.arange(-a, b)[None, :]], inner
+    offs = _OFFS if (a, b) == (_WA, _WB) else np.arange(-a, b)
+    return y[inner[:, None] + offs], inner
 
 
 @lru_cache(maxsize=256)
@@ -284,12 +298,43 @@ def _band(n: int, lo: float, hi: float, hi_closed: bool) -> slice:
     return slice(int(np.searchsorted(f, lo, "left")), int(np.searchsorted(f, hi, "right" if hi_closed else "left")))
 
 
+@lru_cache(maxsize=256)
+def _share_bins(n: int, lo: float, hi: float, lo_all: float, hi_all: float) -> tuple[slice, slice]:
+    """The bins ``lo_all..hi_all`` of an ``n``-sample rfft and, within them, ``lo..hi``."""
+    b_all, b = _band(n, lo_all, hi_all, True), _band(n, lo, hi, True)
+    if not b_all.start <= b.start <= b.stop <= b_all.stop:
+        return b_all, b
+    return b_all, slice(b.start - b_all.start, b.stop - b_all.start)
+
+
 def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_all: float = 40.0) -> float:
-    if seg.size < 32:
+    """Share of the Hann-windowed power spectrum of ``seg`` in ``lo..hi`` Hz out of
+    ``lo_all..hi_all`` Hz (the squared magnitudes of only the bins read)."""
+    n = seg.size
+    if n < 32:
         return _NAN
-    p = np.abs(_sfft.rfft((seg - _mean(seg)) * _hann(seg.size))) ** 2
-    tot = p[_band(seg.size, lo_all, hi_all, True)].sum()
-    return float(p[_band(seg.size, lo, hi, True)].sum() / tot) if tot > 0 else _NAN
+    c = _sfft.rfft((seg - _mean(seg)) * _hann(n))
+    b_all, b = _share_bins(n, lo, hi, lo_all, hi_all)
+    if b.start < 0 or b.stop > b_all.stop - b_all.start or b_all.stop < b_all.start:
+        p = np.abs(c) ** 2  # a band outside the total: the spectrum as a whole
+        tot = p[b_all].sum()
+        return float(p[b].sum() / tot) if tot > 0 else _NAN
+    p = np.abs(c[b_all])
+    p *= p
+    tot = p.sum()
+    return float(p[b].sum() / tot) if tot > 0 else _NAN
+
+
+def _unit_corr(w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``w`` minus their means, their energies and their correlations with the
+    zero-mean template ``t`` (0 where a row or ``t`` is flat)."""
+    w = w - w.sum(axis=1, keepdims=True) / w.shape[1]
+    e = np.einsum("ij,ij->i", w, w)
+    den = np.sqrt(e) * np.sqrt(t @ t)
+    num = w @ t
+    if (den > 0).all():
+        return w, e, num / den
+    return w, e, np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
 def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[float]]:
@@ -298,86 +343,89 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     ``STT_NAMES``) from the cleaned lead ``y``."""
     nan_main = [_NAN] * (len(ATRIAL_NAMES) + len(QRS_NAMES))
     nan_extra = [_NAN] * (2 + len(STT_NAMES))
-    a, b = round(0.30 * FS), round(0.45 * FS)
-    win, inner = _beat_windows(y, r, a, b)
+    a = _WA
+    ok = (r >= a) & (r + _WB < y.size)
+    inner = r[ok]
     if inner.size < 3:
         return nan_main, nan_extra
-    win = win - median0(win[:, : round(0.05 * FS)], axis=1)[:, None]
+    win = y[inner[:, None] + _OFFS]
+    win -= median0(win[:, :_BASE], axis=1)[:, None]
     tmpl = median0(win, axis=0)
-    qrs = slice(a - round(0.06 * FS), a + round(0.06 * FS))
-    t_qrs = tmpl[qrs]
+    t_qrs = tmpl[_QRS]
     a_qrs = np.abs(t_qrs)
-    r_amp = float(a_qrs.max())
+    k_r = int(a_qrs.argmax())
+    r_amp = float(a_qrs[k_r])
     if r_amp <= 0:
         return nan_main, nan_extra
     # QRS morphology
-    wq = win[:, qrs] - win[:, qrs].mean(axis=1, keepdims=True)
     tq = t_qrs - _mean(t_qrs)
-    den = np.sqrt(np.einsum("ij,ij->i", wq, wq)) * np.sqrt(tq @ tq)
-    corr = np.where(den > 0, wq @ tq / np.where(den > 0, den, 1.0), 0.0)
+    wq, _, corr = _unit_corr(win[:, _QRS], tq)
     amps = np.abs(win[:, a])
     idx = np.flatnonzero(a_qrs >= 0.5 * r_amp)
     width = (idx[-1] - idx[0] + 1) / FS if idx.size else _NAN
-    t_lo, t_hi = a + round(0.12 * FS), a + round(0.42 * FS)
-    t_seg = tmpl[t_lo:t_hi]
-    t_k = int(np.argmax(np.abs(t_seg)))
+    t_seg = tmpl[_T]
+    t_k = int(np.abs(t_seg).argmax())
     t_r = float(abs(t_seg[t_k]) / r_amp)
-    r_signed = float(t_qrs[a_qrs.argmax()])
+    r_signed = float(t_qrs[k_r])
     pol = float(np.sign(tmpl[a])) if tmpl[a] != 0 else 0.0
-    out_qrs = [_mean(corr), float(corr.min()), _share(corr < 0.8),
+    corr_s = np.sort(corr)
+    n_c = corr.size
+    out_qrs = [_mean(corr), float(corr_s[0]) if corr_s[-1] == corr_s[-1] else _NAN, int(np.searchsorted(corr_s, 0.8)) / n_c,
                _std(amps) / max(_mean(amps), 1e-9), float(width), t_r, pol]
     # P wave on the median beat and its consistency across beats
-    p_sl = slice(a - round(0.25 * FS), a - round(0.08 * FS))
-    p_t = tmpl[p_sl] - _mean(tmpl[p_sl])
-    p_amp = float((tmpl[p_sl].max() - tmpl[p_sl].min()) / r_amp)
-    wp = win[:, p_sl] - win[:, p_sl].mean(axis=1, keepdims=True)
-    wp_e = np.einsum("ij,ij->i", wp, wp)
-    dp = np.sqrt(wp_e) * np.sqrt(p_t @ p_t)
-    p_c = np.where(dp > 0, wp @ p_t / np.where(dp > 0, dp, 1.0), 0.0)
+    tp = tmpl[_P]
+    p_t = tp - _mean(tp)
+    p_amp = float((tp.max() - tp.min()) / r_amp)
+    wp, wp_e, p_c = _unit_corr(win[:, _P], p_t)
     p_energy = float((p_t * p_t).sum() / max(_mean(wp_e), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
-    c_sl = slice(a - round(0.25 * FS), a + round(0.40 * FS))
-    res = (win[:, c_sl] - tmpl[None, c_sl]).ravel()
+    res = (win[:, _C] - tmpl[_C]).ravel()
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
     # (np.rint rounds half to even, like round)
     dr = r[1:] - r[:-1]
-    s0 = r[:-1] + np.maximum(round(0.45 * FS), np.rint(0.6 * dr).astype(np.int64))
-    s1 = r[1:] - round(0.1 * FS)
-    keep = s1 - s0 >= round(0.06 * FS)
+    s0 = r[:-1] + np.maximum(_TQ_MIN, np.rint(0.6 * dr).astype(np.int64))
+    ln = r[1:] - _TQ_END - s0
+    keep = ln >= _TQ_LEN
     if keep.any():
-        s0, ln = s0[keep], (s1 - s0)[keep]
+        s0, ln = s0[keep], ln[keep]
         first = np.cumsum(ln) - ln
         tqa = y[np.arange(int(ln.sum())) + np.repeat(s0 - first, ln)]
-        tqa = tqa - np.repeat(np.add.reduceat(tqa, first) / ln, ln)
+        tqa -= np.repeat(np.add.reduceat(tqa, first) / ln, ln)
         tq_rms = float(np.sqrt(_mean(tqa * tqa)) / r_amp)
         tq_f = _band_share(tqa, 4.0, 9.0)
     else:
         tq_rms, tq_f = _NAN, _NAN
     out_atrial = [p_amp, _mean(p_c), p_energy, res_ratio, f_share, tq_rms, tq_f]
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
-    j = np.searchsorted(r, inner)
-    prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
+    # (the RR before each inner beat: r is ascending, so a beat's index in r is its rank)
+    if (dr > 0).all():
+        prev = np.concatenate(([0], dr))[ok] / FS
+    else:
+        j = np.searchsorted(r, inner)
+        prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
     rr_s = sorted(dr.tolist())  # integer samples: the median is exact
     k = len(rr_s) // 2
     med_rr = (rr_s[k] if len(rr_s) % 2 else (rr_s[k - 1] + rr_s[k]) / 2) / FS
     prem = (prev > 0) & (prev < 0.85 * med_rr)
-    ect = _share(prem & (corr < 0.9))
-    prem_corr = _mean(corr[prem]) if prem.any() else 1.0
+    n_prem = int(np.count_nonzero(prem))
+    ect = np.count_nonzero(prem & (corr < 0.9)) / n_c
+    prem_corr = _mean(corr[prem]) if n_prem else 1.0
     # ST-T of the median beat (signed by the main QRS deflection), P-peak spread, QRS widths
     sgn = 1.0 if r_signed >= 0 else -1.0
-    st = float(sgn * _mean(tmpl[a + round(0.08 * FS) : a + round(0.12 * FS)]) / r_amp)
+    st = float(sgn * _mean(tmpl[_ST]) / r_amp)
     t_signed = float(sgn * t_seg[t_k] / r_amp)
-    p_pos = np.argmax(np.abs(wp), axis=1) / FS
-    p_pos = p_pos[p_c > 0.3]
+    p_pos = np.abs(wp).argmax(axis=1)[p_c > 0.3] / FS
     p_pos_sd = _std(p_pos) if p_pos.size >= 3 else _NAN
     aw = np.abs(wq)
-    widths = np.sum(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
+    widths = np.count_nonzero(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
     w_cv = _std(widths) / max(_mean(widths), 1e-9)
-    pr = (a - p_sl.start - int(np.argmax(np.abs(p_t)))) / FS if p_amp > 0.05 else _NAN
-    extra = [ect, prem_corr, st, t_signed, p_pos_sd, _share(p_c > 0.5), w_cv,
-             _quantile(corr, 0.1), pr]
+    pr = (a - _P.start - int(np.abs(p_t).argmax())) / FS if p_amp > 0.05 else _NAN
+    pos = 0.1 * (n_c - 1)
+    lo = int(pos)
+    q10 = float(corr_s[lo] + (pos - lo) * (corr_s[min(lo + 1, n_c - 1)] - corr_s[lo]))
+    extra = [ect, prem_corr, st, t_signed, p_pos_sd, _share(p_c > 0.5), w_cv, q10, pr]
     return out_atrial + out_qrs, extra
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import gcd
 from typing import Any
 
@@ -57,6 +57,8 @@ MIN_FS_HZ = 100.0
 #: Preferred leads among leads of the same quality grade: limb leads I and II first (the
 #: training data are AliveCor lead-I-like recordings), then leads with upright QRS.
 _LEAD_PREFERENCE = ("i", "ii", "v5", "avf", "v6", "iii", "v4", "v1", "v2", "v3", "avl", "avr")
+_PREF_RANK = {name: k for k, name in enumerate(_LEAD_PREFERENCE)}
+_GRADES = {"good": 0, "acceptable": 1, "unusable": 2}
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,15 @@ class _Model:
         self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
                                  np.float64)
 
-    def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None) -> np.ndarray:
-        from cardiokit.models import run_onnx
+    @cached_property
+    def _session(self) -> Any:
+        from cardiokit.models import onnx_session
 
+        return onnx_session(str(self.cnn_path))
+
+    def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None) -> np.ndarray:
         inp = cnn_input(x300, filtered=filtered)[None, None, :]
-        return np.asarray(run_onnx(self.cnn_path, {"ecg": inp})[0][0], np.float64)
+        return self._session.run(None, {"ecg": inp})[0][0].astype(np.float64)
 
     def predict(self, x300: np.ndarray, beats300: np.ndarray | None = None) -> np.ndarray:
         """Probabilities of one lead at 300 Hz; ``beats300``: R fiducials at 300 Hz from
@@ -158,10 +164,11 @@ def _fir(up: int, down: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _poly_plan(up: int, down: int, n_in: int) -> tuple[np.ndarray, int, int]:
+def _poly_plan(up: int, down: int, n_in: int) -> tuple[np.ndarray, int, int, Any]:
     """What ``scipy.signal.resample_poly(x, up, down, window=_fir(up, down))`` filters with:
     the gain-scaled FIR zero-padded to centre the output, the samples to drop, the output
-    length (scipy 1.x's steps, cached per ratio and input length)."""
+    length (scipy 1.x's steps, cached per ratio and input length) and scipy's prepared
+    polyphase filter (``upfirdn``'s per-call set-up), None when scipy has no such helper."""
     from scipy.signal._upfirdn import _output_len
 
     h = _fir(up, down) * up
@@ -175,7 +182,14 @@ def _poly_plan(up: int, down: int, n_in: int) -> tuple[np.ndarray, int, int]:
         n_post_pad += 1
     h = np.concatenate([np.zeros(n_pre_pad), h, np.zeros(n_post_pad)])
     h.flags.writeable = False
-    return h, n_pre_remove, n_out
+    try:
+        from scipy.signal._upfirdn import _UpFIRDn
+
+        ufd = _UpFIRDn(h, np.float64, up, down)
+        ufd.apply_filter(np.zeros(n_in), -1, "line", 0)
+    except Exception:  # pragma: no cover - another scipy layout: the public route
+        ufd = None
+    return h, n_pre_remove, n_out, ufd
 
 
 def _resample(x: np.ndarray, fs: float) -> np.ndarray:
@@ -184,15 +198,17 @@ def _resample(x: np.ndarray, fs: float) -> np.ndarray:
     x = np.asarray(x, np.float64)
     if abs(fs - FS) < 1e-9:
         return x
-    from scipy.signal import upfirdn
-
     num, den = round(FS * 1000), round(fs * 1000)
     g = gcd(num, den)
     up, down = num // g, den // g
     if up == down == 1:
         return x.copy()
-    h, pre, n_out = _poly_plan(up, down, x.size)
-    return upfirdn(h, x, up, down, mode="line")[pre : pre + n_out]
+    h, pre, n_out, ufd = _poly_plan(up, down, x.size)
+    if ufd is None:
+        from scipy.signal import upfirdn
+
+        return upfirdn(h, x, up, down, mode="line")[pre : pre + n_out]
+    return ufd.apply_filter(x, -1, "line", 0)[pre : pre + n_out]
 
 
 def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
@@ -200,16 +216,19 @@ def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
     if beats is None:
         return None
     if isinstance(beats, Beats):
-        fs, samples = float(beats.fs), np.asarray(beats.samples, np.float64)
+        fs, samples = float(beats.fs), beats.samples
     else:
         fs = float(rec.fs)
         try:
-            samples = np.asarray(beats, np.float64).reshape(-1)
+            samples = np.asarray(beats).reshape(-1)
+            if samples.dtype.kind not in "iu":
+                samples = samples.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidArgumentError(f"beats must be a Beats object or sample indices; got {beats!r}") from exc
-    if not (fs > 0 and np.all(np.isfinite(samples))):
+    if not (fs > 0 and (samples.dtype.kind in "iu" or np.isfinite(samples.sum()))):
         raise InvalidArgumentError("beats must be finite sample indices at a positive rate")
     n300 = int(np.ceil(rec.n_samples * FS / rec.fs))
+    # integer samples: exact in float64, so the same products and rounding as float input
     r = np.round(np.sort(samples) * FS / fs).astype(np.int64)
     return r[(r >= 0) & (r < n300)]
 
@@ -222,18 +241,17 @@ def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
     grades: dict[str, tuple[int, float]] = {}
     if quality is not None:
         for lq in getattr(quality, "leads", ()):
-            g = {"good": 0, "acceptable": 1, "unusable": 2}.get(getattr(lq, "grade", ""), 1)
+            g = _GRADES.get(getattr(lq, "grade", ""), 1)
             grades[str(lq.lead).lower()] = (g, float(getattr(lq, "score", 0.0) or 0.0))
-
-    def key(i: int) -> tuple:
+    n_pref = len(_LEAD_PREFERENCE)
+    keys = []
+    for i in idx:
         name = rec.channels[i].name.lower()
         g, score = grades.get(name, (1, 0.0))
-        pref = _LEAD_PREFERENCE.index(name) if name in _LEAD_PREFERENCE else len(_LEAD_PREFERENCE)
-        return (g, pref, -score, i)
-
-    ranked = sorted(idx, key=key)
-    usable = [i for i in ranked if grades.get(rec.channels[i].name.lower(), (1, 0.0))[0] < 2]
-    return usable or ranked
+        keys.append((g, _PREF_RANK.get(name, n_pref), -score, i))
+    keys.sort()
+    usable = [k[3] for k in keys if k[0] < 2]
+    return usable or [k[3] for k in keys]
 
 
 def classify_rhythm(
