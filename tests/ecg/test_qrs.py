@@ -246,3 +246,35 @@ def test_synthetic_trains_rate_within_tolerance(bpm, fs, amp, invert, noise, n_l
     rr_true = 60.0 * fs / bpm  # samples
     # detected rate equals the true one up to one sample of RR quantisation (+1 %)
     assert abs(np.median(np.diff(b)) - rr_true) <= 1.0 + 0.01 * rr_true
+
+
+# --- the fused 12-lead path's fast forms ------------------------------------------------
+def test_fused_path_float32_input_and_flat_leads():
+    rec, truth = _synth_rec(n_leads=12, noise=0.02, seed=3)
+    x64 = np.asarray(rec.signals, np.float64)
+    x32 = x64.astype(np.float32)
+    b32, d32 = detect_beats_array(x32, fs_hz=500.0)
+    b64, d64 = detect_beats_array(x32.astype(np.float64), fs_hz=500.0)
+    # float32 input is read as its float64 copy: the same result
+    np.testing.assert_array_equal(b32, b64)
+    assert d32["lead_quality"] == d64["lead_quality"]
+    assert match_events(truth.astype(np.int64), b32, 75).f1 == 100.0
+    # two flat leads (one constant, one zero) do not disturb the others
+    x = x64.copy()
+    x[:, 3] = 2.5
+    x[:, 7] = 0.0
+    b, d = detect_beats_array(x, fs_hz=500.0)
+    assert match_events(truth.astype(np.int64), b, 75).f1 == 100.0
+    assert d["lead_quality"][3] == 0.0 and d["lead_quality"][7] == 0.0
+
+
+def test_row_moving_mean_matches_moving_average():
+    from cardiokit.dsp.peaks import moving_average
+    from cardiokit.ecg._qrs_common import moving_mean_rows
+
+    rng = np.random.default_rng(2)
+    for width in (1, 2, 25, 30):
+        for n in (7, 61, 2500):
+            t = rng.random((3, n)) ** 3
+            ref = moving_average(t, width=width, axis=1)
+            np.testing.assert_allclose(moving_mean_rows(t, width), ref, rtol=0, atol=1e-12 * ref.max())

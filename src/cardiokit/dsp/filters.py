@@ -338,8 +338,8 @@ def _fft_filtfilt(arr: np.ndarray, plan: tuple, padlen: int) -> np.ndarray:
 
 def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> np.ndarray | None:
     """:func:`filtfilt_sos` of ``(n, channels)`` ``x`` along axis 0 in float32 arithmetic,
-    as a float32 ``(n, channels)`` array (``rows=True``: its C-ordered transpose
-    ``(channels, n)``, time along memory, without the final copy); None when this route does not apply (fewer than
+    as a float32 ``(n, channels)`` array (``rows=True``: its transpose ``(channels, n)``,
+    each row contiguous, a view into the padded result: no final copy); None when this route does not apply (fewer than
     four channels, under 512 or over 32768 samples, a non-finite value, an empty design or
     a plan that failed its check): use :func:`filtfilt_sos` then.
 
@@ -379,7 +379,7 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> n
     core = _fft.irfft(spec, nfft, axis=-1)[:, padlen : padlen + n]
     core += (ext @ g.T) @ basis_core
     core += first * ones_core
-    return np.ascontiguousarray(core) if rows else np.ascontiguousarray(core.T)
+    return core if rows else np.ascontiguousarray(core.T)
 
 
 #: Longest input of :func:`filtfilt_sos_f32` (a plan holds a few rank x samples arrays).

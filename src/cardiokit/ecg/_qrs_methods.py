@@ -16,7 +16,7 @@ from cardiokit.dsp._fast import block_max, median0
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import moving_average
 
-from ._qrs_common import adaptive_pick, band, energy, initial_levels, prune_split_beats
+from ._qrs_common import adaptive_pick, band, energy, energy_rows, initial_levels, prune_split_beats
 
 Detector = Callable[[np.ndarray, float, np.ndarray], list[np.ndarray]]
 
@@ -111,15 +111,20 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     maxima), clipped at 3 (so an artefact burst in one lead adds at most 3 / n_leads)
     and averaged over leads; one adaptive-threshold pass then runs on the fused feature.
     Validated on LUDB (12 leads) against per-lead voting and a per-sample median across
-    leads: same accuracy, several times faster.
+    leads: same accuracy, several times faster. The per-lead work runs on ``(leads, n)``
+    rows (``bp522.T``; no copy when ``bp522`` is the transpose of C-ordered rows).
     """
-    e, d = energy(bp522, fs, 0.10)
+    t = np.ascontiguousarray(bp522.T)
+    e, d = energy_rows(t, fs, 0.10)
     f = np.sqrt(e, out=e)
-    scale = _typical_peak(f, fs)
-    scale = np.where(scale > 0, scale, np.inf)
+    w = max(1, round(2 * fs))
+    m = f.shape[1] // w
+    peaks = f[:, : m * w].reshape(f.shape[0], m, w).max(axis=2) if m else f.max(axis=1, keepdims=True)
+    scale = median0(peaks, axis=1)  # typical QRS level per lead (:func:`_typical_peak`)
+    scale = np.where(scale > 0, scale, np.inf)[:, None]
     np.divide(f, scale, out=f)
-    ff = np.minimum(f, 3.0, out=f).mean(axis=1)
-    sf = np.divide(d, scale, out=d).mean(axis=1)
+    ff = np.minimum(f, 3.0, out=f).mean(axis=0)
+    sf = np.divide(d, scale, out=d).mean(axis=0)
     b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
                       replace_slope=2.5)
     return prune_split_beats(b, ff, bp522, fs)

@@ -17,6 +17,7 @@ from cardiokit.dsp.peaks import refine_extrema
 from ._qrs_common import (
     _beat_windows,
     band,
+    band_rows,
     col_median,
     lead_consistency,
     template_consistency,
@@ -125,7 +126,8 @@ def _refine_on_lead_sum(x: np.ndarray, beats: np.ndarray, radius: int) -> np.nda
 
 def _window_consistency(win: np.ndarray) -> float:
     """:func:`template_consistency` from the beats' ``(n_beats, window, n_leads)`` windows."""
-    return float(np.mean(np.abs(window_correlation(win)) > 0.6))
+    c = window_correlation(win)
+    return np.count_nonzero(np.abs(c) > 0.6) / c.size  # the mean of the flags
 
 
 def _row_percentile75(a: np.ndarray) -> np.ndarray:
@@ -175,11 +177,14 @@ def _fuse(per_lead: list[np.ndarray], weights: np.ndarray, fs: float) -> tuple[n
     return rep[keep].astype(np.int64), share[keep]
 
 
-def _inputs(x: np.ndarray, fs_hz: float, method: str) -> tuple[np.ndarray, float]:
-    """Validated ``(samples x leads)`` float64 array and sampling rate for the array detectors."""
+def _inputs(x: np.ndarray, fs_hz: float, method: str, *, keep_f32: bool = False) -> tuple[np.ndarray, float]:
+    """Validated ``(samples x leads)`` float64 array and sampling rate for the array detectors
+    (``keep_f32``: a float32 array stays float32, for callers that convert what they read)."""
     if method not in METHODS:
         raise InvalidArgumentError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
-    arr = np.asarray(x, dtype=np.float64)
+    arr = np.asarray(x)
+    if not (keep_f32 and arr.dtype == np.float32):
+        arr = arr.astype(np.float64, copy=False)
     if arr.ndim == 1:
         arr = arr[:, None]
     return arr, _check("fs_hz", fs_hz, 1e-9, 1e6)
@@ -196,7 +201,7 @@ def detect_beats_array(
     Returns (R-fiducial samples, details) where details holds per-lead quality, the
     fiducial lead index and the vote share of each beat.
     """
-    arr, fs = _inputs(x, fs_hz, method)
+    arr, fs = _inputs(x, fs_hz, method, keep_f32=True)  # float32 stays: read as float64 below
     n, n_leads = arr.shape
     details: dict = {"lead_quality": [0.0] * n_leads, "fiducial_lead": 0,
                      "vote_share": np.zeros(0)}
@@ -213,19 +218,35 @@ def detect_beats_array(
     if q > 1:
         arr = _block_mean(raw, q)
         fs = fs / q
-    qbp = band(arr, fs, 5.0, 22.0)
+    else:
+        arr = raw.astype(np.float64, copy=False)
+    fused = method == "cardiokit" and n_leads >= 3
+    # the fused detector works on (leads, n) rows, time along memory; qbp is their transpose
+    rows = band_rows(arr, fs, 5.0, 22.0) if fused else None
+    qbp = rows.T if rows is not None else band(arr, fs, 5.0, 22.0)
     # flat leads (constant, or only float rounding left after filtering) carry no beats
-    flat = _abs_max(qbp) <= 1e-6 * _abs_max(arr) + 1e-12
+    if rows is not None:
+        qmax = np.maximum(rows.max(axis=1), -rows.min(axis=1))
+        # the largest |value| of any lead bounds each lead's: most records need no per-lead one
+        bound = 1e-6 * max(float(arr.max()), -float(arr.min())) + 1e-12
+        flat = qmax <= 1e-6 * _abs_max(arr) + 1e-12 if (qmax <= bound).any() else np.zeros(n_leads, bool)
+    else:
+        flat = _abs_max(qbp) <= 1e-6 * _abs_max(arr) + 1e-12
     if flat.all():
         return np.zeros(0, np.int64), details
     if flat.any():
         qbp[:, flat] = 0.0
         arr = arr.copy()
         arr[:, flat] = np.median(arr[:, flat], axis=0)
-    slope = np.abs(np.diff(qbp, axis=0))
-    # median slope per lead; a strided subsample is plenty for a noise floor
-    floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
-    if method == "cardiokit" and n_leads >= 3:
+    if rows is not None:
+        slope_rows = np.abs(np.diff(rows, axis=1))
+        slope = slope_rows.T
+        floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
+    else:
+        slope = np.abs(np.diff(qbp, axis=0))
+        # median slope per lead; a strided subsample is plenty for a noise floor
+        floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
+    if fused:
         beats, w = _gate_fused(cardiokit_fused(arr, fs, qbp), qbp, slope, floors, fs)
         details["lead_quality"] = [round(float(v), 4) for v in w]
         if beats.size == 0:
@@ -330,12 +351,14 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
 
 
 def _block_mean(x: np.ndarray, q: int) -> np.ndarray:
-    """Means of ``q`` consecutive rows of ``x`` (the rows left over at the end are dropped)."""
+    """Means of ``q`` consecutive rows of ``x`` (the rows left over at the end are dropped),
+    float64 (a float32 ``x`` gives the values of its float64 copy)."""
     m = x.shape[0] // q
     if q == 2:  # (a + b) / 2, bit for bit what the mean of the reshaped blocks gives
-        out = x[0 : 2 * m : 2] + x[1 : 2 * m : 2]
+        out = np.add(x[0 : 2 * m : 2], x[1 : 2 * m : 2], dtype=np.float64)  # float32 read as float64
         out *= 0.5
         return out
+    x = x.astype(np.float64, copy=False)
     return x[: m * q].reshape(m, q, *x.shape[1:]).mean(axis=1)
 
 
