@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.model import Statement
 
-RULES_VERSION = "rules-v4"
+RULES_VERSION = "rules-v5"
 
 # -- references ---------------------------------------------------------------------------
 MASON_2007 = (
