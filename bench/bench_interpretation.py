@@ -558,6 +558,11 @@ def main(argv: list[str] | None = None) -> int:
             markdown_table(["convention", "macro F1 tuning split", "macro F1 held-out", "macro F1 all 200",
                             "min spec held-out", "min spec all 200"], summary), ""]
     for c, pred in preds.items():
+        low = [(k, score(*counts(pred, rows, k, held))[1]) for k in TRUTH]
+        low = [f"{k} {sp:.2f}" for k, sp in low if sp == sp and sp < 0.95]
+        body.append(f"Specificity below 0.95 on the held-out records, \"{c}\": " + (", ".join(low) or "none") + ".")
+    body.append("")
+    for c, pred in preds.items():
         _, f_held = macro_f1(pred, rows, held)
         f_tune, f_all = macro_f1(pred, rows, tune_ids)[1], macro_f1(pred, rows, ids)[1]
         body += [f"### convention \"{c}\"", "", statement_table(pred, rows, tune_ids, held, ids), "",
