@@ -205,7 +205,11 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
 
 
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:
-    """Median QRS peak-to-peak amplitude (mV) per lead over the beats."""
+    """Median QRS peak-to-peak amplitude (mV) per lead over the beats.
+
+    Each beat's QRS is the lead's delineated onset to offset (R +- 60 ms where not found),
+    clipped to the record; all leads' windows are reduced at once (``reduceat`` over the
+    leads laid end to end)."""
     x = cleaned.signals
     fs = cleaned.fs
     half = max(1, round(0.06 * fs))
@@ -213,30 +217,45 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     per = np.asarray(dl.per_lead) if dl is not None and len(dl.leads) == len(idx) else None
     if beats.size == 0:
         return out
-    last = x.shape[0] - 1
-    for j, ci in enumerate(idx):
-        scale = VOLT_TO_MV.get(cleaned.channels[ci].unit.strip().lower())
-        if scale is None:
-            continue
-        on = beats - half
-        off = beats + half
-        if per is not None:
-            lo, hi = per[j, :, 3], per[j, :, 5]
-            ok = (lo >= 0) & (hi > lo)
-            on = np.where(ok, lo, on)
-            off = np.where(ok, hi, off)
-        on = np.minimum(np.maximum(on, 0), last)
-        off = np.minimum(np.maximum(off, 0), last)
-        keep = off > on
-        if not keep.any():
-            continue
-        # max and min over each [on, off] at once: even positions of reduceat
-        bounds = np.stack([on[keep], off[keep] + 1], axis=1).reshape(-1)
-        col = x[:, ci]
-        if bounds[-1] > last:
-            col = np.append(col, col[-1])
-        ptp = np.maximum.reduceat(col, bounds)[::2] - np.minimum.reduceat(col, bounds)[::2]
-        out[cleaned.channels[ci].name] = float(np.median(ptp)) * scale
+    n = x.shape[0]
+    scales = [VOLT_TO_MV.get(cleaned.channels[ci].unit.strip().lower()) for ci in idx]
+    use = [j for j, sc in enumerate(scales) if sc is not None]
+    if not use:
+        return out
+    on = np.broadcast_to(beats - half, (len(idx), beats.size))
+    off = np.broadcast_to(beats + half, (len(idx), beats.size))
+    if per is not None:
+        lo, hi = per[:, :, 3], per[:, :, 5]
+        ok = (lo >= 0) & (hi > lo)
+        on = np.where(ok, lo, on)
+        off = np.where(ok, hi, off)
+    on = np.minimum(np.maximum(on[use], 0), n - 1)
+    off = np.minimum(np.maximum(off[use], 0), n - 1)
+    keep = off > on
+    # the used leads end to end (one extra sample: a bound may point one past the last)
+    flat = np.empty(len(use) * n + 1, x.dtype)
+    cols = [idx[j] for j in use]
+    xa = np.asarray(x)
+    flat[:-1].reshape(len(use), n)[...] = (xa if cols == list(range(xa.shape[1])) else xa[:, cols]).T
+    flat[-1] = flat[-2]
+    base = (np.arange(len(use)) * n)[:, None]
+    # max and min over each [on, off] at once: even positions of reduceat
+    bounds = np.stack([(on + base)[keep], (off + base + 1)[keep]], axis=1).reshape(-1)
+    ptp = np.full(keep.shape, np.nan, x.dtype)
+    ptp[keep] = np.maximum.reduceat(flat, bounds)[::2] - np.minimum.reduceat(flat, bounds)[::2]
+    nan_row = np.count_nonzero(np.isnan(ptp), axis=1) > np.count_nonzero(~keep, axis=1)  # as np.median: NaN
+    # per lead the median of its beats' values (np.median: the middle one, or the mean of
+    # the two middle ones); NaN (no window) sorts last
+    ptp.sort(axis=1)
+    cnt = keep.sum(axis=1)
+    rows = np.arange(len(use))
+    lo_v = ptp[rows, np.maximum((cnt - 1) // 2, 0)]
+    hi_v = ptp[rows, np.maximum(cnt // 2, 0)]
+    med = np.where(cnt % 2 == 1, hi_v, (lo_v + hi_v) / np.asarray(2, x.dtype))
+    med[nan_row] = np.nan
+    for k, j in enumerate(use):
+        if cnt[k]:
+            out[cleaned.channels[idx[j]].name] = float(med[k]) * scales[j]
     return out
 
 
