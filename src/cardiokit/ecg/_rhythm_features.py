@@ -274,7 +274,7 @@ def _vg_features(rr: np.ndarray) -> list[float]:
 _WA, _WB = round(0.30 * FS), round(0.45 * FS)
 _OFFS = np.arange(-_WA, _WB)
 _OFFS.flags.writeable = False
-_BASE = round(0.05 * FS)
+_BASE = round(0.05 * FS)  # odd: its median is the middle sample
 _QRS = slice(_WA - round(0.06 * FS), _WA + round(0.06 * FS))
 _P = slice(_WA - round(0.25 * FS), _WA - round(0.08 * FS))
 _C = slice(_WA - round(0.25 * FS), _WA + round(0.40 * FS))
@@ -349,8 +349,15 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     if inner.size < 3:
         return nan_main, nan_extra
     win = y[inner[:, None] + _OFFS]
-    win -= median0(win[:, :_BASE], axis=1)[:, None]
-    tmpl = median0(win, axis=0)
+    tot = float(win.sum())
+    if tot - tot == 0:  # finite: the medians are the middles of the sorts (as median0)
+        win -= np.sort(win[:, :_BASE], axis=1)[:, _BASE // 2 : _BASE // 2 + 1]
+        srt = np.sort(win, axis=0)
+        h = srt.shape[0] // 2
+        tmpl = srt[h] if srt.shape[0] % 2 else (srt[h - 1] + srt[h]) / 2
+    else:
+        win -= median0(win[:, :_BASE], axis=1)[:, None]
+        tmpl = median0(win, axis=0)
     t_qrs = tmpl[_QRS]
     a_qrs = np.abs(t_qrs)
     k_r = int(a_qrs.argmax())
@@ -457,7 +464,8 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
         kurt, skew = _NAN, _NAN
     n = x.size
     xd = x - _mean(x)
-    p = np.abs(_sfft.rfft(xd * _hann(n))) ** 2
+    p = np.abs(_sfft.rfft(xd * _hann(n)))
+    p *= p
 
     def band(lo: float, hi: float) -> float:
         return float(p[_band(n, lo, hi, False)].sum())

@@ -111,6 +111,7 @@ class _Model:
                                 "which this cardiokit version does not compute")
         #: columns of FEATURE_NAMES the head reads, in its order
         self.cols = np.asarray([FEATURE_NAMES.index(n) for n in feat_names], np.intp)
+        self._all_cols = bool(np.array_equal(self.cols, np.arange(len(FEATURE_NAMES))))
         self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
                                  np.float64)
 
@@ -131,11 +132,27 @@ class _Model:
         if beats300 is None:
             r = lead_beats(x300)
         else:
-            r = np.unique(refine_extrema(y, beats300, radius=round(0.05 * FS)))
-        feats = rhythm_features(x300, r, filtered=y)[self.cols]
+            r = _refine(y, beats300)
+        feats = rhythm_features(x300, r, filtered=y)
+        if self.cols.size != feats.size or not self._all_cols:
+            feats = feats[self.cols]
         z = (np.concatenate([feats, self.cnn(x300, y)]) if self.cnn_path else feats)[None, :]
         p = self.head.predict_proba(z)[0] * self.scales
         return p / p.sum()
+
+
+_R_RADIUS = round(0.05 * FS)
+_R_OFFS = np.arange(-_R_RADIUS, _R_RADIUS + 1)
+_R_OFFS.flags.writeable = False
+
+
+def _refine(y: np.ndarray, r300: np.ndarray) -> np.ndarray:
+    """``np.unique(refine_extrema(y, r300, radius=50 ms))``: each beat moved to the largest
+    |y| within 50 ms (the first of equal ones), windows clear of the ends gathered at once."""
+    if r300.size and r300[0] >= _R_RADIUS and r300[-1] + _R_RADIUS < y.size:
+        r = r300 + (np.abs(y[r300[:, None] + _R_OFFS]).argmax(axis=1) - _R_RADIUS)
+        return r if r.size < 2 or (r[1:] > r[:-1]).all() else np.unique(r)
+    return np.unique(refine_extrema(y, r300, radius=_R_RADIUS))
 
 
 @lru_cache(maxsize=1)
