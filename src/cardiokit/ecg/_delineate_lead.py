@@ -79,13 +79,19 @@ TUNING = Tuning()
 
 @dataclass(frozen=True)
 class LeadFilters:
-    """Filtered versions of all leads, each ``(n_samples, n_leads)`` float64."""
+    """Filtered versions of all leads, each ``(n_samples, n_leads)`` float64.
+
+    With ``step`` > 1, ``smooth``, ``d_t`` and ``d_p`` (the P- and T-wave filters) hold every
+    ``step``-th sample of the signal only (``ceil(n_samples / step)`` rows): P and T waves are
+    then searched at ``fs / step``, see :func:`delineate_leads`.
+    """
 
     hp: np.ndarray  # baseline-removed signal
     smooth: np.ndarray  # smoothed for wave amplitudes
     d_qrs: np.ndarray  # fine-scale derivative (QRS)
     d_t: np.ndarray  # coarse-scale derivative (T)
     d_p: np.ndarray  # medium-scale derivative (P)
+    step: int = 1
 
 
 def remove_baseline(signals: np.ndarray, fs: float, tuning: Tuning = TUNING) -> np.ndarray:
@@ -97,26 +103,33 @@ def remove_baseline(signals: np.ndarray, fs: float, tuning: Tuning = TUNING) -> 
     return x - np.median(x, axis=0, keepdims=True)
 
 
-def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass: bool = True) -> LeadFilters:
+def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass: bool = True,
+            step: int = 1) -> LeadFilters:
     """Baseline removal and the derivative filters, each computed once for all leads (axis 0).
 
     The four Gaussian (derivative) filters are :func:`scipy.ndimage.gaussian_filter1d` with
     ``mode="nearest"`` (kernels truncated at 4 sigma); on records of at most
     ``_FFT_ELEMENTS`` samples x leads they run as one FFT of the edge-padded leads times the
     four kernels' transfer functions (the same linear correlation, equal to ~1e-15).
+    ``step`` = 2 keeps every other sample of the P- and T-wave filters (smooth, d_t, d_p),
+    computed by inverse FFTs of half the length (their Gaussians leave nothing above a
+    quarter of ``fs`` to alias: < 5e-4 of the smoothing filter's gain, < 1e-8 of the derivatives').
     """
     x = np.asarray(signals, dtype=np.float64)
     hp = remove_baseline(x, fs, tuning) if highpass else x
     sigmas = tuple(s * fs for s in (tuning.sigma_wave_s, tuning.sigma_qrs_s, tuning.sigma_t_s, tuning.sigma_p_s))
+    step = 2 if step == 2 else 1
     # filtered along contiguous lead rows; each field is the (n_samples, n_leads) transpose of
     # a (n_leads, n_samples) array, the layout delineate_leads gathers its windows from
     ht = np.ascontiguousarray(hp.T)
     if 0 < ht.size <= _FFT_ELEMENTS:
-        smooth, d_qrs, d_t, d_p = _gauss_fft(ht, sigmas, fs)
+        smooth, d_qrs, d_t, d_p = _gauss_fft(ht, sigmas, fs, step)
     else:
         smooth, d_qrs, d_t, d_p = (gaussian_filter1d(ht, s, axis=1, order=o, mode="nearest") * (fs if o else 1.0)
                                    for s, o in zip(sigmas, _ORDERS, strict=True))
-    return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T)
+        if step > 1:
+            smooth, d_t, d_p = (np.ascontiguousarray(a[:, ::step]) for a in (smooth, d_t, d_p))
+    return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T, step=step)
 
 
 #: derivative order of the filters of :func:`prepare`: smooth, d_qrs, d_t, d_p
@@ -149,18 +162,33 @@ def _transfer(m: int, sigmas: tuple[float, ...], scale: float) -> np.ndarray:
     return out
 
 
-def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float) -> list[np.ndarray]:
-    """Four ``(L, n)`` Gaussian filters of the rows of ``ht`` (mode ``"nearest"``) by one FFT."""
+def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int = 1) -> list[np.ndarray]:
+    """Four ``(L, n)`` Gaussian filters of the rows of ``ht`` (mode ``"nearest"``) by one FFT;
+    with ``step`` = 2 all but the QRS derivative (index 1) at every other sample only."""
     n = ht.shape[1]
     pad = max(int(4.0 * s + 0.5) for s in sigmas)
-    m = sp_fft.next_fast_len(n + 2 * pad, real=True)
+    pad += pad % 2  # even: the half-rate outputs start on a kept sample
+    m = 4 * sp_fft.next_fast_len(-(-(n + 2 * pad) // 4), real=True)  # m / 2 even: a Nyquist bin
     ext = np.empty((ht.shape[0], m))
     ext[:, :pad] = ht[:, :1]
     ext[:, pad : pad + n] = ht
     ext[:, pad + n :] = ht[:, -1:]  # the wrap-around only reaches edge-value padding
     spec = sp_fft.rfft(ext, axis=1)
     # one filter at a time: a smaller working set than one (4, L, m) product (fewer page faults)
-    return [sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)]
+    if step == 1:
+        return [sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)]
+    # every other sample: the spectrum folded at m / 4 (the transforms of half the length)
+    half, nh, p2 = m // 2, m // 4 + 1, pad // 2
+    nc = -(-n // 2)
+    out = []
+    for i, h in enumerate(_transfer(m, sigmas, fs)):
+        if i == 1:
+            out.append(sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n])
+        else:
+            y = sp_fft.irfft(spec[:, :nh] * h[:nh], half, axis=1)[:, p2 : p2 + nc]
+            y *= 0.5
+            out.append(y)
+    return out
 
 
 # -- vectorised primitives on (beats, leads, window) matrices ------------------------------
@@ -266,7 +294,7 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
           lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
-          xi_off: float, late: tuple[np.ndarray, int, float] | None = None
+          xi_off: float, late: tuple[np.ndarray, int, float] | None = None, step: int = 1
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Onset, peak, offset (window positions, -1 absent) and amplitude of P or T waves.
 
@@ -277,6 +305,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     ``(nb, L)`` window positions.
     ``late`` = (``(nb, L)`` latest normal peak position, minimum gap in samples, minimum
     relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
+    With ``step`` = 2 the matrices hold every other sample of the record and the positions
+    returned are in record samples (window position x 2): see :func:`_refine2`.
     """
     # the peak search reads only the columns some ``m0:m1`` covers
     c0 = min(max(int(m0.min()), 0), s.shape[2] - 1)
@@ -302,10 +332,69 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     a = _argbest(sd, pos, a0, k)
     b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
     ad = np.abs(d)
-    on, off = _walks(ad, pos, a, lo, xi_on * _at(ad, a), b, hi, xi_off * _at(ad, b))
+    if step == 2:  # the steepest slopes between the samples (see _vertex)
+        top = _vertex(ad, np.stack((a, b), axis=2))
+        thr_on, thr_off = xi_on * top[:, :, 0], xi_off * top[:, :, 1]
+    else:
+        thr_on, thr_off = xi_on * _at(ad, a), xi_off * _at(ad, b)
+    on, off = _walks(ad, pos, a, lo, thr_on, b, hi, thr_off)
+    if step == 2:
+        tilt = 0.0 if base1 is base0 else (base1 - base0) / np.maximum(hi - lo, 1)
+        on, k, off = _refine2(ad, s, on, k, off, thr_on, thr_off, tilt)
     neg = np.full_like(k, -1)
     return (np.where(ok, on, neg), np.where(ok, k, neg), np.where(ok, off, neg),
             np.where(ok, np.abs(val), 0.0))
+
+
+def _rows(v: np.ndarray) -> np.ndarray:
+    """``(nb, L, 1)`` flat offsets of the rows of a C-contiguous ``(nb, L, W)`` matrix."""
+    nb, n_leads, w = v.shape
+    return np.arange(0, nb * n_leads * w, w).reshape(nb, n_leads, 1)
+
+
+def _vertex(v: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Height of the parabola through ``v`` at window positions ``k - 1, k, k + 1`` at its
+    vertex (``(nb, L, m)`` positions ``k``): a local maximum between the samples, else ``v[k]``
+    (also at the window ends)."""
+    w = v.shape[2]
+    idx = (_rows(v) + np.minimum(np.maximum(k, 1), w - 2))[..., None] + _NEIGHBOURS
+    y = v.reshape(-1)[idx]  # (nb, L, m, 3)
+    y0, y1, y2 = y[..., 0], y[..., 1], y[..., 2]
+    curv = y0 - 2.0 * y1 + y2
+    num = y0 - y2
+    # a maximum within half a sample (never at the window ends: k was clipped there)
+    ok = np.abs(num) <= -curv
+    ok &= curv < 0
+    top = y1 - num * num / np.where(ok, 8.0 * curv, -np.inf)
+    return np.where(ok, top, v.reshape(-1)[_rows(v) + k])
+
+
+_NEIGHBOURS = np.array([-1, 0, 1])
+_ON_OFF = np.array([0, 1, 0, -1])
+
+
+def _refine2(ad: np.ndarray, s: np.ndarray, on: np.ndarray, k: np.ndarray, off: np.ndarray,
+             thr_on: np.ndarray, thr_off: np.ndarray, tilt: np.ndarray | float = 0.0
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Onset, peak and offset window positions found on every other sample, as positions at
+    the full rate (x 2): a boundary walk moves one sample back towards the wave when the
+    slope modulus ``ad`` interpolated half-way there is already below its threshold (where
+    a walk at the full rate would have stopped); the peak moves to the vertex of the parabola
+    through the smoothed signal ``s`` minus the wave's baseline (slope ``tilt`` per sample)
+    at ``k - 1, k, k + 1`` (rounded to a full-rate sample). ``ad``, ``s``: C-contiguous."""
+    w = ad.shape[2]
+    rows = _rows(ad)
+    bo = np.stack((on, on, off, off), axis=2) + _ON_OFF  # inside: lo <= on < off <= hi
+    ya = ad.reshape(-1)[rows + np.minimum(np.maximum(bo, 0), w - 1)]
+    ya = ya[:, :, 0::2] + ya[:, :, 1::2]
+    h_on = ya[:, :, 0] < 2.0 * thr_on
+    h_off = ya[:, :, 1] < 2.0 * thr_off
+    y = s.reshape(-1)[rows + np.minimum(np.maximum(k, 1), w - 2)[..., None] + _NEIGHBOURS]
+    curv = y[..., 0] - 2.0 * y[..., 1] + y[..., 2]
+    num = y[..., 0] - y[..., 2] + 2.0 * tilt
+    # twice the vertex offset, num / curv, when within one sample (else 0)
+    frac = num / np.where(np.abs(num) < np.abs(curv), curv, np.inf)
+    return 2 * on + h_on, (2 * k + np.rint(frac).astype(np.int64)), 2 * off - h_off
 
 
 def _u_wave_rule(s: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
@@ -422,9 +511,9 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     lim = (r + ms(tu.u_tpk_s * np.sqrt(np.minimum(np.maximum(rr_next, 0.3), 2.0))) - ws)[:, None] + np.zeros_like(on)
     late = (lim, round(tu.u_gap_s * fs), tu.u_rho) if tu.u_rho > 0 else None
     ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
-                               round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late)
+                               round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late, f.step)
     ok = (tpk >= 0) & (on >= 0)
-    out = np.stack([ton, tpk, toff], axis=2) + ws[:, None, None]
+    out = np.stack([ton, tpk, toff], axis=2) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, ta, 0.0)
 
@@ -445,9 +534,9 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
     pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,
-                               round(0.08 * fs), tu.p_on_xi, tu.p_off_xi)
+                               round(0.08 * fs), tu.p_on_xi, tu.p_off_xi, step=f.step)
     ok = (ppk >= 0) & (on >= 0)
-    out = np.stack([pon, ppk, poff], axis=2) + ws[:, None, None]
+    out = np.stack([pon, ppk, poff], axis=2) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, pa, 0.0)
 
@@ -482,7 +571,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
     # (no copies when ``f`` comes from :func:`prepare`)
     ft = LeadFilters(*(x.T if x.strides[0] == x.itemsize else np.ascontiguousarray(x.T)
-                       for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)))
+                       for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)), step=f.step)
     rr = np.diff(r) / fs
     med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
     rr_next = np.concatenate((rr, [med_rr]))
@@ -500,16 +589,33 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     default = np.minimum(r + ms(rr_next), n - 1)[:, None]
     nxt_on = np.where(nxt_on >= 0, nxt_on, default) if nb > 1 else np.broadcast_to(default, (1, n_leads)).copy()
     nxt_on[-1] = default[-1]
+    # P and T are searched at fs / step (their filters' rate): QRS positions in those samples,
+    # onsets rounded down and offsets up (a wave searched after an offset starts after it)
+    st = ft.step
+    fw, fc, rc, qc = fs, ft, r, q
+    if st > 1:
+        fw = fs / st
+        fc = LeadFilters(ft.smooth, ft.smooth, ft.smooth, ft.d_t, ft.d_p, st)  # hp: for the shape only
+        rc = np.minimum((r + st // 2) // st, ft.smooth.shape[1] - 1)
+        qc = np.where(q >= 0, (q + np.array([0, st // 2, st - 1])) // st, -1)
+        nxt_on = nxt_on // st
+    tc = np.full((nb, n_leads, 3), -1, np.int64)
     tamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.88 * fs) + 4, n_leads):
-        out[b, :, T_ON:T_OFF + 1], tamp[b] = _t_block(ft, r[b], q[b], nxt_on[b], rr_next[b], fs, tu)
+    for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
+        tc[b], tamp[b] = _t_block(fc, rc[b], qc[b], nxt_on[b], rr_next[b], fw, tu)
     prev_end = np.zeros((nb, n_leads), np.int64)
     if nb > 1:
-        prev_t, prev_q = out[:-1, :, T_OFF], out[:-1, :, QRS_OFF]
+        prev_t, prev_q = tc[:-1, :, 2], qc[:-1, :, 2]
+        if st > 1:  # T offsets at fs (see _refine2): in P-search samples
+            prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
         prev_end[1:] = np.where(prev_t >= 0, prev_t, np.where(prev_q >= 0, prev_q, 0))
+    pc = np.full((nb, n_leads, 3), -1, np.int64)
     pamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.70 * fs) + 4, n_leads):
-        out[b, :, P_ON:P_OFF + 1], pamp[b] = _p_block(ft, r[b], q[b], prev_end[b], fs, tu)
+    for b in _blocks(nb, round(0.70 * fw) + 4, n_leads):
+        pc[b], pamp[b] = _p_block(fc, rc[b], qc[b], prev_end[b], fw, tu)
+    # (positions at fs: see _refine2)
+    out[:, :, T_ON:T_OFF + 1] = np.minimum(tc, n - 1) if st > 1 else tc
+    out[:, :, P_ON:P_OFF + 1] = np.minimum(pc, n - 1) if st > 1 else pc
     # presence: amplitude relative to the lead's QRS, and a stable PR interval for P
     ref = np.nan_to_num(_col_median(qamp, qamp > 0))
     out[:, :, T_ON:T_OFF + 1][tamp < tu.t_min_rel * ref[None, :]] = -1

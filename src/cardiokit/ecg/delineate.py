@@ -4,7 +4,9 @@
 (vectorised over beats x leads; the filters run once per record on all leads; records
 sampled at 450 Hz or more are delineated at about 250 Hz, on means of blocks of
 ``floor(fs / 250)`` samples, and the boundaries mapped back to ``fs``: the error this adds,
-SD ~1 ms, is far below the boundaries' own), then fuses the leads (vectorised over beats):
+SD ~1 ms, is far below the boundaries' own; P and T waves, whose filters keep nothing above
+~30 Hz, are searched at half that rate and their boundaries placed at the work rate by
+interpolation, see ``_delineate_lead._refine2``), then fuses the leads (vectorised over beats):
 
 * **global delineation** (one row per beat, the boundaries used for clinical 12-lead
   interval measurement): a wave is present when it is found in at least
@@ -53,6 +55,8 @@ _MIN_LEADS = (0.33, 0.25, 0.25)
 _PR_TOL_S = 0.040
 #: records sampled at >= 1.8 x this rate (Hz) are delineated at fs / floor(fs / _WORK_FS)
 _WORK_FS = 250.0
+#: P and T waves are searched at half the work rate when that is at least this rate (Hz)
+_COARSE_FS = 125.0
 # onsets / offsets further than this from the agreeing leads' median are outliers (P, QRS, T)
 _OUTLIER_S = [0.03, 0.03, 0.06]
 # at most this many other leads must confirm a global onset / offset (P, QRS, T)
@@ -287,14 +291,17 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     return glob, out
 
 
-def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float) -> None:
-    """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation)."""
+def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float, step: int = 1) -> None:
+    """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation);
+    ``smooth`` (sampled at ``fs``) holds every ``step``-th sample of the fiducials' signal."""
     has = np.flatnonzero(glob[:, 1] >= 0)
     h = round(0.05 * fs)
-    has = has[(glob[has, 1] - h >= 0) & (glob[has, 1] + h < smooth.shape[0])]
+    pk = glob[has, 1] // step
+    keep = (pk - h >= 0) & (pk + h < smooth.shape[0])
+    has, pk = has[keep], pk[keep]
     if has.size < 3:
         return
-    seg = smooth[glob[has, 1][:, None] + np.arange(-h, h + 1)[None, :], :]  # (n, win, leads)
+    seg = smooth[pk[:, None] + np.arange(-h, h + 1)[None, :], :]  # (n, win, leads)
     seg = seg - seg.mean(axis=1, keepdims=True)
     flat = seg.reshape(has.size, -1)
     srt = np.sort(flat, axis=0)  # the column medians, as np.median gives them, with less overhead
@@ -397,10 +404,12 @@ def delineate(
                 x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
             rd = np.minimum(np.maximum(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0), m - 1)
             fw = fs / q
-        filt = prepare(x, fw, TUNING, highpass=False)
+        # P and T waves are searched at half the work rate when that leaves >= _COARSE_FS
+        step = 2 if fw >= 1.8 * _COARSE_FS else 1
+        filt = prepare(x, fw, TUNING, highpass=False, step=step)
         per = delineate_leads(filt, rd, fw, TUNING)
         glob, fused = _fuse(per, rd, fw)
-        _check_p_morphology(glob, fused, filt.smooth, fw)
+        _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
             per, glob, fused = (_upsample(a, q, sub.n_samples) for a in (per, glob, fused))
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
