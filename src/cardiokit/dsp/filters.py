@@ -356,30 +356,58 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> n
     n, c = arr.shape
     if c < _FFT_MIN_CHANNELS or not _FFT_MIN_SAMPLES <= n <= _FFT32_MAX_SAMPLES:
         return None
-    if not np.isfinite(arr.sum(dtype=np.float64)):
-        return None
     padlen = 3 * (2 * sos.shape[0] + 1)
     sos64 = np.ascontiguousarray(sos, dtype=np.float64)
-    plan = _fft_plan32(sos64.tobytes(), sos64.shape[0], n + 2 * padlen, padlen)
+    plan = _fft_plan32(sos64.tobytes(), sos64.shape[0], n + 2 * padlen, padlen, c)
     if plan is None:
         return None
     from scipy import fft as _fft
 
-    nfft, h2, g, basis_core, ones_core = plan
-    ext = np.empty((c, n + 2 * padlen), np.float32)
-    ext[:, padlen : padlen + n] = arr.T
-    np.subtract(2 * ext[:, padlen : padlen + 1], ext[:, 2 * padlen : padlen : -1], out=ext[:, :padlen])
-    np.subtract(2 * ext[:, padlen + n - 1 : padlen + n], ext[:, padlen + n - 2 : n - 2 : -1],
-                out=ext[:, padlen + n :])
-    # the constant part (offsets, often far above the signal) through the exact response
-    first = ext[:, :1].copy()
-    ext -= first
-    spec = _fft.rfft(ext, nfft, axis=-1)
-    spec *= h2
-    core = _fft.irfft(spec, nfft, axis=-1)[:, padlen : padlen + n]
-    core += (ext @ g.T) @ basis_core
-    core += first * ones_core
-    return core if rows else np.ascontiguousarray(core.T)
+    nfft, h2, g, basis_core, ones_core, basis_core_t, h2_tiled = plan
+    p, m = padlen, n + 2 * padlen
+    if rows:  # (channels, m) rows: the FFTs along memory
+        ext = np.empty((c, m), np.float32)
+        ext[:, p : p + n] = arr.T
+        np.subtract(2 * ext[:, p : p + 1], ext[:, 2 * p : p : -1], out=ext[:, :p])
+        np.subtract(2 * ext[:, p + n - 1 : p + n], ext[:, p + n - 2 : n - 2 : -1], out=ext[:, p + n :])
+        # the constant part (offsets, often far above the signal) through the exact response
+        first = ext[:, :1].copy()
+        ext -= first
+        coef = ext @ g.T  # (a NaN or inf anywhere makes these non-finite)
+        if not np.isfinite(coef).all():
+            return None
+        spec = _fft.rfft(ext, nfft, axis=1)
+        spec *= h2
+        core = _fft.irfft(spec, nfft, axis=1)[:, p : p + n]
+        core += coef @ basis_core
+        if ones_core is not None:
+            core += first * ones_core
+        return core
+    # (m, channels), time on axis 0 as given: the FFTs run across the channels (as fast), and
+    # the result's rows are a contiguous block, so no transposed copies either way
+    ext = np.empty((m, c), np.float32)
+    ext[p : p + n] = arr
+    np.subtract(2 * ext[p : p + 1], ext[2 * p : p : -1], out=ext[:p])
+    np.subtract(2 * ext[p + n - 1 : p + n], ext[p + n - 2 : n - 2 : -1], out=ext[p + n :])
+    first = ext[:1].copy()
+    k = _row_block(m)  # subtract on (m / k, k x channels): long inner loops, same values
+    flat = ext.reshape(m // k, k * c)
+    flat -= np.tile(first, k)
+    coef = g @ ext
+    if not np.isfinite(coef).all():
+        return None
+    spec = _fft.rfft(ext, nfft, axis=0)
+    spec *= h2_tiled  # h2[:, None] repeated: a same-shape product beats a broadcast one
+    core = _fft.irfft(spec, nfft, axis=0)[p : p + n]
+    core += basis_core_t @ coef
+    if ones_core is not None:
+        core += ones_core[:, None] * first
+    return core
+
+
+def _row_block(m: int) -> int:
+    """Largest k <= 64 dividing ``m``."""
+    return next(k for k in range(64, 0, -1) if m % k == 0)
 
 
 #: Longest input of :func:`filtfilt_sos_f32` (a plan holds a few rank x samples arrays).
@@ -387,19 +415,23 @@ _FFT32_MAX_SAMPLES = 32768
 
 
 @lru_cache(maxsize=8)
-def _fft_plan32(sos_bytes: bytes, n_sections: int, m: int, padlen: int) -> tuple | None:
+def _fft_plan32(sos_bytes: bytes, n_sections: int, m: int, padlen: int, channels: int) -> tuple | None:
     """:func:`_fft_plan` in float32, with the correction and constant response restricted to
-    the unpadded output samples."""
+    the unpadded output samples (and ``|H|^2`` repeated over ``channels`` columns)."""
     plan = _fft_plan(sos_bytes, n_sections, m)
     if plan is None:
         return None
     nfft, h2, basis, g, ones = plan
     core = slice(padlen, m - padlen)
+    # a band- or high-pass maps constants to zero (|response| ~1e-13): that term is left out
+    ones32 = np.ascontiguousarray(ones[core], dtype=np.float32) if np.abs(ones).max() > 1e-9 else None
     out = (nfft, h2.astype(np.float32), g.astype(np.float32),
-           np.ascontiguousarray(basis[:, core], dtype=np.float32),
-           np.ascontiguousarray(ones[core], dtype=np.float32))
+           np.ascontiguousarray(basis[:, core], dtype=np.float32), ones32,
+           np.ascontiguousarray(basis[:, core].T, dtype=np.float32),
+           np.repeat(h2.astype(np.float32), channels).reshape(h2.size, channels))
     for a in out[1:]:
-        a.flags.writeable = False
+        if a is not None:
+            a.flags.writeable = False
     return out
 
 
@@ -488,13 +520,15 @@ def detect_powerline_hz(
     seg -= seg.mean(axis=1, keepdims=True)
     seg *= _hann(n) if seg.dtype == np.float64 else _hann32(n)
     sp = _fft.rfft(seg, axis=1)
-    psd = (sp.real ** 2 + sp.imag ** 2).mean(axis=0)
     best, best_ratio = None, min_ratio
     for f0 in candidates_hz:
         if f0 >= 0.95 * fs / 2:
             continue
         peak_idx, ring_idx = _line_bins(n, fs, float(f0))
-        peak, ring = psd[peak_idx], psd[ring_idx]
+        # the power only where it is read (the same values as the whole spectrum's)
+        both = sp[:, np.concatenate([peak_idx, ring_idx])]
+        psd = (both.real ** 2 + both.imag ** 2).mean(axis=0)
+        peak, ring = psd[: peak_idx.size], psd[peak_idx.size :]
         if peak.size == 0 or ring.size == 0:
             continue
         floor = median1(ring)

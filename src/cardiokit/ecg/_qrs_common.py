@@ -287,15 +287,20 @@ def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float
     """
     if beats.size < 5:
         return beats
-    corr = beat_correlation(x, beats, fs)
     rr = np.diff(beats).astype(np.float64)
+    if rr.min() >= 0.7 * rr.max():  # no interval under 0.7 x any local median (<= the longest)
+        return beats
     pad = np.concatenate([np.full(8, rr[0]), rr, np.full(8, rr[-1])])  # edge padding
     med = median0(np.lib.stride_tricks.sliding_window_view(pad, 17).T)
     h = f[beats]
     k = np.arange(1, beats.size - 1)
     rp, rn, m = rr[k - 1], rr[k], med[k - 1]
-    bad = ((rp < 0.7 * m) & (np.abs(rp + rn - m) < 0.25 * m) & (corr[k] < 0.7)
+    bad = ((rp < 0.7 * m) & (np.abs(rp + rn - m) < 0.25 * m)
            & (h[k] < 1.2 * np.minimum(h[k - 1], h[k + 1])))
+    if not bad.any():  # no early, interval-splitting, low beat: the morphology cannot matter
+        return beats
+    corr = beat_correlation(x, beats, fs)
+    bad &= corr[k] < 0.7
     return np.delete(beats, k[bad])
 
 
