@@ -181,15 +181,28 @@ def _entropy(counts: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
-def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
+_LOG_2RTOL = np.log(2 * 0.03)  # CoSEn tolerance r = 30 ms
+_SQRT2 = np.sqrt(2)
+_DRR_LIMITS = np.array([0.02, 0.05])
+
+
+def _rr_features(rr: np.ndarray, duration_s: float) -> tuple[list[float], list[float]]:
+    """RR irregularity features (:data:`RR_NAMES`) and the RR-only ectopy features
+    (premature beats, compensatory pauses, alternation, trend; the first four and the last
+    of :data:`ECTOPY_NAMES` but two), sharing their intermediate arrays."""
     n_beats = rr.size + 1
     hr = 60.0 * n_beats / max(duration_s, 1e-6)
     if rr.size < 3:
-        return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2)
+        return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2), [_NAN] * 5
     n_rr = rr.size
-    mean, med = _mean(rr), median1(rr)
-    sd = float(np.sqrt(_mean((rr - mean) ** 2)))
+    srr = np.sort(rr)
+    h = n_rr // 2
+    med = float(srr[h]) if n_rr % 2 else float((srr[h - 1] + srr[h]) / 2)  # median1
+    mean = _mean(rr)
+    dv = rr - mean
+    sd = float(np.sqrt(_mean(dv * dv)))
     d = rr[1:] - rr[:-1]
+    nd = d.size
     ad = np.abs(d)
     rmssd = float(np.sqrt(_mean(d * d)))
     rel = ad / rr[:-1]
@@ -200,27 +213,45 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> list[float]:
     if not np.isfinite(se):
         # no matches: bound by the smallest possible count (Lake & Moorman 2011)
         se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(n_rr, 2)))
-    cosen = se + np.log(2 * r_tol) - np.log(mean)
+    cosen = se + _LOG_2RTOL - np.log(mean)
     sampen2 = _sampen(rr, 2, 0.2 * sd, dist)[0] if n_rr >= 8 and sd > 0 else _NAN
-    tp = np.count_nonzero((d[:-1] * d[1:]) < 0)
+    turn = d[:-1] * d[1:] < 0
+    tp = int(np.count_nonzero(turn))
     tpr = float(tp / max(1, n_rr - 2))
-    dm = _mean(d)
-    sd1 = float(np.sqrt(_mean((d - dm) ** 2)) / np.sqrt(2))
+    dd = d - _mean(d)
+    sd1 = float(np.sqrt(_mean(dd * dd)) / _SQRT2)
     sd2 = float(np.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1)))
-    hb = np.minimum(((np.minimum(np.maximum(rr / med, 0.3), 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
+    rel_m = rr / med
+    hb = np.minimum(((np.minimum(np.maximum(rel_m, 0.3), 2.0) - 0.3) / (1.7 / 16)).astype(np.int64), 15)
     hist = np.bincount(hb, minlength=16)
-    keep = ad <= _quantile(ad, 0.8)
+    sad = np.sort(ad)
+    pos = 0.8 * (nd - 1)  # _quantile(ad, 0.8)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, nd - 1)
+    keep = ad <= float(sad[lo] + (pos - lo) * (sad[hi] - sad[lo]))
     rmssd_rob = float(np.sqrt(_mean(d[keep] ** 2))) if keep.any() else _NAN
     sgn = np.sign(d)
-    sign_change = float(np.count_nonzero(sgn[1:] != sgn[:-1]) / (d.size - 1)) if d.size > 1 else _NAN
-    nd = d.size
-    return [
-        hr, float(n_beats), mean, med, sd, sd / mean, float(rr.min() / med), float(rr.max() / med),
-        rmssd, rmssd / mean, np.count_nonzero(ad > 0.02) / nd, np.count_nonzero(ad > 0.05) / nd,
+    sign_change = float(np.count_nonzero(sgn[1:] != sgn[:-1]) / (nd - 1)) if nd > 1 else _NAN
+    h = nd // 2
+    med_ad = float(sad[h]) if nd % 2 else float((sad[h - 1] + sad[h]) / 2)
+    n_le = np.searchsorted(sad, _DRR_LIMITS, "right")  # |dRR| <= 20 ms, <= 50 ms
+    out = [
+        hr, float(n_beats), mean, med, sd, sd / mean, float(srr[0] / med), float(srr[-1] / med),
+        rmssd, rmssd / mean, (nd - int(n_le[0])) / nd, (nd - int(n_le[1])) / nd,
         np.count_nonzero(rel > 0.1) / nd, float(cosen), float(sampen2), tpr, sd1, sd2,
         sd1 / sd2 if sd2 > 0 else _NAN, _entropy(hist), rmssd_rob / mean,
-        median1(ad) / med, float(np.count_nonzero(rr > 2.0)), sign_change,
+        med_ad / med, float(n_rr - int(np.searchsorted(srr, 2.0, "right"))), sign_change,
     ]
+    if n_rr < 4:
+        return out, [_NAN] * 5
+    # ectopy: premature beats (< 85 % of the median RR), compensatory pauses, alternation
+    prem = rel_m < 0.85
+    pause = prem[:-1] & (rel_m[1:] > 1.1)
+    off = _share(np.abs(rel_m - 1.0) > 0.15)
+    alt = tp / turn.size * (_mean(ad) / med)
+    k = max(1, n_rr // 3)
+    trend = (_mean(rr[-k:]) - _mean(rr[:k])) / med
+    return out, [_share(prem), _share(pause), off, alt, trend]
 
 
 #: series up to this length: the visibility graph pair by pair (faster than the matrices)
@@ -457,23 +488,6 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     return out_atrial + out_qrs, extra
 
 
-def _ectopy_rr(rr: np.ndarray) -> list[float]:
-    """RR-only ectopy features: premature beats, compensatory pauses, alternation, trend."""
-    if rr.size < 4:
-        return [_NAN] * 5
-    med = median1(rr)
-    rel = rr / med
-    prem = rel < 0.85
-    pause = prem[:-1] & (rel[1:] > 1.1)
-    off = _share(np.abs(rel - 1.0) > 0.15)
-    d = np.diff(rr)
-    alt = _mean(np.abs(d)) / med if d.size else _NAN
-    alt = _share(d[:-1] * d[1:] < 0) * alt if d.size > 1 else _NAN
-    k = max(1, rr.size // 3)
-    trend = (_mean(rr[-k:]) - _mean(rr[:k])) / med
-    return [_share(prem), _share(pause), off, alt, trend]
-
-
 def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]:
     yc = y - _mean(y)
     y2 = yc * yc
@@ -514,8 +528,8 @@ def rhythm_features(x: np.ndarray, r: np.ndarray, *, filtered: np.ndarray | None
     y = band_0540(x) if filtered is None else filtered
     rr = np.diff(r) / FS
     main, extra = _morph_features(y, r)
-    ect = _ectopy_rr(rr)
-    feats = (_rr_features(rr, x.size / FS) + _vg_features(rr) + main + _signal_features(x, y, r)
+    rrf, ect = _rr_features(rr, x.size / FS)
+    feats = (rrf + _vg_features(rr) + main + _signal_features(x, y, r)
              + ect[:4] + extra[:2] + ect[4:] + extra[2:])
     out = np.asarray(feats, np.float64)
     out[~np.isfinite(out)] = np.nan
