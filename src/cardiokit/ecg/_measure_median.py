@@ -95,7 +95,7 @@ def _median0(a: np.ndarray) -> np.ndarray:
         t = np.ascontiguousarray(a.reshape(k, m).T)
         t.sort(axis=1)
         h = k // 2
-        mid = t[:, h] if k % 2 else (t[:, h - 1] + t[:, h]) / 2
+        mid = t[:, h].copy() if k % 2 else (t[:, h - 1] + t[:, h]) / 2  # contiguous, as np.median's
         return mid.reshape(a.shape[1:])
     rows = list(a)
     own = [False] * k  # rows[i] is a temporary of ours (may be overwritten)
@@ -117,9 +117,10 @@ def _median0(a: np.ndarray) -> np.ndarray:
 
 def _dominant(q: np.ndarray) -> np.ndarray:
     """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS."""
-    q = q - q.mean(axis=1, keepdims=True)
+    q = q - np.add.reduce(q, axis=1, keepdims=True) / q.shape[1]  # q.mean(axis=1) as numpy computes it
     tmpl = _median0(q)
-    den = np.linalg.norm(q, axis=1) * np.linalg.norm(tmpl)
+    # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
+    den = np.sqrt(np.add.reduce(q * q, axis=1)) * np.sqrt(tmpl.dot(tmpl))
     corr = np.where(den > 0, q @ tmpl / np.where(den > 0, den, 1.0), 0.0)
     keep = corr >= 0.9
     if not keep.any():

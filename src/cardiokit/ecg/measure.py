@@ -32,7 +32,7 @@ from .._core.errors import CardiokitError, InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
-from ..dsp._fast import median0, median1
+from ..dsp._fast import median1
 from ._delineate_lead import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
@@ -263,7 +263,8 @@ def measure(
     mb = _p_from_beats(mb, delineation)
     g = mb.global_
     ms = 1000.0 / fs
-    p_ok = delineation.n_beats > 0 and np.mean(delineation.present("p")) >= 0.5 and g[1] >= 0
+    p_ok = delineation.n_beats > 0 and 2 * np.count_nonzero(delineation.global_[:, 1] >= 0) >= delineation.n_beats \
+        and g[1] >= 0
     dur = lambda a, b: (g[b] - g[a]) * ms if g[a] >= 0 and g[b] > g[a] else None  # noqa: E731
     qrs_ms, qt_ms = dur(3, 5), dur(3, 8)
     p_ms, pr_ms = (dur(0, 2), dur(0, 3)) if p_ok else (None, None)
@@ -299,21 +300,34 @@ def _p_from_beats(mb: MedianBeat, dl: Delineation) -> MedianBeat:
     40 ms from the beats' median P peak (relative to R), the beats' median P onset, peak and
     offset (relative to R) are used instead.
     """
-    g = dl.global_
-    has = g[:, 1] >= 0
-    if dl.n_beats == 0 or np.mean(has) < 0.5:
+    # a handful of beats: plain Python on lists (np.median's and np.round's values)
+    nb = dl.n_beats
+    rows = [(a - r, p - r, c - r) for (a, p, c), r in zip(dl.global_[:, 0:3].tolist(), dl.beats.tolist(), strict=True)
+            if p >= 0]
+    if nb == 0 or 2 * len(rows) < nb:  # P waves in fewer than half of the beats
         return mb
-    rel = median0(g[has, 0:3] - dl.beats[has, None]).astype(np.float64)
-    own = mb.global_[1] - mb.r_index if mb.global_[1] >= 0 else None
+    rel = [_median_list(list(col)) for col in zip(*rows, strict=True)]
+    mg = mb.global_.tolist()
+    own = mg[1] - mb.r_index if mg[1] >= 0 else None
     if own is not None and abs(own - rel[1]) <= 0.040 * mb.fs:
         return mb
-    p = np.round(rel).astype(np.int64) + mb.r_index
-    qrs_on = mb.global_[3]
+    p = [round(v) + mb.r_index for v in rel]
+    qrs_on = mg[3]
     if p[0] < 0 or (qrs_on >= 0 and p[1] >= qrs_on):
         return mb
-    glob = np.array(mb.global_, np.int64)
-    glob[0:3] = np.minimum(p, qrs_on) if qrs_on >= 0 else p
-    return replace(mb, global_=glob)
+    mg[0:3] = [min(v, qrs_on) for v in p] if qrs_on >= 0 else p
+    glob = np.array(mg, np.int64)
+    glob.flags.writeable = False
+    new = object.__new__(MedianBeat)  # replace(mb, global_=glob) without copying the signals again
+    new.__dict__.update(mb.__dict__, global_=glob)
+    return new
+
+
+def _median_list(v: list[int]) -> float:
+    """``float(np.median(v))`` of a non-empty list of integers."""
+    v.sort()
+    h = len(v) // 2
+    return float(v[h]) if len(v) % 2 else (v[h - 1] + v[h]) / 2
 
 
 def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:

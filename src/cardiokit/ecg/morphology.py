@@ -346,7 +346,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     seg = np.take(sig, idx, axis=0).reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
     tmpl = _median_rows(seg) if nb else seg
-    den = np.linalg.norm(seg, axis=1) * (np.linalg.norm(tmpl) if nb else 1.0)
+    # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
+    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * (np.sqrt(tmpl.dot(tmpl)) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
     g = np.asarray(delineation.global_, np.int64)
     ms = 1000.0 / fs
@@ -354,7 +355,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     has_p = g[:, 1] >= 0 if nb else np.zeros(0, bool)
     rr = np.full(nb, np.nan)
     if nb > 1:
-        rr[1:] = np.diff(r) * ms
+        rr[1:] = (r[1:] - r[:-1]) * ms
     dom = corr >= MORPHOLOGY_CORR_MIN
     pair = dom[1:] & dom[:-1] if nb > 1 else np.zeros(0, bool)
     # rr[0] is the only NaN: the NaN-median of rr is the median of rr[1:]
