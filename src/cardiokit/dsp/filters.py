@@ -339,9 +339,9 @@ def _fft_filtfilt(arr: np.ndarray, plan: tuple, padlen: int) -> np.ndarray:
 def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> np.ndarray | None:
     """:func:`filtfilt_sos` of ``(n, channels)`` ``x`` along axis 0 in float32 arithmetic,
     as a float32 ``(n, channels)`` array (``rows=True``: its transpose ``(channels, n)``,
-    each row contiguous, a view into the padded result: no final copy); None when this route does not apply (fewer than
-    four channels, under 512 or over 32768 samples, a non-finite value, an empty design or
-    a plan that failed its check): use :func:`filtfilt_sos` then.
+    rows contiguous, a view into the padded result: no final copy); None when this route
+    does not apply (fewer than four channels, under 512 or over 32768 samples, a non-finite
+    value, an empty design or a plan that failed its check): use :func:`filtfilt_sos` then.
 
     The frequency-domain form of :func:`_fft_plan` (float32 FFTs, the low-rank edge
     correction in float32) of the same forward-backward pass with odd padding and

@@ -91,7 +91,8 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
         return beats, np.zeros(n_leads)
     r = max(1, round(0.05 * fs))
     idx = clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, slope.shape[0] - 1)
-    peak = slope[idx].max(axis=1)  # (n_beats, n_leads)
+    st = slope.T  # rows (leads, n) when slope is their transpose: gather along memory
+    peak = st[:, idx].max(axis=2).T if st.flags.c_contiguous else slope[idx].max(axis=1)  # (beats, leads)
     floors = np.maximum(floors, 1e-3 * peak.max(axis=0))
     ratio = peak / np.where(floors > 0, floors, 1.0)
     strength = _row_percentile75(ratio)  # most leads need not show every QRS
@@ -226,10 +227,15 @@ def detect_beats_array(
     qbp = rows.T if rows is not None else band(arr, fs, 5.0, 22.0)
     # flat leads (constant, or only float rounding left after filtering) carry no beats
     if rows is not None:
-        qmax = np.maximum(rows.max(axis=1), -rows.min(axis=1))
-        # the largest |value| of any lead bounds each lead's: most records need no per-lead one
+        # the largest |value| of any lead bounds each lead's: most records need no per-lead one,
+        # and a lead whose band-passed maximum already exceeds the bound needs no minimum
         bound = 1e-6 * max(float(arr.max()), -float(arr.min())) + 1e-12
-        flat = qmax <= 1e-6 * _abs_max(arr) + 1e-12 if (qmax <= bound).any() else np.zeros(n_leads, bool)
+        qmax = rows.max(axis=1)
+        if (qmax <= bound).any():
+            qmax = np.maximum(qmax, -rows.min(axis=1))
+            flat = qmax <= 1e-6 * _abs_max(arr) + 1e-12 if (qmax <= bound).any() else np.zeros(n_leads, bool)
+        else:
+            flat = np.zeros(n_leads, bool)
     else:
         flat = _abs_max(qbp) <= 1e-6 * _abs_max(arr) + 1e-12
     if flat.all():
@@ -239,8 +245,8 @@ def detect_beats_array(
         arr = arr.copy()
         arr[:, flat] = np.median(arr[:, flat], axis=0)
     if rows is not None:
-        slope_rows = np.abs(np.diff(rows, axis=1))
-        slope = slope_rows.T
+        slope_rows = np.subtract(rows[:, 1:], rows[:, :-1])
+        slope = np.abs(slope_rows, out=slope_rows).T
         floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
     else:
         slope = np.abs(np.diff(qbp, axis=0))
