@@ -400,15 +400,18 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
     score = (dur @ (1.0 - np.where((rule > 0) & (probs < thr["unusable"]), 1.0, probs)) / tot).tolist()
     lead_mask = np.bitwise_or.reduce(mask, axis=0).tolist()
     if n_seg == 1:
-        meds = ind[0].tolist()
+        meds = ind[0]
     elif n_seg == 2:  # the median of two is their mean (nanmean, done by hand: it is slow)
         a, b = ind
-        meds = np.where(a != a, b, np.where(b != b, a, (a + b) / 2)).tolist()
+        meds = np.where(a != a, b, np.where(b != b, a, (a + b) / 2))
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
-            meds = np.nanmedian(ind, axis=0).tolist()
-    vals, ps, gs, ms = ind.tolist(), probs.tolist(), grade.tolist(), mask.tolist()
+            meds = np.nanmedian(ind, axis=0)
+    # NaN -> None in one pass (object arrays hold Python floats)
+    vals = np.where(np.isnan(ind), None, ind.astype(object)).tolist()
+    meds = np.where(np.isnan(meds), None, meds.astype(object)).tolist()
+    ps, gs, ms = probs.tolist(), grade.tolist(), mask.tolist()
     out = []
     new = object.__new__
     for j, name in enumerate(names):
@@ -417,19 +420,14 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
             # a frozen dataclass's __init__ costs twice this; same fields
             sq = new(SegmentQuality)
             sq.__dict__.update(lead=name, start_s=start[s], stop_s=stop[s], grade=GRADES[gs[s][j]],
-                               p_unusable=ps[s][j], indices=dict(zip(ECG_INDICES, _none(vals[s][j]), strict=True)),
+                               p_unusable=ps[s][j], indices=dict(zip(ECG_INDICES, vals[s][j], strict=True)),
                                issues=_issue_names(ms[s][j], True))
             segs.append(sq)
         lq = new(LeadQuality)
-        lq.__dict__.update(lead=name, grade=GRADES[lead_grade[j]], indices=dict(zip(ECG_INDICES, _none(meds[j]), strict=True)),
+        lq.__dict__.update(lead=name, grade=GRADES[lead_grade[j]], indices=dict(zip(ECG_INDICES, meds[j], strict=True)),
                            issues=_issue_names(lead_mask[j], False), score=score[j], kind="ecg", segments=tuple(segs))
         out.append(lq)
     return out
-
-
-def _none(v: list[float]) -> list[float | None]:
-    """NaN -> None."""
-    return [None if x != x else x for x in v]
 
 
 def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording | None) -> list[LeadQuality]:

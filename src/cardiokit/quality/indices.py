@@ -136,33 +136,40 @@ def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
     w = max(1, round(0.13 * fs))
     if n < w + 2:
         return out
-    c = np.zeros((n_leads, n))
+    # curve length / w at sample k: the mean of |dy| over dy[k - h .. k - h + w - 1] (scipy's
+    # running sum: a third of the time of numpy's cumsum, which is latency-bound)
+    from scipy.ndimage import uniform_filter1d
+
     dy = np.diff(y, axis=1)
-    np.cumsum(np.abs(dy, out=dy), axis=1, out=c[:, 1:])
+    cl = uniform_filter1d(np.abs(dy, out=dy), w, axis=1)
     bw = max(1, round(0.1 * fs))
     nb = -(-n // bw)
-    fb = np.full((n_leads, nb * bw), -np.inf)
+    fb = np.empty((n_leads, nb * bw))
     h = w // 2
-    np.subtract(c[:, w:], c[:, :-w], out=fb[:, h : h + n - w])
+    fb[:, h : h + n - w] = cl[:, h : h + n - w]
     fb[:, :h] = fb[:, h : h + 1]
     fb[:, h + n - w : n] = fb[:, h + n - w - 1 : h + n - w]
-    bm = fb.reshape(n_leads, nb, bw).max(axis=2)
+    fb[:, n:] = -np.inf
+    # a beat is its block's maximum (the first sample reaching it), so only those are looked at
+    blocks = fb.reshape(n_leads, nb, bw)
+    am = blocks.argmax(axis=2)
+    pos = am + np.arange(0, nb * bw, bw)  # (leads, blocks)
+    flat = pos + np.arange(0, n_leads * nb * bw, nb * bw)[:, None]
+    bm = fb.reshape(-1)[flat]
     wm = bm.copy()
     for k in (1, 2, 3):
         np.maximum(wm[:, k:], bm[:, :-k], out=wm[:, k:])
         np.maximum(wm[:, :-k], bm[:, k:], out=wm[:, :-k])
-    f = fb[:, :n]
-    peak = (fb.reshape(n_leads, nb, bw) == wm[:, :, None]).reshape(n_leads, nb * bw)[:, :n]
     # a plateau (equal neighbours, also the padded ends) counts once: its first sample;
     # the ends, where the window is incomplete, hold no beat
-    peak[:, 1:] &= f[:, 1:] != f[:, :-1]
-    peak[:, : h + 1] = False
-    peak[:, h + n - w - 1 :] = False
+    cand = (bm == wm) & (pos > h) & (pos < h + n - w - 1)
+    cand[cand] = bm[cand] != fb.reshape(-1)[flat[cand] - 1]
     for a, b in bounds:
         blk = bm[:, a // bw : -(-b // bw)]
         k = max(1, blk.shape[1] // 10)
         thr = thr_frac * np.partition(blk, blk.shape[1] - k, axis=1)[:, blk.shape[1] - k]
-        out[:, a:b] = peak[:, a:b] & (f[:, a:b] > thr[:, None]) & (thr[:, None] > 0)
+        li, bi = np.nonzero(cand & (pos >= a) & (pos < b) & (bm > thr[:, None]) & (thr[:, None] > 0))
+        out[li, pos[li, bi]] = True
     return out
 
 
@@ -192,11 +199,13 @@ def _hann(size: int) -> np.ndarray:
     return w
 
 
-#: Rate (Hz) at or above which the cleaned-signal indices (ksqi, ssqi, the second
-#: detector, tsqi) are computed on the cleaned signal kept every ``fs // WORK_FS_HZ``-th
-#: sample: it holds nothing above 40 Hz, so 250 Hz keeps its shape (the model was trained
-#: at 300 Hz). The raw-signal indices (spectra, flat line, clipping) use every sample.
-WORK_FS_HZ = 250.0
+#: The second beat detector and bSQI use every ``fs // DETECTOR_FS_HZ``-th sample of the
+#: cleaned signal (500 Hz: 250 Hz; 300 Hz: every sample), ksqi, ssqi and tSQI every
+#: ``fs // WORK_FS_HZ``-th (500 Hz: 125 Hz; 300 Hz: 150 Hz): the cleaned signal holds little
+#: above 40 Hz, so its sample moments and correlations keep their values.
+DETECTOR_FS_HZ = 250.0
+WORK_FS_HZ = 125.0
+#: The raw-signal indices (spectral shares, flat line, clipping) use every raw sample.
 
 
 def _runs(bounds: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
@@ -224,76 +233,97 @@ def ecg_indices(
     (sorted samples shared by all leads), ``bounds`` the segments' ``(start, stop)``,
     ``mv_scale`` the factor to mV per lead (NaN: unknown unit). ``peaks`` ``(n_samples,
     n_leads)`` bool are the second detector's beats (default :func:`curve_length_peaks`).
-    ``work_fs_hz``: rate of the cleaned-signal indices (:data:`WORK_FS_HZ`; None: ``fs``).
-    The raw signal is read as float32 (its spectra are float32 periodograms).
+    ``work_fs_hz``: rate of ksqi, ssqi and tSQI (:data:`WORK_FS_HZ`; None: every index at
+    ``fs``, else bSQI at :data:`DETECTOR_FS_HZ`). The raw signal is read as float32 (its
+    spectra are float32 periodograms).
     """
     xt = np.ascontiguousarray(np.asarray(x).T, dtype=np.float32)  # (leads, samples)
     n_leads = xt.shape[0]
-    q = max(1, int(fs // work_fs_hz)) if work_fs_hz else 1
-    fd = fs / q
-    # the cleaned signal at fs / q: every q-th sample (it holds nothing above 40 Hz)
     yt = np.asarray(y).T
-    yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
-    nd = yd.shape[1]
-    bounds_d = [(-(-a // q), -(-b // q)) for a, b in bounds]
     beats = np.asarray(beats, np.int64)
-    if peaks is None:
-        pk = curve_length_peaks(yd, fd, bounds_d)
+    # the cleaned signal at fs / q: every q-th sample (it holds little above 40 Hz)
+    q = max(1, int(fs // work_fs_hz)) if work_fs_hz else 1
+    yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
+    bounds_d = [(-(-a // q), -(-b // q)) for a, b in bounds]
+    qb = max(1, int(fs // DETECTOR_FS_HZ)) if work_fs_hz else 1
+    if qb == q:
+        yb, bounds_b = yd, bounds_d
     else:
-        pk = np.zeros((n_leads, nd), bool)
+        yb = np.ascontiguousarray(yt[:, ::qb] if qb > 1 else yt, dtype=np.float64)
+        bounds_b = [(-(-a // qb), -(-b // qb)) for a, b in bounds]
+    if peaks is None:
+        pk = curve_length_peaks(yb, fs / qb, bounds_b)
+    else:
+        pk = np.zeros(yb.shape, bool)
         si, li = np.nonzero(np.asarray(peaks, bool))
-        pk[li, np.minimum((si + q // 2) // q, nd - 1)] = True  # as the primary beats below
-    out = np.full((len(bounds), n_leads, len(ECG_INDICES)), np.nan)
+        pk[li, np.minimum((si + qb // 2) // qb, yb.shape[1] - 1)] = True  # as the primary beats
+    out = np.empty((len(bounds), n_leads, len(ECG_INDICES)))
     # signal-only indices: consecutive segments of equal length as one (leads, segments, w) block
     for k, j, a0, w in _runs(bounds):
         xs = xt[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
-        out[k:j, :, 4:9] = np.moveaxis(_raw_indices(xs, fs, mv_scale), 0, 1)
+        out[k:j, :, 4:9] = _raw_indices(xs, fs, mv_scale).transpose(1, 0, 2)
     for k, j, a0, w in _runs(bounds_d):
         ys = yd[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
-        out[k:j, :, 2:4] = np.moveaxis(_ecg_moments(ys), 0, 1)
-    # beat-dependent indices on the cleaned signal at fs / q, the beats of all segments at once
-    _beat_indices(out, yd, pk, q, fd, beats, bounds, bounds_d)
-    out[:, :, 9] = [[60.0 * fs / median1(np.diff(beats[lo:hi]))] if hi - lo >= 2 else [np.nan]
-                    for lo, hi in np.searchsorted(beats, bounds).tolist()]
-    return out
-
-
-def _beat_indices(out: np.ndarray, yd: np.ndarray, pk: np.ndarray, q: int, fd: float, beats: np.ndarray,
-                  bounds: list[tuple[int, int]], bounds_d: list[tuple[int, int]]) -> None:
-    """bsqi, tsqi and the beat count of every segment into ``out`` ``(segments, leads, indices)``:
-    ``yd`` the cleaned signals and ``pk`` the second detector's beats at ``fd = fs / q``."""
-    n_leads, nd = yd.shape
-    n_seg = len(bounds)
+        out[k:j, :, 2:4] = _ecg_moments(ys).transpose(1, 0, 2)
+    # beat-dependent indices, the beats of all segments at once
     se = np.searchsorted(beats, bounds)  # (segments, 2): each segment's beats, beats[lo:hi]
     na = se[:, 1] - se[:, 0]
     out[:, :, 10] = na[:, None]
-    if na.sum() == 0:
+    for s, (lo, hi) in enumerate(se.tolist()):
+        out[s, :, 9] = 60.0 * fs / median1(np.diff(beats[lo:hi])) if hi - lo >= 2 else np.nan
+    if not na.any():
         out[:, :, 0:2] = 0.0
-        return
-    sel = np.concatenate([np.arange(lo, hi) for lo, hi in se.tolist()])
-    seg = np.repeat(np.arange(n_seg), na)
-    off = np.concatenate([[0], np.cumsum(na)])
-    bq = np.minimum((beats[sel] + q // 2) // q, nd - 1) if q > 1 else beats[sel]
+        return out
+    lohi = se.tolist()
+    if all(lohi[s][1] == lohi[s + 1][0] for s in range(len(lohi) - 1)):
+        sel = np.arange(lohi[0][0], lohi[-1][1])
+    else:
+        sel = np.concatenate([np.arange(lo, hi) for lo, hi in lohi])
+    seg = np.repeat(np.arange(len(bounds)), na)  # segment of each beats[sel]
+    out[:, :, 0] = _bsqi(pk, qb, fs / qb, beats[sel], seg, na, bounds_b)
+    out[:, :, 1] = _tsqi(yd, q, fs / q, beats[sel], seg, bounds_d)
+    return out
+
+
+def _at(b: np.ndarray, q: int, n: int) -> np.ndarray:
+    """Samples ``b`` on the grid of every ``q``-th sample (``n`` long): nearest, clipped."""
+    return np.minimum((b + q // 2) // q, n - 1) if q > 1 else b
+
+
+def _bsqi(pk: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray, na: np.ndarray,
+          bounds_d: list[tuple[int, int]]) -> np.ndarray:
+    """Beat agreement (Li et al. 2008) per segment and lead: matched / (n_a + n_b - matched), a
+    primary beat ``b`` (segment ``seg``) matched when the second detector (``pk`` at ``fd = fs /
+    q``) has a beat within 150 ms in that segment; 0 when either detector has none."""
     bd = np.asarray(bounds_d)
     lo_d, hi_d = bd[seg, 0], bd[seg, 1]
-    # beat agreement (Li et al. 2008): matched / (n_a + n_b - matched); a primary beat is
-    # matched when the second detector has a beat within 150 ms (in its segment)
     tol = round(0.15 * fd)
+    bq = _at(b, q, pk.shape[1])
     idx = np.minimum(np.maximum(bq[:, None] + np.arange(-tol, tol + 1), lo_d[:, None]), hi_d[:, None] - 1)
-    hit = np.zeros((n_leads, sel.size + 1), np.int64)
+    hit = np.zeros((pk.shape[0], b.size + 1), np.int64)
     np.cumsum(pk[:, idx].any(axis=2), axis=1, out=hit[:, 1:])
+    off = np.concatenate([[0], np.cumsum(na)])
     matched = (hit[:, off[1:]] - hit[:, off[:-1]]).T  # (segments, leads)
     nb = np.array([np.count_nonzero(pk[:, a:b], axis=1) for a, b in bounds_d])
-    out[:, :, 0] = np.where((na[:, None] > 0) & (nb > 0), matched / np.maximum(na[:, None] + nb - matched, 1), 0.0)
-    # template correlation with the segment's median beat (Orphanidou et al. 2015), beats whose
-    # -0.2..+0.4 s window lies inside their segment
+    return np.where((na[:, None] > 0) & (nb > 0), matched / np.maximum(na[:, None] + nb - matched, 1), 0.0)
+
+
+def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
+          bounds_d: list[tuple[int, int]]) -> np.ndarray:
+    """Mean correlation of each beat with its segment's median beat (Orphanidou et al. 2015),
+    per segment and lead, on ``yd`` at ``fd = fs / q``: beats ``b`` (segment ``seg``) whose
+    -0.2..+0.4 s window lies inside their segment; 0 with fewer than 2 such beats."""
+    n_leads = yd.shape[0]
+    n_seg = len(bounds_d)
+    bd = np.asarray(bounds_d)
+    lo_d, hi_d = bd[seg, 0], bd[seg, 1]
     before, after = round(0.2 * fd), round(0.4 * fd)
+    bq = _at(b, q, yd.shape[1])
     inside = (bq - lo_d >= before) & (bq + after < hi_d)
     inner, iseg = bq[inside], seg[inside]
     ni = np.bincount(iseg, minlength=n_seg)
-    out[:, :, 1] = 0.0
     if not (ni >= 2).any():
-        return
+        return np.zeros((n_seg, n_leads))
     win = yd[:, inner[:, None] + np.arange(-before, after)]  # (L, k, w)
     win -= win.mean(axis=2, keepdims=True)
     ioff = np.concatenate([[0], np.cumsum(ni)]).tolist()
@@ -307,7 +337,7 @@ def _beat_indices(out: np.ndarray, yd: np.ndarray, pk: np.ndarray, q: int, fd: f
     csum = np.zeros((n_leads, inner.size + 1))
     np.cumsum(np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0), axis=1, out=csum[:, 1:])
     mean = (csum[:, ioff[1:]] - csum[:, ioff[:-1]]).T / np.maximum(ni, 1)[:, None]
-    out[:, :, 1] = np.where(ni[:, None] >= 2, clip(mean, -1.0, 1.0), 0.0)
+    return np.where(ni[:, None] >= 2, clip(mean, -1.0, 1.0), 0.0)
 
 
 def _ecg_moments(ys: np.ndarray) -> np.ndarray:
@@ -331,7 +361,7 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     from scipy import fft as sfft
 
     n_leads, n_seg, size = xs.shape
-    o = np.full((n_leads, n_seg, 5), np.nan)
+    o = np.empty((n_leads, n_seg, 5))
     # spectral shares of the raw signal (Hann-windowed periodogram, float32)
     xd = xs - xs.mean(axis=2, keepdims=True)
     xd *= _hann(size)
@@ -340,10 +370,10 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     p += sp.imag * sp.imag
     starts, combine = _band_plan(size, float(fs))
     qrs_all, sig, tot, qrs, low, hf = np.moveaxis(np.add.reduceat(p, starts, axis=2, dtype=np.float64) @ combine, 2, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        o[..., 0] = np.where(qrs_all > 0, qrs / qrs_all, np.nan)
-        o[..., 1] = np.where(tot > 0, 1.0 - low / tot, np.nan)
-        o[..., 2] = np.where(sig > 0, hf / sig, np.nan) if fs > 90 else np.nan
+    # (x / NaN is NaN without a warning)
+    o[..., 0] = qrs / np.where(qrs_all > 0, qrs_all, np.nan)
+    o[..., 1] = 1.0 - low / np.where(tot > 0, tot, np.nan)
+    o[..., 2] = hf / np.where(sig > 0, sig, np.nan) if fs > 90 else np.nan
     # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
     wflat = max(2, round(0.2 * fs))
     m = size // wflat
@@ -357,9 +387,12 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
             blocks = (bhi, blo, wflat)
     else:
         ptp = (xs.max(axis=2) - xs.min(axis=2))[..., None]
-    known = np.isfinite(mv_scale)[:, None]
-    scale = np.where(known[:, 0], mv_scale, 1.0)[:, None, None]
-    o[..., 3] = np.where(known, np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
+    known = np.isfinite(mv_scale)
+    if known.all():
+        o[..., 3] = np.count_nonzero(ptp * mv_scale[:, None, None] < _FLAT_MV, axis=2) / ptp.shape[2]
+    else:
+        scale = np.where(known, mv_scale, 1.0)[:, None, None]
+        o[..., 3] = np.where(known[:, None], np.mean(ptp * scale < _FLAT_MV, axis=2), np.mean(ptp <= 0, axis=2))
     o[..., 4] = _clip_fraction_2d(xs, ext, blocks)
     return o
 
@@ -380,20 +413,20 @@ def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | N
         # a sample at the extremes lies in a block whose maximum (minimum) reaches them, and
         # whether it is in a run of three depends on the two samples either side only
         bhi, blo, width = blocks
-        live = (hi - lo > 0)
-        where = np.nonzero(((bhi >= top) | (blo <= bottom)) & live)
-        rows = np.ravel_multi_index(where[:-1], x.shape[:-1]) if x.ndim > 2 else where[0]
-        pos = (where[-1] * width)[:, None] + np.arange(-2, width + 2)[None, :]
-        inside = (pos >= 0) & (pos < size)
-        vals = x.reshape(-1, size)[rows[:, None], clip(pos, 0, size - 1)]
-        b = ((vals >= top.reshape(-1)[rows, None]) | (vals <= bottom.reshape(-1)[rows, None])) & inside
+        m = bhi.shape[-1]
+        where = np.flatnonzero((((bhi >= top) | (blo <= bottom)) & (hi - lo > 0)).reshape(-1))
+        rows, blk = np.divmod(where, m)
+        # the block and two samples either side, read from the flattened rows (``clip`` mode:
+        # the first and last rows' outer samples; every sample outside the row is masked below)
+        vals = np.take(x.reshape(-1), (rows * size + blk * width)[:, None] + np.arange(-2, width + 2), mode="clip")
+        b = (vals >= top.reshape(-1)[rows, None]) | (vals <= bottom.reshape(-1)[rows, None])
+        b[:, :2] &= (blk > 0)[:, None]
+        b[:, -2:] &= (blk < m - 1)[:, None]
         r = b[:, :-2] & b[:, 1:-1] & b[:, 2:]
-        run = np.zeros_like(b)
-        run[:, :-2] |= r
-        run[:, 1:-1] |= r
-        run[:, 2:] |= r
-        hits = np.count_nonzero(run[:, 2 : width + 2], axis=1)
-        counts = np.bincount(rows, weights=hits, minlength=int(np.prod(x.shape[:-1])))
+        run = r[:, 2:].copy()  # sample i of the block (column i + 2) starts, is inside or ends a run
+        run |= r[:, 1:-1]
+        run |= r[:, :-2]
+        counts = np.bincount(rows, weights=np.count_nonzero(run, axis=1), minlength=int(np.prod(x.shape[:-1])))
         return counts.reshape(x.shape[:-1]) / size
     counts = np.count_nonzero((x >= top) | (x <= bottom), axis=-1)
     out = np.zeros(x.shape[:-1])
