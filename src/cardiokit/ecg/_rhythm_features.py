@@ -113,7 +113,8 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
         scale = float(np.max(np.abs(y))) if n else 0.0
     if not np.isfinite(scale) or scale <= 1e-6:
         scale = 1.0
-    return np.clip(y / scale, -20.0, 20.0).astype(np.float32)
+    t = y / scale
+    return np.minimum(np.maximum(t, -20.0, out=t), 20.0, out=t).astype(np.float32)  # np.clip
 
 
 def _sampen(x: np.ndarray, m: int, r: float, dist: np.ndarray | None = None) -> tuple[float, int, int]:

@@ -246,8 +246,10 @@ def _beats_300(beats: Any, rec: Recording) -> np.ndarray | None:
         raise InvalidArgumentError("beats must be finite sample indices at a positive rate")
     n300 = int(np.ceil(rec.n_samples * FS / rec.fs))
     # integer samples: exact in float64, so the same products and rounding as float input
-    r = np.round(np.sort(samples) * FS / fs).astype(np.int64)
-    return r[(r >= 0) & (r < n300)]
+    # (np.rint: np.round's half-to-even); Beats hold them ascending already
+    r = np.rint((samples if isinstance(beats, Beats) else np.sort(samples)) * FS / fs).astype(np.int64)
+    lo, hi = np.searchsorted(r, (0, n300))
+    return r[lo:hi]
 
 
 def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
