@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -213,6 +214,25 @@ def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: np.ndarray | floa
     return np.where(has, best, med).astype(np.int64)
 
 
+@lru_cache(maxsize=64)
+def _fuse_params(nb: int, n_leads: int, fs: float, k: int, tol_s: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    """Per-row parameters of :func:`_fuse` (rows: (wave, beat) pairs, wave-major), read-only:
+    leads needed, boundary / peak / outlier tolerances (samples), confirmations, QRS rows,
+    row numbers and the per-lead regularisation limits ``(rows, 3)``."""
+    rep = lambda vals: np.repeat(np.asarray(vals, np.float64), nb)  # noqa: E731
+    need = rep([max(1, round(m * n_leads)) for m in _MIN_LEADS])
+    tol = rep(tol_s) * fs
+    ptol = rep(_PEAK_TOL_S) * fs
+    far = rep(_OUTLIER_S) * fs
+    kcap = rep([min(k, c) for c in _CONFIRM]).astype(np.int64)
+    is_qrs = np.repeat(np.arange(3) == 1, nb)
+    lim3 = np.stack([tol * 1.5, ptol, tol * 1.5], axis=1)
+    out = (need, tol, ptol, far, kcap, is_qrs, np.arange(3 * nb), lim3)
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None = None,
           tol_s: tuple[float, float, float] = _TOL_S) -> tuple[np.ndarray, np.ndarray]:
     """Global fiducials and regularised per-lead fiducials (see the module docstring).
@@ -234,15 +254,8 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     if confirm is not None:
         k = min(k, confirm)
     # rows: (wave, beat) pairs, wave-major; per-row parameters of each wave
-    rep = lambda vals: np.repeat(np.asarray(vals, np.float64), nb)  # noqa: E731
-    need = rep([max(1, round(m * n_leads)) for m in _MIN_LEADS])
-    tol = rep(tol_s) * fs
-    ptol = rep(_PEAK_TOL_S) * fs
-    far = rep(_OUTLIER_S) * fs
-    kcap = rep([min(k, c) for c in _CONFIRM]).astype(np.int64)
-    is_qrs = np.repeat(np.arange(3) == 1, nb)
+    need, tol, ptol, far, kcap, is_qrs, rows, lim3 = _fuse_params(nb, n_leads, float(fs), k, tuple(tol_s))
     nr = 3 * nb
-    rows = np.arange(nr)
     blk = per.reshape(n_leads, nb, 3, 3).transpose(2, 1, 0, 3).reshape(nr, n_leads, 3)  # (rows, L, 3)
     sel = blk[:, :, 1] >= 0
     ok = sel.sum(axis=1) >= need
@@ -268,13 +281,13 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
         _confirmed_extreme(b_ok[:, :, c], s_c, tol_ok, np.minimum(k_ok, np.maximum(s_c.sum(1) - 1, 0)), c == 0)
         for c, s_c in ((c, _near_median(b_ok[:, :, c], s_ok, med[:, c], far_ok)) for c in (0, 2))
     )
-    beats3 = np.tile(beats, 3)
+    beats3 = np.concatenate((beats, beats, beats))
     g_pk = np.where(is_qrs[ok], beats3[ok], np.round(med[:, 1]).astype(np.int64))
     g3 = np.full((nr, 3), -1, np.int64)
     g3[ok] = np.stack([g_on, g_pk, g_off], axis=1)
     glob = g3.reshape(3, nb, 3).transpose(1, 0, 2).reshape(nb, 9)
     # per-lead regularisation towards the agreeing leads' median
-    lim = np.stack([tol * 1.5, ptol, tol * 1.5], axis=1)[ok]  # (n_ok, 3)
+    lim = lim3[ok]  # (n_ok, 3)
     mrow = np.round(med).astype(np.int64)  # (n_ok, 3)
     cur = blk[ok]  # (n_ok, L, 3)
     bad = (cur < 0) | (np.abs(cur - med[:, None, :]) > lim[:, None, :])
@@ -411,7 +424,8 @@ def delineate(
         glob, fused = _fuse(per, rd, fw)
         _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
-            per, glob, fused = (_upsample(a, q, sub.n_samples) for a in (per, glob, fused))
+            both = _upsample(np.concatenate((per, fused)), q, sub.n_samples)  # one pass for both
+            per, fused, glob = both[:n_leads], both[n_leads:], _upsample(glob, q, sub.n_samples)
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
