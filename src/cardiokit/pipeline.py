@@ -178,30 +178,49 @@ def _ecg_indices(rec: Recording) -> list[int]:
 
 
 def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
-    from .dsp._fast import percentile1
-
     g = np.asarray(dl.global_)
     n = g.shape[0]
     if n == 0:
         return RhythmFeatures(0)
-    p_on, p_pk, qrs_on = g[:, 0], g[:, 1], g[:, 3]
-    start = np.where(qrs_on >= 0, qrs_on, np.asarray(dl.beats))
-    # the fused P offset may overlap the fused QRS onset by a few samples: use the P peak
-    has_p = (p_pk >= 0) & (p_pk < start)
-    pr = (start - p_on) / fs * 1000.0
-    pr_ok = has_p & (p_on >= 0) & (qrs_on >= 0)
-    pr_v = pr[pr_ok]
-    pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if pr_v.size >= 3 else None
+    # a handful of beats: plain Python on lists (the numbers numpy gives)
     beats = np.asarray(dl.beats)
+    b_l = beats.tolist()
+    has_p: list[bool] = []
+    pr_v: list[float] = []
+    for (p_on, p_pk, qrs_on), b in zip(g[:, [0, 1, 3]].tolist(), b_l, strict=True):
+        start = qrs_on if qrs_on >= 0 else b
+        # the fused P offset may overlap the fused QRS onset by a few samples: use the P peak
+        hp = 0 <= p_pk < start
+        has_p.append(hp)
+        if hp and p_on >= 0 and qrs_on >= 0:
+            pr_v.append((start - p_on) / fs * 1000.0)
+    pr_iqr = _percentile(pr_v, 75) - _percentile(pr_v, 25) if len(pr_v) >= 3 else None
     rr = np.diff(beats) / fs * 1000.0
-    sinus_pair = has_p[1:] & has_p[:-1]
-    rr_s = rr[sinus_pair]
-    rr_range = float(rr_s.max() - rr_s.min()) if rr_s.size >= 2 else None
-    rr_cv = float(rr.std() / rr.mean()) if rr.size >= 2 and rr.mean() > 0 else None
+    rr_l = rr.tolist()
+    rr_s = [v for v, a, c in zip(rr_l, has_p[1:], has_p[:-1], strict=True) if a and c]
+    rr_range = float(max(rr_s) - min(rr_s)) if len(rr_s) >= 2 else None
+    mean = rr.mean() if rr.size >= 2 else 0.0
+    rr_cv = float(rr.std() / mean) if rr.size >= 2 and mean > 0 else None
     # a beat within 0.3 s of the start cannot show its P wave: leave it out of the share
-    room = np.asarray(dl.beats) >= round(0.3 * fs)
-    p_frac = float(has_p[room].mean()) if room.any() else float(has_p.mean())
+    edge = round(0.3 * fs)
+    room = [h for h, b in zip(has_p, b_l, strict=True) if b >= edge]
+    p_frac = sum(room) / len(room) if room else sum(has_p) / len(has_p)
     return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
+
+
+def _percentile(v: list[float], q: float) -> float:
+    """``float(np.percentile(v, q))`` of a short list of finite numbers (numpy's linear
+    method, its rounding included: the interpolation from the far end when the weight is
+    >= 0.5)."""
+    s = sorted(v)
+    n = len(s)
+    vi = (n - 1) * (q / 100)
+    lo = min(int(vi // 1), n - 1)
+    hi = min(lo + 1, n - 1)
+    g = vi - lo
+    a, b = s[lo], s[hi]
+    diff = b - a
+    return b - diff * (1 - g) if g >= 0.5 else a + diff * g
 
 
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:
@@ -273,23 +292,21 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     m = n // w
     # (leads, samples) copy: numpy reduces long contiguous rows far faster than columns
     xt = np.ascontiguousarray(x.T)
-    if m:
-        blk = xt[:, : m * w].reshape(n_leads, m, w)
-        hi, lo = blk.max(axis=2).T, blk.min(axis=2).T
-        ptp = hi - lo
-        top, bottom = hi.max(axis=0), lo.min(axis=0)
-        if m * w < n:
-            top = np.maximum(top, xt[:, m * w :].max(axis=1))
-            bottom = np.minimum(bottom, xt[:, m * w :].min(axis=1))
-    else:
-        top, bottom = xt.max(axis=1), xt.min(axis=1)
-        ptp = (top - bottom)[None, :]
+    top, bottom = xt.max(axis=1), xt.min(axis=1)
     scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
-    if any(v is None for v in scales):
-        flat = ptp <= 0.0
-    else:
-        flat = ptp * np.asarray(scales, float)[None, :] < 0.01
-    all_flat = bool(np.all(flat.mean(axis=0) >= 0.99))
+    unknown = any(v is None for v in scales)
+    # lead by lead, up to the first one that is not flat (usually the first)
+    all_flat = True
+    for j in range(n_leads):
+        if m:
+            blk = xt[j, : m * w].reshape(m, w)
+            ptp = blk.max(axis=1) - blk.min(axis=1)
+        else:
+            ptp = (top[j : j + 1] - bottom[j : j + 1])
+        flat = ptp <= 0.0 if unknown else ptp.astype(np.float64) * scales[j] < 0.01
+        if np.count_nonzero(flat) / flat.size < 0.99:
+            all_flat = False
+            break
     if n_leads < 3:
         return all_flat, True
     span = (top - bottom).astype(np.float64)
