@@ -150,3 +150,57 @@ def test_pipeline_beats_and_cleaned_grade_a_noisy_lead_of_twelve():
     assert q.grade != "unusable"
     q2 = assess_quality(noisy, beats=beats)  # cleaned inside: same grades
     assert [lq.grade for lq in q2.leads] == [lq.grade for lq in q.leads]
+
+
+def test_indices_at_work_rates_match_full_rate_on_ludb(monkeypatch):
+    """bSQI (second detector at fs // 250), tSQI and the moments (fs // 125) agree with the
+    same indices computed at the full 500 Hz, and the lead grades barely move."""
+    import functools
+
+    import cardiokit
+    import cardiokit.quality.assess as assess_mod
+    from cardiokit.ecg import clean, detect_beats
+    from cardiokit.quality import indices as I
+    from cardiokit.quality.assess import segment_bounds
+
+    d = {k: [] for k in ("bsqi", "tsqi", "ksqi", "ssqi")}
+    same = n = 0
+    for rid in range(1, 13):
+        rec = cardiokit.read(str(shared_path("ludb") / "data" / str(rid)))
+        cl = clean(rec)
+        beats = detect_beats(cl)
+        bounds = segment_bounds(rec.n_samples, rec.fs)
+        args = (rec.signals, cl.signals, rec.fs, beats.samples, bounds, np.ones(rec.n_channels))
+        fast, full = I.ecg_indices(*args), I.ecg_indices(*args, work_fs_hz=None)
+        for k in d:
+            j = I.ECG_INDICES.index(k)
+            d[k].append(np.abs(fast[..., j] - full[..., j]) / (np.abs(full[..., j]) if k == "ksqi" else 1.0))
+        q = assess_quality(rec, beats=beats, cleaned=cl)
+        with monkeypatch.context() as m:
+            m.setattr(assess_mod, "ecg_indices", functools.partial(I.ecg_indices, work_fs_hz=None))
+            q_full = assess_quality(rec, beats=beats, cleaned=cl)
+        same += sum(a.grade == b.grade for a, b in zip(q.leads, q_full.leads, strict=True))
+        n += len(q.leads)
+    d = {k: np.concatenate([v.reshape(-1) for v in vs]) for k, vs in d.items()}
+    assert np.mean(d["bsqi"]) < 0.02 and np.mean(d["tsqi"]) < 0.03 and np.max(d["tsqi"]) < 0.15
+    assert np.median(d["ksqi"]) < 0.03 and np.mean(d["ssqi"]) < 0.02
+    assert same >= 0.97 * n, (same, n)
+
+
+def test_clipping_scan_of_candidate_blocks_matches_full_scan():
+    from cardiokit.quality.indices import _clip_fraction_2d
+
+    rng = np.random.default_rng(3)
+    nonzero = 0
+    for _ in range(300):
+        m, w = int(rng.integers(1, 6)), int(rng.integers(3, 12))
+        x = np.round(rng.normal(size=(3, 2, m * w)) * rng.choice([1, 3, 10])).astype(np.float32)
+        if rng.random() < 0.5:
+            x = np.clip(x, -int(rng.integers(0, 3)), int(rng.integers(0, 3))).astype(np.float32)
+        blk = x.reshape(3, 2, m, w)
+        bhi, blo = blk.max(axis=3), blk.min(axis=3)
+        ext = (bhi.max(axis=2, keepdims=True), blo.min(axis=2, keepdims=True))
+        full = _clip_fraction_2d(x)
+        np.testing.assert_allclose(_clip_fraction_2d(x, ext, (bhi, blo, w)), full)
+        nonzero += int((full > 0).sum())
+    assert nonzero > 100

@@ -23,7 +23,11 @@ ECG indices (Li, Mark & Clifford 2008; Behar et al. 2013; Orphanidou et al. 2015
 =================  =========================================================================
 
 :func:`ecg_indices` computes them for every lead and segment at once (the leads share
-the primary beats); ``ecg_segment_indices`` is the one-lead, one-segment form.
+the primary beats); ``ecg_segment_indices`` is the one-lead, one-segment form. Rates: the
+raw-signal indices use every sample; the second detector and bSQI every ``fs // 250``-th
+sample of the cleaned signal, tSQI, ksqi and ssqi every ``fs // 125``-th (500 Hz: 250 and
+125 Hz; the cleaned signal holds little above 40 Hz, so these keep their values:
+``work_fs_hz=None`` computes everything at ``fs``).
 
 References: Li Q, Mark RG, Clifford GD (2008) Robust heart rate estimation from multiple
 asynchronous noisy sources using signal quality indices and a Kalman filter. Physiol
