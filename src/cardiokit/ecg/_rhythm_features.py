@@ -461,7 +461,9 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
     # (the RR before each inner beat: r is ascending, so a beat's index in r is its rank)
     if (dr > 0).all():
-        prev = np.concatenate(([0], dr))[ok] / FS
+        prev = np.zeros(r.size)
+        prev[1:] = dr
+        prev = prev[ok] / FS
     else:
         j = np.searchsorted(r, inner)
         prev = np.where(j > 0, inner - r[np.maximum(j - 1, 0)], 0) / FS
@@ -479,7 +481,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     p_pos = np.abs(wp).argmax(axis=1)[p_c > 0.3] / FS
     p_pos_sd = _std(p_pos) if p_pos.size >= 3 else _NAN
     aw = np.abs(wq)
-    widths = np.count_nonzero(aw >= 0.5 * aw.max(axis=1, keepdims=True), axis=1).astype(np.float64)
+    widths = (aw >= 0.5 * aw.max(axis=1, keepdims=True)).sum(axis=1, dtype=np.float64)
     w_cv = _std(widths) / max(_mean(widths), 1e-9)
     pr = (a - _P.start - int(np.abs(p_t).argmax())) / FS if p_amp > 0.05 else _NAN
     pos = 0.1 * (n_c - 1)

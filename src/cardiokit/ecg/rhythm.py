@@ -114,6 +114,7 @@ class _Model:
         self._all_cols = bool(np.array_equal(self.cols, np.arange(len(FEATURE_NAMES))))
         self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
                                  np.float64)
+        self._unit_scales = bool(np.all(self.scales == 1.0))  # p * 1.0 == p: skipped
 
     @cached_property
     def _session(self) -> Any:
@@ -137,7 +138,9 @@ class _Model:
         if self.cols.size != feats.size or not self._all_cols:
             feats = feats[self.cols]
         z = (np.concatenate([feats, self.cnn(x300, y)]) if self.cnn_path else feats)[None, :]
-        p = self.head.predict_proba(z)[0] * self.scales
+        p = self.head.predict_proba(z)[0]
+        if not self._unit_scales:
+            p = p * self.scales
         return p / p.sum()
 
 
