@@ -54,7 +54,8 @@ class TreeEnsemble:
         if X.ndim != 2:
             raise InvalidArgumentError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
         n_iter, k = self.roots.shape
-        out = np.tile(self.baseline.astype(np.float64), (X.shape[0], 1))
+        out = np.empty((X.shape[0], k))
+        out[:] = self.baseline  # (np.tile's copies without its Python-level set-up)
         feat, thr, left, right, leaves, roots, value, depth, nf = self._walk
         if X.shape[1] < nf:
             raise InvalidArgumentError(f"X has {X.shape[1]} features; the trees read {nf}")
