@@ -169,3 +169,25 @@ def test_visibility_graph_loop_equals_matrix_form(monkeypatch):
         assert np.array_equal(d, F._nvg_degrees(y)), y
     # a flat series: only neighbours see each other
     assert F._nvg_degrees(np.ones(5)).tolist() == [1, 2, 2, 2, 1]
+
+
+def test_beat_refinement_and_300_hz_mapping_match_the_plain_forms():
+    """The gathered 50-ms refinement equals np.unique(refine_extrema(...)) (ends, ties and
+    beats merging included), and beats map to 300 Hz as np.round of the sorted samples."""
+    from cardiokit._core.results import Beats
+    from cardiokit.dsp.peaks import refine_extrema
+    from cardiokit.ecg import rhythm as R
+
+    rng = np.random.default_rng(11)
+    y = np.round(rng.standard_normal(3000), 1)  # rounded: equal extrema occur
+    for r in (np.array([0, 3, 14, 15, 400, 410, 2984, 2985, 2999]), np.arange(15, 2985, 7),
+              np.array([1500]), np.zeros(0, np.int64)):
+        want = np.unique(refine_extrema(y, r, radius=15))
+        assert np.array_equal(R._refine(y, r), want)
+    rec = Recording(np.zeros((5000, 1), np.float32), 500.0, (Channel("ii", "ecg", "mV"),))
+    for b, fs in (([-3, 0, 1, 4999, 5000, 2500.5, 833, 833], 500.0),
+                  (Beats(np.array([0, 5, 4999, 5001]), 500.0, "x"), 500.0),
+                  (Beats(np.array([1, 2, 3, 4]), 250.0, "x"), 250.0)):
+        s = np.asarray(b.samples if isinstance(b, Beats) else b, np.float64)
+        want = np.round(np.sort(s) * 300.0 / fs).astype(np.int64)
+        assert np.array_equal(R._beats_300(b, rec), want[(want >= 0) & (want < 3000)])
