@@ -375,57 +375,75 @@ def _issue_names(mask: int, ordered: bool) -> tuple[str, ...]:
 def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind: np.ndarray,
                  probs: np.ndarray) -> list[LeadQuality]:
     """LeadQuality of every lead from the index array ``(segments, leads, indices)`` and the model
-    probabilities ``(segments, leads)``, the rules of :func:`_lead_result` for all segments at once."""
+    probabilities ``(segments, leads)``: the rules of :func:`_lead_result` on Python lists (for a
+    few dozen segments plain Python beats numpy's per-call cost)."""
     thr = _ecg_model()
-    ind = np.where(np.isfinite(ind), ind, np.nan)
+    t_good, t_bad = thr["good"], thr["unusable"]
     n_seg = ind.shape[0]
-    long = np.array([b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds])[:, None]
-    # issues over their limits (NaN never is), then the hard rules (flat line, clipping, no
-    # beats: unusable whatever the model says) as the next bits
-    over = (ind[..., _ISSUE_COLS] - _ISSUE_LIM) * _ISSUE_SIGN > 0
-    rule = np.where(ind[..., _COL["flat_fraction"]] >= 0.5, _RULE_BITS[0],
-                    np.where(ind[..., _COL["clip_fraction"]] >= 0.1, _RULE_BITS[1],
-                             np.where((ind[..., _COL["beats"]] < 2) & long, _RULE_BITS[2], 0)))
-    mask = over @ _ISSUE_BITS + rule
-    unusable = (rule > 0) | (probs >= thr["unusable"])
-    grade = np.where(unusable, 2, np.where(probs < thr["good"], 0, 1))
-    # lead grade and score: shares of the lead's duration (segment stop - start in seconds)
+    rows, ps = ind.tolist(), probs.tolist()
+    # issues over their limits (NaN never is, nor inf: not finite is not given)
+    v = ind[..., _ISSUE_COLS]
+    masks = ((((v - _ISSUE_LIM) * _ISSUE_SIGN > 0) & np.isfinite(v)) @ _ISSUE_BITS).tolist()
     start = [a / fs for a, _ in bounds]
     stop = [b / fs for _, b in bounds]
-    dur = np.subtract(stop, start)
-    tot = float(dur.sum()) or 1.0
-    bad = dur @ unusable / tot
-    good = dur @ (grade == 0) / tot
-    lead_grade = np.where(bad >= 0.5, 2, np.where((good >= 0.8) & (bad <= 0.1), 0, 1)).tolist()
-    score = (dur @ (1.0 - np.where((rule > 0) & (probs < thr["unusable"]), 1.0, probs)) / tot).tolist()
-    lead_mask = np.bitwise_or.reduce(mask, axis=0).tolist()
-    if n_seg == 1:
-        meds = ind[0]
-    elif n_seg == 2:  # the median of two is their mean (nanmean, done by hand: it is slow)
-        a, b = ind
-        meds = np.where(a != a, b, np.where(b != b, a, (a + b) / 2))
-    else:
+    dur = [b - a for a, b in zip(start, stop, strict=True)]
+    tot = sum(dur) or 1.0
+    long = [b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds]
+    i_flat, i_clip, i_beats = _COL["flat_fraction"], _COL["clip_fraction"], _COL["beats"]
+    if n_seg > 2:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
-            meds = np.nanmedian(ind, axis=0)
-    # NaN -> None in one pass (object arrays hold Python floats)
-    vals = np.where(np.isnan(ind), None, ind.astype(object)).tolist()
-    meds = np.where(np.isnan(meds), None, meds.astype(object)).tolist()
-    ps, gs, ms = probs.tolist(), grade.tolist(), mask.tolist()
+            meds = np.nanmedian(np.where(np.isfinite(ind), ind, np.nan), axis=0).tolist()
     out = []
     new = object.__new__
     for j, name in enumerate(names):
         segs = []
+        bad = good = score = 0.0
+        lead_mask = 0
         for s in range(n_seg):
+            row = rows[s][j]
+            mask = masks[s][j]
+            # hard rules first (flat line, clipping, no beats), then the model's thresholds
+            p = ps[s][j]
+            if row[i_flat] >= 0.5:
+                rule = _RULE_BITS[0]
+            elif row[i_clip] >= 0.1:
+                rule = _RULE_BITS[1]
+            elif row[i_beats] < 2 and long[s]:
+                rule = _RULE_BITS[2]
+            else:
+                rule = 0
+            if rule or p >= t_bad:
+                grade = "unusable"
+                bad += dur[s]
+            elif p < t_good:
+                grade = "good"
+                good += dur[s]
+            else:
+                grade = "acceptable"
+            score += dur[s] * (1.0 - (1.0 if rule and p < t_bad else p))
+            mask |= rule
+            lead_mask |= mask
             # a frozen dataclass's __init__ costs twice this; same fields
             sq = new(SegmentQuality)
-            sq.__dict__.update(lead=name, start_s=start[s], stop_s=stop[s], grade=GRADES[gs[s][j]],
-                               p_unusable=ps[s][j], indices=dict(zip(ECG_INDICES, vals[s][j], strict=True)),
-                               issues=_issue_names(ms[s][j], True))
+            sq.__dict__.update(lead=name, start_s=start[s], stop_s=stop[s], grade=grade, p_unusable=p,
+                               indices=dict(zip(ECG_INDICES, [v if v - v == 0 else None for v in row], strict=True)),
+                               issues=_issue_names(mask, True))
             segs.append(sq)
+        bad /= tot
+        good /= tot
+        if n_seg == 1:
+            med = rows[0][j]
+        elif n_seg == 2:  # the median of two is their mean, NaN left out (as nanmedian)
+            med = [x if y - y != 0 else (y if x - x != 0 else (x + y) / 2)
+                   for x, y in zip(rows[0][j], rows[1][j], strict=True)]
+        else:
+            med = meds[j]
         lq = new(LeadQuality)
-        lq.__dict__.update(lead=name, grade=GRADES[lead_grade[j]], indices=dict(zip(ECG_INDICES, meds[j], strict=True)),
-                           issues=_issue_names(lead_mask[j], False), score=score[j], kind="ecg", segments=tuple(segs))
+        lq.__dict__.update(lead=name, grade="unusable" if bad >= 0.5 else ("good" if good >= 0.8 and bad <= 0.1
+                                                                            else "acceptable"),
+                           indices=dict(zip(ECG_INDICES, [v if v - v == 0 else None for v in med], strict=True)),
+                           issues=_issue_names(lead_mask, False), score=score / tot, kind="ecg", segments=tuple(segs))
         out.append(lq)
     return out
 
