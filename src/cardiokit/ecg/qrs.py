@@ -378,7 +378,7 @@ def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int
     """Sort and drop the smaller of two beats closer than ``dist`` after refinement."""
     order = np.argsort(beats, kind="stable")
     beats, share = beats[order], share[order]
-    if beats.size < 2:
+    if beats.size < 2 or np.diff(beats).min() >= dist:  # (then the loop would keep them all)
         return beats, share
     keep = np.ones(beats.size, bool)
     last = 0
