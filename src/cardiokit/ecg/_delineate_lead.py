@@ -221,6 +221,22 @@ def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def _gather2(xa: np.ndarray, xb: np.ndarray, start: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_gather` of two arrays of the same shape at the same windows (the indices once)."""
+    n_leads, n = xa.shape
+    if width > n or xa.strides[1] != xa.itemsize or xb.strides != xa.strides or xb.shape != xa.shape:
+        return _gather(xa, start, width), _gather(xb, start, width)
+    shape, strides = (n_leads, n - width + 1, width), (xa.strides[0], xa.itemsize, xa.itemsize)
+    rows, cols = np.arange(n_leads)[None, :], np.minimum(np.maximum(start, 0), n - width)[:, None]
+    oa = as_strided(xa, shape=shape, strides=strides, writeable=False)[rows, cols]
+    ob = as_strided(xb, shape=shape, strides=strides, writeable=False)[rows, cols]
+    edge = (start < 0) | (start > n - width)
+    if edge.any():
+        oa[edge] = _gather_clipped(xa, start[edge], width)
+        ob[edge] = _gather_clipped(xb, start[edge], width)
+    return oa, ob
+
+
 def _gather_clipped(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     """:func:`_gather` sample by sample, indices clipped to the record."""
     # np.minimum / np.maximum: np.clip on integer arrays costs ~10 us of dtype checks a call
@@ -305,7 +321,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
           lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
           xi_off: float, late: tuple[np.ndarray, int, float] | None = None, step: int = 1
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Onset, peak, offset (window positions, -1 absent) and amplitude of P or T waves.
+    """Onset, peak, offset (window positions) and amplitude of P or T waves; where the wave
+    was not found the peak is -1 (and the others meaningless).
 
     The peak is the largest deviation of the smoothed signal ``s`` from the baseline (a line
     from ``base0`` at ``lo`` to ``base1`` at ``hi``) inside ``m0:m1``; the boundaries come
@@ -350,9 +367,9 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     if step == 2:
         tilt = 0.0 if base1 is base0 else (base1 - base0) / np.maximum(hi - lo, 1)
         on, k, off = _refine2(ad, s, on, k, off, thr_on, thr_off, tilt)
-    neg = np.full_like(k, -1)
-    return (np.where(ok, on, neg), np.where(ok, k, neg), np.where(ok, off, neg),
-            np.where(ok, np.abs(val), 0.0))
+    # the caller masks the rows without a peak (k = -1): on, off and amplitude are only
+    # meaningful where k >= 0
+    return on, np.where(ok, k, -1), off, np.abs(val)
 
 
 def _rows(v: np.ndarray) -> np.ndarray:
@@ -512,8 +529,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
     b1 = f.smooth[cols, np.minimum(np.maximum(nxt_on - round(0.01 * fs), 0), n - 1)]
     ws, width = _span(r, off, t_hi, on >= 0)
-    sm = _gather(f.smooth, ws, width)
-    d = _gather(f.d_t, ws, width)
+    sm, d = _gather2(f.smooth, f.d_t, ws, width)
     pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
@@ -538,8 +554,7 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
     p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
     p_m1 = on - round(0.02 * fs)
     ws, width = _span(r, p_lo, on, on >= 0)
-    sm = _gather(f.smooth, ws, width)
-    d = _gather(f.d_p, ws, width)
+    sm, d = _gather2(f.smooth, f.d_p, ws, width)
     pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,

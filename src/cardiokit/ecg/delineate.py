@@ -196,17 +196,17 @@ def _near_median(v: np.ndarray, sel: np.ndarray, med: np.ndarray, far: np.ndarra
     return np.where(near.any(axis=1)[:, None], near, sel)
 
 
-def _confirmed_extreme(vals: np.ndarray, sel: np.ndarray, tol: np.ndarray | float, k: np.ndarray,
-                       earliest: bool) -> np.ndarray:
-    """Per row: the earliest (or latest) selected value with at least ``k`` other selected
-    values within ``tol`` (a number or one per row); the (floored) median of the selected
-    values when none has."""
-    v = vals.astype(np.float64)
-    tol = tol[:, None, None] if isinstance(tol, np.ndarray) else tol
-    close = (np.abs(v[:, :, None] - v[:, None, :]) <= tol) & sel[:, None, :]
+def _confirmed_bounds(v: np.ndarray, sel: np.ndarray, tol: np.ndarray, k: np.ndarray, n_on: int) -> np.ndarray:
+    """Per row of ``v`` (``(rows, L)`` float; the first ``n_on`` rows onsets, the others
+    offsets): the earliest onset (latest offset) among the selected values with at least
+    ``k`` other selected values within ``tol`` (one per row); the (floored) median of the
+    selected values when none has."""
+    vv = v.copy()
+    vv[n_on:] *= -1.0  # the latest offset is the earliest negated one (same distances)
+    close = (np.abs(vv[:, :, None] - vv[:, None, :]) <= tol[:, None, None]) & sel[:, None, :]
     ok = sel & (close.sum(axis=2) - 1 >= k[:, None])
-    pick = np.where(ok, v, np.inf if earliest else -np.inf)
-    best = pick.min(axis=1) if earliest else pick.max(axis=1)
+    best = np.where(ok, vv, np.inf).min(axis=1)
+    best[n_on:] *= -1.0
     has = ok.any(axis=1)
     if has.all():  # the median fallback is not needed
         return best.astype(np.int64)
@@ -277,10 +277,13 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     med = _masked_median(b_ok, s_ok)
     # a boundary far from the agreeing leads' median (a lead that ran into a U wave or
     # the next P wave) cannot define the global boundary
-    g_on, g_off = (
-        _confirmed_extreme(b_ok[:, :, c], s_c, tol_ok, np.minimum(k_ok, np.maximum(s_c.sum(1) - 1, 0)), c == 0)
-        for c, s_c in ((c, _near_median(b_ok[:, :, c], s_ok, med[:, c], far_ok)) for c in (0, 2))
-    )
+    # onsets and offsets as one stack of rows: (onset rows, offset rows)
+    n_ok = b_ok.shape[0]
+    v2 = b_ok[:, :, ::2].transpose(2, 0, 1).reshape(2 * n_ok, n_leads)
+    s2 = _near_median(v2, np.concatenate((s_ok, s_ok)), med[:, ::2].T.reshape(-1), np.concatenate((far_ok, far_ok)))
+    k2 = np.minimum(np.concatenate((k_ok, k_ok)), np.maximum(s2.sum(1) - 1, 0))
+    g2 = _confirmed_bounds(v2, s2, np.concatenate((tol_ok, tol_ok)), k2, n_ok)
+    g_on, g_off = g2[:n_ok], g2[n_ok:]
     beats3 = np.concatenate((beats, beats, beats))
     g_pk = np.where(is_qrs[ok], beats3[ok], np.round(med[:, 1]).astype(np.int64))
     g3 = np.full((nr, 3), -1, np.int64)
