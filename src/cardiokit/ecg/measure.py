@@ -146,7 +146,7 @@ class Measurements:
 
 
 def _r(v: float | None, nd: int = 1) -> float | None:
-    return None if v is None or not np.isfinite(v) else round(float(v), nd)
+    return None if v is None or not math.isfinite(v) else round(float(v), nd)
 
 
 def _amplitudes(med: np.ndarray, g: np.ndarray, fs: float) -> list[LeadAmplitudes]:
