@@ -174,6 +174,8 @@ def _filtfilt_kernel(arr: np.ndarray, sos: np.ndarray, padlen: int) -> np.ndarra
     rest = arr.shape[1:]
     cols = arr.reshape(n, -1)
     c = cols.shape[1]
+    if c == 1:  # one channel: the same passes with fewer calls
+        return _filtfilt_one(cols[:, 0], sos, padlen).reshape((n, *rest))
     # a NaN or inf would leak into its partner channel through 0 x inf: real passes then
     pair = c >= 2 and bool(np.isfinite(cols.sum()))
     zi = _zi(sos.tobytes(), sos.shape[0])[None, :, :]  # (1, sections, 2)
@@ -201,6 +203,22 @@ def _filtfilt_kernel(arr: np.ndarray, sos: np.ndarray, padlen: int) -> np.ndarra
     else:
         out = np.ascontiguousarray(core.T)
     return out.reshape((n, *rest))
+
+
+def _filtfilt_one(x: np.ndarray, sos: np.ndarray, padlen: int) -> np.ndarray:
+    """:func:`_filtfilt_kernel` of one channel ``x`` (1-D float64), value for value."""
+    n = x.shape[0]
+    p = padlen
+    ext = np.empty((1, n + 2 * p))
+    e = ext[0]
+    e[p : p + n] = x
+    np.subtract(2 * x[0], x[p:0:-1], out=e[:p])
+    np.subtract(2 * x[n - 1], x[n - 2 : n - p - 2 if n - p - 2 >= 0 else None : -1], out=e[p + n :])
+    zi = _zi(sos.tobytes(), sos.shape[0])  # (sections, 2)
+    _sosfilt(sos, ext, (zi * e[0])[None])
+    back = ext[:, ::-1].copy()
+    _sosfilt(sos, back, (zi * back[0, 0])[None])
+    return back[0, ::-1][p : p + n].copy()
 
 
 #: Frequency-domain filtering for at least this many channels of at least this many samples.
