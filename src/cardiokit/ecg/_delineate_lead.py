@@ -212,8 +212,7 @@ def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     n_leads, n = xt.shape
     if width > n or xt.strides[1] != xt.itemsize:
         return _gather_clipped(xt, start, width)
-    view = as_strided(xt, shape=(n_leads, n - width + 1, width), strides=(xt.strides[0], xt.itemsize, xt.itemsize),
-                      writeable=False)
+    view = _windows(xt, width)
     out = view[np.arange(n_leads)[None, :], np.minimum(np.maximum(start, 0), n - width)[:, None]]
     edge = (start < 0) | (start > n - width)
     if edge.any():
@@ -221,15 +220,25 @@ def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def _windows(xt: np.ndarray, width: int) -> np.ndarray:
+    """``(L, n - width + 1, width)`` view of all windows of the rows of ``xt`` (unit column
+    stride); for a C-contiguous ``xt`` built directly on its buffer (~0.5 us instead of
+    ~10 us for :func:`numpy.lib.stride_tricks.as_strided`). Read it only."""
+    n_leads, n = xt.shape
+    shape, strides = (n_leads, n - width + 1, width), (xt.strides[0], xt.itemsize, xt.itemsize)
+    if xt.flags.c_contiguous:
+        return np.ndarray(shape, xt.dtype, xt, 0, strides)
+    return as_strided(xt, shape=shape, strides=strides, writeable=False)
+
+
 def _gather2(xa: np.ndarray, xb: np.ndarray, start: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_gather` of two arrays of the same shape at the same windows (the indices once)."""
     n_leads, n = xa.shape
     if width > n or xa.strides[1] != xa.itemsize or xb.strides != xa.strides or xb.shape != xa.shape:
         return _gather(xa, start, width), _gather(xb, start, width)
-    shape, strides = (n_leads, n - width + 1, width), (xa.strides[0], xa.itemsize, xa.itemsize)
     rows, cols = np.arange(n_leads)[None, :], np.minimum(np.maximum(start, 0), n - width)[:, None]
-    oa = as_strided(xa, shape=shape, strides=strides, writeable=False)[rows, cols]
-    ob = as_strided(xb, shape=shape, strides=strides, writeable=False)[rows, cols]
+    oa = _windows(xa, width)[rows, cols]
+    ob = _windows(xb, width)[rows, cols]
     edge = (start < 0) | (start > n - width)
     if edge.any():
         oa[edge] = _gather_clipped(xa, start[edge], width)
