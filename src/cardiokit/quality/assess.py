@@ -230,18 +230,21 @@ def model_features(ind: Mapping[str, float]) -> np.ndarray:
 _COL = {k: i for i, k in enumerate(ECG_INDICES)}
 
 
+_FEATURE_COLS = [_COL[n] for n in ("bsqi", "tsqi", "ksqi", "ssqi", "psqi", "bassqi", "hfsqi", "flat_fraction",
+                                    "clip_fraction", "hr_bpm")]
+
+
 def feature_matrix(ind: np.ndarray) -> np.ndarray:
     """:func:`model_features` of index arrays ``(..., len(ECG_INDICES))`` -> ``(..., 10)``."""
-    ind = np.asarray(ind, np.float64)
-    k, hf, hr = ind[..., _COL["ksqi"]], ind[..., _COL["hfsqi"]], ind[..., _COL["hr_bpm"]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_k = np.where(k > 0, np.log(np.where(k > 0, k, 1.0)), np.nan)
-        log_hf = np.log10(hf + 1e-4)
-    return np.stack([
-        ind[..., _COL["bsqi"]], ind[..., _COL["tsqi"]], log_k, np.minimum(ind[..., _COL["ssqi"]], 10.0),
-        ind[..., _COL["psqi"]], ind[..., _COL["bassqi"]], log_hf, ind[..., _COL["flat_fraction"]],
-        ind[..., _COL["clip_fraction"]], ((hr >= 24.0) & (hr <= 300.0)).astype(np.float64),
-    ], axis=-1)
+    f = np.asarray(ind, np.float64)[..., _FEATURE_COLS]  # a copy, transformed in place
+    k = f[..., 2]
+    f[..., 2] = np.log(np.where(k > 0, k, np.nan))
+    np.minimum(f[..., 3], 10.0, out=f[..., 3])
+    with np.errstate(invalid="ignore"):  # a negative ratio (never from ecg_indices): NaN
+        f[..., 6] = np.log10(f[..., 6] + 1e-4)
+    hr = f[..., 9]
+    f[..., 9] = (hr >= 24.0) & (hr <= 300.0)
+    return f
 
 
 @lru_cache(maxsize=1)
