@@ -142,7 +142,9 @@ def main() -> None:
         "Model: logistic regression over 10 signal-quality inputs per 5-s segment (docs/MODELS.md); good "
         "below p_unusable 0.2, unusable from 0.5; flat-line, clipping and no-beat rules first. Beat "
         "agreement (bSQI) compares the primary beats (the pipeline's, or each lead's own `cardiokit` "
-        "detections here) with a per-lead curve-length detector computed for all leads at once. The "
+        "detections here) with a per-lead curve-length detector computed for all leads at once (on every "
+        "fs//250-th cleaned sample; tSQI, kurtosis and skewness on every fs//125-th, raw-signal indices at "
+        "fs: 500-Hz LUDB at 250/125 Hz, 360-Hz MIT-BIH at 360/180 Hz, 300-Hz CinC at 300/150 Hz). The "
         "CinC flag is record-level (overall grade unusable = at least half of the record unusable); the "
         "rule-based v1 grades whole leads by fixed limits and never reaches unusable on these records.",
     ]
