@@ -144,10 +144,10 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     r = np.asarray(r, np.int64)
     if r.size == 0:
         return None
-    inside = (r - pre >= 0) & (r + post < n)
-    use = np.flatnonzero(inside) if inside.any() else np.arange(r.size)
+    inside = [i for i, v in enumerate(r.tolist()) if v - pre >= 0 and v + post < n]
+    use = np.array(inside, np.int64) if inside else np.arange(r.size)
     idx = r[use][:, None] + np.arange(-pre, post + 1)[None, :]
-    if not inside.any():  # windows clipped at the ends repeat the edge sample (as edge padding would)
+    if not inside:  # windows clipped at the ends repeat the edge sample (as edge padding would)
         idx = clip(idx, 0, n - 1)
     if scale is not None and np.all(scale == 1.0):
         scale = None
