@@ -368,7 +368,7 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
     ad = np.abs(d)
     if step == 2:  # the steepest slopes between the samples (see _vertex)
-        top = _vertex(ad, np.stack((a, b), axis=2))
+        top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2))
         thr_on, thr_off = xi_on * top[:, :, 0], xi_off * top[:, :, 1]
     else:
         thr_on, thr_off = xi_on * _at(ad, a), xi_off * _at(ad, b)
@@ -419,7 +419,7 @@ def _refine2(ad: np.ndarray, s: np.ndarray, on: np.ndarray, k: np.ndarray, off: 
     at ``k - 1, k, k + 1`` (rounded to a full-rate sample). ``ad``, ``s``: C-contiguous."""
     w = ad.shape[2]
     rows = _rows(ad)
-    bo = np.stack((on, on, off, off), axis=2) + _ON_OFF  # inside: lo <= on < off <= hi
+    bo = np.concatenate((on[..., None], on[..., None], off[..., None], off[..., None]), axis=2) + _ON_OFF  # inside: lo <= on < off <= hi
     ya = ad.reshape(-1)[rows + np.minimum(np.maximum(bo, 0), w - 1)]
     ya = ya[:, :, 0::2] + ya[:, :, 1::2]
     h_on = ya[:, :, 0] < 2.0 * thr_on
@@ -448,7 +448,7 @@ def _u_wave_rule(s: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
     if not late_k.any():  # no peak late enough to be a U wave
         return k, sgn, val
     # only the (beat, lead) rows with a late peak can change: work on those rows
-    rows = np.flatnonzero(late_k)
+    rows = late_k.reshape(-1).nonzero()[0]
     nb, n_leads, w = s.shape
     kr, m0r, limr = k.reshape(-1)[rows], m0.reshape(-1)[rows], lim.reshape(-1)[rows]
     sg = sgn.reshape(-1)[rows]
@@ -510,7 +510,7 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2) + q0
     peak[on > off] = 0  # no column inside on..off: position 0, as over the whole window
     amp = np.where(inq, hp, -np.inf).max(axis=2) - np.where(inq, hp, np.inf).min(axis=2)
-    out = np.stack([on, peak, off], axis=2) + ws[:, None, None]
+    out = _stack3(on, peak, off) + ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, amp, 0.0)
 
@@ -529,7 +529,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
     ``(nb, L)`` the next QRS onset (or where it would be)."""
     n = f.hp.shape[1]
-    ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
+    ms = lambda sec: np.rint(sec * fs).astype(np.int64)  # noqa: E731
     on, off = q[:, :, 0], q[:, :, 2]
     t_hi = np.minimum(np.minimum(nxt_on - round(0.04 * fs), (r + ms(np.minimum(0.75 * rr_next, 0.72)))[:, None]), n - 1)
     t_m0 = off + round(0.06 * fs)
@@ -547,7 +547,7 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
                                round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late, f.step)
     ok = (tpk >= 0) & (on >= 0)
-    out = np.stack([ton, tpk, toff], axis=2) + f.step * ws[:, None, None]
+    out = _stack3(ton, tpk, toff) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, ta, 0.0)
 
@@ -569,18 +569,23 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
     pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,
                                round(0.08 * fs), tu.p_on_xi, tu.p_off_xi, step=f.step)
     ok = (ppk >= 0) & (on >= 0)
-    out = np.stack([pon, ppk, poff], axis=2) + f.step * ws[:, None, None]
+    out = _stack3(pon, ppk, poff) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, pa, 0.0)
 
 
-def _col_median(v: np.ndarray, sel: np.ndarray) -> np.ndarray:
-    """Median of each column of ``v`` (nb, L) over the rows where ``sel``; NaN where none."""
+def _stack3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``np.stack((a, b, c), axis=-1)`` with less overhead."""
+    return np.concatenate((a[..., None], b[..., None], c[..., None]), axis=-1)
+
+
+def _col_median(v: np.ndarray, sel: np.ndarray, empty: float = np.nan) -> np.ndarray:
+    """Median of each column of ``v`` (nb, L) over the rows where ``sel``; ``empty`` where none."""
     srt = np.sort(np.where(sel, v, np.inf), axis=0)
     n = sel.sum(axis=0)
     cols = np.arange(v.shape[1])
     lo, hi = srt[np.maximum((n - 1) // 2, 0), cols], srt[np.maximum(n // 2, 0), cols]
-    return np.where(n > 0, 0.5 * (lo + hi), np.nan)
+    return np.where(n > 0, 0.5 * (lo + hi), empty)
 
 
 def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:
@@ -609,7 +614,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
     rr_next = np.concatenate((rr, [med_rr]))
     rr_prev = np.concatenate(([med_rr], rr))
-    ms = lambda sec: np.round(sec * fs).astype(np.int64)  # noqa: E731
+    ms = lambda sec: np.rint(sec * fs).astype(np.int64)  # noqa: E731
     lo = np.maximum(np.maximum(r - round(0.16 * fs), r - ms(0.5 * rr_prev)), 0)
     hi = np.minimum(np.minimum(r + round(0.18 * fs), r + ms(0.5 * rr_next)), n - 1)
     qamp = np.zeros((nb, n_leads))
@@ -650,7 +655,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     out[:, :, T_ON:T_OFF + 1] = np.minimum(tc, n - 1) if st > 1 else tc
     out[:, :, P_ON:P_OFF + 1] = np.minimum(pc, n - 1) if st > 1 else pc
     # presence: amplitude relative to the lead's QRS, and a stable PR interval for P
-    ref = np.nan_to_num(_col_median(qamp, qamp > 0))
+    ref = _col_median(qamp, qamp > 0, empty=0.0)
     out[:, :, T_ON:T_OFF + 1][tamp < tu.t_min_rel * ref[None, :]] = -1
     out[:, :, P_ON:P_OFF + 1][pamp < tu.p_min_rel * ref[None, :]] = -1
     has_p = out[:, :, P_PEAK] >= 0

@@ -285,13 +285,13 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     g2 = _confirmed_bounds(v2, s2, np.concatenate((tol_ok, tol_ok)), k2, n_ok)
     g_on, g_off = g2[:n_ok], g2[n_ok:]
     beats3 = np.concatenate((beats, beats, beats))
-    g_pk = np.where(is_qrs[ok], beats3[ok], np.round(med[:, 1]).astype(np.int64))
+    g_pk = np.where(is_qrs[ok], beats3[ok], np.rint(med[:, 1]).astype(np.int64))
     g3 = np.full((nr, 3), -1, np.int64)
-    g3[ok] = np.stack([g_on, g_pk, g_off], axis=1)
+    g3[ok] = np.concatenate((g_on[:, None], g_pk[:, None], g_off[:, None]), axis=1)
     glob = g3.reshape(3, nb, 3).transpose(1, 0, 2).reshape(nb, 9)
     # per-lead regularisation towards the agreeing leads' median
     lim = lim3[ok]  # (n_ok, 3)
-    mrow = np.round(med).astype(np.int64)  # (n_ok, 3)
+    mrow = np.rint(med).astype(np.int64)  # (n_ok, 3)
     cur = blk[ok]  # (n_ok, L, 3)
     bad = (cur < 0) | (np.abs(cur - med[:, None, :]) > lim[:, None, :])
     o3 = np.full((nr, n_leads, 3), -1, np.int64)
@@ -301,7 +301,7 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     has_p = glob[:, 1] >= 0
     if has_p.sum() >= 3:
         pr = (glob[has_p, 3] - glob[has_p, 1]) / fs
-        bad = np.flatnonzero(has_p)[np.abs(pr - _median(pr)) > _PR_TOL_S]
+        bad = has_p.nonzero()[0][np.abs(pr - _median(pr)) > _PR_TOL_S]
         glob[bad, 0:3] = -1
         out[:, bad, 0:3] = -1
     return glob, out
@@ -310,7 +310,7 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
 def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float, step: int = 1) -> None:
     """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation);
     ``smooth`` (sampled at ``fs``) holds every ``step``-th sample of the fiducials' signal."""
-    has = np.flatnonzero(glob[:, 1] >= 0)
+    has = (glob[:, 1] >= 0).nonzero()[0]
     h = round(0.05 * fs)
     pk = glob[has, 1] // step
     keep = (pk - h >= 0) & (pk + h < smooth.shape[0])
@@ -323,7 +323,7 @@ def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, f
     srt = np.sort(flat, axis=0)  # the column medians, as np.median gives them, with less overhead
     mid = has.size // 2
     tmpl = srt[mid] if has.size % 2 else (srt[mid - 1] + srt[mid]) / 2
-    den = np.linalg.norm(flat, axis=1) * np.linalg.norm(tmpl)
+    den = np.sqrt((flat * flat).sum(axis=1)) * np.sqrt(tmpl.dot(tmpl))  # np.linalg.norm's sums
     corr = np.where(den > 0, flat @ tmpl / np.where(den > 0, den, 1.0), 0.0)
     bad = has[corr < _P_MIN_CORR]
     glob[bad, 0:3] = -1
@@ -418,7 +418,7 @@ def delineate(
                 x /= 2
             else:
                 x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
-            rd = np.minimum(np.maximum(np.round((r - (q - 1) / 2) / q).astype(np.int64), 0), m - 1)
+            rd = np.minimum(np.maximum(np.rint((r - (q - 1) / 2) / q).astype(np.int64), 0), m - 1)
             fw = fs / q
         # P and T waves are searched at half the work rate when that leaves >= _COARSE_FS
         step = 2 if fw >= 1.8 * _COARSE_FS else 1
@@ -488,7 +488,7 @@ def _upsample(a: np.ndarray, q: int, n: int) -> np.ndarray:
     crossing lies up to one coarse step back towards the wave: onsets map to the later and
     offsets to the earlier full-rate sample of their block.
     """
-    shift = np.tile(np.array([q // 2, (q - 1) // 2, (q - 1) // 2]), 3)
+    shift = np.array([q // 2, (q - 1) // 2, (q - 1) // 2] * 3)
     return np.where(a >= 0, np.minimum(a * q + shift, n - 1), -1)
 
 
