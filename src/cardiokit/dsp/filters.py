@@ -435,8 +435,9 @@ _FFT32_MAX_SAMPLES = 32768
 @lru_cache(maxsize=8)
 def _fft_plan32(sos_bytes: bytes, n_sections: int, m: int, padlen: int, channels: int) -> tuple | None:
     """:func:`_fft_plan` in float32, with the correction and constant response restricted to
-    the unpadded output samples (and ``|H|^2`` repeated over ``channels`` columns)."""
-    plan = _fft_plan(sos_bytes, n_sections, m)
+    the unpadded output samples (and ``|H|^2`` repeated over ``channels`` columns). The
+    float64 plan it starts from is not kept (up to a few MB per design and length)."""
+    plan = _fft_plan.__wrapped__(sos_bytes, n_sections, m)
     if plan is None:
         return None
     nfft, h2, basis, g, ones = plan
