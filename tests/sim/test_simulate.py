@@ -169,4 +169,7 @@ def test_any_rate_and_sampling_frequency(hr, fs, af, seed):
     assert rec.meta["truth"]["n_beats"] >= r.size
     if r.size > 2:
         rr = np.diff(r) / rec.fs
-        assert abs(rr.mean() - 60 / hr) / (60 / hr) < (0.03 if not af else 0.15)
+        # AF intervals are independent with a CV of ~0.2 (sim._rr.af_rr): the mean of k of them
+        # strays ~0.2 / sqrt(k) from the nominal, so allow 4 such SDs (5 intervals at 45 bpm: 0.37)
+        tol = 0.03 if not af else max(0.15, 4 * 0.21 / np.sqrt(rr.size))
+        assert abs(rr.mean() - 60 / hr) / (60 / hr) < tol
