@@ -65,13 +65,15 @@ def test_shipped_models_match_their_cards():
     assert set(card.files) == {card.extra["onnx_file"], card.extra["trees_file"], card.extra["robust_file"]}
     assert set(card.metrics["lodo"]) == {"a", "b", "d", "e"}
     # leave-one-database-out (sites never seen, threshold from the training databases only),
-    # measured 2026-11-24 by training/train_pcg.py robust: mean MAcc 0.651
-    assert card.metrics["lodo_mean_macc"]["robust"] >= 0.63
-    assert all(card.metrics["lodo"][d]["robust"]["auc"] >= 0.62 for d in "abde")
-    # the same vote with the held-out site's features from the murmur-robust segmenter 1.1.0
-    # (measured 2026-11-24: mean MAcc 0.646, AUC 0.715)
-    cross = card.metrics["lodo_with_segmenter_1_1_0"]
-    assert cross["mean_macc"] >= 0.63 and all(cross[d]["auc"] >= 0.62 for d in "abde")
+    # measured 2026-11-24 by training/train_pcg.py robust (3.0.0): mean MAcc 0.654, AUC 0.724
+    assert card.metrics["lodo_mean_macc"]["robust"] >= 0.645
+    assert card.metrics["lodo_mean_auc_robust"] >= 0.72
+    assert all(card.metrics["lodo"][d]["robust"]["auc"] >= 0.64 for d in "abde")
+    assert card.metrics["lodo"]["e"]["robust"]["macc"] >= 0.66  # was 0.60 with 2.0.0
+    # shipped only because it beat the previous version on the same held-out features
+    old = card.metrics["history"]["2.0.0"]
+    assert card.metrics["lodo_mean_macc"]["robust"] > old["lodo_mean_macc"]
+    assert card.metrics["lodo_mean_auc_robust"] > old["lodo_mean_auc"]
 
 
 def test_classifier_floor_on_a_fixed_shared_subset():

@@ -232,3 +232,30 @@ def test_heart_rate_picks_the_fundamental_and_never_a_non_peak():
     assert est.method.endswith("+qs2")
     assert est.systolic_interval_s == pytest.approx(typical_systolic_interval_s(est.heart_rate_bpm))
     assert 0.25 < typical_systolic_interval_s(75.0) < 0.40
+
+
+def test_beat_features_see_beat_to_beat_s2_variability_and_ignore_gain():
+    from cardiokit.pcg import PCG_FS_HZ
+    from cardiokit.pcg.features import BEAT_NAMES, beat_features, log_mel
+
+    x, _, s2 = synthetic_pcg(bpm=70.0, seconds=20.0)
+    # the same recording with each S2 scaled by a random factor in [0.3, 1.2]
+    rng = np.random.default_rng(3)
+    t = np.arange(x.size) / FS
+    v = x.copy()
+    for c in s2:
+        burst = 0.7 * np.exp(-0.5 * ((t - c) / 0.02) ** 2) * np.sin(2 * np.pi * 80.0 * (t - c))
+        v += (rng.uniform(0.3, 1.2) - 1.0) * burst
+
+    def feats(sig: np.ndarray) -> dict[str, float]:
+        y = clean_pcg(sig, fs_hz=FS)
+        seg = segment_heart_sounds(y, fs_hz=PCG_FS_HZ, cleaned=True)
+        return dict(zip(BEAT_NAMES, beat_features(log_mel(y), seg.states), strict=True))
+
+    steady, varying, louder = feats(x), feats(v), feats(7.0 * v)
+    assert varying["rsd_s2"] > steady["rsd_s2"] + 0.3, (steady["rsd_s2"], varying["rsd_s2"])
+    assert varying["msd_s2"] > steady["msd_s2"] + 0.3
+    assert abs(varying["rsd_s1"] - steady["rsd_s1"]) < 0.2
+    assert steady["frac_cycles_ok"] > 0.9 and steady["corr_s1"] > 0.8
+    for k in BEAT_NAMES:  # gain cancels
+        assert louder[k] == pytest.approx(varying[k], abs=1e-6), k

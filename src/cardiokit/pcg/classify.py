@@ -68,9 +68,10 @@ class SignVote:
     """Equal-weight vote of robustly scaled features (an "improper linear model", Dawes 1979).
 
     ``z = clip((x - centre) / scale, -5, 5)`` per feature (NaN -> ``impute``), probability
-    ``sigmoid(gain * mean(sign * z))``. Training (``training/train_pcg.py robust``) keeps
-    the features whose per-database AUC lay on the same side of 0.5 in every training
-    database; ``centre`` is the mean over databases of the midpoint between the class medians.
+    ``sigmoid(gain * (mean(sign * z) - offset))``. Training (``training/train_pcg.py robust``)
+    keeps the features whose per-database AUC lay on the same side of 0.5 in every training
+    database; ``centre`` is the pooled median, ``offset`` the mean over databases of the
+    midpoint between the class medians of the vote (2.0.0: per-feature centres, offset 0).
     """
 
     columns: np.ndarray
@@ -79,19 +80,20 @@ class SignVote:
     scale: np.ndarray
     impute: np.ndarray
     gain: float
+    offset: float = 0.0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SignVote:
         cols = np.array([FEATURE_NAMES.index(n) for n in raw["features"]], dtype=np.int64)
         return cls(cols, *(np.asarray(raw[k], dtype=np.float64) for k in ("sign", "centre", "scale", "impute")),
-                   float(raw["gain"]))
+                   float(raw["gain"]), float(raw.get("offset", 0.0)))
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """Probability of abnormal per row of ``X`` (columns :data:`FEATURE_NAMES`)."""
         x = np.atleast_2d(np.asarray(X, dtype=np.float64))[:, self.columns]
         x = np.where(np.isfinite(x), x, self.impute)
         z = np.clip((x - self.centre) / self.scale, -5.0, 5.0)
-        return 1.0 / (1.0 + np.exp(-self.gain * (z * self.sign).mean(axis=1)))
+        return 1.0 / (1.0 + np.exp(-self.gain * ((z * self.sign).mean(axis=1) - self.offset)))
 
 
 @lru_cache(maxsize=1)

@@ -14,14 +14,15 @@ learning-based classifiers for detection of abnormal heart sounds. CinC 43:621-6
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import numpy as np
 
 from .segment import HeartSoundSegmentation
 
-__all__ = ["CONTRAST_NAMES", "FEATURE_NAMES", "MEL_BANDS", "RAW_FEATURE_NAMES", "contrast_features",
-           "log_mel", "mfcc", "model_features", "raw_features", "record_features"]
+__all__ = ["BEAT_NAMES", "CONTRAST_NAMES", "FEATURE_NAMES", "MEL_BANDS", "RAW_FEATURE_NAMES", "beat_features",
+           "contrast_features", "log_mel", "mfcc", "model_features", "raw_features", "record_features"]
 
 #: Mel bands of :func:`log_mel` (25-400 Hz).
 MEL_BANDS = 24
@@ -52,16 +53,34 @@ CONTRAST_NAMES = tuple(
     + [f"{st}_{k}" for st in ("sys", "dia") for k in ("frac_above_3", "frac_above_6", "p50", "p90")]
     + ["range_p95_p5", "range_p50_p5"]
 )
+_BEAT_BANDS = {"lo": (0, 6), "mid": (6, 14), "hi": (14, 24), "all": (0, 24)}
+#: Names of the columns of :func:`beat_features`: beat-to-beat variability of the S1 / S2 /
+#: systole / diastole levels (``rsd_``: robust sd, ``msd_``: median absolute successive
+#: difference, log units), per-recording medians of phase-level differences, early / late
+#: diastole against mid-diastole in the low band (S3 / S4), the shape of systole, the
+#: variability of the state durations, the cycle-to-cycle correlation of the S1 / S2 spectra,
+#: and each state's mean log-mel spectrum minus the recording's (cepstral-mean-normalised,
+#: six band groups).
+BEAT_NAMES = tuple(
+    [f"{m}_{k}" for k in ("s1", "s2", "s1lo", "s2lo", "s1hi", "s2hi", "sys", "dia") for m in ("rsd", "msd")]
+    + ["rsd_s2_s1", "med_s2_s1", "med_s2_s1_lo", "med_s2_s1_hi", "rsd_sys_s1", "rsd_dia_s2",
+       "med_sys_s1", "med_dia_s2", "med_syshi_s1hi", "med_diahi_s2hi", "s3_lo", "s4_lo",
+       "sys_early_mid", "sys_late_mid", "sys_mid_s1"]
+    + [f"cv_{k}" for k in ("s1w", "s2w", "sysd", "diad")]
+    + ["frac_cycles_ok", "corr_s1", "corr_s2"]
+    + [f"cmn_{st}_g{g}" for st in ("S1", "sys", "S2", "dia") for g in range(6)]
+    + ["tilt", "frac_loud"]
+)
 #: Names of the columns of :func:`record_features` (the classifier's inputs): the raw
 #: features with each state's MFCC mean / sd replaced by its difference from the mean over
 #: the four states (a contrast that a recorder's frequency response mostly cancels), then
-#: :data:`CONTRAST_NAMES`.
+#: :data:`CONTRAST_NAMES` and :data:`BEAT_NAMES`.
 FEATURE_NAMES = tuple(
     ["heart_rate_bpm", "systolic_interval_s", "periodicity", "n_cycles"] + _TIMING
     + [f"band{b}_{st}_rel" for st in ("sys", "dia") for b in range(4)]
     + [f"mfcc{i}_{st}_mean_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
     + [f"mfcc{i}_{st}_sd_contrast" for st in _STATE_NAMES for i in range(N_MFCC)]
-) + CONTRAST_NAMES
+) + CONTRAST_NAMES + BEAT_NAMES
 _N_HEAD = 4 + len(_TIMING)
 
 
@@ -132,7 +151,8 @@ def record_features(y: np.ndarray, seg: HeartSoundSegmentation, lm: np.ndarray |
                     ) -> np.ndarray:
     """One row of :data:`FEATURE_NAMES` (the classifier's inputs) for a cleaned 1-kHz PCG."""
     lm = log_mel(y, fs_hz=1000.0) if lm is None else lm
-    return np.concatenate([model_features(raw_features(y, seg, lm)), contrast_features(lm, seg.states)])
+    return np.concatenate([model_features(raw_features(y, seg, lm)), contrast_features(lm, seg.states),
+                           beat_features(lm, seg.states)])
 
 
 def _pct(v: np.ndarray, q: float | None = None) -> float:
@@ -195,6 +215,100 @@ def contrast_features(lm: np.ndarray, states: np.ndarray) -> np.ndarray:
             out += [np.nan] * 4
     out += [float(np.percentile(tot, 95) - np.percentile(tot, 5)),
             float(np.percentile(tot, 50) - np.percentile(tot, 5))]
+    return np.asarray(out, dtype=np.float64)
+
+
+def _rsd(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(1.4826 * np.median(np.abs(v - np.median(v)))) if v.size >= 3 else np.nan
+
+
+def _msd(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(np.median(np.abs(np.diff(v)))) if v.size >= 3 else np.nan
+
+
+def _nanmed(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else np.nan
+
+
+def beat_features(lm: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """One row of :data:`BEAT_NAMES` from log-mel frames and the per-frame states.
+
+    Per whole cycle (S1 onset to the next, < 2 s, every state present, systole and
+    diastole >= 3 frames): the peak log level of S1 and S2 and the mean level of systole and
+    diastole (all bands and low / high bands), low-band level of the diastole's thirds
+    (S3 early, S4 late), the systole's thirds, the state durations and the S1 / S2 spectra.
+    Across cycles: their robust spread and successive differences (beat-to-beat variability
+    of intensity and timing), and medians of within-cycle differences; gain cancels in all
+    of them. Potes et al. 2016 (per-phase MFCC statistics), Liu et al. 2016 (amplitude and
+    timing variability). NaN where fewer than three cycles qualify.
+    """
+    lm = np.asarray(lm, dtype=np.float64)
+    n = min(lm.shape[0], np.asarray(states).size)
+    lm, s = lm[:n], np.asarray(states)[:n]
+    e = np.exp(lm)
+    band = {k: np.log(e[:, a:b].mean(axis=1) + 1e-12) for k, (a, b) in _BEAT_BANDS.items()}
+    on = np.flatnonzero((s[1:] == 0) & (s[:-1] != 0)) + 1
+    keys = ("s1", "s2", "s1lo", "s2lo", "s1hi", "s2hi", "sys", "dia", "syshi", "diahi", "d_early",
+            "d_mid", "d_late", "s_early", "s_mid", "s_late", "s1w", "s2w", "sysd", "diad")
+    per: dict[str, list[float]] = {k: [] for k in keys}
+    prof: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+
+    def lmean(v: np.ndarray) -> float:
+        return float(np.log(np.exp(v).mean()))
+
+    for a, b in itertools.pairwise(on):
+        if b - a >= 100:
+            continue
+        cs = s[a:b]
+        ix = [np.flatnonzero(cs == k) + a for k in range(4)]
+        if min(i.size for i in ix) < 1 or ix[1].size < 3 or ix[3].size < 3:
+            continue
+        for st, k in (("s1", 0), ("s2", 2)):
+            for suf, bd in (("", "all"), ("lo", "lo"), ("hi", "hi")):
+                per[st + suf].append(float(band[bd][ix[k]].max()))
+        per["sys"].append(lmean(band["all"][ix[1]]))
+        per["dia"].append(lmean(band["all"][ix[3]]))
+        per["syshi"].append(lmean(band["hi"][ix[1]]))
+        per["diahi"].append(lmean(band["hi"][ix[3]]))
+        for nm, part in zip(("d_early", "d_mid", "d_late"), np.array_split(ix[3], 3), strict=True):
+            per[nm].append(float(band["lo"][part].mean()))
+        for nm, part in zip(("s_early", "s_mid", "s_late"), np.array_split(ix[1], 3), strict=True):
+            per[nm].append(float(band["all"][part].mean()))
+        for nm, k in (("s1w", 0), ("s2w", 2), ("sysd", 1), ("diad", 3)):
+            per[nm].append(float(ix[k].size))
+        prof[0].append(lm[ix[0]].mean(axis=0))
+        prof[1].append(lm[ix[2]].mean(axis=0))
+    ok = len(per["s1"]) >= 3
+    P = {k: np.asarray(v, dtype=np.float64) if ok else np.array([np.nan]) for k, v in per.items()}
+    out: list[float] = []
+    for k in ("s1", "s2", "s1lo", "s2lo", "s1hi", "s2hi", "sys", "dia"):
+        out += [_rsd(P[k]), _msd(P[k])]
+    out += [_rsd(P["s2"] - P["s1"]), _nanmed(P["s2"] - P["s1"]), _nanmed(P["s2lo"] - P["s1lo"]),
+            _nanmed(P["s2hi"] - P["s1hi"]), _rsd(P["sys"] - P["s1"]), _rsd(P["dia"] - P["s2"]),
+            _nanmed(P["sys"] - P["s1"]), _nanmed(P["dia"] - P["s2"]), _nanmed(P["syshi"] - P["s1hi"]),
+            _nanmed(P["diahi"] - P["s2hi"]), _nanmed(P["d_early"] - P["d_mid"]),
+            _nanmed(P["d_late"] - P["d_mid"]), _nanmed(P["s_early"] - P["s_mid"]),
+            _nanmed(P["s_late"] - P["s_mid"]), _nanmed(P["s_mid"] - P["s1"])]
+    for k in ("s1w", "s2w", "sysd", "diad"):
+        out.append(float(np.std(P[k]) / max(float(np.mean(P[k])), 1e-9)) if ok else np.nan)
+    out.append(len(per["s1"]) / max(1, on.size - 1))
+    for pr in prof:
+        if len(pr) >= 3:
+            m = np.asarray(pr)
+            m = m - m.mean(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(float(np.nanmean(np.corrcoef(m)[np.triu_indices(len(m), 1)])))
+        else:
+            out.append(np.nan)
+    mu = lm.mean(axis=0)
+    for k in range(4):
+        v = lm[s == k].mean(axis=0) - mu if (s == k).sum() >= 2 else np.full(lm.shape[1], np.nan)
+        out += [float(v[a:b].mean()) for a, b in _GROUPS]
+    out.append(float(np.polyfit(np.arange(lm.shape[1]), mu, 1)[0]))
+    out.append(float(np.mean(band["all"] > np.percentile(band["all"], 50) + 3)))
     return np.asarray(out, dtype=np.float64)
 
 
