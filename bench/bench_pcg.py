@@ -217,7 +217,8 @@ def card_cross() -> str:
         return ""
     per = ", ".join(f"{d} {old['lodo'][d]['macc']:.2f} (AUC {old['lodo'][d]['auc']:.2f})" for d in "abde")
     tried = "; ".join(
-        f"{k.replace('_', ' ')}: {v['lodo_mean_macc']:.3f} / AUC {v['lodo_mean_auc']:.3f}"
+        f"{k.replace('_', ' ').replace('1 1 0', '1.1.0').replace('0 0.01', '0, 0.01,')}: "
+        f"{v['lodo_mean_macc']:.3f} / AUC {v['lodo_mean_auc']:.3f}"
         for k, v in m.get("not_shipped", {}).items() if "lodo_mean_auc" in v and v.get("lodo_mean_auc"))
     return (f"Version 2.0.0 (vote of 42 features fitted with a 0.02 AUC margin and per-database centres) on "
             f"the same held-out features (segmenter 1.1.0): {per}; mean {old['lodo_mean_macc']:.3f}, AUC "

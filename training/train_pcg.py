@@ -24,9 +24,12 @@ Stages
                and their mean; then the final models on all four databases.
 ``export``     ONNX + card into src/cardiokit/models/.
 ``robust``     the site-robust sign vote (cardiokit.pcg.classify.SignVote) on the cached
-               features + phase contrasts: leave-one-database-out with the threshold picked
-               by an inner leave-one-database-out on the training databases only; the final
-               vote and threshold on all four; card version 2 (decides on the vote alone).
+               features + phase contrasts + beat features: leave-one-database-out with the
+               threshold picked by an inner leave-one-database-out on the training databases
+               only; the final vote and threshold on all four; card version 3 (decides on the
+               vote alone). 3.0.0 was built with CARDIOKIT_CACHE holding the features of
+               segmenter 1.1.0 (stage features) and the version-1 classifier.pkl /
+               classifier_eval.json (stage classifier) for the reported-only components.
 """
 
 from __future__ import annotations
@@ -717,7 +720,7 @@ def stage_robust() -> None:
     prev_version = card["version"]
     card["version"] = "3.0.0"
     card["inputs"]["robust"] = ("the FEATURE_NAMES columns listed in pcg_cinc2016_robust_weights.json "
-                                "(phase contrasts, timing and amplitude features)")
+                                "(phase contrasts, timing and amplitude features, beat-to-beat variability)")
     card["inputs"]["trees"] = "the first 136 columns of FEATURE_NAMES (version 1 features)"
     card["architecture"] = {
         "decision": "robust: equal-weight vote of robust z-scores (pooled median and IQR) of the features "
