@@ -68,15 +68,12 @@ def test_all_leads_at_once_equal_lead_by_lead(chains):
 
 def test_limb_lead_gains_equal_the_stacked_system_null_vector(chains):
     """The 6x6 Gram form gives the null vector of the stacked Einthoven/Goldberger system
-    (4 relations x samples rows), here taken by SVD of that system itself."""
-    from cardiokit.ecg.morphology import LIMB_LEADS, limb_lead_gains
+    (4 relations x samples rows), here taken by SVD of that system itself, on the ~125-Hz
+    subset of samples the gains are fitted on; and that subset gives the gains of all the
+    samples (the relations hold sample by sample) to 1e-4."""
+    from cardiokit.ecg.morphology import LIMB_GAIN_FS_HZ, LIMB_LEADS, limb_lead_gains
 
-    for n in (1, 7, 34):
-        cleaned = chains[n][1].cleaned
-        gains = limb_lead_gains(cleaned)
-        assert gains is not None and gains["ii"] == 1.0
-        names = [c.name.lower() for c in cleaned.channels]
-        y = np.asarray(cleaned.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
+    def null_vector(y: np.ndarray) -> np.ndarray:
         i, ii, iii, avr, avl, avf = (y - y.mean(axis=0)).T
         z = np.zeros_like(i)
         m = np.block([[i[:, None], -ii[:, None], iii[:, None], z[:, None], z[:, None], z[:, None]],
@@ -84,8 +81,19 @@ def test_limb_lead_gains_equal_the_stacked_system_null_vector(chains):
                       [-i[:, None], z[:, None], iii[:, None], z[:, None], 2 * avl[:, None], z[:, None]],
                       [z[:, None], -ii[:, None], -iii[:, None], z[:, None], z[:, None], 2 * avf[:, None]]])
         g = np.linalg.svd(m, full_matrices=False)[2][-1]
-        g = g / g[1]
-        assert np.allclose([gains[x] for x in LIMB_LEADS], g, rtol=1e-9, atol=0), n
+        return g / g[1]
+
+    for n in (1, 7, 34):
+        cleaned = chains[n][1].cleaned
+        gains = limb_lead_gains(cleaned)
+        assert gains is not None and gains["ii"] == 1.0
+        names = [c.name.lower() for c in cleaned.channels]
+        y = np.asarray(cleaned.signals, np.float64)[:, [names.index(x) for x in LIMB_LEADS]]
+        step = int(cleaned.fs // LIMB_GAIN_FS_HZ)
+        assert step == 4
+        got = [gains[x] for x in LIMB_LEADS]
+        assert np.allclose(got, null_vector(y[::step]), rtol=1e-9, atol=0), n
+        assert np.allclose(got, null_vector(y), rtol=1e-4, atol=0), n
 
 
 def test_pace_screen_in_float32_finds_the_float64_spikes(chains):
