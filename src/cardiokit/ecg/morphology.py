@@ -176,7 +176,8 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
     With g the gains and y the recorded leads, g_I y_I - g_II y_II + g_III y_III = 0,
     2 g_aVR y_aVR + g_I y_I + g_II y_II = 0, 2 g_aVL y_aVL - g_I y_I + g_III y_III = 0 and
     2 g_aVF y_aVF - g_II y_II - g_III y_III = 0 at every sample (Einthoven 1913; Goldberger
-    1942): g is the null vector of the stacked system (least squares, smallest eigenvector).
+    1942): g is the null vector of the stacked system (least squares, smallest eigenvector),
+    fitted on a ~:data:`LIMB_GAIN_FS_HZ` subset of the samples (the relations hold at each).
     ``None`` when a limb lead is missing, a gain is not positive, or the leads do not obey
     the relations (eigenvalue ratio > :data:`LIMB_RELATION_MAX_RATIO`).
     """
