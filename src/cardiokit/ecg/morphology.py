@@ -49,6 +49,7 @@ recognised only from their morphology, which the criteria do not attempt).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -355,28 +356,27 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
     den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * (np.sqrt(tmpl.dot(tmpl)) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
-    g = np.asarray(delineation.global_, np.int64)
+    # per beat: a handful of numbers, in plain Python on lists (numpy's values)
     ms = 1000.0 / fs
-    qrs = np.where((g[:, 3] >= 0) & (g[:, 5] > g[:, 3]), (g[:, 5] - g[:, 3]) * ms, np.nan) if nb else np.zeros(0)
-    has_p = g[:, 1] >= 0 if nb else np.zeros(0, bool)
-    rr = np.full(nb, np.nan)
-    if nb > 1:
-        rr[1:] = (r[1:] - r[:-1]) * ms
-    dom = corr >= MORPHOLOGY_CORR_MIN
-    pair = dom[1:] & dom[:-1] if nb > 1 else np.zeros(0, bool)
+    nan = float("nan")
+    r_l, corr_l = r.tolist(), corr.tolist()
+    g_l = np.asarray(delineation.global_, np.int64)[:, [1, 3, 5]].tolist() if nb else []
+    qrs_l = [(off - on) * ms if on >= 0 and off > on else nan for _, on, off in g_l]
+    hp_l = [p >= 0 for p, _, _ in g_l]
+    rr_l = [nan] + [(b - a) * ms for a, b in itertools.pairwise(r_l)] if nb else []
+    dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
+    pair_rr = [rr_l[i + 1] for i in range(nb - 1) if dom[i] and dom[i + 1]]
     # rr[0] is the only NaN: the NaN-median of rr is the median of rr[1:]
-    ref_rr = float(_median(rr[1:][pair])) if np.count_nonzero(pair) >= 2 else (
-        float(_median(rr[1:])) if nb > 2 else None)
-    prem = np.zeros(nb, bool)
+    ref_rr = _median_list(pair_rr) if len(pair_rr) >= 2 else (_median_list(rr_l[1:]) if nb > 2 else None)
+    prem_l = [False] * nb
     if ref_rr is not None:
-        prem[1:] = rr[1:] < PREMATURE_RR_FRACTION * ref_rr
-    w_dom = qrs[dom & np.isfinite(qrs)]
-    dom_w = float(_median(w_dom)) if w_dom.size else np.nan
-    p_share = np.count_nonzero(has_p) / nb if nb else 0.0
+        prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
+    w_dom = [q for q, d in zip(qrs_l, dom, strict=True) if d and q == q]  # finite widths of dominant beats
+    dom_w = _median_list(w_dom) if w_dom else nan
+    p_share = sum(hp_l) / nb if nb else 0.0
     labels = []
     edge = round(EDGE_S * fs)
     paced = pace.ventricular.tolist() if pace is not None and pace.ventricular.size == nb else [False] * nb
-    r_l, qrs_l, corr_l, prem_l, rr_l, hp_l = (v.tolist() for v in (r, qrs, corr, prem, rr, has_p))
     for i in range(nb):
         if paced[i]:
             labels.append("P")
@@ -392,7 +392,15 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
             labels.append("A")
         else:
             labels.append("N")
-    return BeatClasses(tuple(labels), rr, corr, qrs, prem, ref_rr)
+    return BeatClasses(tuple(labels), np.array(rr_l, np.float64), corr, np.array(qrs_l, np.float64),
+                       np.array(prem_l, bool), ref_rr)
+
+
+def _median_list(v: list[float]) -> float:
+    """``float(np.median(v))`` of a non-empty list of finite numbers."""
+    s = sorted(v)
+    h = len(s) // 2
+    return float(s[h]) if len(s) % 2 else (s[h - 1] + s[h]) / 2
 
 
 def analyze_morphology(
