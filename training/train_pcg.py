@@ -658,6 +658,10 @@ NOT_SHIPPED_3 = {
                            "note": "soft-max of per-database losses, beat features only; 0.61 with all"},
     "top_k_by_worst_database_auc": {"lodo_mean_macc": 0.623, "lodo_mean_auc": 0.730,
                                     "note": "k=20, |r|<0.7; smaller k: e inverted (AUC 0.19-0.42)"},
+    "1kHz_envelope_beat_widths_and_timing": {
+        "lodo_mean_macc": 0.656, "lodo_mean_auc": 0.722, "shared_macc": 0.722,
+        "note": ("12 more features (S1/S2 half-maximum widths, S1-S2 interval and peak-level spread, split S2) "
+                 "from the homomorphic envelope at 1 kHz added to 3.0.0's: e 0.70, b 0.59; within noise")},
 }
 
 
