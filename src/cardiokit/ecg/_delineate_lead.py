@@ -193,10 +193,8 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int =
     for i, h in enumerate(_transfer32(m, sigmas, fs)):
         if i == 1:
             out.append(sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n])
-        else:
-            y = sp_fft.irfft(spec[:, :nh] * h[:nh], half, axis=1)[:, p2 : p2 + nc]
-            y *= 0.5
-            out.append(y)
+        else:  # x 0.5: the half-length inverse's normalisation (a power of two: exact either side)
+            out.append(sp_fft.irfft(spec[:, :nh] * (h[:nh] * np.float32(0.5)), half, axis=1)[:, p2 : p2 + nc])
     return out
 
 

@@ -413,8 +413,10 @@ def delineate(
         x, rd, fw = hp, r, fs
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
             m = sub.n_samples // q
-            if q == 2:  # the same sums and halves as the mean below, without its reduction overhead
-                x = hp[0 : 2 * m : 2] + hp[1 : 2 * m : 2]
+            if q == 2:  # the same sums and halves as the mean below, without its reduction overhead,
+                # written as the (leads, samples) rows prepare() filters (no transposed copy there)
+                ht = hp.T
+                x = np.add(ht[:, 0 : 2 * m : 2], ht[:, 1 : 2 * m : 2], out=np.empty((n_leads, m))).T
                 x /= 2
             else:
                 x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
