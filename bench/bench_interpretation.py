@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                             "min spec held-out", "min spec all 200"], summary), ""]
     for c, pred in preds.items():
         low = [(k, score(*counts(pred, rows, k, held))[1]) for k in TRUTH]
-        low = [f"{k} {sp:.2f}" for k, sp in low if sp == sp and sp < 0.95]
+        low = [f"{k} {sp:.3f}" for k, sp in low if sp == sp and sp < 0.95]
         body.append(f"Specificity below 0.95 on the held-out records, \"{c}\": " + (", ".join(low) or "none") + ".")
     body.append("")
     for c, pred in preds.items():
