@@ -11,6 +11,7 @@ from cardiokit.dsp._fast import (
     col_max,
     median0,
     median1,
+    median_rows,
     median_small,
     percentile1,
 )
@@ -24,6 +25,8 @@ def test_column_and_block_extrema_equal_numpy(n):
     assert np.array_equal(col_max(a, np.minimum), a.min(axis=0))
     a[n // 2, 3] = np.nan
     assert np.array_equal(col_max(a), a.max(axis=0), equal_nan=True)
+    one = rng.normal(size=(n, 1)).astype(np.float32)  # one column: the halving path
+    assert np.array_equal(col_max(one, np.minimum), one.min(axis=0))
     b = rng.normal(size=(n, 5))
     for w in (1, 3, 250):
         m = n // w
@@ -53,3 +56,14 @@ def test_medians_and_percentiles_equal_numpy():
 def test_clip_equals_numpy():
     a = np.arange(-5, 15)
     assert np.array_equal(clip(a, 0, 9), np.clip(a, 0, 9))
+
+
+def test_median_rows_equals_numpy_in_its_dtype():
+    rng = np.random.default_rng(3)
+    for k in range(1, 26):
+        for shape in ((k, 7, 3), (k, 600, 12)):  # small slices: sorted columns; large: the network
+            for dt in (np.float32, np.float64):
+                a = rng.normal(size=shape).astype(dt)
+                got = median_rows(a)
+                assert got.dtype == dt
+                assert np.array_equal(got, np.median(a, axis=0).astype(dt))

@@ -4,10 +4,11 @@ with less Python overhead or a faster memory order (ndarray in, ndarray out)."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_small", "percentile1"]
+__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_rows", "median_small", "percentile1"]
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -79,10 +80,91 @@ def median_small(a: np.ndarray, axis: int) -> np.ndarray:
     return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
 
 
+def _batcher_pairs(n: int) -> list[tuple[int, int]]:
+    """Comparators ``(i, j)``, ``i < j`` (min to ``i``, max to ``j``) of Batcher's odd-even
+    merge sort on ``n`` wires: the network of the next power of two with the wires beyond
+    ``n`` taken as +inf, so the comparators touching them do nothing and are dropped
+    (Batcher KE, AFIPS Spring Joint Computer Conference 32:307-314, 1968; Knuth TAOCP
+    vol. 3, 5.3.4)."""
+    p2 = 1
+    while p2 < n:
+        p2 *= 2
+    out = []
+    p = 1
+    while p < p2:
+        k = p
+        while k >= 1:
+            for j in range(k % p, p2 - k, 2 * k):
+                for i in range(min(k, p2 - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p) and i + j + k < n:
+                        out.append((i + j, i + j + k))
+            k //= 2
+        p *= 2
+    return out
+
+
+@lru_cache(maxsize=64)
+def _median_plan(n: int) -> tuple[tuple[int, int, bool, bool], ...]:
+    """Batcher's network on ``n`` wires pruned to the middle wire(s): going backwards from
+    the median's wire(s), a comparator is kept when one of its outputs is needed, and only
+    the needed output (min, max or both) is computed. ``(i, j, min_needed, max_needed)``."""
+    need = {n // 2} if n % 2 else {n // 2 - 1, n // 2}
+    ops = []
+    for i, j in reversed(_batcher_pairs(n)):
+        lo, hi = i in need, j in need
+        if lo or hi:
+            ops.append((i, j, lo, hi))
+            need |= {i, j}
+    return tuple(reversed(ops))
+
+
+def median_rows(a: np.ndarray) -> np.ndarray:
+    """``np.median(a, axis=0)`` for finite ``a`` (the same values, in ``a``'s dtype).
+
+    Large slices ``a[i]``: a selection network of elementwise minima and maxima over them
+    (40 for 9 beats, 60 for 12, 150 for 20, against 72 / 132 / 380 for a full odd-even
+    transposition sort), faster than sorting many short columns. Small slices (where each
+    minimum or maximum costs little more than its call), more than 5 of them: one sort of
+    the contiguous transposed columns.
+    """
+    k = a.shape[0]
+    m = a[0].size if k else 0
+    if k > 5 and m < 4096:
+        t = np.ascontiguousarray(a.reshape(k, m).T)
+        t.sort(axis=1)
+        h = k // 2
+        mid = t[:, h].copy() if k % 2 else (t[:, h - 1] + t[:, h]) / 2  # contiguous, as np.median's
+        return mid.reshape(a.shape[1:])
+    rows = list(a)
+    own = [False] * k  # rows[i] is a temporary of ours (may be overwritten)
+    for i, j, lo, hi in _median_plan(k):
+        x, y = rows[i], rows[j]
+        if lo and hi:
+            rows[i] = np.minimum(x, y)
+            rows[j] = np.maximum(x, y, out=y if own[j] else None)
+            own[i] = own[j] = True
+        elif lo:
+            rows[i] = np.minimum(x, y, out=x if own[i] else None)
+            own[i] = True
+        else:
+            rows[j] = np.maximum(x, y, out=y if own[j] else None)
+            own[j] = True
+    h = k // 2
+    return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
+
+
 def col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:
     """``a.max(axis=0)`` (``op=np.minimum``: ``a.min(axis=0)``) of a C-ordered array with few
-    columns: extrema of the two halves (long contiguous runs), halving again, instead of
-    numpy's row-by-row reduction, which is several times slower."""
+    columns, instead of numpy's row-by-row reduction, which is several times slower. A
+    contiguous ``(n, c)`` array with ``c >= 2``: blocks of 32 rows laid side by side as
+    rows of ``32 c`` values, reduced over the rows (numpy's fast outer-axis loop), then
+    the 32 partial results; otherwise extrema of the two halves, halving again. Extrema are
+    exact in any order (NaN propagates as in numpy)."""
+    if a.ndim == 2 and a.shape[1] >= 2 and a.shape[0] >= 64 and a.flags.c_contiguous:
+        n, c = a.shape
+        m = n // 32
+        top = op.reduce(op.reduce(a[: m * 32].reshape(m, 32 * c), axis=0).reshape(32, c), axis=0)
+        return top if m * 32 == n else op(top, op.reduce(a[m * 32 :], axis=0))
     while a.shape[0] > 8:
         h = a.shape[0] // 2
         top = op(a[:h], a[h : 2 * h])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from ..dsp._fast import clip
+from ..dsp._fast import clip, median_rows
 from ._delineate_lead import TUNING, delineate_leads, prepare
 
 __all__ = ["MedianBeat", "median_beat"]
@@ -42,83 +41,10 @@ class MedianBeat:
             object.__setattr__(self, name, arr)
 
 
-def _batcher_pairs(n: int) -> list[tuple[int, int]]:
-    """Comparators ``(i, j)``, ``i < j`` (min to ``i``, max to ``j``) of Batcher's odd-even
-    merge sort on ``n`` wires: the network of the next power of two with the wires beyond
-    ``n`` taken as +inf, so the comparators touching them do nothing and are dropped
-    (Batcher KE, AFIPS Spring Joint Computer Conference 32:307-314, 1968; Knuth TAOCP
-    vol. 3, 5.3.4)."""
-    p2 = 1
-    while p2 < n:
-        p2 *= 2
-    out = []
-    p = 1
-    while p < p2:
-        k = p
-        while k >= 1:
-            for j in range(k % p, p2 - k, 2 * k):
-                for i in range(min(k, p2 - j - k)):
-                    if (i + j) // (2 * p) == (i + j + k) // (2 * p) and i + j + k < n:
-                        out.append((i + j, i + j + k))
-            k //= 2
-        p *= 2
-    return out
-
-
-@lru_cache(maxsize=64)
-def _median_plan(n: int) -> tuple[tuple[int, int, bool, bool], ...]:
-    """Batcher's network on ``n`` wires pruned to the middle wire(s): going backwards from
-    the median's wire(s), a comparator is kept when one of its outputs is needed, and only
-    the needed output (min, max or both) is computed. ``(i, j, min_needed, max_needed)``."""
-    need = {n // 2} if n % 2 else {n // 2 - 1, n // 2}
-    ops = []
-    for i, j in reversed(_batcher_pairs(n)):
-        lo, hi = i in need, j in need
-        if lo or hi:
-            ops.append((i, j, lo, hi))
-            need |= {i, j}
-    return tuple(reversed(ops))
-
-
-def _median0(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` for finite ``a`` (the same values, in ``a``'s dtype).
-
-    Large slices ``a[i]``: a selection network of elementwise minima and maxima over them
-    (40 for 9 beats, 60 for 12, 150 for 20, against 72 / 132 / 380 for a full odd-even
-    transposition sort), faster than sorting many short columns. Small slices (where each
-    minimum or maximum costs little more than its call), more than 5 of them: one sort of
-    the contiguous transposed columns.
-    """
-    k = a.shape[0]
-    m = a[0].size if k else 0
-    if k > 5 and m < 4096:
-        t = np.ascontiguousarray(a.reshape(k, m).T)
-        t.sort(axis=1)
-        h = k // 2
-        mid = t[:, h].copy() if k % 2 else (t[:, h - 1] + t[:, h]) / 2  # contiguous, as np.median's
-        return mid.reshape(a.shape[1:])
-    rows = list(a)
-    own = [False] * k  # rows[i] is a temporary of ours (may be overwritten)
-    for i, j, lo, hi in _median_plan(k):
-        x, y = rows[i], rows[j]
-        if lo and hi:
-            rows[i] = np.minimum(x, y)
-            rows[j] = np.maximum(x, y, out=y if own[j] else None)
-            own[i] = own[j] = True
-        elif lo:
-            rows[i] = np.minimum(x, y, out=x if own[i] else None)
-            own[i] = True
-        else:
-            rows[j] = np.maximum(x, y, out=y if own[j] else None)
-            own[j] = True
-    h = k // 2
-    return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
-
-
 def _dominant(q: np.ndarray) -> np.ndarray:
     """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS."""
     q = q - np.add.reduce(q, axis=1, keepdims=True) / q.shape[1]  # q.mean(axis=1) as numpy computes it
-    tmpl = _median0(q)
+    tmpl = median_rows(q)
     # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
     den = np.sqrt(np.add.reduce(q * q, axis=1)) * np.sqrt(tmpl.dot(tmpl))
     corr = np.where(den > 0, q @ tmpl / np.where(den > 0, den, 1.0), 0.0)
@@ -165,7 +91,7 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     win = np.take(hp, idx[keep], axis=0)  # (n_keep, window, leads)
     if scale is not None:
         win *= scale
-    med = _median0(win.astype(np.float32))
+    med = median_rows(win.astype(np.float32))
     if beat_fiducials is not None:
         b = use[keep]
         per_b, glob_b = beat_fiducials

@@ -57,9 +57,8 @@ import numpy as np
 
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
-from ..dsp._fast import clip, col_max
+from ..dsp._fast import clip, col_max, median_rows
 from ..dsp._fast import median0 as _median
-from ._measure_median import _median0 as _median_rows
 from ._morphology_leads import LeadMorphology, lead_morphology
 
 __all__ = [
@@ -225,18 +224,6 @@ PACE_MIN_LEADS = 3
 PACE_MIN_FS_HZ = 400.0
 
 
-def _lead_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=0)`` of a C-ordered ``(n_samples, n_leads)`` array: blocks of 32 samples
-    laid side by side as rows of 32 x n_leads values, reduced over the rows (numpy's fast
-    outer-axis loop on long rows), then the 32 partial maxima (max is exact in any order)."""
-    n, nl = a.shape
-    m = n // 32
-    if m < 2:
-        return a.max(axis=0)
-    top = a[: m * 32].reshape(m, 32 * nl).max(axis=0).reshape(32, nl).max(axis=0)
-    return top if m * 32 == n else np.maximum(top, a[m * 32 :].max(axis=0))
-
-
 def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.ndarray | None = None,
                        p_on: np.ndarray | None = None) -> PaceSpikes:
     """Pacemaker spikes in the unfiltered ECG ``raw`` and the beats they precede.
@@ -284,7 +271,7 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
         e *= 0.5
         np.subtract(s[1:-1], e, out=e)
         np.abs(e, out=e)
-        bound = _lead_max(e).astype(np.float64)
+        bound = col_max(e).astype(np.float64)
         big = max(float(s.max()), -float(s.min()))
         bound += 4.0 * 2.0 ** -24 * (big if big == big else np.maximum(col_max(s), -col_max(s, np.minimum)))
         if np.count_nonzero(bound >= lim) < need:
@@ -297,7 +284,7 @@ def detect_pace_spikes(raw: Recording | None, beats: np.ndarray, *, qrs_on: np.n
     np.abs(e, out=e)
     # a lead's largest curvature below 0.99 x the threshold cannot reach it (rounding aside):
     # with fewer than `need` such leads there is no spike, as in most records
-    if np.count_nonzero(_lead_max(e) >= lim) < need:
+    if np.count_nonzero(col_max(e) >= lim) < need:
         return PaceSpikes(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty.copy())
     e = e.T
     hit = np.zeros((nl, n), bool)
@@ -364,7 +351,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         idx = np.clip(idx, 0, n_samp - 1)
     seg = np.take(sig, idx, axis=0).reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
-    tmpl = _median_rows(seg) if nb else seg
+    tmpl = median_rows(seg) if nb else seg
     # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
     den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * (np.sqrt(tmpl.dot(tmpl)) if nb else 1.0)
     corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
