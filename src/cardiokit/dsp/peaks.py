@@ -94,6 +94,11 @@ def refine_extrema(x: np.ndarray, positions: np.ndarray, *, radius: int,
     r = max(0, int(radius))
     offs = np.arange(-r, r + 1)
     idx = pos[:, None] + offs[None, :]
+    if pos.min() >= r and pos.max() + r < arr.size:  # every window inside: no masking
+        vals = arr[idx]
+        if mode == "abs":
+            vals = np.abs(vals)
+        return pos + ((vals.argmin(axis=1) if mode == "min" else vals.argmax(axis=1)) - r)
     valid = (idx >= 0) & (idx < arr.size)
     vals = arr[clip(idx, 0, arr.size - 1)]
     if mode == "abs":
