@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import clip, median1
+from cardiokit.dsp._fast import clip, median0, median1
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -346,9 +346,7 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
     for s in np.flatnonzero(ni >= 2).tolist():
         # the median beat: the middle of a sort along the beats (for the few beats of a
         # segment and ~75-sample windows faster than median_small's exchange network)
-        k = ioff[s + 1] - ioff[s]
-        srt = np.sort(win[:, ioff[s] : ioff[s + 1]], axis=1)
-        tmpl[:, s] = srt[:, k // 2] if k % 2 else (srt[:, k // 2 - 1] + srt[:, k // 2]) / 2
+        tmpl[:, s] = median0(win[:, ioff[s] : ioff[s + 1]], axis=1)
     tb = tmpl[:, iseg]
     dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lkw,lkw->lk", tb, tb))
     num = np.einsum("lkw,lkw->lk", win, tb)
