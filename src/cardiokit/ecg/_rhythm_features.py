@@ -402,15 +402,8 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     if inner.size < 3:
         return nan_main, nan_extra
     win = y[inner[:, None] + _OFFS]
-    tot = float(win.sum())
-    if tot - tot == 0:  # finite: the medians are the middles of the sorts (as median0)
-        win -= np.sort(win[:, :_BASE], axis=1)[:, _BASE // 2 : _BASE // 2 + 1]
-        srt = np.sort(win, axis=0)
-        h = srt.shape[0] // 2
-        tmpl = srt[h] if srt.shape[0] % 2 else (srt[h - 1] + srt[h]) / 2
-    else:
-        win -= median0(win[:, :_BASE], axis=1)[:, None]
-        tmpl = median0(win, axis=0)
+    win -= median0(win[:, :_BASE], axis=1)[:, None]
+    tmpl = median0(win, axis=0)
     t_qrs = tmpl[_QRS]
     a_qrs = np.abs(t_qrs)
     k_r = int(a_qrs.argmax())
