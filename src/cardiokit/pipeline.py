@@ -33,6 +33,7 @@ import numpy as np
 from ._core.errors import InvalidArgumentError
 from ._core.recording import Recording
 from ._core.units import VOLT_TO_MV
+from .dsp._fast import percentile1
 from .quality import SignalQuality as Quality
 from .quality import assess_quality
 from .report.model import (
@@ -194,7 +195,7 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
         has_p.append(hp)
         if hp and p_on >= 0 and qrs_on >= 0:
             pr_v.append((start - p_on) / fs * 1000.0)
-    pr_iqr = _percentile(pr_v, 75) - _percentile(pr_v, 25) if len(pr_v) >= 3 else None
+    pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if len(pr_v) >= 3 else None
     rr = np.diff(beats) / fs * 1000.0
     rr_l = rr.tolist()
     rr_s = [v for v, a, c in zip(rr_l, has_p[1:], has_p[:-1], strict=True) if a and c]
@@ -206,21 +207,6 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     room = [h for h, b in zip(has_p, b_l, strict=True) if b >= edge]
     p_frac = sum(room) / len(room) if room else sum(has_p) / len(has_p)
     return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
-
-
-def _percentile(v: list[float], q: float) -> float:
-    """``float(np.percentile(v, q))`` of a short list of finite numbers (numpy's linear
-    method, its rounding included: the interpolation from the far end when the weight is
-    >= 0.5)."""
-    s = sorted(v)
-    n = len(s)
-    vi = (n - 1) * (q / 100)
-    lo = min(int(vi // 1), n - 1)
-    hi = min(lo + 1, n - 1)
-    g = vi - lo
-    a, b = s[lo], s[hi]
-    diff = b - a
-    return b - diff * (1 - g) if g >= 0.5 else a + diff * g
 
 
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:

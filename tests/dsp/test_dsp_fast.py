@@ -42,6 +42,7 @@ def test_medians_and_percentiles_equal_numpy():
         assert median1(v) == float(np.median(v))
         for q in (10, 25, 50, 75, 90):
             assert percentile1(v, q) == float(np.percentile(v, q))
+            assert percentile1(v.tolist(), q) == float(np.percentile(v, q))  # a list: sorted in Python
         a = rng.normal(size=(k, 30, 4))
         assert np.array_equal(median0(a), np.median(a, axis=0))
         assert np.array_equal(median_small(a, 0), np.median(a, axis=0))

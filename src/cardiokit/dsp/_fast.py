@@ -26,12 +26,19 @@ def median1(v: np.ndarray) -> float:
     return float(s[h]) if n % 2 else float((s[h - 1] + s[h]) / 2)
 
 
-def percentile1(v: np.ndarray, q: float) -> float:
-    """``float(np.percentile(v, q))`` of a small 1-D array (numpy's linear method, its
-    rounding included: the interpolation from the far end when the weight is >= 0.5)."""
-    s = np.sort(v, axis=None)
-    n = s.size
-    if n == 0 or s[-1] != s[-1]:
+def percentile1(v: np.ndarray | list[float], q: float) -> float:
+    """``float(np.percentile(v, q))`` of a small 1-D array or list of numbers (numpy's linear
+    method, its rounding included: the interpolation from the far end when the weight is
+    >= 0.5); a list is sorted in Python (no array for a handful of values)."""
+    if isinstance(v, list):
+        s = sorted(v)
+        n = len(s)
+        nan = any(x != x for x in s)
+    else:
+        s = np.sort(v, axis=None)
+        n = s.size
+        nan = n > 0 and s[-1] != s[-1]
+    if n == 0 or nan:
         return float(np.percentile(v, q)) if n else float("nan")
     vi = (n - 1) * (q / 100)
     lo = min(int(vi // 1), n - 1)
