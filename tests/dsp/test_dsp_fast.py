@@ -40,6 +40,7 @@ def test_medians_and_percentiles_equal_numpy():
     for k in range(1, 14):
         v = np.round(rng.normal(size=k) * 40, 1)
         assert median1(v) == float(np.median(v))
+        assert median1(v.tolist()) == float(np.median(v))  # a list: sorted in Python
         for q in (10, 25, 50, 75, 90):
             assert percentile1(v, q) == float(np.percentile(v, q))
             assert percentile1(v.tolist(), q) == float(np.percentile(v, q))  # a list: sorted in Python
@@ -52,6 +53,7 @@ def test_medians_and_percentiles_equal_numpy():
         assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
     assert np.isnan(median1(np.array([1.0, np.nan, 2.0])))
     assert np.isnan(median1(np.zeros(0)))
+    assert np.isnan(median1([1.0, float("nan"), 2.0])) and np.isnan(median1([]))
 
 
 def test_clip_equals_numpy():

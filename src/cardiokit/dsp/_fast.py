@@ -16,12 +16,19 @@ def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.minimum(np.maximum(a, lo), hi)
 
 
-def median1(v: np.ndarray) -> float:
-    """``float(np.median(v))`` of a small 1-D array (NaN when empty or holding NaN)."""
-    s = np.sort(v, axis=None)
-    n = s.size
-    if n == 0 or s[-1] != s[-1]:
-        return float("nan")
+def median1(v: np.ndarray | list[float]) -> float:
+    """``float(np.median(v))`` of a small 1-D array or list of numbers (NaN when empty or
+    holding NaN); a list is sorted in Python (no array for a handful of values)."""
+    if isinstance(v, list):
+        s = sorted(v)
+        n = len(s)
+        if n == 0 or any(x != x for x in s):
+            return float("nan")
+    else:
+        s = np.sort(v, axis=None)
+        n = s.size
+        if n == 0 or s[-1] != s[-1]:
+            return float("nan")
     h = n // 2
     return float(s[h]) if n % 2 else float((s[h - 1] + s[h]) / 2)
 

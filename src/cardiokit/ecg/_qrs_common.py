@@ -144,7 +144,7 @@ def adaptive_pick(
 
     def levels() -> float:
         if median8:
-            return _median(noi_hist[-8:]) + thr_frac * (_median(sig_hist[-8:]) - _median(noi_hist[-8:]))
+            return median1(noi_hist[-8:]) + thr_frac * (median1(sig_hist[-8:]) - median1(noi_hist[-8:]))
         return npk + thr_frac * (spk - npk)
 
     def gap_limit() -> float:  # search-back after this many samples without a beat
@@ -220,12 +220,6 @@ def initial_levels(f: np.ndarray, fs: float) -> np.ndarray:
         return np.array([[median1(peak), median1(h)]])
     chunks = block_max(head.reshape(head.shape[0], -1), win) if m else head.max(axis=0, keepdims=True)
     return np.stack([median0(chunks), col_median(head.reshape(head.shape[0], -1))], axis=1)
-
-
-def _median(v: list[float]) -> float:
-    s = sorted(v)
-    k = len(s) // 2
-    return s[k] if len(s) % 2 else 0.5 * (s[k - 1] + s[k])
 
 
 def _beat_windows(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float) -> np.ndarray:

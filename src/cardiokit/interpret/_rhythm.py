@@ -75,22 +75,15 @@ class RhythmFeatures:
         }
 
 
-def _pymedian(v: list[float]) -> float:
-    """The median of a short, non-empty list of finite floats (numpy's value, without its overhead)."""
-    s = sorted(v)
-    h = len(s) // 2
-    return s[h] if len(s) % 2 else (s[h - 1] + s[h]) / 2
-
-
 def rr_irregularity(rr_ms: np.ndarray) -> float | None:
     """Median |successive RR difference| / median RR (None with fewer than 4 RR intervals)."""
     rr = [x for x in np.asarray(rr_ms, np.float64).tolist() if math.isfinite(x)]
     if len(rr) < 4:
         return None
-    med = _pymedian(rr)
+    med = _median(rr)
     if med <= 0:
         return None
-    return _pymedian([abs(b - a) for a, b in itertools.pairwise(rr)]) / med
+    return _median([abs(b - a) for a, b in itertools.pairwise(rr)]) / med
 
 
 def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
@@ -106,7 +99,7 @@ def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
     fin = [x for x in rr[1:n] if math.isfinite(x)]
     if len(fin) < 2:
         return None
-    med = _pymedian(fin)
+    med = _median(fin)
     # an unlabelled premature beat (>= 10 % early, Minnesota 8-1) and the pause after it
     early = [False] + [rr[i] < 0.9 * med and rr[i + 1] > med for i in range(1, n - 1)] + [False]
     ok = [rr[i] for i in range(1, n) if labels[i] == "N" and labels[i - 1] == "N" and math.isfinite(rr[i])
