@@ -9,6 +9,7 @@ from cardiokit.dsp._fast import (
     block_max,
     clip,
     col_max,
+    hann,
     median0,
     median1,
     median_rows,
@@ -70,3 +71,10 @@ def test_median_rows_equals_numpy_in_its_dtype():
                 got = median_rows(a)
                 assert got.dtype == dt
                 assert np.array_equal(got, np.median(a, axis=0).astype(dt))
+
+
+def test_hann_is_numpys_window_cached_and_read_only():
+    for n, dt in ((1, np.float64), (7, np.float32), (3000, np.float64)):
+        w = hann(n, dt)
+        assert w.dtype == dt and np.array_equal(w, np.hanning(n).astype(dt))
+        assert hann(n, dt) is w and not w.flags.writeable

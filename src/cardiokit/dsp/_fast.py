@@ -8,12 +8,20 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "keep_freed_memory", "median0", "median1", "median_rows", "median_small", "percentile1"]
+__all__ = ["block_max", "clip", "col_max", "hann", "keep_freed_memory", "median0", "median1", "median_rows", "median_small", "percentile1"]
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """``np.clip(a, lo, hi)`` (which is ``minimum(maximum(a, lo), hi)``) without its overhead."""
     return np.minimum(np.maximum(a, lo), hi)
+
+
+@lru_cache(maxsize=64)
+def hann(n: int, dtype: type = np.float64) -> np.ndarray:
+    """``np.hanning(n)`` in ``dtype`` (rounded from float64), cached and read-only."""
+    w = np.hanning(n).astype(dtype, copy=False)
+    w.flags.writeable = False
+    return w
 
 
 def median1(v: np.ndarray | list[float]) -> float:

@@ -16,7 +16,7 @@ from scipy import signal as _sig
 
 from cardiokit._core.errors import InvalidArgumentError
 
-from ._fast import median1
+from ._fast import hann, median1
 
 try:  # scipy's compiled second-order-section kernel (what sosfilt runs after its checks)
     from scipy.signal._sosfilt import _sosfilt
@@ -490,20 +490,6 @@ def _line_bins(n: int, fs: float, f0: float) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(dist <= 0.5), np.flatnonzero((dist > 1.0) & (dist <= 3.0))
 
 
-@lru_cache(maxsize=32)
-def _hann(n: int) -> np.ndarray:
-    w = np.hanning(n)
-    w.flags.writeable = False
-    return w
-
-
-@lru_cache(maxsize=32)
-def _hann32(n: int) -> np.ndarray:
-    w = _hann(n).astype(np.float32)
-    w.flags.writeable = False
-    return w
-
-
 def detect_powerline_hz(
     x: np.ndarray,
     *,
@@ -537,7 +523,7 @@ def detect_powerline_hz(
     # (channels, samples), the FFT runs along rows; a copy (one channel's transpose is a view)
     seg = np.array(arr[:n].T, order="C")
     seg -= seg.mean(axis=1, keepdims=True)
-    seg *= _hann(n) if seg.dtype == np.float64 else _hann32(n)
+    seg *= hann(n, seg.dtype.type)
     sp = _fft.rfft(seg, axis=1)
     best, best_ratio = None, min_ratio
     for f0 in candidates_hz:

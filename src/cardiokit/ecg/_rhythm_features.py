@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fft as _sfft
 
-from cardiokit.dsp._fast import median0, median1
+from cardiokit.dsp._fast import hann, median0, median1
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
@@ -137,13 +137,6 @@ def _sampen(x: np.ndarray, m: int, r: float, dist: np.ndarray | None = None) -> 
     if a == 0 or b == 0:
         return _NAN, a, b
     return float(-np.log(a / b)), a, b
-
-
-@lru_cache(maxsize=64)
-def _hann(n: int) -> np.ndarray:
-    w = np.hanning(n)
-    w.flags.writeable = False
-    return w
 
 
 @lru_cache(maxsize=64)
@@ -366,7 +359,7 @@ def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_a
     n = seg.size
     if n < 32:
         return _NAN
-    c = _sfft.rfft((seg - _mean(seg)) * _hann(n))
+    c = _sfft.rfft((seg - _mean(seg)) * hann(n))
     b_all, b = _share_bins(n, lo, hi, lo_all, hi_all)
     if b.start < 0 or b.stop > b_all.stop - b_all.start or b_all.stop < b_all.start:
         p = np.abs(c) ** 2  # a band outside the total: the spectrum as a whole
@@ -495,7 +488,7 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
         kurt, skew = _NAN, _NAN
     n = x.size
     xd = x - _mean(x)
-    p = np.abs(_sfft.rfft(xd * _hann(n)))
+    p = np.abs(_sfft.rfft(xd * hann(n)))
     p *= p
 
     def band(lo: float, hi: float) -> float:

@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import clip, median0, median1
+from cardiokit.dsp._fast import clip, hann, median0, median1
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -205,13 +205,6 @@ def _band_plan(size: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
     combine = m[starts].astype(np.float64)
     starts.flags.writeable = combine.flags.writeable = False
     return starts, combine
-
-
-@lru_cache(maxsize=64)
-def _hann(size: int) -> np.ndarray:
-    w = np.hanning(size).astype(np.float32)
-    w.flags.writeable = False
-    return w
 
 
 #: The second beat detector and bSQI use every ``fs // DETECTOR_FS_HZ``-th sample of the
@@ -380,7 +373,7 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     o = np.empty((n_leads, n_seg, 5))
     # spectral shares of the raw signal (Hann-windowed periodogram, float32)
     xd = xs - xs.mean(axis=2, keepdims=True)
-    xd *= _hann(size)
+    xd *= hann(size, np.float32)
     sp = sfft.rfft(xd, axis=2)
     p = sp.real * sp.real
     p += sp.imag * sp.imag
