@@ -25,6 +25,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -183,12 +184,11 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     n = g.shape[0]
     if n == 0:
         return RhythmFeatures(0)
-    # a handful of beats: plain Python on lists (the numbers numpy gives)
-    beats = np.asarray(dl.beats)
-    b_l = beats.tolist()
+    # a handful of beats: plain Python on lists (the numbers numpy gives, up to rounding)
+    b_l = np.asarray(dl.beats).tolist()
     has_p: list[bool] = []
     pr_v: list[float] = []
-    for (p_on, p_pk, qrs_on), b in zip(g[:, [0, 1, 3]].tolist(), b_l, strict=True):
+    for (p_on, p_pk, _, qrs_on), b in zip(g[:, :4].tolist(), b_l, strict=True):
         start = qrs_on if qrs_on >= 0 else b
         # the fused P offset may overlap the fused QRS onset by a few samples: use the P peak
         hp = 0 <= p_pk < start
@@ -196,12 +196,14 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
         if hp and p_on >= 0 and qrs_on >= 0:
             pr_v.append((start - p_on) / fs * 1000.0)
     pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if len(pr_v) >= 3 else None
-    rr = np.diff(beats) / fs * 1000.0
-    rr_l = rr.tolist()
+    rr_l = [(b - a) / fs * 1000.0 for a, b in pairwise(b_l)]
     rr_s = [v for v, a, c in zip(rr_l, has_p[1:], has_p[:-1], strict=True) if a and c]
     rr_range = float(max(rr_s) - min(rr_s)) if len(rr_s) >= 2 else None
-    mean = rr.mean() if rr.size >= 2 else 0.0
-    rr_cv = float(rr.std() / mean) if rr.size >= 2 and mean > 0 else None
+    rr_cv = None
+    if len(rr_l) >= 2:
+        mean = math.fsum(rr_l) / len(rr_l)
+        if mean > 0:
+            rr_cv = math.sqrt(math.fsum((v - mean) ** 2 for v in rr_l) / len(rr_l)) / mean
     # a beat within 0.3 s of the start cannot show its P wave: leave it out of the share
     edge = round(0.3 * fs)
     room = [h for h, b in zip(has_p, b_l, strict=True) if b >= edge]
