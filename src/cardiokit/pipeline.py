@@ -34,7 +34,7 @@ import numpy as np
 from ._core.errors import InvalidArgumentError
 from ._core.recording import Recording
 from ._core.units import VOLT_TO_MV
-from .dsp._fast import percentile1
+from .dsp._fast import col_max, percentile1
 from .quality import SignalQuality as Quality
 from .quality import assess_quality
 from .report.model import (
@@ -278,16 +278,14 @@ def _lead_ranges(ecg: Recording) -> tuple[bool, bool]:
     n, n_leads = x.shape
     w = max(1, round(0.5 * ecg.fs))
     m = n // w
-    # (leads, samples) copy: numpy reduces long contiguous rows far faster than columns
-    xt = np.ascontiguousarray(x.T)
-    top, bottom = xt.max(axis=1), xt.min(axis=1)
+    top, bottom = col_max(x), col_max(x, np.minimum)
     scales = [VOLT_TO_MV.get(c.unit.strip().lower()) for c in ecg.channels]
     unknown = any(v is None for v in scales)
     # lead by lead, up to the first one that is not flat (usually the first)
     all_flat = True
     for j in range(n_leads):
         if m:
-            blk = xt[j, : m * w].reshape(m, w)
+            blk = x[: m * w, j].copy().reshape(m, w)
             ptp = blk.max(axis=1) - blk.min(axis=1)
         else:
             ptp = (top[j : j + 1] - bottom[j : j + 1])
