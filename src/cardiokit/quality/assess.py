@@ -393,10 +393,17 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
     tot = sum(dur) or 1.0
     long = [b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds]
     i_flat, i_clip, i_beats = _COL["flat_fraction"], _COL["clip_fraction"], _COL["beats"]
-    if n_seg > 2:
+    fin = np.isfinite(ind)
+    finite = bool(fin.all())  # no index to turn into None (the usual case)
+    # each lead's median over its segments, NaN and inf left out (None when none is finite)
+    if n_seg == 1:
+        meds = rows[0]
+    elif n_seg == 2:  # the median of two is their mean
+        meds = np.where(fin[1], np.where(fin[0], (ind[0] + ind[1]) / 2, ind[1]), ind[0]).tolist()
+    else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN index of a lead
-            meds = np.nanmedian(np.where(np.isfinite(ind), ind, np.nan), axis=0).tolist()
+            meds = np.nanmedian(np.where(fin, ind, np.nan), axis=0).tolist()
     out = []
     new = object.__new__
     for j, name in enumerate(names):
@@ -430,22 +437,18 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
             # a frozen dataclass's __init__ costs twice this; same fields
             sq = new(SegmentQuality)
             sq.__dict__.update(lead=name, start_s=start[s], stop_s=stop[s], grade=grade, p_unusable=p,
-                               indices=dict(zip(ECG_INDICES, [v if v - v == 0 else None for v in row], strict=True)),
+                               indices=dict(zip(ECG_INDICES, row if finite else
+                                                [v if v - v == 0 else None for v in row], strict=True)),
                                issues=_issue_names(mask, True))
             segs.append(sq)
         bad /= tot
         good /= tot
-        if n_seg == 1:
-            med = rows[0][j]
-        elif n_seg == 2:  # the median of two is their mean, NaN left out (as nanmedian)
-            med = [x if y - y != 0 else (y if x - x != 0 else (x + y) / 2)
-                   for x, y in zip(rows[0][j], rows[1][j], strict=True)]
-        else:
-            med = meds[j]
+        med = meds[j]
         lq = new(LeadQuality)
         lq.__dict__.update(lead=name, grade="unusable" if bad >= 0.5 else ("good" if good >= 0.8 and bad <= 0.1
                                                                             else "acceptable"),
-                           indices=dict(zip(ECG_INDICES, [v if v - v == 0 else None for v in med], strict=True)),
+                           indices=dict(zip(ECG_INDICES, med if finite else [v if v - v == 0 else None for v in med],
+                                            strict=True)),
                            issues=_issue_names(lead_mask, False), score=score / tot, kind="ecg", segments=tuple(segs))
         out.append(lq)
     return out

@@ -50,7 +50,7 @@ import numpy as np
 from cardiokit.dsp._fast import clip, hann, median0, median1
 from cardiokit.dsp.filters import bandpass
 
-__all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
+__all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_beats", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
            "match_fraction", "ppg_beats", "ppg_segment_indices"]
 
 ECG_INDICES = ("bsqi", "tsqi", "ksqi", "ssqi", "psqi", "bassqi", "hfsqi", "flat_fraction",
@@ -124,7 +124,17 @@ def _template_corr(y: np.ndarray, beats: np.ndarray, fs: float, before_s: float,
 
 def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
                        thr_frac: float = 0.5) -> np.ndarray:
-    """Beats of a simple per-lead detector, all leads at once: ``(n_leads, n_samples)`` bool.
+    """Beats of a simple per-lead detector, all leads at once: ``(n_leads, n_samples)`` bool
+    (:func:`curve_length_beats` as a mask)."""
+    out = np.zeros(np.shape(y), bool)
+    out[curve_length_beats(y, fs, bounds, thr_frac)] = True
+    return out
+
+
+def curve_length_beats(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
+                       thr_frac: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Beats of a simple per-lead detector, all leads at once: ``(lead, sample)`` index arrays,
+    sorted by lead, then sample.
 
     ``y``: cleaned signals ``(n_leads, n_samples)``. Curve length (sum of ``|dy|`` over
     130 ms, the transform of Zong et al. 2003); a beat is a sample that is the maximum
@@ -136,10 +146,9 @@ def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
     on the CinC 2017 training pool (0.3: 0.963, 0.4: 0.966, 0.5: 0.967, 0.6: 0.968).
     """
     n_leads, n = y.shape
-    out = np.zeros((n_leads, n), bool)
     w = max(1, round(0.13 * fs))
     if n < w + 2:
-        return out
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     # curve length / w at sample k: the mean of |dy| over dy[k - h .. k - h + w - 1] (scipy's
     # running sum: a third of the time of numpy's cumsum, which is latency-bound)
     from scipy.ndimage import uniform_filter1d
@@ -177,15 +186,15 @@ def curve_length_peaks(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
         thr = np.repeat(np.where(thr > 0, thr, np.inf), m // bw, axis=1)
         keep = cand[:, : thr.shape[1]] & (bm[:, : thr.shape[1]] > thr)
         li, bi = np.nonzero(keep)
-        out[li, pos[li, bi]] = True
-        return out
+        return li, pos[li, bi]
+    keep = np.zeros_like(cand)
     for a, b in bounds:
         blk = bm[:, a // bw : -(-b // bw)]
         k = max(1, blk.shape[1] // 10)
         thr = thr_frac * np.partition(blk, blk.shape[1] - k, axis=1)[:, blk.shape[1] - k]
-        li, bi = np.nonzero(cand & (pos >= a) & (pos < b) & (bm > thr[:, None]) & (thr[:, None] > 0))
-        out[li, pos[li, bi]] = True
-    return out
+        keep |= cand & (pos >= a) & (pos < b) & (bm > thr[:, None]) & (thr[:, None] > 0)
+    li, bi = np.nonzero(keep)
+    return li, pos[li, bi]
 
 
 @lru_cache(maxsize=64)
@@ -259,12 +268,14 @@ def ecg_indices(
     else:
         yb = np.ascontiguousarray(yt[:, ::qb] if qb > 1 else yt, dtype=np.float64)
         bounds_b = [(-(-a // qb), -(-b // qb)) for a, b in bounds]
+    # the second detector's beats as sorted keys lead * nb + sample (on the fs / qb grid)
+    nb = yb.shape[1]
     if peaks is None:
-        pk = curve_length_peaks(yb, fs / qb, bounds_b)
+        li, si = curve_length_beats(yb, fs / qb, bounds_b)
+        keys = li * nb + si
     else:
-        pk = np.zeros(yb.shape, bool)
         si, li = np.nonzero(np.asarray(peaks, bool))
-        pk[li, np.minimum((si + qb // 2) // qb, yb.shape[1] - 1)] = True  # as the primary beats
+        keys = np.unique(li * nb + np.minimum((si + qb // 2) // qb, nb - 1))  # as the primary beats
     out = np.empty((len(bounds), n_leads, len(ECG_INDICES)))
     # signal-only indices: consecutive segments of equal length as one (leads, segments, w) block
     for k, j, a0, w in _runs(bounds):
@@ -288,7 +299,7 @@ def ecg_indices(
     else:
         sel = np.concatenate([np.arange(lo, hi) for lo, hi in lohi])
     seg = np.repeat(np.arange(len(bounds)), na)  # segment of each beats[sel]
-    out[:, :, 0] = _bsqi(pk, qb, fs / qb, beats[sel], seg, na, bounds_b)
+    out[:, :, 0] = _bsqi(keys, n_leads, nb, qb, fs / qb, beats[sel], seg, na, bounds_b)
     out[:, :, 1] = _tsqi(yd, q, fs / q, beats[sel], seg, bounds_d)
     return out
 
@@ -298,21 +309,23 @@ def _at(b: np.ndarray, q: int, n: int) -> np.ndarray:
     return np.minimum((b + q // 2) // q, n - 1) if q > 1 else b
 
 
-def _bsqi(pk: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray, na: np.ndarray,
-          bounds_d: list[tuple[int, int]]) -> np.ndarray:
+def _bsqi(keys: np.ndarray, n_leads: int, n: int, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
+          na: np.ndarray, bounds_d: list[tuple[int, int]]) -> np.ndarray:
     """Beat agreement (Li et al. 2008) per segment and lead: matched / (n_a + n_b - matched), a
-    primary beat ``b`` (segment ``seg``) matched when the second detector (``pk`` at ``fd = fs /
-    q``) has a beat within 150 ms in that segment; 0 when either detector has none."""
+    primary beat ``b`` (segment ``seg``) matched when the second detector (sorted ``keys`` lead *
+    ``n`` + sample, at ``fd = fs / q``) has a beat within 150 ms in that segment; 0 when either
+    detector has none."""
     bd = np.asarray(bounds_d)
-    lo_d, hi_d = bd[seg, 0], bd[seg, 1]
+    k, n_seg = b.size, bd.shape[0]
     tol = round(0.15 * fd)
-    bq = _at(b, q, pk.shape[1])
-    idx = np.minimum(np.maximum(bq[:, None] + np.arange(-tol, tol + 1), lo_d[:, None]), hi_d[:, None] - 1)
-    hit = np.zeros((pk.shape[0], b.size + 1), np.int64)
-    np.cumsum(pk[:, idx].any(axis=2), axis=1, out=hit[:, 1:])
-    off = np.concatenate([[0], np.cumsum(na)])
-    matched = (hit[:, off[1:]] - hit[:, off[:-1]]).T  # (segments, leads)
-    nb = np.array([np.count_nonzero(pk[:, a:b], axis=1) for a, b in bounds_d])
+    bq = _at(b, q, n)
+    # one search for every lead: each beat's window within its segment, and each segment
+    edges = np.concatenate([np.maximum(bq - tol, bd[seg, 0]), np.minimum(bq + tol, bd[seg, 1] - 1) + 1,
+                            bd[:, 0], bd[:, 1]])
+    c = np.searchsorted(keys, edges + np.arange(0, n_leads * n, n)[:, None])  # (leads, 2 k + 2 segments)
+    hit = c[:, k : 2 * k] > c[:, :k]
+    matched = (hit @ (seg[:, None] == np.arange(n_seg)).astype(np.float64)).T  # (segments, leads)
+    nb = (c[:, 2 * k + n_seg :] - c[:, 2 * k : 2 * k + n_seg]).T
     return np.where((na[:, None] > 0) & (nb > 0), matched / np.maximum(na[:, None] + nb - matched, 1), 0.0)
 
 
@@ -432,6 +445,8 @@ def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | N
         b[:, :2] &= (blk > 0)[:, None]
         b[:, -2:] &= (blk < m - 1)[:, None]
         r = b[:, :-2] & b[:, 1:-1] & b[:, 2:]
+        if not r.any():  # no run of three anywhere (the usual case)
+            return np.zeros(x.shape[:-1])
         run = r[:, 2:].copy()  # sample i of the block (column i + 2) starts, is inside or ends a run
         run |= r[:, 1:-1]
         run |= r[:, :-2]
