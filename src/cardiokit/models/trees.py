@@ -8,6 +8,7 @@ the summed raw scores).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -56,22 +57,28 @@ class TreeEnsemble:
         n_iter, k = self.roots.shape
         out = np.empty((X.shape[0], k))
         out[:] = self.baseline  # (np.tile's copies without its Python-level set-up)
-        feat, thr, left, right, leaves, roots, value, depth, nf = self._walk
+        counts, thr, right, step, _, roots, value, depth, nf = self._walk
         if X.shape[1] < nf:
             raise InvalidArgumentError(f"X has {X.shape[1]} features; the trees read {nf}")
         # each row twice: as is, then with NaN as -inf; a node whose missing values go left
         # reads the second copy (-inf <= any threshold), the others the first (NaN <= t is
-        # False: right), so one comparison routes every node
+        # False: right), so one comparison routes every node. The inner nodes are ordered by
+        # the value they read, so their values are the row repeated (no gather)
         xx = np.empty(2 * nf)
         lo, hi = xx[:nf], xx[nf:]
+        n_inner = thr.size
+        nxt = self._next_nodes()
+        inner = nxt[:n_inner]
         for i in range(X.shape[0]):
             x = X[i, :nf]
             lo[:] = x
             np.copyto(hi, x)
             hi[np.isnan(x)] = -np.inf
-            go_left = xx.take(feat) <= thr
-            # every node's next node for this row (inner nodes first; leaves stay)
-            nxt = np.concatenate([np.where(go_left, left, right), leaves])
+            go_left = xx.repeat(counts) <= thr
+            # every node's next node for this row: right child, or left = right + step
+            # (inner nodes first, then the leaves, which stay)
+            np.multiply(go_left, step, out=inner)
+            inner += right
             node = roots
             for _ in range(depth):
                 node = nxt[node]
@@ -80,11 +87,17 @@ class TreeEnsemble:
 
     @cached_property
     def _walk(self) -> tuple:
-        """The nodes renumbered inner nodes first: the inner nodes' feature (offset by the
-        number of features ``nf`` where missing values go left, see :meth:`raw_scores`),
-        threshold and children, the leaves' numbers, the roots, the node values, the depth
-        of the deepest tree and ``nf``."""
+        """The nodes renumbered, inner nodes first ordered by the value they read (feature,
+        offset by the number of features ``nf`` where missing values go left, see
+        :meth:`raw_scores`): how many inner nodes read each of the ``2 nf`` values, their
+        thresholds, right children and left minus right child, the leaves' numbers,
+        the roots, the node values, the depth of the deepest tree and ``nf``."""
         inner = np.flatnonzero(~self.is_leaf)
+        feat = self.feature[inner].astype(np.intp)
+        nf = int(feat.max()) + 1 if feat.size else 0
+        feat = np.where(self.missing_left[inner].astype(bool), feat + nf, feat)
+        by_value = np.argsort(feat, kind="stable")
+        inner, feat = inner[by_value], feat[by_value]
         order = np.concatenate([inner, np.flatnonzero(self.is_leaf)])
         new = np.empty(order.size, np.intp)
         new[order] = np.arange(order.size)
@@ -92,12 +105,25 @@ class TreeEnsemble:
         while (level := level[~self.is_leaf[level]]).size:
             level = np.concatenate([self.left[level], self.right[level]])
             depth += 1
-        feat = self.feature[inner].astype(np.intp)
-        nf = int(feat.max()) + 1 if feat.size else 0
-        feat = np.where(self.missing_left[inner].astype(bool), feat + nf, feat)
-        return (feat, self.threshold[inner], new[self.left[inner]], new[self.right[inner]],
-                np.arange(inner.size, order.size), new[self.roots.reshape(-1)], self.value[order],
-                depth, nf)
+        left, right = new[self.left[inner]], new[self.right[inner]]
+        return (np.bincount(feat, minlength=2 * nf), self.threshold[inner].astype(np.float64), right,
+                left - right, np.arange(inner.size, order.size),
+                new[self.roots.reshape(-1)], self.value[order], depth, nf)
+
+    def _next_nodes(self) -> np.ndarray:
+        """This thread's next-node buffer (inner nodes, then the leaves pointing to
+        themselves, filled once): raw_scores overwrites only the inner nodes' part."""
+        local = self._local
+        buf = getattr(local, "nxt", None)
+        if buf is None:
+            n_inner, leaves = self._walk[1].size, self._walk[4]
+            buf = local.nxt = np.empty(n_inner + leaves.size, np.intp)
+            buf[n_inner:] = leaves
+        return buf
+
+    @cached_property
+    def _local(self) -> threading.local:
+        return threading.local()
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
