@@ -334,8 +334,8 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
           lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
-          xi_off: float, late: tuple[np.ndarray, int, float] | None = None, step: int = 1
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          xi_off: float, late: tuple[np.ndarray, int, float] | None = None, step: int = 1,
+          wlen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Onset, peak, offset (window positions) and amplitude of P or T waves; where the wave
     was not found the peak is -1 (and the others meaningless).
 
@@ -348,6 +348,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
     With ``step`` = 2 the matrices hold every other sample of the record and the positions
     returned are in record samples (window position x 2): see :func:`_refine2`.
+    ``w``, ``xi_on`` and ``xi_off`` may be ``(nb, 1)`` arrays, and ``wlen`` (``(nb, 1, 1)``) the
+    width of each row's window when the matrices are wider (stacked windows of two widths).
     """
     # the peak search reads only the columns some ``m0:m1`` covers
     c0 = min(max(int(m0.min()), 0), s.shape[2] - 1)
@@ -373,15 +375,17 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     a = _argbest(sd, pos, a0, k)
     b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
     ad = np.abs(d)
+    if isinstance(xi_on, np.ndarray):  # per-row fractions: in the slopes' precision, as scalars are
+        xi_on, xi_off = xi_on.astype(ad.dtype, copy=False), xi_off.astype(ad.dtype, copy=False)
     if step == 2:  # the steepest slopes between the samples (see _vertex)
-        top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2))
+        top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2), wlen)
         thr_on, thr_off = xi_on * top[:, :, 0], xi_off * top[:, :, 1]
     else:
         thr_on, thr_off = xi_on * _at(ad, a), xi_off * _at(ad, b)
     on, off = _walks(ad, pos, a, lo, thr_on, b, hi, thr_off)
     if step == 2:
         tilt = 0.0 if base1 is base0 else (base1 - base0) / np.maximum(hi - lo, 1)
-        on, k, off = _refine2(ad, s, on, k, off, thr_on, thr_off, tilt)
+        on, k, off = _refine2(ad, s, on, k, off, thr_on, thr_off, tilt, wlen)
     # the caller masks the rows without a peak (k = -1): on, off and amplitude are only
     # meaningful where k >= 0
     return on, np.where(ok, k, -1), off, np.abs(val)
@@ -393,11 +397,11 @@ def _rows(v: np.ndarray) -> np.ndarray:
     return _row_starts(nb, n_leads, w)[:, :, None]
 
 
-def _vertex(v: np.ndarray, k: np.ndarray) -> np.ndarray:
+def _vertex(v: np.ndarray, k: np.ndarray, wlen: np.ndarray | None = None) -> np.ndarray:
     """Height of the parabola through ``v`` at window positions ``k - 1, k, k + 1`` at its
     vertex (``(nb, L, m)`` positions ``k``): a local maximum between the samples, else ``v[k]``
-    (also at the window ends)."""
-    w = v.shape[2]
+    (also at the window ends; ``wlen``: each row's window width, default the matrix's)."""
+    w = v.shape[2] if wlen is None else wlen
     idx = (_rows(v) + np.minimum(np.maximum(k, 1), w - 2))[..., None] + _NEIGHBOURS
     y = v.reshape(-1)[idx]  # (nb, L, m, 3)
     y0, y1, y2 = y[..., 0], y[..., 1], y[..., 2]
@@ -415,22 +419,23 @@ _ON_OFF = np.array([0, 1, 0, -1])
 
 
 def _refine2(ad: np.ndarray, s: np.ndarray, on: np.ndarray, k: np.ndarray, off: np.ndarray,
-             thr_on: np.ndarray, thr_off: np.ndarray, tilt: np.ndarray | float = 0.0
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             thr_on: np.ndarray, thr_off: np.ndarray, tilt: np.ndarray | float = 0.0,
+             wlen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Onset, peak and offset window positions found on every other sample, as positions at
     the full rate (x 2): a boundary walk moves one sample back towards the wave when the
     slope modulus ``ad`` interpolated half-way there is already below its threshold (where
     a walk at the full rate would have stopped); the peak moves to the vertex of the parabola
     through the smoothed signal ``s`` minus the wave's baseline (slope ``tilt`` per sample)
     at ``k - 1, k, k + 1`` (rounded to a full-rate sample). ``ad``, ``s``: C-contiguous."""
-    w = ad.shape[2]
+    w = ad.shape[2] if wlen is None else wlen  # (rows, 1, 1): each row's window width
     rows = _rows(ad)
     bo = np.concatenate((on[..., None], on[..., None], off[..., None], off[..., None]), axis=2) + _ON_OFF  # inside: lo <= on < off <= hi
     ya = ad.reshape(-1)[rows + np.minimum(np.maximum(bo, 0), w - 1)]
     ya = ya[:, :, 0::2] + ya[:, :, 1::2]
     h_on = ya[:, :, 0] < 2.0 * thr_on
     h_off = ya[:, :, 1] < 2.0 * thr_off
-    y = s.reshape(-1)[rows + np.minimum(np.maximum(k, 1), w - 2)[..., None] + _NEIGHBOURS]
+    y = s.reshape(-1)[rows + np.minimum(np.maximum(k, 1), w - 2 if wlen is None else wlen[:, :, 0] - 2)[..., None]
+                      + _NEIGHBOURS]
     curv = y[..., 0] - 2.0 * y[..., 1] + y[..., 2]
     num = y[..., 0] - y[..., 2] + 2.0 * tilt
     # twice the vertex offset, num / curv, when within one sample (else 0)
@@ -530,10 +535,10 @@ def _span(r: np.ndarray, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray) -> tupl
     return ws, int(max(3, span.max(initial=0) + 1))
 
 
-def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
-             fs: float, tu: Tuning) -> tuple[np.ndarray, np.ndarray]:
-    """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
-    ``(nb, L)`` the next QRS onset (or where it would be)."""
+def _t_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
+            fs: float, tu: Tuning) -> tuple:
+    """Window starts and width, baselines, ``lo, hi, m0, m1`` (window positions) and the latest
+    normal peak of the T waves of :func:`_t_block`."""
     n = f.hp.shape[1]
     ms = lambda sec: np.rint(sec * fs).astype(np.int64)  # noqa: E731
     on, off = q[:, :, 0], q[:, :, 2]
@@ -544,15 +549,37 @@ def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, r
     b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
     b1 = f.smooth[cols, np.minimum(np.maximum(nxt_on - round(0.01 * fs), 0), n - 1)]
     ws, width = _span(r, off, t_hi, on >= 0)
-    sm, d = _gather2(f.smooth, f.d_t, ws, width)
-    pos = np.arange(width)[None, None, :]
     wsl = ws[:, None]
     # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
     lim = (r + ms(tu.u_tpk_s * np.sqrt(np.minimum(np.maximum(rr_next, 0.3), 2.0))) - ws)[:, None] + np.zeros_like(on)
+    return ws, width, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl, lim
+
+
+def _p_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float) -> tuple:
+    """Window starts and width, baseline and ``lo, hi, m0, m1`` (window positions) of the P
+    waves of :func:`_p_block`."""
+    on = q[:, :, 0]
+    cols = np.arange(f.hp.shape[0])[None, :]
+    b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
+    p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
+    p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
+    p_m1 = on - round(0.02 * fs)
+    ws, width = _span(r, p_lo, on, on >= 0)
+    wsl = ws[:, None]
+    return ws, width, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl
+
+
+def _t_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
+             fs: float, tu: Tuning) -> tuple[np.ndarray, np.ndarray]:
+    """``(nb, L, 3)`` T onset/peak/offset and amplitudes; ``q`` is ``(nb, L, 3)`` QRS, ``nxt_on``
+    ``(nb, L)`` the next QRS onset (or where it would be)."""
+    ws, width, b0, b1, lo, hi, m0, m1, lim = _t_args(f, r, q, nxt_on, rr_next, fs, tu)
+    sm, d = _gather2(f.smooth, f.d_t, ws, width)
+    pos = np.arange(width)[None, None, :]
     late = (lim, round(tu.u_gap_s * fs), tu.u_rho) if tu.u_rho > 0 else None
-    ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl,
+    ton, tpk, toff, ta = _wave(d, sm, pos, b0, b1, lo, hi, m0, m1,
                                round(0.2 * fs), tu.t_on_xi, tu.t_off_xi, late, f.step)
-    ok = (tpk >= 0) & (on >= 0)
+    ok = (tpk >= 0) & (q[:, :, 0] >= 0)
     out = _stack3(ton, tpk, toff) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, ta, 0.0)
@@ -562,22 +589,55 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
              ) -> tuple[np.ndarray, np.ndarray]:
     """``(nb, L, 3)`` P onset/peak/offset and amplitudes; ``prev_end`` ``(nb, L)`` is where the
     previous beat's T wave (or QRS) ended."""
-    on = q[:, :, 0]
-    cols = np.arange(f.hp.shape[0])[None, :]
-    b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
-    p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
-    p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
-    p_m1 = on - round(0.02 * fs)
-    ws, width = _span(r, p_lo, on, on >= 0)
+    ws, width, b0, lo, hi, m0, m1 = _p_args(f, r, q, prev_end, fs)
     sm, d = _gather2(f.smooth, f.d_p, ws, width)
     pos = np.arange(width)[None, None, :]
-    wsl = ws[:, None]
-    pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl,
+    pon, ppk, poff, pa = _wave(d, sm, pos, b0, b0, lo, hi, m0, m1,
                                round(0.08 * fs), tu.p_on_xi, tu.p_off_xi, step=f.step)
-    ok = (ppk >= 0) & (on >= 0)
+    ok = (ppk >= 0) & (q[:, :, 0] >= 0)
     out = _stack3(pon, ppk, poff) + f.step * ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, pa, 0.0)
+
+
+def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
+              prev_end: np.ndarray, fs: float, tu: Tuning) -> tuple[np.ndarray, ...]:
+    """:func:`_t_block` and :func:`_p_block` (P after ``prev_end``) in one pass of :func:`_wave`
+    over the T windows stacked on the P windows, each padded to the wider of the two (no
+    search reaches the padding, and the window ends are each row's own: ``wlen``): the same
+    results as the two calls, with about half their numpy calls."""
+    nb = q.shape[0]
+    tws, twidth, tb0, tb1, tlo, thi, tm0, tm1, tlim = _t_args(f, r, q, nxt_on, rr_next, fs, tu)
+    pws, pwidth, pb0, plo, phi, pm0, pm1 = _p_args(f, r, q, prev_end, fs)
+    width = max(twidth, pwidth)
+    sm, d = _gather2(f.smooth, f.d_t, tws, width)
+    psm, pd = _gather2(f.smooth, f.d_p, pws, width)
+    cat = lambda a, b: np.concatenate((a, b))  # noqa: E731
+    late = None
+    if tu.u_rho > 0:  # no P window has a late peak
+        late = (cat(tlim, np.full_like(tlim, _I64_MAX // 4)), round(tu.u_gap_s * fs), tu.u_rho)
+    wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi)
+    wlen = np.repeat(np.array([twidth, pwidth], np.int64), nb)[:, None, None]
+    on, pk, off, amp = _wave(cat(d, pd), cat(sm, psm), np.arange(width)[None, None, :], cat(tb0, pb0), cat(tb1, pb0),
+                             cat(tlo, plo), cat(thi, phi), cat(tm0, pm0), cat(tm1, pm1), wpar[0], wpar[1], wpar[2],
+                             late, f.step, wlen)
+    ok = (pk >= 0) & (cat(q[:, :, 0], q[:, :, 0]) >= 0)
+    out = _stack3(on, pk, off) + f.step * cat(tws, pws)[:, None, None]
+    out[~ok] = -1
+    amp = np.where(ok, amp, 0.0)
+    return out[:nb], amp[:nb], out[nb:], amp[nb:]
+
+
+@lru_cache(maxsize=64)
+def _tp_params(nb: int, tw: int, pw: int, t_on: float, p_on: float, t_off: float, p_off: float
+               ) -> tuple[np.ndarray, ...]:
+    """``(2 nb, 1)`` boundary-search half-widths and onset / offset threshold fractions of the
+    stacked T and P rows of :func:`_tp_block` (read-only)."""
+    out = tuple(np.repeat(np.array([t, p], dt), nb)[:, None]
+                for t, p, dt in ((tw, pw, np.int64), (t_on, p_on, np.float64), (t_off, p_off, np.float64)))
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def _stack3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -645,18 +705,31 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
         nxt_on = nxt_on // st
     tc = np.full((nb, n_leads, 3), -1, np.int64)
     tamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
-        tc[b], tamp[b] = _t_block(fc, rc[b], qc[b], nxt_on[b], rr_next[b], fw, tu)
-    prev_end = np.zeros((nb, n_leads), np.int64)
-    if nb > 1:
-        prev_t, prev_q = tc[:-1, :, 2], qc[:-1, :, 2]
-        if st > 1:  # T offsets at fs (see _refine2): in P-search samples
-            prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
-        prev_end[1:] = np.where(prev_t >= 0, prev_t, np.where(prev_q >= 0, prev_q, 0))
     pc = np.full((nb, n_leads, 3), -1, np.int64)
     pamp = np.zeros((nb, n_leads))
-    for b in _blocks(nb, round(0.70 * fw) + 4, n_leads):
-        pc[b], pamp[b] = _p_block(fc, rc[b], qc[b], prev_end[b], fw, tu)
+    # P is searched after the previous beat's T wave: in the same pass as the T waves, after
+    # its QRS (``prev_q``); the beats where the T wave ends later than that bound lets the
+    # P search start (``p_lo``, ``p_m0`` of _p_args) are searched again below
+    prev_q = np.zeros((nb, n_leads), np.int64)
+    if nb > 1:
+        prev_q[1:] = np.maximum(qc[:-1, :, 2], 0)
+    for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
+        tc[b], tamp[b], pc[b], pamp[b] = _tp_block(fc, rc[b], qc[b], nxt_on[b], rr_next[b], prev_q[b], fw, tu)
+    if nb > 1:
+        prev_t = tc[:-1, :, 2]
+        if st > 1:  # T offsets at fs (see _refine2): in P-search samples
+            prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
+        prev_end = prev_q.copy()
+        prev_end[1:] = np.where(prev_t >= 0, prev_t, prev_q[1:])
+        # the P search bounds (p_lo and p_m0 of _p_args) move where the T wave ends after ``on - 0.36 s``
+        on_c = qc[:, :, 0]
+        x = on_c - round(0.36 * fw)
+        later = (np.maximum(prev_end, x) != np.maximum(prev_q, x)) & (on_c >= 0)
+        redo = later.any(axis=1).nonzero()[0]
+        if redo.size:
+            for b in _blocks(redo.size, round(0.70 * fw) + 4, n_leads):
+                i = redo[b]
+                pc[i], pamp[i] = _p_block(fc, rc[i], qc[i], prev_end[i], fw, tu)
     # (positions at fs: see _refine2)
     out[:, :, T_ON:T_OFF + 1] = np.minimum(tc, n - 1) if st > 1 else tc
     out[:, :, P_ON:P_OFF + 1] = np.minimum(pc, n - 1) if st > 1 else pc
