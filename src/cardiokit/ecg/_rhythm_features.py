@@ -25,12 +25,13 @@ fiducials. The feature vector (:data:`FEATURE_NAMES`, NaN where not computable) 
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import numpy as np
 from scipy import fft as _sfft
 
-from cardiokit.dsp._fast import hann, median0, median1
+from cardiokit.dsp._fast import hann, median0, median1, median_rows
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
@@ -74,6 +75,16 @@ try:  # scipy's compiled second-order-section kernel (what sosfilt runs after it
     _ZI = np.ascontiguousarray(_sosfilt_zi(_SOS_W)[None, :, :])
 except ImportError:  # pragma: no cover - another scipy layout: filtfilt_sos
     _sosfilt = None
+try:  # scipy.fft.rfft's pocketfft kernel, without the backend dispatch and argument checks
+    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
+
+    def _rfft(x: np.ndarray) -> np.ndarray:
+        """``scipy.fft.rfft`` of a float64 1-D array (the same kernel and values)."""
+        return _r2c(x, (0,), True, 0, None, 1)
+
+    _r2c(np.zeros(4), (0,), True, 0, None, 1)
+except (ImportError, TypeError):  # pragma: no cover - another scipy layout: the public route
+    _rfft = _sfft.rfft
 
 
 def band_0540(x: np.ndarray) -> np.ndarray:
@@ -359,7 +370,7 @@ def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_a
     n = seg.size
     if n < 32:
         return _NAN
-    c = _sfft.rfft((seg - _mean(seg)) * hann(n))
+    c = _rfft((seg - _mean(seg)) * hann(n))
     b_all, b = _share_bins(n, lo, hi, lo_all, hi_all)
     if b.start < 0 or b.stop > b_all.stop - b_all.start or b_all.stop < b_all.start:
         p = np.abs(c) ** 2  # a band outside the total: the spectrum as a whole
@@ -390,13 +401,25 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     nan_main = [_NAN] * (len(ATRIAL_NAMES) + len(QRS_NAMES))
     nan_extra = [_NAN] * (2 + len(STT_NAMES))
     a = _WA
-    ok = (r >= a) & (r + _WB < y.size)
+    dr = r[1:] - r[:-1]
+    ascending = bool((dr > 0).all())
+    if ascending:  # the beats inside the signal: a <= r < y.size - _WB
+        lo, hi = np.searchsorted(r, (a, y.size - _WB)).tolist()
+        ok = slice(lo, hi)
+    else:
+        ok = (r >= a) & (r + _WB < y.size)
     inner = r[ok]
     if inner.size < 3:
         return nan_main, nan_extra
     win = y[inner[:, None] + _OFFS]
-    win -= median0(win[:, :_BASE], axis=1)[:, None]
-    tmpl = median0(win, axis=0)
+    if np.isfinite(win.sum()):
+        # finite: each row's baseline is the middle of its sorted first _BASE (odd) samples,
+        # the template the rows' median by dsp._fast.median_rows (both np.median's values)
+        win -= np.sort(win[:, :_BASE], axis=1)[:, _BASE // 2 : _BASE // 2 + 1]
+        tmpl = median_rows(win)
+    else:
+        win -= median0(win[:, :_BASE], axis=1)[:, None]
+        tmpl = median0(win, axis=0)
     t_qrs = tmpl[_QRS]
     a_qrs = np.abs(t_qrs)
     k_r = int(a_qrs.argmax())
@@ -429,15 +452,20 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
     f_share = _band_share(res, 4.0, 9.0)
     # TQ intervals: from 0.45 s (or 60 % of RR) after one R to 0.1 s before the next
-    # (np.rint rounds half to even, like round)
-    dr = r[1:] - r[:-1]
-    s0 = r[:-1] + np.maximum(_TQ_MIN, np.rint(0.6 * dr).astype(np.int64))
-    ln = r[1:] - _TQ_END - s0
-    keep = ln >= _TQ_LEN
-    if keep.any():
-        s0, ln = s0[keep], ln[keep]
-        first = np.cumsum(ln) - ln
-        tqa = y[np.arange(int(ln.sum())) + np.repeat(s0 - first, ln)]
+    # (round: half to even, as np.rint); a handful of intervals, in plain Python
+    r_l = r.tolist()
+    starts, lens, first = [], [], []
+    n_tq = 0
+    for b0, b1 in itertools.pairwise(r_l):
+        s0 = b0 + max(_TQ_MIN, round(0.6 * (b1 - b0)))
+        if (ln := b1 - _TQ_END - s0) >= _TQ_LEN:
+            starts.append(s0)
+            lens.append(ln)
+            first.append(n_tq)
+            n_tq += ln
+    if lens:
+        tqa = np.concatenate([y[s0 : s0 + ln] for s0, ln in zip(starts, lens, strict=True)])
+        ln = np.array(lens)
         tqa -= np.repeat(np.add.reduceat(tqa, first) / ln, ln)
         tq_rms = float(np.sqrt(_mean(tqa * tqa)) / r_amp)
         tq_f = _band_share(tqa, 4.0, 9.0)
@@ -446,7 +474,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     out_atrial = [p_amp, _mean(p_c), p_energy, res_ratio, f_share, tq_rms, tq_f]
     # beat-level ectopy: beats after a short RR and their QRS likeness to the median beat
     # (the RR before each inner beat: r is ascending, so a beat's index in r is its rank)
-    if (dr > 0).all():
+    if ascending:
         prev = np.zeros(r.size)
         prev[1:] = dr
         prev = prev[ok] / FS
@@ -488,7 +516,7 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
         kurt, skew = _NAN, _NAN
     n = x.size
     xd = x - _mean(x)
-    p = np.abs(_sfft.rfft(xd * hann(n)))
+    p = np.abs(_rfft(xd * hann(n)))
     p *= p
 
     def band(lo: float, hi: float) -> float:
