@@ -150,16 +150,16 @@ def curve_length_beats(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
     if n < w + 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     # curve length / w at sample k: the mean of |dy| over dy[k - h .. k - h + w - 1] (scipy's
-    # running sum: a third of the time of numpy's cumsum, which is latency-bound)
+    # running sum: a third of the time of numpy's cumsum, which is latency-bound), in float64
+    # whatever the input; only samples h .. h + n - w - 1 see a whole window
     from scipy.ndimage import uniform_filter1d
 
-    dy = np.diff(y, axis=1)
-    cl = uniform_filter1d(np.abs(dy, out=dy), w, axis=1)
+    dy = np.subtract(y[:, 1:], y[:, :-1], dtype=np.float64)
     bw = max(1, round(0.1 * fs))
     nb = -(-n // bw)
     fb = np.empty((n_leads, nb * bw))
     h = w // 2
-    fb[:, h : h + n - w] = cl[:, h : h + n - w]
+    uniform_filter1d(np.abs(dy, out=dy), w, axis=1, output=fb[:, : n - 1])
     fb[:, :h] = fb[:, h : h + 1]
     fb[:, h + n - w : n] = fb[:, h + n - w - 1 : h + n - w]
     fb[:, n:] = -np.inf
@@ -199,9 +199,10 @@ def curve_length_beats(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
 
 @lru_cache(maxsize=64)
 def _band_plan(size: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """The periodogram's sums over 5-40, 1-40, 0-40, 5-15, 0-1 Hz and >= 40 Hz without mains
-    as ``np.add.reduceat(p, starts) @ combine``: ``starts`` the bins where any band begins or
-    ends, ``combine`` which of those runs each band holds."""
+    """The periodogram's sums over 5-15, 0-1, >= 40 Hz without mains, 5-40, 0-40 and 1-40 Hz
+    as ``np.add.reduceat(q, starts) @ combine``, ``q`` the squared real and imaginary parts
+    of the spectrum interleaved: ``starts`` where any band begins or ends, ``combine`` which
+    of those runs each band holds."""
     f = np.fft.rfftfreq(size, 1.0 / fs)
     rows = [(f >= lo) & (f < hi) for lo, hi in ((5.0, 40.0), (1.0, 40.0), (0.0, 40.0), (5.0, 15.0), (0.0, 1.0))]
     mains = np.zeros_like(f, bool)
@@ -209,9 +210,10 @@ def _band_plan(size: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
         for m in (1, 2, 3):
             mains |= np.abs(f - m * line) <= 1.5
     rows.append((f >= 40.0) & (f < 0.5 * fs) & ~mains)
-    m = np.asarray(rows).T  # (bins, bands)
+    m = np.asarray(rows).T[:, [3, 4, 5, 0, 2, 1]]  # (bins, bands): numerators, then denominators
     starts = np.concatenate([[0], np.flatnonzero((m[1:] != m[:-1]).any(axis=1)) + 1])
     combine = m[starts].astype(np.float64)
+    starts = 2 * starts  # on the interleaved real and imaginary parts
     starts.flags.writeable = combine.flags.writeable = False
     return starts, combine
 
@@ -266,7 +268,7 @@ def ecg_indices(
     if qb == q:
         yb, bounds_b = yd, bounds_d
     else:
-        yb = np.ascontiguousarray(yt[:, ::qb] if qb > 1 else yt, dtype=np.float64)
+        yb = yt[:, ::qb] if qb > 1 else yt
         bounds_b = [(-(-a // qb), -(-b // qb)) for a, b in bounds]
     # the second detector's beats as sorted keys lead * nb + sample (on the fs / qb grid)
     nb = yb.shape[1]
@@ -288,12 +290,12 @@ def ecg_indices(
     se = np.searchsorted(beats, bounds)  # (segments, 2): each segment's beats, beats[lo:hi]
     na = se[:, 1] - se[:, 0]
     out[:, :, 10] = na[:, None]
-    for s, (lo, hi) in enumerate(se.tolist()):
-        out[s, :, 9] = 60.0 * fs / median1(np.diff(beats[lo:hi])) if hi - lo >= 2 else np.nan
+    bl, lohi = beats.tolist(), se.tolist()
+    out[:, :, 9] = np.array([60.0 * fs / median1([bl[i + 1] - bl[i] for i in range(lo, hi - 1)]) if hi - lo >= 2
+                             else np.nan for lo, hi in lohi])[:, None]
     if not na.any():
         out[:, :, 0:2] = 0.0
         return out
-    lohi = se.tolist()
     if all(lohi[s][1] == lohi[s + 1][0] for s in range(len(lohi) - 1)):
         sel = np.arange(lohi[0][0], lohi[-1][1])
     else:
@@ -364,16 +366,15 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
 
 def _ecg_moments(ys: np.ndarray) -> np.ndarray:
     """ksqi (kurtosis) and ssqi (absolute skewness) of cleaned ``ys`` blocks ``(leads, segments,
-    w)``: ``(leads, segments, 2)``."""
-    size = ys.shape[2]
-    o = np.full((*ys.shape[:2], 2), np.nan)
+    w)``: ``(leads, segments, 2)``; NaN for a constant block."""
+    n = ys.shape[2]
+    o = np.empty((*ys.shape[:2], 2))
     yc = ys - ys.mean(axis=2, keepdims=True)
     z2 = yc * yc
-    var = z2.mean(axis=2)
-    ok = var > 0
-    inv = 1.0 / np.where(ok, var, 1.0)
-    o[..., 0] = np.where(ok, np.einsum("lsj,lsj->ls", z2, z2) / size * inv * inv, np.nan)
-    o[..., 1] = np.where(ok, np.abs(np.einsum("lsj,lsj->ls", z2, yc)) / size * inv ** 1.5, np.nan)
+    s2 = z2.sum(axis=2)
+    s2 = np.where(s2 > 0, s2, np.nan)
+    o[..., 0] = np.einsum("lsj,lsj->ls", z2, z2) * n / (s2 * s2)
+    o[..., 1] = np.abs(np.einsum("lsj,lsj->ls", z2, yc)) * n ** 0.5 / (s2 * np.sqrt(s2))
     return o
 
 
@@ -384,18 +385,21 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
 
     n_leads, n_seg, size = xs.shape
     o = np.empty((n_leads, n_seg, 5))
-    # spectral shares of the raw signal (Hann-windowed periodogram, float32)
+    # spectral shares of the raw signal (Hann-windowed periodogram, float32): the squared real
+    # and imaginary parts side by side, summed per band run in float64
     xd = xs - xs.mean(axis=2, keepdims=True)
     xd *= hann(size, np.float32)
-    sp = sfft.rfft(xd, axis=2)
-    p = sp.real * sp.real
-    p += sp.imag * sp.imag
+    sq = sfft.rfft(xd, axis=2).view(np.float32)
+    np.square(sq, out=sq)
     starts, combine = _band_plan(size, float(fs))
-    qrs_all, sig, tot, qrs, low, hf = np.moveaxis(np.add.reduceat(p, starts, axis=2, dtype=np.float64) @ combine, 2, 0)
-    # (x / NaN is NaN without a warning)
-    o[..., 0] = qrs / np.where(qrs_all > 0, qrs_all, np.nan)
-    o[..., 1] = 1.0 - low / np.where(tot > 0, tot, np.nan)
-    o[..., 2] = hf / np.where(sig > 0, sig, np.nan) if fs > 90 else np.nan
+    b = np.add.reduceat(sq, starts, axis=2, dtype=np.float64) @ combine  # (leads, segments, 6)
+    # psqi 5-15 / 5-40 Hz, 0-1 / 0-40 Hz (bassqi is 1 - that), hfsqi >= 40 (no mains) / 1-40 Hz;
+    # x / NaN is NaN without a warning
+    den = b[..., 3:]
+    o[..., :3] = b[..., :3] / np.where(den > 0, den, np.nan)
+    o[..., 1] = 1.0 - o[..., 1]
+    if fs <= 90:
+        o[..., 2] = np.nan
     # flat line: 0.2-s windows with peak-to-peak under 10 uV (constant when unit unknown)
     wflat = max(2, round(0.2 * fs))
     m = size // wflat
