@@ -43,6 +43,9 @@ __all__ = ["FIDUCIALS", "TUNING", "LeadFilters", "Tuning", "delineate_leads", "p
 FIDUCIALS = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_peak", "qrs_off", "t_on", "t_peak", "t_off")
 P_ON, P_PEAK, P_OFF, QRS_ON, QRS_PEAK, QRS_OFF, T_ON, T_PEAK, T_OFF = range(9)
 
+#: P waves are searched in the T waves' pass when every RR interval is at least this long (s):
+#: the previous T wave then rarely reaches into the P search window (LUDB: 3 % of such beats)
+_STACK_RR_S = 0.8
 #: at most this many window samples (beats x window x leads) are gathered at once
 _BLOCK_ELEMENTS = 1 << 21
 _I64_MAX = np.iinfo(np.int64).max
@@ -335,7 +338,8 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
           lo: np.ndarray, hi: np.ndarray, m0: np.ndarray, m1: np.ndarray, w: int, xi_on: float,
           xi_off: float, late: tuple[np.ndarray, int, float] | None = None, step: int = 1,
-          wlen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          wlen: np.ndarray | None = None, keep: dict | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Onset, peak, offset (window positions) and amplitude of P or T waves; where the wave
     was not found the peak is -1 (and the others meaningless).
 
@@ -350,6 +354,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     returned are in record samples (window position x 2): see :func:`_refine2`.
     ``w``, ``xi_on`` and ``xi_off`` may be ``(nb, 1)`` arrays, and ``wlen`` (``(nb, 1, 1)``) the
     width of each row's window when the matrices are wider (stacked windows of two widths).
+    ``keep`` (a dict) receives the search's intermediates (window positions of the peak ``k``
+    and the onset's slope ``a`` and walk ``on`` at the search rate, ``thr_on``, ``|d|``).
     """
     # the peak search reads only the columns some ``m0:m1`` covers
     c0 = min(max(int(m0.min()), 0), s.shape[2] - 1)
@@ -383,6 +389,8 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     else:
         thr_on, thr_off = xi_on * _at(ad, a), xi_off * _at(ad, b)
     on, off = _walks(ad, pos, a, lo, thr_on, b, hi, thr_off)
+    if keep is not None:
+        keep.update(k=k, a=a, on=on, thr_on=thr_on, ad=ad)
     if step == 2:
         tilt = 0.0 if base1 is base0 else (base1 - base0) / np.maximum(hi - lo, 1)
         on, k, off = _refine2(ad, s, on, k, off, thr_on, thr_off, tilt, wlen)
@@ -555,12 +563,11 @@ def _t_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr
     return ws, width, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl, lim
 
 
-def _p_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float) -> tuple:
+def _p_args(f: LeadFilters | None, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float) -> tuple:
     """Window starts and width, baseline and ``lo, hi, m0, m1`` (window positions) of the P
-    waves of :func:`_p_block`."""
+    waves of :func:`_p_block` (no baseline without ``f``)."""
     on = q[:, :, 0]
-    cols = np.arange(f.hp.shape[0])[None, :]
-    b0 = f.smooth[cols, np.maximum(on - round(0.01 * fs), 0)]
+    b0 = None if f is None else f.smooth[np.arange(f.hp.shape[0])[None, :], np.maximum(on - round(0.01 * fs), 0)]
     p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
     p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
     p_m1 = on - round(0.02 * fs)
@@ -601,7 +608,7 @@ def _p_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray,
 
 
 def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
-              prev_end: np.ndarray, fs: float, tu: Tuning) -> tuple[np.ndarray, ...]:
+              prev_end: np.ndarray, prev_t0: np.ndarray, fs: float, tu: Tuning) -> tuple[np.ndarray, ...]:
     """:func:`_t_block` and :func:`_p_block` (P after ``prev_end``) in one pass of :func:`_wave`
     over the T windows stacked on the P windows, each padded to the wider of the two (no
     search reaches the padding, and the window ends are each row's own: ``wlen``): the same
@@ -618,14 +625,72 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
         late = (cat(tlim, np.full_like(tlim, _I64_MAX // 4)), round(tu.u_gap_s * fs), tu.u_rho)
     wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi)
     wlen = np.repeat(np.array([twidth, pwidth], np.int64), nb)[:, None, None]
+    keep: dict = {}
     on, pk, off, amp = _wave(cat(d, pd), cat(sm, psm), np.arange(width)[None, None, :], cat(tb0, pb0), cat(tb1, pb0),
                              cat(tlo, plo), cat(thi, phi), cat(tm0, pm0), cat(tm1, pm1), wpar[0], wpar[1], wpar[2],
-                             late, f.step, wlen)
+                             late, f.step, wlen, keep)
     ok = (pk >= 0) & (cat(q[:, :, 0], q[:, :, 0]) >= 0)
     out = _stack3(on, pk, off) + f.step * cat(tws, pws)[:, None, None]
     out[~ok] = -1
     amp = np.where(ok, amp, 0.0)
-    return out[:nb], amp[:nb], out[nb:], amp[nb:]
+    t_out, p_out, p_amp = out[:nb], out[nb:], amp[nb:]
+    # the P waves after the previous beat's T wave: the bounds that T offset sets
+    st = f.step
+    prev_t = np.empty_like(prev_end)
+    prev_t[0] = prev_t0
+    prev_t[1:] = t_out[:-1, :, 2]
+    if st > 1:  # T offsets at fs (see _refine2): in P-search samples
+        prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
+    true_end = np.where(prev_t >= 0, prev_t, prev_end)
+    on_q = q[:, :, 0]
+    x = on_q - round(0.36 * fs)
+    moved = (np.maximum(true_end, x) != np.maximum(prev_end, x)) & (on_q >= 0)
+    redo = np.zeros(nb, bool)
+    if moved.any():
+        i, j = moved.nonzero()
+        redo = _p_bounds_moved(keep, i, j, nb, true_end, r, q, pws, pwidth, round(0.08 * fs), st, fs, p_out, p_amp)
+    return t_out, amp[:nb], p_out, p_amp, true_end, redo
+
+
+def _p_bounds_moved(keep: dict, i: np.ndarray, j: np.ndarray, nb: int, true_end: np.ndarray, r: np.ndarray,
+                    q: np.ndarray, pws: np.ndarray, pwidth: int, w: int, st: int, fs: float,
+                    p_out: np.ndarray, p_amp: np.ndarray) -> np.ndarray:
+    """The P waves of rows ``(i, j)`` (beat, lead) of :func:`_tp_block` searched after the
+    previous T wave (``true_end``) instead of the previous QRS: their later lower bound ``lo``
+    and peak-search start ``m0`` (:func:`_p_args`) applied to the search done with the earlier
+    ones, in place in ``p_out`` / ``p_amp``. Exact where the peak and the onset's steepest
+    slope lie inside the new bounds: the onset walk then stops at ``max(on, lo)``; the
+    other beats (returned as a mask) must be searched again."""
+    ws_t, _, _, lo_t, _, m0_t, _ = _p_args(None, r, q, true_end, fs)
+    off = (ws_t - pws)[i]  # true window start, provisional window position
+    lo2, m02 = lo_t[i, j] + off, m0_t[i, j] + off
+    on_q = q[i, j, 0]
+    hi = on_q - pws[i]
+    m1 = hi - round(0.02 * fs)
+    k, a, on = (keep[x][nb:][i, j] for x in ("k", "a", "on"))
+    ok_b = (m1 - m02 >= 3) & (hi - lo2 >= 3)
+    again = ok_b & (k < m02)
+    a0 = np.maximum(lo2, k - w)
+    ok = ok_b & (k > m02) & (k < m1 - 1) & (k - a0 >= 2) & (np.minimum(hi, k + w) - k >= 2)
+    # the onset slope outside the new bounds, or on the new window's first sample (no neighbour there)
+    again |= ok & ((a < a0) | (a - off < 1))
+    keep_rows = ok & ~again
+    on2 = np.maximum(on, lo2)
+    if st == 2:  # as _refine2: one sample back when the slope half-way there is below the threshold
+        ad = keep["ad"][nb:]
+        _, nl, wd = ad.shape
+        flat = ad.reshape(-1)
+        base = (i * nl + j) * wd
+        ya = flat[base + np.minimum(on2, pwidth - 1)] + flat[base + np.minimum(on2 + 1, pwidth - 1)]
+        on2 = 2 * on2 + (ya < 2.0 * keep["thr_on"][nb:][i, j])
+    new_on = on2 + st * pws[i]
+    p_out[i, j, 0] = np.where(keep_rows, new_on, p_out[i, j, 0])
+    drop = ~ok & ~again
+    p_out[i[drop], j[drop]] = -1
+    p_amp[i[drop], j[drop]] = 0.0
+    redo = np.zeros(nb, bool)
+    redo[i[again]] = True
+    return redo
 
 
 @lru_cache(maxsize=64)
@@ -707,29 +772,35 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     tamp = np.zeros((nb, n_leads))
     pc = np.full((nb, n_leads, 3), -1, np.int64)
     pamp = np.zeros((nb, n_leads))
-    # P is searched after the previous beat's T wave: in the same pass as the T waves, after
-    # its QRS (``prev_q``); the beats where the T wave ends later than that bound lets the
-    # P search start (``p_lo``, ``p_m0`` of _p_args) are searched again below
+    # P is searched after the previous beat's T wave. With RR intervals all >= _STACK_RR_S, in
+    # the same pass as the T waves: after the previous QRS, then moved to the T offset (see
+    # _p_bounds_moved; exact), and the few beats where that is not exact searched again after
+    # their T offsets. At faster rates most P windows start at the previous T offset: a T
+    # pass, then a P pass.
     prev_q = np.zeros((nb, n_leads), np.int64)
     if nb > 1:
         prev_q[1:] = np.maximum(qc[:-1, :, 2], 0)
-    for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
-        tc[b], tamp[b], pc[b], pamp[b] = _tp_block(fc, rc[b], qc[b], nxt_on[b], rr_next[b], prev_q[b], fw, tu)
-    if nb > 1:
-        prev_t = tc[:-1, :, 2]
-        if st > 1:  # T offsets at fs (see _refine2): in P-search samples
-            prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
-        prev_end = prev_q.copy()
-        prev_end[1:] = np.where(prev_t >= 0, prev_t, prev_q[1:])
-        # the P search bounds (p_lo and p_m0 of _p_args) move where the T wave ends after ``on - 0.36 s``
-        on_c = qc[:, :, 0]
-        x = on_c - round(0.36 * fw)
-        later = (np.maximum(prev_end, x) != np.maximum(prev_q, x)) & (on_c >= 0)
-        redo = later.any(axis=1).nonzero()[0]
-        if redo.size:
-            for b in _blocks(redo.size, round(0.70 * fw) + 4, n_leads):
-                i = redo[b]
-                pc[i], pamp[i] = _p_block(fc, rc[i], qc[i], prev_end[i], fw, tu)
+    prev_end = prev_q.copy()
+    redo = np.ones(nb, bool)
+    if nb > 1 and rr.min() >= _STACK_RR_S:
+        none = np.full(n_leads, -1, np.int64)
+        for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
+            t0 = tc[b.start - 1, :, 2] if b.start else none
+            tc[b], tamp[b], pc[b], pamp[b], prev_end[b], redo[b] = _tp_block(
+                fc, rc[b], qc[b], nxt_on[b], rr_next[b], prev_q[b], t0, fw, tu)
+    else:
+        for b in _blocks(nb, round(0.88 * fw) + 4, n_leads):
+            tc[b], tamp[b] = _t_block(fc, rc[b], qc[b], nxt_on[b], rr_next[b], fw, tu)
+        if nb > 1:
+            prev_t = tc[:-1, :, 2]
+            if st > 1:  # T offsets at fs (see _refine2): in P-search samples
+                prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
+            prev_end[1:] = np.where(prev_t >= 0, prev_t, prev_q[1:])
+    if redo.any():
+        idx = redo.nonzero()[0]
+        for b in _blocks(idx.size, round(0.70 * fw) + 4, n_leads):
+            i = idx[b] if idx.size < nb else b
+            pc[i], pamp[i] = _p_block(fc, rc[i], qc[i], prev_end[i], fw, tu)
     # (positions at fs: see _refine2)
     out[:, :, T_ON:T_OFF + 1] = np.minimum(tc, n - 1) if st > 1 else tc
     out[:, :, P_ON:P_OFF + 1] = np.minimum(pc, n - 1) if st > 1 else pc
