@@ -190,14 +190,20 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int =
     if step == 1:
         return [sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)]
     # every other sample: the spectrum folded at m / 4 (the transforms of half the length)
-    half, nh, p2 = m // 2, m // 4 + 1, pad // 2
-    nc = -(-n // 2)
-    out = []
-    for i, h in enumerate(_transfer32(m, sigmas, fs)):
-        if i == 1:
-            out.append(sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n])
-        else:  # x 0.5: the half-length inverse's normalisation (a power of two: exact either side)
-            out.append(sp_fft.irfft(spec[:, :nh] * (h[:nh] * np.float32(0.5)), half, axis=1)[:, p2 : p2 + nc])
+    nc, p2 = -(-n // 2), pad // 2
+    d_qrs = sp_fft.irfft(spec * _transfer32(m, sigmas, fs)[1], m, axis=1)[:, pad : pad + n]
+    # the other three in one inverse transform of half the length
+    coarse = sp_fft.irfft(spec[None, :, : m // 4 + 1] * _half_transfer32(m, sigmas, fs), m // 2, axis=2)
+    return [coarse[0, :, p2 : p2 + nc], d_qrs, coarse[1, :, p2 : p2 + nc], coarse[2, :, p2 : p2 + nc]]
+
+
+@lru_cache(maxsize=32)
+def _half_transfer32(m: int, sigmas: tuple[float, ...], scale: float) -> np.ndarray:
+    """``(3, 1, m // 4 + 1)`` :func:`_transfer32` of the filters kept at every other sample
+    (0, 2, 3) up to a quarter of the rate, x 0.5: the half-length inverse's normalisation (a
+    power of two: exact either side)."""
+    out = (_transfer32(m, sigmas, scale)[[0, 2, 3], : m // 4 + 1] * np.float32(0.5))[:, None, :]
+    out.flags.writeable = False
     return out
 
 
