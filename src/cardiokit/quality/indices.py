@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import clip, hann, median0, median1
+from cardiokit.dsp._fast import clip, hann, median1
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_beats", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -347,20 +347,28 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
     ni = np.bincount(iseg, minlength=n_seg)
     if not (ni >= 2).any():
         return np.zeros((n_seg, n_leads))
-    win = yd[:, inner[:, None] + np.arange(-before, after)]  # (L, k, w)
+    win = yd[:, inner[:, None] + np.arange(-before, after)]  # (leads, beats, samples)
     win -= win.mean(axis=2, keepdims=True)
-    ioff = np.concatenate([[0], np.cumsum(ni)]).tolist()
-    tmpl = np.zeros((n_leads, n_seg, win.shape[2]))
-    for s in np.flatnonzero(ni >= 2).tolist():
-        # the median beat: the middle of a sort along the beats (for the few beats of a
-        # segment and ~75-sample windows faster than median_small's exchange network)
-        tmpl[:, s] = median0(win[:, ioff[s] : ioff[s + 1]], axis=1)
-    tb = tmpl[:, iseg]
-    dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lkw,lkw->lk", tb, tb))
-    num = np.einsum("lkw,lkw->lk", win, tb)
-    csum = np.zeros((n_leads, inner.size + 1))
-    np.cumsum(np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0), axis=1, out=csum[:, 1:])
-    mean = (csum[:, ioff[1:]] - csum[:, ioff[:-1]]).T / np.maximum(ni, 1)[:, None]
+    # the median beat of each segment: the middle of a sort along the beats (sorted for all
+    # segments at once, each segment's beats shifted above the one before so they stay apart)
+    ioff = np.cumsum(ni) - ni
+    lo = np.minimum(ioff + (ni - 1) // 2, inner.size - 1)
+    hi = np.minimum(ioff + ni // 2, inner.size - 1)
+    if n_seg == 1:
+        srt = np.sort(win, axis=1)
+        tmpl = (srt[:, lo] + srt[:, hi]) * 0.5
+    else:
+        span = float(np.abs(win).max()) * 4.0 + 1.0
+        shift = iseg * span
+        srt = np.sort(win + shift[None, :, None], axis=1)
+        tmpl = (srt[:, lo] + srt[:, hi]) * 0.5 - (np.arange(n_seg) * span)[None, :, None]
+    if np.isnan(srt[:, -1]).any():  # NaN sorts last: numpy's median (NaN) per segment
+        tmpl = np.stack([np.median(win[:, a : a + k], axis=1) if k else np.zeros(win.shape[::2])
+                         for a, k in zip(ioff.tolist(), ni.tolist(), strict=True)], axis=1)
+    onehot = (iseg[:, None] == np.arange(n_seg)).astype(np.float64)  # (beats, segments)
+    num = np.einsum("lkw,lkw->lk", win, tmpl[:, iseg])
+    dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lsw,lsw->ls", tmpl, tmpl)[:, iseg])
+    mean = (np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0) @ onehot).T / np.maximum(ni, 1)[:, None]
     return np.where(ni[:, None] >= 2, clip(mean, -1.0, 1.0), 0.0)
 
 
