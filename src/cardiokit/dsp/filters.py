@@ -10,6 +10,7 @@ cached per ``(fs, cutoffs, order)``; cut-offs at or above Nyquist are clipped to
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from scipy import signal as _sig
@@ -237,8 +238,20 @@ def _ff_exact(sos: np.ndarray, zi: np.ndarray, ext: np.ndarray) -> np.ndarray:
     return y[:, ::-1]
 
 
+def _fast_len(m: int, multiple: int = 1) -> int:
+    """Smallest real-FFT fast length >= ``m`` that is a multiple of ``multiple``."""
+    from scipy import fft as _fft
+
+    v = m
+    while True:
+        f = _fft.next_fast_len(v, real=True)
+        if f % multiple == 0:
+            return f
+        v = f + 1
+
+
 @lru_cache(maxsize=16)
-def _fft_plan(sos_bytes: bytes, n_sections: int, m: int) -> tuple | None:
+def _fft_plan(sos_bytes: bytes, n_sections: int, m: int, multiple: int = 1) -> tuple | None:
     """Frequency-domain form of the forward-backward pass on ``m`` padded samples.
 
     The pass with steady-state initial conditions is a linear map ``F`` of the padded
@@ -252,13 +265,14 @@ def _fft_plan(sos_bytes: bytes, n_sections: int, m: int) -> tuple | None:
     (``2 x n_sections`` of them) and of their time reversals, and ``G = Q^T (F - C)``
     from the exact transpose of the recursive pass (a few passes over ``2 x rank`` rows;
     a few ms per design and length). The plan is checked on fresh random signals against
-    the recursive passes; a plan whose check fails is not used (None).
+    the recursive passes; a plan whose check fails is not used (None). ``multiple``: the FFT
+    length is a multiple of it (for spectra decimated later, :func:`decimated_band_rows`).
     """
     from scipy import fft as _fft
 
     sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6).copy()
     zi = _zi(sos_bytes, n_sections)
-    nfft = _fft.next_fast_len(m, real=True)
+    nfft = _fast_len(m, multiple)
     h2 = _power_response(sos, nfft)
 
     def circ(v: np.ndarray) -> np.ndarray:
@@ -354,7 +368,30 @@ def _fft_filtfilt(arr: np.ndarray, plan: tuple, padlen: int) -> np.ndarray:
     return np.ascontiguousarray(_fft_apply(ext, plan)[:, padlen : padlen + n].T)
 
 
-def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> np.ndarray | None:
+class SpectrumNote(NamedTuple):
+    """The spectrum :func:`filtfilt_sos_f32` filtered, kept for a later band of the same samples
+    (:func:`decimated_band_rows`)."""
+
+    #: ``(nfft // 2 + 1, channels)`` complex64: real FFT of the padded input minus its first
+    #: row, times the filter's ``|H|^2``; the edge correction is not in it
+    spec: np.ndarray
+    #: ``|H|^2`` (float32) the spectrum was multiplied by
+    h2: np.ndarray
+    nfft: int
+    #: samples of odd padding before the input (and after it)
+    padlen: int
+    #: input samples
+    n: int
+    #: ``(channels,)`` last padded sample minus the first (float32)
+    end: np.ndarray
+
+
+#: FFT length multiple of the kept spectra: decimation by 2, 3 and 6 stays on the sample grid.
+_KEEP_MULTIPLE = 6
+
+
+def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
+                     keep: list[SpectrumNote] | None = None) -> np.ndarray | None:
     """:func:`filtfilt_sos` of ``(n, channels)`` ``x`` along axis 0 in float32 arithmetic,
     as a float32 ``(n, channels)`` array (``rows=True``: its transpose ``(channels, n)``,
     rows contiguous, a view into the padded result: no final copy); None when this route
@@ -367,6 +404,10 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> n
     rounding, ~2e-7 of the largest excursion from the first padded sample (a few ulps of
     a float32 result), about half the time of the float64 recursions for 12 leads of 10 s.
     Meant for results stored as float32 anyway (cleaned recordings).
+
+    ``keep`` (a list; column layout only): the filtered spectrum is appended to it as a
+    :class:`SpectrumNote`, with an FFT length that is a multiple of 6, so another band of the
+    same samples at a lower rate costs one short inverse FFT (:func:`decimated_band_rows`).
     """
     arr = np.asarray(x)
     if arr.ndim != 2 or sos.shape[0] == 0:
@@ -376,7 +417,8 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> n
         return None
     padlen = 3 * (2 * sos.shape[0] + 1)
     sos64 = np.ascontiguousarray(sos, dtype=np.float64)
-    plan = _fft_plan32(sos64.tobytes(), sos64.shape[0], n + 2 * padlen, padlen, c)
+    multiple = _KEEP_MULTIPLE if keep is not None and not rows else 1
+    plan = _fft_plan32(sos64.tobytes(), sos64.shape[0], n + 2 * padlen, padlen, c, multiple)
     if plan is None:
         return None
     from scipy import fft as _fft
@@ -420,6 +462,8 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False) -> n
     core += basis_core_t @ coef
     if ones_core is not None:
         core += ones_core[:, None] * first
+    if keep is not None:
+        keep.append(SpectrumNote(spec, h2, nfft, p, n, ext[-1].copy()))
     return core
 
 
@@ -428,16 +472,71 @@ def _row_block(m: int) -> int:
     return next(k for k in range(64, 0, -1) if m % k == 0)
 
 
+def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.ndarray) -> np.ndarray | None:
+    """``filtfilt_sos(block_mean(y, q), sos)`` as float64 rows ``(channels, n // q)`` from the
+    spectrum :func:`filtfilt_sos_f32` kept of ``y`` (``sos`` designed for ``fs_hz / q``); None
+    when ``q`` does not divide the FFT length.
+
+    One short inverse FFT instead of the block means and a forward-backward pass: the kept
+    spectrum times ``|H_sos|^2``, the block mean's response ``sin(pi f q / fs) / (q sin(pi f /
+    fs))`` and the phase of its centre, taken up to the new Nyquist frequency (the kept band
+    is far below it) and inverted at ``1 / q`` of the length. The record's linear trend is
+    taken out first (the spectrum of a ramp), so the circular wrap adds no step. The same
+    values to ~1e-3 of the band's range except within ~0.2 s of either end, where the edge
+    handling differs (odd padding there, a periodic detrended extension here).
+    """
+    from scipy import fft as _fft
+
+    nfft = note.nfft
+    if q < 1 or nfft % q:
+        return None
+    length = nfft // q
+    k = length // 2 + 1
+    m = note.n + 2 * note.padlen
+    sos64 = np.ascontiguousarray(sos, dtype=np.float64)
+    mult, ramp = _decimation_terms(sos64.tobytes(), sos64.shape[0], nfft, m, q,
+                                   note.padlen + (q - 1) / 2, float(fs_hz))
+    sp = note.spec[:k] - (ramp * note.h2[:k])[:, None] * note.end  # the trend out: no step at the wrap
+    sp *= mult[:, None]
+    out = _fft.irfft(sp, length, axis=0)[: note.n // q]
+    return out.T.astype(np.float64, order="C")
+
+
+@lru_cache(maxsize=16)
+def _decimation_terms(sos_bytes: bytes, n_sections: int, nfft: int, m: int, q: int, shift: float,
+                      fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """(multiplier, ramp spectrum) of :func:`decimated_band_rows`, complex64, ``nfft // q // 2 + 1``
+    bins: ``|H|^2`` of the design at ``fs / q`` times the block mean's response, its centre's
+    phase (output sample ``j`` sits at padded sample ``q j + shift``) and ``1 / q`` (the shorter
+    inverse FFT's scale); the real FFT of ``t / (m - 1)`` on ``m`` samples."""
+    from scipy import fft as _fft
+
+    k = nfft // q // 2 + 1
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6)
+    h2 = _power_response(sos, nfft // q)  # bins i of the short FFT: i / (nfft / q) of fs / q
+    i = np.arange(k)
+    x = np.pi * i / nfft  # pi f / fs
+    droop = np.ones(k)
+    droop[1:] = np.sin(q * x[1:]) / (q * np.sin(x[1:]))
+    mult = h2 * droop * np.exp(2j * x * shift) / q
+    ramp = _fft.rfft(np.arange(m) / (m - 1), nfft)[:k]
+    out = (mult.astype(np.complex64), ramp.astype(np.complex64))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 #: Longest input of :func:`filtfilt_sos_f32` (a plan holds a few rank x samples arrays).
 _FFT32_MAX_SAMPLES = 32768
 
 
 @lru_cache(maxsize=8)
-def _fft_plan32(sos_bytes: bytes, n_sections: int, m: int, padlen: int, channels: int) -> tuple | None:
+def _fft_plan32(sos_bytes: bytes, n_sections: int, m: int, padlen: int, channels: int,
+                multiple: int = 1) -> tuple | None:
     """:func:`_fft_plan` in float32, with the correction and constant response restricted to
     the unpadded output samples (and ``|H|^2`` repeated over ``channels`` columns). The
     float64 plan it starts from is not kept (up to a few MB per design and length)."""
-    plan = _fft_plan.__wrapped__(sos_bytes, n_sections, m)
+    plan = _fft_plan.__wrapped__(sos_bytes, n_sections, m, multiple)
     if plan is None:
         return None
     nfft, h2, basis, g, ones = plan
@@ -484,10 +583,23 @@ def notch(x: np.ndarray, *, fs_hz: float, freq_hz: float, quality: float = 30.0,
 
 
 @lru_cache(maxsize=64)
-def _line_bins(n: int, fs: float, f0: float) -> tuple[np.ndarray, np.ndarray]:
-    """Periodogram bins within 0.5 Hz of ``f0`` and those 1-3 Hz away (n samples at fs)."""
-    dist = np.abs(np.fft.rfftfreq(n, 1 / fs) - f0)
-    return np.flatnonzero(dist <= 0.5), np.flatnonzero((dist > 1.0) & (dist <= 3.0))
+def _line_bins(n: int, fs: float, candidates: tuple[float, ...]) -> tuple[np.ndarray, tuple[tuple[float, int, int, int], ...]]:
+    """Periodogram bins to read for the visible ``candidates`` (n samples at fs): one index array
+    of, per candidate, the bins within 0.5 Hz of it then those 1-3 Hz away, and per candidate
+    (frequency, start, peak bins, ring bins) into it."""
+    freqs = np.fft.rfftfreq(n, 1 / fs)
+    parts, spans, at = [], [], 0
+    for f0 in candidates:
+        if f0 >= 0.95 * fs / 2:
+            continue
+        dist = np.abs(freqs - f0)
+        peak, ring = np.flatnonzero(dist <= 0.5), np.flatnonzero((dist > 1.0) & (dist <= 3.0))
+        parts += [peak, ring]
+        spans.append((float(f0), at, peak.size, ring.size))
+        at += peak.size + ring.size
+    idx = np.concatenate(parts) if parts else np.zeros(0, np.intp)
+    idx.flags.writeable = False
+    return idx, tuple(spans)
 
 
 def detect_powerline_hz(
@@ -526,14 +638,12 @@ def detect_powerline_hz(
     seg *= hann(n, seg.dtype.type)
     sp = _fft.rfft(seg, axis=1)
     best, best_ratio = None, min_ratio
-    for f0 in candidates_hz:
-        if f0 >= 0.95 * fs / 2:
-            continue
-        peak_idx, ring_idx = _line_bins(n, fs, float(f0))
-        # the power only where it is read (the same values as the whole spectrum's)
-        both = sp[:, np.concatenate([peak_idx, ring_idx])]
-        psd = (both.real ** 2 + both.imag ** 2).mean(axis=0)
-        peak, ring = psd[: peak_idx.size], psd[peak_idx.size :]
+    idx, spans = _line_bins(n, fs, tuple(float(f) for f in candidates_hz))
+    # the power only where it is read (the same values as the whole spectrum's)
+    both = sp[:, idx]
+    psd_all = (both.real ** 2 + both.imag ** 2).mean(axis=0)
+    for f0, at, n_peak, n_ring in spans:
+        peak, ring = psd_all[at : at + n_peak], psd_all[at + n_peak : at + n_peak + n_ring]
         if peak.size == 0 or ring.size == 0:
             continue
         floor = median1(ring)

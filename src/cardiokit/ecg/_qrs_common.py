@@ -28,13 +28,18 @@ def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2
     return filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order), axis=0)
 
 
+def _band_sos(fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
+    """The design of :func:`band` (upper edge clipped below Nyquist, lower below half of it)."""
+    high = min(high_hz, 0.45 * fs)
+    low = min(low_hz, 0.5 * high)
+    return design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order)
+
+
 def band_rows(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
     """:func:`band` of ``(n, leads)`` ``x`` as C-ordered float64 rows ``(leads, n)``; four or
     more leads are filtered in float32 arithmetic (:func:`cardiokit.dsp.filters.filtfilt_sos_f32`,
     differences ~1e-7 of the signal range), others by the float64 recursions."""
-    high = min(high_hz, 0.45 * fs)
-    low = min(low_hz, 0.5 * high)
-    sos = design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order)
+    sos = _band_sos(fs, low_hz, high_hz, order)
     y = filtfilt_sos_f32(x, sos, rows=True)
     if y is not None:
         return y.astype(np.float64, order="C")

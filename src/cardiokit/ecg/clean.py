@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
-from cardiokit.dsp.filters import design_sos, detect_powerline_hz, filtfilt_sos, filtfilt_sos_f32
+from cardiokit.dsp.filters import (
+    SpectrumNote,
+    design_sos,
+    detect_powerline_hz,
+    filtfilt_sos,
+    filtfilt_sos_f32,
+)
 
 __all__ = ["clean", "clean_array", "ecg_channel_indices"]
 
@@ -65,13 +72,15 @@ def clean_array(
 
 
 def _clean32(x: np.ndarray, *, fs_hz: float, low_hz: float | None, high_hz: float | None,
-             powerline_hz: float | str | None, order: int) -> np.ndarray:
+             powerline_hz: float | str | None, order: int,
+             keep: list[SpectrumNote] | None = None) -> np.ndarray:
     """:func:`clean_array` of ``(n_samples, n_leads)`` ``x`` as float32: in float32 arithmetic
     when :func:`cardiokit.dsp.filters.filtfilt_sos_f32` applies (4+ leads of 512-32768
-    samples; differences ~2e-7 of the signal range), else the float64 result rounded."""
+    samples; differences ~2e-7 of the signal range), else the float64 result rounded
+    (``keep``: that route's filtered spectrum is appended to it)."""
     arr = np.asarray(x)
     sos = _design(arr, fs_hz, low_hz, high_hz, powerline_hz, order)
-    out = filtfilt_sos_f32(arr, sos) if arr.ndim == 2 else None
+    out = filtfilt_sos_f32(arr, sos, keep=keep) if arr.ndim == 2 else None
     if out is None:
         out = filtfilt_sos(np.asarray(arr, dtype=np.float64), sos, axis=0).astype(np.float32)
     return out
@@ -130,6 +139,8 @@ def clean(
     filter up to ~2e-7 of the signal range, in half the time; :func:`clean_array` gives
     the float64 values); ``meta["ecg_filter"]``
     notes the pass band and the channels filtered (``Recording.replace(signals=...)`` drops it).
+    That route's filtered spectrum is kept while the returned recording lives, for
+    :func:`cardiokit.ecg.detect_beats` on it (:func:`cleaned_spectrum`).
 
     References: Kligfield P et al. (2007) Recommendations for the standardization and
     interpretation of the electrocardiogram, part I. Circulation 115:1306-1324.
@@ -138,8 +149,9 @@ def clean(
         raise InvalidArgumentError(f"clean() needs a Recording; got {type(rec).__name__}")
     idx = ecg_channel_indices(rec, leads)
     every = idx == list(range(rec.n_channels))
+    keep: list[SpectrumNote] = []
     out = _clean32(rec.signals if every else rec.signals[:, idx], fs_hz=rec.fs, low_hz=low_hz,
-                   high_hz=high_hz, powerline_hz=powerline_hz, order=order)
+                   high_hz=high_hz, powerline_hz=powerline_hz, order=order, keep=keep)
     if every:  # all channels are ECG: no copy of the input needed
         sig = out
     else:
@@ -148,4 +160,27 @@ def clean(
     _log.debug("cleaned %d ECG channel(s) at %g Hz", len(idx), rec.fs)
     # what was done, for later stages (delineate skips its own high-pass after >= 0.5 Hz)
     note = {"low_hz": low_hz, "high_hz": high_hz, "channels": [rec.channels[i].name for i in idx]}
-    return rec._evolve(signals=sig, meta={**rec.meta, "ecg_filter": note})
+    new = rec._evolve(signals=sig, meta={**rec.meta, "ecg_filter": note})
+    if keep:
+        _remember_spectrum(new.signals, tuple(idx), keep[0])
+    return new
+
+
+#: Filtered spectra of cleaned recordings, by ``id`` of their ``signals`` array: the beat
+#: detector's band of the same samples then costs one short inverse FFT
+#: (:func:`cardiokit.dsp.filters.decimated_band_rows`). An entry lives as long as its array.
+_SPECTRA: dict[int, tuple[weakref.ref, tuple[int, ...], SpectrumNote]] = {}
+
+
+def _remember_spectrum(signals: np.ndarray, channels: tuple[int, ...], spec: SpectrumNote) -> None:
+    key = id(signals)
+    _SPECTRA[key] = (weakref.ref(signals, lambda _, k=key: _SPECTRA.pop(k, None)), channels, spec)
+
+
+def cleaned_spectrum(signals: np.ndarray, channels: Sequence[int]) -> SpectrumNote | None:
+    """The filtered spectrum :func:`clean` kept of exactly these ``signals`` (the cleaned
+    recording's array, not a copy or view) and ``channels``, or None."""
+    hit = _SPECTRA.get(id(signals))
+    if hit is None or hit[0]() is not signals or hit[1] != tuple(channels):
+        return None
+    return hit[2]
