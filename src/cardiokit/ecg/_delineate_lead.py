@@ -332,13 +332,64 @@ def _walk(a: np.ndarray, pos: np.ndarray, start: np.ndarray, limit: np.ndarray, 
 
 def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarray,
            s_off: np.ndarray, lim_off: np.ndarray, thr_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The backward (onset) and forward (offset) :func:`_walk` over the same ``a`` as one
-    forward walk over the onset windows reversed stacked on the offset windows (half the
-    numpy calls; the same stops: a backward local minimum is a forward one reversed)."""
-    nb, w = a.shape[0], a.shape[2]
-    res = _walk(np.concatenate((a[:, :, ::-1], a)), pos, np.concatenate((w - 1 - s_on, s_off)),
-                np.concatenate((w - 1 - lim_on, lim_off)), np.concatenate((thr_on, thr_off)), forward=True)
-    return w - 1 - res[:nb], res[nb:]
+    """The backward (onset) and forward (offset) :func:`_walk` over the same ``a`` (``(nb, L, W)``,
+    limits inside the window): the same stops, found on the few samples each walk visits.
+
+    Each (beat, lead, direction) walk reads ``_WALK_CHUNK`` samples from its start (and one
+    neighbour each side) gathered in walking order; the few walks that neither stop nor reach
+    their limit there read the rest of their way in a second gather. Most walks stop within
+    8 samples, so this reads a fraction of the window :func:`_walk` masks. A walk whose limit
+    lies outside the window (a lead without a QRS, whose wave the caller drops) stays inside
+    the window and returns a meaningless position.
+    """
+    nb, n_leads, w = a.shape
+    m = nb * n_leads
+    flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
+    start = np.concatenate((s_on.reshape(-1), s_off.reshape(-1)))
+    lim = np.concatenate((lim_on.reshape(-1), lim_off.reshape(-1)))
+    thr = np.concatenate((thr_on.reshape(-1), thr_off.reshape(-1)))
+    sgn, base = _walk_rows(nb, n_leads, w)
+    # samples each walk may visit before its limit (the limit itself is returned when none stops)
+    left = (lim - start) * sgn
+    res = lim.copy()
+    rows = (left > 0).nonzero()[0]
+    j0 = 0
+    while rows.size:
+        lr = left[rows] - j0
+        k = int(lr.max()) if j0 else min(_WALK_CHUNK, int(lr.max()))
+        dr, sr = sgn[rows], start[rows]
+        # positions start + dir * (j0 - 1 .. j0 + k) in walking order: one neighbour each side
+        p = sr[:, None] + dr[:, None] * np.arange(j0 - 1, j0 + k + 1)[None, :]
+        v = flat[np.minimum(np.maximum(p, 0), w - 1) + base[rows, None]]
+        mid = v[:, 1:-1]
+        # a local minimum along the walk (not at the start) or a slope below the threshold
+        stop = (mid <= v[:, :-2]) & (mid < v[:, 2:])
+        if j0 == 0:
+            stop[:, 0] = False
+        stop |= mid < thr[rows, None]
+        stop &= np.arange(k)[None, :] < lr[:, None]
+        jj = np.argmax(stop, axis=1)
+        found = stop[np.arange(rows.size), jj]
+        res[rows[found]] = (sr + dr * (j0 + jj))[found]
+        rows = rows[~found & (lr > k)]
+        j0 += k
+    return res[:m].reshape(nb, n_leads), res[m:].reshape(nb, n_leads)
+
+
+#: samples each walk of :func:`_walks` reads first (LUDB: ~99.9 % of the walks stop within 16)
+_WALK_CHUNK = 16
+
+
+@lru_cache(maxsize=64)
+def _walk_rows(nb: int, n_leads: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Direction (-1: onsets, +1: offsets) and flat row offset of the ``2 * nb * L`` walks of
+    :func:`_walks` (read-only)."""
+    m = nb * n_leads
+    sgn = np.repeat(np.array([-1, 1], np.int64), m)
+    base = np.tile(np.arange(0, m * w, w, dtype=np.int64), 2)
+    for x in (sgn, base):
+        x.flags.writeable = False
+    return sgn, base
 
 
 def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base1: np.ndarray,
