@@ -101,6 +101,26 @@ def test_tree_ensemble_routes_like_a_node_by_node_walk():
         t.raw_scores(X[:, :3])
 
 
+def test_tree_ensemble_threads_and_pickle_give_the_same_scores():
+    """The per-thread next-node buffers: the same scores from several threads at once and
+    after a pickle round trip (the buffers are not pickled)."""
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    card = load_card("rhythm_cinc2017")
+    t = TreeEnsemble.load(card.path(card.extra["head_file"]))
+    nf = len(card.extra["head_inputs"])
+    X = np.random.default_rng(5).normal(0, 1, size=(40, nf))
+    X[::3, ::4] = np.nan
+    want = np.array([_walk_one(t, x) for x in X[:8]])
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda i: t.raw_scores(X[i : i + 1])[0], range(40)))
+    assert np.allclose(np.array(got[:8]), want, rtol=0, atol=1e-12)
+    assert np.array_equal(np.array(got), t.raw_scores(X))
+    back = pickle.loads(pickle.dumps(t))
+    assert np.array_equal(back.raw_scores(X), t.raw_scores(X))
+
+
 def test_rhythm_cnn_onnx_runs_and_sums_to_one():
     card = load_card("rhythm_cinc2017")
     if not card.extra.get("cnn_file"):

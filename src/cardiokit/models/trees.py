@@ -125,6 +125,10 @@ class TreeEnsemble:
     def _local(self) -> threading.local:
         return threading.local()
 
+    def __getstate__(self) -> dict:
+        """Pickled without the per-thread buffers (a ``threading.local`` does not pickle)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_local"}
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
         s = self.raw_scores(X)
