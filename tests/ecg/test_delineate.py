@@ -222,3 +222,47 @@ def test_cleaned_records_are_not_high_passed_twice() -> None:
     # a cut-off below the rules' 0.5 Hz still gets the high-pass
     low = clean(rec, low_hz=0.05)
     assert np.array_equal(delineate(low).per_lead, delineate(low, highpass=True).per_lead)
+
+
+def test_walks_stop_where_the_masked_walk_stops() -> None:
+    """The boundary walks that read only the samples they visit stop where the whole-window
+    masked walk does (ties, plateaus, limits at the window ends, walks longer than a chunk)."""
+    from cardiokit.ecg import _delineate_lead as D
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        nb, n_leads, w = int(rng.integers(1, 6)), int(rng.integers(1, 5)), int(rng.integers(3, 70))
+        a = rng.integers(0, 6, size=(nb, n_leads, w)).astype(np.float32)  # many ties and plateaus
+        if trial % 3 == 0:
+            a = np.abs(rng.normal(size=(nb, n_leads, w))).astype(np.float32)
+        pos = np.arange(w)[None, None, :]
+        s_on, s_off = rng.integers(0, w, size=(2, nb, n_leads))
+        lim_on = rng.integers(0, w, size=(nb, n_leads))
+        lim_off = rng.integers(0, w, size=(nb, n_leads))
+        thr_on, thr_off = (rng.uniform(0, 3 if trial % 2 else 0.2, size=(nb, n_leads)).astype(np.float32)
+                           for _ in range(2))
+        on, off = D._walks(a, pos, s_on, lim_on, thr_on, s_off, lim_off, thr_off)
+        ref_off = D._walk(a, pos, s_off, lim_off, thr_off, forward=True)
+        ref_on = D._walk(a, pos, s_on, lim_on, thr_on, forward=False)
+        assert np.array_equal(on, ref_on) and np.array_equal(off, ref_off)
+
+
+@pytest.mark.parametrize("name", ["1", "35", "92", "185", "69"])
+def test_stacked_t_and_p_pass_equals_t_then_p(monkeypatch, name: str) -> None:
+    """P waves searched in the T waves' pass (bounds moved to the previous T offset, beats
+    searched again where that is not exact) come out as from a T pass followed by a P pass."""
+    from cardiokit.ecg import _delineate_lead as D
+
+    rec = _ludb(name)
+    monkeypatch.setattr(D, "_STACK_RR_S", float("inf"))  # T pass, then P pass
+    seq = delineate(rec)
+    moved = []
+    orig = D._p_bounds_moved
+    monkeypatch.setattr(D, "_p_bounds_moved", lambda *a: moved.append(a[1].size) or orig(*a))
+    monkeypatch.setattr(D, "_STACK_RR_S", 0.0)  # always in one pass
+    stacked = delineate(rec, beats=seq.beats)
+    assert np.array_equal(seq.per_lead, stacked.per_lead)
+    assert np.array_equal(seq.extra["raw_per_lead"], stacked.extra["raw_per_lead"])
+    assert np.array_equal(seq.global_, stacked.global_)
+    if name != "1":
+        assert sum(moved) > 0  # the bounds moved somewhere: the correction was exercised
