@@ -65,7 +65,7 @@ def _with_axis(m, ax):
 
 
 def test_axis_limits_follow_the_convention():
-    m = _with_axis(morph(), 10.0)
+    m = _with_axis(morph(), 5.0)
     assert "left_axis_deviation" not in keys(interpret(BASE, rhythm=SINUS, morphology=m))
     assert "left_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=m, convention="ludb"))
     m = _with_axis(morph(), -40.0)

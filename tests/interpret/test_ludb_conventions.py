@@ -21,13 +21,13 @@ RECORDS = (1, 2, 4, 8, 10, 16, 23, 24, 25, 42, 44, 51, 60, 65, 66, 70, 77, 93, 1
 #: record of slack where they reach >= 3 (the delineation they rest on is still changing)
 FLOORS = {
     "atrial_fibrillation": {"aha": (2, 1), "ludb": (2, 1)},
-    "sinus_bradycardia": {"aha": (2, 6), "ludb": (2, 6)},
-    "sinus_tachycardia": {"aha": (0, 0), "ludb": (1, 1)},
-    "left_axis_deviation": {"aha": (5, 1), "ludb": (13, 1)},
-    "incomplete_right_bundle_branch_block": {"aha": (0, 1), "ludb": (6, 1)},
+    "sinus_bradycardia": {"aha": (2, 6), "ludb": (2, 3)},
+    "sinus_tachycardia": {"aha": (0, 0), "ludb": (2, 1)},
+    "left_axis_deviation": {"aha": (5, 1), "ludb": (12, 1)},
+    "incomplete_right_bundle_branch_block": {"aha": (0, 1), "ludb": (6, 3)},
     "complete_right_bundle_branch_block": {"aha": (1, 1), "ludb": (1, 1)},
     "complete_left_bundle_branch_block": {"aha": (2, 1), "ludb": (2, 1)},
-    "left_anterior_fascicular_block": {"aha": (0, 1), "ludb": (2, 2)},
+    "left_anterior_fascicular_block": {"aha": (0, 1), "ludb": (3, 1)},
     "paced_rhythm": {"aha": (2, 0), "ludb": (2, 0)},
     "premature_ventricular_complexes": {"aha": (2, 1), "ludb": (2, 1)},
     "first_degree_av_block": {"aha": (1, 2), "ludb": (1, 2)},

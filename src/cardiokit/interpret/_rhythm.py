@@ -32,6 +32,9 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "pr_iqr_max_ms": 60.0,  # constant P-QRS relation: PR spread (IQR) at most this
     "p_axis_range_deg": (-30.0, 120.0),  # P axis clearly outside -> not sinus
     "sinus_irregular_rr_range_ms": 160.0,  # max - min of sinus-to-sinus RR
+    # 1: an irregular sinus rhythm below the bradycardia limit is stated as sinus arrhythmia
+    # (with bradycardia), 0: as sinus bradycardia (with sinus arrhythmia)
+    "sinus_arrhythmia_first": 0.0,
     "bradycardia_below_bpm": 60.0,
     "tachycardia_above_bpm": 100.0,
     "pr_long_above_ms": 200.0,
@@ -107,13 +110,13 @@ def sinus_rr_range(labels: Any, rr_before_ms: Any) -> float | None:
     return max(ok) - min(ok) if len(ok) >= 2 else None
 
 
-def _model_af(model: Any) -> tuple[bool, dict[str, Any]]:
+def _model_af(model: Any, p_from: float) -> tuple[bool, dict[str, Any]]:
     if model is None or getattr(model, "probabilities", None) is None:
         return False, {}
     probs = {str(k): float(v) for k, v in dict(model.probabilities).items()}
     ev = {"rhythm_model": getattr(model, "model", None), "rhythm_model_label": getattr(model, "label", None),
           "rhythm_model_probabilities": {k: round(v, 3) for k, v in probs.items()}}
-    return probs.get("af", 0.0) >= RHYTHM_CRITERIA["af_model_probability_from"], ev
+    return probs.get("af", 0.0) >= p_from, ev
 
 
 def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: Any = None,
@@ -128,7 +131,7 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     ev: dict[str, Any] = {"heart_rate_bpm": rnd(hr), "p_axis_deg": rnd(m.get("p_axis_deg"))}
     if rf is not None:
         ev.update(rf.to_dict())
-    model_af, mev = _model_af(model)
+    model_af, mev = _model_af(model, c["af_model_probability_from"])
     ev.update(mev)
     pf = num(rf.p_wave_fraction) if rf is not None else None
     iqr = num(rf.pr_iqr_ms) if rf is not None else None
@@ -185,6 +188,13 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     if pf < c["p_wave_fraction_min"]:
         base += (f" (P waves found before {pf:.0%} of QRS complexes; rhythm model P(normal) >= 0.5 "
                  f"with >= {c['p_wave_fraction_min_model_normal']:.0%})")
+    if hr < c["bradycardia_below_bpm"] and irregular and c["sinus_arrhythmia_first"]:
+        # the reading that names the irregularity first (an irregular slow sinus rhythm is
+        # "sinus arrhythmia" with the rate given, as in the LUDB labelling)
+        return make("sinus_arrhythmia", "427393009", "Sinus arrhythmia with bradycardia", "rhythm", ev,
+                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm; sinus RR range > "
+                    f"{c['sinus_irregular_rr_range_ms']:g} ms (the irregularity named first)", ref,
+                    severity="borderline", **th)
     if hr < c["bradycardia_below_bpm"]:
         text = "Sinus bradycardia" + (" with sinus arrhythmia" if irregular else "")
         return make("sinus_bradycardia", "426177001", text, "rhythm", ev,
