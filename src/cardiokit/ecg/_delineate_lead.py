@@ -95,6 +95,9 @@ class LeadFilters:
     d_t: np.ndarray  # coarse-scale derivative (T)
     d_p: np.ndarray  # medium-scale derivative (P)
     step: int = 1
+    #: ``(2 L, ceil(n / step))`` rows of ``d_t`` then ``d_p`` (leads in rows: the layout the
+    #: stacked T and P search gathers its windows from, in one call), or None
+    tp: np.ndarray | None = None
 
 
 def remove_baseline(signals: np.ndarray, fs: float, tuning: Tuning = TUNING) -> np.ndarray:
@@ -126,13 +129,13 @@ def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass
     # a (n_leads, n_samples) array, the layout delineate_leads gathers its windows from
     ht = np.ascontiguousarray(hp.T)
     if 0 < ht.size <= _FFT_ELEMENTS:
-        smooth, d_qrs, d_t, d_p = _gauss_fft(ht, sigmas, fs, step)
+        smooth, d_qrs, d_t, d_p, tp = _gauss_fft(ht, sigmas, fs, step)
     else:
         smooth, d_qrs, d_t, d_p = (gaussian_filter1d(ht, s, axis=1, order=o, mode="nearest") * (fs if o else 1.0)
                                    for s, o in zip(sigmas, _ORDERS, strict=True))
         if step > 1:
             smooth, d_t, d_p = (np.ascontiguousarray(a[:, ::step]) for a in (smooth, d_t, d_p))
-    return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T, step=step)
+    return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T, step=step, tp=tp)
 
 
 #: derivative order of the filters of :func:`prepare`: smooth, d_qrs, d_t, d_p
@@ -188,13 +191,14 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int =
     spec = sp_fft.rfft(ext, axis=1)
     # one filter at a time: a smaller working set than one (4, L, m) product (fewer page faults)
     if step == 1:
-        return [sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)]
+        return [*(sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)), None]
     # every other sample: the spectrum folded at m / 4 (the transforms of half the length)
     nc, p2 = -(-n // 2), pad // 2
     d_qrs = sp_fft.irfft(spec * _transfer32(m, sigmas, fs)[1], m, axis=1)[:, pad : pad + n]
     # the other three in one inverse transform of half the length
     coarse = sp_fft.irfft(spec[None, :, : m // 4 + 1] * _half_transfer32(m, sigmas, fs), m // 2, axis=2)
-    return [coarse[0, :, p2 : p2 + nc], d_qrs, coarse[1, :, p2 : p2 + nc], coarse[2, :, p2 : p2 + nc]]
+    tp = coarse[1:].reshape(-1, coarse.shape[2])[:, p2 : p2 + nc]  # d_t then d_p rows: a view
+    return [coarse[0, :, p2 : p2 + nc], d_qrs, coarse[1, :, p2 : p2 + nc], coarse[2, :, p2 : p2 + nc], tp]
 
 
 @lru_cache(maxsize=32)
@@ -229,12 +233,17 @@ def _gather(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
 
 def _windows(xt: np.ndarray, width: int) -> np.ndarray:
     """``(L, n - width + 1, width)`` view of all windows of the rows of ``xt`` (unit column
-    stride); for a C-contiguous ``xt`` built directly on its buffer (~0.5 us instead of
-    ~10 us for :func:`numpy.lib.stride_tricks.as_strided`). Read it only."""
+    stride); for a C-contiguous ``xt``, or a view of a C-contiguous array, built directly on
+    the buffer (~0.5 us instead of ~10 us for :func:`numpy.lib.stride_tricks.as_strided`).
+    Read it only."""
     n_leads, n = xt.shape
     shape, strides = (n_leads, n - width + 1, width), (xt.strides[0], xt.itemsize, xt.itemsize)
     if xt.flags.c_contiguous:
         return np.ndarray(shape, xt.dtype, xt, 0, strides)
+    base = xt.base
+    if isinstance(base, np.ndarray) and base.flags.c_contiguous:  # a view: on its owner's buffer
+        offset = xt.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return np.ndarray(shape, xt.dtype, base, offset, strides)
     return as_strided(xt, shape=shape, strides=strides, writeable=False)
 
 
@@ -251,6 +260,31 @@ def _gather2(xa: np.ndarray, xb: np.ndarray, start: np.ndarray, width: int) -> t
         oa[edge] = _gather_clipped(xa, start[edge], width)
         ob[edge] = _gather_clipped(xb, start[edge], width)
     return oa, ob
+
+
+def _gather_rows(xt: np.ndarray, rows: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """``(len(start), rows.shape[1], width)`` windows of the rows ``rows`` (``(len(start), k)``)
+    of ``xt`` (``(R, n)``, unit column stride, ``n >= width``) from ``start``, clipped at the ends."""
+    n = xt.shape[1]
+    out = _windows(xt, width)[rows, np.minimum(np.maximum(start, 0), n - width)[:, None]]
+    edge = (start < 0) | (start > n - width)
+    if edge.any():
+        idx = np.minimum(np.maximum(start[edge, None] + np.arange(width)[None, :], 0), n - 1)
+        out[edge] = xt[rows[edge][:, :, None], idx[:, None, :]]
+    return out
+
+
+@lru_cache(maxsize=64)
+def _lead_rows(nb: int, n_leads: int, groups: int) -> np.ndarray:
+    """``(groups * nb, L)`` row numbers: leads ``0 .. L-1`` for the first ``nb`` windows, ``L ..
+    2L-1`` for the next ``nb`` (``groups`` = 2), ... (read-only); with ``groups`` = 1 the leads
+    for ``2 nb`` windows."""
+    if groups == 1:
+        out = np.broadcast_to(np.arange(n_leads), (2 * nb, n_leads)).copy()
+    else:
+        out = (np.arange(n_leads)[None, :] + n_leads * np.repeat(np.arange(groups), nb)[:, None])
+    out.flags.writeable = False
+    return out
 
 
 def _gather_clipped(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
@@ -674,16 +708,24 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
     tws, twidth, tb0, tb1, tlo, thi, tm0, tm1, tlim = _t_args(f, r, q, nxt_on, rr_next, fs, tu)
     pws, pwidth, pb0, plo, phi, pm0, pm1 = _p_args(f, r, q, prev_end, fs)
     width = max(twidth, pwidth)
-    sm, d = _gather2(f.smooth, f.d_t, tws, width)
-    psm, pd = _gather2(f.smooth, f.d_p, pws, width)
     cat = lambda a, b: np.concatenate((a, b))  # noqa: E731
+    n_leads = q.shape[1]
+    if f.tp is not None and f.tp.shape[1] >= width and f.tp.strides[1] == f.tp.itemsize:
+        # the T windows of d_t and the P windows of d_p in one gather, and both of smooth
+        ws2 = cat(tws, pws)
+        s_all = _gather_rows(f.smooth, _lead_rows(nb, n_leads, 1), ws2, width)
+        d_all = _gather_rows(f.tp, _lead_rows(nb, n_leads, 2), ws2, width)
+    else:
+        sm, d = _gather2(f.smooth, f.d_t, tws, width)
+        psm, pd = _gather2(f.smooth, f.d_p, pws, width)
+        s_all, d_all = cat(sm, psm), cat(d, pd)
     late = None
     if tu.u_rho > 0:  # no P window has a late peak
         late = (cat(tlim, np.full_like(tlim, _I64_MAX // 4)), round(tu.u_gap_s * fs), tu.u_rho)
     wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi)
     wlen = np.repeat(np.array([twidth, pwidth], np.int64), nb)[:, None, None]
     keep: dict = {}
-    on, pk, off, amp = _wave(cat(d, pd), cat(sm, psm), np.arange(width)[None, None, :], cat(tb0, pb0), cat(tb1, pb0),
+    on, pk, off, amp = _wave(d_all, s_all, np.arange(width)[None, None, :], cat(tb0, pb0), cat(tb1, pb0),
                              cat(tlo, plo), cat(thi, phi), cat(tm0, pm0), cat(tm1, pm1), wpar[0], wpar[1], wpar[2],
                              late, f.step, wlen, keep)
     ok = (pk >= 0) & (cat(q[:, :, 0], q[:, :, 0]) >= 0)
@@ -797,7 +839,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
     # (no copies when ``f`` comes from :func:`prepare`)
     ft = LeadFilters(*(x.T if x.strides[0] == x.itemsize else np.ascontiguousarray(x.T)
-                       for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)), step=f.step)
+                       for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)), step=f.step, tp=f.tp)
     rr = np.diff(r) / fs
     med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
     rr_next = np.concatenate((rr, [med_rr]))
@@ -821,7 +863,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     fw, fc, rc, qc = fs, ft, r, q
     if st > 1:
         fw = fs / st
-        fc = LeadFilters(ft.smooth, ft.smooth, ft.smooth, ft.d_t, ft.d_p, st)  # hp: for the shape only
+        fc = LeadFilters(ft.smooth, ft.smooth, ft.smooth, ft.d_t, ft.d_p, st, ft.tp)  # hp: for the shape only
         rc = np.minimum((r + st // 2) // st, ft.smooth.shape[1] - 1)
         qc = np.where(q >= 0, (q + np.array([0, st // 2, st - 1])) // st, -1)
         nxt_on = nxt_on // st
