@@ -595,28 +595,39 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     dq = np.abs(_gather(f.d_qrs, ws, width))
     pos = np.arange(width)[None, None, :]
     lo_w, hi_w = (lo - ws)[:, None], (hi - ws)[:, None]
-    c0 = np.maximum(lo_w, pre - round(tu.qrs_pre_s * fs)) + np.zeros((1, n_leads), np.int64)
-    c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs)) + np.zeros((1, n_leads), np.int64)
+    # the QRS search segment c0:c1 is the same for every lead of a beat: (nb, 1)
+    c0 = np.maximum(lo_w, pre - round(tu.qrs_pre_s * fs))
+    c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs))
     inseg = (pos >= c0[:, :, None]) & (pos < c1[:, :, None])
     masked = np.where(inseg, dq, -np.inf)
     amax = masked.max(axis=2)
     ok = (c1 - c0 >= 3) & (amax > 0)
     kmax = np.argmax(masked, axis=2)
-    lmax = np.zeros(dq.shape, bool)
-    lmax[:, :, 1:-1] = (dq[:, :, 1:-1] >= dq[:, :, :-2]) & (dq[:, :, 1:-1] > dq[:, :, 2:])
-    sig = lmax & (pos > c0[:, :, None]) & (pos < c1[:, :, None] - 1) & (dq >= tu.qrs_sig * amax[:, :, None])
-    n_first, n_last = _first(sig, kmax), _last(sig, kmax)
+    # significant slopes: local maxima strictly inside the segment (both neighbours in it)
+    # of at least qrs_sig x the largest slope
+    sig = np.zeros(dq.shape, bool)
+    mid = dq[:, :, 1:-1]
+    sig[:, :, 1:-1] = ((mid >= dq[:, :, :-2]) & (mid > dq[:, :, 2:]) & (inseg[:, :, :-2] & inseg[:, :, 2:])
+                       & (mid >= tu.qrs_sig * amax[:, :, None]))
+    # the first and last of them (the largest slope where there is none) and their slopes
+    rows = _rows(dq)
+    kk = np.concatenate((np.argmax(sig, axis=2)[..., None], (width - 1 - np.argmax(sig[:, :, ::-1], axis=2))[..., None]),
+                        axis=2)
+    kk = np.where(sig.reshape(-1)[rows + kk], kk, kmax[..., None])
+    ends = dq.reshape(-1)[rows + kk]
+    n_first, n_last = kk[:, :, 0], kk[:, :, 1]
     lo_l = lo_w + np.zeros((1, n_leads), np.int64)
     hi_l = hi_w + np.zeros((1, n_leads), np.int64)
-    on, off = _walks(dq, pos, n_first, lo_l, tu.qrs_on_xi * _at(dq, n_first),
-                     n_last, hi_l, tu.qrs_off_xi * _at(dq, n_last))
+    on, off = _walks(dq, pos, n_first, lo_l, tu.qrs_on_xi * ends[:, :, 0], n_last, hi_l, tu.qrs_off_xi * ends[:, :, 1])
     # peak and amplitude read only the columns from the earliest onset to the latest offset
     q0 = int(on.min())
     q1 = max(int(off.max()) + 1, q0 + 1)
     hp = _gather(f.hp, ws + q0, q1 - q0)
     on_q, off_q = on - q0, off - q0
     inq = (pos[:, :, : q1 - q0] >= on_q[:, :, None]) & (pos[:, :, : q1 - q0] <= off_q[:, :, None])
-    base = 0.5 * (_at(hp, on_q) + _at(hp, off_q))
+    y = hp.reshape(-1)[_rows(hp) + np.minimum(np.maximum(np.concatenate((on_q[..., None], off_q[..., None]), axis=2), 0),
+                                               q1 - q0 - 1)]
+    base = 0.5 * (y[:, :, 0] + y[:, :, 1])
     peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2) + q0
     peak[on > off] = 0  # no column inside on..off: position 0, as over the whole window
     amp = np.where(inq, hp, -np.inf).max(axis=2) - np.where(inq, hp, np.inf).min(axis=2)
