@@ -384,17 +384,17 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
     t_good, t_bad = thr["good"], thr["unusable"]
     n_seg = ind.shape[0]
     rows, ps = ind.tolist(), probs.tolist()
+    fin = np.isfinite(ind)
+    finite = bool(fin.all())  # no index to turn into None (the usual case)
     # issues over their limits (NaN never is, nor inf: not finite is not given)
-    v = ind[..., _ISSUE_COLS]
-    masks = ((((v - _ISSUE_LIM) * _ISSUE_SIGN > 0) & np.isfinite(v)) @ _ISSUE_BITS).tolist()
+    over = (ind[..., _ISSUE_COLS] - _ISSUE_LIM) * _ISSUE_SIGN > 0
+    masks = ((over if finite else over & fin[..., _ISSUE_COLS]) @ _ISSUE_BITS).tolist()
     start = [a / fs for a, _ in bounds]
     stop = [b / fs for _, b in bounds]
     dur = [b - a for a, b in zip(start, stop, strict=True)]
     tot = sum(dur) or 1.0
     long = [b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds]
     i_flat, i_clip, i_beats = _COL["flat_fraction"], _COL["clip_fraction"], _COL["beats"]
-    fin = np.isfinite(ind)
-    finite = bool(fin.all())  # no index to turn into None (the usual case)
     # each lead's median over its segments, NaN and inf left out (None when none is finite)
     if n_seg == 1:
         meds = rows[0]

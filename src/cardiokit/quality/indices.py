@@ -347,7 +347,7 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
     if not (ni >= 2).any():
         return np.zeros((n_seg, n_leads))
     win = yd[:, inner[:, None] + np.arange(-before, after)]  # (leads, beats, samples)
-    win -= win.mean(axis=2, keepdims=True)
+    win -= (win @ np.full(win.shape[2], 1.0 / win.shape[2]))[..., None]  # each window's mean
     # the median beat of each segment: the middle of a sort along the beats (sorted for all
     # segments at once, each segment's beats shifted above the one before so they stay apart)
     ioff = np.cumsum(ni) - ni
