@@ -242,14 +242,13 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     overrides the number of other leads that must confirm a global onset / offset.
     """
     n_leads, nb, _ = per.shape
-    out = per.copy()
     if n_leads == 1:  # nothing to fuse
         glob = per[0].copy()
         glob[:, 4] = np.where(glob[:, 3] >= 0, beats, -1)
-        return glob, out
+        return glob, per.copy()
     glob = np.full((nb, 9), -1, np.int64)
     if nb == 0:
-        return glob, out
+        return glob, per.copy()
     k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
     if confirm is not None:
         k = min(k, confirm)
@@ -264,9 +263,9 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     near = (np.abs(pk[:, :, None] - pk[:, None, :]) <= ptol[:, None, None]) & sel[:, :, None] & sel[:, None, :]
     cnt = near.sum(axis=2)
     # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
-    # wave (T) or the previous T wave (P) in the other leads
-    rank = np.where(sel, pk, _I64_MAX).argsort(axis=1).argsort(axis=1)
-    best = np.argmax(cnt * (n_leads + 1) - rank, axis=1)
+    # wave (T) or the previous T wave (P) in the other leads (leads at the same peak agree
+    # with the same leads: any of them)
+    best = np.argmin(np.where(sel & (cnt == cnt.max(axis=1, keepdims=True)), pk, _I64_MAX), axis=1)
     ok &= is_qrs | (cnt[rows, best] >= need)
     sel = np.where(is_qrs[:, None], sel, near[rows, best])
     sel &= ok[:, None]
