@@ -240,8 +240,8 @@ def feature_matrix(ind: np.ndarray) -> np.ndarray:
     k = f[..., 2]
     f[..., 2] = np.log(np.where(k > 0, k, np.nan))
     np.minimum(f[..., 3], 10.0, out=f[..., 3])
-    with np.errstate(invalid="ignore"):  # a negative ratio (never from ecg_indices): NaN
-        f[..., 6] = np.log10(f[..., 6] + 1e-4)
+    hf = f[..., 6] + 1e-4
+    f[..., 6] = np.log10(np.where(hf > 0, hf, np.nan))  # a negative ratio (never from ecg_indices): NaN
     hr = f[..., 9]
     f[..., 9] = (hr >= 24.0) & (hr <= 300.0)
     return f
