@@ -189,9 +189,11 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int =
     ext[:, pad : pad + n] = ht
     ext[:, pad + n :] = ht[:, -1:]  # the wrap-around only reaches edge-value padding
     spec = sp_fft.rfft(ext, axis=1)
-    # one filter at a time: a smaller working set than one (4, L, m) product (fewer page faults)
-    if step == 1:
-        return [*(sp_fft.irfft(spec * h, m, axis=1)[:, pad : pad + n] for h in _transfer(m, sigmas, fs)), None]
+    if step == 1:  # the four filters by one inverse transform of a (4, L, m / 2 + 1) product
+        full = sp_fft.irfft(spec[None] * _transfer(m, sigmas, fs)[:, None, :], m, axis=2)
+        tp = full[2:].reshape(-1, m)[:, pad : pad + n]  # d_t then d_p rows: a view
+        return [full[0, :, pad : pad + n], full[1, :, pad : pad + n], full[2, :, pad : pad + n],
+                full[3, :, pad : pad + n], tp]
     # every other sample: the spectrum folded at m / 4 (the transforms of half the length)
     nc, p2 = -(-n // 2), pad // 2
     d_qrs = sp_fft.irfft(spec * _transfer32(m, sigmas, fs)[1], m, axis=1)[:, pad : pad + n]

@@ -413,9 +413,10 @@ def delineate(
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
             m = sub.n_samples // q
             if q == 2:  # the same sums and halves as the mean below, without its reduction overhead,
-                # written as the (leads, samples) rows prepare() filters (no transposed copy there)
-                ht = hp.T
-                x = np.add(ht[:, 0 : 2 * m : 2], ht[:, 1 : 2 * m : 2], out=np.empty((n_leads, m))).T
+                # written as the (leads, samples) rows prepare() filters (no transposed copy there);
+                # from the float32 input when that is the signal (the same float64 sums, half the reads)
+                ht = (hp if highpass else sub.signals).T
+                x = np.add(ht[:, 0 : 2 * m : 2], ht[:, 1 : 2 * m : 2], out=np.empty((n_leads, m)), dtype=np.float64).T
                 x /= 2
             else:
                 x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
