@@ -319,6 +319,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "irbbb_v2_counts": [0.0, 1.0],
     "lafb_needs_qr_avl": [0.0, 1.0],
     "sinus_arrhythmia_first": [0.0, 1.0],
+    "rate_from_mean_rr": [0.0, 1.0],
     "axis_right_above_deg": [90.0 + 5.0 * i for i in range(7)],
 }
 #: thresholds that only act together, tuned jointly (product of their grids) after the single ones
@@ -334,14 +335,14 @@ def fold(n: int) -> int:
 
 
 def tune(inputs: dict[int, dict[str, Any] | None], rows: dict[int, Row], *, ids: list[int] | None = None,
-         passes: int = 3, f1_tol: float = 0.0) -> dict[str, float]:
+         passes: int = 3, spec_goal: float = 0.95) -> dict[str, float]:
     """Coordinate ascent on the records ``ids`` only (default: the tuning split, id % 5 == 1):
     each threshold of :data:`TUNE_GRID` in turn (then each group of :data:`TUNE_JOINT` over
     the product of its grids) takes the value that maximises the macro F1 over :data:`GOAL`
     on those records, after the specificity: the summed shortfall of every statement's
     specificity below 0.95 there comes first (:func:`spec_shortfall`; the lowest
     specificity alone would leave every threshold free whenever a statement it does not
-    touch is the lowest).
+    touch is the lowest; ``spec_goal`` is that 0.95).
     Ties: when the tied values of one threshold form one run of its grid that ends before
     both ends of the grid (records on either side bound it), its middle is taken (the
     largest margin to the records on both sides); otherwise the value closest to the
@@ -365,10 +366,10 @@ def tune(inputs: dict[int, dict[str, Any] | None], rows: dict[int, Row], *, ids:
             for vals in itertools.product(*(TUNE_GRID[k] for k in keys)):
                 c = conv | dict(zip(keys, vals, strict=True))
                 pred = {n: keys_for(inputs[n], c) for n in ids}
-                scored.append(((-round(spec_shortfall(pred, rows, ids), 9), round(macro_f1(pred, rows, ids)[0], 9)),
+                scored.append(((-round(spec_shortfall(pred, rows, ids, spec_goal), 9), round(macro_f1(pred, rows, ids)[0], 9)),
                                vals))
             top = max(v for v, _ in scored)
-            best = [vals for v, vals in scored if v[0] == top[0] and v[1] >= top[1] - f1_tol - 1e-9]
+            best = [vals for v, vals in scored if v[0] == top[0] and v[1] >= top[1] - 1e-9]
             if best:
                 conv |= dict(zip(keys, _tie_break(keys, best, dist), strict=True))
         if conv == before:

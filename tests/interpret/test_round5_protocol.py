@@ -85,3 +85,16 @@ def test_irregular_slow_sinus_rhythm_named_by_the_convention():
     # regular slow rhythm: bradycardia under either reading
     reg = RhythmFeatures(n_beats=10, p_wave_fraction=1.0, pr_iqr_ms=8.0, rr_range_ms=40.0, rr_cv=0.02)
     assert keys(interpret(slow, rhythm=reg, convention={"sinus_arrhythmia_first": 1.0}))[0] == "sinus_bradycardia"
+
+
+def test_rate_from_the_mean_rr_of_the_strip_is_a_convention_option():
+    # median RR 1000 ms (60 bpm), but two long cycles pull the strip's mean RR to 1060 ms (56.6 bpm)
+    rr = [np.nan, 1000, 1000, 1000, 1300, 1000, 1000, 1000, 1300, 1000, 1000]
+    m = morph(beats=_beats("N" * 11, rr))
+    reg = RhythmFeatures(n_beats=11, p_wave_fraction=1.0, pr_iqr_ms=8.0, rr_range_ms=40.0, rr_cv=0.02)
+    at60 = {**BASE, "heart_rate_bpm": 60.0}
+    st = interpret(at60, rhythm=reg, morphology=m, convention={"rate_from_mean_rr": 0.0})[0]
+    assert st.key == "sinus_rhythm" and "heart_rate_measure" not in st.evidence
+    st = interpret(at60, rhythm=reg, morphology=m, convention={"rate_from_mean_rr": 1.0})[0]
+    assert st.key == "sinus_bradycardia"
+    assert st.evidence["heart_rate_bpm"] == 56.6 and st.evidence["heart_rate_measure"] == "mean RR"

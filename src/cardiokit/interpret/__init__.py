@@ -26,8 +26,11 @@ This package sits beside :mod:`cardiokit.report`; it imports analysis results
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from ..ecg.quality import Quality
 from ..report.model import Rhythm, Statement
@@ -44,6 +47,7 @@ from ._common import convention as convention_thresholds
 from ._conduction import (
     CONDUCTION_CRITERIA,
     axis_statement,
+    conduction_qrs_ms,
     fascicular_statement,
     intraventricular_statement,
 )
@@ -181,7 +185,13 @@ def interpret(
         rhythm = dataclasses.replace(rhythm, rr_range_ms=rng, rr_irregularity=irr)
     pace_st = pacing_statement(morphology)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
-    rhythm_st = rhythm_statement(measurements, rhythm, model=rhythm_model, paced=paced, conv=conv)
+    rm = measurements
+    if conv.get("rate_from_mean_rr") and beats is not None:
+        # the rate over the whole strip (mean RR, ectopic cycles included), as read by hand
+        rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:] if math.isfinite(x) and x > 0]
+        if len(rr) >= 2:
+            rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
+    rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)
     if not paced:
         rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements) or rhythm_st
     out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
@@ -195,8 +205,9 @@ def interpret(
         L = {}  # paced QRS-T: conduction, axis, chamber, infarction and ST-T criteria do not apply
     if not paced:
         ax = getattr(morphology, "qrs_axis_deg", None) if L else None
-        intra = intraventricular_statement(measurements, L, conv) if L else _wide_qrs(measurements, conv)
-        fasc = fascicular_statement(measurements, L, intra, conv, ax)
+        qh = conduction_qrs_ms(measurements, L, conv) if L else None
+        intra = intraventricular_statement(measurements, L, conv, qh) if L else _wide_qrs(measurements, conv)
+        fasc = fascicular_statement(measurements, L, intra, conv, ax, qh)
         if fasc is not None and intra is not None and intra.key == "nonspecific_intraventricular_conduction_delay":
             intra = None  # a fascicular block (QRS < 120 ms) accounts for the QRS of 110-119 ms (Surawicz 2009)
         out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax)) if s is not None]

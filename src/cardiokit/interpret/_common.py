@@ -125,6 +125,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "lafb_needs_qr_avl": 1.0,
         "af_model_probability_from": 0.5,
         "sinus_arrhythmia_first": 0.0,
+        "rate_from_mean_rr": 0.0,
     },
     "ludb": {
         "p_wave_fraction_min": 0.9,
@@ -145,6 +146,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "lafb_needs_qr_avl": 1.0,
         "af_model_probability_from": 0.4,
         "sinus_arrhythmia_first": 1.0,
+        "rate_from_mean_rr": 0.0,
     },
 }
 

@@ -35,6 +35,9 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     # 1: an irregular sinus rhythm below the bradycardia limit is stated as sinus arrhythmia
     # (with bradycardia), 0: as sinus bradycardia (with sinus arrhythmia)
     "sinus_arrhythmia_first": 0.0,
+    # 1: the sinus rate classes read the rate of the mean RR over the strip (ectopic cycles
+    # included) instead of the measurements' heart rate (median RR)
+    "rate_from_mean_rr": 0.0,
     "bradycardia_below_bpm": 60.0,
     "tachycardia_above_bpm": 100.0,
     "pr_long_above_ms": 200.0,
@@ -129,6 +132,8 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     ref = MASON_2007 if c["tachycardia_above_bpm"] >= 100.0 else MASON_2007 + " Upper limit: " + SPODICK_1992
     hr = num(m.get("heart_rate_bpm"))
     ev: dict[str, Any] = {"heart_rate_bpm": rnd(hr), "p_axis_deg": rnd(m.get("p_axis_deg"))}
+    if m.get("heart_rate_measure"):
+        ev["heart_rate_measure"] = m["heart_rate_measure"]
     if rf is not None:
         ev.update(rf.to_dict())
     model_af, mev = _model_af(model, c["af_model_probability_from"])
