@@ -266,3 +266,17 @@ def test_stacked_t_and_p_pass_equals_t_then_p(monkeypatch, name: str) -> None:
     assert np.array_equal(seq.global_, stacked.global_)
     if name != "1":
         assert sum(moved) > 0  # the bounds moved somewhere: the correction was exercised
+
+
+def test_long_records_take_the_direct_filters(monkeypatch) -> None:
+    """Records over the FFT size filter with scipy.ndimage (no stacked T/P filter rows): the
+    same fiducials as through the FFT (up to the filters' rounding)."""
+    from cardiokit.ecg import _delineate_lead as D
+
+    x, beats = _synthetic(70, seconds=20.0)
+    rec = _rec(x)
+    fft = delineate(rec, beats=beats)
+    monkeypatch.setattr(D, "_FFT_ELEMENTS", 0)
+    direct = delineate(rec, beats=beats)
+    assert direct.per_lead.shape == fft.per_lead.shape
+    assert np.mean(np.abs(direct.global_ - fft.global_) <= 1) > 0.95

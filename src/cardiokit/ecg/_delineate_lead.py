@@ -135,6 +135,7 @@ def prepare(signals: np.ndarray, fs: float, tuning: Tuning = TUNING, *, highpass
                                    for s, o in zip(sigmas, _ORDERS, strict=True))
         if step > 1:
             smooth, d_t, d_p = (np.ascontiguousarray(a[:, ::step]) for a in (smooth, d_t, d_p))
+        tp = None  # the stacked T and P search gathers from d_t and d_p separately
     return LeadFilters(hp=ht.T, smooth=smooth.T, d_qrs=d_qrs.T, d_t=d_t.T, d_p=d_p.T, step=step, tp=tp)
 
 
