@@ -224,10 +224,30 @@ def test_cleaned_records_are_not_high_passed_twice() -> None:
     assert np.array_equal(delineate(low).per_lead, delineate(low, highpass=True).per_lead)
 
 
+def _masked_walk(a: np.ndarray, start: np.ndarray, limit: np.ndarray, thr: np.ndarray, forward: bool) -> np.ndarray:
+    """Reference boundary walk over whole windows (the delineator's earlier form): from
+    ``start`` towards ``limit`` (inclusive), the first position where ``a`` < ``thr`` or ``a``
+    has a local minimum along the walk (not at the start), else ``limit``."""
+    w = a.shape[2]
+    pos = np.arange(w)[None, None, :]
+    lmin = np.zeros(a.shape, bool)
+    mid, prev, nxt = a[:, :, 1:-1], a[:, :, :-2], a[:, :, 2:]
+    lmin[:, :, 1:-1] = ((mid <= prev) & (mid < nxt)) if forward else ((mid <= nxt) & (mid < prev))
+    s = start[:, :, None]
+    stop = (lmin & (pos != s)) | (a < thr[:, :, None])
+    if forward:
+        stop &= pos >= s
+        k = np.where(stop.any(axis=2), np.argmax(stop, axis=2), w)
+        return np.minimum(k, limit)
+    stop &= pos <= s
+    k = np.where(stop.any(axis=2), w - 1 - np.argmax(stop[:, :, ::-1], axis=2), -1)
+    return np.maximum(k, limit)
+
+
 def test_walks_stop_where_the_masked_walk_stops() -> None:
     """The boundary walks that read only the samples they visit stop where the whole-window
     masked walk does (ties, plateaus, limits at the window ends, walks longer than a chunk)."""
-    from cardiokit.ecg import _delineate_lead as D
+    from cardiokit.ecg import _delineate_ops as D
 
     rng = np.random.default_rng(7)
     for trial in range(40):
@@ -242,8 +262,8 @@ def test_walks_stop_where_the_masked_walk_stops() -> None:
         thr_on, thr_off = (rng.uniform(0, 3 if trial % 2 else 0.2, size=(nb, n_leads)).astype(np.float32)
                            for _ in range(2))
         on, off = D._walks(a, pos, s_on, lim_on, thr_on, s_off, lim_off, thr_off)
-        ref_off = D._walk(a, pos, s_off, lim_off, thr_off, forward=True)
-        ref_on = D._walk(a, pos, s_on, lim_on, thr_on, forward=False)
+        ref_off = _masked_walk(a, s_off, lim_off, thr_off, forward=True)
+        ref_on = _masked_walk(a, s_on, lim_on, thr_on, forward=False)
         assert np.array_equal(on, ref_on) and np.array_equal(off, ref_off)
 
 
