@@ -403,7 +403,6 @@ def delineate(
     if method == "unet":
         return _delineate_unet(sub, r)
     n_leads = sub.n_channels
-    per = np.full((n_leads, r.size, 9), -1, np.int64)
     if r.size and sub.n_samples >= round(0.2 * fs):
         q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
         if highpass is None:
@@ -429,13 +428,14 @@ def delineate(
         glob, fused = _fuse(per, rd, fw)
         _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
-            both = _upsample(np.concatenate((per, fused)), q, sub.n_samples)  # one pass for both
-            per, fused, glob = both[:n_leads], both[n_leads:], _upsample(glob, q, sub.n_samples)
+            every = _upsample(np.concatenate((per, fused, glob[None])), q, sub.n_samples)  # one pass for all
+            per, fused, glob = every[:n_leads], every[n_leads:-1], every[-1]
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
         extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
     else:
+        per = np.full((n_leads, r.size, 9), -1, np.int64)
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}
     return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, extra)
