@@ -451,9 +451,10 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     np.subtract(2 * ext[p : p + 1], ext[2 * p : p : -1], out=ext[:p])
     np.subtract(2 * ext[p + n - 1 : p + n], ext[p + n - 2 : n - 2 : -1], out=ext[p + n :])
     first = ext[:1].copy()
-    k = _row_block(m)  # subtract on (m / k, k x channels): long inner loops, same values
-    flat = ext.reshape(m // k, k * c)
-    flat -= np.tile(first, k)
+    # subtract on (rows / 64, 64 x channels) blocks: long inner loops, same values
+    b = m - m % 64
+    ext[:b].reshape(b // 64, 64 * c).__isub__(np.tile(first, 64))
+    ext[b:] -= first
     coef = g @ ext
     if not np.isfinite(coef).all():
         return None
@@ -466,11 +467,6 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     if keep is not None:
         keep.append(SpectrumNote(spec, h2, nfft, p, n, ext[-1].copy()))
     return core
-
-
-def _row_block(m: int) -> int:
-    """Largest k <= 64 dividing ``m``."""
-    return next(k for k in range(64, 0, -1) if m % k == 0)
 
 
 def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.ndarray) -> np.ndarray | None:
