@@ -286,6 +286,8 @@ def test_stacked_t_and_p_pass_equals_t_then_p(monkeypatch, name: str) -> None:
     assert np.array_equal(seq.global_, stacked.global_)
     if name != "1":
         assert sum(moved) > 0  # the bounds moved somewhere: the correction was exercised
+    monkeypatch.setattr(D, "_BLOCK_ELEMENTS", 1)  # one beat per block: the previous T offset from the last block
+    assert np.array_equal(seq.per_lead, delineate(rec, beats=seq.beats).per_lead)
 
 
 def test_long_records_take_the_direct_filters(monkeypatch) -> None:
