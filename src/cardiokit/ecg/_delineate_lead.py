@@ -58,6 +58,8 @@ P_ON, P_PEAK, P_OFF, QRS_ON, QRS_PEAK, QRS_OFF, T_ON, T_PEAK, T_OFF = range(9)
 #: P waves are searched in the T waves' pass when every RR interval is at least this long (s):
 #: the previous T wave then rarely reaches into the P search window (LUDB: 3 % of such beats)
 _STACK_RR_S = 0.8
+#: QRS onset / peak / offset rounded down / to nearest / up when halved (the P / T search rate)
+_ROUND_QRS = np.array([0, 1, 1])
 #: at most this many window samples (beats x window x leads) are gathered at once
 _BLOCK_ELEMENTS = 1 << 21
 _I64_MAX = np.iinfo(np.int64).max
@@ -390,7 +392,7 @@ def _span(r: np.ndarray, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray) -> tupl
     ws = np.where(ok, lo, _I64_MAX).min(axis=1)
     ws = np.where(ws == _I64_MAX, r, ws)
     span = np.where(ok, hi - ws[:, None], 0)
-    return ws, int(max(3, span.max(initial=0) + 1))
+    return ws, max(3, int(span.max()) + 1 if span.size else 1)
 
 
 def _t_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
@@ -498,7 +500,7 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
     prev_t[0] = prev_t0
     prev_t[1:] = t_out[:-1, :, 2]
     if st > 1:  # T offsets at fs (see _refine2): in P-search samples
-        prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
+        prev_t = np.where(prev_t >= 0, _ceil_div(prev_t, st), -1)
     true_end = np.where(prev_t >= 0, prev_t, prev_end)
     on_q = q[:, :, 0]
     x = on_q - round(0.36 * fs)
@@ -572,6 +574,11 @@ def _col_median(v: np.ndarray, sel: np.ndarray, empty: float = np.nan) -> np.nda
     return np.where(n > 0, 0.5 * (lo + hi), empty)
 
 
+def _ceil_div(x: np.ndarray, st: int) -> np.ndarray:
+    """``ceil(x / st)`` of integers (a shift for ``st`` = 2: integer division costs more)."""
+    return (x + 1) >> 1 if st == 2 else (x + st - 1) // st
+
+
 def _blocks(nb: int, width: int, n_leads: int) -> list[slice]:
     step = max(1, _BLOCK_ELEMENTS // max(1, width * n_leads))
     return [slice(i, min(nb, i + step)) for i in range(0, nb, step)]
@@ -600,7 +607,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     # (no copies when ``f`` comes from :func:`prepare`)
     ft = LeadFilters(*(x.T if x.strides[0] == x.itemsize else np.ascontiguousarray(x.T)
                        for x in (f.hp, f.smooth, f.d_qrs, f.d_t, f.d_p)), step=f.step, tp=f.tp)
-    rr = np.diff(r) / fs
+    rr = (r[1:] - r[:-1]) / fs
     med_rr = rr_s if rr_s is not None else (_median(rr) if rr.size else 1.0)
     rr_next = np.concatenate((rr, [med_rr]))
     rr_prev = np.concatenate(([med_rr], rr))
@@ -624,9 +631,14 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     if st > 1:
         fw = fs / st
         fc = LeadFilters(ft.smooth, ft.smooth, ft.smooth, ft.d_t, ft.d_p, st, ft.tp)  # hp: for the shape only
-        rc = np.minimum((r + st // 2) // st, ft.smooth.shape[1] - 1)
-        qc = np.where(q >= 0, (q + np.array([0, st // 2, st - 1])) // st, -1)
-        nxt_on = nxt_on // st
+        if st == 2:  # prepare's only other step: >> 1 is // 2, without integer division's cost
+            rc = np.minimum((r + 1) >> 1, ft.smooth.shape[1] - 1)
+            qc = np.where(q >= 0, (q + _ROUND_QRS) >> 1, -1)
+            nxt_on = nxt_on >> 1
+        else:
+            rc = np.minimum((r + st // 2) // st, ft.smooth.shape[1] - 1)
+            qc = np.where(q >= 0, (q + np.array([0, st // 2, st - 1])) // st, -1)
+            nxt_on = nxt_on // st
     tc = np.full((nb, n_leads, 3), -1, np.int64)
     tamp = np.zeros((nb, n_leads))
     pc = np.full((nb, n_leads, 3), -1, np.int64)
@@ -653,7 +665,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
         if nb > 1:
             prev_t = tc[:-1, :, 2]
             if st > 1:  # T offsets at fs (see _refine2): in P-search samples
-                prev_t = np.where(prev_t >= 0, (prev_t + st - 1) // st, -1)
+                prev_t = np.where(prev_t >= 0, _ceil_div(prev_t, st), -1)
             prev_end[1:] = np.where(prev_t >= 0, prev_t, prev_q[1:])
     if redo.any():
         idx = redo.nonzero()[0]

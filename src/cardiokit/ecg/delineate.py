@@ -317,7 +317,10 @@ def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, f
     if has.size < 3:
         return
     seg = smooth[pk[:, None] + np.arange(-h, h + 1)[None, :], :]  # (n, win, leads)
-    seg = seg - seg.mean(axis=1, keepdims=True)
+    # np.mean's sum and division (by an intp count, into the sum's dtype) without its wrapper
+    mean = seg.sum(axis=1, keepdims=True)
+    np.true_divide(mean, np.intp(seg.shape[1]), out=mean, casting="unsafe")
+    seg = seg - mean
     flat = seg.reshape(has.size, -1)
     srt = np.sort(flat, axis=0)  # the column medians, as np.median gives them, with less overhead
     mid = has.size // 2
