@@ -188,17 +188,21 @@ def limb_lead_gains(rec: Recording) -> dict[str, float] | None:
     # the gains as well as every sample (ratios within 3e-5 of the full-rate fit on LUDB)
     step = max(1, int(rec.fs // LIMB_GAIN_FS_HZ))
     y = np.asarray(rec.signals)[::step, [names.index(x) for x in LIMB_LEADS]].astype(np.float64)
-    y -= y.mean(axis=0)  # removing the mean keeps the (linear) lead relations
+    y -= np.add.reduce(y, axis=0) / y.shape[0]  # (y.mean(axis=0)) the mean keeps the linear relations
     # the stacked system M (four relations x samples rows, one column per gain) has the
     # Gram matrix M^T M = (A^T A) * (Y^T Y) elementwise, A the relations' coefficients
     w, v = np.linalg.eigh(_LIMB_COEF_GRAM * (y.T @ y))
-    if w[1] <= 0 or w[0] / w[1] > LIMB_RELATION_MAX_RATIO:
+    w0, w1 = w[:2].tolist()
+    if w1 <= 0 or w0 / w1 > LIMB_RELATION_MAX_RATIO:
         return None
-    g = v[:, 0] * np.sign(v[:, 0].sum())
-    if np.any(g <= 0):
+    # six numbers in plain Python: the smallest eigenvector signed by its (numpy) sum, as
+    # v[:, 0] * np.sign(v[:, 0].sum()) (NaN stays NaN), divided by lead II's entry
+    tot = float(v[:, 0].sum())
+    sgn = 1.0 if tot > 0 else -1.0 if tot < 0 else 0.0 if tot == 0 else tot
+    g = [k * sgn for k in v[:, 0].tolist()]
+    if any(k <= 0 for k in g):
         return None
-    g = g / g[1]
-    return {x: float(k) for x, k in zip(LIMB_LEADS, g, strict=True)}
+    return {x: k / g[1] for x, k in zip(LIMB_LEADS, g, strict=True)}
 
 
 def frontal_axis(leads: dict[str, LeadMorphology], gains: dict[str, float] | None = None) -> float | None:
