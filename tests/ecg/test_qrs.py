@@ -312,3 +312,20 @@ def test_cleaned_recording_band_from_the_kept_spectrum_keeps_ludb_accuracy():
     b = detect_beats(clean(rec.replace(signals=x)))
     assert match_events(truth.astype(np.int64), b.samples, 75).f1 == 100.0
     assert b.extra["lead_quality"]["aVF"] == 0.0
+
+
+def test_fused_detector_keeps_beats_cut_by_the_record_ends():
+    """A QRS whose R peak lies within ~20 ms of either end of a 12-lead record is still found
+    (the fused feature may still be rising at the last sample), and no beat is invented there."""
+    from cardiokit.ecg import clean
+
+    rec, truth = _synth_rec(n_leads=12, noise=0.02, seed=3)
+    fs = rec.fs
+    for lead_in in (0.015, 0.02):
+        a, b = truth[2] / fs - lead_in, truth[-2] / fs + lead_in
+        part = rec.crop(a, b)
+        off = round(a * fs)
+        want = truth[(truth >= off) & (truth < off + part.n_samples)].astype(np.int64) - off
+        got = detect_beats(clean(part)).samples
+        s = match_events(want, got, 25)
+        assert s.fn == 0 and s.fp == 0, (lead_in, want.tolist(), got.tolist())

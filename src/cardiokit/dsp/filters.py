@@ -386,9 +386,8 @@ class SpectrumNote(NamedTuple):
     end: np.ndarray
 
 
-#: FFT length multiple of the kept spectra: decimation by 2 (and by whatever else divides the
-#: length) stays on the sample grid.
-_KEEP_MULTIPLE = 2
+#: FFT length multiple of the kept spectra: decimation by 2, 3 and 6 stays on the sample grid.
+_KEEP_MULTIPLE = 6
 
 
 def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
@@ -407,7 +406,7 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     Meant for results stored as float32 anyway (cleaned recordings).
 
     ``keep`` (a list; column layout only): the filtered spectrum is appended to it as a
-    :class:`SpectrumNote`, with an even FFT length, so another band of the
+    :class:`SpectrumNote`, with an FFT length that is a multiple of 6, so another band of the
     same samples at a lower rate costs one short inverse FFT (:func:`decimated_band_rows`).
     """
     arr = np.asarray(x)

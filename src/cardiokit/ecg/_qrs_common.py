@@ -108,6 +108,7 @@ def adaptive_pick(
     init: tuple[float, float] | None = None,
     floor_frac: float = 0.0,
     replace_slope: float = 0.0,
+    ends: bool = False,
 ) -> np.ndarray:
     """Pan-Tompkins style decision on a non-negative feature ``f`` (1-D).
 
@@ -120,13 +121,17 @@ def adaptive_pick(
     the last 8 RR, the highest candidate above ``searchback_frac`` x threshold in the
     gap is recovered. With ``replace_slope`` > 0, a beat followed within ``twave_s`` by
     a candidate ``replace_slope`` times steeper is replaced by it (it was a P wave or
-    an artefact). Candidates below ``floor_frac`` x the 90th percentile of all
+    an artefact). ``ends``: a feature still rising at the first or last sample peaks there
+    (a beat cut by the record's edge). Candidates below ``floor_frac`` x the 90th percentile of all
     candidate heights (the typical QRS level) are never beats, which keeps P and T
     waves out when a record holds only a few beats. ``init`` gives the starting (SPK, NPK), by default
     :func:`initial_levels` of ``f``. Returns the accepted candidate samples (int64).
     """
     dist = max(1, round(refractory_s * fs))
-    cand = find_local_maxima(f, min_distance=dist)
+    if ends and f.size >= 3:  # a feature still rising at either end peaks there (reflected)
+        cand = find_local_maxima(np.concatenate([f[1:2], f, f[-2:-1]]), min_distance=dist) - 1
+    else:
+        cand = find_local_maxima(f, min_distance=dist)
     if cand.size == 0:
         return cand
     hc = f[cand]
