@@ -372,8 +372,9 @@ class SpectrumNote(NamedTuple):
     """The spectrum :func:`filtfilt_sos_f32` filtered, kept for a later band of the same samples
     (:func:`decimated_band_rows`)."""
 
-    #: ``(nfft // 2 + 1, channels)`` complex64: real FFT of the padded input minus its first
-    #: row, times the filter's ``|H|^2``; the edge correction is not in it
+    #: ``(nfft // 4 + 1, channels)`` complex64: real FFT of the padded input minus its first
+    #: row, times the filter's ``|H|^2``, up to a quarter of the sampling rate (what a band
+    #: decimated by 2 or more reads; half the memory of the whole); the edge correction is not in it
     spec: np.ndarray
     #: ``|H|^2`` (float32) the spectrum was multiplied by
     h2: np.ndarray
@@ -464,14 +465,14 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     if ones_core is not None:
         core += ones_core[:, None] * first
     if keep is not None:
-        keep.append(SpectrumNote(spec, h2, nfft, p, n, ext[-1].copy()))
+        keep.append(SpectrumNote(spec[: nfft // 4 + 1].copy(), h2, nfft, p, n, ext[-1].copy()))
     return core
 
 
 def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.ndarray) -> np.ndarray | None:
     """``filtfilt_sos(block_mean(y, q), sos)`` as float64 rows ``(channels, n // q)`` from the
     spectrum :func:`filtfilt_sos_f32` kept of ``y`` (``sos`` designed for ``fs_hz / q``); None
-    when ``q`` does not divide the FFT length.
+    when ``q`` is below 2 or does not divide the FFT length.
 
     One short inverse FFT instead of the block means and a forward-backward pass: the kept
     spectrum times ``|H_sos|^2``, the block mean's response ``sin(pi f q / fs) / (q sin(pi f /
@@ -484,7 +485,7 @@ def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.nda
     from scipy import fft as _fft
 
     nfft = note.nfft
-    if q < 1 or nfft % q:
+    if q < 2 or nfft % q:
         return None
     length = nfft // q
     k = length // 2 + 1
