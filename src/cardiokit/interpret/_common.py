@@ -135,7 +135,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "sinus_irregular_rr_range_ms": 180.0,
         "axis_left_below_deg": 10.0,
         "axis_right_above_deg": 90.0,
-        "lafb_axis_below_deg": -17.5,
+        "lafb_axis_below_deg": -15.0,
         "complete_bbb_qrs_from_ms": 145.0,
         "incomplete_bbb_qrs_from_ms": 80.0,
         "ivcd_qrs_above_ms": 110.0,
@@ -145,7 +145,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "qrs_limb_majority": 1.0,
         "lafb_needs_qr_avl": 1.0,
         "af_model_probability_from": 0.4,
-        "sinus_arrhythmia_first": 1.0,
+        "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,
     },
 }
