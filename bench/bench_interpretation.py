@@ -320,6 +320,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "lafb_needs_qr_avl": [0.0, 1.0],
     "sinus_arrhythmia_first": [0.0, 1.0],
     "rate_from_mean_rr": [0.0, 1.0],
+    "sinus_irregular_rr_fraction": [0.0, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
     "axis_right_above_deg": [90.0 + 5.0 * i for i in range(7)],
 }
 #: thresholds that only act together, tuned jointly (product of their grids) after the single ones

@@ -98,3 +98,15 @@ def test_rate_from_the_mean_rr_of_the_strip_is_a_convention_option():
     st = interpret(at60, rhythm=reg, morphology=m, convention={"rate_from_mean_rr": 1.0})[0]
     assert st.key == "sinus_bradycardia"
     assert st.evidence["heart_rate_bpm"] == 56.6 and st.evidence["heart_rate_measure"] == "mean RR"
+
+
+def test_sinus_arrhythmia_relative_to_the_cycle_length():
+    # a sinus RR range of 140 ms: below the 160 ms limit, but 14 % of a 1000-ms cycle
+    reg = RhythmFeatures(n_beats=10, p_wave_fraction=1.0, pr_iqr_ms=8.0, rr_range_ms=140.0, rr_cv=0.04)
+    at60 = {**BASE, "heart_rate_bpm": 60.5}
+    assert keys(interpret(at60, rhythm=reg))[0] == "sinus_rhythm"
+    st = interpret(at60, rhythm=reg, convention={"sinus_irregular_rr_fraction": 0.12})[0]
+    assert st.key == "sinus_arrhythmia" and "12% of the RR" in st.criteria["rule"]
+    # the same range at 120 bpm (500-ms cycle: 28 %) and at 40 bpm (1500 ms: 9 %)
+    assert keys(interpret({**BASE, "heart_rate_bpm": 40.0}, rhythm=reg,
+                          convention={"sinus_irregular_rr_fraction": 0.12}))[0] == "sinus_bradycardia"

@@ -126,6 +126,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "af_model_probability_from": 0.5,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,
+        "sinus_irregular_rr_fraction": 0.0,
     },
     "ludb": {
         "p_wave_fraction_min": 0.9,
@@ -147,6 +148,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "af_model_probability_from": 0.4,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,
+        "sinus_irregular_rr_fraction": 0.0,
     },
 }
 

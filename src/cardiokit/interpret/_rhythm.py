@@ -32,6 +32,8 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "pr_iqr_max_ms": 60.0,  # constant P-QRS relation: PR spread (IQR) at most this
     "p_axis_range_deg": (-30.0, 120.0),  # P axis clearly outside -> not sinus
     "sinus_irregular_rr_range_ms": 160.0,  # max - min of sinus-to-sinus RR
+    # > 0: sinus arrhythmia when that range exceeds this fraction of the mean RR instead
+    "sinus_irregular_rr_fraction": 0.0,
     # 1: an irregular sinus rhythm below the bradycardia limit is stated as sinus arrhythmia
     # (with bradycardia), 0: as sinus bradycardia (with sinus arrhythmia)
     "sinus_arrhythmia_first": 0.0,
@@ -184,7 +186,13 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     if pax is not None and not lo <= pax <= hi:
         return undetermined("P axis outside the sinus range")
     rng = num(rf.rr_range_ms)
-    irregular = rng is not None and rng > c["sinus_irregular_rr_range_ms"]
+    frac = c["sinus_irregular_rr_fraction"]
+    if frac > 0:  # relative to the mean cycle (RR = 60000 / heart rate)
+        irregular = rng is not None and rng > frac * 60000.0 / hr
+        irr_rule = f"sinus RR range > {frac:.0%} of the RR"
+    else:
+        irregular = rng is not None and rng > c["sinus_irregular_rr_range_ms"]
+        irr_rule = f"sinus RR range > {c['sinus_irregular_rr_range_ms']:g} ms"
     th = {"bradycardia_below_bpm": c["bradycardia_below_bpm"],
           "tachycardia_above_bpm": c["tachycardia_above_bpm"],
           "sinus_irregular_rr_range_ms": c["sinus_irregular_rr_range_ms"],
@@ -197,8 +205,8 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
         # the reading that names the irregularity first (an irregular slow sinus rhythm is
         # "sinus arrhythmia" with the rate given, as in the LUDB labelling)
         return make("sinus_arrhythmia", "427393009", "Sinus arrhythmia with bradycardia", "rhythm", ev,
-                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm; sinus RR range > "
-                    f"{c['sinus_irregular_rr_range_ms']:g} ms (the irregularity named first)", ref,
+                    f"{base}; heart rate < {c['bradycardia_below_bpm']:g} bpm; {irr_rule} (the irregularity "
+                    "named first)", ref,
                     severity="borderline", **th)
     if hr < c["bradycardia_below_bpm"]:
         text = "Sinus bradycardia" + (" with sinus arrhythmia" if irregular else "")
@@ -213,8 +221,7 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
     rate = f"heart rate {c['bradycardia_below_bpm']:g}-{c['tachycardia_above_bpm']:g} bpm"
     if irregular:
         return make("sinus_arrhythmia", "427393009", "Sinus arrhythmia", "rhythm", ev,
-                    f"{base}; {rate}; sinus RR range > "
-                    f"{c['sinus_irregular_rr_range_ms']:g} ms", ref, severity="normal", **th)
+                    f"{base}; {rate}; {irr_rule}", ref, severity="normal", **th)
     return make("sinus_rhythm", "426783006", "Sinus rhythm", "rhythm", ev,
                 f"{base}, regular; {rate}", ref, severity="normal", **th)
 
