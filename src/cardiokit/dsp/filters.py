@@ -23,6 +23,19 @@ try:  # scipy's compiled second-order-section kernel (what sosfilt runs after it
     from scipy.signal._sosfilt import _sosfilt
 except ImportError:  # pragma: no cover - another scipy layout: the public route
     _sosfilt = None
+try:  # scipy.fft.rfft's pocketfft kernel, without the backend dispatch and argument checks
+    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
+
+    def _rfft_rows(x: np.ndarray) -> np.ndarray:
+        """``scipy.fft.rfft(x, axis=1)`` of a float32 or float64 2-D array (the same kernel)."""
+        return _r2c(x, (1,), True, 0, None, 1)
+
+    _r2c(np.zeros((1, 4), np.float32), (1,), True, 0, None, 1)
+except (ImportError, TypeError):  # pragma: no cover - another scipy layout: the public route
+    def _rfft_rows(x: np.ndarray) -> np.ndarray:
+        from scipy import fft as _fft
+
+        return _fft.rfft(x, axis=1)
 
 __all__ = [
     "bandpass",
@@ -618,27 +631,30 @@ def detect_powerline_hz(
     wins. Candidates at or above 0.95 x Nyquist cannot be seen and are ignored.
     """
     fs = _check_fs(fs_hz)
-    arr = np.moveaxis(np.asarray(x), axis, 0)
+    arr = np.asarray(x)
+    if axis != 0:
+        arr = np.moveaxis(arr, axis, 0)
     if arr.dtype != np.float32:  # float32 input: float32 spectra (ratios alike to ~1e-6)
         arr = arr.astype(np.float64, copy=False)
     if arr.ndim == 1:
         arr = arr[:, None]
-    arr = arr.reshape(arr.shape[0], -1)[:, :max_channels]
+    elif arr.ndim > 2:
+        arr = arr.reshape(arr.shape[0], -1)
+    arr = arr[:, :max_channels]
     n = min(arr.shape[0], int(max_s * fs))
     if n < int(fs):  # under 1 s: frequency resolution too coarse to tell
         return None
-    from scipy import fft as _fft
-
     # (channels, samples), the FFT runs along rows; a copy (one channel's transpose is a view)
     seg = np.array(arr[:n].T, order="C")
     seg -= seg.mean(axis=1, keepdims=True)
     seg *= hann(n, seg.dtype.type)
-    sp = _fft.rfft(seg, axis=1)
+    sp = _rfft_rows(seg)
     best, best_ratio = None, min_ratio
-    idx, spans = _line_bins(n, fs, tuple(float(f) for f in candidates_hz))
-    # the power only where it is read (the same values as the whole spectrum's)
+    idx, spans = _line_bins(n, fs, tuple(map(float, candidates_hz)))
+    # the power only where it is read (the same values as the whole spectrum's); the mean
+    # over channels as np.mean computes it (its sum, then a division by the count)
     both = sp[:, idx]
-    psd_all = (both.real ** 2 + both.imag ** 2).mean(axis=0)
+    psd_all = np.add.reduce(both.real ** 2 + both.imag ** 2, axis=0) / both.shape[0]
     for f0, at, n_peak, n_ring in spans:
         peak, ring = psd_all[at : at + n_peak], psd_all[at + n_peak : at + n_peak + n_ring]
         if peak.size == 0 or ring.size == 0:

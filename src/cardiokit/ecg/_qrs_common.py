@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,6 +29,7 @@ def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2
     return filtfilt_sos(x, design_sos(fs_hz=fs, low_hz=low, high_hz=high, order=order), axis=0)
 
 
+@lru_cache(maxsize=64)
 def _band_sos(fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
     """The design of :func:`band` (upper edge clipped below Nyquist, lower below half of it)."""
     high = min(high_hz, 0.45 * fs)
@@ -280,6 +282,10 @@ def lead_consistency(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float 
     return np.add.reduce(np.abs(corr) > 0.6, axis=0, dtype=np.float64) / corr.shape[0]
 
 
+#: RR series up to this length: the running median of :func:`prune_split_beats` in Python
+_PY_MEDIAN_MAX = 64
+
+
 def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float) -> np.ndarray:
     """Drop detections that split a normal RR interval and look like noise.
 
@@ -294,8 +300,15 @@ def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float
     rr = np.diff(beats).astype(np.float64)
     if rr.min() >= 0.7 * rr.max():  # no interval under 0.7 x any local median (<= the longest)
         return beats
-    pad = np.concatenate([np.full(8, rr[0]), rr, np.full(8, rr[-1])])  # edge padding
-    med = median0(np.lib.stride_tricks.sliding_window_view(pad, 17).T)
+    if rr.size <= _PY_MEDIAN_MAX:
+        # a few dozen intervals: the 17-wide running median in Python (sorted windows' middle,
+        # the same values as the sorted columns below) costs less than the strided view and sort
+        rl = rr.tolist()
+        pl = [rl[0]] * 8 + rl + [rl[-1]] * 8  # edge padding
+        med = np.array([sorted(pl[i : i + 17])[8] for i in range(len(rl))])
+    else:
+        pad = np.concatenate([np.full(8, rr[0]), rr, np.full(8, rr[-1])])  # edge padding
+        med = median0(np.lib.stride_tricks.sliding_window_view(pad, 17).T)
     h = f[beats]
     k = np.arange(1, beats.size - 1)
     rp, rn, m = rr[k - 1], rr[k], med[k - 1]

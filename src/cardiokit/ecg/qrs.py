@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -314,7 +315,7 @@ def detect_beats_array(
             beats, share = _fuse(per_lead, w, fs)
     details["fiducial_lead"] = best
     col = _block_mean(raw[:, best], q) if arr is None else arr[:, best]  # the same values
-    cl = filtfilt_sos(col, design_sos(fs_hz=fs, low_hz=0.5, high_hz=40.0, order=2))
+    cl = filtfilt_sos(col, _clean_sos(fs))
     beats = refine_extrema(cl, beats, radius=max(1, round(0.08 * fs)))
     beats, share = _dedupe(beats, share, np.abs(cl), max(1, round(0.2 * fs)))
     if q > 1:
@@ -375,6 +376,12 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
             beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)]
         out[j] = beats.astype(np.int64)
     return out
+
+
+@lru_cache(maxsize=32)
+def _clean_sos(fs: float) -> np.ndarray:
+    """The fiducial lead's 0.5-40 Hz band-pass at ``fs`` (order 2), cached per rate."""
+    return design_sos(fs_hz=fs, low_hz=0.5, high_hz=40.0, order=2)
 
 
 def _block_mean(x: np.ndarray, q: int) -> np.ndarray:
