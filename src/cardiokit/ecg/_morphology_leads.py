@@ -77,30 +77,31 @@ class LeadMorphology:
 # Lobes are [sign, start, end, peak_idx, peak] (Python numbers). Every lead's QRS is cut at
 # its baseline crossings in one pass over all leads (:func:`_raw_lobes`); the merging and
 # naming of a handful of lobes per lead is plain Python.
-def _raw_lobes(q: np.ndarray) -> list[list[list[float]]]:
-    """Per row of ``q`` ``(n_leads, n)``: its lobes between baseline crossings (0 counts as
-    positive), each with the first sample of its largest absolute value."""
-    nl, n = q.shape
-    start = np.empty((nl, n), bool)
-    start[:, 0] = True
+def _raw_lobes(q: np.ndarray, rows: list[list[float]]) -> list[list[list[float]]]:
+    """Per row of ``q`` ``(n_leads, n)`` (``rows``: ``q.tolist()``): its lobes between baseline
+    crossings (0 counts as positive), each with the first sample of its largest absolute value.
+
+    The crossings of all rows come from one array pass; a lobe's peak is found on the row's
+    list (a positive lobe's largest |x| is its maximum, a negative one's its minimum)."""
+    n = q.shape[1]
     pos = q >= 0
-    np.not_equal(pos[:, 1:], pos[:, :-1], out=start[:, 1:])
-    st = np.flatnonzero(start)
-    flat = q.reshape(-1)
-    ab = np.abs(flat)
-    top = np.maximum.reduceat(ab, st)
-    hit = np.flatnonzero(ab == np.repeat(top, np.diff(np.append(st, flat.size))))
-    k = hit[np.searchsorted(hit, st)]
-    row = st // n
-    a = st - row * n
-    b = np.append(a[1:], n)
-    b[np.append(row[1:] != row[:-1], True)] = n
-    pk = flat[k]
-    sg = np.where(pk < 0, -1.0, 1.0)
-    out: list[list[list[float]]] = [[] for _ in range(nl)]
-    for lb in zip(row.tolist(), sg.tolist(), a.tolist(), b.tolist(), (k - row * n).tolist(), pk.tolist(),
-                  strict=True):
-        out[lb[0]].append(list(lb[1:]))
+    r, c = np.nonzero(pos[:, 1:] != pos[:, :-1])  # a crossing between samples c and c + 1
+    cuts: list[list[int]] = [[] for _ in rows]
+    for i, k in zip(r.tolist(), (c + 1).tolist(), strict=True):
+        cuts[i].append(k)
+    out: list[list[list[float]]] = []
+    for x, cut in zip(rows, cuts, strict=True):
+        lobes = []
+        a = 0
+        for b in (*cut, n):
+            if x[a] >= 0:
+                k = x.index(max(x[a:b]), a, b)
+                lobes.append([1.0, a, b, k, x[k]])
+            else:
+                k = x.index(min(x[a:b]), a, b)
+                lobes.append([-1.0, a, b, k, x[k]])
+            a = b
+        out.append(lobes)
     return out
 
 
@@ -212,6 +213,29 @@ _NONE_P = (None,) * len(_P_KEYS)
 _NONE_T = (None,) * len(_T_KEYS)
 
 
+def _peak_values(seg: np.ndarray, hi: list[float], lo: list[float]) -> list[float]:
+    """Per row of ``seg``: its first value of largest magnitude (``seg[i, argmax(|seg[i]|)]``),
+    from the row's maximum ``hi`` and minimum ``lo``: every sample of largest magnitude
+    is the maximum when ``|hi| > |lo|``, the minimum when ``|lo| > |hi|``; rows where
+    neither holds (a tie, NaN) by the argmax."""
+    out: list[float] = []
+    ties = []
+    for i, (h, v) in enumerate(zip(hi, lo, strict=True)):
+        ah, av = abs(h), abs(v)
+        if ah > av:
+            out.append(h)
+        elif av > ah:
+            out.append(v)
+        else:
+            out.append(h)
+            ties.append(i)
+    if ties:
+        full = seg[np.arange(seg.shape[0]), np.argmax(np.abs(seg), axis=1)].tolist()
+        for i in ties:
+            out[i] = full[i]
+    return out
+
+
 def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: list[float]) -> list[tuple]:
     """P-wave measures (:data:`_P_KEYS`) of every lead (rows of ``x``) between ``a`` and ``b``
     (thresholds ``thr``)."""
@@ -220,10 +244,9 @@ def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: list[float]) -> list
     seg = x[:, a : b + 1]
     nl, n = seg.shape
     ms = 1000.0 / fs
-    rows = np.arange(nl)
     idx = np.arange(n)
-    pk = seg[rows, np.argmax(np.abs(seg), axis=1)].tolist()
     hi, lo = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
+    pk = _peak_values(seg, hi, lo)
     # terminal negative phase: the samples after the last non-negative one (all negative),
     # from `start` (n: the last sample is not negative); its minimum (0 when empty)
     start = ((seg >= 0) * (idx + 1)).max(axis=1)
@@ -263,9 +286,10 @@ def _t_waves(x: np.ndarray, a: int, b: int, r_mv: list[float]) -> list[tuple]:
     if a < 0 or b <= a:
         return [_NONE_T] * x.shape[0]
     seg = x[:, a : b + 1]
-    pk = seg[np.arange(seg.shape[0]), np.argmax(np.abs(seg), axis=1)].tolist()
+    hi_l, lo_l = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
+    pk = _peak_values(seg, hi_l, lo_l)
     out = []
-    for hi, lo, t, r in zip(seg.max(axis=1).tolist(), seg.min(axis=1).tolist(), pk, r_mv, strict=True):
+    for hi, lo, t, r in zip(hi_l, lo_l, pk, r_mv, strict=True):
         pos, neg = max(hi, 0.0), min(lo, 0.0)
         big = max(pos, -neg)
         if big < 0.1 and big < 0.1 * max(r, 1e-9):
@@ -292,6 +316,15 @@ _LEAD_FIELDS = tuple(f.name for f in fields(LeadMorphology))
 assert _LEAD_FIELDS[-len(_P_KEYS) - len(_T_KEYS):] == _T_KEYS + _P_KEYS
 
 
+def _row_lists(m: np.ndarray, cut: np.ndarray) -> list[list[int]]:
+    """Per row of the mask ``m`` ``(rows, n - 2)`` (``cut``: ``arange(rows + 1)``): the columns
+    where it holds, plus one (sample indices of the row it was computed from)."""
+    rows, cols = np.nonzero(m)
+    at = np.searchsorted(rows, cut).tolist()
+    cl = (cols + 1).tolist()
+    return [cl[at[j] : at[j + 1]] for j in range(cut.size - 1)]
+
+
 def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     """Per-lead morphology (lead name lowercased -> :class:`LeadMorphology`) of a median beat.
 
@@ -311,7 +344,11 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
     ms = 1000.0 / fs
     w = max(1, round(0.01 * fs))
     nl, n = xs.shape
-    x = xs - xs[:, max(qon - w, 0) : qon + 1].mean(axis=1)[:, None]
+    base = xs[:, max(qon - w, 0) : qon + 1]
+    # the PR-segment mean as np.mean computes it (sum, then division by the count), taken
+    # off in place (xs is our own copy)
+    xs -= (np.add.reduce(base, axis=1) / base.shape[1])[:, None]
+    x = xs
     qrs = np.ascontiguousarray(x[:, qon : qoff + 1])
     qmax, qmin = qrs.max(axis=1), qrs.min(axis=1)
     ptp = (qmax - qmin).tolist()
@@ -326,25 +363,26 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         [per[j] if per.ndim == 2 and j < per.shape[0] else g for j in range(nl)])
     lq_ok = ((lq[:, 3] >= 0) & (lq[:, 5] > lq[:, 3])).tolist()
     lq_ms = (lq[:, 5] - lq[:, 3]) * ms
-    raw = _raw_lobes(qrs)
     qrs_l = qrs.tolist()
-    # local maxima and minima of every lead's QRS (notch candidates)
+    raw = _raw_lobes(qrs, qrs_l)
+    # local maxima of every lead's QRS (notch candidates of R lobes); the minima (of QS
+    # lobes) only when a lead is QS
     mid = qrs[:, 1:-1]
-    peaks = []
     cut = np.arange(nl + 1)
-    for m in ((mid >= qrs[:, :-2]) & (mid > qrs[:, 2:]), (mid <= qrs[:, :-2]) & (mid < qrs[:, 2:])):
-        rows, cols = np.nonzero(m)
-        at = np.searchsorted(rows, cut).tolist()
-        cl = (cols + 1).tolist()
-        peaks.append([cl[at[j] : at[j + 1]] for j in range(nl)])
+    maxima = _row_lists((mid >= qrs[:, :-2]) & (mid > qrs[:, 2:]), cut)
+    minima: list[list[int]] | None = None
     waves = []
     for j in range(nl):
         thr = max(MIN_WAVE_MV, MIN_WAVE_FRACTION * ptp[j])
         ws = _wave_split(_merge_lobes(raw[j], thr), ms)
         ws = _drop_terminal_upslope(ws, raw[j], x[j], qon, fs, thr)
-        qs = ws["pattern"] == "QS"
-        notched = any((lb[0] > 0 or qs) and _notch(qrs_l[j], int(lb[1]), int(lb[2]), lb[0], thr,
-                                                   peaks[0 if lb[0] > 0 else 1][j]) for lb in ws["lobes"])
+        if ws["pattern"] == "QS":
+            if minima is None:
+                minima = _row_lists((mid <= qrs[:, :-2]) & (mid < qrs[:, 2:]), cut)
+            notched = any(_notch(qrs_l[j], lb[1], lb[2], lb[0], thr, maxima[j] if lb[0] > 0 else minima[j])
+                          for lb in ws["lobes"])
+        else:
+            notched = any(lb[0] > 0 and _notch(qrs_l[j], lb[1], lb[2], lb[0], thr, maxima[j]) for lb in ws["lobes"])
         waves.append((ws, notched))
     t = _t_waves(x, int(g[6]), int(g[8]), [max(ws["r"][0], 0.0) for ws, _ in waves])
     p = _p_waves(x, int(g[0]), int(g[2]), fs, [max(MIN_WAVE_MV, 0.02 * v) for v in ptp])

@@ -352,7 +352,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     # QRS windows, edge samples repeated beyond the ends
     idx = r[:, None] + np.arange(-lo, hi + 1)[None, :]
     if nb and (r.min() < lo or r.max() + hi >= n_samp):
-        idx = np.clip(idx, 0, n_samp - 1)
+        idx = clip(idx, 0, n_samp - 1)  # np.clip's values, without its overhead
     seg = np.take(sig, idx, axis=0).reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
     tmpl = median_rows(seg) if nb else seg
