@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, fields
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -143,44 +144,46 @@ def _notch(x: list[float], a: int, b: int, sign: float, thr: float, peaks: list[
     return False
 
 
-def _case(letter: str, amp: float, big: float) -> str:
-    return letter.upper() if abs(amp) >= 0.5 * big else letter.lower()
+_PEAK = itemgetter(4)  # a lobe's peak value
 
 
 def _wave_split(lobes: list[list[float]], ms: float) -> dict[str, Any]:
-    out = {"q": (0.0, 0.0), "r": (0.0, 0.0, -1), "s": (0.0, 0.0), "r2": (0.0, -1), "s2": 0.0,
-           "pattern": "", "lobes": lobes}
-    if not lobes:
-        return out
-    pos = [lb for lb in lobes if lb[0] > 0]
-    big = max(abs(lb[4]) for lb in lobes)
-    if not pos:
-        lb = min(lobes, key=lambda v: v[4])
-        out["q"] = (lb[4], (lobes[-1][2] - lobes[0][1]) * ms)
-        out["pattern"] = "QS"
-        return out
-    first_pos = lobes.index(pos[0])
+    q: tuple = (0.0, 0.0)
+    r: tuple = (0.0, 0.0, -1)
+    s: tuple = (0.0, 0.0)
+    r2: tuple = (0.0, -1)
+    s2 = 0.0
     pat = ""
+    pos = [lb for lb in lobes if lb[0] > 0]
+    if not pos:
+        if lobes:
+            lb = min(lobes, key=_PEAK)
+            q = (lb[4], (lobes[-1][2] - lobes[0][1]) * ms)
+            pat = "QS"
+        return {"q": q, "r": r, "s": s, "r2": r2, "s2": s2, "pattern": pat, "lobes": lobes}
+    # a wave's letter is a capital when it is >= half the lead's largest wave
+    half = 0.5 * max([abs(lb[4]) for lb in lobes])
+    first_pos = lobes.index(pos[0])
     if first_pos > 0:
-        q = lobes[first_pos - 1]
-        out["q"] = (q[4], (q[2] - q[1]) * ms)
-        pat += _case("q", q[4], big)
-    r = pos[0]
-    out["r"] = (r[4], (r[2] - r[1]) * ms, r[3])
-    pat += _case("r", r[4], big)
-    after = lobes[first_pos + 1 :]
-    negs = [lb for lb in after if lb[0] < 0]
+        lb = lobes[first_pos - 1]
+        q = (lb[4], (lb[2] - lb[1]) * ms)
+        pat = "Q" if abs(lb[4]) >= half else "q"
+    lb = pos[0]
+    r = (lb[4], (lb[2] - lb[1]) * ms, lb[3])
+    pat += "R" if abs(lb[4]) >= half else "r"
+    negs = [lb for lb in lobes[first_pos + 1 :] if lb[0] < 0]
     if negs:
-        out["s"] = (negs[0][4], (negs[0][2] - negs[0][1]) * ms)
-        pat += _case("s", negs[0][4], big)
+        lb = negs[0]
+        s = (lb[4], (lb[2] - lb[1]) * ms)
+        pat += "S" if abs(lb[4]) >= half else "s"
     if len(pos) > 1:
-        out["r2"] = (pos[1][4], pos[1][3])
-        pat += _case("r", pos[1][4], big) + "'"
+        lb = pos[1]
+        r2 = (lb[4], lb[3])
+        pat += "R'" if abs(lb[4]) >= half else "r'"
         if len(negs) > 1:
-            out["s2"] = negs[1][4]
-            pat += _case("s", negs[1][4], big) + "'"
-    out["pattern"] = pat
-    return out
+            s2 = negs[1][4]
+            pat += "S'" if abs(s2) >= half else "s'"
+    return {"q": q, "r": r, "s": s, "r2": r2, "s2": s2, "pattern": pat, "lobes": lobes}
 
 
 #: a last positive lobe is an R' only when the signal falls by this share of it (and by at
@@ -201,7 +204,7 @@ def _drop_terminal_upslope(ws: dict[str, Any], raw: list[list[float]], x: np.nda
     last = lobes[-1]
     pk = qon + int(last[3])
     after = x[pk : pk + max(2, round(R2_FALL_S * fs)) + 1]
-    if after.size >= 2 and last[4] - float(after.min()) >= max(0.5 * MIN_WAVE_MV, R2_FALL_FRACTION * last[4]):
+    if after.size >= 2 and last[4] - float(np.minimum.reduce(after)) >= max(0.5 * MIN_WAVE_MV, R2_FALL_FRACTION * last[4]):
         return ws
     return _wave_split(_merge_lobes([lb for lb in raw if lb[2] <= last[1]], thr), 1000.0 / fs)
 

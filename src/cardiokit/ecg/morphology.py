@@ -358,12 +358,15 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     tmpl = median_rows(seg) if nb else seg
     # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
     den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * (np.sqrt(tmpl.dot(tmpl)) if nb else 1.0)
-    corr = np.where(den > 0, seg @ tmpl / np.where(den > 0, den, 1.0), 0.0) if nb else np.zeros(0)
+    corr = np.zeros(0)
+    if nb:
+        ok = den > 0
+        corr = seg @ tmpl / den if ok.all() else np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
     # per beat: a handful of numbers, in plain Python on lists (numpy's values)
     ms = 1000.0 / fs
     nan = float("nan")
     r_l, corr_l = r.tolist(), corr.tolist()
-    g_l = np.asarray(delineation.global_, np.int64)[:, [1, 3, 5]].tolist() if nb else []
+    g_l = [(v[1], v[3], v[5]) for v in np.asarray(delineation.global_, np.int64).tolist()] if nb else []
     qrs_l = [(off - on) * ms if on >= 0 and off > on else nan for _, on, off in g_l]
     hp_l = [p >= 0 for p, _, _ in g_l]
     rr_l = [nan] + [(b - a) * ms for a, b in itertools.pairwise(r_l)] if nb else []
