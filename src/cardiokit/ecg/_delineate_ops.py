@@ -147,20 +147,40 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
     # samples each walk may visit before its limit (the limit itself is returned when none stops)
     left = (lim - start) * sgn
     res = lim.copy()
-    rows = (left > 0).nonzero()[0]
-    j0 = 0
+    lmax = int(left.max()) if left.size else 0
+    if lmax <= 0:
+        return res[:m].reshape(nb, n_leads), res[m:].reshape(nb, n_leads)
+    # the first chunk of every walk at once, on cached offsets (walks already at their limit
+    # are masked out below: none of their samples may stop them)
+    k = min(_WALK_CHUNK, lmax)
+    steps, base2, jk, row_k = _walk_first(nb, n_leads, w, k)
+    p = start[:, None] + steps  # start + dir * (-1 .. k): one neighbour each side
+    np.maximum(p, 0, out=p)
+    np.minimum(p, w - 1, out=p)
+    p += base2
+    v = flat[p]
+    mid = v[:, 1:-1]
+    # a local minimum along the walk (not at the start) or a slope below the threshold
+    stop = mid <= v[:, :-2]
+    stop &= mid < v[:, 2:]
+    stop[:, 0] = False
+    stop |= mid < thr[:, None]
+    if int(left.min()) < k:
+        stop &= jk < left[:, None]
+    jj = stop.argmax(axis=1)
+    found = stop.reshape(-1)[row_k + jj]
+    res[found] = (start + sgn * jj)[found]
+    rows = (~found & (left > k)).nonzero()[0]
+    j0 = k
     while rows.size:
         lr = left[rows] - j0
-        k = int(lr.max()) if j0 else min(_WALK_CHUNK, int(lr.max()))
+        k = int(lr.max())
         dr, sr = sgn[rows], start[rows]
         # positions start + dir * (j0 - 1 .. j0 + k) in walking order: one neighbour each side
         p = sr[:, None] + dr[:, None] * np.arange(j0 - 1, j0 + k + 1)[None, :]
         v = flat[np.minimum(np.maximum(p, 0), w - 1) + base[rows, None]]
         mid = v[:, 1:-1]
-        # a local minimum along the walk (not at the start) or a slope below the threshold
         stop = (mid <= v[:, :-2]) & (mid < v[:, 2:])
-        if j0 == 0:
-            stop[:, 0] = False
         stop |= mid < thr[rows, None]
         stop &= np.arange(k)[None, :] < lr[:, None]
         jj = np.argmax(stop, axis=1)
@@ -185,6 +205,19 @@ def _walk_rows(nb: int, n_leads: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     for x in (sgn, base):
         x.flags.writeable = False
     return sgn, base
+
+
+@lru_cache(maxsize=64)
+def _walk_first(nb: int, n_leads: int, w: int, k: int) -> tuple[np.ndarray, ...]:
+    """Cached index arrays of the first chunk (``k`` samples) of the walks of :func:`_walks`
+    (read-only): ``(2 nb L, k + 2)`` steps ``dir * (-1 .. k)``, the ``(2 nb L, 1)`` flat row
+    offsets, ``(1, k)`` sample numbers and the flat row starts of a ``(2 nb L, k)`` matrix."""
+    sgn, base = _walk_rows(nb, n_leads, w)
+    out = (sgn[:, None] * np.arange(-1, k + 1)[None, :], base[:, None], np.arange(k)[None, :],
+           np.arange(0, sgn.size * k, k))
+    for x in out:
+        x.flags.writeable = False
+    return out
 
 
 
