@@ -247,37 +247,46 @@ def _p_waves(x: np.ndarray, a: int, b: int, fs: float, thr: list[float]) -> list
     seg = x[:, a : b + 1]
     nl, n = seg.shape
     ms = 1000.0 / fs
-    idx = np.arange(n)
     hi, lo = seg.max(axis=1).tolist(), seg.min(axis=1).tolist()
     pk = _peak_values(seg, hi, lo)
-    # terminal negative phase: the samples after the last non-negative one (all negative),
-    # from `start` (n: the last sample is not negative); its minimum (0 when empty)
-    start = ((seg >= 0) * (idx + 1)).max(axis=1)
-    tail_min = np.where(idx >= start[:, None], seg, 0.0).min(axis=1).tolist()
     # notch: two local maxima >= half the main phase separated by a dip
     pos = [max(h, 0.0) for h in hi]
     neg = [min(v, 0.0) for v in lo]
-    sgn = np.asarray([-1.0 if p < -m else 1.0 for p, m in zip(pos, neg, strict=True)])
-    sv = seg * sgn[:, None]  # the main phase positive (exact negation)
+    sgn_l = [-1.0 if p < -m else 1.0 for p, m in zip(pos, neg, strict=True)]
+    sv = seg * np.asarray(sgn_l)[:, None]  # the main phase positive (exact negation)
     top = sv.max(axis=1)
     mid = sv[:, 1:-1]
     lm = (mid >= sv[:, :-2]) & (mid > sv[:, 2:]) & (mid >= 0.5 * top[:, None])
     cnt = np.count_nonzero(lm, axis=1).tolist()
     top_l = top.tolist()
-    start_l = start.tolist()
+    rows = seg.tolist()
+    lm_l: list[list[bool]] | None = None
     out = []
     for j in range(nl):
+        row = rows[j]
+        # terminal negative phase: the samples after the last non-negative one (all negative,
+        # NaN counting as negative), from `start` (n: the last sample is not negative)
+        start = n
+        while start > 0 and not row[start - 1] >= 0:
+            start -= 1
         term_mv = term_ms = None
-        if start_l[j] < n or neg[j] < -thr[j]:
-            if start_l[j] < n and tail_min[j] <= -thr[j]:
-                term_mv = tail_min[j]
-                term_ms = (n - start_l[j]) * ms
+        if start < n:
+            tail_min = min(row[start:]) if hi[j] == hi[j] else float(seg[j, start:].min())  # NaN: numpy's
+            if tail_min <= -thr[j]:
+                term_mv = tail_min
+                term_ms = (n - start) * ms
         notch = None
         if cnt[j] >= 2 and top_l[j] > 0:
-            c = np.flatnonzero(lm[j])
-            i0, i1 = int(c[0]) + 1, int(c[-1]) + 1  # the first and last such maximum
-            row = sv[j]
-            if min(float(row[i0]), float(row[i1])) - float(row[i0 : i1 + 1].min()) >= max(thr[j] * 0.5, 0.1 * top_l[j]):
+            if lm_l is None:
+                lm_l = lm.tolist()
+            m = lm_l[j]
+            i0, i1 = m.index(True) + 1, len(m) - m[::-1].index(True)  # the first and last such maximum
+            # on the main phase made positive: the two maxima and the lowest sample between
+            if sgn_l[j] > 0:
+                v0, v1, dip = row[i0], row[i1], min(row[i0 : i1 + 1])
+            else:
+                v0, v1, dip = -row[i0], -row[i1], -max(row[i0 : i1 + 1])
+            if min(v0, v1) - dip >= max(thr[j] * 0.5, 0.1 * top_l[j]):
                 notch = (i1 - i0) * ms
         out.append((pk[j], pos[j], neg[j], (b - a) * ms, term_mv, term_ms,
                     None if term_mv is None else abs(term_mv) * term_ms, notch))

@@ -467,8 +467,6 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
 
 def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording | None) -> list[LeadQuality]:
     """LeadQuality of the ECG ``leads`` of ``rec``, all leads and segments at once."""
-    from cardiokit.ecg.clean import clean_array
-
     fs = rec.fs
     every = leads == list(range(rec.n_channels))
     x = rec.signals if every else rec.signals[:, leads]  # (samples, leads), read as float32 rows
@@ -476,6 +474,8 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
             and cleaned.fs == fs):
         y = cleaned.signals if every else cleaned.signals[:, leads]
     else:
+        from cardiokit.ecg.clean import clean_array
+
         x64 = np.asarray(x, np.float64)
         y = clean_array(x64, fs_hz=fs) if x.shape[0] > 12 else x64 - x64.mean(axis=0)
     bounds = segment_bounds(x.shape[0], fs)
