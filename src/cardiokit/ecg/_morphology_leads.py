@@ -406,9 +406,10 @@ def lead_morphology(median_beat: Any) -> dict[str, LeadMorphology]:
         s_mv, s_ms = ws["s"]
         r2_mv, r2_idx = ws["r2"]
         last_r = r2_idx if r2_idx >= 0 else r_idx
+        # the wave values are Python floats already (the rows' lists, products with ms)
         out[name.lower()] = _lead_morphology((
-            name, ws["pattern"], float(q_mv), float(q_ms), float(r_mv), float(r_ms), float(s_mv), float(s_ms),
-            float(r2_mv), float(ws["s2"]), bool(notched), None if last_r < 0 else float(last_r * ms),
+            name, ws["pattern"], q_mv, q_ms, r_mv, r_ms, s_mv, s_ms,
+            r2_mv, ws["s2"], notched, None if last_r < 0 else last_r * ms,
             lq_ms[j] if lq_ok[j] else None, ptp[j], net[j], area[j], st_j[j], st_60[j], st_80[j],
             *t[j], *p[j]))
     return out
