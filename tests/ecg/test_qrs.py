@@ -280,6 +280,35 @@ def test_row_moving_mean_matches_moving_average():
             np.testing.assert_allclose(moving_mean_rows(t, width), ref, rtol=0, atol=1e-12 * ref.max())
 
 
+def test_split_beat_pruning_and_dedupe_short_paths_equal_the_array_forms(monkeypatch):
+    """prune_split_beats' running median of a short RR series in Python keeps and drops the
+    same beats as the strided-array form; _dedupe of ascending beats (or without shares)
+    gives the same beats and shares as after the stable sort."""
+    from cardiokit.ecg import _qrs_common as qc
+    from cardiokit.ecg.qrs import _dedupe
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        rr = rng.choice([60, 250, 260, 130], size=int(rng.integers(4, 60)), p=[0.1, 0.4, 0.4, 0.1])
+        beats = np.cumsum(rr).astype(np.int64)
+        f = rng.random(beats[-1] + 100)
+        x = rng.standard_normal((beats[-1] + 100, 3))
+        short = qc.prune_split_beats(beats, f, x, 250.0)
+        monkeypatch.setattr(qc, "_PY_MEDIAN_MAX", 0)
+        assert np.array_equal(short, qc.prune_split_beats(beats, f, x, 250.0))
+        monkeypatch.setattr(qc, "_PY_MEDIAN_MAX", 64)
+        amp = np.round(f, 1)  # equal amplitudes occur
+        share = rng.random(beats.size)
+        order = np.argsort(beats + rng.integers(-80, 80, beats.size), kind="stable")
+        for b in (beats, beats[order], beats + rng.integers(-80, 80, beats.size)):
+            srt = np.argsort(b, kind="stable")
+            got_b, got_s = _dedupe(b, share, amp, 50)
+            none_b, none_s = _dedupe(b, None, amp, 50)
+            ref_b, ref_s = _dedupe(b[srt], share[srt], amp, 50)  # sorted input: reference
+            assert np.array_equal(got_b, ref_b) and np.array_equal(got_s, ref_s)
+            assert np.array_equal(none_b, ref_b) and none_s is None
+
+
 def test_cleaned_recording_band_from_the_kept_spectrum_keeps_ludb_accuracy():
     """detect_beats on clean()'s output takes its band from the spectrum clean kept: the same
     accuracy on LUDB (60 records, 12 leads) as the filter route on the same cleaned samples,

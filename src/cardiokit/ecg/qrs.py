@@ -281,7 +281,7 @@ def detect_beats_array(
         amp = median0(np.abs(qbp[beats])) / np.maximum(floors, 1e-12)
         cand = np.flatnonzero(w >= 0.9 * w.max())
         best = int(cand[np.argmax(amp[cand])])
-        share = np.ones(beats.size)
+        share = None  # one detection: every beat has the whole vote (ones, made below)
     else:
         per_lead, quality = [], []
 
@@ -325,7 +325,7 @@ def detect_beats_array(
         idx = clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
         vals = raw[idx, best] * np.sign(cl[beats])[:, None]
         beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)] if beats.size else beats
-    share = np.round(share, 3)
+    share = np.ones(beats.size) if share is None else np.round(share, 3)
     share.flags.writeable = False
     details["vote_share"] = share
     return beats.astype(np.int64), details
@@ -368,7 +368,7 @@ def detect_beats_per_lead(x: np.ndarray, *, fs_hz: float, method: str = "cardiok
             continue
         cl = cleaned[:, k]
         beats = refine_extrema(cl, beats, radius=max(1, round(0.08 * fs)))
-        beats, _ = _dedupe(beats, np.ones(beats.size), np.abs(cl), max(1, round(0.2 * fs)))
+        beats, _ = _dedupe(beats, None, np.abs(cl), max(1, round(0.2 * fs)))
         if q > 1 and beats.size:
             centre = beats * q + (q - 1) // 2
             idx = clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
@@ -407,12 +407,19 @@ def _abs_max(x: np.ndarray) -> np.ndarray:
     return np.maximum(col_max(x), -col_max(x, np.minimum))
 
 
-def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Sort and drop the smaller of two beats closer than ``dist`` after refinement."""
-    order = np.argsort(beats, kind="stable")
-    beats, share = beats[order], share[order]
-    if beats.size < 2 or np.diff(beats).min() >= dist:  # (then the loop would keep them all)
+def _dedupe(beats: np.ndarray, share: np.ndarray | None, amp: np.ndarray, dist: int
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sort and drop the smaller of two beats closer than ``dist`` after refinement
+    (``share``, the beats' vote shares, follows them; None stays None)."""
+    if beats.size < 2:
+        return beats, share
+    step = beats[1:] - beats[:-1]
+    if not (step > 0).all():  # ascending beats: the stable sort would leave them as they are
+        order = np.argsort(beats, kind="stable")
+        beats = beats[order]
+        share = None if share is None else share[order]
+        step = beats[1:] - beats[:-1]
+    if step.min() >= dist:  # (then the loop would keep them all)
         return beats, share
     keep = np.ones(beats.size, bool)
     last = 0
@@ -425,7 +432,7 @@ def _dedupe(beats: np.ndarray, share: np.ndarray, amp: np.ndarray, dist: int
                 keep[i] = False
         else:
             last = i
-    return beats[keep], share[keep]
+    return beats[keep], None if share is None else share[keep]
 
 
 def detect_beats(
