@@ -396,9 +396,9 @@ def _span(r: np.ndarray, lo: np.ndarray, hi: np.ndarray, ok: np.ndarray) -> tupl
 
 
 def _t_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr_next: np.ndarray,
-            fs: float, tu: Tuning) -> tuple:
-    """Window starts and width, baselines, ``lo, hi, m0, m1`` (window positions) and the latest
-    normal peak of the T waves of :func:`_t_block`."""
+            fs: float, tu: Tuning, rel: bool = True) -> tuple:
+    """Window starts and width, baselines, ``lo, hi, m0, m1`` (window positions; samples with
+    ``rel`` False) and the latest normal peak (window positions) of the T waves of :func:`_t_block`."""
     n = f.hp.shape[1]
     ms = lambda sec: np.rint(sec * fs).astype(np.int64)  # noqa: E731
     on, off = q[:, :, 0], q[:, :, 2]
@@ -412,18 +412,24 @@ def _t_args(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, rr
     wsl = ws[:, None]
     # latest normal T peak: R + u_tpk_s * sqrt(RR) (Bazett scaling)
     lim = (r + ms(tu.u_tpk_s * np.sqrt(np.minimum(np.maximum(rr_next, 0.3), 2.0))) - ws)[:, None] + np.zeros_like(on)
+    if not rel:
+        return ws, width, b0, b1, off, t_hi, t_m0, t_m1, lim
     return ws, width, b0, b1, off - wsl, t_hi - wsl, t_m0 - wsl, t_m1 - wsl, lim
 
 
-def _p_args(f: LeadFilters | None, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float) -> tuple:
-    """Window starts and width, baseline and ``lo, hi, m0, m1`` (window positions) of the P
-    waves of :func:`_p_block` (no baseline without ``f``)."""
+def _p_args(f: LeadFilters | None, r: np.ndarray, q: np.ndarray, prev_end: np.ndarray, fs: float,
+            rel: bool = True) -> tuple:
+    """Window starts and width, baseline and ``lo, hi, m0, m1`` (window positions; samples with
+    ``rel`` False) of the P waves of :func:`_p_block` (no baseline without ``f``: it is the T
+    waves' first baseline, see :func:`_t_args`)."""
     on = q[:, :, 0]
     b0 = None if f is None else f.smooth[np.arange(f.hp.shape[0])[None, :], np.maximum(on - round(0.01 * fs), 0)]
     p_lo = np.maximum(np.maximum(prev_end, on - round(0.36 * fs)), 0)
     p_m0 = np.maximum(np.maximum(prev_end, on - round(0.30 * fs)), 0)
     p_m1 = on - round(0.02 * fs)
     ws, width = _span(r, p_lo, on, on >= 0)
+    if not rel:
+        return ws, width, b0, p_lo, on, p_m0, p_m1
     wsl = ws[:, None]
     return ws, width, b0, p_lo - wsl, on - wsl, p_m0 - wsl, p_m1 - wsl
 
@@ -466,14 +472,17 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
     search reaches the padding, and the window ends are each row's own: ``wlen``): the same
     results as the two calls, with about half their numpy calls."""
     nb = q.shape[0]
-    tws, twidth, tb0, tb1, tlo, thi, tm0, tm1, tlim = _t_args(f, r, q, nxt_on, rr_next, fs, tu)
-    pws, pwidth, pb0, plo, phi, pm0, pm1 = _p_args(f, r, q, prev_end, fs)
+    # bounds in samples, made window positions once for both waves; the P baseline is the T
+    # waves' first one (the smoothed signal just before the QRS onset)
+    tws, twidth, tb0, tb1, tlo, thi, tm0, tm1, tlim = _t_args(f, r, q, nxt_on, rr_next, fs, tu, rel=False)
+    pws, pwidth, _, plo, phi, pm0, pm1 = _p_args(None, r, q, prev_end, fs, rel=False)
     width = max(twidth, pwidth)
     cat = lambda a, b: np.concatenate((a, b))  # noqa: E731
     n_leads = q.shape[1]
+    ws2 = cat(tws, pws)
+    ws2l = ws2[:, None]
     if f.tp is not None and f.tp.shape[1] >= width and f.tp.strides[1] == f.tp.itemsize:
         # the T windows of d_t and the P windows of d_p in one gather, and both of smooth
-        ws2 = cat(tws, pws)
         s_all = _gather_rows(f.smooth, _lead_rows(nb, n_leads, 1), ws2, width)
         d_all = _gather_rows(f.tp, _lead_rows(nb, n_leads, 2), ws2, width)
     else:
@@ -482,15 +491,15 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
         s_all, d_all = cat(sm, psm), cat(d, pd)
     late = None
     if tu.u_rho > 0:  # no P window has a late peak
-        late = (cat(tlim, np.full_like(tlim, _I64_MAX // 4)), round(tu.u_gap_s * fs), tu.u_rho)
+        late = (cat(tlim, _no_late(nb, n_leads)), round(tu.u_gap_s * fs), tu.u_rho)
     wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi)
-    wlen = np.repeat(np.array([twidth, pwidth], np.int64), nb)[:, None, None]
+    wlen = _tp_wlen(nb, twidth, pwidth)
     keep: dict = {}
-    on, pk, off, amp = _wave(d_all, s_all, np.arange(width)[None, None, :], cat(tb0, pb0), cat(tb1, pb0),
-                             cat(tlo, plo), cat(thi, phi), cat(tm0, pm0), cat(tm1, pm1), wpar[0], wpar[1], wpar[2],
-                             late, f.step, wlen, keep)
+    on, pk, off, amp = _wave(d_all, s_all, np.arange(width)[None, None, :], cat(tb0, tb0), cat(tb1, tb0),
+                             cat(tlo, plo) - ws2l, cat(thi, phi) - ws2l, cat(tm0, pm0) - ws2l, cat(tm1, pm1) - ws2l,
+                             wpar[0], wpar[1], wpar[2], late, f.step, wlen, keep)
     ok = (pk >= 0) & (cat(q[:, :, 0], q[:, :, 0]) >= 0)
-    out = _stack3(on, pk, off) + f.step * cat(tws, pws)[:, None, None]
+    out = _stack3(on, pk, off) + f.step * ws2[:, None, None]
     out[~ok] = -1
     amp = np.where(ok, amp, 0.0)
     t_out, p_out, p_amp = out[:nb], out[nb:], amp[nb:]
@@ -551,6 +560,22 @@ def _p_bounds_moved(keep: dict, i: np.ndarray, j: np.ndarray, nb: int, true_end:
     redo = np.zeros(nb, bool)
     redo[i[again]] = True
     return redo
+
+
+@lru_cache(maxsize=64)
+def _tp_wlen(nb: int, twidth: int, pwidth: int) -> np.ndarray:
+    """``(2 nb, 1, 1)`` window widths of the stacked T and P rows of :func:`_tp_block` (read-only)."""
+    out = np.repeat(np.array([twidth, pwidth], np.int64), nb)[:, None, None]
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=64)
+def _no_late(nb: int, n_leads: int) -> np.ndarray:
+    """``(nb, L)`` latest normal peak positions no peak reaches (the P rows of :func:`_tp_block`; read-only)."""
+    out = np.full((nb, n_leads), _I64_MAX // 4, np.int64)
+    out.flags.writeable = False
+    return out
 
 
 @lru_cache(maxsize=64)
