@@ -314,15 +314,16 @@ def _u_wave_rule(s: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
     sg = sgn.reshape(-1)[rows]
     ss = s.reshape(nb * n_leads, w)[rows] * sg[:, None]  # the main wave is a maximum of ss
     p = np.arange(w)[None, :]
-    before = (p >= m0r[:, None]) & (p <= (kr - gap)[:, None])
-    k2 = np.argmin(np.where(before, ss, np.inf), axis=1)
-    lead_in = (p >= m0r[:, None]) & (p <= k2[:, None])
-    st_level = np.where(lead_in, ss, -np.inf).max(axis=1)
+    from_m0 = p >= m0r[:, None]
+    k2 = np.argmin(np.where(from_m0 & (p <= (kr - gap)[:, None]), ss, np.inf), axis=1)
+    st_level = np.where(from_m0 & (p <= k2[:, None]), ss, -np.inf).max(axis=1)
+    # k2 (an argmin) and kr (a peak of _wave) are window positions: no clipping needed
     ri = np.arange(rows.size)
-    at_k2 = ss[ri, np.minimum(np.maximum(k2, 0), w - 1)]
+    at_k2 = ss[ri, k2]
     depth = st_level - at_k2
-    rise = ss[ri, np.minimum(np.maximum(kr, 0), w - 1)] - at_k2
-    use = ((kr > limr) & (k2 <= limr) & (k2 > m0r + 1) & (kr - k2 > gap) & (depth >= rho * rise) & (rise > 0))
+    rise = ss[ri, kr] - at_k2
+    # (every row has kr > limr)
+    use = ((k2 <= limr) & (k2 > m0r + 1) & (kr - k2 > gap) & (depth >= rho * rise) & (rise > 0))
     if not use.any():
         return k, sgn, val
     ch = rows[use]
@@ -492,7 +493,8 @@ def _tp_block(f: LeadFilters, r: np.ndarray, q: np.ndarray, nxt_on: np.ndarray, 
     late = None
     if tu.u_rho > 0:  # no P window has a late peak
         late = (cat(tlim, _no_late(nb, n_leads)), round(tu.u_gap_s * fs), tu.u_rho)
-    wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi)
+    wpar = _tp_params(nb, round(0.2 * fs), round(0.08 * fs), tu.t_on_xi, tu.p_on_xi, tu.t_off_xi, tu.p_off_xi,
+                      d_all.dtype)
     wlen = _tp_wlen(nb, twidth, pwidth)
     keep: dict = {}
     on, pk, off, amp = _wave(d_all, s_all, np.arange(width)[None, None, :], cat(tb0, tb0), cat(tb1, tb0),
@@ -579,12 +581,14 @@ def _no_late(nb: int, n_leads: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _tp_params(nb: int, tw: int, pw: int, t_on: float, p_on: float, t_off: float, p_off: float
-               ) -> tuple[np.ndarray, ...]:
+def _tp_params(nb: int, tw: int, pw: int, t_on: float, p_on: float, t_off: float, p_off: float,
+               dtype: np.dtype = np.dtype(np.float64)) -> tuple[np.ndarray, ...]:
     """``(2 nb, 1)`` boundary-search half-widths and onset / offset threshold fractions of the
-    stacked T and P rows of :func:`_tp_block` (read-only)."""
-    out = tuple(np.repeat(np.array([t, p], dt), nb)[:, None]
-                for t, p, dt in ((tw, pw, np.int64), (t_on, p_on, np.float64), (t_off, p_off, np.float64)))
+    stacked T and P rows of :func:`_tp_block` (read-only), the fractions in the slopes' ``dtype``
+    (as :func:`_wave` casts them)."""
+    out = tuple(np.repeat(np.array([t, p], dt).astype(ct), nb)[:, None]
+                for t, p, dt, ct in ((tw, pw, np.int64, np.int64), (t_on, p_on, np.float64, dtype),
+                                     (t_off, p_off, np.float64, dtype)))
     for a in out:
         a.flags.writeable = False
     return out

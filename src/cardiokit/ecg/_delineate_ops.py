@@ -153,11 +153,11 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
     # the first chunk of every walk at once, on cached offsets (walks already at their limit
     # are masked out below: none of their samples may stop them)
     k = min(_WALK_CHUNK, lmax)
-    steps, base2, jk, row_k = _walk_first(nb, n_leads, w, k)
-    p = start[:, None] + steps  # start + dir * (-1 .. k): one neighbour each side
-    np.maximum(p, 0, out=p)
-    np.minimum(p, w - 1, out=p)
-    p += base2
+    steps, base2, top2, row_k = _walk_first(nb, n_leads, w, k)
+    # flat positions start + dir * (-1 .. k) (one neighbour each side), clipped to each row
+    p = (start + base)[:, None] + steps
+    np.maximum(p, base2, out=p)
+    np.minimum(p, top2, out=p)
     v = flat[p]
     mid = v[:, 1:-1]
     # a local minimum along the walk (not at the start) or a slope below the threshold
@@ -165,10 +165,11 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
     stop &= mid < v[:, 2:]
     stop[:, 0] = False
     stop |= mid < thr[:, None]
-    if int(left.min()) < k:
-        stop &= jk < left[:, None]
     jj = stop.argmax(axis=1)
+    # a first stop at or past the walk's limit (walks with fewer samples left than the chunk,
+    # those already at their limit included) is no stop: the limit is returned
     found = stop.reshape(-1)[row_k + jj]
+    found &= jj < left
     res[found] = (start + sgn * jj)[found]
     rows = (~found & (left > k)).nonzero()[0]
     j0 = k
@@ -182,9 +183,8 @@ def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray,
         mid = v[:, 1:-1]
         stop = (mid <= v[:, :-2]) & (mid < v[:, 2:])
         stop |= mid < thr[rows, None]
-        stop &= np.arange(k)[None, :] < lr[:, None]
         jj = np.argmax(stop, axis=1)
-        found = stop[np.arange(rows.size), jj]
+        found = stop[np.arange(rows.size), jj] & (jj < lr)  # (k is the most left: no walk goes on)
         res[rows[found]] = (sr + dr * (j0 + jj))[found]
         rows = rows[~found & (lr > k)]
         j0 += k
@@ -210,10 +210,10 @@ def _walk_rows(nb: int, n_leads: int, w: int) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=64)
 def _walk_first(nb: int, n_leads: int, w: int, k: int) -> tuple[np.ndarray, ...]:
     """Cached index arrays of the first chunk (``k`` samples) of the walks of :func:`_walks`
-    (read-only): ``(2 nb L, k + 2)`` steps ``dir * (-1 .. k)``, the ``(2 nb L, 1)`` flat row
-    offsets, ``(1, k)`` sample numbers and the flat row starts of a ``(2 nb L, k)`` matrix."""
+    (read-only): ``(2 nb L, k + 2)`` steps ``dir * (-1 .. k)``, the ``(2 nb L, 1)`` flat
+    offsets of each row's first and last sample and the flat row starts of a ``(2 nb L, k)`` matrix."""
     sgn, base = _walk_rows(nb, n_leads, w)
-    out = (sgn[:, None] * np.arange(-1, k + 1)[None, :], base[:, None], np.arange(k)[None, :],
+    out = (sgn[:, None] * np.arange(-1, k + 1)[None, :], base[:, None], (base + (w - 1))[:, None],
            np.arange(0, sgn.size * k, k))
     for x in out:
         x.flags.writeable = False
