@@ -201,10 +201,13 @@ def _confirmed_bounds(v: np.ndarray, sel: np.ndarray, tol: np.ndarray, k: np.nda
     offsets): the earliest onset (latest offset) among the selected values with at least
     ``k`` other selected values within ``tol`` (one per row); the (floored) median of the
     selected values when none has."""
-    vv = v.copy()
-    vv[n_on:] *= -1.0  # the latest offset is the earliest negated one (same distances)
-    close = (np.abs(vv[:, :, None] - vv[:, None, :]) <= tol[:, None, None]) & sel[:, None, :]
-    ok = sel & (close.sum(axis=2) - 1 >= k[:, None])
+    # distances between the leads' values (the same for negated values: exact)
+    close = v[:, :, None] - v[:, None, :]
+    np.abs(close, out=close)
+    close = close <= tol[:, None, None]
+    close &= sel[:, None, :]
+    ok = sel & (close.sum(axis=2) > k[:, None])  # at least k others (each value is close to itself)
+    vv = v * _row_signs(v.shape[0], n_on)  # the latest offset is the earliest negated one
     best = np.where(ok, vv, np.inf).min(axis=1)
     best[n_on:] *= -1.0
     has = ok.any(axis=1)
@@ -212,6 +215,14 @@ def _confirmed_bounds(v: np.ndarray, sel: np.ndarray, tol: np.ndarray, k: np.nda
         return best.astype(np.int64)
     med = np.floor(_masked_median(v, sel))
     return np.where(has, best, med).astype(np.int64)
+
+
+@lru_cache(maxsize=64)
+def _row_signs(rows: int, n_on: int) -> np.ndarray:
+    """``(rows, 1)``: 1.0 for the first ``n_on`` rows, -1.0 for the others (read-only)."""
+    out = np.where(np.arange(rows) < n_on, 1.0, -1.0)[:, None]
+    out.flags.writeable = False
+    return out
 
 
 @lru_cache(maxsize=64)
@@ -260,7 +271,11 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     ok = sel.sum(axis=1) >= need
     # P and T: the leads must agree on where the wave is
     pk = blk[:, :, 1]
-    near = (np.abs(pk[:, :, None] - pk[:, None, :]) <= ptol[:, None, None]) & sel[:, :, None] & sel[:, None, :]
+    near = pk[:, :, None] - pk[:, None, :]
+    np.abs(near, out=near)
+    near = near <= ptol[:, None, None]
+    near &= sel[:, :, None]
+    near &= sel[:, None, :]
     cnt = near.sum(axis=2)
     # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
     # wave (T) or the previous T wave (P) in the other leads (leads at the same peak agree
