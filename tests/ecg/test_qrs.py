@@ -72,15 +72,20 @@ def test_noise_stress_floor():
         assert match_events(ref, b, 54).f1 / 100 >= floor, (kind, snr)
 
 
-def test_ludb_lead_ii_and_12_lead_floors():
+def _ludb(i: int) -> tuple[Recording, np.ndarray]:
+    """LUDB record ``i`` (12 leads, mV) and its lead-II QRS annotations (samples)."""
     wfdb = pytest.importorskip("wfdb")
+    path = str(shared_path("ludb", "data", f"{i}.hea").with_suffix(""))
+    r = wfdb.rdrecord(path)
+    a = wfdb.rdann(path, "ii")
+    ref = np.array([s for s, y in zip(a.sample, a.symbol, strict=True) if y == "N"])
+    return Recording(r.p_signal, r.fs, tuple(Channel(c, "ecg", "mV") for c in r.sig_name)), ref
+
+
+def test_ludb_lead_ii_and_12_lead_floors():
     totals = {"ii": [0, 0, 0], "all": [0, 0, 0]}
     for i in range(1, 61):
-        path = str(shared_path("ludb", "data", f"{i}.hea").with_suffix(""))
-        r = wfdb.rdrecord(path)
-        a = wfdb.rdann(path, "ii")
-        ref = np.array([s for s, y in zip(a.sample, a.symbol, strict=True) if y == "N"])
-        rec = Recording(r.p_signal, r.fs, tuple(Channel(c, "ecg", "mV") for c in r.sig_name))
+        rec, ref = _ludb(i)
         for key, leads in (("ii", ["ii"]), ("all", None)):
             b = detect_beats(rec, leads=leads).samples
             # LUDB annotates the middle of each record only
@@ -313,17 +318,13 @@ def test_cleaned_recording_band_from_the_kept_spectrum_keeps_ludb_accuracy():
     """detect_beats on clean()'s output takes its band from the spectrum clean kept: the same
     accuracy on LUDB (60 records, 12 leads) as the filter route on the same cleaned samples,
     and the flat-lead handling still works."""
-    wfdb = pytest.importorskip("wfdb")
     from cardiokit.ecg import clean
     from cardiokit.ecg.clean import cleaned_spectrum
 
     tot = {"kept": [0, 0, 0], "filter": [0, 0, 0]}
     for i in range(1, 61):
-        path = str(shared_path("ludb", "data", f"{i}.hea").with_suffix(""))
-        r = wfdb.rdrecord(path)
-        a = wfdb.rdann(path, "ii")
-        ref = np.array([s for s, y in zip(a.sample, a.symbol, strict=True) if y == "N"])
-        c = clean(Recording(r.p_signal, r.fs, tuple(Channel(n, "ecg", "mV") for n in r.sig_name)))
+        rec, ref = _ludb(i)
+        c = clean(rec)
         assert cleaned_spectrum(c.signals, range(12)) is not None
         assert cleaned_spectrum(c.signals.copy(), range(12)) is None  # only that very array
         for key, b in (("kept", detect_beats(c).samples),
