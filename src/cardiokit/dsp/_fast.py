@@ -8,7 +8,25 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "hann", "keep_freed_memory", "median0", "median1", "median_rows", "median_small", "percentile1"]
+__all__ = ["block_max", "clip", "col_max", "hann", "keep_freed_memory", "median0", "median1", "median_rows", "median_small",
+           "percentile1", "rfft_axis"]
+
+
+try:  # scipy.fft.rfft's pocketfft kernel, without the backend dispatch and argument checks
+    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
+
+    _r2c(np.zeros((1, 4), np.float32), (1,), True, 0, None, 1)  # the signature this relies on
+
+    def rfft_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:
+        """``scipy.fft.rfft(x, axis=axis)`` of a real float32/float64 array (the same kernel and
+        values, ~5-10 us less per call)."""
+        return _r2c(x, (axis % x.ndim,), True, 0, None, 1)
+except (ImportError, TypeError):  # pragma: no cover - another scipy layout: the public route
+    def rfft_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:
+        """``scipy.fft.rfft(x, axis=axis)``."""
+        from scipy import fft as _fft
+
+        return _fft.rfft(x, axis=axis)
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:

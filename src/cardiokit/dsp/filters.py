@@ -17,26 +17,12 @@ from scipy import signal as _sig
 
 from cardiokit._core.errors import InvalidArgumentError
 
-from ._fast import hann, median1
+from ._fast import hann, median1, rfft_axis
 
 try:  # scipy's compiled second-order-section kernel (what sosfilt runs after its checks)
     from scipy.signal._sosfilt import _sosfilt
 except ImportError:  # pragma: no cover - another scipy layout: the public route
     _sosfilt = None
-try:  # scipy.fft.rfft's pocketfft kernel, without the backend dispatch and argument checks
-    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
-
-    def _rfft_rows(x: np.ndarray) -> np.ndarray:
-        """``scipy.fft.rfft(x, axis=1)`` of a float32 or float64 2-D array (the same kernel)."""
-        return _r2c(x, (1,), True, 0, None, 1)
-
-    _r2c(np.zeros((1, 4), np.float32), (1,), True, 0, None, 1)
-except (ImportError, TypeError):  # pragma: no cover - another scipy layout: the public route
-    def _rfft_rows(x: np.ndarray) -> np.ndarray:
-        from scipy import fft as _fft
-
-        return _fft.rfft(x, axis=1)
-
 __all__ = [
     "bandpass",
     "design_sos",
@@ -648,7 +634,7 @@ def detect_powerline_hz(
     seg = np.array(arr[:n].T, order="C")
     seg -= seg.mean(axis=1, keepdims=True)
     seg *= hann(n, seg.dtype.type)
-    sp = _rfft_rows(seg)
+    sp = rfft_axis(seg, 1)
     best, best_ratio = None, min_ratio
     idx, spans = _line_bins(n, fs, tuple(map(float, candidates_hz)))
     # the power only where it is read (the same values as the whole spectrum's); the mean

@@ -29,9 +29,8 @@ import itertools
 from functools import lru_cache
 
 import numpy as np
-from scipy import fft as _sfft
 
-from cardiokit.dsp._fast import hann, median0, median1, median_rows
+from cardiokit.dsp._fast import hann, median0, median1, median_rows, rfft_axis
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["FEATURE_NAMES", "FS", "band_0540", "cnn_input", "rhythm_features"]
@@ -75,16 +74,6 @@ try:  # scipy's compiled second-order-section kernel (what sosfilt runs after it
     _ZI = np.ascontiguousarray(_sosfilt_zi(_SOS_W)[None, :, :])
 except ImportError:  # pragma: no cover - another scipy layout: filtfilt_sos
     _sosfilt = None
-try:  # scipy.fft.rfft's pocketfft kernel, without the backend dispatch and argument checks
-    from scipy.fft._pocketfft.pypocketfft import r2c as _r2c
-
-    def _rfft(x: np.ndarray) -> np.ndarray:
-        """``scipy.fft.rfft`` of a float64 1-D array (the same kernel and values)."""
-        return _r2c(x, (0,), True, 0, None, 1)
-
-    _r2c(np.zeros(4), (0,), True, 0, None, 1)
-except (ImportError, TypeError):  # pragma: no cover - another scipy layout: the public route
-    _rfft = _sfft.rfft
 
 
 def band_0540(x: np.ndarray) -> np.ndarray:
@@ -370,7 +359,7 @@ def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_a
     n = seg.size
     if n < 32:
         return _NAN
-    c = _rfft((seg - _mean(seg)) * hann(n))
+    c = rfft_axis((seg - _mean(seg)) * hann(n))
     b_all, b = _share_bins(n, lo, hi, lo_all, hi_all)
     if b.start < 0 or b.stop > b_all.stop - b_all.start or b_all.stop < b_all.start:
         p = np.abs(c) ** 2  # a band outside the total: the spectrum as a whole
@@ -516,7 +505,7 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
         kurt, skew = _NAN, _NAN
     n = x.size
     xd = x - _mean(x)
-    p = np.abs(_rfft(xd * hann(n)))
+    p = np.abs(rfft_axis(xd * hann(n)))
     p *= p
 
     def band(lo: float, hi: float) -> float:
