@@ -13,7 +13,6 @@ from cardiokit.dsp._fast import (
     median0,
     median1,
     median_rows,
-    median_small,
     percentile1,
 )
 
@@ -47,11 +46,6 @@ def test_medians_and_percentiles_equal_numpy():
             assert percentile1(v.tolist(), q) == float(np.percentile(v, q))  # a list: sorted in Python
         a = rng.normal(size=(k, 30, 4))
         assert np.array_equal(median0(a), np.median(a, axis=0))
-        assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
-        assert np.array_equal(median_small(np.moveaxis(a, 0, 1), 1), np.median(a, axis=0))
-    for k in range(1, 13):  # large slices: the network up to k = 10
-        a = rng.normal(size=(k, 576, 12))
-        assert np.array_equal(median_small(a, 0), np.median(a, axis=0))
     assert np.isnan(median1(np.array([1.0, np.nan, 2.0])))
     assert np.isnan(median1(np.zeros(0)))
     assert np.isnan(median1([1.0, float("nan"), 2.0])) and np.isnan(median1([]))

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["block_max", "clip", "col_max", "hann", "keep_freed_memory", "median0", "median1", "median_rows", "median_small",
+__all__ = ["block_max", "clip", "col_max", "hann", "keep_freed_memory", "median0", "median1", "median_rows",
            "percentile1", "rfft_axis"]
 
 
@@ -93,31 +93,6 @@ def median0(a: np.ndarray, axis: int = 0) -> np.ndarray:
     h = k // 2
     mid = np.take(s, h, axis=axis)
     return mid if k % 2 else (np.take(s, h - 1, axis=axis) + mid) / 2
-
-
-def median_small(a: np.ndarray, axis: int) -> np.ndarray:
-    """The middle of ``np.sort(a, axis=axis)`` (``np.median`` for finite ``a``) when ``axis``
-    is short: an odd-even transposition network of elementwise minima and maxima over the
-    slices, faster than sorting many short columns; the sort otherwise."""
-    k = a.shape[axis]
-    # the network's k (k - 1) / 2 passes beat one sort of many k-element columns for k <= 5,
-    # and up to k = 10 when each slice is large
-    small = k <= 5 or (k <= 10 and a.size >= 4096 * k)
-    if not small or k == 0 or np.isnan(a).any():  # NaN: numpy's sort order (NaN last)
-        s = np.sort(a, axis=axis)
-        h = k // 2
-        mid = np.take(s, [h - 1, h] if k % 2 == 0 else [h], axis=axis)
-        return np.take(mid, 0, axis=axis) if k % 2 else (np.take(mid, 0, axis=axis) + np.take(mid, 1, axis=axis)) / 2
-    rows = list(np.moveaxis(a, axis, 0).astype(np.float64, copy=True))  # k contiguous slices
-    tmp = np.empty_like(rows[0])
-    for r in range(k):
-        for i in range(r % 2, k - 1, 2):  # compare-exchange in place: (min, max)
-            lo, hi = rows[i], rows[i + 1]
-            np.minimum(lo, hi, out=tmp)
-            np.maximum(lo, hi, out=hi)
-            rows[i], tmp = tmp, lo
-    h = k // 2
-    return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
 
 
 def _batcher_pairs(n: int) -> list[tuple[int, int]]:
