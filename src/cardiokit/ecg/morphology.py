@@ -57,7 +57,7 @@ import numpy as np
 
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
-from ..dsp._fast import clip, col_max, median_rows
+from ..dsp._fast import clip, col_max, median1, median_rows
 from ..dsp._fast import median0 as _median
 from ._morphology_leads import LeadMorphology, lead_morphology
 
@@ -373,12 +373,12 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
     pair_rr = [rr_l[i + 1] for i in range(nb - 1) if dom[i] and dom[i + 1]]
     # rr[0] is the only NaN: the NaN-median of rr is the median of rr[1:]
-    ref_rr = _median_list(pair_rr) if len(pair_rr) >= 2 else (_median_list(rr_l[1:]) if nb > 2 else None)
+    ref_rr = median1(pair_rr) if len(pair_rr) >= 2 else (median1(rr_l[1:]) if nb > 2 else None)
     prem_l = [False] * nb
     if ref_rr is not None:
         prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
     w_dom = [q for q, d in zip(qrs_l, dom, strict=True) if d and q == q]  # finite widths of dominant beats
-    dom_w = _median_list(w_dom) if w_dom else nan
+    dom_w = median1(w_dom) if w_dom else nan
     p_share = sum(hp_l) / nb if nb else 0.0
     labels = []
     edge = round(EDGE_S * fs)
@@ -400,13 +400,6 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
             labels.append("N")
     return BeatClasses(tuple(labels), np.array(rr_l, np.float64), corr, np.array(qrs_l, np.float64),
                        np.array(prem_l, bool), ref_rr)
-
-
-def _median_list(v: list[float]) -> float:
-    """``float(np.median(v))`` of a non-empty list of finite numbers."""
-    s = sorted(v)
-    h = len(s) // 2
-    return float(s[h]) if len(s) % 2 else (s[h - 1] + s[h]) / 2
 
 
 def analyze_morphology(
