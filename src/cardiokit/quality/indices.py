@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import clip, hann, median1
+from cardiokit.dsp._fast import clip, hann, median1, rfft_axis
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_beats", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -397,8 +397,6 @@ def _block_starts(rows: int, size: int, m: int, width: int) -> np.ndarray:
 def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     """psqi, bassqi, hfsqi, flat_fraction, clip_fraction of raw float32 ``xs`` blocks
     ``(leads, segments, w)``: ``(leads, segments, 5)``."""
-    from scipy import fft as sfft
-
     n_leads, n_seg, size = xs.shape
     o = np.empty((n_leads, n_seg, 5))
     # spectral shares of the raw signal (Hann-windowed periodogram, float32): the squared real
@@ -407,7 +405,7 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     mean /= size  # (as xs.mean: a float32 sum over the float32 count)
     xd = xs - mean
     xd *= hann(size, np.float32)
-    sq = sfft.rfft(xd, axis=2).view(np.float32)
+    sq = rfft_axis(xd, axis=2).view(np.float32)
     np.square(sq, out=sq)
     starts, combine = _band_plan(size, float(fs))
     b = np.add.reduceat(sq, starts, axis=2, dtype=np.float64) @ combine  # (leads, segments, 6)
