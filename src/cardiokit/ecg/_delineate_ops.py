@@ -225,7 +225,6 @@ def _walk_first(nb: int, n_leads: int, w: int, k: int) -> tuple[np.ndarray, ...]
     return out
 
 
-
 def _rows(v: np.ndarray) -> np.ndarray:
     """``(nb, L, 1)`` flat offsets of the rows of a C-contiguous ``(nb, L, W)`` matrix."""
     nb, n_leads, w = v.shape
