@@ -245,8 +245,10 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     relative prominence) turns on the U-wave rule of :func:`_u_wave_rule` (T waves).
     With ``step`` = 2 the matrices hold every other sample of the record and the positions
     returned are in record samples (window position x 2): see :func:`_refine2`.
-    ``w``, ``xi_on`` and ``xi_off`` may be ``(nb, 1)`` arrays, and ``wlen`` (``(nb, 1, 1)``) the
-    width of each row's window when the matrices are wider (stacked windows of two widths).
+    ``w``, ``xi_on`` and ``xi_off`` may be ``(nb, 1)`` arrays (the fractions in ``d``'s dtype,
+    as :func:`_tp_params` makes them: the thresholds' precision of scalar fractions), and
+    ``wlen`` (``(nb, 1, 1)``) the width of each row's window when the matrices are wider
+    (stacked windows of two widths).
     ``keep`` (a dict) receives the search's intermediates (window positions of the peak ``k``
     and the onset's slope ``a`` and walk ``on`` at the search rate, ``thr_on``, ``|d|``).
     """
@@ -274,8 +276,6 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     a = _argbest(sd, pos, a0, k)
     b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
     ad = np.abs(d)
-    if isinstance(xi_on, np.ndarray):  # per-row fractions: in the slopes' precision, as scalars are
-        xi_on, xi_off = xi_on.astype(ad.dtype, copy=False), xi_off.astype(ad.dtype, copy=False)
     if step == 2:  # the steepest slopes between the samples (see _vertex)
         top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2), wlen)
         thr_on, thr_off = xi_on * top[:, :, 0], xi_off * top[:, :, 1]
