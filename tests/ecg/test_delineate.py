@@ -255,13 +255,12 @@ def test_walks_stop_where_the_masked_walk_stops() -> None:
         a = rng.integers(0, 6, size=(nb, n_leads, w)).astype(np.float32)  # many ties and plateaus
         if trial % 3 == 0:
             a = np.abs(rng.normal(size=(nb, n_leads, w))).astype(np.float32)
-        pos = np.arange(w)[None, None, :]
         s_on, s_off = rng.integers(0, w, size=(2, nb, n_leads))
         lim_on = rng.integers(0, w, size=(nb, n_leads))
         lim_off = rng.integers(0, w, size=(nb, n_leads))
         thr_on, thr_off = (rng.uniform(0, 3 if trial % 2 else 0.2, size=(nb, n_leads)).astype(np.float32)
                            for _ in range(2))
-        on, off = D._walks(a, pos, s_on, lim_on, thr_on, s_off, lim_off, thr_off)
+        on, off = D._walks(a, s_on, lim_on, thr_on, s_off, lim_off, thr_off)
         ref_off = _masked_walk(a, s_off, lim_off, thr_off, forward=True)
         ref_on = _masked_walk(a, s_on, lim_on, thr_on, forward=False)
         assert np.array_equal(on, ref_on) and np.array_equal(off, ref_off)

@@ -281,7 +281,7 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
         thr_on, thr_off = xi_on * top[:, :, 0], xi_off * top[:, :, 1]
     else:
         thr_on, thr_off = xi_on * _at(ad, a), xi_off * _at(ad, b)
-    on, off = _walks(ad, pos, a, lo, thr_on, b, hi, thr_off)
+    on, off = _walks(ad, a, lo, thr_on, b, hi, thr_off)
     if keep is not None:
         keep.update(k=k, a=a, on=on, thr_on=thr_on, ad=ad)
     if step == 2:
@@ -369,7 +369,7 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     n_first, n_last = kk[:, :, 0], kk[:, :, 1]
     lo_l = lo_w + np.zeros((1, n_leads), np.int64)
     hi_l = hi_w + np.zeros((1, n_leads), np.int64)
-    on, off = _walks(dq, pos, n_first, lo_l, tu.qrs_on_xi * ends[:, :, 0], n_last, hi_l, tu.qrs_off_xi * ends[:, :, 1])
+    on, off = _walks(dq, n_first, lo_l, tu.qrs_on_xi * ends[:, :, 0], n_last, hi_l, tu.qrs_off_xi * ends[:, :, 1])
     # peak and amplitude read only the columns from the earliest onset to the latest offset
     q0 = int(on.min())
     q1 = max(int(off.max()) + 1, q0 + 1)

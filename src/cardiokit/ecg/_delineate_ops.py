@@ -128,7 +128,7 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
     return np.argmax(np.where(inside, v, -np.inf), axis=2) + c0
 
 
-def _walks(a: np.ndarray, pos: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarray,
+def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarray,
            s_off: np.ndarray, lim_off: np.ndarray, thr_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Backward (onset) and forward (offset) boundary walks over ``a`` (``(nb, L, W)``, limits
     inside the window): from each start towards its limit (inclusive), the first position where
