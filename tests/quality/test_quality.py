@@ -204,3 +204,12 @@ def test_clipping_scan_of_candidate_blocks_matches_full_scan():
         np.testing.assert_allclose(_clip_fraction_2d(x, ext, (bhi, blo, w)), full)
         nonzero += int((full > 0).sum())
     assert nonzero > 100
+
+
+def test_index_dict_keys_are_the_ecg_indices_in_order():
+    from cardiokit.quality.assess import ECG_INDICES, _index_dict
+
+    values = list(range(len(ECG_INDICES)))
+    d = _index_dict(values)
+    assert tuple(d) == tuple(ECG_INDICES)
+    assert list(d.values()) == values
