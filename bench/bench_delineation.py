@@ -68,23 +68,38 @@ class Tally:
         self.n_tp = dict.fromkeys(SCORED, 0)
 
     def add(self, key: str, ref: np.ndarray, det: np.ndarray, fs: float, span: tuple[int, int] | None) -> None:
+        for _r, d in self.match(key, ref, det, fs, span):
+            self.err[key].append(d)
+
+    def match(self, key: str, ref: np.ndarray, det: np.ndarray, fs: float, span: tuple[int, int] | None
+              ) -> list[tuple[int, float]]:
+        """Count one lead's boundaries of kind ``key``; (reference index, error ms) of the matches.
+
+        ``span``: the lead's annotated span; detections count when they lie in it or within the
+        match tolerance of this kind's first / last reference boundary (a detection a few ms
+        before the first annotated onset belongs to an annotated beat)."""
         det = np.sort(det[det >= 0])
-        if span is not None:
-            det = det[(det >= span[0]) & (det <= span[1])]
         tol = TOL_S * fs
+        if span is not None:
+            lo, hi = span
+            if ref.size:
+                lo, hi = min(lo, int(ref.min()) - tol), max(hi, int(ref.max()) + tol)
+            det = det[(det >= lo) & (det <= hi)]
         self.n_ref[key] += ref.size
         self.n_det[key] += det.size
+        out: list[tuple[int, float]] = []
         if det.size == 0:
-            return
+            return out
         used = np.zeros(det.size, bool)
-        for r in ref:
+        for i, r in enumerate(ref):
             d = np.abs(det - r).astype(float)
             d[used] = np.inf
             j = int(np.argmin(d))
             if d[j] <= tol:
                 used[j] = True
                 self.n_tp[key] += 1
-                self.err[key].append((det[j] - r) * 1000.0 / fs)
+                out.append((i, (det[j] - r) * 1000.0 / fs))
+        return out
 
     def row(self, key: str, ppv: bool = True) -> list:
         e = np.asarray(self.err[key])
@@ -113,11 +128,11 @@ def nk_delineate(x: np.ndarray, rpeaks: np.ndarray, fs: float, method: str) -> d
     return out
 
 
-def ours(sig: np.ndarray, fs: float, names: tuple[str, ...], method: str = "slope2004"):
+def ours(sig: np.ndarray, fs: float, names: tuple[str, ...], method: str = "slope2004", **kw):
     rec = Recording(sig.astype(np.float32), fs, tuple(Channel(n, "ecg", "mV") for n in names))
     c = clean(rec)
     b = detect_beats(c)
-    return delineate(c, beats=b, method=method), b
+    return delineate(c, beats=b, method=method, **kw), b
 
 
 def unet_oof(sig: np.ndarray, fs: float, names: tuple[str, ...], beats: np.ndarray, probs: np.ndarray):
@@ -136,33 +151,85 @@ def load_oof(path: Path) -> dict[int, np.ndarray] | None:
     return {int(i): z["p"][k].astype(np.float32) for k, i in enumerate(z["ids"])}
 
 
+#: statistic of the per-lead bias table per boundary (chosen by nested CV on the training
+#: folds, see ``cardiokit.ecg._delineate_bias``): (statistic, shrinkage) or None. T onset: the
+#: nested choice (median) lowered its SD by 1.1 ms out of fold but also Se / PPV (-0.2 / -0.5
+#: point) and moved its mean from -11.2 to -12.4 ms: not applied.
+BIAS_RECIPE: dict[str, tuple[str, float] | None] = {
+    "p_on": ("mean", 1.0), "p_peak": ("mean", 1.0), "p_off": ("mean", 1.0), "qrs_on": ("mean", 1.0),
+    "qrs_off": ("mean", 0.5), "t_on": None, "t_peak": None, "t_off": ("median", 1.0),
+}
+
+
+def bias_table(errors: list[tuple[int, int, str, float]], keep) -> np.ndarray:
+    """``(12, 9)`` per-lead bias (ms, columns FIDUCIALS) of the rules from matched errors
+    ``(record id, lead, boundary, error ms)`` of the records where ``keep(record id)``."""
+    t = np.zeros((len(LUDB_LEADS), len(FIDUCIALS)))
+    by: dict[tuple[int, str], list[float]] = {}
+    for rid, j, k, e in errors:
+        if keep(rid):
+            by.setdefault((j, k), []).append(e)
+    for (j, k), v in by.items():
+        rec = BIAS_RECIPE.get(k)
+        if rec is not None:
+            t[j, FIDUCIALS.index(k)] = (np.mean(v) if rec[0] == "mean" else np.median(v)) * rec[1]
+    return t
+
+
 def run_ludb(n_records: int | None, methods: tuple[str, ...], oof: dict[int, np.ndarray] | None
-             ) -> dict[str, dict[str, Tally]]:
+             ) -> tuple[dict[str, dict[str, Tally]], np.ndarray]:
+    """Tallies per split and method, and the rules' per-lead bias table of all records.
+
+    "rules" is scored with the per-lead bias correction learned out of fold (each fold
+    corrected with the table of the other four); "rules, no lead bias" without it."""
+    from cardiokit.ecg._delineate_bias import shift_boundaries
+
     names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
     tallies = {split: {m: Tally() for m in methods} for split in ("all", "heldout")}
+    kept = []
+    errors: list[tuple[int, int, str, float]] = []  # the uncorrected rules' matched errors
+    scratch = Tally()
     for name in names:
         path = data_path("ludb", name)
+        rid = int(path.name)
         rec = load_wfdb(path, annotator=None)
-        dl, beats = ours(rec.signals, rec.fs, rec.sig_names)
-        du = unet_oof(rec.signals, rec.fs, rec.sig_names, beats.samples, oof[int(path.name)]) if oof else None
-        splits = ["all"] + (["heldout"] if int(path.name) % 5 != 1 else [])
+        dl, beats = ours(rec.signals, rec.fs, rec.sig_names, lead_bias=False)
+        du = unet_oof(rec.signals, rec.fs, rec.sig_names, beats.samples, oof[rid]) if oof else None
+        refs, spans = [], []
+        dets = {"rules, no lead bias": np.asarray(dl.per_lead), "rules global": np.asarray(dl.global_)}
+        if du is not None:
+            dets["U-Net OOF"], dets["U-Net OOF global"] = np.asarray(du.per_lead), np.asarray(du.global_)
         for j, lead in enumerate(LUDB_LEADS):
             ann = wfdb.rdann(str(path), lead)
             ref = parse_waves(np.asarray(ann.sample), tuple(ann.symbol))
             span = (int(ann.sample.min()), int(ann.sample.max()))
-            dets = {"rules": {k: dl.lead(j)[:, FIDUCIALS.index(k)] for k in SCORED},
-                    "rules global": {k: dl.global_[:, FIDUCIALS.index(k)] for k in SCORED}}
-            if du is not None:
-                dets["U-Net OOF"] = {k: du.lead(j)[:, FIDUCIALS.index(k)] for k in SCORED}
-                dets["U-Net OOF global"] = {k: du.global_[:, FIDUCIALS.index(k)] for k in SCORED}
+            refs.append(ref)
+            spans.append(span)
+            for k in SCORED:
+                for _i, e in scratch.match(k, ref[k], dl.lead(j)[:, FIDUCIALS.index(k)], rec.fs, span):
+                    errors.append((rid, j, k, e))
             for m in methods:
                 if m.startswith("neurokit2"):
-                    dets[m] = nk_delineate(rec.signals[:, j], beats.samples, rec.fs, m.split()[-1])
+                    dets.setdefault(m, []).append(nk_delineate(rec.signals[:, j], beats.samples, rec.fs, m.split()[-1]))
+        kept.append((rid, rec.fs, rec.signals.shape[0], refs, spans, dets))
+    tables = {f: bias_table(errors, lambda i, f=f: i % 5 != f) for f in range(5)}
+    for rid, fs, n, refs, spans, dets in kept:
+        off = np.rint(tables[rid % 5] * fs / 1000.0).astype(np.int64)[:, None, :]
+        raw = dets["rules, no lead bias"]
+        dets["rules"] = shift_boundaries(raw, off, n)
+        splits = ["all"] + (["heldout"] if rid % 5 != 1 else [])
+        for j in range(len(LUDB_LEADS)):
             for m in methods:
+                d = dets[m]
                 for k in SCORED:
+                    if m.startswith("neurokit2"):
+                        det = d[j][k]
+                    else:
+                        arr = d if d.ndim == 2 else d[j]
+                        det = arr[:, FIDUCIALS.index(k)]
                     for split in splits:
-                        tallies[split][m].add(k, ref[k], dets[m][k], rec.fs, span)
-    return tallies
+                        tallies[split][m].add(k, refs[j][k], det, fs, spans[j])
+    return tallies, bias_table(errors, lambda i: True)
 
 
 def run_qtdb(methods: tuple[str, ...]) -> dict[str, Tally]:
@@ -204,13 +271,20 @@ def main() -> None:
     ap.add_argument("--oof", type=Path, default=Path("/work/cache/delineation/v1_oof.npz"),
                     help="U-Net out-of-fold probabilities (training.train_delineator cv)")
     ap.add_argument("--no-write", action="store_true", help="print, do not update docs/BENCHMARKS.md")
+    ap.add_argument("--bias-table", action="store_true",
+                    help="print the rules' per-lead bias table of all LUDB records (for ecg/_delineate_bias.py)")
     ap.add_argument("--metrics-json", type=Path, default=None, help="also write the U-Net numbers here")
     args = ap.parse_args()
     nk = () if args.no_nk else ("neurokit2 dwt", "neurokit2 prominence")
     oof = load_oof(args.oof)
     unet = ("U-Net OOF", "U-Net OOF global") if oof else ()
     t0 = time.perf_counter()
-    ludb = run_ludb(args.records, ("rules", "rules global", *unet, *nk), oof)
+    ludb, table_all = run_ludb(args.records, ("rules", "rules, no lead bias", "rules global", *unet, *nk), oof)
+    if args.bias_table:
+        print("RULES_LEAD_BIAS_MS = {")
+        for j, lead in enumerate(LUDB_LEADS):
+            print(f'    "{lead}": (' + ", ".join(f"{v:.1f}" for v in table_all[j]) + "),")
+        print("}")
     qt = run_qtdb(("rules", "rules global", "U-Net", "U-Net global", *nk))
     el = time.perf_counter() - t0
     v = versions(["cardiokit", "neurokit2", "numpy", "scipy", "wfdb", "onnxruntime"])

@@ -43,6 +43,9 @@ BATCH = 32
 CHANNELS = tuple(int(c) for c in os.environ.get("CHANNELS", "8,16,24,32").split(","))
 KERNEL = int(os.environ.get("KERNEL", "7"))
 TAG = os.environ.get("TAG", "v1")
+#: augmentation recipe: "v1" (the 1.0.0 model) or "v2" (+ smooth non-uniform time warp,
+#: muscle-like noise bursts, baseline steps and more slow wander)
+AUG = os.environ.get("AUG", "v1")
 #: torch threads per process (1 is fastest on a shared 2-core machine; run two folds at once)
 THREADS = int(os.environ.get("THREADS", "1"))
 
@@ -154,6 +157,14 @@ def augment(x: np.ndarray, y: np.ndarray, m: np.ndarray, rng: np.random.Generato
         x = np.interp(src, np.arange(x.size), x)
         idx = np.clip(np.round(src).astype(int), 0, y.size - 1)
         y, m = y[idx], m[idx]
+    if AUG == "v2" and rng.random() < 0.5:  # smooth non-uniform time warp (rate 0.85-1.15 locally)
+        knots = rng.uniform(0.85, 1.15, 6)
+        rate = np.interp(np.linspace(0, 5, x.size), np.arange(6), knots)
+        src = np.concatenate([[0.0], np.cumsum(rate)[:-1]])
+        src = src[src <= x.size - 1]
+        x = np.interp(src, np.arange(x.size), x)
+        idx = np.clip(np.round(src).astype(int), 0, y.size - 1)
+        y, m = y[idx], m[idx]
     if x.size < CROP:
         pad = CROP - x.size
         x, y, m = np.pad(x, (0, pad), mode="edge"), np.pad(y, (0, pad)), np.pad(m, (0, pad))
@@ -164,6 +175,14 @@ def augment(x: np.ndarray, y: np.ndarray, m: np.ndarray, rng: np.random.Generato
     if rng.random() < 0.3:  # slow wander left after the high-pass
         t = np.arange(CROP) / 250.0
         x += rng.uniform(0, 0.15) * np.sin(2 * np.pi * rng.uniform(0.1, 0.6) * t + rng.uniform(0, 6.3))
+    if AUG == "v2":
+        if rng.random() < 0.3:  # muscle-like noise: high-passed white noise in a burst
+            a, b = sorted(rng.integers(0, CROP, 2))
+            e = rng.normal(0, rng.uniform(0.02, 0.12), CROP)
+            x[a:b] += (e - np.convolve(e, np.ones(5) / 5, mode="same"))[a:b]
+        if rng.random() < 0.2:  # more and faster wander (respiration, movement)
+            t = np.arange(CROP) / 250.0
+            x += rng.uniform(0, 0.3) * np.sin(2 * np.pi * rng.uniform(0.15, 1.0) * t + rng.uniform(0, 6.3))
     return x.astype(np.float32), y.astype(np.int64), m
 
 

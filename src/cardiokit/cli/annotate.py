@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from .._core.errors import CardiokitError
 from ..ecg import clean, delineate, detect_beats
+from ..ecg.delineate import METHODS as DELINEATION_METHODS
 from ..ecg.delineate import Delineation
 from ..io import read
 from ._app import app, console, err_console
@@ -48,6 +49,9 @@ def annotate(
     per_lead: Annotated[
         bool, typer.Option("--per-lead", help="Also write one file per lead, extension = lead name lowercased (LUDB style).")
     ] = False,
+    method: Annotated[
+        str, typer.Option("--method", help="Delineation method: slope2004 (rules, default) or unet (learned, ONNX).")
+    ] = "slope2004",
 ) -> None:
     """Detect beats and delineate P/QRS/T; write WFDB annotations (QT Database convention).
 
@@ -56,6 +60,8 @@ def annotate(
     """
     if not re.fullmatch(r"[A-Za-z0-9_]+", ext):
         raise typer.BadParameter(f"--ext must be letters, digits or _; got {ext!r}")
+    if method not in DELINEATION_METHODS:
+        raise typer.BadParameter(f"--method must be one of {', '.join(DELINEATION_METHODS)}; got {method!r}")
     out.mkdir(parents=True, exist_ok=True)
     failed = 0
     with Progress(console=err_console, transient=True,
@@ -67,7 +73,7 @@ def annotate(
                 rec = read(path)
                 rec_c = clean(rec)
                 beats = detect_beats(rec_c)
-                dl = delineate(rec_c, beats=beats)
+                dl = delineate(rec_c, beats=beats, method=method)
                 written = [_wrann(out, name, ext, dl, rec.fs, None)]
                 if per_lead:
                     for j, lead in enumerate(dl.leads):

@@ -42,11 +42,14 @@ from .._core.annotations import Annotations
 from .._core.errors import InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
+from ._delineate_bias import correct_lead_bias
 from ._delineate_lead import FIDUCIALS, TUNING, _median, delineate_leads, prepare, remove_baseline
 
-__all__ = ["FIDUCIALS", "Delineation", "delineate"]
+__all__ = ["FIDUCIALS", "METHODS", "Delineation", "delineate"]
 
-_METHODS = ("slope2004", "unet")
+#: delineation methods of :func:`delineate`
+METHODS = ("slope2004", "unet")
+_METHODS = METHODS
 _WAVE_SYMBOL = ("p", "N", "t")
 # tolerance (s) of the multi-lead fusion per wave: P, QRS, T
 _TOL_S = (0.020, 0.012, 0.040)
@@ -366,6 +369,7 @@ def delineate(
     leads: list[str] | tuple[str, ...] | None = None,
     method: str = "slope2004",
     highpass: bool | None = None,
+    lead_bias: bool = True,
 ) -> Delineation:
     """Delineate P, QRS and T waves of every beat, per lead and across leads.
 
@@ -400,6 +404,10 @@ def delineate(
         a cleaned record saves one filter pass; the boundaries differ a little from the twice
         high-passed signals the rules were tuned on (LUDB: P-wave sensitivity -0.2 point,
         PPV +0.3 point; PR, QRS and QT within 0.3 ms).
+    lead_bias
+        ``"slope2004"`` only: remove each standard lead's systematic boundary bias (learned on
+        LUDB, :mod:`._delineate_bias`) from the per-lead boundaries (default). The global
+        boundaries are the same either way.
 
     Returns
     -------
@@ -449,6 +457,8 @@ def delineate(
             every = _upsample(np.concatenate((per, fused, glob[None])), q, sub.n_samples)  # one pass for all
             per, fused, glob = every[:n_leads], every[n_leads:-1], every[-1]
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
+        if lead_bias:
+            fused = correct_lead_bias(fused, sub.channel_names, fs, sub.n_samples)
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
         extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
