@@ -303,7 +303,7 @@ def spec_shortfall(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[i
 TUNE_GRID: dict[str, list[float]] = {
     "p_wave_fraction_min": [0.5, 0.6, 0.7, 0.8, 0.9],
     "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(31)],
-    "tachycardia_above_bpm": [90.0 + 1.0 * i for i in range(11)],
+    "tachycardia_above_bpm": [88.0 + 0.5 * i for i in range(25)],
     "sinus_irregular_rr_range_ms": [120.0 + 20.0 * i for i in range(10)],
     "pr_long_above_ms": [180.0 + 5.0 * i for i in range(9)],
     "af_model_probability_from": [0.3 + 0.05 * i for i in range(5)],
@@ -317,7 +317,11 @@ TUNE_GRID: dict[str, list[float]] = {
     "rbbb_needs_wide_s": [0.0, 1.0],
     "irbbb_needs_wide_s": [0.0, 1.0],
     "irbbb_v2_counts": [0.0, 1.0],
+    "crbbb_needs_dominant_r2": [0.0, 1.0],
     "lafb_needs_qr_avl": [0.0, 1.0],
+    "lafb_rs_inferior": [0.0, 1.0, 2.0],
+    "axis_from_net_amplitude": [0.0, 1.0],
+    "pace_spike_fraction_from": [0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35],
     "sinus_arrhythmia_first": [0.0, 1.0],
     "rate_from_mean_rr": [0.0, 1.0],
     "sinus_irregular_rr_fraction": [0.0, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25],
@@ -325,8 +329,10 @@ TUNE_GRID: dict[str, list[float]] = {
 }
 #: thresholds that only act together, tuned jointly (product of their grids) after the single ones
 TUNE_JOINT: tuple[tuple[str, ...], ...] = (
-    ("irbbb_needs_wide_s", "incomplete_bbb_qrs_from_ms"),
-    ("rbbb_needs_wide_s", "complete_bbb_qrs_from_ms"),
+    ("irbbb_needs_wide_s", "irbbb_v2_counts", "incomplete_bbb_qrs_from_ms"),
+    ("rbbb_needs_wide_s", "crbbb_needs_dominant_r2", "complete_bbb_qrs_from_ms"),
+    ("lafb_needs_qr_avl", "lafb_rs_inferior", "lafb_axis_below_deg"),
+    ("axis_from_net_amplitude", "axis_left_below_deg"),
 )
 
 

@@ -50,6 +50,7 @@ from ._conduction import (
     conduction_qrs_ms,
     fascicular_statement,
     intraventricular_statement,
+    net_amplitude_axis,
 )
 from ._ischemia import (
     ISCHEMIA_CRITERIA,
@@ -183,7 +184,7 @@ def interpret(
             rng = min(rng, nn)
         irr = rhythm.rr_irregularity if rhythm.rr_irregularity is not None else rr_irregularity(beats.rr_before_ms[1:])
         rhythm = dataclasses.replace(rhythm, rr_range_ms=rng, rr_irregularity=irr)
-    pace_st = pacing_statement(morphology)
+    pace_st = pacing_statement(morphology, conv)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
     rm = measurements
     if conv.get("rate_from_mean_rr") and beats is not None:
@@ -205,12 +206,15 @@ def interpret(
         L = {}  # paced QRS-T: conduction, axis, chamber, infarction and ST-T criteria do not apply
     if not paced:
         ax = getattr(morphology, "qrs_axis_deg", None) if L else None
+        ax_stmt = ax  # the axis statement's angle: the net-area one, or the net-amplitude one (convention)
+        if ax is not None and conv.get("axis_from_net_amplitude"):
+            ax_stmt = net_amplitude_axis(L, getattr(morphology, "limb_gains", None))
         qh = conduction_qrs_ms(measurements, L, conv) if L else None
         intra = intraventricular_statement(measurements, L, conv, qh) if L else _wide_qrs(measurements, conv)
         fasc = fascicular_statement(measurements, L, intra, conv, ax, qh)
         if fasc is not None and intra is not None and intra.key == "nonspecific_intraventricular_conduction_delay":
             intra = None  # a fascicular block (QRS < 120 ms) accounts for the QRS of 110-119 ms (Surawicz 2009)
-        out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax)) if s is not None]
+        out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax_stmt)) if s is not None]
         ikey = intra.key if intra is not None else ""
         secondary = "bundle_branch" in ikey
         lvh = lvh_statement(L, measurements, sex, calibrated, ikey)

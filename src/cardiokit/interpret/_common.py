@@ -89,6 +89,15 @@ SPODICK_1992 = (
     "Spodick DH, Raju P, Bishop RL, Rifkin RD. Operational definition of normal sinus heart "
     "rate. Am J Cardiol 1992;69:1245-1246 (normal sinus rate 50-90 bpm)."
 )
+CHOU_2008 = (
+    "Surawicz B, Knilans TK. Chou's Electrocardiography in Clinical Practice, 6th ed. Saunders "
+    "Elsevier 2008 (right bundle branch block: rsR' in V1 when complete, rSr' when incomplete)."
+)
+GOLDBERGER_2013 = (
+    "Goldberger AL, Goldberger ZD, Shvilkin A. Goldberger's Clinical Electrocardiography: a "
+    "Simplified Approach, 8th ed. Elsevier 2013 (mean QRS axis from the net QRS deflections of the "
+    "limb leads)."
+)
 KALYAKULINA_2020 = (
     "Kalyakulina AI, Yusipov II, Moskalenko VA, et al. LUDB: a new open-access validation tool "
     "for electrocardiogram delineation algorithms. IEEE Access 2020;8:186181-186190."
@@ -121,8 +130,12 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "rbbb_needs_wide_s": 1.0,
         "irbbb_needs_wide_s": 1.0,
         "irbbb_v2_counts": 0.0,
+        "crbbb_needs_dominant_r2": 0.0,
         "qrs_limb_majority": 1.0,
         "lafb_needs_qr_avl": 1.0,
+        "lafb_rs_inferior": 0.0,
+        "axis_from_net_amplitude": 0.0,
+        "pace_spike_fraction_from": 0.35,
         "af_model_probability_from": 0.5,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,
@@ -143,8 +156,12 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "rbbb_needs_wide_s": 1.0,
         "irbbb_needs_wide_s": 0.0,
         "irbbb_v2_counts": 1.0,
+        "crbbb_needs_dominant_r2": 0.0,
         "qrs_limb_majority": 1.0,
         "lafb_needs_qr_avl": 1.0,
+        "lafb_rs_inferior": 0.0,
+        "axis_from_net_amplitude": 0.0,
+        "pace_spike_fraction_from": 0.35,
         "af_model_probability_from": 0.4,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,

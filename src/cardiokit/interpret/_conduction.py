@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from ..report.model import Statement
-from ._common import PRINEAS_2010, SURAWICZ_2009, lead_list, make, num, rnd
+from ._common import (
+    CHOU_2008,
+    GOLDBERGER_2013,
+    PRINEAS_2010,
+    SURAWICZ_2009,
+    lead_list,
+    make,
+    num,
+    rnd,
+)
 
 CONDUCTION_CRITERIA: dict[str, Any] = {
     "complete_bbb_qrs_from_ms": 120.0,
@@ -17,15 +27,25 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "rbbb_needs_wide_s": 1.0,  # 1: S wider than R or > 40 ms in I and V6 (Surawicz 2009)
     "irbbb_needs_wide_s": 1.0,
     "irbbb_v2_counts": 0.0,  # 1: the incomplete-RBBB pattern in V2 alone counts (Surawicz: V1 or V2)
+    # 1: complete RBBB needs a dominant terminal R' (rsR': R' >= |S|) in V1/V2 (or the dominant-R
+    # variant); an rSr' (r' smaller than S) at a complete-block duration is then the incomplete
+    # pattern (Chou: rsR' in complete, rSr' in incomplete RBBB); 0: any rsr' (Surawicz 2009)
+    "crbbb_needs_dominant_r2": 0.0,
     "lbbb_r_peak_time_v5v6_above_ms": 60.0,
     "lafb_axis_deg": (-90.0, -45.0),
     "lafb_axis_below_deg": -45.0,
     "lafb_r_peak_time_avl_from_ms": 45.0,
     "lafb_needs_qr_avl": 1.0,  # 1: qR and R-peak time in aVL (Surawicz 2009); 0: axis and QRS only (Minnesota 7-7)
+    # the rS pattern of the inferior leads (Surawicz 2009: rS in II, III and aVF): 0 not checked,
+    # 1 in III and aVF (rS or QS: predominantly negative without an initial q), 2 in II, III and aVF
+    "lafb_rs_inferior": 0.0,
     "lpfb_axis_deg": (90.0, 180.0),
     "axis_left_below_deg": -30.0,
     "axis_right_above_deg": 90.0,
     "qrs_limb_majority": 1.0,  # 1: QRS duration reached in a majority of I, II, III, aVL, aVF (Minnesota)
+    # 1: the frontal axis (axis and fascicular statements) from the net QRS amplitudes of I and aVF
+    # (largest positive + largest negative deflection, as read by eye) instead of the net areas
+    "axis_from_net_amplitude": 0.0,
 }
 
 _LIMB5 = ("i", "ii", "iii", "avl", "avf")
@@ -73,6 +93,20 @@ def _wide_s(lm: Any) -> bool:
     return lm.s_ms > CONDUCTION_CRITERIA["rbbb_s_wave_from_ms"] or lm.s_ms > lm.r_ms
 
 
+def _dominant_r2(L: Mapping[str, Any], leads: list[str]) -> bool:
+    """A dominant terminal R' in one of ``leads`` (V1/V2 with the RBBB pattern): R' at least as
+    large as the S before it (rsR', RsR'), or a notched dominant R (M-shaped)."""
+    for x in leads:
+        lm = L.get(x)
+        if lm is None:
+            continue
+        if lm.r2_mv > 0 and lm.r2_mv >= abs(lm.s_mv):
+            return True
+        if lm.r2_mv <= 0 and lm.notched and lm.r_mv > 0 and lm.r_mv >= abs(lm.s_mv):
+            return True
+    return False
+
+
 def _dominant_r(lm: Any) -> bool:
     """A wide, dominant R in V1 (R >= 2 |S|, no q): the minority RBBB pattern of Surawicz 2009,
     only counted together with the wide S in I and V6."""
@@ -104,6 +138,11 @@ def _lbbb(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         "r_peak_time_v5_v6_ms": [rnd(x) for x in rpt], "notched_r_leads": notched}
 
 
+def _rs(lm: Any) -> bool:
+    """rS or QS: a predominantly negative QRS without an initial q (the inferior leads in LAFB)."""
+    return lm is not None and (lm.qs or (lm.q_mv >= 0 and lm.r_mv > 0 and abs(lm.s_mv) > lm.r_mv))
+
+
 def _ref(how: str) -> str:
     """Surawicz 2009, plus the Minnesota Code when the QRS duration is the limb-lead majority one."""
     if how != "limb_majority":
@@ -133,8 +172,11 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     v, wide_s, dom_r = _rbbb(L)
     s_rule = f"; S wave longer than R or > {c['rbbb_s_wave_from_ms']:g} ms in I and V6"
     rb = bool(v) and (wide_s or not c["rbbb_needs_wide_s"])
+    r2_dom = True
     if not rb and dom_r and wide_s:
         rb, v = True, ["v1"]
+    elif rb and c["crbbb_needs_dominant_r2"]:
+        r2_dom = _dominant_r2(L, v)
     # incomplete: the pattern in V1 (an r' in V2 alone is a frequent normal variant)
     irb = ("v1" in v or (c["irbbb_v2_counts"] and "v2" in v)) and (wide_s or not c["irbbb_needs_wide_s"])
     lb, lev = _lbbb(L)
@@ -143,14 +185,25 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     for x in ("v1", "v2", "i", "v5", "v6"):
         if L.get(x) is not None:
             ev[x] = _ev_lead(L[x])
+    if c["crbbb_needs_dominant_r2"]:
+        ev["dominant_r_prime"] = r2_dom
     if qrs >= c["complete_bbb_qrs_from_ms"]:
-        if rb:
+        if rb and r2_dom:
+            dom_rule = (" with a dominant terminal R' (R' >= |S|: rsR', or a notched dominant R)"
+                        if c["crbbb_needs_dominant_r2"] else "")
             return make("complete_right_bundle_branch_block", "713427006", "Right bundle branch block",
                         "intraventricular", ev | {"rsr_leads": v},
-                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2 "
-                        "(or a dominant R in V1 with the wide S in I and V6)"
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms; rsr'/rsR'/rSR' or notched R in V1 or V2"
+                        + dom_rule + " (or a dominant R in V1 with the wide S in I and V6)"
                         + (s_rule if c["rbbb_needs_wide_s"] else ""),
-                        _ref(how), complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+                        _ref(how) + (" " + CHOU_2008 if c["crbbb_needs_dominant_r2"] else ""),
+                        complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+        if c["crbbb_needs_dominant_r2"] and irb:
+            return make("incomplete_right_bundle_branch_block", "713426002",
+                        "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms with the incomplete RBBB pattern: rSr' "
+                        "in V1 (or V2), the terminal r' smaller than the S", _ref(how) + " " + CHOU_2008,
+                        complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
         if lb:
             return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
                         "intraventricular", ev | lev,
@@ -181,6 +234,21 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     return None
 
 
+def net_amplitude_axis(L: Mapping[str, Any], gains: Mapping[str, float] | None = None) -> float | None:
+    """Frontal QRS axis (degrees) from the net QRS *amplitudes* of leads I and aVF (largest
+    positive plus largest negative deflection of the median beat, limb-lead gains restored
+    when given): the hexaxial estimate a reader makes from the net deflections (Goldberger
+    2013), beside the net-area axis of :func:`cardiokit.ecg.morphology.frontal_axis`."""
+    i, f = L.get("i"), L.get("avf")
+    if i is None or f is None:
+        return None
+    a_i = i.qrs_net_mv * (gains.get("i", 1.0) if gains else 1.0)
+    a_f = f.qrs_net_mv * (gains.get("avf", 1.0) if gains else 1.0)
+    if a_i == 0 and a_f == 0:
+        return None
+    return math.degrees(math.atan2(2.0 * a_f / math.sqrt(3.0), a_i))
+
+
 def _axis(m: Mapping[str, Any]) -> float | None:
     ax = num(m.get("qrs_axis_deg"))
     return None if ax is None else (ax + 180.0) % 360.0 - 180.0
@@ -198,7 +266,9 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
     key = intra.key if intra is not None else ""
     if "left_bundle" in key:
         return None
-    rbbb = key == "complete_right_bundle_branch_block"
+    # with RBBB (complete, or the incomplete pattern at a complete-block duration) the QRS width
+    # is the right bundle's: the fascicular criteria still apply
+    rbbb = key in ("complete_right_bundle_branch_block", "incomplete_right_bundle_branch_block")
     if qrs >= c["complete_bbb_qrs_from_ms"] and not rbbb:
         return None
     lo, hi = c["lafb_axis_deg"][0], c["lafb_axis_below_deg"]
@@ -208,17 +278,24 @@ def fascicular_statement(m: Mapping[str, Any], L: Mapping[str, Any], intra: Stat
         qr_avl = avl.r_mv > 0 and avl.q_mv < 0
         rpt = avl.r_peak_time_ms
         ev |= {"avl": _ev_lead(avl)}
+        inf_mode = int(c["lafb_rs_inferior"])
+        inf = ("ii", "iii", "avf") if inf_mode >= 2 else ("iii", "avf") if inf_mode == 1 else ()
+        if inf:
+            ev["rs_leads"] = [x for x in ("ii", "iii", "avf") if _rs(L.get(x))]
+            if not all(_rs(L.get(x)) for x in inf):
+                return None
+        inf_rule = f"; rS (or QS) in {lead_list(inf)}" if inf else ""
         if not c["lafb_needs_qr_avl"]:
             return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
                         "fascicular", ev,
-                        f"frontal axis {lo:g} to {hi:g} degrees; QRS < {c['complete_bbb_qrs_from_ms']:g} ms in a "
-                        "majority of the limb leads (unless with RBBB); Minnesota Code 7-7",
+                        f"frontal axis {lo:g} to {hi:g} degrees{inf_rule}; QRS < {c['complete_bbb_qrs_from_ms']:g} ms "
+                        "in a majority of the limb leads (unless with RBBB); Minnesota Code 7-7",
                         _ref(how) if how == "limb_majority" else SURAWICZ_2009 + " " + PRINEAS_2010,
                         lafb_axis_deg=(lo, hi))
         if qr_avl and rpt is not None and rpt >= c["lafb_r_peak_time_avl_from_ms"]:
             return make("left_anterior_fascicular_block", "445118002", "Left anterior fascicular block",
                         "fascicular", ev,
-                        f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL; R-peak time in aVL >= "
+                        f"frontal axis {lo:g} to {hi:g} degrees; qR in aVL{inf_rule}; R-peak time in aVL >= "
                         f"{c['lafb_r_peak_time_avl_from_ms']:g} ms; QRS < {c['complete_bbb_qrs_from_ms']:g} ms "
                         "(unless with RBBB)",
                         _ref(how), lafb_axis_deg=(lo, hi))
@@ -256,6 +333,11 @@ def axis_statement(m: Mapping[str, Any], L: Mapping[str, Any], conv: Mapping[str
     ax = axis_deg if axis_deg is not None else _axis(m)
     ev = {"qrs_axis_deg": rnd(ax), "net_qrs_area_mv_ms": {k: rnd(v, 2) for k, v in net.items()}}
     th = {"axis_left_below_deg": left, "axis_right_above_deg": right}
+    ref = SURAWICZ_2009
+    if c["axis_from_net_amplitude"] and axis_deg is not None:
+        ev["qrs_axis_measure"] = "net QRS amplitudes of I and aVF"
+        ev["net_qrs_amplitude_mv"] = {k: rnd(L[k].qrs_net_mv, 3) for k in ("i", "avf") if L.get(k) is not None}
+        ref = SURAWICZ_2009 + " Axis from the net QRS amplitudes: " + GOLDBERGER_2013
     if axis_deg is None and len(net) == 3 and left == -30.0 and right == 90.0:
         i_pos, ii_pos, f_pos = net["i"] > 0, net["ii"] > 0, net["avf"] > 0
         zone = ("left" if i_pos and not ii_pos else "right" if not i_pos and f_pos
@@ -270,13 +352,13 @@ def axis_statement(m: Mapping[str, Any], L: Mapping[str, Any], conv: Mapping[str
         return None
     if zone == "left":
         return make("left_axis_deviation", "39732003", "Left axis deviation", "axis", ev,
-                    f"frontal QRS axis between -90 and {left:g} degrees ({how})", SURAWICZ_2009, **th)
+                    f"frontal QRS axis between -90 and {left:g} degrees ({how})", ref, **th)
     if zone == "right":
         return make("right_axis_deviation", "47665007", "Right axis deviation", "axis", ev,
-                    f"frontal QRS axis between {right:g} and 180 degrees ({how})", SURAWICZ_2009, **th)
+                    f"frontal QRS axis between {right:g} and 180 degrees ({how})", ref, **th)
     if zone == "extreme":
         return make("extreme_axis_deviation", None, "Extreme (northwest) axis deviation", "axis", ev,
-                    "frontal QRS axis between -180 and -90 degrees", SURAWICZ_2009, **th)
+                    "frontal QRS axis between -180 and -90 degrees", ref, **th)
     return None
 
 

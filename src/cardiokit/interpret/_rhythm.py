@@ -49,6 +49,9 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "af_model_probability_from": 0.5,
     "paced_beat_fraction_from": 0.4,
     "paced_min_beats": 2,
+    # a spike counts from this share of the lead's QRS range (detect_pace_spikes: 0.35); lower
+    # values read the per-beat pre-QRS spike strength (small bipolar spikes)
+    "pace_spike_fraction_from": 0.35,
     "dropped_beat_rr_ratio": (1.7, 2.3),  # a pause of ~2 RR with a P wave in it
 }
 
@@ -270,12 +273,26 @@ def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: 
                 MASON_2007 + " " + PAGE_2016, flutter_rate_per_min=(lo, hi))
 
 
-def pacing_statement(morph: Any) -> Statement | None:
+def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Statement | None:
+    """Paced rhythm from the pacemaker spikes of :func:`cardiokit.ecg.morphology.detect_pace_spikes`.
+
+    A beat is ventricular-paced when a spike (>= 0.35 of the QRS range in >= 3 leads) lies
+    before it, or when its pre-QRS spike strength (``pre_qrs_strength``: small bipolar spikes
+    standing out from the signal around them, the R apex left out) reaches the convention's
+    ``pace_spike_fraction_from`` (0.35 in ``"aha"``: no change)."""
     pace = getattr(morph, "pace", None)
     if pace is None or pace.ventricular.size == 0:
         return None
-    c = RHYTHM_CRITERIA
-    nv, na = int(pace.ventricular.sum()), int(pace.atrial.sum())
+    c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
+    ven = pace.ventricular
+    pre = getattr(pace, "pre_qrs_strength", None)
+    small = c["pace_spike_fraction_from"] < RHYTHM_CRITERIA["pace_spike_fraction_from"]
+    n_small = 0
+    if small and pre is not None and pre.size == ven.size:
+        extra = (pre >= c["pace_spike_fraction_from"]) & ~ven
+        n_small = int(extra.sum())
+        ven = ven | extra
+    nv, na = int(ven.sum()), int(pace.atrial.sum())
     vf = nv / pace.ventricular.size  # = pace.ventricular_fraction
     af = na / pace.atrial.size if pace.atrial.size else 0.0
     v_paced = vf >= c["paced_beat_fraction_from"] and nv >= c["paced_min_beats"]
@@ -285,9 +302,15 @@ def pacing_statement(morph: Any) -> Statement | None:
     ev = pace.to_dict() | {"n_beats": int(pace.ventricular.size), "n_ventricular_paced": nv}
     rule = (f"a pacemaker spike (narrow high-slew deflection in >= 3 leads) within 50 ms before the "
             f"QRS onset of >= {c['paced_beat_fraction_from']:.0%} of beats (and >= {c['paced_min_beats']})")
+    th: dict[str, Any] = {}
+    if small:
+        ev["n_small_spike_beats"] = n_small
+        rule += (f"; spikes >= {c['pace_spike_fraction_from']:g} of the QRS range in >= 3 leads count when they "
+                 "stand out from the signal around them (before the R apex)")
+        th["pace_spike_fraction_from"] = c["pace_spike_fraction_from"]
     if v_paced:
         text = "AV dual-paced rhythm" if af >= c["paced_beat_fraction_from"] else "Ventricular-paced rhythm"
-        return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007)
+        return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007, **th)
     if a_paced:
         return make("paced_rhythm", "10370003", "Atrial-paced rhythm", "pacing", ev,
                     rule.replace("QRS onset", "P onset"), MASON_2007)
