@@ -67,19 +67,27 @@ def _with_axis(m, ax):
 def test_axis_limits_follow_the_convention():
     m = _with_axis(morph(), 5.0)
     assert "left_axis_deviation" not in keys(interpret(BASE, rhythm=SINUS, morphology=m))
-    assert "left_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=m, convention="ludb"))
+    assert "left_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=m,
+                                                   convention={"axis_left_below_deg": 10.0}))
+    # "ludb" reads the axis from the net QRS amplitudes of I and aVF (here +5 degrees)
+    net = morph(i={"qrs_net_mv": 1.0}, avf={"qrs_net_mv": 0.0756})
+    assert CONVENTIONS["ludb"]["axis_from_net_amplitude"] == 1.0 and CONVENTIONS["ludb"]["axis_left_below_deg"] > 5.0
+    assert "left_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=_with_axis(net, 40.0),
+                                                   convention="ludb"))
     m = _with_axis(morph(), -40.0)
     st = [s for s in interpret(BASE, rhythm=SINUS, morphology=m) if s.key == "left_axis_deviation"]
     assert st and st[0].evidence["qrs_axis_deg"] == -40.0 and st[0].criteria["axis_left_below_deg"] == -30.0
     m = _with_axis(morph(), 120.0)
-    assert "right_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=m, convention="ludb"))
+    assert "right_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=m,
+                                                    convention={"axis_left_below_deg": 10.0}))
 
 
 def test_rate_limits_follow_the_convention():
     fast = {**BASE, "heart_rate_bpm": 95.0}
     assert keys(interpret(fast, rhythm=SINUS))[0] == "sinus_rhythm"
     st = interpret(fast, rhythm=SINUS, convention="ludb")[0]
-    assert st.key == "sinus_tachycardia" and st.criteria["tachycardia_above_bpm"] == 90.0
+    assert st.key == "sinus_tachycardia" and st.criteria["tachycardia_above_bpm"] == \
+        CONVENTIONS["ludb"]["tachycardia_above_bpm"] < 95.0
     assert "Spodick" in st.criteria["reference"]
     slow = {**BASE, "heart_rate_bpm": 59.5}
     assert keys(interpret(slow, rhythm=SINUS))[0] == "sinus_bradycardia"
@@ -99,17 +107,18 @@ def test_sinus_p_share_is_lower_when_the_rhythm_model_says_normal():
     assert keys(interpret(BASE, rhythm=none_p, rhythm_model=normal))[0] == "rhythm_undetermined"
 
 
-def test_incomplete_rbbb_under_ludb_needs_no_wide_s_and_takes_v2_alone():
+def test_incomplete_rbbb_under_ludb_needs_no_wide_s_and_v2_alone_is_an_option():
     v1_only = morph(v1=RBBB["v1"])
     m = {**BASE, "qrs_ms": 100.0}
     assert "incomplete_right_bundle_branch_block" not in keys(interpret(m, rhythm=SINUS, morphology=v1_only))
     assert "incomplete_right_bundle_branch_block" in keys(
         interpret(m, rhythm=SINUS, morphology=v1_only, convention="ludb"))
     v2_only = morph(v2=RBBB["v1"])
+    assert CONVENTIONS["ludb"]["irbbb_v2_counts"] == 0.0  # rules-v7: V1 only, as "aha"
     assert "incomplete_right_bundle_branch_block" in keys(
-        interpret(m, rhythm=SINUS, morphology=v2_only, convention="ludb"))
+        interpret(m, rhythm=SINUS, morphology=v2_only, convention={**CONVENTIONS["ludb"], "irbbb_v2_counts": 1.0}))
     assert "incomplete_right_bundle_branch_block" not in keys(
-        interpret(m, rhythm=SINUS, morphology=v2_only, convention={**CONVENTIONS["ludb"], "irbbb_v2_counts": 0.0}))
+        interpret(m, rhythm=SINUS, morphology=v2_only, convention="ludb"))
 
 
 def test_dominant_r_in_v1_with_wide_s_is_complete_rbbb():

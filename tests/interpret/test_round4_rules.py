@@ -76,7 +76,7 @@ def test_ludb_bradycardia_limit():
     m = {**BASE, "heart_rate_bpm": 59.5}
     assert keys(interpret(m, rhythm=sinus, morphology=morph()))[0] == "sinus_bradycardia"
     assert keys(interpret(m, rhythm=sinus, morphology=morph(), convention="ludb"))[0] == "sinus_rhythm"
-    m = {**BASE, "heart_rate_bpm": 57.5}
+    m = {**BASE, "heart_rate_bpm": CONVENTIONS["ludb"]["bradycardia_below_bpm"] - 0.5}
     assert keys(interpret(m, rhythm=sinus, morphology=morph(), convention="ludb"))[0] == "sinus_bradycardia"
 
 

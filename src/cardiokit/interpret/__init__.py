@@ -1,4 +1,4 @@
-"""Rule-based 12-lead ECG interpretation (``rules-v6``), documented in docs/STATEMENTS.md.
+"""Rule-based 12-lead ECG interpretation (``rules-v7``), documented in docs/STATEMENTS.md.
 
 Like the Glasgow program and GE 12SL, every statement comes from an explicit, published
 criterion applied to measurements: the global measurements (rate, intervals, axes), the
@@ -17,7 +17,7 @@ LAFB, LVH vs low voltage...) never appear together.
 Thresholds that depend on the reading school (rate limits, axis limits, QRS-duration
 limits of the conduction statements) come from a *convention* (:data:`CONVENTIONS`):
 ``"aha"`` (default, AHA/ACC/HRS) or ``"ludb"`` (the LUDB cardiologists' operating point,
-chosen on the LUDB tuning split).
+chosen by ``bench.bench_interpretation.tune`` on the LUDB records).
 
 This package sits beside :mod:`cardiokit.report`; it imports analysis results
 (``ecg``, ``report.model``) and never ``io``, ``store`` or ``cli``.

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.model import Statement
 
-RULES_VERSION = "rules-v6"
+RULES_VERSION = "rules-v7"
 
 # -- references ---------------------------------------------------------------------------
 MASON_2007 = (
@@ -142,29 +142,29 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "sinus_irregular_rr_fraction": 0.0,
     },
     "ludb": {
-        "p_wave_fraction_min": 0.9,
+        "p_wave_fraction_min": 0.7,
         "pr_long_above_ms": 200.0,
-        "bradycardia_below_bpm": 58.0,
-        "tachycardia_above_bpm": 90.0,
+        "bradycardia_below_bpm": 56.5,
+        "tachycardia_above_bpm": 89.25,
         "sinus_irregular_rr_range_ms": 180.0,
-        "axis_left_below_deg": 10.0,
+        "axis_left_below_deg": 15.0,
         "axis_right_above_deg": 90.0,
         "lafb_axis_below_deg": -15.0,
-        "complete_bbb_qrs_from_ms": 145.0,
-        "incomplete_bbb_qrs_from_ms": 80.0,
+        "complete_bbb_qrs_from_ms": 120.0,
+        "incomplete_bbb_qrs_from_ms": 0.0,
         "ivcd_qrs_above_ms": 110.0,
         "rbbb_needs_wide_s": 1.0,
         "irbbb_needs_wide_s": 0.0,
-        "irbbb_v2_counts": 1.0,
-        "crbbb_needs_dominant_r2": 0.0,
+        "irbbb_v2_counts": 0.0,
+        "crbbb_needs_dominant_r2": 1.0,
         "qrs_limb_majority": 1.0,
-        "lafb_needs_qr_avl": 1.0,
-        "lafb_rs_inferior": 0.0,
-        "axis_from_net_amplitude": 0.0,
-        "pace_spike_fraction_from": 0.35,
+        "lafb_needs_qr_avl": 0.0,
+        "lafb_rs_inferior": 1.0,
+        "axis_from_net_amplitude": 1.0,
+        "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.4,
         "sinus_arrhythmia_first": 0.0,
-        "rate_from_mean_rr": 0.0,
+        "rate_from_mean_rr": 1.0,
         "sinus_irregular_rr_fraction": 0.0,
     },
 }
