@@ -188,7 +188,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--records", type=int, default=None)
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--oof", type=Path, default=Path("/work/cache/delineation/v1_oof.npz"),
+    ap.add_argument("--oof", type=Path, default=Path("/work/cache/delineation/v2_oof.npz"),
                     help="U-Net out-of-fold probabilities (training.train_delineator cv)")
     ap.add_argument("--accuracy-only", action="store_true", help="skip the speed section")
     ap.add_argument("--speed-only", action="store_true", help="skip the agreement (Measurements) section")

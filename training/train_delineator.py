@@ -3,6 +3,7 @@ other / P / QRS / T (LUDB, 200 records x 12 leads).
 
 Reproducible (seeded)::
 
+    # the shipped 1.1.0 model: TAG=v2 AUG=v2 EPOCHS=24 in the environment of every stage
     nice -n 10 .venv/bin/python -m training.train_delineator cache   # preprocessed LUDB arrays
     nice -n 10 .venv/bin/python -m training.train_delineator fold0   # ... fold4: one fold each (two at once)
     nice -n 10 .venv/bin/python -m training.train_delineator cv      # 5-fold CV, out-of-fold probabilities
@@ -18,7 +19,8 @@ per-lead LUDB expert boundaries, onset..offset inclusive; the loss is masked out
 annotated span of each lead (LUDB leaves the first and last beats unannotated).
 Folds: record id mod 5 (every record gets an out-of-fold prediction from a model that never
 saw it). Augmentation: random 8.2-s crops, polarity flip, amplitude scaling, time stretch
-(0.85-1.15), Gaussian and low-frequency noise. Cached under /work/cache/delineation
+(0.85-1.15), Gaussian and low-frequency noise; ``AUG=v2`` adds a smooth non-uniform time warp,
+muscle-like noise bursts and faster, larger baseline wander. Cached under /work/cache/delineation
 (override with CARDIOKIT_CACHE).
 """
 
@@ -303,7 +305,7 @@ def stage_card() -> None:
     metrics = json.loads(mpath.read_text()) if mpath.exists() else {}
     card = {
         "name": "cardiokit-delineator-ludb",
-        "version": "1.0.0",
+        "version": "1.1.0" if TAG == "v2" else "1.0.0",
         "task": "per-sample segmentation of one ECG lead into other / P wave / QRS complex / T wave; "
                 "cardiokit.ecg.delineate(method='unet') turns it into onset, peak and offset of each "
                 "wave per beat and fuses the leads",
@@ -326,7 +328,9 @@ def stage_card() -> None:
             "external": "QT Database sel100, sel16265, sele0106 (q1c), never used for training or "
                         "tuning; the other QT Database records are reserved and were not used",
             "augmentation": "random 8.2-s crops, time stretch 0.85-1.15, polarity flip, amplitude "
-                            "0.6-1.6, Gaussian and slow-wander noise, 30 % uncleaned input",
+                            "0.6-1.6, Gaussian and slow-wander noise, 30 % uncleaned input"
+                            + ("; v2: smooth non-uniform time warp, muscle-like noise bursts, faster "
+                               "and larger baseline wander" if AUG == "v2" else ""),
         },
         "architecture": {
             "type": "1-D U-Net (Ronneberger et al. 2015): stride-2 stem, encoder channels "
@@ -334,6 +338,7 @@ def stage_card() -> None:
                     "nearest up-sampling with concatenated skips, logits linearly up-sampled to 250 Hz",
             "parameters": int(sum(p.numel() for p in build().parameters())),
             "epochs": EPOCHS,
+            "recipe": f"TAG={TAG} AUG={AUG} EPOCHS={EPOCHS} seed {SEED} (+ fold, + 99 for the final model)",
         },
         "metrics": metrics,
         "license": "model weights Apache-2.0 (cardiokit); trained on LUDB, Open Data Commons "

@@ -82,3 +82,17 @@ def test_ludb_v1_v2_p_offsets_and_avl_p_onsets_move_towards_the_experts() -> Non
     pe, p0 = np.concatenate([errs[k] for k in errs]), np.concatenate([raw[k] for k in raw])
     assert pe.std() <= p0.std() - 3.0, (pe.std(), p0.std())  # 20 records: 30.7 -> 23.7 ms
     assert np.abs(pe).mean() <= np.abs(p0).mean() - 2.0, (np.abs(pe).mean(), np.abs(p0).mean())  # 24.0 -> 20.3
+
+
+def test_p_shape_codes() -> None:
+    from cardiokit.ecg._delineate_bias import p_shape
+
+    t = np.arange(50) / 500.0
+    bump = np.sin(np.pi * t / t[-1])
+    waves = [bump, -bump, np.sin(2 * np.pi * t / t[-1])]  # positive, negative, biphasic
+    x = np.zeros((400, 1))
+    per = np.full((1, 4, 9), -1)
+    for i, w in enumerate(waves):
+        x[100 * i + 10 : 100 * i + 60, 0] = w
+        per[0, i, :3] = (100 * i + 10, 100 * i + 35, 100 * i + 59)
+    assert p_shape(x, per, 500.0).tolist() == [[0, 1, 2, -1]]

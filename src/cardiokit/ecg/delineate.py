@@ -393,9 +393,9 @@ def delineate(
         offset (no confirmation needed; outliers still rejected). Out-of-fold and external
         accuracy of both: docs/BENCHMARKS.md, "Delineation". The rules stay the default: the
         U-Net's boundaries are closer to the experts' on LUDB (out-of-fold) and the QT
-        Database, but its measured PR agrees less with LUDB's, it widens the QRS of simulated
-        ECGs (+28 ms), finds P waves in half the beats of simulated atrial fibrillation and
-        takes about twice as long.
+        Database, but its global boundaries are not better on both, its measured PR agrees less
+        with LUDB's, it widens the QRS of simulated ECGs (+12 ms, model 1.1.0), finds P waves in
+        ~40 % of the beats of simulated atrial fibrillation and takes about twice as long.
     highpass
         Remove the baseline with a zero-phase 0.5 Hz Butterworth high-pass first. ``None``
         (default): unless the recording says it is already high-passed at >= 0.5 Hz on every
@@ -458,7 +458,7 @@ def delineate(
             per, fused, glob = every[:n_leads], every[n_leads:-1], every[-1]
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
         if lead_bias:
-            fused = correct_lead_bias(fused, sub.channel_names, fs, sub.n_samples)
+            fused = correct_lead_bias(fused, sub.channel_names, fs, sub.n_samples, hp)
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
         extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
