@@ -283,15 +283,17 @@ def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Sta
     pace = getattr(morph, "pace", None)
     if pace is None or pace.ventricular.size == 0:
         return None
-    c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
+    c = RHYTHM_CRITERIA
+    lim = float((conv or c).get("pace_spike_fraction_from", c["pace_spike_fraction_from"]))
     ven = pace.ventricular
-    pre = getattr(pace, "pre_qrs_strength", None)
-    small = c["pace_spike_fraction_from"] < RHYTHM_CRITERIA["pace_spike_fraction_from"]
+    small = lim < c["pace_spike_fraction_from"]
     n_small = 0
-    if small and pre is not None and pre.size == ven.size:
-        extra = (pre >= c["pace_spike_fraction_from"]) & ~ven
-        n_small = int(extra.sum())
-        ven = ven | extra
+    if small:  # the pre-QRS strength is computed on this first use only
+        pre = getattr(pace, "pre_qrs_strength", None)
+        if pre is not None and pre.size == ven.size:
+            extra = (pre >= lim) & ~ven
+            n_small = int(extra.sum())
+            ven = ven | extra
     nv, na = int(ven.sum()), int(pace.atrial.sum())
     vf = nv / pace.ventricular.size  # = pace.ventricular_fraction
     af = na / pace.atrial.size if pace.atrial.size else 0.0
@@ -305,9 +307,9 @@ def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Sta
     th: dict[str, Any] = {}
     if small:
         ev["n_small_spike_beats"] = n_small
-        rule += (f"; spikes >= {c['pace_spike_fraction_from']:g} of the QRS range in >= 3 leads count when they "
+        rule += (f"; spikes >= {lim:g} of the QRS range in >= 3 leads count when they "
                  "stand out from the signal around them (before the R apex)")
-        th["pace_spike_fraction_from"] = c["pace_spike_fraction_from"]
+        th["pace_spike_fraction_from"] = lim
     if v_paced:
         text = "AV dual-paced rhythm" if af >= c["paced_beat_fraction_from"] else "Ventricular-paced rhythm"
         return make("paced_rhythm", "10370003", text, "pacing", ev, rule, MASON_2007, **th)
