@@ -299,7 +299,9 @@ def spec_shortfall(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[i
 #: where LUDB's reading differs from the AHA one (rates, axis, PR), the rhythm model's AF
 #: probability, and where cardiokit's global QRS duration (earliest onset to latest offset
 #: over 12 leads) is not the single-lead duration the cardiologists read, and the share of
-#: beats with a P wave that sinus rhythm needs
+#: beats with a P wave that sinus rhythm needs; since rules-v7 also the options that switch a
+#: published criterion or a reader's measurement on (off in "aha"): the dominant R' of complete
+#: RBBB, the inferior rS of LAFB, the axis from net QRS amplitudes, small pacing spikes
 TUNE_GRID: dict[str, list[float]] = {
     "p_wave_fraction_min": [0.5, 0.6, 0.7, 0.8, 0.9],
     "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(31)],
