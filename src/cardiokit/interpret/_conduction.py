@@ -175,7 +175,7 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     r2_dom = True
     if not rb and dom_r and wide_s:
         rb, v = True, ["v1"]
-    elif rb and c["crbbb_needs_dominant_r2"]:
+    elif v and c["crbbb_needs_dominant_r2"]:
         r2_dom = _dominant_r2(L, v)
     # incomplete: the pattern in V1 (an r' in V2 alone is a frequent normal variant)
     irb = ("v1" in v or (c["irbbb_v2_counts"] and "v2" in v)) and (wide_s or not c["irbbb_needs_wide_s"])
@@ -185,7 +185,7 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
     for x in ("v1", "v2", "i", "v5", "v6"):
         if L.get(x) is not None:
             ev[x] = _ev_lead(L[x])
-    if c["crbbb_needs_dominant_r2"]:
+    if c["crbbb_needs_dominant_r2"] and v:
         ev["dominant_r_prime"] = r2_dom
     if qrs >= c["complete_bbb_qrs_from_ms"]:
         if rb and r2_dom:
@@ -201,8 +201,10 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
         if c["crbbb_needs_dominant_r2"] and irb:
             return make("incomplete_right_bundle_branch_block", "713426002",
                         "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
-                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms with the incomplete RBBB pattern: rSr' "
-                        "in V1 (or V2), the terminal r' smaller than the S", _ref(how) + " " + CHOU_2008,
+                        f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms with the RBBB pattern in V1 but not the "
+                        "complete block's: a dominant terminal R' (>= the S; an rSr' is the incomplete pattern)"
+                        + (" and the wide S in I and V6" if c["rbbb_needs_wide_s"] else ""),
+                        _ref(how) + " " + CHOU_2008,
                         complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
         if lb:
             return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
