@@ -301,7 +301,8 @@ def spec_shortfall(pred: dict[int, list[str]], rows: dict[int, Row], ids: list[i
 #: over 12 leads) is not the single-lead duration the cardiologists read, and the share of
 #: beats with a P wave that sinus rhythm needs; since rules-v7 also the options that switch a
 #: published criterion or a reader's measurement on (off in "aha"): the dominant R' of complete
-#: RBBB, the inferior rS of LAFB, the axis from net QRS amplitudes, small pacing spikes
+#: RBBB, the inferior rS of LAFB, the strict LBBB criteria, the axis from net QRS amplitudes,
+#: small pacing spikes
 TUNE_GRID: dict[str, list[float]] = {
     "p_wave_fraction_min": [0.5, 0.6, 0.7, 0.8, 0.9],
     "bradycardia_below_bpm": [50.0 + 0.5 * i for i in range(31)],
@@ -323,6 +324,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "lafb_needs_qr_avl": [0.0, 1.0],
     "lafb_rs_inferior": [0.0, 1.0, 2.0],
     "axis_from_net_amplitude": [0.0, 1.0],
+    "lbbb_strauss": [0.0, 1.0],
     "pace_spike_fraction_from": [0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35],
     "sinus_arrhythmia_first": [0.0, 1.0],
     "rate_from_mean_rr": [0.0, 1.0],
@@ -440,7 +442,9 @@ uses it. Round 6 options: `crbbb_needs_dominant_r2` (complete RBBB needs a domin
 R' in V1/V2, rsR', while an rSr' at a complete-block duration is stated as incomplete: the
 textbook distinction, Chou 2008; LUDB's complete RBBBs are rsR' or a wide dominant R, its
 incomplete ones at 120-130 ms rSr'), `lafb_rs_inferior` (the rS pattern of III and aVF, or
-II, III and aVF, of Surawicz 2009, which the rule did not check), `axis_from_net_amplitude`
+II, III and aVF, of Surawicz 2009, which the rule did not check), `lbbb_strauss` (the strict
+LBBB criteria of Strauss 2011 beside those of Surawicz 2009: they allow a small q in I, V5,
+V6, as in LUDB 83), `axis_from_net_amplitude`
 (the axis statement from the net QRS amplitudes of I and aVF, as read by eye, Goldberger
 2013), `pace_spike_fraction_from` (small bipolar pacing spikes before the QRS, see the
 paced-rhythm note), the sinus-tachycardia grid from 88 bpm, and the joint tuning of the

@@ -138,7 +138,8 @@ def test_small_spikes_make_a_paced_rhythm_only_under_a_lower_convention_limit():
 
 
 def test_every_new_threshold_is_in_both_conventions():
-    for k in ("crbbb_needs_dominant_r2", "lafb_rs_inferior", "axis_from_net_amplitude", "pace_spike_fraction_from"):
+    for k in ("crbbb_needs_dominant_r2", "lafb_rs_inferior", "axis_from_net_amplitude", "pace_spike_fraction_from",
+              "lbbb_strauss"):
         assert k in CONVENTIONS["aha"] and k in CONVENTIONS["ludb"]
     assert CONVENTIONS["aha"]["pace_spike_fraction_from"] == 0.35
 
@@ -154,3 +155,25 @@ def test_ludb_bipolar_pacing_of_record_111():
     strength = inp["morphology"].pace.pre_qrs_strength
     assert (strength >= 0.14).mean() >= 0.8
     assert "paced_rhythm" in keys_for(inp, {"pace_spike_fraction_from": 0.12})
+
+
+def test_strict_lbbb_criteria_need_no_q_free_lateral_leads():
+    """Strauss 2011: QS or rS in V1 and V2, mid-QRS notching in >= 2 of V1, V2, V5, V6, I, aVL,
+    QRS >= 130 ms; a small q in I/V5/V6 (which the Surawicz 2009 rule excludes) is allowed."""
+    lat = dict(pattern="qR", q_mv=-0.05, q_ms=20.0, r_mv=0.6, s_mv=0.0, s_ms=0.0, notched=True, r_peak_time_ms=90.0)
+    neg = dict(pattern="rS", q_mv=0.0, q_ms=0.0, r_mv=0.05, s_mv=-0.9, r2_mv=0.0)
+    m = morph(i=lat, avl=lat, v5=lat, v6=lat, v1=neg, v2=neg)
+    assert [s.key for s in _iv(m, "aha", qrs_ms=150.0)] == ["nonspecific_intraventricular_conduction_delay"]
+    got = _iv(m, {"lbbb_strauss": 1.0}, qrs_ms=150.0)
+    assert [s.key for s in got] == ["complete_left_bundle_branch_block"]
+    assert got[0].evidence["notched_leads"] == ["v5", "v6", "i", "avl"] and "Strauss" in got[0].criteria["reference"]
+    # a tiny r' after a deep S in V1 still reads as rS (predominantly negative)
+    m2 = morph(i=lat, avl=lat, v5=lat, v6=lat, v1=neg | {"pattern": "rSr'", "r2_mv": 0.04}, v2=neg)
+    assert [s.key for s in _iv(m2, {"lbbb_strauss": 1.0}, qrs_ms=150.0)] == ["complete_left_bundle_branch_block"]
+    # below 130 ms, or without the notching, or with a positive V2: not by these criteria
+    assert [s.key for s in _iv(m, {"lbbb_strauss": 1.0}, qrs_ms=125.0)] != ["complete_left_bundle_branch_block"]
+    plain = morph(i=lat | {"notched": False}, avl=lat | {"notched": False}, v5=lat | {"notched": False},
+                  v6=lat, v1=neg, v2=neg)
+    assert [s.key for s in _iv(plain, {"lbbb_strauss": 1.0}, qrs_ms=150.0)] != ["complete_left_bundle_branch_block"]
+    pos = morph(i=lat, avl=lat, v5=lat, v6=lat, v1=neg, v2=dict(pattern="Rs", r_mv=0.9, s_mv=-0.2))
+    assert [s.key for s in _iv(pos, {"lbbb_strauss": 1.0}, qrs_ms=150.0)] != ["complete_left_bundle_branch_block"]

@@ -98,6 +98,10 @@ GOLDBERGER_2013 = (
     "Simplified Approach, 8th ed. Elsevier 2013 (mean QRS axis from the net QRS deflections of the "
     "limb leads)."
 )
+STRAUSS_2011 = (
+    "Strauss DG, Selvester RH, Wagner GS. Defining left bundle branch block in the era of cardiac "
+    "resynchronization therapy. Am J Cardiol 2011;107:927-934 (strict LBBB criteria)."
+)
 KALYAKULINA_2020 = (
     "Kalyakulina AI, Yusipov II, Moskalenko VA, et al. LUDB: a new open-access validation tool "
     "for electrocardiogram delineation algorithms. IEEE Access 2020;8:186181-186190."
@@ -134,6 +138,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "qrs_limb_majority": 1.0,
         "lafb_needs_qr_avl": 1.0,
         "lafb_rs_inferior": 0.0,
+        "lbbb_strauss": 0.0,
         "axis_from_net_amplitude": 0.0,
         "pace_spike_fraction_from": 0.35,
         "af_model_probability_from": 0.5,
@@ -160,6 +165,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "qrs_limb_majority": 1.0,
         "lafb_needs_qr_avl": 0.0,
         "lafb_rs_inferior": 1.0,
+        "lbbb_strauss": 1.0,
         "axis_from_net_amplitude": 1.0,
         "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.4,

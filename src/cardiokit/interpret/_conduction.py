@@ -11,6 +11,7 @@ from ._common import (
     CHOU_2008,
     GOLDBERGER_2013,
     PRINEAS_2010,
+    STRAUSS_2011,
     SURAWICZ_2009,
     lead_list,
     make,
@@ -43,12 +44,17 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     "axis_left_below_deg": -30.0,
     "axis_right_above_deg": 90.0,
     "qrs_limb_majority": 1.0,  # 1: QRS duration reached in a majority of I, II, III, aVL, aVF (Minnesota)
+    # 1: complete LBBB also by the strict criteria of Strauss 2011 (QS/rS in V1 and V2, mid-QRS
+    # notching in >= 2 of V1, V2, V5, V6, I, aVL; QRS >= 130 ms), which need no q-free I, V5, V6
+    "lbbb_strauss": 0.0,
     # 1: the frontal axis (axis and fascicular statements) from the net QRS amplitudes of I and aVF
     # (largest positive + largest negative deflection, as read by eye) instead of the net areas
     "axis_from_net_amplitude": 0.0,
 }
 
 _LIMB5 = ("i", "ii", "iii", "avl", "avf")
+#: the lower QRS limit of the strict LBBB criteria (Strauss 2011: 130 ms women, 140 ms men)
+STRAUSS_QRS_FROM_MS = 130.0
 
 
 def conduction_qrs_ms(m: Mapping[str, Any], L: Mapping[str, Any],
@@ -143,6 +149,19 @@ def _rs(lm: Any) -> bool:
     return lm is not None and (lm.qs or (lm.q_mv >= 0 and lm.r_mv > 0 and abs(lm.s_mv) > lm.r_mv))
 
 
+def _negative_v(lm: Any) -> bool:
+    """QS or rS: a predominantly negative QRS (the S deeper than the R and any r') without a q."""
+    return lm is not None and (lm.qs or (lm.q_mv >= 0 and abs(lm.s_mv) > max(lm.r_mv, lm.r2_mv)))
+
+
+def _lbbb_strauss(L: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Strict LBBB morphology (Strauss 2011): QS or rS in V1 and V2 and mid-QRS notching or
+    slurring (here: a notched R or QS lobe) in >= 2 of V1, V2, V5, V6, I, aVL."""
+    notched = [x for x in ("v1", "v2", "v5", "v6", "i", "avl") if L.get(x) is not None and L[x].notched]
+    neg = [x for x in ("v1", "v2") if _negative_v(L.get(x))]
+    return len(neg) == 2 and len(notched) >= 2, {"qs_or_rs_leads": neg, "notched_leads": notched}
+
+
 def _ref(how: str) -> str:
     """Surawicz 2009, plus the Minnesota Code when the QRS duration is the limb-lead majority one."""
     if how != "limb_majority":
@@ -198,7 +217,17 @@ def intraventricular_statement(m: Mapping[str, Any], L: Mapping[str, Any],
                         + (s_rule if c["rbbb_needs_wide_s"] else ""),
                         _ref(how) + (" " + CHOU_2008 if c["crbbb_needs_dominant_r2"] else ""),
                         complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
-        if c["crbbb_needs_dominant_r2"] and irb:
+        strict = (not lb and c["lbbb_strauss"] and qrs >= max(c["complete_bbb_qrs_from_ms"], STRAUSS_QRS_FROM_MS)
+                  and not rb)
+        if strict:
+            sb, sev = _lbbb_strauss(L)
+            if sb:
+                return make("complete_left_bundle_branch_block", "733534002", "Left bundle branch block",
+                            "intraventricular", ev | lev | sev,
+                            f"QRS >= {max(c['complete_bbb_qrs_from_ms'], STRAUSS_QRS_FROM_MS):g} ms; QS or rS in V1 "
+                            "and V2; mid-QRS notching in >= 2 of V1, V2, V5, V6, I, aVL (strict LBBB criteria)",
+                            _ref(how) + " " + STRAUSS_2011, complete_bbb_qrs_from_ms=c["complete_bbb_qrs_from_ms"])
+        if c["crbbb_needs_dominant_r2"] and irb and not lb:
             return make("incomplete_right_bundle_branch_block", "713426002",
                         "Incomplete right bundle branch block", "intraventricular", ev | {"rsr_leads": v},
                         f"QRS >= {c['complete_bbb_qrs_from_ms']:g} ms with the RBBB pattern in V1 but not the "
