@@ -142,8 +142,7 @@ def main() -> None:
     import cardiokit
     from cardiokit.ecg.rhythm import RHYTHM_LABELS, classify_rhythm, model_id
 
-    ids, y = D.pool()
-    fold = D.folds(y)
+    ids, y, fold = D.pool_v3()  # final v3 labels; folds as assigned on REFERENCE.csv
     sigs = D.signals("pool", ids, D.TRAIN_DIR)
     sids, sy = D.shared()
     ssigs = D.signals("shared", sids, D.SHARED_DIR)
@@ -163,6 +162,10 @@ def main() -> None:
                     D.cinc_f1(y, z["scaled"])))
     rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
     rows_cv.append(("cardiokit CNN alone (one fold model)", D.cinc_f1(y, cnn.argmax(1))))
+    prev = D.CACHE / "ft2_head_oof.npz"  # model 1.1.0 (REFERENCE.csv labels), its out-of-fold output
+    if tag != "ft2_" and prev.exists():
+        rows_cv.append(("previous model 1.1.0 (trained on REFERENCE.csv), scored on v3 labels",
+                        D.cinc_f1(y, np.load(prev)["fused"].argmax(1))))
     NX = nk_features("pool", sigs)
     # keep NeuroKit2 columns with at least two distinct finite values on the pool
     keep = [j for j in range(NX.shape[1]) if np.unique(NX[np.isfinite(NX[:, j]), j]).size >= 2]
@@ -211,13 +214,17 @@ def main() -> None:
         f"neurokit2 {__import__('neurokit2').__version__}, scikit-learn {__import__('sklearn').__version__}). "
         "The cardiokit CV rows are the out-of-fold predictions of `python -m training.train_rhythm "
         "head` (commands in docs/MODELS.md); the baseline is cross-validated in this run on the same "
-        "folds. Previous model 1.0.0 (5-model CNN average, 51 features): CV 0.818, shared 0.829, "
+        "folds. Previous models: 1.1.0 (65 features, 10-s-crop CNN, REFERENCE.csv labels): CV 0.831 "
+        "on REFERENCE.csv labels (0.835 on v3 labels, row below), shared 0.820, rhythm stage in "
+        "analyze 1.9 ms; 1.0.0 (5-model CNN average, 51 features): CV 0.818, shared 0.829, "
         "12.4 ms CPU per 30-s record, rhythm stage in analyze ~30 ms (up to 3 leads, beats detected "
         "per lead).",
         "",
         f"5-fold CV on the training pool ({y.size} records of the CinC 2017 training set minus the "
         "600 shared records and the RESERVED.md ids; folds stratified by class, by record, "
-        "seed 2017; labels REFERENCE.csv). Same folds and same gradient-boosted trees for all rows:",
+        "seed 2017, assigned on REFERENCE.csv; scored and trained on the final v3 labels, "
+        "REFERENCE-v3.csv, which 112 pool records differ from REFERENCE.csv in). Same folds and "
+        "same gradient-boosted trees for all rows:",
         "",
         head,
         *[fmt(n, f) for n, f in rows_cv],

@@ -144,7 +144,7 @@ def _score(y: np.ndarray, p: np.ndarray) -> float:
 def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=print,
           batch: int = 64, lr: float = 3e-3, inner: float = 0.1, min_epochs: int = 8,
           widths: tuple[int, ...] | None = None, init: dict | None = None,
-          recipe: str = "v2") -> nn.Module:
+          recipe: str = "v2", crop: int = CROP) -> nn.Module:
     """Train one CNN on inputs ``xs`` (cnn_input arrays) and labels ``y`` (0..3).
 
     A stratified ``inner`` share of ``xs`` is held out for early stopping: after
@@ -154,7 +154,9 @@ def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=pr
 
     ``recipe="v1"``: the from-scratch recipe of rhythm model 1.0.0 (the first stage of
     1.1.0): no inner split (``inner`` ignored), no label smoothing, the 1.0.0 crop
-    augmentation (:func:`_crop_batch`). ``"v2"``: the current recipe.
+    augmentation (:func:`_crop_batch`). ``"v2"``: the current recipe. ``crop``: training
+    window in samples at 300 Hz (longer windows, e.g. 20-30 s, match the whole-record
+    inference better; shorter records are zero-padded).
     """
     if recipe not in ("v1", "v2"):
         raise InvalidArgumentError(f"unknown CNN recipe {recipe!r} (v1 or v2)")
@@ -189,7 +191,7 @@ def train(xs: list[np.ndarray], y: np.ndarray, *, epochs: int, seed: int, log=pr
         tot = 0.0
         for s in range(0, len(perm), batch):
             idx = perm[s : s + batch]
-            xb = torch.from_numpy(_crop_batch([xs[i] for i in idx], rng, CROP, recipe=recipe))
+            xb = torch.from_numpy(_crop_batch([xs[i] for i in idx], rng, crop, recipe=recipe))
             yb = torch.from_numpy(y[idx])
             opt.zero_grad()
             loss = loss_fn(net(xb), yb)

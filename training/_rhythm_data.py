@@ -18,6 +18,11 @@ TRAIN_DIR = Path(os.environ.get("CINC2017_DIR", "/work/cache/cinc2017/training20
 SHARED = Path(os.environ.get("CARDIOKIT_SHARED", "/work/shared/data"))
 SHARED_DIR = SHARED / "cinc2017"
 CACHE = Path(os.environ.get("CARDIOKIT_CACHE", "/work/cache/cardiokit_rhythm"))
+#: The final (v3) labels of all 8528 training records: REFERENCE-v3.csv of github
+#: awerdich/physionet @ 86248467abe6d33ee91a08ce5953dbd367af1ec3 (sha256 ae517e47...855b;
+#: the file shared/data/cinc2017 takes its labels from). The REFERENCE.csv beside the
+#: signals is an earlier release (112 of the 7328 pool records differ).
+V3_CSV = Path(os.environ.get("CINC2017_V3", "/work/cache/cinc2017/v3/REFERENCE-v3.csv"))
 CLASSES = ("N", "A", "O", "~")
 LABELS = ("normal", "af", "other", "noisy")
 SEED = 2017
@@ -45,6 +50,15 @@ def pool() -> tuple[list[str], np.ndarray]:
             ids.append(row[0])
             y.append(CLASSES.index(row[1]))
     return ids, np.asarray(y, np.int64)
+
+
+def pool_v3() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Pool ids, their final (v3) labels and the CV folds. The folds stay those of
+    :func:`folds` on the REFERENCE.csv labels, so models cached per fold stay out of fold."""
+    ids, y_ref = pool()
+    with open(V3_CSV) as f:
+        v3 = {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
+    return ids, np.asarray([CLASSES.index(v3[i]) for i in ids], np.int64), folds(y_ref)
 
 
 def shared() -> tuple[list[str], np.ndarray]:

@@ -20,12 +20,13 @@ CARDIOKIT_CACHE; the CinC 2017 training set is read from CINC2017_DIR):
 ``export``    ONNX of the fold-1 CNN + head trees (npz) + model card (json, md)
               into src/cardiokit/models/.
 
-``all`` runs the default (v2) recipe; the shipped 1.1.0 model is the v1 -> ft_ -> ft2_
-chain of :data:`REPRODUCE_MD` (docs/MODELS.md "Reproduce").
+``all`` runs the default (v2) recipe; the shipped 1.2.0 model is the v1 -> ft_ -> ft2_
+-> e6_ -> e7_ chain of :data:`REPRODUCE_MD` (docs/MODELS.md "Reproduce").
 
 The pool is the CinC 2017 training set minus the shared evaluation subset and the
 reserved ids (training/_rhythm_data.py). Folds are stratified by class, one record per
-subject. Training labels: REFERENCE.csv of the training set.
+subject, assigned on REFERENCE.csv. Training labels: the final v3 labels
+(``RHYTHM_LABELS=v3``, _rhythm_data.pool_v3) or REFERENCE.csv (``reference``).
 """
 
 from __future__ import annotations
@@ -53,23 +54,35 @@ CNN_TAG = os.environ.get("CNN_TAG", "")
 #: (the same folds, so the out-of-fold outputs stay out of fold).
 CNN_INIT = os.environ.get("CNN_INIT")
 CNN_LR = float(os.environ.get("CNN_LR", "3e-3"))
+#: CNN training window (samples at 300 Hz): 3000 (10 s) for the 1.1.0 stages, 6000 and
+#: 9000 for the two 1.2.0 fine-tuning stages.
+CNN_CROP = int(os.environ.get("CNN_CROP", "3000"))
+#: Training labels: ``v3`` (the final labels, _rhythm_data.V3_CSV; model 1.2.0) or
+#: ``reference`` (the REFERENCE.csv beside the signals; the 1.1.0 stages). The folds are
+#: the same either way.
+RHYTHM_LABELS = os.environ.get("RHYTHM_LABELS", "v3")
 #: The fold model shipped as the CNN (one network: 5x faster than the fold ensemble).
 EXPORT_FOLD = 0
-#: The commands that rebuild the shipped 1.1.0 model from HEAD (appended to the card .md).
+#: The commands that rebuild the shipped 1.2.0 model from HEAD (appended to the card .md).
 REPRODUCE_MD = """## Reproduce
 
 From the repository root, `OMP_NUM_THREADS=1` (each `cnn` call also takes `CNN_FOLDS=k`
-for one fold; `cnn_collect` then merges the folds):
+for one fold; `cnn_collect` then merges the folds). Steps 2-4 are the 1.1.0 CNN stages
+(REFERENCE.csv labels, 10-s crops); steps 5-6 fine-tune them on the final v3 labels with
+20-s and 30-s crops:
 
 1. `.venv/bin/pip install -e '.[train]'`
-2. `CNN_RECIPE=v1 .venv/bin/python -m training.train_rhythm cnn` (fold CNNs from scratch, 1.0.0 recipe, 10 epochs)
-3. `CNN_TAG=ft_ CNN_INIT= CNN_EPOCHS=8 CNN_LR=1e-3 .venv/bin/python -m training.train_rhythm cnn`
-4. `CNN_TAG=ft2_ CNN_INIT=ft_ CNN_EPOCHS=6 CNN_LR=5e-4 .venv/bin/python -m training.train_rhythm cnn`
-5. `CNN_TAG=ft2_ .venv/bin/python -m training.train_rhythm features head export`
+2. `RHYTHM_LABELS=reference CNN_RECIPE=v1 .venv/bin/python -m training.train_rhythm cnn`
+3. `RHYTHM_LABELS=reference CNN_TAG=ft_ CNN_INIT= CNN_EPOCHS=8 CNN_LR=1e-3 .venv/bin/python -m training.train_rhythm cnn`
+4. `RHYTHM_LABELS=reference CNN_TAG=ft2_ CNN_INIT=ft_ CNN_EPOCHS=6 CNN_LR=5e-4 .venv/bin/python -m training.train_rhythm cnn`
+5. `CNN_TAG=e6_ CNN_INIT=ft2_ CNN_EPOCHS=5 CNN_LR=5e-4 CNN_CROP=6000 .venv/bin/python -m training.train_rhythm cnn`
+6. `CNN_TAG=e7_ CNN_INIT=e6_ CNN_EPOCHS=4 CNN_LR=3e-4 CNN_CROP=9000 .venv/bin/python -m training.train_rhythm cnn`
+7. `CNN_TAG=e7_ .venv/bin/python -m training.train_rhythm features head export`
 
-Verified 2026-11-24 (torch 2.13 CPU, one thread), all 5 folds: every CNN stage bitwise
-identical to the 1.1.0 runs; the exported ONNX and, from the cached features, the head npz
-have this card's sha256. Details: docs/MODELS.md.
+Steps 2-4 were verified bitwise against the 1.1.0 runs (2026-11-24, torch 2.13 CPU, one
+thread). Steps 5-6 ran once (2026-11-24) with the same calls to training/_rhythm_cnn.py
+and were not re-run; the features of the 29 1.2.0 additions were checked equal (to 1e-15)
+between the exploration code and cardiokit.ecg._rhythm_features on the 600 shared records.
 """
 
 
@@ -93,6 +106,18 @@ def cnn_inputs(name: str, sigs: list[np.ndarray]) -> list[np.ndarray]:
     return xs
 
 
+def pool_labels() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Pool ids, training labels (:data:`RHYTHM_LABELS`) and the CV folds."""
+    if RHYTHM_LABELS == "reference":
+        ids, y = D.pool()
+        return ids, y, D.folds(y)
+    if RHYTHM_LABELS != "v3":
+        from cardiokit._core.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"RHYTHM_LABELS={RHYTHM_LABELS!r}: v3 or reference")
+    return D.pool_v3()
+
+
 def stage_cnn() -> None:
     """Train the CNN folds listed in CNN_FOLDS (default all), one cached file per fold.
 
@@ -104,8 +129,7 @@ def stage_cnn() -> None:
 
     # one thread: on a loaded machine two intra-op threads were ~10x slower (spin-waits)
     torch.set_num_threads(1)
-    ids, y = D.pool()
-    fold = D.folds(y)
+    ids, y, fold = pool_labels()
     xs = cnn_inputs("pool", D.signals("pool", ids, D.TRAIN_DIR))
     sids, _sy = D.shared()
     sxs = cnn_inputs("shared", D.signals("shared", sids, D.SHARED_DIR))
@@ -119,7 +143,7 @@ def stage_cnn() -> None:
         init = torch.load(D.CACHE / f"{CNN_INIT}cnn_fold{k}.pt") if CNN_INIT is not None else None
         net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log,
                       lr=CNN_LR, inner=0.0 if init is not None else 0.1, init=init,
-                      recipe=CNN_RECIPE if init is None else "v2")
+                      recipe=CNN_RECIPE if init is None else "v2", crop=CNN_CROP)
         torch.save(net.state_dict(), D.CACHE / f"{CNN_TAG}cnn_fold{k}.pt")
         oof = C.predict(net, [xs[i] for i in va])
         np.savez(D.CACHE / f"{CNN_TAG}cnn_oof{k}.npz", va=va, oof=oof, shared=C.predict(net, sxs))
@@ -132,7 +156,7 @@ def stage_cnn() -> None:
 
 def stage_cnn_collect() -> None:
     """Merge the per-fold CNN outputs into out-of-fold probabilities (cnn_probs.npz)."""
-    ids, y = D.pool()
+    ids, y, _ = pool_labels()
     oof = np.zeros((len(ids), 4), np.float32)
     shared = []
     for k in range(D.N_FOLDS):
@@ -171,7 +195,7 @@ def features(name: str, sigs: list[np.ndarray]) -> np.ndarray:
 
 
 def stage_features() -> None:
-    ids, _ = D.pool()
+    ids, _, _ = pool_labels()
     features("pool", D.signals("pool", ids, D.TRAIN_DIR))
     sids, _ = D.shared()
     features("shared", D.signals("shared", sids, D.SHARED_DIR))
@@ -201,11 +225,11 @@ def _row(name: str, y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def head_data(cnn: bool = True) -> dict:
-    ids, y = D.pool()
+    ids, y, fold = pool_labels()
     sids, sy = D.shared()
     X = features("pool", D.signals("pool", ids, D.TRAIN_DIR))
     SX = features("shared", D.signals("shared", sids, D.SHARED_DIR))
-    d = {"y": y, "sy": sy, "X": X, "SX": SX, "fold": D.folds(y)}
+    d = {"y": y, "sy": sy, "X": X, "SX": SX, "fold": fold}
     if cnn:
         z = np.load(D.CACHE / f"{CNN_TAG}cnn_probs.npz")
         d["cnn"] = z["oof"].astype(np.float64)
@@ -349,7 +373,7 @@ def stage_export() -> None:
         cnn_path.unlink()
     card = {
         "name": "cardiokit-rhythm-cinc2017",
-        "version": "1.1.0",
+        "version": "1.2.0",
         "task": "rhythm class of a single-lead ECG: normal sinus rhythm, atrial fibrillation, "
                 "other rhythm, too noisy (PhysioNet/CinC Challenge 2017 classes)",
         "inputs": {"leads": "any single lead (AliveCor lead-I-like in training); 12-lead: best "
@@ -362,7 +386,9 @@ def stage_export() -> None:
                         "records of shared/data/cinc2017 and the CinC 2017 ids in RESERVED.md",
             "n_records": h["n_pool"],
             "class_counts": dict(zip(D.CLASSES, h["pool_counts"], strict=True)),
-            "labels": "REFERENCE.csv of the training set",
+            "labels": "final v3 labels (REFERENCE-v3.csv, github awerdich/physionet @ 86248467; "
+                      "112 pool records differ from the earlier REFERENCE.csv beside the "
+                      "signals); folds assigned on the REFERENCE.csv labels as for 1.1.0",
             "split": "5-fold cross-validation stratified by class, by record (one record per "
                      "subject), seed 2017; the CNN of each fold is trained on the other four "
                      f"folds and the shipped CNN is the fold-{EXPORT_FOLD + 1} model; the tree head is "
@@ -374,8 +400,9 @@ def stage_export() -> None:
         "architecture": {
             "features": f"{len(FEATURE_NAMES)} hand-crafted (cardiokit/ecg/_rhythm_features.py)",
             "cnn": "residual 1-D CNN, 150 Hz internal, 6 blocks, global mean+max pooling "
-                   "(training/_rhythm_cnn.py), trained on random 10-s crops with amplitude, "
-                   "polarity, baseline-wander and noise augmentation, applied to the whole lead",
+                   "(training/_rhythm_cnn.py), trained on random 10-s crops, then fine-tuned "
+                   "on 20-s and 30-s crops with the v3 labels (amplitude, polarity, "
+                   "baseline-wander and noise augmentation), applied to the whole lead",
             "head": "gradient-boosted trees (scikit-learn HistGradientBoosting, evaluated with "
                     "numpy) over features + CNN probabilities",
         },

@@ -21,6 +21,9 @@ fiducials. The feature vector (:data:`FEATURE_NAMES`, NaN where not computable) 
 * ST-T and variability: ST level and signed T/R ratio of the median beat, P-peak
   position spread and share of beats with a P wave like the median's (AV block,
   wandering pacemaker), QRS-width variability, low quantile of beat correlation, PR.
+* Template and AF evidence: the median beat in 16 steps, beats unlike it, QRS area;
+  AF evidence of the dRR Lorenz plot (Sarkar et al. 2008), RR statistics without
+  premature beats, 8-beat rate extremes, RR-histogram bimodality.
 """
 
 from __future__ import annotations
@@ -57,11 +60,23 @@ ECTOPY_NAMES = ("premature_share", "premature_pause_share", "rr_off_share", "rr_
 #: Median-beat ST-T and per-beat P/QRS variability features.
 STT_NAMES = ("st_level", "t_signed_ratio", "p_pos_sd", "p_present_share", "qrs_width_cv",
              "beat_corr_q10", "pr_s")
+#: The median beat in 16 steps (-0.3..+0.45 s around R, signed and scaled by the main QRS
+#: deflection), the share and relative QRS amplitude of beats unlike it (whole-beat
+#: correlation < 0.7) and the QRS area: morphology the trees can read (LBBB/RBBB, PVCs).
+TEMPLATE_NAMES = (*(f"tmpl_{i}" for i in range(16)), "beat_unlike_share", "unlike_amp_ratio",
+                  "qrs_area_ratio")
+#: RR features for AF versus ectopy: AF evidence of the dRR Lorenz plot (Sarkar et al. 2008:
+#: occupied 40-ms bins outside the origin, origin and premature-pair counts per point), the
+#: dominant-RR share, CV and RMSSD of RR without premature beats and their pauses, highest
+#: and lowest 8-beat rate, long-RR share, second RR-histogram peak over the first.
+RR2_NAMES = ("afev_irr", "afev_origin", "afev_pac", "rr_dom_share", "rr_clean_cv",
+             "rr_clean_rmssd", "hr_win_max", "hr_win_min", "rr_long_share", "rr_bimodal")
 SIGNAL_NAMES = ("kurtosis", "skewness", "qrs_band_ratio", "baseline_ratio", "hf_ratio",
                 "duration_s", "beat_coverage")
 
 #: Order of the feature vector returned by :func:`rhythm_features`.
-FEATURE_NAMES = RR_NAMES + VG_NAMES + ATRIAL_NAMES + QRS_NAMES + SIGNAL_NAMES + ECTOPY_NAMES + STT_NAMES
+FEATURE_NAMES = (RR_NAMES + VG_NAMES + ATRIAL_NAMES + QRS_NAMES + SIGNAL_NAMES + ECTOPY_NAMES + STT_NAMES
+                 + TEMPLATE_NAMES + RR2_NAMES)
 
 _NAN = float("nan")
 _SOS = design_sos(fs_hz=FS, low_hz=0.5, high_hz=40.0, order=2)
@@ -388,7 +403,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     ectopy/ST-T features (``ectopic_morph_share``, ``premature_corr_mean`` +
     ``STT_NAMES``) from the cleaned lead ``y``."""
     nan_main = [_NAN] * (len(ATRIAL_NAMES) + len(QRS_NAMES))
-    nan_extra = [_NAN] * (2 + len(STT_NAMES))
+    nan_extra = [_NAN] * (2 + len(STT_NAMES) + len(TEMPLATE_NAMES))
     a = _WA
     dr = r[1:] - r[:-1]
     ascending = bool((dr > 0).all())
@@ -491,7 +506,66 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     lo = int(pos)
     q10 = float(corr_s[lo] + (pos - lo) * (corr_s[min(lo + 1, n_c - 1)] - corr_s[lo]))
     extra = [ect, prem_corr, st, t_signed, p_pos_sd, _share(p_c > 0.5), w_cv, q10, pr]
-    return out_atrial + out_qrs, extra
+    return out_atrial + out_qrs, extra + _template_features(win, tmpl, sgn / r_amp)
+
+
+_TM_LEN = (_WA + _WB) // 16
+_AREA = slice(_WA - 2 * (_QRS.stop - _WA), _WA + 2 * (_QRS.stop - _WA))
+
+
+def _template_features(win: np.ndarray, tmpl: np.ndarray, gain: float) -> list[float]:
+    """:data:`TEMPLATE_NAMES` from the baseline-corrected beats ``win``, their median
+    ``tmpl`` and ``gain`` = sign of the main QRS deflection / its amplitude."""
+    tn = tmpl * gain
+    steps = tn[: 16 * _TM_LEN].reshape(16, _TM_LEN).mean(axis=1).tolist()
+    w = win - win.mean(axis=1, keepdims=True)
+    tt = tmpl - _mean(tmpl)
+    c = (w @ tt) / (np.sqrt(np.einsum("ij,ij->i", w, w) * float(tt @ tt)) + 1e-12)
+    low = c < 0.7
+    amp = float(np.abs(win[low][:, _QRS]).max(axis=1).mean() * abs(gain)) if low.any() else 1.0
+    area = float(np.abs(tn[_AREA]).sum() / (_AREA.stop - _AREA.start))
+    return [*steps, _share(low), amp, area]
+
+
+def _rr2_features(rr: np.ndarray) -> list[float]:
+    """:data:`RR2_NAMES` of RR intervals ``rr`` (s); NaN with fewer than 5."""
+    n_rr = rr.size
+    if n_rr < 5:
+        return [_NAN] * len(RR2_NAMES)
+    srr = np.sort(rr)
+    h = n_rr // 2
+    med = float(srr[h]) if n_rr % 2 else float((srr[h - 1] + srr[h]) / 2)  # np.median
+    d = (rr[1:] - rr[:-1]) * 1000.0
+    a, b = d[:-1], d[1:]
+    n = max(1, a.size)
+    # dRR Lorenz plot, 40-ms bins over +-600 ms (kept points: both bin indices in 0..30)
+    keep = (np.abs(a) <= 600) & (np.abs(b) <= 600)
+    ia = np.minimum(((a[keep] + 600) / 40).astype(np.int64), 29)
+    ib = np.minimum(((b[keep] + 600) / 40).astype(np.int64), 29)
+    occ = np.bincount(ia * 30 + ib, minlength=900)
+    centre = occ[[434, 435, 464, 465]]  # bins (14..15, 14..15): the origin
+    n_centre = int(np.count_nonzero(centre))
+    irr = (int(np.count_nonzero(occ)) - n_centre) / n
+    pac = (int(np.count_nonzero((a < -100) & (b > 100))) + int(np.count_nonzero((a > 100) & (b < -100)))) / n
+    rel = rr / med
+    prem = rel < 0.85
+    drop = prem.copy()
+    drop[1:] |= prem[:-1] & (rel[1:] > 1.1)
+    clean = rr[~drop]
+    if clean.size >= 3:
+        cm = _mean(clean)
+        dc = clean[1:] - clean[:-1]
+        ccv, crm = _std(clean) / cm, float(np.sqrt(_mean(dc * dc))) / cm
+    else:
+        ccv = crm = _NAN
+    k = min(8, n_rr)
+    cs = np.cumsum(rr)
+    win = cs[k - 1 :].copy()
+    win[1:] -= cs[: n_rr - k]
+    hist = np.sort(np.bincount(np.minimum((rel / 0.05).astype(np.int64), 60), minlength=61))
+    return [irr, float(centre.sum()) / n, pac, _share(np.abs(rel - 1) < 0.08), ccv, crm,
+            60.0 * k / float(win.min()), 60.0 * k / float(win.max()), _share(rel > 1.15),
+            float(hist[-2]) / max(float(hist[-1]), 1.0)]
 
 
 def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]:
@@ -536,7 +610,7 @@ def rhythm_features(x: np.ndarray, r: np.ndarray, *, filtered: np.ndarray | None
     main, extra = _morph_features(y, r)
     rrf, ect = _rr_features(rr, x.size / FS)
     feats = (rrf + _vg_features(rr) + main + _signal_features(x, y, r)
-             + ect[:4] + extra[:2] + ect[4:] + extra[2:])
+             + ect[:4] + extra[:2] + ect[4:] + extra[2:] + _rr2_features(rr))
     out = np.asarray(feats, np.float64)
     out[~np.isfinite(out)] = np.nan
     return out
