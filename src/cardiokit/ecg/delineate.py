@@ -405,9 +405,9 @@ def delineate(
         high-passed signals the rules were tuned on (LUDB: P-wave sensitivity -0.2 point,
         PPV +0.3 point; PR, QRS and QT within 0.3 ms).
     lead_bias
-        ``"slope2004"`` only: remove each standard lead's systematic boundary bias (learned on
-        LUDB, :mod:`._delineate_bias`) from the per-lead boundaries (default). The global
-        boundaries are the same either way.
+        ``"slope2004"`` only: remove each standard lead's systematic P-wave boundary bias (by
+        lead and P shape, learned on LUDB, :mod:`._delineate_bias`) from the per-lead
+        boundaries (default). The global boundaries are the same either way.
 
     Returns
     -------
