@@ -98,8 +98,8 @@ def _offsets(leads: tuple[str, ...], fs: float) -> tuple[np.ndarray, np.ndarray]
     return out, by_shape
 
 
-#: fractions of a P wave's onset-offset span where :func:`p_shape` samples it
-_FRACTIONS = np.linspace(0.0, 1.0, 13)
+#: fractions of a P wave's onset-offset span where :func:`p_shape` samples it (leading axis)
+_FRACTIONS = np.linspace(0.0, 1.0, 13)[:, None, None]
 
 
 def p_shape(x: np.ndarray, per: np.ndarray, fs: float) -> np.ndarray:
@@ -114,13 +114,17 @@ def p_shape(x: np.ndarray, per: np.ndarray, fs: float) -> np.ndarray:
     n_leads = on.shape[0]
     span = np.where(ok, off - on, 0)
     base = np.where(ok, on, 0) * n_leads + np.arange(n_leads)[:, None]  # flat index of each onset
-    idx = base[:, :, None] + np.rint(span[:, :, None] * _FRACTIONS).astype(np.int64) * n_leads
-    seg = np.ascontiguousarray(x).reshape(-1)[idx]
-    a = seg[:, :, :1]
-    seg -= a
-    seg -= (seg[:, :, -1:]) * _FRACTIONS
-    up, down = seg.max(axis=2), -seg.min(axis=2)
-    code = np.where(np.minimum(up, down) > _BIPHASIC * np.maximum(up, down), 2, (down > up).astype(np.int64))
+    # (13, L, nb): the points along the leading axis, so the reductions run over whole slices
+    idx = (span * _FRACTIONS).round().astype(np.int64)
+    idx *= n_leads
+    idx += base
+    seg = np.ascontiguousarray(x).reshape(-1).take(idx)
+    seg -= seg[0]
+    seg -= seg[-1] * _FRACTIONS
+    up, down = seg.max(axis=0), seg.min(axis=0)
+    np.negative(down, out=down)
+    code = (down > up).astype(np.int64)
+    code[np.minimum(up, down) > _BIPHASIC * np.maximum(up, down)] = 2
     code[~ok] = -1
     return code
 
