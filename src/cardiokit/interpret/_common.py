@@ -147,9 +147,9 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "sinus_irregular_rr_fraction": 0.0,
     },
     "ludb": {
-        "p_wave_fraction_min": 0.7,
+        "p_wave_fraction_min": 0.9,
         "pr_long_above_ms": 200.0,
-        "bradycardia_below_bpm": 56.5,
+        "bradycardia_below_bpm": 58.0,
         "tachycardia_above_bpm": 89.25,
         "sinus_irregular_rr_range_ms": 180.0,
         "axis_left_below_deg": 15.0,
@@ -168,9 +168,9 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "lbbb_strauss": 1.0,
         "axis_from_net_amplitude": 1.0,
         "pace_spike_fraction_from": 0.15,
-        "af_model_probability_from": 0.4,
+        "af_model_probability_from": 0.5,
         "sinus_arrhythmia_first": 0.0,
-        "rate_from_mean_rr": 1.0,
+        "rate_from_mean_rr": 0.0,
         "sinus_irregular_rr_fraction": 0.0,
     },
 }
