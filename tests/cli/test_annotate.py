@@ -24,14 +24,20 @@ def _pattern_ok(symbols: list[str]) -> bool:
     return True
 
 
-def test_annotate_per_lead(tmp_path: Path) -> None:
-    import wfdb
-
-    hea = shared_path("ludb", "data", "2.hea")
+def copy_ludb(tmp_path: Path, name: str) -> Path:
+    """Copy LUDB record ``name`` (header and signals) into ``tmp_path / "in"``; that folder."""
+    hea = shared_path("ludb", "data", f"{name}.hea")
     src = tmp_path / "in"
     src.mkdir()
     for ext in ("hea", "dat"):
-        shutil.copy(hea.with_suffix(f".{ext}"), src / f"2.{ext}")
+        shutil.copy(hea.with_suffix(f".{ext}"), src / f"{name}.{ext}")
+    return src
+
+
+def test_annotate_per_lead(tmp_path: Path) -> None:
+    import wfdb
+
+    src = copy_ludb(tmp_path, "2")
     out = tmp_path / "out"
     res = subprocess.run(
         [sys.executable, "-c", "from cardiokit.cli import main; main()", "annotate", str(src / "2"), str(src / "missing.hea"),
@@ -46,7 +52,7 @@ def test_annotate_per_lead(tmp_path: Path) -> None:
         a = wfdb.rdann(str(out / "2"), lead)
         assert _pattern_ok(list(a.symbol)) and a.symbol.count("N") >= 10
         # scorable against LUDB's own file: the QRS peaks land near the expert's
-        ref = wfdb.rdann(str(hea)[:-4], lead)
+        ref = wfdb.rdann(str(shared_path("ludb", "data", "2.hea"))[:-4], lead)
         rq = ref.sample[np.asarray(ref.symbol) == "N"]
         dq = a.sample[np.asarray(a.symbol) == "N"]
         near = [np.min(np.abs(dq - r)) <= 40 for r in rq]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from tests.cli.test_annotate import _pattern_ok, copy_ludb
 from tests.conftest import shared_path
 
 
@@ -18,27 +18,15 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def _triples_ok(symbols: list[str], samples: np.ndarray) -> bool:
-    """Samples in time order; every ``(`` right before a peak symbol, every ``)`` right after one."""
-    if np.any(np.diff(samples) < 0):
-        return False
-    for k, s in enumerate(symbols):
-        if s not in ("(", ")", "p", "N", "t"):
-            return False
-        if s == "(" and (k + 1 >= len(symbols) or symbols[k + 1] not in ("p", "N", "t")):
-            return False
-        if s == ")" and (k == 0 or symbols[k - 1] not in ("p", "N", "t")):
-            return False
-    return True
+    """Samples in time order and the QT Database pattern of :func:`_pattern_ok`."""
+    return not np.any(np.diff(samples) < 0) and _pattern_ok(symbols)
 
 
 def test_annotate_method_unet_writes_valid_annotations(tmp_path: Path) -> None:
     import wfdb
 
     hea = shared_path("ludb", "data", "7.hea")
-    src = tmp_path / "in"
-    src.mkdir()
-    for ext in ("hea", "dat"):
-        shutil.copy(hea.with_suffix(f".{ext}"), src / f"7.{ext}")
+    src = copy_ludb(tmp_path, "7")
     out = tmp_path / "out"
     res = _run(str(src / "7.hea"), "--out", str(out), "--method", "unet", "--per-lead", "--ext", "unet")
     assert res.returncode == 0, res.stderr
