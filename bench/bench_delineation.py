@@ -187,24 +187,13 @@ def bias_table(errors: list[tuple[int, int, str, float, int]], keep) -> tuple[np
     return t, ts
 
 
-def bias_offsets(tables: tuple[np.ndarray, np.ndarray], shape: np.ndarray, fs: float) -> np.ndarray:
-    """``(12, n_beats, 9)`` shifts (samples) of a record's leads from :func:`bias_table`'s tables."""
-    t, ts = tables
-    off = np.repeat((t * fs / 1000.0)[:, None, :], shape.shape[1], axis=1)
-    sh = np.maximum(shape, 0)
-    for col, kind in ((0, 0), (2, 1)):
-        pick = np.take_along_axis(ts[:, kind, :] * fs / 1000.0, sh, axis=1)
-        off[:, :, col] = np.where(shape >= 0, pick, off[:, :, col])
-    return np.rint(off).astype(np.int64)
-
-
 def run_ludb(n_records: int | None, methods: tuple[str, ...], oof: dict[int, np.ndarray] | None
              ) -> tuple[dict[str, dict[str, Tally]], np.ndarray]:
     """Tallies per split and method, and the rules' per-lead bias table of all records.
 
     "rules" is scored with the per-lead bias correction learned out of fold (each fold
     corrected with the table of the other four); "rules, no lead bias" without it."""
-    from cardiokit.ecg._delineate_bias import p_shape, shift_boundaries
+    from cardiokit.ecg._delineate_bias import p_shape, shape_shifts, shift_boundaries, table_shifts
 
     names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
     tallies = {split: {m: Tally() for m in methods} for split in ("all", "heldout")}
@@ -239,7 +228,7 @@ def run_ludb(n_records: int | None, methods: tuple[str, ...], oof: dict[int, np.
         kept.append((rid, rec.fs, rec.signals.shape[0], refs, spans, dets, shape))
     tables = {f: bias_table(errors, lambda i, f=f: i % 5 != f) for f in range(5)}
     for rid, fs, n, refs, spans, dets, shape in kept:
-        off = bias_offsets(tables[rid % 5], shape, fs)
+        off = shape_shifts(*table_shifts(*tables[rid % 5], fs), shape)
         raw = dets["rules, no lead bias"]
         dets["rules"] = shift_boundaries(raw, off, n)
         splits = ["all"] + (["heldout"] if rid % 5 != 1 else [])

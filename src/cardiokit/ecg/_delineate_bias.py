@@ -34,7 +34,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["P_SHAPES", "RULES_LEAD_BIAS_MS", "RULES_P_SHAPE_BIAS_MS", "correct_lead_bias", "p_shape", "shift_boundaries"]
+__all__ = ["P_SHAPES", "RULES_LEAD_BIAS_MS", "RULES_P_SHAPE_BIAS_MS", "correct_lead_bias", "p_shape", "shape_shifts",
+           "shift_boundaries", "table_shifts"]
 
 #: ms subtracted per lead (lower-case name) from each fiducial column
 #: (p_on, p_peak, p_off, qrs_on, qrs_peak, qrs_off, t_on, t_peak, t_off) of the rules' per-lead
@@ -79,23 +80,41 @@ RULES_P_SHAPE_BIAS_MS: dict[str, tuple[tuple[float, float, float], tuple[float, 
 }
 
 
+def table_shifts(lead_ms: np.ndarray, shape_ms: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sample shifts of bias tables in ms: ``lead_ms`` ``(n_leads, 9)`` (columns FIDUCIALS) and
+    ``shape_ms`` ``(n_leads, 2, 3)`` (P onset / offset by P shape code) -> ``(n_leads, 1, 9)``
+    and ``(2, n_leads, 4)`` int64 (P onset / offset by shape code 0-2; the last column, code -1:
+    the lead's own), read-only."""
+    lead_ms = np.asarray(lead_ms, np.float64)
+    shp = np.concatenate([np.asarray(shape_ms, np.float64), lead_ms[:, [0, 2]][:, :, None]], axis=2)
+    out = np.rint(lead_ms * fs / 1000.0).astype(np.int64)[:, None, :]
+    by_shape = np.rint(shp.transpose(1, 0, 2) * fs / 1000.0).astype(np.int64)
+    out.flags.writeable = False
+    by_shape.flags.writeable = False
+    return out, by_shape
+
+
+def shape_shifts(off: np.ndarray, by_shape: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """``(n_leads, n_beats, 9)`` shifts: ``off`` (:func:`table_shifts`) with the P onset and
+    offset columns taken by each beat's P shape code ``shape`` ``(n_leads, n_beats)``."""
+    lead = np.arange(off.shape[0])[:, None]
+    full = np.empty((*shape.shape, off.shape[2]), np.int64)
+    full[...] = off
+    full[:, :, 0] = by_shape[0][lead, shape]  # code -1 picks the last column: the lead's own
+    full[:, :, 2] = by_shape[1][lead, shape]
+    return full
+
+
 @lru_cache(maxsize=32)
 def _offsets(leads: tuple[str, ...], fs: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(n_leads, 1, 9)`` int64 shifts (samples) of ``leads`` at ``fs`` and ``(2, n_leads, 4)``
-    P onset / offset shifts by P shape code (0-2; the last column, code -1: the lead's own);
-    None when no lead has a table entry."""
+    """:func:`table_shifts` of the shipped tables for ``leads``; None when no lead has an entry."""
     rows = [RULES_LEAD_BIAS_MS.get(name.strip().lower()) for name in leads]
     if not any(rows):
         return None
     ms = np.array([r if r else (0.0,) * 9 for r in rows], np.float64)
-    out = np.rint(ms * fs / 1000.0).astype(np.int64)[:, None, :]
-    shp = np.array([RULES_P_SHAPE_BIAS_MS.get(name.strip().lower(), ((r[0],) * 3, (r[2],) * 3))
-                    for name, r in zip(leads, ms, strict=True)], np.float64)  # (L, 2, 3)
-    shp = np.concatenate([shp, ms[:, [0, 2]][:, :, None]], axis=2).transpose(1, 0, 2)
-    by_shape = np.rint(shp * fs / 1000.0).astype(np.int64)
-    out.flags.writeable = False
-    by_shape.flags.writeable = False
-    return out, by_shape
+    shp = [RULES_P_SHAPE_BIAS_MS.get(name.strip().lower(), ((r[0],) * 3, (r[2],) * 3))
+           for name, r in zip(leads, ms, strict=True)]
+    return table_shifts(ms, np.array(shp, np.float64), fs)
 
 
 #: fractions of a P wave's onset-offset span where :func:`p_shape` samples it (leading axis)
@@ -139,14 +158,8 @@ def correct_lead_bias(per: np.ndarray, leads: tuple[str, ...], fs: float, n_samp
     if tabs is None or per.size == 0:
         return per
     off, by_shape = tabs
-    if x is not None and RULES_P_SHAPE_BIAS_MS:
-        shape = p_shape(x, per, fs)  # -1 picks the last column: the lead's own shift
-        lead = np.arange(per.shape[0])[:, None]
-        full = np.empty(per.shape, np.int64)
-        full[...] = off
-        full[:, :, 0] = by_shape[0][lead, shape]
-        full[:, :, 2] = by_shape[1][lead, shape]
-        off = full
+    if x is not None:
+        off = shape_shifts(off, by_shape, p_shape(x, per, fs))
     return shift_boundaries(per, off, n_samples)
 
 

@@ -49,7 +49,6 @@ __all__ = ["FIDUCIALS", "METHODS", "Delineation", "delineate"]
 
 #: delineation methods of :func:`delineate`
 METHODS = ("slope2004", "unet")
-_METHODS = METHODS
 _WAVE_SYMBOL = ("p", "N", "t")
 # tolerance (s) of the multi-lead fusion per wave: P, QRS, T
 _TOL_S = (0.020, 0.012, 0.040)
@@ -414,8 +413,8 @@ def delineate(
     Delineation
         Per-lead and global fiducials; absent waves are -1.
     """
-    if method not in _METHODS:
-        raise InvalidArgumentError(f"unknown delineation method {method!r}; choose one of {', '.join(_METHODS)}")
+    if method not in METHODS:
+        raise InvalidArgumentError(f"unknown delineation method {method!r}; choose one of {', '.join(METHODS)}")
     sub = _ecg_channels(rec, leads)
     fs = sub.fs
     if beats is None:
