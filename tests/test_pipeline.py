@@ -155,6 +155,18 @@ def test_flat_recording_is_unusable_with_a_warning_only():
     validate(rep.to_dict())
 
 
+def test_clean_dual_chamber_paced_record_is_interpreted():
+    """LUDB 45 (atrial + ventricular pacing, clean): atrial pulses detected as beats used to
+    grade all 12 leads unusable and leave only "recording not interpretable"."""
+    rep = ludb(45)
+    assert rep.quality.grade != "unusable"
+    keys = [s.key for s in rep.statements]
+    assert "paced_rhythm" in keys
+    unusable = {s["lead"] for s in rep.to_dict()["quality"]["unusable_segments"]}
+    assert len(unusable) <= 2, unusable
+    assert abs(rep.measurements["heart_rate_bpm"] - 60.0) < 2.0
+
+
 def test_noise_is_not_called_sinus():
     rng = np.random.default_rng(0)
     rec = Recording(rng.normal(0, 0.3, (5000, 2)).astype(np.float32), 500,

@@ -178,6 +178,49 @@ def test_pvc_like_ectopics_are_detected():
     assert match_events(truth, b, round(0.15 * fs)).f1 == 100.0
 
 
+def test_leading_atrial_events_are_pruned_but_early_pvcs_kept():
+    """prune_leading_events drops a weak non-template detection just before a template beat
+    (an atrial pacing pulse) and keeps a normal beat followed by an early PVC."""
+    from cardiokit.ecg import _qrs_common as qc
+
+    fs = 250.0
+    bt = regular_train(60, 12)
+    x = synth_ecg(bt, fs=fs, duration_s=12, qrs_width=3.0)
+    t = np.arange(x.size) / fs
+    pulses = bt[1::3] - 0.26
+    for c in pulses:  # a 30-ms biphasic atrial deflection 260 ms before every third QRS
+        x += 0.4 * (t - c) / 0.008 * np.exp(-0.5 * ((t - c) / 0.008) ** 2)
+    qrs = np.round(bt * fs).astype(np.int64)
+    beats = np.sort(np.concatenate([qrs, np.round(pulses * fs).astype(np.int64)]))
+    f = np.zeros(x.size)
+    f[qrs] = 1.0
+    f[beats[~np.isin(beats, qrs)]] = 0.5
+    assert np.array_equal(qc.prune_leading_events(beats, f, x, fs), qrs)
+    # as tall as the QRS: not judged weaker, so nothing is dropped
+    f[beats[~np.isin(beats, qrs)]] = 1.0
+    assert np.array_equal(qc.prune_leading_events(beats, f, x, fs), beats)
+    # normal beat, then a wide inverted PVC 300 ms later: both stay (the first is template-like)
+    normal = np.delete(bt, 4)
+    pvc = bt[3] + 0.3
+    y = synth_ecg(normal, fs=fs, duration_s=12) + synth_ecg([pvc], fs=fs, duration_s=12,
+                                                            invert=True, qrs_width=3.0, amp=1.5)
+    b2 = np.sort(np.round(np.concatenate([normal, [pvc]]) * fs).astype(np.int64))
+    g = np.ones(y.size)
+    g[round(pvc * fs)] = 1.5
+    assert np.array_equal(qc.prune_leading_events(b2, g, y, fs), b2)
+
+
+def test_dual_chamber_paced_ludb_45_has_no_atrial_pulse_beats():
+    """LUDB 45 (atrial and ventricular pacing): the filtered atrial pulses reach half the
+    QRS feature; without prune_leading_events two of them were beats 200 ms before a QRS."""
+    rec, ref = _ludb(45)
+    b = detect_beats(rec).samples
+    assert b.size == 10  # ten paced / ectopic QRS complexes in the 10 s
+    assert np.diff(b).min() > 0.5 * rec.fs
+    inside = b[(b >= ref[0] - 75) & (b <= ref[-1] + 75)]
+    assert match_events(ref, inside, 75).f1 == 100.0
+
+
 # --- honest results ------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(fs=st.sampled_from([100.0, 128.0, 250.0, 360.0, 500.0, 1000.0]),

@@ -16,7 +16,15 @@ from cardiokit.dsp._fast import block_max, median0
 from cardiokit.dsp.filters import design_sos, filtfilt_sos
 from cardiokit.dsp.peaks import moving_average
 
-from ._qrs_common import adaptive_pick, band, energy, energy_rows, initial_levels, prune_split_beats
+from ._qrs_common import (
+    adaptive_pick,
+    band,
+    energy,
+    energy_rows,
+    initial_levels,
+    prune_leading_events,
+    prune_split_beats,
+)
 
 Detector = Callable[[np.ndarray, float, np.ndarray], list[np.ndarray]]
 
@@ -91,8 +99,8 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     the threshold (their squared-slope energy is ~10 % of a normal beat's in MLII);
     then Pan-Tompkins style adaptive thresholds at 30 % between noise and signal level,
     search-back, T-wave rejection, P-wave/spike replacement, and
-    :func:`prune_split_beats` against noise spikes that split a normal RR interval.
-    Tuned on the shared MIT-BIH records only.
+    :func:`prune_split_beats` against noise spikes that split a normal RR interval and
+    :func:`prune_leading_events` against atrial pulses just ahead of a QRS. Tuned on the shared MIT-BIH records only.
     """
     f, d = noise_adaptive_feature(x, fs, bp522)
     init = initial_levels(f, fs)
@@ -100,7 +108,8 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     for j in range(x.shape[1]):
         b = adaptive_pick(f[:, j], d[:, j], fs, thr_frac=0.3, init=tuple(init[j]),
                           replace_slope=2.5)
-        out.append(prune_split_beats(b, f[:, j], bp522[:, j], fs))
+        b = prune_split_beats(b, f[:, j], bp522[:, j], fs)
+        out.append(prune_leading_events(b, f[:, j], bp522[:, j], fs))
     return out
 
 
@@ -129,7 +138,7 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     sf = np.divide(d, scale, out=d).mean(axis=0)
     b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
                       replace_slope=2.5, ends=True)
-    return prune_split_beats(b, ff, bp522, fs)
+    return prune_leading_events(prune_split_beats(b, ff, bp522, fs), ff, bp522, fs)
 
 
 def pantompkins1985(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
