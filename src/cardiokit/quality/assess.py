@@ -8,8 +8,14 @@ the indices of :mod:`cardiokit.quality.indices` and a grade:
   (saturation) or fewer than 2 beats in the segment make it ``unusable``;
 * ECG: a logistic model over the indices (``cardiokit/models/quality_ecg.json``,
   trained by ``training/train_quality.py`` on clean vs noise-stressed CinC 2017
-  segments and CinC 2017 noisy-class records) gives ``p_unusable``; ``good`` below
-  ``thresholds.good``, ``unusable`` from ``thresholds.unusable``, else ``acceptable``.
+  segments, CinC 2017 noisy-class records and clinical 12-lead LUDB leads) gives
+  ``p_unusable``; ``good`` below ``thresholds.good``, ``unusable`` from
+  ``thresholds.unusable``, else ``acceptable``. A segment whose beats both detectors agree
+  on (``bsqi >= 0.9``) and match their template (``tsqi >= 0.9``, on the cleaned signal) is
+  measurable whatever its baseline: the model can make it ``acceptable`` at worst (its
+  issues still name the index, e.g. ``bassqi``). Without this, slow baseline drift in small
+  limb leads (III, aVL) made a lead of 29 of 130 held-out clinical LUDB records unusable
+  (``docs/BENCHMARKS.md`` "Signal quality").
   The indices of all leads and segments are computed at once
   (:func:`cardiokit.quality.indices.ecg_indices`) from the raw signals, the cleaned
   signals (``cleaned=``, else :func:`cardiokit.ecg.clean_array`) and the primary beats
@@ -70,6 +76,10 @@ ISSUE_LIMITS: dict[str, tuple[float, str]] = {
     "flat_fraction": (0.1, "above"),
     "clip_fraction": (0.01, "above"),
 }
+#: A segment at or above both (beats agreed by two detectors, template-like on the cleaned
+#: signal) is measurable: never ``unusable`` by the model alone (module docstring).
+MEASURABLE_BSQI = 0.9
+MEASURABLE_TSQI = 0.9
 _UNIT_TO_MV = VOLT_TO_MV
 _MODEL_INPUTS = ("bsqi", "tsqi", "log_ksqi", "ssqi", "psqi", "bassqi", "log_hfsqi",
                  "flat_fraction", "clip_fraction", "hr_ok")
@@ -404,6 +414,7 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
     tot = sum(dur) or 1.0
     long = [b - a >= 0.8 * SEGMENT_S * fs for a, b in bounds]
     i_flat, i_clip, i_beats = _COL["flat_fraction"], _COL["clip_fraction"], _COL["beats"]
+    i_bsqi, i_tsqi = _COL["bsqi"], _COL["tsqi"]
     # each lead's median over its segments, NaN and inf left out (None when none is finite)
     if n_seg == 1:
         meds = rows[0]
@@ -433,7 +444,7 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
                 rule = _RULE_BITS[2]
             else:
                 rule = 0
-            if rule or p >= t_bad:
+            if rule or (p >= t_bad and not (row[i_bsqi] >= MEASURABLE_BSQI and row[i_tsqi] >= MEASURABLE_TSQI)):
                 grade = "unusable"
                 bad += dur[s]
             elif p < t_good:
