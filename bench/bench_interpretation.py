@@ -310,6 +310,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "sinus_irregular_rr_range_ms": [120.0 + 20.0 * i for i in range(10)],
     "pr_long_above_ms": [180.0 + 5.0 * i for i in range(9)],
     "af_model_probability_from": [0.3 + 0.05 * i for i in range(5)],
+    "af_rule_model_af_from": [0.0, 0.01, 0.02, 0.05, 0.1, 0.2],
     "axis_left_below_deg": [-30.0 + 5.0 * i for i in range(13)],
     "lafb_axis_below_deg": [-45.0 + 5.0 * i for i in range(10)],
     # at most 150 ms: a higher complete-block limit would exclude most complete blocks (the
@@ -323,7 +324,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "crbbb_needs_dominant_r2": [0.0, 1.0],
     "lafb_needs_qr_avl": [0.0, 1.0],
     "lafb_rs_inferior": [0.0, 1.0, 2.0],
-    "axis_from_net_amplitude": [0.0, 1.0],
+    "axis_from_net_amplitude": [0.0, 1.0, 2.0],
     "lbbb_strauss": [0.0, 1.0],
     "pace_spike_fraction_from": [0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35],
     "sinus_arrhythmia_first": [0.0, 1.0],
@@ -337,6 +338,7 @@ TUNE_JOINT: tuple[tuple[str, ...], ...] = (
     ("rbbb_needs_wide_s", "crbbb_needs_dominant_r2", "complete_bbb_qrs_from_ms"),
     ("lafb_needs_qr_avl", "lafb_rs_inferior", "lafb_axis_below_deg"),
     ("axis_from_net_amplitude", "axis_left_below_deg"),
+    ("axis_from_net_amplitude", "lafb_axis_below_deg"),
 )
 
 

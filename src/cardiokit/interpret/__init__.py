@@ -194,7 +194,7 @@ def interpret(
             rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
     rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)
     if not paced:
-        rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements) or rhythm_st
+        rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements, conv) or rhythm_st
     out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
     av = av_statement(measurements, rhythm_st, morphology, paced, conv)
@@ -211,7 +211,9 @@ def interpret(
             ax_stmt = net_amplitude_axis(L, getattr(morphology, "limb_gains", None))
         qh = conduction_qrs_ms(measurements, L, conv) if L else None
         intra = intraventricular_statement(measurements, L, conv, qh) if L else _wide_qrs(measurements, conv)
-        fasc = fascicular_statement(measurements, L, intra, conv, ax, qh)
+        # axis_from_net_amplitude 2: the fascicular criteria read the same (net-amplitude) axis
+        ax_fasc = ax_stmt if conv.get("axis_from_net_amplitude", 0.0) >= 2.0 and ax_stmt is not None else ax
+        fasc = fascicular_statement(measurements, L, intra, conv, ax_fasc, qh)
         if fasc is not None and intra is not None and intra.key == "nonspecific_intraventricular_conduction_delay":
             intra = None  # a fascicular block (QRS < 120 ms) accounts for the QRS of 110-119 ms (Surawicz 2009)
         out += [s for s in (intra, fasc, axis_statement(measurements, L, conv, ax_stmt)) if s is not None]

@@ -47,8 +47,9 @@ CONDUCTION_CRITERIA: dict[str, Any] = {
     # 1: complete LBBB also by the strict criteria of Strauss 2011 (QS/rS in V1 and V2, mid-QRS
     # notching in >= 2 of V1, V2, V5, V6, I, aVL; QRS >= 130 ms), which need no q-free I, V5, V6
     "lbbb_strauss": 0.0,
-    # 1: the frontal axis (axis and fascicular statements) from the net QRS amplitudes of I and aVF
-    # (largest positive + largest negative deflection, as read by eye) instead of the net areas
+    # 1: the frontal axis of the axis statement from the net QRS amplitudes of I and aVF (largest
+    # positive + largest negative deflection, as read by eye) instead of the net areas; 2: the
+    # fascicular criteria (their axis limits) read that axis too (one frontal axis per reading)
     "axis_from_net_amplitude": 0.0,
 }
 

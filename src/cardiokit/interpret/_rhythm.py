@@ -47,12 +47,18 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "af_p_wave_fraction_below": 0.5,
     "af_rr_irregularity_from": 0.15,  # median |successive RR difference| / median RR
     "af_model_probability_from": 0.5,
+    # > 0: the measurement rule of AF (above) also needs the rhythm model's P(af) >= this when the
+    # model ran (a model that finds no AF at all vetoes it: e.g. the regular irregularity of
+    # atrial quadrigeminy); 0: off
+    "af_rule_model_af_from": 0.0,
     "paced_beat_fraction_from": 0.4,
     "paced_min_beats": 2,
     # a spike counts from this share of the lead's QRS range (detect_pace_spikes: 0.35); lower
     # values read the per-beat pre-QRS spike strength (small bipolar spikes)
     "pace_spike_fraction_from": 0.35,
     "dropped_beat_rr_ratio": (1.7, 2.3),  # a pause of ~2 RR with a P wave in it
+    # in a paced rhythm a PVC is a premature unpaced beat of other morphology with a wide QRS
+    "paced_pvc_qrs_from_ms": 120.0,
 }
 
 
@@ -157,14 +163,21 @@ def rhythm_statement(m: Mapping[str, Any], rf: RhythmFeatures | None, *, model: 
                     f"rhythm model probability of AF >= {c['af_model_probability_from']:g} and no "
                     "consistent P waves before the QRS complexes", HINDRICKS_2020,
                     af_model_probability_from=c["af_model_probability_from"])
-    # the ESC definition on the measurements, unless a rhythm model calls the rhythm normal
-    if not paced and not model_normal and pf is not None \
+    # the ESC definition on the measurements, unless a rhythm model calls the rhythm normal (or,
+    # with af_rule_model_af_from > 0, gives AF a probability below that)
+    veto = c["af_rule_model_af_from"]
+    model_p_af = mev.get("rhythm_model_probabilities", {}).get("af")
+    vetoed = veto > 0 and model_p_af is not None and model_p_af < veto
+    if not paced and not model_normal and not vetoed and pf is not None \
             and pf < c["af_p_wave_fraction_below"] and irr is not None and irr >= c["af_rr_irregularity_from"]:
+        if veto > 0:
+            af_th["af_rule_model_af_from"] = veto
         return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
                     f"P waves before < {c['af_p_wave_fraction_below']:.0%} of QRS "
                     f"complexes and irregular RR (median |successive RR difference| >= "
                     f"{c['af_rr_irregularity_from']:.0%} of the median RR); no rhythm model probability of "
-                    "normal >= 0.5", HINDRICKS_2020, **af_th)
+                    "normal >= 0.5" + (f" and, when the model ran, its P(af) >= {veto:g}" if veto > 0 else ""),
+                    HINDRICKS_2020, **af_th)
     undetermined_rule = (
         f"sinus needs >= {c['min_beats']} beats, a P wave before >= "
         f"{c['p_wave_fraction_min']:.0%} of QRS complexes (>= {c['p_wave_fraction_min_model_normal']:.0%} "
@@ -237,21 +250,27 @@ PAGE_2016 = (
 
 
 def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: Any,
-                      m: Mapping[str, Any]) -> Statement | None:
+                      m: Mapping[str, Any], conv: Mapping[str, float] | None = None) -> Statement | None:
     """Atrial flutter: continuous atrial activity repeating at 240-340 /min in >= 2 of II,
     III, aVF, V1 (:func:`cardiokit.interpret._atrial.atrial_activity`), with more atrial
     than ventricular cycles (2:1, 4:1 or variable block). Tested only when the rhythm is
     not plainly sinus: the rhythm statement is not sinus, or it is a sinus tachycardia
     (> 100 bpm) the rhythm model does not call normal (P(normal) < 0.5): a 2:1 flutter wave
-    before each QRS can pass for a sinus P."""
+    before each QRS can pass for a sinus P; or the sinus statement rests on the rhythm
+    model's P(normal) with P waves found before fewer beats than the sinus criterion's share
+    (``p_wave_fraction_min``): flutter waves, not P waves, may be what was found (Page 2016)."""
     from ._atrial import ATRIAL_CRITERIA, atrial_activity
 
     if ecg is None or beat_samples is None or len(beat_samples) < RHYTHM_CRITERIA["min_beats"]:
         return None
     probs = dict(getattr(model, "probabilities", None) or {})
     hr = num(m.get("heart_rate_bpm"))
-    if rhythm_st.key.startswith("sinus") and (not probs or float(probs.get("normal", 0.0)) >= 0.5
-                                              or hr is None or hr < RHYTHM_CRITERIA["tachycardia_above_bpm"]):
+    pf = num(rhythm_st.evidence.get("p_wave_fraction"))
+    pf_min = float((conv or RHYTHM_CRITERIA).get("p_wave_fraction_min", RHYTHM_CRITERIA["p_wave_fraction_min"]))
+    few_p = pf is not None and pf < pf_min
+    if rhythm_st.key.startswith("sinus") and not few_p and (
+            not probs or float(probs.get("normal", 0.0)) >= 0.5
+            or hr is None or hr < RHYTHM_CRITERIA["tachycardia_above_bpm"]):
         return None
     aa = atrial_activity(np.asarray(ecg.signals), float(ecg.fs), [ch.name for ch in ecg.channels],
                          np.asarray(beat_samples))
@@ -268,8 +287,8 @@ def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: 
                 f"autocorrelation >= {ATRIAL_CRITERIA['flutter_periodicity_from']:g} at one cycle and >= "
                 f"{ATRIAL_CRITERIA['flutter_periodicity_2_from']:g} at two) in >= "
                 f"{ATRIAL_CRITERIA['flutter_min_leads']} of II, III, aVF, V1; atrial rate >= 1.5 x ventricular "
-                "rate; tested when the rhythm is not sinus, or sinus > 100 bpm with the rhythm model's "
-                "P(normal) < 0.5",
+                "rate; tested when the rhythm is not sinus, sinus > 100 bpm with the rhythm model's "
+                "P(normal) < 0.5, or sinus with P waves before fewer beats than the sinus criterion's share",
                 MASON_2007 + " " + PAGE_2016, flutter_rate_per_min=(lo, hi))
 
 
@@ -320,14 +339,34 @@ def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Sta
 
 
 def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statement]:
+    """Premature ventricular and atrial complexes from the beat classes.
+
+    In a paced rhythm only PVCs are stated: a premature beat without a pacing spike whose QRS
+    is unlike the (paced) dominant one and wide (>= 120 ms: of ventricular origin, Mason 2007);
+    a narrow unlike beat there is a conducted (supraventricular) one."""
     beats = getattr(morph, "beats", None)
-    if beats is None or paced:
+    if beats is None:
         return []
     out = []
     labels = beats.labels
+    idx_v = [i for i, x in enumerate(labels) if x == "V"]
+    if paced:
+        wide = RHYTHM_CRITERIA["paced_pvc_qrs_from_ms"]
+        idx_v = [i for i in idx_v if bool(beats.premature[i]) and float(beats.qrs_ms[i]) >= wide]
+        if not idx_v:
+            return []
+        ev = {"n_beats": len(labels), "reference_rr_ms": rnd(beats.reference_rr_ms), "n_pvc": len(idx_v),
+              "beats": idx_v, "rr_before_ms": [rnd(beats.rr_before_ms[i]) for i in idx_v],
+              "qrs_correlation": [rnd(beats.correlation[i], 2) for i in idx_v],
+              "qrs_ms": [rnd(beats.qrs_ms[i]) for i in idx_v], "paced_rhythm": True}
+        return [make("premature_ventricular_complexes", "427172004",
+                     "Premature ventricular complex" if len(idx_v) == 1 else "Premature ventricular complexes",
+                     "ectopy_ventricular", ev,
+                     "paced rhythm: a beat without a pacing spike, QRS correlating < 0.80 with the paced QRS, "
+                     f"premature (RR < 85 % of the reference RR) and QRS >= {wide:g} ms",
+                     MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)", paced_pvc_qrs_from_ms=wide)]
     # a PVC is premature or clearly wider (Mason 2007; Minnesota 8-1): a beat of other
     # morphology that is neither (e.g. a last beat cut by the recording's end) is not stated
-    idx_v = [i for i, x in enumerate(labels) if x == "V"]
     if idx_v:
         qrs_n = np.asarray([beats.qrs_ms[i] for i, x in enumerate(labels) if x == "N"], np.float64)
         qrs_n = qrs_n[np.isfinite(qrs_n)]
