@@ -16,7 +16,8 @@ Noise stress: MIT-BIH Noise Stress Test Database construction (Moody et al. 1984
 nstdb ``ma`` (muscle) and ``bw`` (baseline wander) noise (``em`` is not in the shared
 data) added to the clean records 100, 103 and 119 in alternating 2-min blocks after the
 first 5 min, scaled to SNR = 24, 12, 6, 0 dB with S = (median peak-to-peak QRS amplitude)^2 / 8
-and N = mean square of the noise.
+and N = mean square of the noise. 12-lead: LUDB with the same noise on one limb electrode
+(:func:`run_ludb_electrode_noise`).
 """
 
 from __future__ import annotations
@@ -223,6 +224,59 @@ def run_ludb(log: logging.Logger) -> list[list]:
     return [[d, s.tp, s.fp, s.fn, s.se, s.ppv, s.f1] for d, s in acc.items()]
 
 
+#: How noise on one limb electrode enters the 12 leads (I, II, III, aVR, aVL, aVF, V1-V6):
+#: Einthoven/Goldberger definitions, the precordial leads through Wilson's central terminal.
+ELECTRODE_GAIN = {"RA": (-1, -1, 0, 1, -0.5, -0.5, *[-1 / 3] * 6),
+                  "LA": (1, 0, -1, -0.5, 1, -0.5, *[-1 / 3] * 6),
+                  "LL": (0, 1, 1, -0.5, -0.5, 1, *[-1 / 3] * 6)}
+ELECTRODE_SNRS_DB = (12, 6, 0, -6)
+
+
+def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
+    """F1 on the 100 odd-id LUDB records with nstdb noise on one limb electrode.
+
+    The electrode (RA, LA, LL in turn) and the noise (``ma`` / ``bw``, second half of the
+    nstdb records) alternate over the records; the noise enters every lead with the gain the
+    lead's definition gives it (:data:`ELECTRODE_GAIN`), scaled to the SNR of lead II (nstdb
+    convention). Reference and scoring as :func:`run_ludb`.
+    """
+    import wfdb
+    from training import _noise as NZ
+
+    rng = np.random.default_rng(7)
+    nk = _nk("neurokit")
+    dets: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+        "cardiokit cardiokit (12 leads)": lambda x, fs: detect_beats_array(x, fs_hz=fs)[0],
+        "cardiokit cardiokit (lead II)": lambda x, fs: detect_beats_array(x[:, 1:2], fs_hz=fs)[0],
+    }
+    if nk is not None:
+        dets["neurokit2 neurokit (lead II)"] = lambda x, fs: nk(x[:, 1:2], fs)
+    acc = {(d, snr): Score(0, 0, 0) for d in dets for snr in ELECTRODE_SNRS_DB}
+    for i in range(1, 201, 2):
+        path = data_path("ludb", "data", str(i))
+        rec = load_wfdb(path, annotator=None)
+        ann = wfdb.rdann(str(path), "ii")
+        ref = np.array([s for s, y in zip(ann.sample, ann.symbol, strict=True) if y == "N"])
+        if ref.size == 0:
+            continue
+        tol = round(0.15 * rec.fs)
+        x = rec.signals
+        gain_of = np.asarray(ELECTRODE_GAIN[("RA", "LA", "LL")[i % 3]])
+        kind = ("bw", "ma")[(i // 2) % 2]
+        p_s = NZ.signal_power(x[:, 1], ref, rec.fs)
+        for snr in ELECTRODE_SNRS_DB:
+            nz = NZ.noise_piece(kind, x.shape[0], rec.fs, rng, "test")
+            g = np.sqrt(p_s / (np.mean(nz ** 2) * 10 ** (snr / 10)))
+            y = x + g * nz[:, None] * gain_of[None, :]
+            for d, det in dets.items():
+                b, _, _ = _safe(det, y, rec.fs)
+                b = b[(b >= ref[0] - tol) & (b <= ref[-1] + tol)]
+                acc[(d, snr)] = acc[(d, snr)] + match_events(ref, b, tol)
+    log.info("ludb electrode noise done")
+    return [[d, *[f"{acc[(d, snr)].f1:.2f} ({acc[(d, snr)].fp} / {acc[(d, snr)].fn})" for snr in ELECTRODE_SNRS_DB]]
+            for d in dets]
+
+
 def run_12lead_timing(n_records: int, log: logging.Logger) -> list[list]:
     """Median wall time per LUDB record (12 leads x 10 s at 500 Hz).
 
@@ -285,7 +339,8 @@ def _gross(s: dict[str, Score]) -> Score:
     return tot
 
 
-def report(scores, times, errors, noise, minutes, cmd: str, timing12=None, ludb=None) -> str:
+def report(scores, times, errors, noise, minutes, cmd: str, timing12=None, ludb=None,
+           ludb_noise=None) -> str:
     dets = list(scores)
     recs = list(next(iter(scores.values())))
     nk_key = "neurokit2 neurokit"
@@ -339,6 +394,13 @@ def report(scores, times, errors, noise, minutes, cmd: str, timing12=None, ludb=
     if ludb:
         lines += ["", "### LUDB (200 records, 500 Hz), reference = lead-II QRS annotations", ""]
         lines.append(markdown_table(["detector", "TP", "FP", "FN", "Se %", "PPV %", "F1 %"], ludb))
+    if ludb_noise:
+        lines += ["", "### LUDB 12-lead with noise on one limb electrode (100 odd-id records)", "",
+                  "nstdb `bw` or `ma` (second half) on the RA, LA or LL electrode in turn, entering each "
+                  "lead with the gain its definition gives (I = LA - RA, aVR = RA - (LA + LL) / 2, "
+                  "V1-V6 through Wilson's central terminal, ...), SNR of lead II (nstdb convention); "
+                  "cells: F1 % (FP / FN); reference and matching as above.", ""]
+        lines.append(markdown_table(["detector", *[f"{s} dB" for s in ELECTRODE_SNRS_DB]], ludb_noise))
     if timing12:
         lines += ["", "### Speed on 12-lead 10-s records (LUDB 500 Hz, median ms per record)", "",
                   "cardiokit times the whole `clean` + `detect_beats` on a `Recording`; the "
@@ -370,8 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         noise = run_noise({k: v for k, v in dets.items() if k in keep}, log)
     timing12 = None if args.no_timing else run_12lead_timing(10, log)
     ludb = None if args.no_ludb else run_ludb(log)
+    ludb_noise = None if args.no_ludb or args.no_noise else run_ludb_electrode_noise(log)
     cmd = ".venv/bin/python -m bench.bench_beats" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
-    text = report(scores, times, errors, noise, args.minutes, cmd.strip(), timing12, ludb)
+    text = report(scores, times, errors, noise, args.minutes, cmd.strip(), timing12, ludb, ludb_noise)
     if args.no_write:
         print(text)
     else:

@@ -284,14 +284,27 @@ def lead_consistency(x: np.ndarray, beats: np.ndarray, fs: float, half_s: float 
 _PY_MEDIAN_MAX = 64
 
 
-def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float) -> np.ndarray:
+def _lead_spread(x: np.ndarray, beats: np.ndarray, k: np.ndarray, fs: float) -> np.ndarray:
+    """Share of the leads of ``x`` (samples x leads) in which beat ``k``'s ±50-ms peak |x|
+    reaches half that lead's median beat peak."""
+    r = max(1, round(0.05 * fs))
+    idx = clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, x.shape[0] - 1)
+    peak = np.abs(x[idx]).max(axis=1)  # (beats, leads)
+    return np.mean(peak[k] >= 0.5 * median0(peak), axis=1)
+
+
+def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float, *,
+                      min_spread: float | None = None) -> np.ndarray:
     """Drop detections that split a normal RR interval and look like noise.
 
     A beat is removed when it comes early (RR < 0.7 x local median RR), the two
     intervals around it add up to one local median RR (± 25 %), its QRS window
     correlates < 0.7 with the median beat and its feature peak is lower than 1.2 x
     the smaller neighbour. Premature ventricular beats keep their compensatory pause
-    and survive. Tuned on the shared MIT-BIH records only.
+    and survive. Tuned on the shared MIT-BIH records only. ``min_spread`` (several leads in
+    ``x``): a beat seen at >= half its lead's usual QRS size in at least this share of the
+    leads is a complex, not a spike, and stays (a PVC that resets the sinus node has no
+    compensatory pause: LUDB 125).
     """
     if beats.size < 5:
         return beats
@@ -316,6 +329,8 @@ def prune_split_beats(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: float
         return beats
     corr = beat_correlation(x, beats, fs)
     bad &= corr[k] < 0.7
+    if min_spread is not None and x.ndim == 2 and x.shape[1] >= 3 and bad.any():
+        bad[bad] = _lead_spread(x, beats, k[bad], fs) < min_spread
     return np.delete(beats, k[bad])
 
 

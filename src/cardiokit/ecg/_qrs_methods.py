@@ -113,6 +113,11 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+#: Share of the leads (a majority) a complex must show at half their usual QRS size to survive the
+#: split-beat pruning of the fused detector (:func:`prune_split_beats`)
+_MIN_SPREAD = 0.5
+
+
 def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     """The ``cardiokit`` detector on three or more leads at once.
 
@@ -138,7 +143,8 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     sf = np.divide(d, scale, out=d).mean(axis=0)
     b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
                       replace_slope=2.5, ends=True)
-    return prune_leading_events(prune_split_beats(b, ff, bp522, fs), ff, bp522, fs)
+    b = prune_split_beats(b, ff, bp522, fs, min_spread=_MIN_SPREAD)
+    return prune_leading_events(b, ff, bp522, fs)
 
 
 def pantompkins1985(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
