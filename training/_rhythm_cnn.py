@@ -66,6 +66,18 @@ class Softmaxed(nn.Module):
         return torch.softmax(self.net(x), dim=1)
 
 
+class SoftmaxedSet(nn.Module):
+    """Export wrapper of several nets on the same input: their probabilities side by side,
+    ``(batch, 4 * len(nets))``."""
+
+    def __init__(self, nets: list[nn.Module]) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.softmax(n(x), dim=1) for n in self.nets], dim=1)
+
+
 def _crop_batch(xs: list[np.ndarray], rng: np.random.Generator, crop: int,
                 augment: bool = True, recipe: str = "v2") -> np.ndarray:
     """Random ``crop``-sample windows (zero-padded when shorter), with augmentation.

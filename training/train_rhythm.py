@@ -61,6 +61,22 @@ CNN_CROP = int(os.environ.get("CNN_CROP", "3000"))
 #: ``reference`` (the REFERENCE.csv beside the signals; the 1.1.0 stages). The folds are
 #: the same either way.
 RHYTHM_LABELS = os.environ.get("RHYTHM_LABELS", "v3")
+#: Added to each fold's CNN seed (``D.SEED + fold``): a second, independent network of
+#: the same recipe (0 for the shipped chain).
+CNN_SEED = int(os.environ.get("CNN_SEED", "0"))
+#: Several CNNs (one net each, exported as one graph): CNN_TAG="e7_,s9_" in the head and
+#: export stages; their probabilities are averaged (``CNN_MIX=mean``) or the head reads
+#: each net's (``concat``).
+CNN_MIX = os.environ.get("CNN_MIX", "mean")
+
+
+def cnn_tags() -> list[str]:
+    """The CNN tags of CNN_TAG (comma-separated; one for the ``cnn`` stages)."""
+    return CNN_TAG.split(",")
+
+
+#: Version written to the card by the export stage.
+MODEL_VERSION = "1.2.0"
 #: The fold model shipped as the CNN (one network: 5x faster than the fold ensemble).
 EXPORT_FOLD = 0
 #: The commands that rebuild the shipped 1.2.0 model from HEAD (appended to the card .md).
@@ -141,7 +157,7 @@ def stage_cnn() -> None:
                else "10 % of it for early stopping")
         log(f"CNN fold {k + 1}/{D.N_FOLDS}: {tr.size} train ({how}), {va.size} validation")
         init = torch.load(D.CACHE / f"{CNN_INIT}cnn_fold{k}.pt") if CNN_INIT is not None else None
-        net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k, log=log,
+        net = C.train([xs[i] for i in tr], y[tr], epochs=CNN_EPOCHS, seed=D.SEED + k + CNN_SEED, log=log,
                       lr=CNN_LR, inner=0.0 if init is not None else 0.1, init=init,
                       recipe=CNN_RECIPE if init is None else "v2", crop=CNN_CROP)
         torch.save(net.state_dict(), D.CACHE / f"{CNN_TAG}cnn_fold{k}.pt")
@@ -231,11 +247,14 @@ def head_data(cnn: bool = True) -> dict:
     SX = features("shared", D.signals("shared", sids, D.SHARED_DIR))
     d = {"y": y, "sy": sy, "X": X, "SX": SX, "fold": fold}
     if cnn:
-        z = np.load(D.CACHE / f"{CNN_TAG}cnn_probs.npz")
-        d["cnn"] = z["oof"].astype(np.float64)
-        # the shipped CNN is the single fold model EXPORT_FOLD (its outputs on unseen
-        # records are distributed like the out-of-fold probabilities the head learns from)
-        d["scnn"] = z["shared"][EXPORT_FOLD].astype(np.float64)
+        zs = [np.load(D.CACHE / f"{tag}cnn_probs.npz") for tag in cnn_tags()]
+        # the shipped CNN is the single fold model EXPORT_FOLD of each tag (its outputs on
+        # unseen records are distributed like the out-of-fold probabilities the head learns
+        # from); several tags: their probabilities averaged (CNN_MIX=mean) or side by side
+        oofs = [z["oof"].astype(np.float64) for z in zs]
+        shared = [z["shared"][EXPORT_FOLD].astype(np.float64) for z in zs]
+        mix = np.hstack if CNN_MIX == "concat" else (lambda a: np.mean(a, axis=0))
+        d["cnn"], d["scnn"] = mix(oofs), mix(shared)
     return d
 
 
@@ -323,20 +342,32 @@ def stage_head() -> None:
               "fused_scaled": _row("+ class scales", d["sy"], (sp * scales).argmax(1))}
     import pickle
 
-    np.savez(D.CACHE / f"{CNN_TAG}head_oof.npz", feat=oof_feat, fused=oof_fused, scaled=pred_scaled)
+    np.savez(D.CACHE / f"{CNN_TAG.replace(',', '+')}head_oof.npz", feat=oof_feat, fused=oof_fused, scaled=pred_scaled)
     with open(D.CACHE / "head.pkl", "wb") as f:
         pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": True,
                      "scales": scales.tolist(), "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
 
 
+def cnn_input_names() -> list[str]:
+    """The head's CNN columns: ``cnn_<label>`` (one net or the nets' mean), with
+    ``CNN_MIX=concat`` also ``cnn2_<label>``, ... for the further nets."""
+    labels = ("normal", "af", "other", "noisy")
+    n = len(cnn_tags()) if CNN_MIX == "concat" else 1
+    return [f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n) for k in labels]
+
+
 def export_cnn(path: Path) -> None:
-    """ONNX of the single shipped fold CNN (softmax output), any input length."""
+    """ONNX of the shipped fold CNN of each tag (softmax outputs side by side: 4 per net),
+    any input length."""
     import torch
     from training import _rhythm_cnn as C
 
-    net = C.RhythmCNN()
-    net.load_state_dict(torch.load(D.CACHE / f"{CNN_TAG}cnn_fold{EXPORT_FOLD}.pt"))
-    model = C.Softmaxed(net.eval()).eval()
+    nets = []
+    for tag in cnn_tags():
+        net = C.RhythmCNN()
+        net.load_state_dict(torch.load(D.CACHE / f"{tag}cnn_fold{EXPORT_FOLD}.pt"))
+        nets.append(net.eval())
+    model = (C.Softmaxed(nets[0]) if len(nets) == 1 else C.SoftmaxedSet(nets)).eval()
     dummy = torch.zeros(1, 1, 9000)
     torch.onnx.export(model, (dummy,), str(path), input_names=["ecg"], output_names=["probabilities"],
                       dynamic_axes={"ecg": {0: "batch", 2: "samples"}, "probabilities": {0: "batch"}},
@@ -373,7 +404,7 @@ def stage_export() -> None:
         cnn_path.unlink()
     card = {
         "name": "cardiokit-rhythm-cinc2017",
-        "version": "1.2.0",
+        "version": MODEL_VERSION,
         "task": "rhythm class of a single-lead ECG: normal sinus rhythm, atrial fibrillation, "
                 "other rhythm, too noisy (PhysioNet/CinC Challenge 2017 classes)",
         "inputs": {"leads": "any single lead (AliveCor lead-I-like in training); 12-lead: best "
@@ -415,8 +446,9 @@ def stage_export() -> None:
         "head_file": head_path.name,
         "class_scales": [round(v, 4) for v in shipped_scales(h)],
         "cache_tag": CNN_TAG,
-        "head_inputs": [*FEATURE_NAMES, *(["cnn_normal", "cnn_af", "cnn_other", "cnn_noisy"]
-                                          if uses_cnn else [])],
+        "cnn_nets": len(cnn_tags()) if uses_cnn else 0,
+        "cnn_mix": CNN_MIX,
+        "head_inputs": [*FEATURE_NAMES, *(cnn_input_names() if uses_cnn else [])],
         "trained": date.today().isoformat(),
         "script": "training/train_rhythm.py",
     }

@@ -192,3 +192,27 @@ def test_beat_refinement_and_300_hz_mapping_match_the_plain_forms():
         s = np.asarray(b.samples if isinstance(b, Beats) else b, np.float64)
         want = np.round(np.sort(s) * 300.0 / fs).astype(np.int64)
         assert np.array_equal(R._beats_300(b, rec), want[(want >= 0) & (want < 3000)])
+
+
+def test_short_rr_series_features_equal_the_vectorised_form():
+    """Up to _RR2_PY_MAX RR intervals the dRR-Lorenz / ectopy-free RR features run in plain
+    Python: bit for bit the vectorised values (numpy's pairwise sums, ties, premature beats
+    and their pauses, NaN below 5 intervals)."""
+    from cardiokit.ecg import _rhythm_features as F
+
+    rng = np.random.default_rng(5)
+    for n in range(5, F._RR2_PY_MAX + 1):
+        for kind in range(4):
+            if kind == 0:
+                rr = rng.uniform(0.3, 1.5, n)
+            elif kind == 1:
+                rr = 0.8 + rng.normal(0, 0.02, n)
+            elif kind == 2:
+                rr = np.round(rng.uniform(0.3, 1.2, n) * 300) / 300  # whole samples: ties
+            else:
+                rr = np.full(n, 0.8)
+                rr[rng.integers(0, n, 3)] = 0.55
+                rr[rng.integers(0, n, 2)] = 1.1
+            assert np.array_equal(F._rr2_features(rr), F._rr2_numpy(rr), equal_nan=True), (n, kind)
+    assert np.isnan(F._rr2_features(np.full(4, 0.8))).all()
+    assert F._psum([0.1] * 300) == float(np.full(300, 0.1).sum())

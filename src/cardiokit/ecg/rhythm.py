@@ -94,7 +94,7 @@ class RhythmResult:
 
 
 class _Model:
-    """The shipped model: card, CNN ensemble (ONNX), tree head."""
+    """The shipped model: card, CNN graph (ONNX: one net or several side by side), tree head."""
 
     def __init__(self) -> None:
         from cardiokit.models import TreeEnsemble, load_card
@@ -104,7 +104,12 @@ class _Model:
         self.cnn_path = self.card.path(cnn_file) if cnn_file else None
         self.head = TreeEnsemble.load(self.card.path(self.card.extra["head_file"]))
         names = tuple(self.card.extra["head_inputs"])
-        cnn_names = tuple(f"cnn_{k}" for k in RHYTHM_LABELS) if cnn_file else ()
+        #: nets in the CNN graph (their probabilities side by side) and how the head reads
+        #: them: their mean (``cnn_<label>``) or each net's (``cnn_``, ``cnn2_``, ...)
+        self.n_nets = int(self.card.extra.get("cnn_nets", 1)) if cnn_file else 0
+        self.mean_nets = self.n_nets > 1 and self.card.extra.get("cnn_mix", "mean") == "mean"
+        n_cols = 1 if self.n_nets <= 1 or self.mean_nets else self.n_nets
+        cnn_names = tuple(f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n_cols) for k in RHYTHM_LABELS)
         feat_names = names[: len(names) - len(cnn_names)]
         if names[len(feat_names):] != cnn_names or not set(feat_names) <= set(FEATURE_NAMES):
             raise AnalysisError(f"model {self.card.id}: its head expects features {names[:3]}..., "
@@ -135,7 +140,8 @@ class _Model:
 
     def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None) -> np.ndarray:
         inp = cnn_input(x300, filtered=filtered)[None, None, :]
-        return self._run({"ecg": inp})[0].astype(np.float64)
+        p = self._run({"ecg": inp})[0].astype(np.float64)
+        return p.reshape(self.n_nets, -1).mean(axis=0) if self.mean_nets else p
 
     def predict(self, x300: np.ndarray, beats300: np.ndarray | None = None) -> np.ndarray:
         """Probabilities of one lead at 300 Hz; ``beats300``: R fiducials at 300 Hz from
