@@ -167,6 +167,22 @@ def test_clean_dual_chamber_paced_record_is_interpreted():
     assert abs(rep.measurements["heart_rate_bpm"] - 60.0) < 2.0
 
 
+@pytest.mark.parametrize("style", ["Lead {}", "ECG_{}", "D{}"])
+def test_lead_name_spellings_give_the_same_interpretation(style):
+    """Leads named "Lead II", "ECG_II" or "DII" (DI/DII/DIII; the chest leads as "V1") are
+    analysed as I ... V6: same axis, statements and per-lead quality as LUDB's own names."""
+    rec = cardiokit.read(rec_path(3))
+    limb = {"i", "ii", "iii"}
+    renamed = rec._evolve(channels=tuple(
+        Channel(style.format(c.name.upper()) if (c.name in limb or not style.startswith("D")) else c.name.upper(),
+                c.kind, c.unit) for c in rec.channels))
+    a, b = ludb(3), cardiokit.analyze(renamed)
+    assert b.measurements["qrs_axis_deg"] == pytest.approx(a.measurements["qrs_axis_deg"])
+    assert [s.key for s in b.statements] == [s.key for s in a.statements]
+    assert [lq.lead for lq in b.quality.leads][:3] == ["I", "II", "III"]
+    assert [lq.grade for lq in b.quality.leads] == [lq.grade for lq in a.quality.leads]
+
+
 def test_noise_is_not_called_sinus():
     rng = np.random.default_rng(0)
     rec = Recording(rng.normal(0, 0.3, (5000, 2)).astype(np.float32), 500,

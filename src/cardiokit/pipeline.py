@@ -211,6 +211,23 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
 
 
+def _as_ecg(ecg: Recording) -> Recording:
+    """``ecg`` with every channel of kind "ecg" and each lead named the standard way
+    (``"Lead II"``, ``"ECG II"``, ``"DII"`` -> ``"II"``:
+    :func:`cardiokit._core.leads.standard_lead_name`), so the axis, the per-lead criteria and
+    the lead tables find their leads. Names that differ from the standard one only in case
+    (``"ii"``) are kept, and so are names of no standard lead or of one given twice."""
+    from ._core.leads import standard_lead_name
+    from ._core.recording import Channel
+
+    std = [standard_lead_name(c.name) for c in ecg.channels]
+    names = [s if s is not None and std.count(s) == 1 and s.lower() != c.name.lower() else c.name
+             for s, c in zip(std, ecg.channels, strict=True)]
+    if all(c.kind == "ecg" and n == c.name for n, c in zip(names, ecg.channels, strict=True)):
+        return ecg
+    return ecg._evolve(channels=tuple(Channel(n, "ecg", c.unit) for n, c in zip(names, ecg.channels, strict=True)))
+
+
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:
     """Median QRS peak-to-peak amplitude (mV) per lead over the beats.
 
@@ -406,11 +423,7 @@ def analyze(
     if idx:
         from .ecg.clean import clean
 
-        ecg = rec if len(idx) == rec.n_channels else rec.select(idx)
-        if any(c.kind != "ecg" for c in ecg.channels):
-            from ._core.recording import Channel
-
-            ecg = ecg._evolve(channels=tuple(Channel(c.name, "ecg", c.unit) for c in ecg.channels))
+        ecg = _as_ecg(rec if len(idx) == rec.n_channels else rec.select(idx))
         # a recording whose every lead is a flat line has nothing to clean or detect
         all_flat, calibrated = _lead_ranges(ecg)
         if not all_flat:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
+from .._core.leads import STANDARD_LEADS
 from .._core.recording import Channel
 
 __all__ = ["ECG_LEAD_NAMES", "guess_kind", "make_channel"]
 
 #: Canonical ECG lead names (compared case-insensitively).
-ECG_LEAD_NAMES = (
-    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
-)
+ECG_LEAD_NAMES = STANDARD_LEADS
 
 _ECG_RE = re.compile(
     r"""^(?:

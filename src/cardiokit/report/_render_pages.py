@@ -23,13 +23,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._core.leads import STANDARD_LEADS, standard_lead_name
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
 from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twelve_lead, new_page
 
 __all__ = ["DisplayOptions", "build_pages", "display_lead_name", "ecg_leads_mv", "standard_leads"]
 
-_STD = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+_STD = STANDARD_LEADS
 _UNIT_TO_MV = VOLT_TO_MV
 _ECG_ROWS = 6
 _PAGE_W, _PAGE_H = 297.0, 210.0
@@ -51,11 +52,7 @@ class DisplayOptions:
 
 
 def _canon(name: str) -> str | None:
-    key = name.strip().upper().removeprefix("LEAD").strip().replace(" ", "")
-    for std in _STD:
-        if key == std.upper():
-            return std
-    return None
+    return standard_lead_name(name)
 
 
 def display_lead_name(name: Any) -> str:
