@@ -465,7 +465,25 @@ fascicular block, prior-infarction Q waves only in the leads of Thygesen 2018, `
 the summed specificity shortfall first and takes the middle of a bounded tied run. Before
 round 5 the held-out macro F1 was 0.52 ("aha") and 0.70 ("ludb" tuned on the 40), min
 specificity held-out 0.81 / 0.89; before round 6 (rules-v6) the "ludb" 5-fold out-of-fold
-macro F1 was 0.68 (min specificity 0.93), in-sample 0.72. The nonspecific ST-T statement is scored against
+macro F1 was 0.68 (min specificity 0.93), in-sample 0.72; before round 7 it was 0.75 (min specificity
+0.91), in-sample 0.79. Round 7 studied errors on folds 0-3 only (id % 5 != 4, thresholds from `tune`
+on those 160 records) and reports fold 4 (40 records) as an untouched check ("ludb fold 4" above):
+atrial flutter is also tested when the sinus statement rests on the rhythm model's P(normal) with P
+waves before fewer beats than the sinus share (LUDB 52: flutter waves at 224 ms taken for P waves,
+stated as sinus rhythm with first-degree AV block), PVCs are stated in a paced rhythm (an unpaced,
+premature beat of other morphology with QRS >= 120 ms; a narrow one is a conducted beat: LUDB 45 vs
+8), `axis_from_net_amplitude` = 2 (the LAFB axis limits read the same net-amplitude axis as the axis
+statement: one frontal axis per reading) and `af_rule_model_af_from` (the rhythm model, when it ran,
+can veto the measurement rule of AF: LUDB 108, atrial quadrigeminy with an irregularity of 0.18 and
+P(af) 0.000). The remaining errors of the goal statements on folds 0-3 were read record by record
+and are, as far as the measurements go, disagreements at a limit the labels themselves do not keep:
+sinus tachycardia (LUDB tachycardias at 89.7-92.3 bpm, "sinus rhythm" at 90.4-98.4 bpm), first-degree
+AV block (LUDB's own delineation gives PR 202-210 ms for labelled and unlabelled records alike: 15, 20
+vs 10, 17, 23), left axis deviation ("horizontal" and "left axis deviation" overlap from -2 to +37
+degrees), sinus bradycardia (54.5-57.7 bpm on both sides), incomplete RBBB (LUDB 77, 78, 117, 176:
+rS in V1 without an r' the delineation or the eye finds), LAFB with LBBB (LUDB 51, 83: both labels;
+the rules never state a fascicular block beside LBBB, Surawicz 2009) and complete LBBB (LUDB 127,
+no conduction label, meets the Surawicz criteria). The nonspecific ST-T statement is scored against
 "Ischemia or Non-specific repolarization abnormalities" (LUDB names flat or inverted T
 waves by wall under either heading), as the T-inversion statement is.
 
@@ -518,9 +536,16 @@ waves by wall under either heading), as the T-inversion statement is.
   gives a per-beat pre-QRS spike strength that leaves the R apex out (the 20 ms before R) and
   counts a lead only where the spike stands >= 4 x above its curvature around it;
   `pace_spike_fraction_from` (grid 0.10-0.35, "aha" 0.35 = off) is chosen by `tune` like the
-  other limits. Record 45 is graded unusable (every statement suppressed). Paced records get no conduction/axis/infarction statements, and their atrial
+  other limits. Paced records get no conduction/axis/infarction statements, and their atrial
   rhythm (AF in 3 of them) is not called, which is also why the 5 LUDB complete heart blocks
-  (all paced) are not stated.
+  (all paced) are not stated. AF under pacing (LUDB 8, 93, 95) was looked at in round 7 and
+  left: the rhythm model calls two of them normal (P(normal) 0.89, 0.71: a regular paced
+  rhythm), 93 is paced in every beat at one cycle, and the unpaced beats of 95 vary by 240 ms
+  but with a median successive difference of 4 % of the RR (below the ESC rule's 15 %); a
+  test of the atrial activity between paced beats would be fitted on these 10 records alone.
+* *Signal quality*: since quality 2.1.0 the per-lead quality model is trained partly on LUDB
+  (even ids 62-200), so which leads and records are graded unusable is in-sample there;
+  records graded unusable as a whole in this run (every statement suppressed): {UNUSABLE}.
 * *Published comparisons* (other data sets, other reference standards; not directly
   comparable with this 200-record single-centre set): in the CSE diagnostic study (Willems
   et al., N Engl J Med 1991;325:1767-1773; 1220 clinically validated ECGs, normal,
@@ -616,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
     ms = {c: sorted(res[n]["ms"][c] for n in ids) for c in CONVENTION_NAMES}
     preds = {c: {n: res[n]["keys"][c] for n in ids} for c in CONVENTION_NAMES}
     pred40 = {n: keys_for(inputs[n], conv40) for n in ids}
+    # fold 4: the records the round-7 error analysis did not look at (id % 5 == 4), scored with the
+    # thresholds chosen on folds 0-3 (the 5-fold run's fold-4 tuning); pred03 = those thresholds
+    # on folds 0-3 (in-sample there)
+    fold4 = [n for n in ids if fold(n) == 4]
+    pred03 = {n: keys_for(inputs[n], fold_convs[4]) for n in ids if fold(n) != 4} if 4 in fold_convs else {}
     summary = [
         ["aha", "published (none on LUDB)", *[macro_f1(preds["aha"], rows, x)[0] for x in (tune_ids, held, ids)],
          min_spec(preds["aha"], rows, held), min_spec(preds["aha"], rows, ids), "all columns"],
@@ -624,6 +654,9 @@ def main(argv: list[str] | None = None) -> int:
          min_spec(pred40, rows, held), min_spec(pred40, rows, ids), "held-out"],
         ["ludb 5-fold", "the 4 other folds (id % 5), per scored record", "-", macro_f1(oof, rows, held)[0],
          macro_f1(oof, rows, ids)[0], min_spec(oof, rows, held), min_spec(oof, rows, ids), "all columns (out of fold)"],
+        ["ludb fold 4", "folds 0-3 (`tune`; the 5-fold run's fold-4 thresholds); fold 4 untouched by the "
+         "round-7 error analysis", macro_f1(pred03, rows, list(pred03))[0], macro_f1(oof, rows, fold4)[0], "-",
+         min_spec(oof, rows, fold4), "-", "fold 4 only"],
         ["ludb (shipped)", f"all {len(ids)} records (same `tune`)",
          *[macro_f1(preds["ludb"], rows, x)[0] for x in (tune_ids, held, ids)],
          min_spec(preds["ludb"], rows, held), min_spec(preds["ludb"], rows, ids), "none (in-sample)"],
@@ -663,9 +696,12 @@ def main(argv: list[str] | None = None) -> int:
             "(`tune`: specificity shortfall below 0.95 first, then macro F1, on the records named): \"ludb-40\" "
             f"on the {len(tune_ids)} tuning records (id % 5 == 1), scored on the other {len(held)} (held-out); "
             "\"ludb 5-fold\": every record scored with the thresholds chosen on the four folds (id % 5) it is not "
-            "in (out of fold: the honest estimate over all records); \"ludb (shipped)\": `CONVENTIONS['ludb']`, "
-            f"the same procedure on all {len(ids)} records (its scores are in-sample). Rule changes were studied "
-            "on the tuning split only (see below).", "",
+            "in (out of fold: the honest estimate over all records); \"ludb fold 4\": the 40 records id % 5 == 4, "
+            "which the round-7 error analysis did not look at, scored with the thresholds chosen on folds 0-3 "
+            "(an untouched check of the round-7 rule changes; its \"tuning split\" column is folds 0-3 "
+            "in-sample); \"ludb (shipped)\": `CONVENTIONS['ludb']`, "
+            f"the same procedure on all {len(ids)} records (its scores are in-sample). Which records each round's "
+            "rule changes were studied on: see below.", "",
             markdown_table(["convention", "thresholds chosen on", "macro F1 tuning split", "macro F1 held-out",
                             "macro F1 all 200", "min spec held-out", "min spec all 200", "independent"], summary),
             "",
@@ -673,10 +709,11 @@ def main(argv: list[str] | None = None) -> int:
             + ("identical." if not mismatch else "differs in " + ", ".join(
                 f"{k} (shipped {x}, tuned {y})" for k, (x, y) in mismatch.items()) + "."), ""]
     for name, pred, x in (("aha", preds["aha"], held), ("ludb-40", pred40, held), ("ludb 5-fold", oof, ids),
-                          ("ludb (shipped)", preds["ludb"], ids)):
+                          ("ludb fold 4", oof, fold4), ("ludb (shipped)", preds["ludb"], ids)):
         low = [(k, score(*counts(pred, rows, k, x))[1]) for k in TRUTH]
         low = [f"{k} {sp:.3f}" for k, sp in low if sp == sp and sp < 0.95]
-        where = "held-out" if x is held else ("all 200, out of fold" if pred is oof else "all 200, in-sample")
+        where = "held-out" if x is held else ("fold 4, untouched" if x is fold4 else
+                                              "all 200, out of fold" if pred is oof else "all 200, in-sample")
         body.append(f"Specificity below 0.95, \"{name}\" ({where}): " + (", ".join(low) or "none") + ".")
     body += ["", "Thresholds chosen per protocol (the grid is `TUNE_GRID`; \"fold k\": chosen without fold k):", "",
              markdown_table(["threshold", "aha", "ludb-40", *[f"fold {f}" for f in sorted(fold_convs)],
@@ -689,11 +726,13 @@ def main(argv: list[str] | None = None) -> int:
                  for k in GOAL), ""]
     f40, foof, fship = (macro_f1(pred40, rows, held)[1], macro_f1(oof, rows, ids)[1],
                         macro_f1(preds["ludb"], rows, ids)[1])
+    f4 = macro_f1(oof, rows, fold4)[1]
     body += ["### convention \"ludb\"", "",
              cv_statement_table([("ludb-40 held-out", pred40, held), ("5-fold out-of-fold", oof, ids),
                                  ("shipped all-200 (in-sample)", preds["ludb"], ids)], rows, ids), "",
-             "Goal statements, F1 ludb-40 held-out / 5-fold out of fold / shipped in-sample: " + ", ".join(
-                 f"{k} " + " / ".join("-" if k not in f else f"{f[k]:.2f}" for f in (f40, foof, fship))
+             "Goal statements, F1 ludb-40 held-out / 5-fold out of fold / fold 4 (untouched) / shipped "
+             "in-sample: " + ", ".join(
+                 f"{k} " + " / ".join("-" if k not in f else f"{f[k]:.2f}" for f in (f40, foof, f4, fship))
                  for k in GOAL), ""]
     body += ["Rhythm confusion, convention \"aha\" (first LUDB rhythm label vs the rhythm statement):", "",
              confusion(preds["aha"], rows, RHYTHM_KEYS, "Rhythms"), "",
@@ -708,7 +747,8 @@ def main(argv: list[str] | None = None) -> int:
                  "TP/FP/FN, sens / spec / F1):", "",
                  markdown_table(["statement", "n true", "held-out, release (normalised)", "held-out, restored",
                                  "all 200, release", "all 200, restored"], rest_rows), ""]
-    body.append(COMMENTARY)
+    unusable = [n for n in ids if res[n]["keys"]["aha"] == ["poor_signal_quality"]]
+    body.append(COMMENTARY.replace("{UNUSABLE}", ", ".join(map(str, unusable)) or "none"))
     text = "\n".join(body)
     print(text)
     errs = Counter(e for n in ids for e in res[n]["errors"])

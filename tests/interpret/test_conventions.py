@@ -71,7 +71,7 @@ def test_axis_limits_follow_the_convention():
                                                    convention={"axis_left_below_deg": 10.0}))
     # "ludb" reads the axis from the net QRS amplitudes of I and aVF (here +5 degrees)
     net = morph(i={"qrs_net_mv": 1.0}, avf={"qrs_net_mv": 0.0756})
-    assert CONVENTIONS["ludb"]["axis_from_net_amplitude"] == 1.0 and CONVENTIONS["ludb"]["axis_left_below_deg"] > 5.0
+    assert CONVENTIONS["ludb"]["axis_from_net_amplitude"] >= 1.0 and CONVENTIONS["ludb"]["axis_left_below_deg"] > 5.0
     assert "left_axis_deviation" in keys(interpret(BASE, rhythm=SINUS, morphology=_with_axis(net, 40.0),
                                                    convention="ludb"))
     m = _with_axis(morph(), -40.0)

@@ -14,26 +14,28 @@ import pytest
 
 from tests.conftest import shared_path
 
-RECORDS = (1, 2, 4, 8, 10, 16, 23, 24, 25, 42, 44, 51, 60, 65, 66, 70, 77, 83, 90, 93, 97, 100, 105, 106, 109, 111, 114,
-           125, 126, 131, 144, 156, 188)
+RECORDS = (1, 2, 4, 8, 10, 16, 23, 24, 25, 42, 44, 45, 51, 52, 60, 65, 66, 70, 77, 83, 90, 93, 97, 100, 105, 106,
+           108, 109, 111, 114, 125, 126, 131, 144, 156, 188)
 
 #: statement -> convention -> (min TP, max FP) on RECORDS: what the rules reach, with one
 #: record of slack where they reach >= 3 (the delineation they rest on is still changing).
 #: 90 and 111 are paced with small bipolar spikes ("ludb": pre-QRS spike strength), 10 is a
 #: complete RBBB (rsR') and 97 an incomplete one at a complete-block duration (rSr', 130 ms)
-#: and 83 a complete LBBB with small lateral q waves (strict criteria, Strauss 2011)
+#: and 83 a complete LBBB with small lateral q waves (strict criteria, Strauss 2011); round 7:
+#: 45 is paced with a PVC, 52 an atrial flutter whose flutter waves pass for P waves (no AV
+#: block may be stated) and 108 atrial quadrigeminy the rhythm model vetoes as AF ("ludb")
 FLOORS = {
-    "atrial_fibrillation": {"aha": (2, 1), "ludb": (2, 1)},
-    "sinus_bradycardia": {"aha": (2, 6), "ludb": (2, 3)},
+    "atrial_fibrillation": {"aha": (3, 2), "ludb": (3, 1)},
+    "sinus_bradycardia": {"aha": (2, 5), "ludb": (2, 1)},
     "sinus_tachycardia": {"aha": (0, 0), "ludb": (2, 1)},
-    "left_axis_deviation": {"aha": (5, 2), "ludb": (14, 1)},
-    "incomplete_right_bundle_branch_block": {"aha": (0, 1), "ludb": (8, 2)},
-    "complete_right_bundle_branch_block": {"aha": (1, 1), "ludb": (2, 0)},
+    "left_axis_deviation": {"aha": (7, 2), "ludb": (16, 1)},
+    "incomplete_right_bundle_branch_block": {"aha": (0, 0), "ludb": (8, 2)},
+    "complete_right_bundle_branch_block": {"aha": (2, 2), "ludb": (2, 1)},
     "complete_left_bundle_branch_block": {"aha": (2, 1), "ludb": (3, 1)},
-    "left_anterior_fascicular_block": {"aha": (0, 1), "ludb": (4, 2)},
-    "paced_rhythm": {"aha": (2, 0), "ludb": (3, 0)},
-    "premature_ventricular_complexes": {"aha": (2, 1), "ludb": (2, 1)},
-    "first_degree_av_block": {"aha": (1, 2), "ludb": (1, 2)},
+    "left_anterior_fascicular_block": {"aha": (1, 0), "ludb": (4, 1)},
+    "paced_rhythm": {"aha": (2, 0), "ludb": (4, 0)},
+    "premature_ventricular_complexes": {"aha": (4, 1), "ludb": (4, 1)},
+    "first_degree_av_block": {"aha": (2, 1), "ludb": (2, 1)},
 }
 
 
@@ -67,7 +69,7 @@ def test_ludb_macro_f1_on_the_handful(results):
     from bench.bench_interpretation import macro_f1
 
     rows, preds, _ = results
-    assert macro_f1(preds["ludb"], rows, list(RECORDS))[0] >= 0.85
+    assert macro_f1(preds["ludb"], rows, list(RECORDS))[0] >= 0.88
     assert macro_f1(preds["ludb"], rows, list(RECORDS))[0] > macro_f1(preds["aha"], rows, list(RECORDS))[0]
 
 
