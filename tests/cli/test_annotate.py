@@ -57,3 +57,28 @@ def test_annotate_per_lead(tmp_path: Path) -> None:
         dq = a.sample[np.asarray(a.symbol) == "N"]
         near = [np.min(np.abs(dq - r)) <= 40 for r in rq]
         assert np.mean(near) >= 0.9
+
+
+def test_annotate_per_lead_standard_names_from_other_spellings(tmp_path: Path) -> None:
+    """Leads named "Lead I" ... in the header: per-lead files still get the LUDB extensions
+    (.i, .ii, ...), with the same boundaries (per-lead bias table found) as LUDB's names give."""
+    import wfdb
+
+    src = copy_ludb(tmp_path, "2")
+    alt = tmp_path / "alt"
+    alt.mkdir()
+    shutil.copy(src / "2.dat", alt / "2.dat")
+    lines = (src / "2.hea").read_text().splitlines()
+    head, sigs = lines[0], lines[1:13]
+    renamed = [" ".join([*ln.split()[:-1], f"Lead {ln.split()[-1].upper()}"]) for ln in sigs]
+    (alt / "2.hea").write_text("\n".join([head, *renamed, *lines[13:]]) + "\n")
+    for folder in (src, alt):
+        res = subprocess.run(
+            [sys.executable, "-c", "from cardiokit.cli import main; main()", "annotate", str(folder / "2"),
+             "--out", str(folder / "out"), "--per-lead"],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert res.returncode == 0, res.stderr
+    for lead in ("i", "ii", "avl", "v1"):
+        a, b = wfdb.rdann(str(src / "out" / "2"), lead), wfdb.rdann(str(alt / "out" / "2"), lead)
+        assert a.symbol == b.symbol and np.array_equal(a.sample, b.sample)

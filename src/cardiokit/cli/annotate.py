@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress
 
 from .._core.errors import CardiokitError
+from .._core.leads import standard_lead_name
 from ..ecg import clean, delineate, detect_beats
 from ..ecg.delineate import METHODS as DELINEATION_METHODS
 from ..ecg.delineate import Delineation
@@ -47,7 +48,7 @@ def annotate(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
     ext: Annotated[str, typer.Option("--ext", help="Annotator extension of the global file.")] = "cka",
     per_lead: Annotated[
-        bool, typer.Option("--per-lead", help="Also write one file per lead, extension = lead name lowercased (LUDB style).")
+        bool, typer.Option("--per-lead", help="Also write one file per lead, extension = lead name lowercased (LUDB style; 'Lead II', 'DII' -> .ii).")
     ] = False,
     method: Annotated[
         str, typer.Option("--method", help="Delineation method: slope2004 (rules, default) or unet (learned, ONNX).")
@@ -77,7 +78,8 @@ def annotate(
                 written = [_wrann(out, name, ext, dl, rec.fs, None)]
                 if per_lead:
                     for j, lead in enumerate(dl.leads):
-                        lext = re.sub(r"[^a-z0-9_]", "", lead.lower()) or f"ch{j}"
+                        std = standard_lead_name(lead)  # "Lead II" / "DII" -> ".ii"
+                        lext = re.sub(r"[^a-z0-9_]", "", (std or lead).lower()) or f"ch{j}"
                         written.append(_wrann(out, name, lext, dl, rec.fs, j))
                 console.print(f"{path}: {len(beats)} beats -> " + ", ".join(p.name for p in written), highlight=False)
             except (CardiokitError, OSError, ValueError) as exc:
