@@ -152,3 +152,17 @@ def test_measure_never_crashes(seed: int, n: int, kind: str) -> None:
     d = measure(rec, beats=beats).to_dict()
     for k in ("qrs_ms", "qt_ms", "pr_ms"):
         assert d[k] is None or d[k] > 0
+
+
+def test_axes_from_leads_named_other_ways():
+    """The frontal axes find I and aVF (or II and III) under other spellings ("DI", "Lead aVF")."""
+    from cardiokit.ecg import clean
+
+    raw = _ludb("3")
+    std = measure(clean(raw)).to_dict()
+    alias = {"i": "DI", "ii": "DII", "iii": "DIII", "avf": "Lead aVF"}
+    other = raw._evolve(channels=tuple(Channel(alias.get(c.name, c.name), c.kind, c.unit) for c in raw.channels))
+    got = measure(clean(other)).to_dict()
+    assert std["qrs_axis_deg"] is not None
+    for k in ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"):
+        assert got[k] == pytest.approx(std[k])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["STANDARD_LEADS", "standard_lead_name"]
 
@@ -18,7 +19,8 @@ _UNIT_SUFFIX = re.compile(r"\s*[\[(].*?[\])]\s*$")
 _PREFIX = re.compile(r"^(?:ecg|ekg|lead|ableitung|derivation|derivacion)+")
 
 
-def standard_lead_name(name: object) -> str | None:
+@lru_cache(maxsize=512)
+def standard_lead_name(name: str) -> str | None:
     """The standard lead a channel name stands for (``"Lead II"``, ``"ECG_II"``, ``"DII"``,
     ``"avf"`` -> ``"II"``, ..., ``"aVF"``), or None for any other name.
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import CardiokitError, InvalidArgumentError
+from .._core.leads import standard_lead_name
 from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
@@ -188,8 +189,9 @@ def _axis(i_val: float | None, avf_val: float | None) -> float | None:
 
 
 def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Leads I and aVF, derived from any two of I, II, III when missing."""
-    low = [x.lower() for x in leads]
+    """Leads I and aVF, derived from any two of I, II, III when missing (leads found by their
+    standard name: "Lead II", "DII" are II)."""
+    low = [(standard_lead_name(x) or x).lower() for x in leads]
     get = {k: sig[:, low.index(k)] for k in ("i", "ii", "iii", "avf") if k in low}
     i = get.get("i")
     if i is None and "ii" in get and "iii" in get:
