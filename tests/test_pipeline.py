@@ -183,6 +183,43 @@ def test_lead_name_spellings_give_the_same_interpretation(style):
     assert [lq.grade for lq in b.quality.leads] == [lq.grade for lq in a.quality.leads]
 
 
+@pytest.mark.parametrize("name", ["dicom/test_ecg_ge_mac.dcm", "muse/SYNTHETIC_muse_from_ecg2dcm.xml",
+                                  "other_xml/schiller_at10p_sample.xml", "aecg/ecg-kit_ecg_hl7.xml"])
+def test_eight_lead_export_gets_its_limb_leads_derived(name):
+    """I, II, V1-V6 only (how many carts store a 12-lead ECG): III, aVR, aVL and aVF are
+    derived (Einthoven, Goldberger) and the interpretation equals the one of the device's
+    own 12 leads, which obey the same relations."""
+    rec = cardiokit.read(shared_path("ecg_formats", *name.split("/")))
+    limb = {"iii", "avr", "avl", "avf"}
+    eight = rec.select([c.name for c in rec.channels if c.name.lower() not in limb])
+    a, b = cardiokit.analyze(rec), cardiokit.analyze(eight)
+    assert b.recording.derived_leads == ("III", "aVR", "aVL", "aVF")
+    assert a.recording.derived_leads == ()
+    assert [s.key for s in b.statements] == [s.key for s in a.statements]
+    assert b.measurements["qrs_axis_deg"] == pytest.approx(a.measurements["qrs_axis_deg"], abs=1.0)
+    assert {lq.lead for lq in b.quality.leads} >= {"III", "aVR", "aVL", "aVF"}
+    validate(b.to_dict())
+
+
+def test_limb_leads_from_any_two_of_i_ii_iii():
+    from cardiokit.pipeline import _with_limb_leads
+
+    rng = np.random.default_rng(0)
+    i, ii = rng.normal(size=(2, 500))
+    truth = {"I": i, "II": ii, "III": ii - i, "aVR": -(i + ii) / 2, "aVL": i - ii / 2, "aVF": ii - i / 2}
+    for pair in (("I", "II"), ("I", "III"), ("II", "III")):
+        rec = Recording(np.stack([truth[p] for p in pair], axis=1), 500.0, tuple(Channel(p, "ecg", "mV") for p in pair))
+        out, derived = _with_limb_leads(rec)
+        assert set(derived) == set(truth) - set(pair)
+        for k, name in enumerate(out.channel_names):
+            np.testing.assert_allclose(out.signals[:, k], truth[name], atol=1e-5)  # float32 samples
+    # one limb lead, or two in different units: nothing derived
+    one = Recording(i[:, None], 500.0, (Channel("I", "ecg", "mV"),))
+    assert _with_limb_leads(one)[1] == ()
+    mixed = Recording(np.stack([i, ii], 1), 500.0, (Channel("I", "ecg", "mV"), Channel("II", "ecg", "uV")))
+    assert _with_limb_leads(mixed)[1] == ()
+
+
 def test_noise_is_not_called_sinus():
     rng = np.random.default_rng(0)
     rec = Recording(rng.normal(0, 0.3, (5000, 2)).astype(np.float32), 500,

@@ -25,6 +25,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -228,6 +229,32 @@ def _as_ecg(ecg: Recording) -> Recording:
     return ecg._evolve(channels=tuple(Channel(n, "ecg", c.unit) for n, c in zip(names, ecg.channels, strict=True)))
 
 
+def _with_limb_leads(ecg: Recording) -> tuple[Recording, tuple[str, ...]]:
+    """``ecg`` plus the limb leads it lacks, computed from two of I, II, III recorded in the
+    same unit (8-lead exports store I, II, V1-V6 only), and their names. Without them the
+    axes come from two leads and the criteria that read III, aVL or aVF see nothing."""
+    from ._core.leads import STANDARD_LEADS, standard_lead_name
+    from ._core.recording import Channel
+    from .io._ecg_common import derive_limb_leads
+
+    std = [standard_lead_name(c.name) for c in ecg.channels]
+    have = {s: j for j, s in enumerate(std) if s is not None and std.count(s) == 1}
+    missing = [n for n in STANDARD_LEADS[:6] if n not in have]
+    base = [n for n in ("I", "II", "III") if n in have]
+    if not missing or len(base) < 2 or len({ecg.channels[have[n]].unit for n in base[:2]}) != 1:
+        return ecg, ()
+    x = np.asarray(ecg.signals)
+    a, b = (x[:, have[n]].astype(np.float64) for n in base[:2])
+    # I and II from the two recorded ones (III = II - I)
+    i, ii = {("I", "II"): (a, b), ("I", "III"): (a, a + b), ("II", "III"): (a - b, a)}[(base[0], base[1])]
+    every = {"I": i, "II": ii, **derive_limb_leads(i, ii)}  # Einthoven (1913), Goldberger (1942)
+    cols = [every[n] for n in missing]
+    unit = ecg.channels[have[base[0]]].unit
+    signals = np.concatenate([x, np.stack(cols, axis=1).astype(x.dtype)], axis=1)
+    channels = (*ecg.channels, *(Channel(n, "ecg", unit) for n in missing))
+    return ecg._evolve(signals=signals, channels=channels), tuple(missing)
+
+
 def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl: Any) -> dict[str, float]:
     """Median QRS peak-to-peak amplitude (mV) per lead over the beats.
 
@@ -423,7 +450,9 @@ def analyze(
     if idx:
         from .ecg.clean import clean
 
-        ecg = _as_ecg(rec if len(idx) == rec.n_channels else rec.select(idx))
+        ecg, derived = _with_limb_leads(_as_ecg(rec if len(idx) == rec.n_channels else rec.select(idx)))
+        if derived:
+            summary = replace(summary, derived_leads=derived)
         # a recording whose every lead is a flat line has nothing to clean or detect
         all_flat, calibrated = _lead_ranges(ecg)
         if not all_flat:

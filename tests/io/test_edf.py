@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pytest
 from wfdb.io.convert.edf import read_edf as wfdb_read_edf
@@ -199,3 +201,17 @@ def test_round_trip_fractional_rate_and_durations(tmp_path):
 def test_unknown_option():
     with pytest.raises(cardiokit.InvalidArgumentError, match="allow_truncated, channels, fs, gaps"):
         cardiokit.read(shared_path("ecg_formats", "edf", "cardio_sample_A00001.edf"), annotations=False)
+
+
+def test_device_given_as_a_mapping_is_written_as_equipment_text(tmp_path):
+    """A DICOM cart's device (a mapping: manufacturer, model, software, station) used to make
+    the EDF writer refuse the file (recording field > 80 characters); now it is cut to fit."""
+    rec = cardiokit.read(shared_path("ecg_formats", "dicom", "test_ecg_ge_mac.dcm"))
+    assert isinstance(rec.meta["device"], Mapping)
+    out = tmp_path / "ge.edf"
+    cardiokit.write(rec, out)
+    field = out.read_bytes()[88:168].decode("ascii")
+    assert field.startswith("Startdate 23-DEC-1999 X X GE_Marquette_MACLB") and len(field) == 80
+    back = cardiokit.read(out)
+    assert back.channel_names == rec.channel_names and back.n_samples == rec.n_samples
+    np.testing.assert_allclose(back.signals, rec.signals, atol=0.01)

@@ -15,6 +15,7 @@ import numpy as np
 from defusedxml import ElementTree as SafeET
 
 from .._core.errors import CorruptFileError, InvalidArgumentError, ReadError
+from .._core.leads import STANDARD_LEADS
 from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
 
@@ -24,6 +25,7 @@ __all__ = [
     "check_options",
     "crc_ccitt",
     "derive_limb_leads",
+    "device_text",
     "local_name",
     "number",
     "parse_xml",
@@ -32,9 +34,17 @@ __all__ = [
 ]
 
 #: The standard 12-lead order used by every reader here.
-STANDARD_12 = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+STANDARD_12 = STANDARD_LEADS
 #: Leads that follow from I and II (Einthoven and Goldberger).
 LIMB_LEADS = ("III", "aVR", "aVL", "aVF")
+
+
+def device_text(device: Any) -> str:
+    """``meta["device"]`` as one line of text: a string as is; the values of a mapping (DICOM,
+    aECG: manufacturer, model, software, ...) joined by spaces."""
+    if isinstance(device, Mapping):
+        return " ".join(str(v).strip() for v in device.values() if v is not None and str(v).strip())
+    return "" if device is None else str(device).strip()
 
 
 def crc_ccitt(data: bytes | memoryview, init: int = 0xFFFF) -> int:

@@ -26,6 +26,7 @@ from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
 from ._channels import make_channel
 from ._common import check_options
+from ._ecg_common import device_text
 
 __all__ = ["read_edf", "read_edf_events", "write_edf"]
 
@@ -538,11 +539,13 @@ def write_edf(rec: Recording, path: Path, **options: Any) -> None:
     patient = " ".join([
         _ascii_token(subject.get("id", "X")), str(subject.get("sex", "X"))[:1] or "X", "X", "X",
     ])
-    device = _ascii_token(rec.meta["device"]) if rec.meta.get("device") else "X"
     stamp = start.strftime("%d-") + _MONTHS[start.month - 1] + start.strftime("-%Y")
+    fixed = f"Startdate {stamp if rec.start else 'X'} X X  {_LENGTH_TAG}{n}"
+    # the equipment token takes the room the 80-character field leaves (a long name is cut)
+    device = _ascii_token(device_text(rec.meta.get("device")) or "X")[: max(1, 80 - len(fixed))]
     recording = f"Startdate {stamp if rec.start else 'X'} X X {device} {_LENGTH_TAG}{n}"
     if len(recording) > 80:
-        raise WriteError(f"EDF recording field too long for device {device!r}")
+        raise WriteError(f"EDF recording field too long ({len(recording)} > 80 characters): {recording!r}")
     head = b"".join([
         _BDF_MAGIC if bdf else b"0       ",
         _field(patient, 80),

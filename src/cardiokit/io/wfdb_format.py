@@ -31,6 +31,7 @@ from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
 from ._channels import make_channel
 from ._common import check_options, fill_invalid
+from ._ecg_common import device_text
 
 __all__ = ["read_annotations", "read_wfdb", "write_annotations", "write_wfdb"]
 
@@ -429,7 +430,7 @@ def write_wfdb(rec: Recording, path: Path, **options: Any) -> None:
         if "sex" in subject:
             comments.append(f"<sex>: {subject['sex']}")
         if rec.meta.get("device"):
-            comments.append(f"<device>: {rec.meta['device']}")
+            comments.append(f"<device>: {device_text(rec.meta['device'])}")
     extra: dict[str, Any] = {}
     if rec.start is not None:
         extra = {"base_date": rec.start.date(), "base_time": rec.start.time()}

@@ -96,6 +96,8 @@ class RecordingSummary:
     start: str | None = None
     format: str | None = None
     subject: Mapping[str, Any] = field(default_factory=dict)
+    #: limb leads the analysis computed from two recorded ones (Einthoven, Goldberger)
+    derived_leads: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +109,7 @@ class RecordingSummary:
             "start": self.start,
             "format": self.format,
             "subject": _clean(dict(self.subject)),
+            "derived_leads": list(self.derived_leads),
         }
 
 

@@ -160,6 +160,6 @@ def _holter_from_doc(rid: str, doc: dict[str, Any]) -> Any:
     rec = RecordingSummary(channels=tuple(r.get("channels") or ()), fs=float(r.get("fs") or 0.0),
                            duration_s=float(r.get("duration_s") or 0.0), n_samples=int(r.get("n_samples") or 0),
                            kinds=tuple(r.get("kinds") or ()), start=r.get("start"), format=r.get("format"),
-                           subject=dict(r.get("subject") or {}))
+                           subject=dict(r.get("subject") or {}), derived_leads=tuple(r.get("derived_leads") or ()))
     return Report(source=doc.get("source"), recording=rec, measurements=doc.get("measurements") or {},
                   holter=doc["holter"], sha256=rid)
