@@ -28,7 +28,8 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -188,13 +189,28 @@ def run_noise(dets: dict[str, Detector], log: logging.Logger) -> dict[tuple[str,
     return out
 
 
+def _ludb_records(ids: Iterable[int]) -> Iterator[tuple[int, Any, np.ndarray, int]]:
+    """(id, record, lead-II QRS annotations, ±150-ms tolerance in samples) of the LUDB records
+    ``ids`` that exist and have annotated beats."""
+    import wfdb
+
+    for i in ids:
+        path = data_path("ludb", "data", str(i))
+        if not path.with_suffix(".hea").exists():
+            continue
+        rec = load_wfdb(path, annotator=None)
+        ann = wfdb.rdann(str(path), "ii")
+        ref = np.array([s for s, y in zip(ann.sample, ann.symbol, strict=True) if y == "N"])
+        if ref.size:
+            yield i, rec, ref, round(0.15 * rec.fs)
+
+
 def run_ludb(log: logging.Logger) -> list[list]:
     """R-peak F1 on all 200 LUDB records against the lead-II QRS annotations (``N``).
 
     LUDB annotates the middle of each 10-s record only, so detections more than 150 ms
     outside the first/last annotated QRS are ignored; match ±150 ms.
     """
-    import wfdb
 
     dets: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
         "cardiokit cardiokit (lead II)": lambda x, fs: detect_beats_array(x[:, 1:2], fs_hz=fs)[0],
@@ -206,16 +222,7 @@ def run_ludb(log: logging.Logger) -> list[list]:
     if nk is not None:
         dets["neurokit2 neurokit (lead II)"] = lambda x, fs: nk(x[:, 1:2], fs)
     acc = {d: Score(0, 0, 0) for d in dets}
-    for i in range(1, 201):
-        path = data_path("ludb", "data", str(i))
-        if not path.with_suffix(".hea").exists():
-            continue
-        rec = load_wfdb(path, annotator=None)
-        ann = wfdb.rdann(str(path), "ii")
-        ref = np.array([s for s, y in zip(ann.sample, ann.symbol, strict=True) if y == "N"])
-        if ref.size == 0:
-            continue
-        tol = round(0.15 * rec.fs)
+    for _, rec, ref, tol in _ludb_records(range(1, 201)):
         for d, det in dets.items():
             b, _, _ = _safe(det, rec.signals, rec.fs)
             b = b[(b >= ref[0] - tol) & (b <= ref[-1] + tol)]
@@ -240,7 +247,6 @@ def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
     lead's definition gives it (:data:`ELECTRODE_GAIN`), scaled to the SNR of lead II (nstdb
     convention). Reference and scoring as :func:`run_ludb`.
     """
-    import wfdb
     from training import _noise as NZ
 
     rng = np.random.default_rng(7)
@@ -252,14 +258,7 @@ def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
     if nk is not None:
         dets["neurokit2 neurokit (lead II)"] = lambda x, fs: nk(x[:, 1:2], fs)
     acc = {(d, snr): Score(0, 0, 0) for d in dets for snr in ELECTRODE_SNRS_DB}
-    for i in range(1, 201, 2):
-        path = data_path("ludb", "data", str(i))
-        rec = load_wfdb(path, annotator=None)
-        ann = wfdb.rdann(str(path), "ii")
-        ref = np.array([s for s, y in zip(ann.sample, ann.symbol, strict=True) if y == "N"])
-        if ref.size == 0:
-            continue
-        tol = round(0.15 * rec.fs)
+    for i, rec, ref, tol in _ludb_records(range(1, 201, 2)):
         x = rec.signals
         gain_of = np.asarray(ELECTRODE_GAIN[("RA", "LA", "LL")[i % 3]])
         kind = ("bw", "ma")[(i // 2) % 2]
