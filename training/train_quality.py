@@ -65,7 +65,7 @@ def seg_features(x: np.ndarray) -> np.ndarray:
 
 def build() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "quality_train_v2.npz"
+    path = CACHE / "quality_train_v3.npz"  # v3: tSQI with second-morphology beats (2.2.0)
     if path.exists():
         z = np.load(path)
         return z["X"], z["y"], z["g"], z["snr"]
@@ -145,7 +145,7 @@ def _runtime_features(rec) -> tuple[list[str], np.ndarray]:
 
 def ludb_segments() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Clinical 12-lead segments (rule in the module docstring): X, y, group, SNR."""
-    path = CACHE / "quality_train_ludb.npz"
+    path = CACHE / "quality_train_ludb_v2.npz"
     if path.exists():
         z = np.load(path)
         return z["X"], z["y"], z["g"], z["snr"]
@@ -227,7 +227,7 @@ def main() -> None:
     wpath.write_text(json.dumps(w, indent=1) + "\n")
     card = {
         "name": "cardiokit-quality-ecg",
-        "version": "2.1.0",
+        "version": "2.2.0",
         "task": "probability that a 5-s single-lead ECG segment is unusable (too noisy)",
         "inputs": {"segment_s": 5.0, "fs_hz": "any >= 100 (indices are rate-independent)",
                    "features": list(_MODEL_INPUTS)},

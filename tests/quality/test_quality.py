@@ -164,13 +164,40 @@ def _ludb_quality(rid: int) -> SignalQuality:
 def test_clinical_ludb_leads_are_rarely_unusable():
     """LUDB 1-40 (never used to train the quality model; all read by cardiologists): few
     false unusable grades. Model 2.0.0 without the measurable-segment rule graded 11 of
-    960 lead-segments unusable here, in 8 of the 40 records; 2.1.0 grades 5, in 4."""
+    960 lead-segments unusable here, in 8 of the 40 records; 2.1.0 graded 5, in 4; 2.2.0
+    (second-morphology tSQI) grades 4, in 3."""
     bad = recs = 0
     for rid in range(1, 41):
         flags = [sg.grade == "unusable" for sg in _ludb_quality(rid).segments]
         bad += sum(flags)
         recs += any(flags)
     assert bad <= 8 and recs <= 6, (bad, recs)
+
+
+def test_second_morphology_beats_count_with_their_own_kind():
+    """tSQI: two repeating beat shapes (bigeminy, intermittent pacing) score near 1; beats
+    unlike the median and unlike each other (noise bursts) keep their low correlation."""
+    from cardiokit.quality.indices import _second_morphology
+
+    t = np.linspace(-1, 1, 60)
+    normal, ectopic = np.exp(-t ** 2 / 0.01), -np.exp(-t ** 2 / 0.08)
+    rng = np.random.default_rng(3)
+
+    def run(beats: list[np.ndarray]) -> np.ndarray:
+        win = np.stack(beats)[None] + rng.normal(0, 0.01, (1, len(beats), t.size))
+        win -= win.mean(axis=2, keepdims=True)
+        tmpl = np.median(win[0], axis=0)
+        corr = (win[0] @ tmpl / (np.linalg.norm(win[0], axis=1) * np.linalg.norm(tmpl)))[None]
+        before = corr.copy()
+        _second_morphology(corr, win, np.array([0]), np.array([len(beats)]))
+        return before[0], corr[0]
+
+    before, after = run([normal, ectopic, normal, ectopic, normal, ectopic, normal])
+    assert before.mean() < 0.7 and after.min() > 0.95
+    noise = [rng.normal(size=t.size) for _ in range(3)]
+    before, after = run([normal, normal, *noise, normal, normal])
+    np.testing.assert_allclose(after[2:5], before[2:5], atol=0.35)
+    assert after[2:5].max() < 0.5
 
 
 def test_measurable_segments_are_never_unusable_by_the_model_alone():

@@ -9,7 +9,8 @@ ECG indices (Li, Mark & Clifford 2008; Behar et al. 2013; Orphanidou et al. 2015
                    (:func:`curve_length_peaks`, after the wqrs of Zong et al. 2003 that
                    Li et al. used)
 ``tsqi``           mean correlation of each beat (-0.2..+0.4 s) with the segment's median
-                   beat (Orphanidou 2015); 0 with fewer than 2 beats
+                   beat (Orphanidou 2015), beats of a second repeating morphology (ectopic,
+                   paced) with each other (:func:`_second_morphology`); 0 with < 2 beats
 ``ksqi``           kurtosis of the cleaned (0.5-40 Hz, mains notch) signal (ECG ~ 5-30,
                    noise ~ 3)
 ``ssqi``           absolute skewness of the cleaned signal
@@ -368,8 +369,43 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
     onehot = (iseg[:, None] == np.arange(n_seg)).astype(np.float64)  # (beats, segments)
     num = np.einsum("lkw,lkw->lk", win, tmpl[:, iseg])
     dn = np.sqrt(np.einsum("lkw,lkw->lk", win, win) * np.einsum("lsw,lsw->ls", tmpl, tmpl)[:, iseg])
-    mean = (np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0) @ onehot).T / np.maximum(ni, 1)[:, None]
+    corr = np.where(dn > 0, num / np.where(dn > 0, dn, 1.0), 0.0)  # (leads, beats)
+    _second_morphology(corr, win, ioff, ni)
+    mean = (corr @ onehot).T / np.maximum(ni, 1)[:, None]
     return np.where(ni[:, None] >= 2, clip(mean, -1.0, 1.0), 0.0)
+
+
+#: A beat correlating below this with its segment's median beat may be of a second morphology
+SECOND_MORPHOLOGY_BELOW = 0.8
+
+
+def _second_morphology(corr: np.ndarray, win: np.ndarray, ioff: np.ndarray, ni: np.ndarray) -> None:
+    """Let beats of a second repeating morphology (ectopic, paced or fused beats) count with
+    their own kind, in place: in each segment and lead, a beat correlating < 0.8 with the
+    median beat takes instead its mean correlation with the other such beats when that is
+    higher (>= 2 of them). The other beats, not a template of them all, so two unrelated
+    noise bursts stay uncorrelated (a mean of two would correlate 0.7 with each). Without it
+    a bigeminy or an intermittently paced segment scores like noise. ``corr`` (leads, beats),
+    ``win`` the beats' mean-removed windows (leads, beats, samples), segment blocks
+    ``ioff`` / ``ni``; all leads of a segment at once."""
+    low = corr < SECOND_MORPHOLOGY_BELOW
+    if not low.any():
+        return
+    for a, k in zip(ioff.tolist(), ni.tolist(), strict=True):
+        blk = low[:, a : a + k]
+        leads = np.flatnonzero(np.add.reduce(blk, axis=1) >= 2)
+        if leads.size == 0:
+            continue
+        b = blk[leads]  # (leads, k)
+        w = win[leads, a : a + k]
+        w = w / np.maximum(np.sqrt(np.einsum("lkw,lkw->lk", w, w)), 1e-12)[..., None]
+        pair = b[:, :, None] & b[:, None, :]
+        pair[:, np.arange(k), np.arange(k)] = False
+        n_other = np.add.reduce(pair, axis=2)
+        other = np.einsum("lkw,ljw->lkj", w, w)
+        other = np.add.reduce(other * pair, axis=2) / np.maximum(n_other, 1)
+        cur = corr[leads, a : a + k]
+        corr[leads, a : a + k] = np.where(n_other > 0, np.maximum(cur, other), cur)
 
 
 def _ecg_moments(ys: np.ndarray) -> np.ndarray:
