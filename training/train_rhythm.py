@@ -96,9 +96,13 @@ for one fold; `cnn_collect` then merges the folds). Steps 2-4 are the 1.1.0 CNN 
 7. `CNN_TAG=e7_ .venv/bin/python -m training.train_rhythm features head export`
 
 Steps 2-4 were verified bitwise against the 1.1.0 runs (2026-11-24, torch 2.13 CPU, one
-thread). Steps 5-6 ran once (2026-11-24) with the same calls to training/_rhythm_cnn.py
-and were not re-run; the features of the 29 1.2.0 additions were checked equal (to 1e-15)
-between the exploration code and cardiokit.ecg._rhythm_features on the 600 shared records.
+thread). Steps 5-6 first ran (2026-11-24) from an exploration script with the same calls
+to training/_rhythm_cnn.py; re-run through this script for fold 1 (`CNN_FOLDS=0`) they gave
+the cached fold models bit for bit. The features of the 29 1.2.0 additions were checked
+equal (to 1e-15) between the exploration code and cardiokit.ecg._rhythm_features on the
+600 shared records. Step 7 reproduces the shipped head with the beat detector before
+commit 783e180 (later, `detect_beats` drops weak detections just before a beat: the
+features of 283 of 7328 pool records differ; docs/MODELS.md).
 """
 
 
