@@ -208,6 +208,16 @@ def test_leading_atrial_events_are_pruned_but_early_pvcs_kept():
     g = np.ones(y.size)
     g[round(pvc * fs)] = 1.5
     assert np.array_equal(qc.prune_leading_events(b2, g, y, fs), b2)
+    # fast atrial fibrillation (median RR 440 ms): an aberrant beat 330 ms before the next is
+    # beyond half the median interval and stays, however unlike the others it is
+    af = np.cumsum(np.tile([0.44, 0.40, 0.48, 0.44], 6)) + 0.3
+    af[9:] += af[8] + 0.63 - af[9]  # a 630-ms interval split by an aberrant beat
+    ab = af[9] - 0.33  # 300 ms after af[8], 330 ms before af[9]
+    z = synth_ecg(af, fs=fs, duration_s=12) + synth_ecg([ab], fs=fs, duration_s=12, invert=True, qrs_width=2.5)
+    b3 = np.sort(np.round(np.concatenate([af, [ab]]) * fs).astype(np.int64))
+    h3 = np.ones(z.size)
+    h3[round(ab * fs)] = 0.5
+    assert np.array_equal(qc.prune_leading_events(b3, h3, z, fs), b3)
 
 
 def test_dual_chamber_paced_ludb_45_has_no_atrial_pulse_beats():
