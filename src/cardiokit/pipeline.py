@@ -239,7 +239,7 @@ def _with_limb_leads(ecg: Recording) -> tuple[Recording, tuple[str, ...]]:
 
     std = [standard_lead_name(c.name) for c in ecg.channels]
     have = {s: j for j, s in enumerate(std) if s is not None and std.count(s) == 1}
-    missing = [n for n in STANDARD_LEADS[:6] if n not in have]
+    missing = [n for n in STANDARD_LEADS[:6] if n not in std]
     base = [n for n in ("I", "II", "III") if n in have]
     if not missing or len(base) < 2 or len({ecg.channels[have[n]].unit for n in base[:2]}) != 1:
         return ecg, ()

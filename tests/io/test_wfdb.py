@@ -201,3 +201,17 @@ def test_garbage_header(tmp_path):
 def test_unknown_option_rejected():
     with pytest.raises(cardiokit.InvalidArgumentError, match="accepted options: annotations, fs"):
         cardiokit.read(shared_path("mitdb", "100.hea"), channelz=[0])
+
+
+def test_ludb_record_with_per_lead_annotations_round_trips(tmp_path):
+    """LUDB's annotation files are named after the leads (.i ... .v6); wfdb.wrann refuses
+    extensions with digits, so writing a LUDB record used to fail on .v1."""
+    src = cardiokit.read(shared_path("ludb", "data", "3.hea"))
+    cardiokit.write(src, tmp_path / "3.hea")
+    assert (tmp_path / "3.v1").exists() and not list(tmp_path.glob("*.cktmp"))
+    back = cardiokit.read(tmp_path / "3.hea")
+    a = {x.name: x for x in src.annotations}
+    b = {x.name: x for x in back.annotations}
+    assert set(a) == set(b) and "v6" in b
+    for k in a:
+        assert np.array_equal(a[k].sample, b[k].sample) and list(a[k].symbol) == list(b[k].symbol)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ from ..ecg import clean, delineate, detect_beats
 from ..ecg.delineate import METHODS as DELINEATION_METHODS
 from ..ecg.delineate import Delineation
 from ..io import read
+from ..io.wfdb_format import wrann
 from ._app import app, console, err_console
 
 
@@ -26,20 +26,12 @@ def _record_name(path: Path) -> str:
 
 
 def _wrann(out_dir: Path, record: str, ext: str, dl: Delineation, fs: float, lead: int | None) -> Path:
-    import wfdb
-
     ann = dl.to_annotations(lead=lead, beat_symbols=lead is None)
     sample = np.asarray(ann.sample, np.int64)
-    symbol = list(ann.symbol)
     if sample.size == 0:  # wrann cannot write an empty file: write nothing but say so
         raise CardiokitError(f"{record}: no beat found, no annotation written")
-    # wfdb.wrann accepts letter-only extensions; LUDB's are like "v1": write, then rename
-    tmp_ext = "cktmp"
-    wfdb.wrann(record, tmp_ext, sample, symbol=symbol, chan=np.zeros(sample.size, np.int64),
-               fs=fs, write_dir=str(out_dir))
-    dst = out_dir / f"{record}.{ext}"
-    os.replace(out_dir / f"{record}.{tmp_ext}", dst)
-    return dst
+    # LUDB's extensions are like "v1", which wfdb.wrann refuses: wrann writes and renames
+    return wrann(out_dir / record, ext, sample, list(ann.symbol), np.zeros(sample.size, np.int64), fs)
 
 
 @app.command()

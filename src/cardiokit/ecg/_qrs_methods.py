@@ -100,7 +100,8 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     then Pan-Tompkins style adaptive thresholds at 30 % between noise and signal level,
     search-back, T-wave rejection, P-wave/spike replacement, and
     :func:`prune_split_beats` against noise spikes that split a normal RR interval and
-    :func:`prune_leading_events` against atrial pulses just ahead of a QRS. Tuned on the shared MIT-BIH records only.
+    :func:`prune_leading_events` against atrial pulses just ahead of a QRS. Tuned on the
+    shared MIT-BIH records only.
     """
     f, d = noise_adaptive_feature(x, fs, bp522)
     init = initial_levels(f, fs)

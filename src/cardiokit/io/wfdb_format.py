@@ -33,7 +33,7 @@ from ._channels import make_channel
 from ._common import check_options, fill_invalid
 from ._ecg_common import device_text
 
-__all__ = ["read_annotations", "read_wfdb", "write_annotations", "write_wfdb"]
+__all__ = ["read_annotations", "read_wfdb", "wrann", "write_annotations", "write_wfdb"]
 
 log = logging.getLogger(__name__)
 
@@ -364,18 +364,29 @@ def write_annotations(
             else:
                 symbols.append('"')
                 aux.append(f"{s} {x}".strip() if x else s)
-        _wfdb().wrann(
-            base.name,
-            a.name,
-            np.array(a.sample, dtype=np.int64),
-            symbol=symbols,
-            chan=np.array(a.chan, dtype=np.int64),
-            aux_note=aux,
-            fs=float(fs),
-            write_dir=str(base.parent),
-        )
-        written.append(base.with_name(f"{base.name}.{a.name}"))
+        written.append(wrann(base, a.name, np.array(a.sample, dtype=np.int64), symbols,
+                             np.array(a.chan, dtype=np.int64), float(fs), aux))
     return written
+
+
+#: wfdb.wrann writes letter-only extensions; others go through this one and a rename
+_TMP_EXT = "cktmp"
+
+
+def wrann(base: Path, ext: str, sample: np.ndarray, symbol: Sequence[str], chan: np.ndarray, fs: float,
+          aux: Sequence[str] | None = None) -> Path:
+    """``wfdb.wrann`` of ``base.ext`` for any extension: LUDB's per-lead files are ``.v1`` ...
+    ``.v6``, which wfdb refuses to write (letters only), so those are written under a
+    temporary letter-only extension and renamed. Returns the written path."""
+    import os
+
+    letters = ext.isalpha() and ext.isascii()
+    _wfdb().wrann(base.name, ext if letters else _TMP_EXT, sample, symbol=list(symbol), chan=chan,
+                  aux_note=None if aux is None else list(aux), fs=fs, write_dir=str(base.parent))
+    dst = base.with_name(f"{base.name}.{ext}")
+    if not letters:
+        os.replace(base.with_name(f"{base.name}.{_TMP_EXT}"), dst)
+    return dst
 
 
 def _digitise(col: np.ndarray) -> tuple[np.ndarray, float, int]:
