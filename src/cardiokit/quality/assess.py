@@ -13,8 +13,9 @@ the indices of :mod:`cardiokit.quality.indices` and a grade:
   ``thresholds.unusable``, else ``acceptable``. A segment whose beats both detectors agree
   on (``bsqi >= 0.9``) and match their template (``tsqi >= 0.9``, on the cleaned signal) is
   measurable whatever its baseline: the model can make it ``acceptable`` at worst (its
-  issues still name the index, e.g. ``bassqi``). Without this, slow baseline drift in small
-  limb leads (III, aVL) made a lead of 29 of 130 held-out clinical LUDB records unusable
+  issues still name the index, e.g. ``bassqi``). The CinC-only model without this rule
+  graded a lead-segment of 52 of 130 held-out clinical LUDB records unusable, mostly for
+  slow baseline drift in small limb leads (III, aVL); with the rule alone 29
   (``docs/BENCHMARKS.md`` "Signal quality").
   The indices of all leads and segments are computed at once
   (:func:`cardiokit.quality.indices.ecg_indices`) from the raw signals, the cleaned
