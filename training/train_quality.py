@@ -23,10 +23,12 @@ the nstdb noise records (the second half is kept for bench/bench_quality.py):
 Features are computed exactly as ``cardiokit.quality`` does at run time
 (:func:`cardiokit.quality.indices.ecg_indices` on the raw segment, its
 ``cardiokit.ecg.clean_array`` and its ``detect_beats`` beats) and cached in
-``/work/cache/quality``. The 2.0.0 weights were fit on the cached features of the
+``/work/cache/quality`` (``quality_train_v3.npz`` and ``quality_train_ludb_v2.npz`` since
+2.2.0, whose tSQI lets beats of a second morphology count with each other; a cache from
+before must not be reused). The 2.0.0 weights were fit on the cached features of the
 indices at the full 300 Hz; since tSQI, kurtosis and skewness use 150 Hz (every
-``fs // 125``-th sample) a rebuilt cache gives CV AUC 0.9675 (0.9674 before) and the
-shipped weights score 0.9694 on it as on the old one, so they were kept.
+``fs // 125``-th sample) a rebuilt cache gave CV AUC 0.9675 (0.9674 before). 2.2.0:
+CV AUC 0.973 (2.1.0: 0.972).
 
 Writes ``src/cardiokit/models/quality_ecg_weights.json`` and the card
 ``quality_ecg.json`` (sha256 of the weights) and prints 5-fold CV AUC by record.
