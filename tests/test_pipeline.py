@@ -162,6 +162,7 @@ def test_clean_dual_chamber_paced_record_is_interpreted():
     assert rep.quality.grade != "unusable"
     keys = [s.key for s in rep.statements]
     assert "paced_rhythm" in keys
+    assert "rhythm_undetermined" not in keys  # the pacing names the rhythm
     unusable = {s["lead"] for s in rep.to_dict()["quality"]["unusable_segments"]}
     assert len(unusable) <= 2, unusable
     assert abs(rep.measurements["heart_rate_bpm"] - 60.0) < 2.0

@@ -195,7 +195,10 @@ def interpret(
     rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)
     if not paced:
         rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements, conv) or rhythm_st
-    out += [rhythm_st] + ([pace_st] if pace_st is not None else [])
+    # a paced rhythm names the rhythm: no "Rhythm undetermined" beside it (clinical programs
+    # state the pacing alone when no atrial rhythm is identified)
+    shown = [] if paced and rhythm_st.key == "rhythm_undetermined" else [rhythm_st]
+    out += shown + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
     av = av_statement(measurements, rhythm_st, morphology, paced, conv)
     if av is not None:
