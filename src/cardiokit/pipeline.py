@@ -246,7 +246,12 @@ def _with_limb_leads(ecg: Recording) -> tuple[Recording, tuple[str, ...]]:
     x = np.asarray(ecg.signals)
     a, b = (x[:, have[n]].astype(np.float64) for n in base[:2])
     # I and II from the two recorded ones (III = II - I)
-    i, ii = {("I", "II"): (a, b), ("I", "III"): (a, a + b), ("II", "III"): (a - b, a)}[(base[0], base[1])]
+    if base[:2] == ["I", "II"]:
+        i, ii = a, b
+    elif base[:2] == ["I", "III"]:
+        i, ii = a, a + b
+    else:  # II and III
+        i, ii = a - b, a
     every = {"I": i, "II": ii, **derive_limb_leads(i, ii)}  # Einthoven (1913), Goldberger (1942)
     cols = [every[n] for n in missing]
     unit = ecg.channels[have[base[0]]].unit

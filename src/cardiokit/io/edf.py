@@ -540,10 +540,10 @@ def write_edf(rec: Recording, path: Path, **options: Any) -> None:
         _ascii_token(subject.get("id", "X")), str(subject.get("sex", "X"))[:1] or "X", "X", "X",
     ])
     stamp = start.strftime("%d-") + _MONTHS[start.month - 1] + start.strftime("-%Y")
-    fixed = f"Startdate {stamp if rec.start else 'X'} X X  {_LENGTH_TAG}{n}"
+    head, tail = f"Startdate {stamp if rec.start else 'X'} X X ", f" {_LENGTH_TAG}{n}"
     # the equipment token takes the room the 80-character field leaves (a long name is cut)
-    device = _ascii_token(device_text(rec.meta.get("device")) or "X")[: max(1, 80 - len(fixed))]
-    recording = f"Startdate {stamp if rec.start else 'X'} X X {device} {_LENGTH_TAG}{n}"
+    device = _ascii_token(device_text(rec.meta.get("device")) or "X")[: max(1, 80 - len(head) - len(tail))]
+    recording = head + device + tail
     if len(recording) > 80:
         raise WriteError(f"EDF recording field too long ({len(recording)} > 80 characters): {recording!r}")
     head = b"".join([

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -378,8 +379,6 @@ def wrann(base: Path, ext: str, sample: np.ndarray, symbol: Sequence[str], chan:
     """``wfdb.wrann`` of ``base.ext`` for any extension: LUDB's per-lead files are ``.v1`` ...
     ``.v6``, which wfdb refuses to write (letters only), so those are written under a
     temporary letter-only extension and renamed. Returns the written path."""
-    import os
-
     letters = ext.isalpha() and ext.isascii()
     _wfdb().wrann(base.name, ext if letters else _TMP_EXT, sample, symbol=list(symbol), chan=chan,
                   aux_note=None if aux is None else list(aux), fs=fs, write_dir=str(base.parent))

@@ -30,7 +30,6 @@ from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twel
 
 __all__ = ["DisplayOptions", "build_pages", "display_lead_name", "ecg_leads_mv", "standard_leads"]
 
-_STD = STANDARD_LEADS
 _UNIT_TO_MV = VOLT_TO_MV
 _ECG_ROWS = 6
 _PAGE_W, _PAGE_H = 297.0, 210.0
@@ -51,20 +50,16 @@ class DisplayOptions:
     delineation_marks: bool = True
 
 
-def _canon(name: str) -> str | None:
-    return standard_lead_name(name)
-
-
 def display_lead_name(name: Any) -> str:
     """A lead name as printed: standard spelling (``avf`` -> ``aVF``), other names unchanged."""
-    return _canon(str(name)) or str(name)
+    return standard_lead_name(str(name)) or str(name)
 
 
 def sorted_leads(leads: Any) -> list[Any]:
     """Per-lead results (with ``.lead``) in the standard order I ... V6, other leads after them as given."""
     items = list(leads)
-    order = {name: i for i, name in enumerate(_STD)}
-    return sorted(items, key=lambda lq: order.get(_canon(str(lq.lead)) or "", len(_STD)))
+    order = {name: i for i, name in enumerate(STANDARD_LEADS)}
+    return sorted(items, key=lambda lq: order.get(standard_lead_name(str(lq.lead)) or "", len(STANDARD_LEADS)))
 
 
 def ecg_leads_mv(rec: Recording, opts: DisplayOptions) -> tuple[dict[str, np.ndarray], str]:
@@ -103,7 +98,7 @@ def standard_leads(leads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | N
     """The 12 standard leads by canonical name (limb leads derived from I and II if needed)."""
     std = {}
     for name, v in leads.items():
-        c = _canon(name)
+        c = standard_lead_name(name)
         if c and c not in std:
             std[c] = v
     if "I" in std and "II" in std:
@@ -112,7 +107,7 @@ def standard_leads(leads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | N
         std.setdefault("aVR", -(i + ii) / 2)
         std.setdefault("aVL", i - ii / 2)
         std.setdefault("aVF", ii - i / 2)
-    return std if all(n in std for n in _STD) else None
+    return std if all(n in std for n in STANDARD_LEADS) else None
 
 
 def _marks(report: Any, a: int, b: int) -> dict[str, np.ndarray] | None:
