@@ -139,7 +139,9 @@ class PaceSpikes:
 @dataclass(frozen=True)
 class BeatClasses:
     """Per beat: ``labels`` (N, V, A, P), RR before the beat (ms, NaN for the first),
-    QRS correlation with the dominant beat, QRS width (ms, NaN unknown), premature flag."""
+    QRS correlation with the dominant beat, QRS width (ms, NaN unknown), premature flag;
+    ``p_before``: 1 when a P wave (its peak) lies before the QRS onset, 0 when not, -1 when
+    the beat is within 0.3 s of the start (its P wave may be cut; empty when not known)."""
 
     labels: tuple[str, ...]
     rr_before_ms: np.ndarray
@@ -147,6 +149,7 @@ class BeatClasses:
     qrs_ms: np.ndarray
     premature: np.ndarray
     reference_rr_ms: float | None
+    p_before: tuple[int, ...] = ()
 
     def count(self, label: str) -> int:
         return sum(1 for x in self.labels if x == label)
@@ -443,6 +446,11 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     g_l = [(v[1], v[3], v[5]) for v in np.asarray(delineation.global_, np.int64).tolist()] if nb else []
     qrs_l = [(off - on) * ms if on >= 0 and off > on else nan for _, on, off in g_l]
     hp_l = [p >= 0 for p, _, _ in g_l]
+    # a P peak before the QRS onset (the R fiducial without an onset); beats within 0.3 s of the
+    # start are not counted (the rhythm features' convention)
+    p_edge = round(0.3 * fs)
+    p_before = tuple(-1 if rb < p_edge else int(0 <= p < (on if on >= 0 else rb))
+                     for (p, on, _), rb in zip(g_l, r_l, strict=True))
     rr_l = [nan] + [(b - a) * ms for a, b in itertools.pairwise(r_l)] if nb else []
     dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
     pair_rr = [rr_l[i + 1] for i in range(nb - 1) if dom[i] and dom[i + 1]]
@@ -473,7 +481,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         else:
             labels.append("N")
     return BeatClasses(tuple(labels), np.array(rr_l, np.float64), corr, np.array(qrs_l, np.float64),
-                       np.array(prem_l, bool), ref_rr)
+                       np.array(prem_l, bool), ref_rr, p_before)
 
 
 def analyze_morphology(

@@ -63,8 +63,11 @@ from ._rhythm import (
     RHYTHM_CRITERIA,
     RhythmFeatures,
     av_statement,
+    dominant_p_share,
     ectopy_statements,
     flutter_statement,
+    paced_af_statement,
+    paced_beats,
     pacing_statement,
     rhythm_statement,
     rr_irregularity,
@@ -176,6 +179,8 @@ def interpret(
         if quality is not None and quality.grade == "unusable":
             return tuple(out)
     beats = getattr(morphology, "beats", None)
+    pace_st = pacing_statement(morphology, conv)
+    paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
     if rhythm is not None and beats is not None:
         # sinus RR range without the premature complexes and their pauses (sinus-to-sinus cycles)
         rng = rhythm.rr_range_ms
@@ -183,9 +188,14 @@ def interpret(
         if rng is not None and nn is not None:
             rng = min(rng, nn)
         irr = rhythm.rr_irregularity if rhythm.rr_irregularity is not None else rr_irregularity(beats.rr_before_ms[1:])
-        rhythm = dataclasses.replace(rhythm, rr_range_ms=rng, rr_irregularity=irr)
-    pace_st = pacing_statement(morphology, conv)
-    paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
+        # the P-wave share over the dominant beats (PVCs and paced beats have no P wave of their own)
+        pf = rhythm.p_wave_fraction
+        pace = getattr(morphology, "pace", None)
+        dom = dominant_p_share(beats, paced_beats(pace, conv) if pace is not None and pace_st is not None
+                               else None)
+        if dom is not None and dom[1] >= RHYTHM_CRITERIA["min_beats"]:
+            pf = dom[0]
+        rhythm = dataclasses.replace(rhythm, rr_range_ms=rng, rr_irregularity=irr, p_wave_fraction=pf)
     rm = measurements
     if conv.get("rate_from_mean_rr") and beats is not None:
         # the rate over the whole strip (mean RR, ectopic cycles included), as read by hand
@@ -195,6 +205,8 @@ def interpret(
     rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)
     if not paced:
         rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements, conv) or rhythm_st
+    elif rhythm_st.key == "rhythm_undetermined":
+        rhythm_st = paced_af_statement(morphology, rhythm_st, conv) or rhythm_st
     # a paced rhythm names the rhythm: no "Rhythm undetermined" beside it (clinical programs
     # state the pacing alone when no atrial rhythm is identified)
     shown = [] if paced and rhythm_st.key == "rhythm_undetermined" else [rhythm_st]

@@ -59,6 +59,9 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "dropped_beat_rr_ratio": (1.7, 2.3),  # a pause of ~2 RR with a P wave in it
     # in a paced rhythm a PVC is a premature unpaced beat of other morphology with a wide QRS
     "paced_pvc_qrs_from_ms": 120.0,
+    # AF under ventricular pacing: >= this many conducted (unpaced, narrow) beats, none with a P wave
+    "paced_conducted_qrs_below_ms": 120.0,
+    "paced_af_min_conducted": 2,
 }
 
 
@@ -292,6 +295,58 @@ def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: 
                 MASON_2007 + " " + PAGE_2016, flutter_rate_per_min=(lo, hi))
 
 
+def paced_beats(pace: Any, conv: Mapping[str, float] | None = None) -> np.ndarray:
+    """Per beat, True when ventricular-paced: a spike >= 0.35 of the QRS range before it, or
+    (conventions with ``pace_spike_fraction_from`` < 0.35) a pre-QRS spike strength from that limit."""
+    c = RHYTHM_CRITERIA
+    lim = float((conv or c).get("pace_spike_fraction_from", c["pace_spike_fraction_from"]))
+    ven = np.asarray(pace.ventricular, bool)
+    if lim < c["pace_spike_fraction_from"]:  # the pre-QRS strength is computed on this first use only
+        pre = getattr(pace, "pre_qrs_strength", None)
+        if pre is not None and pre.size == ven.size:
+            ven = ven | (pre >= lim)
+    return ven
+
+
+def dominant_p_share(beats: Any, paced: np.ndarray | None = None) -> tuple[float, int] | None:
+    """Share of the supraventricular beats (not ventricular-ectopic ``V``, not paced) with a P
+    wave before the QRS, and their number; beats within 0.3 s of the start are not counted. A PVC
+    or a paced beat has no P wave of its own (Mason 2007), so the sinus criterion does not count
+    them (a premature atrial complex has one and counts). None without per-beat P waves."""
+    pb = getattr(beats, "p_before", ())
+    labels = getattr(beats, "labels", ())
+    if not pb or len(pb) != len(labels):
+        return None
+    pc = paced.tolist() if paced is not None and paced.size == len(labels) else [False] * len(labels)
+    dom = [x for x, lab, pp in zip(pb, labels, pc, strict=True) if lab in ("N", "A") and not pp and x >= 0]
+    return (sum(dom) / len(dom), len(dom)) if dom else None
+
+
+def paced_af_statement(morph: Any, rhythm_st: Statement, conv: Mapping[str, float] | None = None,
+                       ) -> Statement | None:
+    """Atrial fibrillation under ventricular pacing: >= 2 conducted beats (unpaced, QRS < 120 ms,
+    i.e. supraventricular, Mason 2007) and none with a P wave before it: conducted beats without
+    P waves at a coupling the pacemaker did not set (ESC 2020: no distinct repeating P waves; the
+    RR of a paced rhythm is set by the pacemaker and does not show the irregularity)."""
+    c = RHYTHM_CRITERIA
+    beats, pace = getattr(morph, "beats", None), getattr(morph, "pace", None)
+    pb = getattr(beats, "p_before", ()) if beats is not None else ()
+    if pace is None or not pb or len(pb) != pace.ventricular.size:
+        return None
+    ven = paced_beats(pace, conv).tolist()
+    qrs = np.asarray(beats.qrs_ms, np.float64).tolist()
+    lim = c["paced_conducted_qrs_below_ms"]
+    cond = [i for i in range(len(pb)) if not ven[i] and pb[i] >= 0 and qrs[i] < lim]
+    if len(cond) < c["paced_af_min_conducted"] or any(pb[i] for i in cond):
+        return None
+    ev = {**rhythm_st.evidence, "conducted_beats": cond, "conducted_qrs_ms": [rnd(qrs[i]) for i in cond],
+          "conducted_rr_before_ms": [rnd(beats.rr_before_ms[i]) for i in cond], "p_before_conducted": 0}
+    return make("atrial_fibrillation", "164889003", "Atrial fibrillation", "rhythm", ev,
+                f"ventricular-paced rhythm with >= {c['paced_af_min_conducted']} conducted beats (no pacing "
+                f"spike, QRS < {lim:g} ms), none with a P wave before the QRS", HINDRICKS_2020,
+                paced_conducted_qrs_below_ms=lim, paced_af_min_conducted=c["paced_af_min_conducted"])
+
+
 def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Statement | None:
     """Paced rhythm from the pacemaker spikes of :func:`cardiokit.ecg.morphology.detect_pace_spikes`.
 
@@ -304,15 +359,9 @@ def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Sta
         return None
     c = RHYTHM_CRITERIA
     lim = float((conv or c).get("pace_spike_fraction_from", c["pace_spike_fraction_from"]))
-    ven = pace.ventricular
     small = lim < c["pace_spike_fraction_from"]
-    n_small = 0
-    if small:  # the pre-QRS strength is computed on this first use only
-        pre = getattr(pace, "pre_qrs_strength", None)
-        if pre is not None and pre.size == ven.size:
-            extra = (pre >= lim) & ~ven
-            n_small = int(extra.sum())
-            ven = ven | extra
+    ven = paced_beats(pace, conv)
+    n_small = int((ven & ~pace.ventricular).sum())
     nv, na = int(ven.sum()), int(pace.atrial.sum())
     vf = nv / pace.ventricular.size  # = pace.ventricular_fraction
     af = na / pace.atrial.size if pace.atrial.size else 0.0
