@@ -48,3 +48,24 @@ def test_analyze_ppg_cli_calibrated(monkeypatch, tmp_path) -> None:
     # invasive ABP of v246s stays near 178/79 over the 5 minutes
     assert abs(doc["measurements"]["sbp_mmhg"] - 178) <= 10
     assert abs(doc["measurements"]["dbp_mmhg"] - 79) <= 8
+
+
+def test_unusable_ppg_is_kept_out_of_the_measurements(monkeypatch, tmp_path) -> None:
+    """PPG-BP 106_1: a large diastolic wave is taken for a third pulse (intervals 887 and
+    386 ms, so a median rate of 94 bpm against the session's 66); the pulses disagree, the
+    grade is unusable, and neither the rate nor the BP reaches ``measurements``: they stay
+    in ``ppg`` beside the grade, and the summary line says why."""
+    src = shared_path("ppg_bp", "0_subject", "106_1.txt")
+    out = tmp_path / "out.jsonl"
+    code = run_cli(monkeypatch, "analyze", src, "--fs", "1000", "--kind", "ppg", "--json", out,
+                   "--out", tmp_path / "rep")
+    assert code == 0
+    doc = json.loads(out.read_text().splitlines()[0])
+    validate(doc)
+    assert doc["ppg"]["quality"]["grade"] == "unusable"
+    m = doc["measurements"]
+    for k in ("heart_rate_bpm", "sbp_mmhg", "dbp_mmhg", "vascular_age_years", "respiratory_rate_bpm"):
+        assert m[k] is None, k
+    assert doc["ppg"]["heart_rate_bpm"] > 85 and doc["ppg"]["bp"]["input_quality"] == "unusable"
+    page = (tmp_path / "rep" / "106_1.txt.html").read_text()
+    assert "unreliable" in page and "Pulse wave (PPG)" in page and "most pulses differ" in page

@@ -71,6 +71,11 @@ def _other_kinds(report: Any) -> list[str]:
         parts.append(f"BP (est.) {m['sbp_mmhg']:.0f}/{m['dbp_mmhg']:.0f} mmHg")
     if m.get("respiratory_rate_bpm") is not None:
         parts.append(f"resp. rate {m['respiratory_rate_bpm']:.0f}/min")
+    ppg = getattr(report, "ppg", None)
+    q = ppg.get("quality") if isinstance(ppg, dict) else None
+    if isinstance(q, dict) and q.get("grade") == "unusable":
+        why = "; ".join(q.get("issues") or ())
+        parts.append(f"PPG unusable ({why or 'pulses disagree'}): no pulse rate or BP reported")
     pcg = getattr(report, "pcg", None)
     if isinstance(pcg, dict) and pcg.get("label"):
         p_abn = pcg.get("probability_abnormal")

@@ -32,6 +32,12 @@ from .vascular_age import VascularAge, estimate_vascular_age
 __all__ = ["PPGAnalysis", "analyze_ppg", "calibrated_bp", "ppg_channel", "window_biomarkers"]
 
 
+#: the report's measurement entries a PPG fills
+_MEASUREMENT_KEYS = ("heart_rate_bpm", "rr_ms", "respiratory_rate_bpm", "sbp_mmhg", "dbp_mmhg",
+                     "sbp_interval_mmhg", "dbp_interval_mmhg", "vascular_age_years",
+                     "vascular_age_gap_years", "vascular_age_interval_years")
+
+
 @dataclass(frozen=True, eq=False)
 class PPGAnalysis:
     """Everything found in one PPG channel. ``to_dict()`` is the report's ``ppg`` object."""
@@ -52,14 +58,18 @@ class PPGAnalysis:
     cleaned: np.ndarray | None = field(default=None, repr=False)
 
     def measurements(self) -> dict[str, Any]:
-        """The report's measurement entries this analysis fills."""
-        m: dict[str, Any] = {"heart_rate_bpm": self.heart_rate_bpm,
-                             "rr_ms": 60000.0 / self.heart_rate_bpm if self.heart_rate_bpm else None,
-                             "respiratory_rate_bpm": self.respiration.rate_bpm,
-                             "sbp_mmhg": None, "dbp_mmhg": None,
-                             "sbp_interval_mmhg": None, "dbp_interval_mmhg": None,
-                             "vascular_age_years": None, "vascular_age_gap_years": None,
-                             "vascular_age_interval_years": None}
+        """The report's measurement entries this analysis fills.
+
+        All None when the PPG is graded unusable: its pulses disagree, so the rate and the
+        models' inputs are unreliable (the estimates stay in ``to_dict()`` with the grade),
+        as unusable ECG segments are kept out of the ECG measurements.
+        """
+        m: dict[str, Any] = dict.fromkeys(_MEASUREMENT_KEYS)
+        if self.quality.grade == "unusable":
+            return m
+        m.update(heart_rate_bpm=self.heart_rate_bpm,
+                 rr_ms=60000.0 / self.heart_rate_bpm if self.heart_rate_bpm else None,
+                 respiratory_rate_bpm=self.respiration.rate_bpm)
         if self.bp is not None:
             m.update(self.bp.measurements())
         if self.vascular_age is not None:

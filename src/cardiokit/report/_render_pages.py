@@ -26,7 +26,15 @@ from matplotlib.figure import Figure
 from .._core.leads import STANDARD_LEADS, standard_lead_name
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
-from .paper import MARK_COLORS, Region, draw_mark_legend, draw_strips, draw_twelve_lead, new_page
+from .paper import (
+    MARK_COLORS,
+    MM_PER_INCH,
+    Region,
+    draw_mark_legend,
+    draw_strips,
+    draw_twelve_lead,
+    new_page,
+)
 
 __all__ = ["DisplayOptions", "build_pages", "display_lead_name", "ecg_leads_mv", "standard_leads"]
 
@@ -246,12 +254,16 @@ def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple
             if isinstance(iv, (list, tuple)) and len(iv) == 2:
                 text += f"  ({iv[0]:.0f}–{iv[1]:.0f})"
             rows.append((label, text))
+        rows += _withheld_ppg_rows(report, m)
         for name in ("ppg", "pcg"):
             extra = getattr(report, name, None)
             if isinstance(extra, Mapping):
-                rows += [(_EXTRA_LABELS[f"{name}.{k}"], _fmt(v, nd=2) if isinstance(v, float) else str(v))
-                         for k, v in extra.items() if f"{name}.{k}" in _EXTRA_LABELS
-                         and isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+                for k, v in extra.items():
+                    if isinstance(v, Mapping):  # a quality object: its grade
+                        v = v.get("grade")
+                    if f"{name}.{k}" in _EXTRA_LABELS and isinstance(v, (int, float, str)) \
+                            and not isinstance(v, bool):
+                        rows.append((_EXTRA_LABELS[f"{name}.{k}"], _fmt(v, nd=2) if isinstance(v, float) else str(v)))
         rows += _rppg_rows(report)
         return rows[:7] or [("measurements", "none for this signal kind")]
     qt = m.get("qt_ms")
@@ -271,13 +283,33 @@ def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple
     ]
 
 
+def grade_of(obj: Any) -> str | None:
+    """The quality grade of a result object (``{"quality": {"grade": ...}}`` or ``{"quality": "good"}``)."""
+    q = obj.get("quality") if isinstance(obj, Mapping) else None
+    g = q.get("grade") if isinstance(q, Mapping) else q
+    return g if isinstance(g, str) else None
+
+
+def _withheld_ppg_rows(report: Any, m: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Pulse rate and BP of an unusable PPG, which the analysis keeps out of the measurements."""
+    p = getattr(report, "ppg", None)
+    if grade_of(p) != "unusable" or m.get("heart_rate_bpm") is not None:
+        return []
+    rows = []
+    if isinstance(p.get("heart_rate_bpm"), (int, float)):
+        rows.append(("Heart rate", f"— ({p['heart_rate_bpm']:.0f} bpm, unreliable)"))
+    bp = p.get("bp")
+    if isinstance(bp, Mapping) and bp.get("sbp_mmhg") is not None and bp.get("dbp_mmhg") is not None:
+        rows.append(("BP (est.)", f"— ({bp['sbp_mmhg']:.0f}/{bp['dbp_mmhg']:.0f}, unreliable)"))
+    return rows
+
+
 def _rppg_rows(report: Any) -> list[tuple[str, str]]:
     """Pulse rate, its quality grade and SNR from a video's remote PPG (``report.rppg``)."""
     r = getattr(report, "rppg", None)
     if not isinstance(r, Mapping) or r.get("heart_rate_bpm") is None:
         return []
-    q = r.get("quality")
-    grade = q.get("grade") if isinstance(q, Mapping) else q
+    grade = grade_of(r)
     rate = _fmt(r.get("heart_rate_bpm"), "bpm", nd=1)
     if grade == "unusable":  # the analysis withholds this rate (measurements.heart_rate_bpm is null)
         rate = f"— (peak at {_fmt(r.get('heart_rate_bpm'), nd=0)} bpm, unreliable)"
@@ -299,6 +331,15 @@ def statement_lines(report: Any) -> list[str]:
         tail.append(f"rhythm class: {rhythm}")
     if quality:
         tail.append(f"signal quality: {quality}")
+    ppg = getattr(report, "ppg", None)
+    if grade_of(ppg) in ("acceptable", "unusable"):
+        issues = ppg["quality"].get("issues") if isinstance(ppg["quality"], Mapping) else None
+        why = f" ({'; '.join(issues)})" if issues else ""
+        tail.append(f"PPG quality: {grade_of(ppg)}{why}")
+    pcg = getattr(report, "pcg", None)
+    if isinstance(pcg, Mapping) and pcg.get("label"):
+        p_abn = pcg.get("probability_abnormal")
+        tail.append(f"heart sounds: {pcg['label']}" + (f" (P(abnormal) {p_abn:.2f})" if isinstance(p_abn, float) else ""))
     return out + ([", ".join(tail)] if tail else [])
 
 
@@ -351,6 +392,8 @@ class _Page:
     legend: bool = False
     title: str = ""
     kind: str | None = None
+    #: lowest drawn y (mm) of a page whose strips leave the bottom of the grid empty
+    bottom_mm: float | None = None
 
 
 def _figure(body_only: bool) -> tuple[Figure, Axes, Region]:
@@ -401,7 +444,8 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
         shown = f"{windows[p] / fs:g}–{min(n, windows[min(p + per_page, len(windows)) - 1] + win) / fs:g} s"
         pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {_duration(n / fs)}",
                            legend=any(m is not None for m in marks),
-                           title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG"))
+                           title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG",
+                           bottom_mm=sub.y_mm))
     return pages
 
 
@@ -475,7 +519,7 @@ def _other_pages(report: Any, rec: Recording, kind: str, opts: DisplayOptions, b
         label = kind.upper() if kind != "other" else "Signal"
         title = {"ppg": "Photoplethysmogram (PPG)", "pcg": "Heart sounds (PCG)"}.get(kind, "Signals")
         pages.append(_Page(fig, f"{label} {what}   {speed:g} mm/s   amplitude normalised ({unit})   "
-                                f"{fs:g} Hz", title=title, kind=kind))
+                                f"{fs:g} Hz", title=title, kind=kind, bottom_mm=sub.y_mm))
     return pages
 
 
@@ -680,6 +724,22 @@ def _signal_results(ax: Axes, report: Any, yy: float) -> float:
     return yy
 
 
+def _crop_empty_bottom(pg: _Page) -> float:
+    """Cut the empty grid below the last strip off a screen panel; returns the new bottom (mm).
+
+    The axes keep 1 unit = 1 mm: the figure loses as much height as the y-range.
+    """
+    if pg.bottom_mm is None or pg.bottom_mm <= _GRID_BODY_ONLY.y_mm + 1.0:
+        return 0.0
+    ax = pg.fig.axes[0]
+    y1 = ax.get_ylim()[1]
+    new0 = pg.bottom_mm - _GRID_BODY_ONLY.y_mm
+    w_in, _ = pg.fig.get_size_inches()
+    ax.set_ylim(new0, y1)
+    pg.fig.set_size_inches(w_in, (y1 - new0) / MM_PER_INCH)
+    return new0
+
+
 def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = None,
                 body_only: bool = False, details: bool = True) -> list[Figure]:
     """The printable pages (A4 landscape) or, with ``body_only``, just the signal panels."""
@@ -702,9 +762,10 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
     for k, pg in enumerate(pages, start=1):
         ax = pg.fig.axes[0]
         if body_only:
-            _footer(ax, pg.footer, k, len(pages), y=4.0, x=_GRID_BODY_ONLY.x_mm, width=_GRID_BODY_ONLY.width_mm)
+            y0 = _crop_empty_bottom(pg)
+            _footer(ax, pg.footer, k, len(pages), y=y0 + 4.0, x=_GRID_BODY_ONLY.x_mm, width=_GRID_BODY_ONLY.width_mm)
             if pg.legend:
-                draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, 4.0)
+                draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, y0 + 4.0)
         else:
             _header(ax, report, rec, pg.title, pg.kind)
             _footer(ax, pg.footer, k, n_total)
