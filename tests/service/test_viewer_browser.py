@@ -183,3 +183,27 @@ for (let i = 0; i < d.length; i += 4) {
 return {dark: dark, grid: grid, red_marker: red};
 """
 _DARK_PIXELS = _PIXEL_COUNTS.replace("return {dark: dark, grid: grid, red_marker: red};", "return dark;")
+
+
+def test_heart_sound_upload_shows_class_quality_and_rate(server: str, browser) -> None:
+    """A PhysioNet 2016 WAV: no ECG, so the quality row names the PCG grade, and the heart-sound
+    class with its probability is listed with the rate taken from the heart sounds."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wav = shared_path("pcg_physionet2016", "training-e", "e00176.wav")
+    browser.get(server + "/")
+    browser.execute_script(f"sessionStorage.setItem('cardiokitApiKey', '{KEY}')")
+    browser.find_element(By.ID, "upload-files").send_keys(str(wav))
+    browser.find_element(By.ID, "upload-btn").click()
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda d: d.find_elements(By.ID, "m-pcg")
+               or "error" in d.find_element(By.ID, "status").get_attribute("class"))
+    assert browser.find_element(By.ID, "status").get_attribute("class") != "error", \
+        browser.find_element(By.ID, "status").text
+    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    doc = _api(server, f"/v1/analyses/{rid}")
+    pcg = doc["pcg"]
+    assert browser.find_element(By.ID, "m-pcg").text == f"{pcg['label']} (P(abnormal) {pcg['probability_abnormal']:.2f})"
+    assert browser.find_element(By.ID, "quality").text == f"PCG {pcg['quality']}"
+    assert browser.find_element(By.ID, "m-heart_rate_bpm").text == f"{doc['measurements']['heart_rate_bpm']:.0f} bpm"

@@ -64,6 +64,14 @@
     return tr;
   }
 
+  // the ECG grade; without ECG, the PPG's or the heart sounds' grade, named
+  function signalQuality(doc) {
+    if (doc.quality) return doc.quality.grade;
+    if (doc.ppg && doc.ppg.quality) return "PPG " + doc.ppg.quality.grade;
+    if (doc.pcg && doc.pcg.quality) return "PCG " + doc.pcg.quality;
+    return "–";
+  }
+
   function showDoc(doc) {
     state.doc = doc; state.id = doc.id;
     const rec = doc.recording || {};
@@ -75,7 +83,7 @@
     rt.append(row(hasEcg ? "Leads" : "Channels", chans.map((c) => c.name).join(" ")));
     rt.append(row("Rate", fmt(rec.fs, rec.fs % 1 ? 1 : 0) + " Hz"));
     rt.append(row("Duration", seconds(rec.duration_s)));
-    rt.append(row("Quality", doc.quality ? doc.quality.grade : "–", "quality"));
+    rt.append(row("Quality", signalQuality(doc), "quality"));
     rt.append(row("Rhythm", doc.rhythm && doc.rhythm.label ? doc.rhythm.label : "–", "rhythm"));
     const mt = $("meas-table"); mt.replaceChildren();
     const m = doc.measurements || {};
@@ -85,6 +93,14 @@
       mt.append(row(label, missing ? "–" : fmt(m[key], digits) + " " + unit, "m-" + key));
     }
     if (m.qtc_formula) mt.append(row("QTc formula", m.qtc_formula));
+    const ppg = doc.ppg, pcg = doc.pcg;
+    if (ppg && ppg.quality && ppg.quality.grade === "unusable" && ppg.heart_rate_bpm != null) {
+      // the analysis keeps an unusable PPG's rate and BP out of the measurements
+      mt.append(row("Pulse rate", "– (" + fmt(ppg.heart_rate_bpm, 0) + " bpm, unreliable: PPG unusable)", "m-ppg-rate"));
+    }
+    if (pcg && pcg.label) {
+      mt.append(row("Heart sounds", pcg.label + " (P(abnormal) " + fmt(pcg.probability_abnormal, 2) + ")", "m-pcg"));
+    }
     const ul = $("statements"); ul.replaceChildren();
     for (const s of doc.statements || []) {
       const li = document.createElement("li");
