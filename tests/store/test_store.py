@@ -157,3 +157,13 @@ def test_lock_timeout_gives_a_store_error(tmp_path):
             Store(path, lock_timeout_s=0.3)
     finally:
         holder.wait(timeout=30)
+
+
+def test_quality_grade_of_a_recording_without_ecg_is_its_own_signals(tmp_path):
+    """A heart-sound WAV has no ECG grade: the column holds the PCG grade; an ECG record keeps the ECG's."""
+    wav = shared_path("pcg_physionet2016", "training-e", "e00176.wav")
+    rep = analyze_file(wav)
+    with Store(tmp_path / "s.duckdb") as db:
+        rid = db.put(rep)
+        grade = db.query(f"SELECT quality_grade FROM analyses WHERE id = '{rid}'")[1][0][0]
+    assert rep.quality is None and grade == rep.pcg["quality"] == "good"
