@@ -84,3 +84,30 @@ def test_ludb_af_under_pacing_and_paced_sinus_rhythm(convention):
         assert ("atrial_fibrillation" in k) == af, (n, k)
         if af:
             assert rep.rhythm.label == "af"
+
+
+def test_a_beat_cut_by_the_recordings_end_is_not_read_by_the_rhythm_rules():
+    """LUDB records end on an artefact the beat detector may take for a beat (a QRS unlike the
+    dominant one within 0.25 s of the end, no P wave): the P-wave share, the sinus RR range and
+    the rate of the mean RR leave it out."""
+    from cardiokit.interpret._rhythm import readable_beats
+
+    rr = [np.nan] + [1000.0] * 8 + [200.0]
+    b = BeatClasses(tuple("N" * 10), np.asarray(rr), np.asarray([1.0] * 9 + [-0.2]), np.asarray([90.0] * 10),
+                    np.asarray([False] * 9 + [True]), 1000.0, (1,) * 9 + (0,), (False,) * 9 + (True,))
+    assert readable_beats(b) == 9 and dominant_p_share(b) == (1.0, 9)
+    rf = RhythmFeatures(n_beats=10, p_wave_fraction=0.9, pr_iqr_ms=8.0, rr_range_ms=None, rr_cv=0.2)
+    st = next(s for s in interpret({**BASE, "heart_rate_bpm": 60.0}, rhythm=rf, morphology=morph(beats=b),
+                                   convention={"p_wave_fraction_min": 0.95, "rate_from_mean_rr": 1.0})
+              if s.category == "rhythm")
+    assert st.key == "sinus_rhythm" and st.evidence["heart_rate_bpm"] == 60.0, st.evidence
+    assert st.evidence["p_wave_fraction"] == 1.0 and st.evidence["rr_irregularity"] == 0.0
+
+
+def test_ludb_end_artefact_is_marked_cut():
+    """LUDB 133 ends on an artefact spike 16 ms before the end (detected as a beat)."""
+    import cardiokit
+
+    rep = cardiokit.analyze(cardiokit.read(shared_path("ludb", "data", "133.hea")))
+    st = next(s for s in rep.statements if s.category == "rhythm")
+    assert st.evidence["p_wave_fraction"] >= 0.75  # 6 of 8 readable beats (0.667 with the artefact)

@@ -141,7 +141,10 @@ class BeatClasses:
     """Per beat: ``labels`` (N, V, A, P), RR before the beat (ms, NaN for the first),
     QRS correlation with the dominant beat, QRS width (ms, NaN unknown), premature flag;
     ``p_before``: 1 when a P wave (its peak) lies before the QRS onset, 0 when not, -1 when
-    the beat is within 0.3 s of the start (its P wave may be cut; empty when not known)."""
+    the beat is within 0.3 s of the start (its P wave may be cut; empty when not known);
+    ``end_cut``: True for a beat within :data:`EDGE_S` of the recording's end whose QRS does not
+    correlate with the dominant one (a complex cut by the end, or the end's own artefact: not a
+    readable beat for the P-wave share and the RR of the rhythm statements; empty when not known)."""
 
     labels: tuple[str, ...]
     rr_before_ms: np.ndarray
@@ -150,6 +153,7 @@ class BeatClasses:
     premature: np.ndarray
     reference_rr_ms: float | None
     p_before: tuple[int, ...] = ()
+    end_cut: tuple[bool, ...] = ()
 
     def count(self, label: str) -> int:
         return sum(1 for x in self.labels if x == label)
@@ -480,8 +484,9 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
             labels.append("A")
         else:
             labels.append("N")
+    end_cut = tuple(rb >= n_samp - edge and c < MORPHOLOGY_CORR_MIN for rb, c in zip(r_l, corr_l, strict=True))
     return BeatClasses(tuple(labels), np.array(rr_l, np.float64), corr, np.array(qrs_l, np.float64),
-                       np.array(prem_l, bool), ref_rr, p_before)
+                       np.array(prem_l, bool), ref_rr, p_before, end_cut)
 
 
 def analyze_morphology(

@@ -1,4 +1,4 @@
-"""Rule-based 12-lead ECG interpretation (``rules-v7``), documented in docs/STATEMENTS.md.
+"""Rule-based 12-lead ECG interpretation (``rules-v8``), documented in docs/STATEMENTS.md.
 
 Like the Glasgow program and GE 12SL, every statement comes from an explicit, published
 criterion applied to measurements: the global measurements (rate, intervals, axes), the
@@ -69,6 +69,7 @@ from ._rhythm import (
     paced_af_statement,
     paced_beats,
     pacing_statement,
+    readable_beats,
     rhythm_statement,
     rr_irregularity,
     sinus_rr_range,
@@ -181,13 +182,16 @@ def interpret(
     beats = getattr(morphology, "beats", None)
     pace_st = pacing_statement(morphology, conv)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
+    # the beats the rhythm statements read: not the trailing ones cut by the recording's end
+    n_read = readable_beats(beats) if beats is not None else 0
     if rhythm is not None and beats is not None:
         # sinus RR range without the premature complexes and their pauses (sinus-to-sinus cycles)
         rng = rhythm.rr_range_ms
-        nn = sinus_rr_range(beats.labels, beats.rr_before_ms)
+        nn = sinus_rr_range(beats.labels[:n_read], beats.rr_before_ms[:n_read])
         if rng is not None and nn is not None:
             rng = min(rng, nn)
-        irr = rhythm.rr_irregularity if rhythm.rr_irregularity is not None else rr_irregularity(beats.rr_before_ms[1:])
+        irr = rhythm.rr_irregularity if rhythm.rr_irregularity is not None else \
+            rr_irregularity(beats.rr_before_ms[1:n_read])
         # the P-wave share over the dominant beats (PVCs and paced beats have no P wave of their own)
         pf = rhythm.p_wave_fraction
         pace = getattr(morphology, "pace", None)
@@ -199,7 +203,7 @@ def interpret(
     rm = measurements
     if conv.get("rate_from_mean_rr") and beats is not None:
         # the rate over the whole strip (mean RR, ectopic cycles included), as read by hand
-        rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:] if math.isfinite(x) and x > 0]
+        rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:n_read] if math.isfinite(x) and x > 0]
         if len(rr) >= 2:
             rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
     rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.model import Statement
 
-RULES_VERSION = "rules-v7"
+RULES_VERSION = "rules-v8"
 
 # -- references ---------------------------------------------------------------------------
 MASON_2007 = (
@@ -148,9 +148,9 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "sinus_irregular_rr_fraction": 0.0,
     },
     "ludb": {
-        "p_wave_fraction_min": 0.9,
+        "p_wave_fraction_min": 0.7,
         "pr_long_above_ms": 200.0,
-        "bradycardia_below_bpm": 57.5,
+        "bradycardia_below_bpm": 56.5,
         "tachycardia_above_bpm": 89.25,
         "sinus_irregular_rr_range_ms": 180.0,
         "axis_left_below_deg": 15.0,

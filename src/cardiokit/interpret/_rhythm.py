@@ -308,6 +308,18 @@ def paced_beats(pace: Any, conv: Mapping[str, float] | None = None) -> np.ndarra
     return ven
 
 
+def readable_beats(beats: Any) -> int:
+    """How many beats, from the first, the rhythm statements read: the trailing beats cut by the
+    recording's end (``end_cut``: a QRS unlike the dominant one within 0.25 s of the end, often
+    the end's own artefact) are left out, as the beats within 0.3 s of the start are."""
+    n = len(beats.labels)
+    cut = getattr(beats, "end_cut", ())
+    if len(cut) == n:
+        while n > 0 and cut[n - 1]:
+            n -= 1
+    return n
+
+
 def dominant_p_share(beats: Any, paced: np.ndarray | None = None) -> tuple[float, int] | None:
     """Share of the supraventricular beats (not ventricular-ectopic ``V``, not paced) with a P
     wave before the QRS, and their number; beats within 0.3 s of the start are not counted. A PVC
@@ -318,7 +330,8 @@ def dominant_p_share(beats: Any, paced: np.ndarray | None = None) -> tuple[float
     if not pb or len(pb) != len(labels):
         return None
     pc = paced.tolist() if paced is not None and paced.size == len(labels) else [False] * len(labels)
-    dom = [x for x, lab, pp in zip(pb, labels, pc, strict=True) if lab in ("N", "A") and not pp and x >= 0]
+    n = readable_beats(beats)
+    dom = [x for x, lab, pp in zip(pb[:n], labels[:n], pc[:n], strict=True) if lab in ("N", "A") and not pp and x >= 0]
     return (sum(dom) / len(dom), len(dom)) if dom else None
 
 
