@@ -117,14 +117,34 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
 #: Share of the leads (a majority) a complex must show at half their usual QRS size to survive the
 #: split-beat pruning of the fused detector (:func:`prune_split_beats`)
 _MIN_SPREAD = 0.5
+#: Power of each lead's QRS-to-background energy ratio in its fused weight (LUDB with nstdb noise
+#: on one limb electrode, tuned on the even ids with the training half of the noise; F1 % at
+#: 0 / -6 dB: equal weights 95.9 / 90.0, power 1.5 99.1 / 94.8, 2 99.5 / 97.1, 3 99.7 / 99.2; above 2
+#: a step artefact in the cleanest lead of LUDB 64 becomes a beat: one lead decides too much)
+_RATIO_POWER = 2.0
+#: Half-width (s) of the window in which a fused detection moves to the equal-weight feature's peak
+_ANCHOR_S = 0.06
+
+
+def _peak_within(f: np.ndarray, beats: np.ndarray, r: int) -> np.ndarray:
+    """Each beat moved to the largest ``f`` within +-``r`` samples (first of equal values)."""
+    if beats.size == 0:
+        return beats
+    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, f.size - 1)
+    return idx[np.arange(beats.size), np.argmax(f[idx], axis=1)]
 
 
 def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     """The ``cardiokit`` detector on three or more leads at once.
 
     Each lead's RMS slope energy is divided by its typical QRS level (median of 2-s
-    maxima), clipped at 3 (so an artefact burst in one lead adds at most 3 / n_leads)
-    and averaged over leads; one adaptive-threshold pass then runs on the fused feature, where a
+    maxima), clipped at 3 (so an artefact burst in one lead adds little) and averaged over
+    leads, each weighted by the square of its QRS-to-background ratio (typical QRS level over
+    the median energy: ~5-20 in a clean lead, ~2 under muscle noise at 0 dB), so that noise on
+    one electrode, which reaches most leads, no longer adds its bursts to the clean leads'
+    beats; the beats found move to the peak of the equally weighted feature within 60 ms (the
+    fiducial search starts there, as without weights). One adaptive-threshold pass runs on the
+    fused feature, where a
     feature still rising at the first or last sample peaks there (a QRS cut by the record's edge:
     on LUDB crops ending inside the annotated span, 805 of 807 such beats found, none invented).
     Validated on LUDB (12 leads) against per-lead voting and a per-sample median across
@@ -138,14 +158,22 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     m = f.shape[1] // w
     peaks = f[:, : m * w].reshape(f.shape[0], m, w).max(axis=2) if m else f.max(axis=1, keepdims=True)
     scale = median0(peaks, axis=1)  # typical QRS level per lead (:func:`_typical_peak`)
+    background = median0(f[:, :: max(1, f.shape[1] // 4000)], axis=1)
+    ratio = scale / np.maximum(background, 1e-3 * scale + 1e-30)  # at most 1000 (flat between beats)
+    weight = ratio**_RATIO_POWER
+    weight = weight / weight.sum() if weight.sum() > 0 else np.full(f.shape[0], 1.0 / f.shape[0])
     scale = np.where(scale > 0, scale, np.inf)[:, None]
     np.divide(f, scale, out=f)
-    ff = np.minimum(f, 3.0, out=f).mean(axis=0)
-    sf = np.divide(d, scale, out=d).mean(axis=0)
+    np.minimum(f, 3.0, out=f)
+    ff = weight @ f
+    sf = weight @ np.divide(d, scale, out=d)
     b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
                       replace_slope=2.5, ends=True)
     b = prune_split_beats(b, ff, bp522, fs, min_spread=_MIN_SPREAD)
-    return prune_leading_events(b, ff, bp522, fs)
+    b = prune_leading_events(b, ff, bp522, fs)
+    # each beat sits where the equally weighted feature peaks (as before the weights): the weights
+    # decide which beats exist, not where the fiducial search starts
+    return _peak_within(f.mean(axis=0), b, max(1, round(_ANCHOR_S * fs)))
 
 
 def pantompkins1985(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
