@@ -398,10 +398,11 @@ def report(scores, times, errors, noise, minutes, cmd: str, timing12=None, ludb=
                   "nstdb `bw` or `ma` (second half) on the RA, LA or LL electrode in turn, entering each "
                   "lead with the gain its definition gives (I = LA - RA, aVR = RA - (LA + LL) / 2, "
                   "V1-V6 through Wilson's central terminal, ...), SNR of lead II (nstdb convention); "
-                  "cells: F1 % (FP / FN); reference and matching as above. With `_MIN_SPREAD` off (the fused "
-                  "detector then prunes split-RR beats seen in most leads too; same noise draws, measured "
-                  "2026-11-24 before `prune_leading_events` got its half-median limit) the 12-lead row read "
-                  "99.89 (0 / 2), 99.67 (5 / 1), 96.54 (63 / 2), 92.53 (142 / 4).", ""]
+                  "cells: F1 % (FP / FN); reference and matching as above. The fused detector weights "
+                  "each lead by the square of its QRS-to-background energy ratio (`_RATIO_POWER`, chosen "
+                  "on the even ids with the training half of the noise, never on these records); with "
+                  "equal weights (before 2026-11-24 22:00, same noise draws) the 12-lead row read "
+                  "100.00 (0 / 0), 99.67 (6 / 0), 96.13 (72 / 1), 92.03 (155 / 2).", ""]
         lines.append(markdown_table(["detector", *[f"{s} dB" for s in ELECTRODE_SNRS_DB]], ludb_noise))
     if timing12:
         lines += ["", "### Speed on 12-lead 10-s records (LUDB 500 Hz, median ms per record)", "",
