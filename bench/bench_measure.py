@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python -m bench.bench_measure [--records N] [--no-write] [--accuracy-only | --speed-only]``.
 
 Expert intervals per record: for every annotated beat, the earliest onset and latest
-offset over the 12 leads' expert boundaries (the global rule of 12-lead measurement);
+offset over the 12 leads' expert boundaries (the global rule of 12-lead measurement; also
+the second earliest / latest, robust to one lead's annotation);
 PR = P on → QRS on, QRS = QRS on → off, QT = QRS on → T off; the record's value is the
 median over its beats. Ours: :func:`cardiokit.ecg.measure` (median beats).
 """
@@ -35,7 +36,13 @@ from cardiokit.ecg import clean, delineate, detect_beats, measure
 IEC = {"pr_ms": "±10 / 10", "qrs_ms": "±10 / 10", "qt_ms": "±25 / 30"}
 
 
-def expert_intervals(path) -> dict[str, float | None]:
+def expert_intervals(path, k: int = 0) -> dict[str, float | None]:
+    """PR, QRS and QT of a LUDB record from its 12 leads' expert boundaries (median over beats).
+
+    ``k = 0``: a beat's onset is the earliest and its offset the latest over the leads (the
+    global rule); ``k = 1``: the second earliest / second latest, so that one lead's
+    annotation set apart from the others does not decide.
+    """
     refs = []
     for lead in LUDB_LEADS:
         ann = wfdb.rdann(str(path), lead)
@@ -44,8 +51,8 @@ def expert_intervals(path) -> dict[str, float | None]:
     vals: dict[str, list[float]] = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
     for i, a in enumerate(anchor):
         def pick(key: str, lo: int, hi: int, fn, a: int = int(a)) -> float | None:
-            v = [x for r in refs for x in r[key] if a + lo <= x <= a + hi]
-            return float(fn(v)) if v else None
+            v = sorted((x for r in refs for x in r[key] if a + lo <= x <= a + hi), reverse=fn is max)
+            return float(v[k]) if len(v) > k else None
 
         # a beat's boundaries lie between the neighbouring beats' R peaks: at fast rates
         # the fixed windows would otherwise take the next beat's T offset (QT ~1 s)
@@ -79,13 +86,14 @@ def agreement(n_records: int | None, oof: dict[int, np.ndarray] | None = None) -
     """
     names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
     methods = ("rules", "U-Net OOF") if oof else ("rules",)
-    diffs = {m: {k: [] for k in IEC} for m in methods}
-    missing = {m: dict.fromkeys(IEC, 0) for m in methods}
+    refs_k = (0, 1)
+    diffs = {(m, rk): {k: [] for k in IEC} for m in methods for rk in refs_k}
+    missing = {(m, rk): dict.fromkeys(IEC, 0) for m in methods for rk in refs_k}
     for name in names:
         path = data_path("ludb", name)
         w = load_wfdb(path, annotator=None)
         rec = Recording(w.signals.astype(np.float32), w.fs, tuple(Channel(n, "ecg", "mV") for n in w.sig_names))
-        ref = expert_intervals(path)
+        refs = {rk: expert_intervals(path, rk) for rk in refs_k}
         c = clean(rec)
         b = detect_beats(c)
         for meth in methods:
@@ -96,22 +104,25 @@ def agreement(n_records: int | None, oof: dict[int, np.ndarray] | None = None) -
 
                 d = _delineate_unet(c, b.samples, probs=oof[int(path.name)])
             m = measure(c, beats=b, delineation=d).to_dict()
-            for k in IEC:
-                if ref[k] is None:
-                    continue
-                if m[k] is None:
-                    missing[meth][k] += 1
-                    continue
-                diffs[meth][k].append(m[k] - ref[k])
+            for rk, ref in refs.items():
+                for k in IEC:
+                    if ref[k] is None:
+                        continue
+                    if m[k] is None:
+                        missing[(meth, rk)][k] += 1
+                        continue
+                    diffs[(meth, rk)][k].append(m[k] - ref[k])
     rows = []
-    for meth in methods:
-        for k in IEC:
-            d = np.asarray(diffs[meth][k])
-            rows.append([k, meth, d.size, missing[meth][k], f"{d.mean():+.1f} ± {d.std():.1f}",
-                         f"{np.median(np.abs(d)):.1f}", f"{100 * np.mean(np.abs(d) <= (10 if k != 'qt_ms' else 25)):.0f}",
-                         IEC[k]])
-    return markdown_table(["interval", "delineation", "records", "ours None", "ours − expert (ms)", "median |diff|",
-                           "% within ±10 (QT ±25)", "IEC 60601-2-25 mean / SD"], rows)
+    ref_name = {0: "earliest / latest", 1: "2nd earliest / latest"}
+    for rk in refs_k:
+        for meth in methods:
+            for k in IEC:
+                d = np.asarray(diffs[(meth, rk)][k])
+                rows.append([k, meth, ref_name[rk], d.size, missing[(meth, rk)][k], f"{d.mean():+.1f} ± {d.std():.1f}",
+                             f"{np.median(np.abs(d)):.1f}",
+                             f"{100 * np.mean(np.abs(d) <= (10 if k != 'qt_ms' else 25)):.0f}", IEC[k]])
+    return markdown_table(["interval", "delineation", "expert reference", "records", "ours None", "ours − expert (ms)",
+                           "median |diff|", "% within ±10 (QT ±25)", "IEC 60601-2-25 mean / SD"], rows)
 
 
 def speed() -> str:
@@ -215,7 +226,15 @@ computed from LUDB's expert annotations of the same records (earliest onset / la
 offset over the 12 leads, median over beats), all {args.records or 200} records, for each
 delineation method: "rules" = `delineate(method="slope2004")`; "U-Net OOF" = the learned
 delineator, **out-of-fold** (each record measured on the delineation of the
-cross-validation model that never saw it, see Delineation):
+cross-validation model that never saw it, see Delineation).
+
+**Reference.** LUDB has no global (all-lead) boundaries: each lead was annotated on its own,
+and a beat's 12 onsets spread over 20-40 ms (LUDB 174: QRS onsets 30-46 ms before lead II's
+R peak in eleven leads, 70 ms in V2). The global rule (earliest onset, latest offset) takes the
+extreme of these, so one lead's annotation set apart decides the reference. The rows
+"2nd earliest / latest" take the second extreme instead (robust to one lead); they are shown to
+size that effect, not to replace the rule: the IEC 60601-2-25 test uses the CSE referees'
+global boundaries, which no shared database here has.
 
 {agree}
 """
