@@ -216,3 +216,93 @@ def test_short_rr_series_features_equal_the_vectorised_form():
             assert np.array_equal(F._rr2_features(rr), F._rr2_numpy(rr), equal_nan=True), (n, kind)
     assert np.isnan(F._rr2_features(np.full(4, 0.8))).all()
     assert F._psum([0.1] * 300) == float(np.full(300, 0.1).sum())
+
+
+def test_cnn_graph_equals_onnx_reference_and_head_reads_the_nets_mix():
+    """The shipped CNN graph (one net or several side by side, card ``cnn_nets``) run by
+    onnxruntime equals ONNX's own numpy reference evaluator; each net's outputs are
+    probabilities; with ``cnn_mix="mean"`` the head reads the nets' mean, and the whole
+    prediction equals the head applied to [features, that mix] computed here."""
+    onnx_reference = pytest.importorskip("onnx.reference", reason="onnx (train/test extra) not installed")
+    from cardiokit.ecg import rhythm as R
+    from cardiokit.ecg._rhythm_features import cnn_input, rhythm_features
+
+    m = R._model()
+    assert m.n_nets == int(m.card.extra.get("cnn_nets", 1)) >= 1
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    x = np.asarray(rec.signals[:3600, 0], np.float64)  # 12 s at 300 Hz
+    inp = cnn_input(x)[None, None, :]
+    ref = onnx_reference.ReferenceEvaluator(str(m.cnn_path)).run(None, {"ecg": inp})[0][0]
+    got = m._run({"ecg": inp})[0]
+    assert ref.shape == got.shape == (4 * m.n_nets,)
+    np.testing.assert_allclose(got, ref, atol=2e-5)
+    nets = ref.astype(np.float64).reshape(m.n_nets, 4)
+    np.testing.assert_allclose(nets.sum(axis=1), 1.0, atol=1e-5)
+    if m.n_nets > 1:  # different nets, not one net repeated
+        assert np.abs(nets[0] - nets[1]).max() > 1e-3, nets
+    mix = nets.mean(axis=0) if m.mean_nets else nets.ravel()
+    assert m.mean_nets == (m.n_nets > 1 and m.card.extra.get("cnn_mix", "mean") == "mean")
+    np.testing.assert_allclose(m.cnn(x), mix, atol=2e-5)
+    feats = rhythm_features(x, R.lead_beats(x))[m.cols]
+    p = m.head.predict_proba(np.concatenate([feats, mix])[None, :])[0] * m.scales
+    np.testing.assert_allclose(m.predict(x), p / p.sum(), atol=1e-4)
+
+
+def _two_net_graph(one_net: str, out: str) -> None:
+    """A two-net CNN graph as ``train_rhythm export`` lays it out (probabilities side by
+    side), built from the shipped one-net graph: net 1 reads the lead, net 2 the inverted
+    lead (so the two nets' outputs differ)."""
+    import onnx
+    from onnx import compose, helper
+
+    base = onnx.load(one_net)
+    inp, prob = base.graph.input[0].name, base.graph.output[0].name
+    nodes, inits = [helper.make_node("Neg", [inp], ["neg_" + inp])], []
+    for j, prefix in enumerate(("a_", "b_")):
+        g = compose.add_prefix(base, prefix).graph
+        for n in g.node:
+            n.input[:] = [("neg_" + inp if j else inp) if i == prefix + inp else i for i in n.input]
+        nodes += list(g.node)
+        inits += list(g.initializer)
+    nodes.append(helper.make_node("Concat", ["a_" + prob, "b_" + prob], [prob], axis=1))
+    graph = helper.make_graph(nodes, "two_nets", [base.graph.input[0]],
+                              [helper.make_tensor_value_info(prob, onnx.TensorProto.FLOAT, ["batch", 8])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=base.opset_import), out)
+
+
+def test_two_net_card_reads_the_nets_mean_and_rejects_a_mismatched_head(tmp_path, monkeypatch):
+    """Card ``cnn_nets=2``, ``cnn_mix="mean"``: the head reads the mean of the two nets'
+    probabilities (checked against the one-net graph run on the lead and on the inverted
+    lead); ``cnn_mix="concat"`` needs a head with ``cnn2_*`` inputs, else AnalysisError."""
+    pytest.importorskip("onnx", reason="onnx (train/test extra) not installed")
+    import dataclasses
+    import shutil
+
+    from cardiokit.ecg import rhythm as R
+    from cardiokit.ecg._rhythm_features import cnn_input
+    from cardiokit.models import cards
+
+    one = R._Model()
+    if one.n_nets != 1:
+        pytest.skip("the shipped graph already has several nets (covered by the reference test)")
+    _two_net_graph(str(one.cnn_path), str(tmp_path / "two.onnx"))
+    shutil.copy(one.card.path(one.card.extra["head_file"]), tmp_path / one.card.extra["head_file"])
+    files = {**one.card.files, "two.onnx": ""}
+
+    def card_with(**extra: object) -> cards.ModelCard:
+        return dataclasses.replace(one.card, files=files, extra={**one.card.extra, "cnn_file": "two.onnx", **extra})
+
+    monkeypatch.setattr(cards, "MODEL_DIR", tmp_path)
+    monkeypatch.setattr("cardiokit.models.load_card", lambda name: card_with(cnn_nets=2, cnn_mix="mean"))
+    two = R._Model()
+    assert two.n_nets == 2 and two.mean_nets
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    x = np.asarray(rec.signals[:3600, 0], np.float64)
+    inp = cnn_input(x)[None, None, :]
+    p1, p2 = one._run({"ecg": inp})[0], one._run({"ecg": -inp})[0]
+    assert np.abs(p1 - p2).max() > 1e-3
+    np.testing.assert_allclose(two._run({"ecg": inp})[0], np.concatenate([p1, p2]), atol=1e-5)
+    np.testing.assert_allclose(two.cnn(x), (p1 + p2) / 2, atol=1e-5)
+    monkeypatch.setattr("cardiokit.models.load_card", lambda name: card_with(cnn_nets=2, cnn_mix="concat"))
+    with pytest.raises(AnalysisError):
+        R._Model()
