@@ -152,7 +152,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "pr_long_above_ms": 200.0,
         "bradycardia_below_bpm": 56.5,
         "tachycardia_above_bpm": 89.25,
-        "sinus_irregular_rr_range_ms": 180.0,
+        "sinus_irregular_rr_range_ms": 160.0,
         "axis_left_below_deg": 15.0,
         "axis_right_above_deg": 90.0,
         "lafb_axis_below_deg": -25.0,
@@ -173,7 +173,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "af_rule_model_af_from": 0.01,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 1.0,
-        "sinus_irregular_rr_fraction": 0.0,
+        "sinus_irregular_rr_fraction": 0.2,
     },
 }
 
