@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._core.errors import CardiokitError, InvalidArgumentError
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
+from ..report.model import grade_of
 from ._app import FsOption, app, console, err_console
 
 __all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta", "read_error_message"]
@@ -72,9 +73,9 @@ def _other_kinds(report: Any) -> list[str]:
     if m.get("respiratory_rate_bpm") is not None:
         parts.append(f"resp. rate {m['respiratory_rate_bpm']:.0f}/min")
     ppg = getattr(report, "ppg", None)
-    q = ppg.get("quality") if isinstance(ppg, dict) else None
-    if isinstance(q, dict) and q.get("grade") == "unusable":
-        why = "; ".join(q.get("issues") or ())
+    if grade_of(ppg) == "unusable":
+        q = ppg["quality"]
+        why = "; ".join((q.get("issues") if isinstance(q, dict) else None) or ())
         parts.append(f"PPG unusable ({why or 'pulses disagree'}): no pulse rate or BP reported")
     pcg = getattr(report, "pcg", None)
     if isinstance(pcg, dict) and pcg.get("label"):
@@ -82,8 +83,7 @@ def _other_kinds(report: Any) -> list[str]:
         parts.append(f"heart sounds {pcg['label']}" + (f" (P(abnormal) {p_abn:.2f})" if p_abn is not None else ""))
     rppg = getattr(report, "rppg", None)
     if isinstance(rppg, dict) and rppg.get("heart_rate_bpm") is not None:
-        q = rppg.get("quality")
-        grade = q.get("grade") if isinstance(q, dict) else q
+        grade = grade_of(rppg)
         if grade == "unusable" or m.get("heart_rate_bpm") is None:
             parts.append(f"video pulse unusable (spectral peak {rppg['heart_rate_bpm']:.0f} bpm, "
                          f"SNR {rppg.get('snr_db', float('nan')):.1f} dB): no pulse rate reported")

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from .._core.leads import STANDARD_LEADS, standard_lead_name
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
+from .model import grade_of
 from .paper import (
     MARK_COLORS,
     MM_PER_INCH,
@@ -281,13 +282,6 @@ def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple
         ("QT / QTc", qt_text + (f" ({formula})" if formula and qtc is not None else "")),
         ("P-R-T axes", axes),
     ]
-
-
-def grade_of(obj: Any) -> str | None:
-    """The quality grade of a result object (``{"quality": {"grade": ...}}`` or ``{"quality": "good"}``)."""
-    q = obj.get("quality") if isinstance(obj, Mapping) else None
-    g = q.get("grade") if isinstance(q, Mapping) else q
-    return g if isinstance(g, str) else None
 
 
 def _withheld_ppg_rows(report: Any, m: Mapping[str, Any]) -> list[tuple[str, str]]:

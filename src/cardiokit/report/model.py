@@ -36,6 +36,8 @@ __all__ = [
     "Report",
     "Rhythm",
     "Statement",
+    "grade_of",
+    "recording_grade",
 ]
 
 #: Version of the JSON document (``schema_version``); bumped on incompatible changes only.
@@ -58,6 +60,21 @@ MEASUREMENT_KEYS = (
     "qrs_axis_deg",
     "t_axis_deg",
 )
+
+
+def grade_of(part: Any) -> str | None:
+    """The grade of a result object's ``quality`` (``{"grade": ...}`` or a plain grade string)."""
+    q = part.get("quality") if isinstance(part, Mapping) else None
+    g = q.get("grade") if isinstance(q, Mapping) else q
+    return g if isinstance(g, str) else None
+
+
+def recording_grade(doc: Mapping[str, Any]) -> str | None:
+    """A report document's quality grade: the ECG's, else its PPG's, heart sounds' or video pulse's."""
+    for g in (grade_of(doc), *(grade_of(doc.get(k)) for k in ("ppg", "pcg", "rppg"))):
+        if g is not None:
+            return g
+    return None
 
 
 def _clean(value: Any) -> Any:

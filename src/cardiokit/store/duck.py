@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import CardiokitError, InvalidArgumentError, MissingDependencyError
+from ..report.model import recording_grade
 
 __all__ = ["TABLES", "Store", "StoreError", "default_store_path"]
 
@@ -98,19 +99,6 @@ def _num(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if f == f and f not in (float("inf"), float("-inf")) else None
-
-
-def _grade(doc: dict[str, Any]) -> str | None:
-    """The recording's quality grade: the ECG's, else the PPG's, heart sounds' or video pulse's."""
-    for key in ("quality", "ppg", "pcg", "rppg"):
-        part = doc.get(key)
-        if not isinstance(part, dict):
-            continue
-        q = part if key == "quality" else part.get("quality")
-        g = q.get("grade") if isinstance(q, dict) else q
-        if isinstance(g, str):
-            return g
-    return None
 
 
 class Store:
@@ -223,7 +211,7 @@ class Store:
             doc.get("cardiokit_version"), doc.get("schema_version"), rec.get("format"),
             rec.get("fs"), rec.get("duration_s"), len(rec.get("channels") or []) or None,
             ",".join(rec.get("kinds") or []) or None, _num(subj.get("age_years")), subj.get("sex"),
-            _grade(doc), (doc.get("rhythm") or {}).get("label"),
+            recording_grade(doc), (doc.get("rhythm") or {}).get("label"),
             _num(m.get("heart_rate_bpm")), _num(m.get("qrs_ms")), _num(m.get("qtc_ms")),
             n_beats, len(doc.get("statements") or []), len(doc.get("errors") or []),
             json.dumps(doc, allow_nan=False),
