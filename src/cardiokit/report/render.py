@@ -299,7 +299,7 @@ def _ppg_html(report: Any) -> str:
     if resp and isinstance(win, (int, float)):
         acc = resp.get("accepted_fraction")
         why = (f" ({_num(acc, '%', 0, 100.0)} of {win:g}-s windows agreed)" if resp.get("windows")
-               else f" (needs at least one {win:g}-s window)")
+               else " (needs 20 s of pulses)")
         rows.append(("Respiratory rate", _num(resp.get("rate_bpm"), "/min") + why))
     bp = p.get("bp") if isinstance(p.get("bp"), Mapping) else None
     if bp:
