@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -22,6 +23,20 @@ err_console = Console(stderr=True)
 FsOption = Annotated[
     float | None,
     typer.Option("--fs", metavar="HZ", help="Sampling rate in Hz, for files that do not store one (CSV/TXT)."),
+]
+
+
+
+
+class Kind(StrEnum):
+    ecg = "ecg"
+    ppg = "ppg"
+    pcg = "pcg"
+    video = "video"
+
+
+KindOption = Annotated[
+    Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")
 ]
 
 

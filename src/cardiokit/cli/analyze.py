@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .._core.errors import CardiokitError, InvalidArgumentError
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
 from ..report.model import grade_of
-from ._app import FsOption, app, console, err_console
+from ._app import FsOption, KindOption, app, console, err_console
 
 __all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta", "read_error_message"]
 
@@ -21,13 +21,6 @@ __all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta"
 class Convention(StrEnum):
     aha = "aha"
     ludb = "ludb"
-
-
-class Kind(StrEnum):
-    ecg = "ecg"
-    ppg = "ppg"
-    pcg = "pcg"
-    video = "video"
 
 
 def parse_meta(items: list[str] | None) -> dict[str, Any]:
@@ -157,7 +150,7 @@ def analyze_cmd(
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not write results to the store.")] = False,
     fhir: Annotated[Path | None, typer.Option("--fhir", metavar="DIR", help="Folder for one FHIR R4 Bundle (DiagnosticReport) per input.")] = None,
     fs: FsOption = None,
-    kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+    kind: KindOption = None,
     meta: Annotated[
         list[str] | None,
         typer.Option("--meta", metavar="KEY=VALUE", help="Subject data KEY=VALUE, repeatable: age_years, sex (M/F), height_cm, weight_kg, id."),

@@ -18,8 +18,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ._app import FsOption, app, console, err_console
-from .analyze import Kind, parse_meta
+from ._app import FsOption, KindOption, app, console, err_console
+from .analyze import parse_meta
 
 __all__ = ["batch_cmd"]
 
@@ -44,7 +44,7 @@ def batch_cmd(
         "--scheduler", help="Run on an existing Dask distributed cluster, e.g. tcp://127.0.0.1:8786.")] = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also export the store tables to this folder as Parquet.")] = None,
     fs: FsOption = None,
-    kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+    kind: KindOption = None,
     long_s: Annotated[float | None, typer.Option(
         "--long-s", min=1.0, help="ISHNE/WFDB/EDF recordings longer than this (s, default 3600) are analysed in "
                                   "chunks as Holter recordings (summary in the report's 'holter').")] = None,

@@ -19,8 +19,8 @@ from rich.progress import (
 from rich.table import Table
 
 from .._core.errors import CardiokitError
-from ._app import FsOption, app, console, err_console
-from .analyze import Kind, explain_read_error
+from ._app import FsOption, KindOption, app, console, err_console
+from .analyze import explain_read_error
 
 __all__ = ["holter_cmd"]
 
@@ -44,7 +44,7 @@ def holter_cmd(
     chunk_s: Annotated[float, typer.Option("--chunk-s", help="Chunk length in seconds.")] = 300.0,
     pause_s: Annotated[float, typer.Option("--pause-s", help="RR longer than this is a pause (s).")] = 2.0,
     fs: FsOption = None,
-    kind: Annotated[Kind | None, typer.Option("--kind", help="Signal kind for channels the file does not label.")] = None,
+    kind: KindOption = None,
 ) -> None:
     """Summarise Holter-length ECG: beats, HR trend, long-term HRV, AF burden, pauses, quality."""
     from ..batch.long import analyze_long

@@ -9,13 +9,14 @@ import typer
 from rich.table import Table
 
 from ..io import read, write
-from ._app import FsOption, app, console
+from ._app import FsOption, KindOption, app, console
 
 
 @app.command()
-def info(file: Annotated[Path, typer.Argument(metavar="FILE", help="Recording file (any supported format).")], fs: FsOption = None) -> None:
+def info(file: Annotated[Path, typer.Argument(metavar="FILE", help="Recording file (any supported format).")],
+         fs: FsOption = None, kind: KindOption = None) -> None:
     """Print channels, sampling rate, duration, units and an annotation summary."""
-    rec = read(file, fs=fs)
+    rec = read(file, fs=fs, kind=kind.value if kind else None)
     head = Table(show_header=False, box=None)
     head.add_row("file", str(file))
     head.add_row("format", str(rec.meta.get("format", "?")))
@@ -60,9 +61,10 @@ def convert(
         typer.Argument(metavar="OUT", help="Output file; format from its extension (.hea/.dat WFDB, .edf, .bdf, .dcm, .xml aECG, .csv, .parquet)."),
     ],
     fs: FsOption = None,
+    kind: KindOption = None,
 ) -> None:
     """Convert a recording to another format (chosen by the output's extension)."""
-    rec = read(src, fs=fs)
+    rec = read(src, fs=fs, kind=kind.value if kind else None)
     written = write(rec, dst)
     for p in written:
         console.print(f"wrote {p}")

@@ -7,7 +7,7 @@ import re
 from .._core.leads import STANDARD_LEADS
 from .._core.recording import Channel
 
-__all__ = ["ECG_LEAD_NAMES", "guess_kind", "make_channel"]
+__all__ = ["ECG_LEAD_NAMES", "guess_kind", "make_channel", "typed_name"]
 
 #: Canonical ECG lead names (compared case-insensitively).
 ECG_LEAD_NAMES = STANDARD_LEADS
@@ -69,3 +69,18 @@ def make_channel(name: str, unit: str = "", *, default_kind: str = "other") -> C
     """A :class:`Channel` whose kind is guessed from ``name`` (``default_kind`` when unknown)."""
     kind = guess_kind(name)
     return Channel(name, default_kind if kind == "other" else kind, unit)
+
+
+#: the type word a name starts with so that :func:`guess_kind` reads the kind back (EDF+ labels
+#: are "Type Specification", Kemp & Olivan 2003: "ECG II", "Resp chest")
+_TYPE_WORD = {"ecg": "ECG", "ppg": "PPG", "pcg": "PCG", "resp": "Resp", "abp": "ABP", "accel": "Acc"}
+
+
+def typed_name(ch: Channel) -> str:
+    """The channel's name for a format that keeps only names (EDF/BDF labels, WFDB signal names,
+    CSV headers): as it is when :func:`guess_kind` reads the kind from it, else prefixed with the
+    kind's type word ("ch1" of a PPG -> "PPG ch1"), so that the kind survives the round trip."""
+    word = _TYPE_WORD.get(ch.kind)
+    if word is None or guess_kind(ch.name) == ch.kind:
+        return ch.name
+    return f"{word} {ch.name}".strip()

@@ -24,7 +24,7 @@ from .._core.annotations import Annotations
 from .._core.errors import CorruptFileError, InvalidArgumentError, InvalidSignalError, WriteError
 from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
-from ._channels import make_channel
+from ._channels import make_channel, typed_name
 from ._common import check_options
 from ._ecg_common import device_text
 
@@ -529,7 +529,7 @@ def write_edf(rec: Recording, path: Path, **options: Any) -> None:
             lo_r, hi_r = float(lo_s), float(hi_s)
         gain = (dmax - dmin) / (hi_r - lo_r)
         digital[:, j] = np.clip(np.round((sig[:, j] - lo_r) * gain + dmin), dmin, dmax)
-        labels.append(ch.name)
+        labels.append(typed_name(ch))
         units.append(ch.unit)
         pmin.append(lo_s)
         pmax.append(hi_s)

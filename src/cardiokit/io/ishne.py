@@ -296,6 +296,9 @@ def write(rec: Recording, path: Path, *, resolution_nv: int | None = None, **opt
         )
     if rec.n_channels > 12:
         raise WriteError(f"ISHNE holds at most 12 leads; this recording has {rec.n_channels}")
+    bad = [f"{c.name} ({c.kind})" for c in rec.channels if c.kind not in ("ecg", "other")]
+    if bad:  # the reader would call them ECG leads
+        raise WriteError(f"ISHNE stores ECG leads only; not ECG: {', '.join(bad)} (select the ECG channels first)")
     if abs(rec.fs - round(rec.fs)) > 1e-9 or not 1 <= round(rec.fs) <= 32767:
         raise WriteError(f"ISHNE stores an integer sampling rate of 1-32767 Hz; got {rec.fs:g} Hz")
     scale = np.array([_UNITS_TO_MV.get(c.unit.lower(), 1.0) for c in rec.channels])

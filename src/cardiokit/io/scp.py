@@ -347,6 +347,9 @@ def write(rec: Recording, path: Path, *, compression: str = "huffman", resolutio
         )
     if compression not in ("huffman", "none"):
         raise InvalidArgumentError(f"compression {compression!r} is not one of huffman, none")
+    bad = [f"{c.name} ({c.kind})" for c in rec.channels if c.kind not in ("ecg", "other")]
+    if bad:  # SCP-ECG section 3 describes ECG leads only
+        raise WriteError(f"SCP-ECG stores ECG leads only; not ECG: {', '.join(bad)} (select the ECG channels first)")
     if rec.n_channels > 255:
         raise WriteError(f"SCP holds at most 255 leads; this recording has {rec.n_channels}")
     interval = round(1e6 / rec.fs)

@@ -19,7 +19,7 @@ import numpy as np
 from .._core.errors import CorruptFileError, InvalidArgumentError, MissingOptionError, WriteError
 from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
-from ._channels import make_channel
+from ._channels import make_channel, typed_name
 from ._common import check_options
 from ._tabular import choose_time_column, fs_from_time, split_name_unit
 
@@ -192,7 +192,8 @@ def write_text(rec: Recording, path: Path, **options: Any) -> None:
     delim = "\t" if Path(path).suffix.lower() == ".tsv" else ","
     names = []
     for c in rec.channels:
-        label = f"{c.name} [{c.unit}]" if c.unit else c.name
+        name = typed_name(c)
+        label = f"{name} [{c.unit}]" if c.unit else name
         if any(ch in label for ch in (delim, '"', "\n", "\r")):
             raise WriteError(f"channel name {label!r} contains the delimiter, a quote or a newline")
         names.append(label)

@@ -30,7 +30,7 @@ from .._core.errors import (
 )
 from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
-from ._channels import make_channel
+from ._channels import make_channel, typed_name
 from ._common import check_options, fill_invalid
 from ._ecg_common import device_text
 
@@ -448,7 +448,7 @@ def write_wfdb(rec: Recording, path: Path, **options: Any) -> None:
         name,
         fs=float(rec.fs),
         units=units,
-        sig_name=_unique(rec.channel_names),
+        sig_name=_unique([typed_name(c) for c in rec.channels]),
         d_signal=digital,
         fmt=["16"] * sig.shape[1],
         adc_gain=gains,
