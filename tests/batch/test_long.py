@@ -195,3 +195,24 @@ def test_analyze_cli_summarises_long_recordings_in_chunks(holter: tuple, tmp_pat
     assert "Holter ECG report" in page and f"<td class='num'>{len(truth)}</td>" in page
     assert (tmp_path / "r" / "h.ecg.pdf").read_bytes()[:5] == b"%PDF-"
     assert list((tmp_path / "f").iterdir())
+
+
+def test_long_recording_without_ecg_is_analysed_whole_not_as_holter(tmp_path: Path, monkeypatch) -> None:
+    """A 2-min PPG-only EDF over --long-s: a Holter summary would be empty (it is an ECG summary),
+    so the PPG analysis runs on the whole file; `cardiokit holter` on heart sounds is a clear error."""
+    import json
+
+    from cardiokit._core.recording import Channel, Recording
+    from tests.cli.test_analyze import run_cli
+    from tests.conftest import shared_path
+    from tests.ppg.synth import synth_ppg
+
+    x = synth_ppg(fs=125.0, duration_s=120.0, hr_bpm=75.0)
+    x = np.asarray(x[0], np.float32).reshape(-1, 1)
+    io.write(Recording(x, 125.0, (Channel("PLETH", "ppg", ""),)), tmp_path / "p.edf")
+    out = tmp_path / "p.jsonl"
+    assert run_cli(monkeypatch, "analyze", tmp_path / "p.edf", "--long-s", "60", "--json", out, "--no-store") == 0
+    doc = json.loads(out.read_text().splitlines()[0])
+    assert doc["holter"] is None and abs(doc["ppg"]["heart_rate_bpm"] - 75.0) < 3
+    wav = shared_path("pcg_physionet2016", "training-e", "e00176.wav")
+    assert run_cli(monkeypatch, "holter", wav) == 1

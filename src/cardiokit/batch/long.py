@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.errors import InvalidArgumentError
+from .._core.errors import AnalysisError, InvalidArgumentError
 
 __all__ = ["LONG_RECORDING_S", "HolterSummary", "analyze_long", "holter_report", "probe_duration", "stitch_beats"]
 
@@ -224,7 +224,7 @@ def analyze_long(
     contribute no beats; the summary goes on.
     """
     from ..io.chunks import chunk_source, iter_chunks
-    from ..pipeline import analyze
+    from ..pipeline import _ecg_indices, analyze
 
     if not 0 < refractory_s < 2:
         raise InvalidArgumentError(f"refractory_s must be between 0 and 2 s; got {refractory_s!r}")
@@ -243,6 +243,11 @@ def analyze_long(
     names: tuple[str, ...] = ()
     for ch in iter_chunks(src, chunk_s=chunk_s, overlap_s=overlap_s):
         names = ch.recording.channel_names
+        if ch.index == 0 and not _ecg_indices(ch.recording):
+            have = ", ".join(f"{c.name} ({c.kind})" for c in ch.recording.channels)
+            raise AnalysisError(f"a Holter summary needs ECG channels; this recording has {have} "
+                                f"(use cardiokit analyze for PPG and heart sounds, or --kind ecg if "
+                                f"these channels are ECG leads)")
         rep = analyze(ch.recording)
         for e in rep.errors:
             errors.append({"chunk": ch.index, "start_s": round(ch.core_start / src.fs, 3), "stage": e.stage,
@@ -304,15 +309,20 @@ _STREAMING_FORMATS = ("ishne", "wfdb", "edf")
 def probe_duration(path: str | os.PathLike[str], *, fs: float | None = None, kind: str | None = None
                    ) -> tuple[float, tuple[dict[str, str], ...], str] | None:
     """``(duration_s, channels, format)`` from the header of a streamable file (ISHNE, WFDB,
-    EDF) without reading its samples; ``None`` for other formats (they are read whole anyway)."""
+    EDF) without reading its samples; ``None`` for other formats (they are read whole anyway)
+    and for recordings without ECG channels (a Holter summary is an ECG summary: those are
+    analysed whole, PPG and heart sounds included)."""
     from ..io import detect_format
     from ..io.chunks import chunk_source
+    from ..pipeline import _ecg_indices
 
     spec = detect_format(path)
     if spec.name not in _STREAMING_FORMATS:
         return None
     src = chunk_source(path, fs=fs, kind=kind)
     first = src.read(0, min(src.n_samples, 1))
+    if not _ecg_indices(first):
+        return None
     chans = tuple({"name": c.name, "kind": c.kind, "unit": c.unit} for c in first.channels)
     return src.n_samples / src.fs, chans, spec.name
 
