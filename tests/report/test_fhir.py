@@ -112,3 +112,15 @@ def test_ppg_and_heart_sound_reports_are_not_ekg_studies():
     dr = validated(to_fhir(pcg)) and to_fhir(pcg)["entry"][0]["resource"]
     assert "phonocardiogram" in dr["code"]["text"]
     assert dr["conclusion"] == "Heart sounds abnormal (probability abnormal 0.81)"
+
+
+def test_unusable_ppg_says_so_in_the_conclusion():
+    """PPG-BP 106_1 is graded unusable: no rate or BP observation, and the conclusion says why."""
+    rep = analyze_file(shared_path("ppg_bp", "0_subject", "106_1.txt"), fs=1000.0, kind="ppg")
+    bundle = to_fhir(rep)
+    validated(bundle)
+    dr = bundle["entry"][0]["resource"]
+    assert dr["conclusion"].startswith("PPG signal unusable (most pulses differ")
+    assert dr["conclusion"].endswith("no pulse rate or blood pressure reported")
+    codes = {e["resource"]["code"]["coding"][0]["code"] for e in bundle["entry"][1:]}
+    assert not codes & {"8867-4", "8480-6", "8462-4"}

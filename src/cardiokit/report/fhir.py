@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import Report
+from .model import Report, grade_of
 
 __all__ = ["LOINC_MEASUREMENTS", "LOINC_PPG_MEASUREMENTS", "to_fhir", "write_fhir"]
 
@@ -79,8 +79,13 @@ def _kinds(doc: dict[str, Any]) -> set[str]:
 
 
 def _extra_conclusions(doc: dict[str, Any]) -> list[str]:
-    """Heart-sound class and an unusable video pulse, which are not interpretation statements."""
+    """Heart-sound class and an unusable PPG or video pulse, which are not interpretation statements."""
     out = []
+    ppg = doc.get("ppg")
+    if grade_of(ppg) == "unusable":
+        q = ppg["quality"]
+        issues = "; ".join((q.get("issues") if isinstance(q, dict) else None) or ())
+        out.append("PPG signal unusable" + (f" ({issues})" if issues else "") + ": no pulse rate or blood pressure reported")
     pcg = doc.get("pcg")
     if isinstance(pcg, dict) and pcg.get("label"):
         p = pcg.get("probability_abnormal")
