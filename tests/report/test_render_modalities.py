@@ -54,6 +54,8 @@ def test_ppg_quality_grade_is_printed_not_dropped() -> None:
     assert rows["PPG quality"] == "unusable"
     assert rows["Heart rate"] == "— (94 bpm, unreliable)" and rows["BP (est.)"] == "— (127/72, unreliable)"
     assert statement_lines(rep) == ["PPG quality: unusable (most pulses differ)"]
+    page = dict(measurement_rows(rep, page_kind="ppg"))  # the printed page's header: no rate either
+    assert page["Heart rate"] == "— (94 bpm, unreliable)" and page["BP (est.)"] == "— (127/72, unreliable)"
     rep.ppg["quality"] = {"grade": "good", "issues": []}
     rep.measurements = {"heart_rate_bpm": 94.3}
     rows = dict(measurement_rows(rep))

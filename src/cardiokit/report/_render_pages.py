@@ -244,7 +244,8 @@ def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple
     if page_kind in ("ppg", "pcg") or (kinds is not None and "ecg" not in kinds):
         own = getattr(report, page_kind, None) if page_kind else None
         if isinstance(own, Mapping) and isinstance(own.get("heart_rate_bpm"), (int, float)):
-            m["heart_rate_bpm"] = own["heart_rate_bpm"]  # this signal's rate, not the ECG's
+            # this signal's rate, not the ECG's; none when this signal is unusable
+            m["heart_rate_bpm"] = own["heart_rate_bpm"] if grade_of(own) != "unusable" else None
         rows = []
         for k, (label, unit) in _LABELS.items():
             v = m.get(k)
