@@ -152,8 +152,12 @@ def main() -> None:
     from cardiokit.models import load_card
 
     tag = load_card("rhythm_cinc2017").extra.get("cache_tag", CNN_TAG)
-    z = np.load(D.CACHE / f"{tag}head_oof.npz")
-    cnn = np.load(D.CACHE / f"{tag}cnn_probs.npz")["oof"].astype(np.float64)
+    z = np.load(D.CACHE / f"{tag.replace(',', '+')}head_oof.npz")
+    # several nets (cache_tag "e7_,ze7_"): the CNN row is their mean, as the head reads it
+    cnn = np.mean([np.load(D.CACHE / f"{t}cnn_probs.npz")["oof"].astype(np.float64) for t in tag.split(",")],
+                  axis=0)
+    n_nets = len(tag.split(","))
+    nets = "one CNN" if n_nets == 1 else f"{n_nets} CNNs"
     scaled = any(abs(v - 1.0) > 1e-9 for v in load_card("rhythm_cinc2017").extra.get("class_scales") or [1.0])
     rows_cv.append(("cardiokit features + CNN -> GBM" + ("" if scaled else " (shipped design)"),
                     D.cinc_f1(y, z["fused"].argmax(1))))
@@ -164,7 +168,8 @@ def main() -> None:
     y_ref = D.pool()[1]
     rows_cv.append(("  same predictions scored on REFERENCE.csv labels", D.cinc_f1(y_ref, z["fused"].argmax(1))))
     rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
-    rows_cv.append(("cardiokit CNN alone (one fold model)", D.cinc_f1(y, cnn.argmax(1))))
+    rows_cv.append(("cardiokit CNN alone (one fold model)" if n_nets == 1 else
+                    f"cardiokit CNNs alone (mean of {n_nets} chains' fold models)", D.cinc_f1(y, cnn.argmax(1))))
     prev = D.CACHE / "ft2_head_oof.npz"  # model 1.1.0 (REFERENCE.csv labels), its out-of-fold output
     if tag != "ft2_" and prev.exists():
         rows_cv.append(("previous model 1.1.0 (trained on REFERENCE.csv), scored on v3 labels",
@@ -251,7 +256,7 @@ def main() -> None:
         f"Inference per 30-s single-lead record (mean over {len(recs30)} shared records, onnxruntime "
         f"1 thread, load average {load:.1f} on {os.cpu_count()} cores shared with other jobs): "
         f"{cpu_ms:.1f} ms CPU ({ms:.1f} ms wall) with beat detection, {cpu_b:.1f} ms CPU "
-        f"({ms_b:.1f} ms wall) with the beats given (features + one CNN + trees). Rhythm stage "
+        f"({ms_b:.1f} ms wall) with the beats given (features + {nets} + trees). Rhythm stage "
         f"inside `cardiokit.analyze` (best lead, the pipeline's beats; LUDB 1-3, 10 s, 12 leads, "
         f"500 Hz; median of 21 runs): {np.nanmedian(stage):.1f} ms. For reference the four 2017 "
         "challenge winners scored 0.83 on the hidden test set (a different set: numbers are not "
