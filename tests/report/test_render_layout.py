@@ -254,6 +254,7 @@ def test_heart_sound_details_list_the_pcg_result():
     fig = render.render_figures(rep, crec)[-1]
     texts = [t for t, _ in _text_boxes(fig)]
     assert "Heart sounds (PCG)" in texts
-    if isinstance(rep.pcg, dict) and rep.pcg.get("label"):
-        assert "label" in texts and rep.pcg["label"] in texts
+    if isinstance(rep.pcg, dict) and rep.pcg.get("label"):  # the rows of the HTML section
+        assert "Class" in texts and any(t.startswith(f"{rep.pcg['label']} (P(abnormal)") for t in texts)
+        assert "Heart rate" in texts and "Cycles segmented" in texts
     assert _overlaps(_text_boxes(fig)) == []

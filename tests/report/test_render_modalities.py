@@ -36,7 +36,8 @@ def test_ecg_and_ppg_record_shows_the_ppg_results(bidmc_report) -> None:
     assert ppg["quality"]["grade"] == "good"
     assert rows["Pulse rate"] == f"{ppg['heart_rate_bpm']:.1f} bpm"
     assert abs(ppg["heart_rate_bpm"] - rep.measurements["heart_rate_bpm"]) < 3  # pulse and ECG rate agree
-    assert f"SBP {ppg['bp']['sbp_mmhg']:.0f} mmHg" in rows["Blood pressure (est.)"]
+    assert rows["Blood pressure (est.)"].startswith(f"SBP {ppg['bp']['sbp_mmhg']:.0f} (")
+    assert rows["BP model"].startswith(ppg["bp"]["model"])
     assert rows["Respiratory rate"].startswith(f"{ppg['respiration']['rate_bpm']:.1f} /min")
     assert rows["Rise time (onset to systolic peak)"] == f"{ppg['biomarkers']['Tsp'] * 1000:.0f} ms"
     assert "ECG signal quality" in page  # the grade table is the ECG's, not the PPG's
@@ -84,3 +85,13 @@ def test_screen_panels_end_below_the_last_strip() -> None:
     h_full = max(f.get_size_inches()[1] for f in figs)
     assert h_short * 25.4 < 0.5 * h_full * 25.4
     assert h_full * 25.4 == pytest.approx(162.0, abs=0.5)  # _GRID height + footer, unchanged
+
+
+def test_printed_details_page_lists_the_ppg_rows_without_overlap(bidmc_report) -> None:
+    from tests.report.test_render_layout import _overlaps, _text_boxes
+
+    rep, rec = bidmc_report
+    fig = render.render_figures(rep, rec)[-1]
+    texts = [t for t, _ in _text_boxes(fig)]
+    assert "PPG" in texts and "Blood pressure (est.)" in texts and "Augmentation index" in texts
+    assert _overlaps(_text_boxes(fig)) == []

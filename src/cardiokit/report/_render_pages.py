@@ -299,6 +299,87 @@ def _withheld_ppg_rows(report: Any, m: Mapping[str, Any]) -> list[tuple[str, str
     return rows
 
 
+#: PPG morphology biomarkers shown in the reports: (key, label, unit, scale, digits)
+_PPG_SHOWN = (
+    ("Tsp", "Rise time (onset to systolic peak)", "ms", 1000.0, 0),
+    ("Tw50", "Pulse width at 50 %", "ms", 1000.0, 0),
+    ("deltaT", "Peak-to-peak time (systolic to diastolic)", "ms", 1000.0, 0),
+    ("AI", "Augmentation index", "", 1.0, 2),
+    ("RI", "Reflection index", "", 1.0, 2),
+    ("SI_per_s", "Stiffness index / height", "1/s", 1.0, 2),
+    ("IPA", "Inflection point area ratio", "", 1.0, 2),
+    ("b_a", "b/a (2nd derivative)", "", 1.0, 2),
+    ("d_a", "d/a (2nd derivative)", "", 1.0, 2),
+    ("AGI", "Aging index (b-c-d-e)/a", "", 1.0, 2),
+)
+
+
+def _num(v: Any, unit: str = "", nd: int = 1, scale: float = 1.0) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return "—"
+    return f"{v * scale:.{nd}f}" + (f" {unit}" if unit else "")
+
+
+def _interval(iv: Any, nd: int = 0) -> str:
+    return f" ({iv[0]:.{nd}f}–{iv[1]:.{nd}f})" if isinstance(iv, (list, tuple)) and len(iv) == 2 else ""
+
+
+def ppg_rows(p: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows of a report's ``ppg`` object: quality, pulse rate and PRV,
+    respiration, BP and vascular age with their intervals, ten morphology biomarkers."""
+    q = p.get("quality") if isinstance(p.get("quality"), Mapping) else {}
+    note = " (unreliable: the PPG is graded unusable, so these values are not in the measurements)" \
+        if q.get("grade") == "unusable" else ""
+    rows = [("Channel", f"{p.get('channel', '—')}, {_num(p.get('fs'), 'Hz', 0)}"),
+            ("Pulses", f"{q.get('n_beats', '—')} found, {_num(q.get('good_beat_fraction'), '%', 0, 100.0)} good "
+                       f"(template correlation {_num(q.get('template_correlation'), nd=2)}, "
+                       f"skewness SQI {_num(q.get('skewness_sqi'), nd=2)})"),
+            ("Quality issues", "; ".join(q.get("issues") or ()) or "—"),
+            ("Pulse rate", _num(p.get("heart_rate_bpm"), "bpm") + note)]
+    prv = p.get("prv") if isinstance(p.get("prv"), Mapping) else {}
+    if prv.get("sdnn_ms") is not None:
+        rows.append(("Pulse-rate variability", f"SDNN {_num(prv.get('sdnn_ms'), 'ms', 0)}, RMSSD "
+                     f"{_num(prv.get('rmssd_ms'), 'ms', 0)}, pNN50 {_num(prv.get('pnn50_pct'), '%', 0)} "
+                     f"({prv['n_kept']} intervals)"))
+    resp = p.get("respiration") if isinstance(p.get("respiration"), Mapping) else {}
+    win = resp.get("window_s")
+    if resp and isinstance(win, (int, float)):
+        acc = resp.get("accepted_fraction")
+        why = (f" ({_num(acc, '%', 0, 100.0)} of {win:g}-s windows agreed)" if resp.get("windows")
+               else " (needs 20 s of pulses)")
+        rows.append(("Respiratory rate", _num(resp.get("rate_bpm"), "/min") + why))
+    bp = p.get("bp") if isinstance(p.get("bp"), Mapping) else None
+    if bp:
+        cal = " calibrated" if bp.get("calibration_mmhg") else ""
+        rows.append(("Blood pressure (est.)",
+                     f"SBP {_num(bp.get('sbp_mmhg'), nd=0)}{_interval(bp.get('sbp_interval_mmhg'))}, "
+                     f"DBP {_num(bp.get('dbp_mmhg'), nd=0)}{_interval(bp.get('dbp_interval_mmhg'))} mmHg"))
+        rows.append(("BP model", f"{bp.get('model', '')} ({bp.get('variant', '')}{cal}), "
+                                 f"{_num(bp.get('coverage'), '%', 0, 100.0)} intervals"))
+    va = p.get("vascular_age") if isinstance(p.get("vascular_age"), Mapping) else None
+    if va:
+        gap = va.get("vascular_age_gap_years")
+        rows.append(("Vascular age (est.)",
+                     f"{_num(va.get('vascular_age_years'), 'y', 0)}{_interval(va.get('vascular_age_interval_years'))}"
+                     + (f", gap {gap:+.0f} y" if isinstance(gap, (int, float)) else "")))
+        rows.append(("Vascular-age model", str(va.get("model", ""))))
+    bm = p.get("biomarkers") if isinstance(p.get("biomarkers"), Mapping) else {}
+    rows += [(label, _num(bm.get(k), unit, nd, scale)) for k, label, unit, scale, nd in _PPG_SHOWN if k in bm]
+    return rows
+
+
+def pcg_rows(p: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows of a report's ``pcg`` object: class, rate, systolic interval, cycles."""
+    s1 = p.get("s1")
+    return [("Channel", str(p.get("channel", "—"))),
+            ("Class", f"{p.get('label') or '—'} (P(abnormal) {_num(p.get('probability_abnormal'), nd=2)}), "
+                      f"{p.get('model', '')}"),
+            ("Heart rate", _num(p.get("heart_rate_bpm"), "bpm")),
+            ("Systolic interval", _num(p.get("systolic_interval_s"), "ms", 0, 1000.0)),
+            ("Cycles segmented", f"{len(s1) if isinstance(s1, (list, tuple)) else '—'} "
+                                 f"({p.get('segmentation_method', '—')}), periodicity {_num(p.get('periodicity'), nd=2)}")]
+
+
 def _rppg_rows(report: Any) -> list[tuple[str, str]]:
     """Pulse rate, its quality grade and SNR from a video's remote PPG (``report.rppg``)."""
     r = getattr(report, "rppg", None)
@@ -704,6 +785,16 @@ def _signal_results(ax: Axes, report: Any, yy: float) -> float:
             continue
         ax.text(16.0, yy, title, fontsize=9, fontweight="bold", va="top")
         yy -= 5.0
+        if name in ("ppg", "pcg"):  # the rows of the HTML report, values wrapped
+            for label, value in (ppg_rows if name == "ppg" else pcg_rows)(res):
+                ax.text(16.0, yy, textwrap.shorten(label, 24, placeholder="…"), fontsize=7, va="top", color="#444444")
+                for line in textwrap.wrap(value, 20)[:4] or ["—"]:
+                    ax.text(58.0, yy, line, fontsize=7, va="top")
+                    yy -= 3.3
+                if yy < 14:
+                    return yy
+            yy -= 3.0
+            continue
         for k, v in res.items():
             if isinstance(v, Mapping) and "grade" in v:
                 k, v = f"{k} grade", v["grade"]

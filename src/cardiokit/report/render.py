@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from typing import Any
 
 from .._core.errors import InvalidArgumentError, MissingDependencyError
 from .._core.recording import Recording
+from .model import grade_of
 
 __all__ = [
     "DisplayOptions",
@@ -52,6 +52,8 @@ if _HAVE_MPL:
         display_lead_name,
         evidence_text,
         measurement_rows,
+        pcg_rows,
+        ppg_rows,
         sorted_leads,
         statement_lines,
         subject_lines,
@@ -245,31 +247,6 @@ def _quality_html(report: Any) -> str:
             f"</table><div class='sub'>method {_e(q.method)}</div></div>")
 
 
-#: PPG morphology biomarkers shown in the HTML report: (key, label, unit, scale, digits)
-_PPG_SHOWN = (
-    ("Tsp", "Rise time (onset to systolic peak)", "ms", 1000.0, 0),
-    ("Tw50", "Pulse width at 50 %", "ms", 1000.0, 0),
-    ("deltaT", "Peak-to-peak time (systolic to diastolic)", "ms", 1000.0, 0),
-    ("AI", "Augmentation index", "", 1.0, 2),
-    ("RI", "Reflection index", "", 1.0, 2),
-    ("SI_per_s", "Stiffness index / height", "1/s", 1.0, 2),
-    ("IPA", "Inflection point area ratio", "", 1.0, 2),
-    ("b_a", "b/a (2nd derivative)", "", 1.0, 2),
-    ("d_a", "d/a (2nd derivative)", "", 1.0, 2),
-    ("AGI", "Aging index (b-c-d-e)/a", "", 1.0, 2),
-)
-
-
-def _num(v: Any, unit: str = "", nd: int = 1, scale: float = 1.0) -> str:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "—"
-    return f"{v * scale:.{nd}f}" + (f" {unit}" if unit else "")
-
-
-def _interval(iv: Any, nd: int = 0) -> str:
-    return f" ({iv[0]:.{nd}f}–{iv[1]:.{nd}f})" if isinstance(iv, (list, tuple)) and len(iv) == 2 else ""
-
-
 def _grade_badge(grade: Any) -> str:
     return f" <span class='badge {_e(grade)}'>{_e(grade)}</span>" if isinstance(grade, str) else ""
 
@@ -279,47 +256,10 @@ def _ppg_html(report: Any) -> str:
     p = getattr(report, "ppg", None)
     if not isinstance(p, Mapping):
         return ""
-    q = p.get("quality") if isinstance(p.get("quality"), Mapping) else {}
-    grade = q.get("grade")
-    note = " (unreliable: the PPG is graded unusable, so these values are not in the measurements)" \
-        if grade == "unusable" else ""
-    rows = [("Channel", f"{p.get('channel', '—')}, {_num(p.get('fs'), 'Hz', 0)}"),
-            ("Pulses", f"{q.get('n_beats', '—')} found, {_num(q.get('good_beat_fraction'), '%', 0, 100.0)} good "
-                       f"(template correlation {_num(q.get('template_correlation'), nd=2)}, "
-                       f"skewness SQI {_num(q.get('skewness_sqi'), nd=2)})"),
-            ("Quality issues", "; ".join(q.get("issues") or ()) or "—"),
-            ("Pulse rate", _num(p.get("heart_rate_bpm"), "bpm") + note)]
-    prv = p.get("prv") if isinstance(p.get("prv"), Mapping) else {}
-    if prv.get("sdnn_ms") is not None:
-        rows.append(("Pulse-rate variability", f"SDNN {_num(prv.get('sdnn_ms'), 'ms', 0)}, RMSSD "
-                     f"{_num(prv.get('rmssd_ms'), 'ms', 0)}, pNN50 {_num(prv.get('pnn50_pct'), '%', 0)} "
-                     f"({prv['n_kept']} intervals)"))
-    resp = p.get("respiration") if isinstance(p.get("respiration"), Mapping) else {}
-    win = resp.get("window_s")
-    if resp and isinstance(win, (int, float)):
-        acc = resp.get("accepted_fraction")
-        why = (f" ({_num(acc, '%', 0, 100.0)} of {win:g}-s windows agreed)" if resp.get("windows")
-               else " (needs 20 s of pulses)")
-        rows.append(("Respiratory rate", _num(resp.get("rate_bpm"), "/min") + why))
-    bp = p.get("bp") if isinstance(p.get("bp"), Mapping) else None
-    if bp:
-        cal = " calibrated" if bp.get("calibration_mmhg") else ""
-        rows.append(("Blood pressure (est.)",
-                     f"SBP {_num(bp.get('sbp_mmhg'), 'mmHg', 0)}{_interval(bp.get('sbp_interval_mmhg'))}, "
-                     f"DBP {_num(bp.get('dbp_mmhg'), 'mmHg', 0)}{_interval(bp.get('dbp_interval_mmhg'))}; "
-                     f"{_num(bp.get('coverage'), '%', 0, 100.0)} intervals, {bp.get('model', '')} "
-                     f"({bp.get('variant', '')}{cal})"))
-    va = p.get("vascular_age") if isinstance(p.get("vascular_age"), Mapping) else None
-    if va:
-        gap = va.get("vascular_age_gap_years")
-        rows.append(("Vascular age (est.)",
-                     f"{_num(va.get('vascular_age_years'), 'y', 0)}{_interval(va.get('vascular_age_interval_years'))}"
-                     + (f", gap {gap:+.0f} y" if isinstance(gap, (int, float)) else "") + f"; {va.get('model', '')}"))
     bm = p.get("biomarkers") if isinstance(p.get("biomarkers"), Mapping) else {}
-    rows += [(label, _num(bm.get(k), unit, nd, scale)) for k, label, unit, scale, nd in _PPG_SHOWN if k in bm]
-    every = ", ".join(f"{k} {_num(v, nd=3)}" for k, v in bm.items())
+    every = ", ".join(f"{k} {_short(v)}" for k, v in bm.items())
     more = f"<details><summary>all {len(bm)} biomarkers (pyPPG names)</summary>{_e(every)}</details>" if bm else ""
-    return (f"<h2>Pulse wave (PPG){_grade_badge(grade)}</h2><div class='card'>{_rows(rows)}{more}"
+    return (f"<h2>Pulse wave (PPG){_grade_badge(grade_of(p))}</h2><div class='card'>{_rows(ppg_rows(p))}{more}"
             "<div class='sub'>median over the good pulses; BP and vascular age are estimates with 90 % "
             "intervals, not measurements</div></div>")
 
@@ -329,16 +269,7 @@ def _pcg_html(report: Any) -> str:
     p = getattr(report, "pcg", None)
     if not isinstance(p, Mapping):
         return ""
-    grade = p.get("quality") if isinstance(p.get("quality"), str) else None
-    s1 = p.get("s1")
-    rows = [("Channel", str(p.get("channel", "—"))),
-            ("Class", f"{p.get('label') or '—'} (P(abnormal) {_num(p.get('probability_abnormal'), nd=2)}), "
-                      f"{p.get('model', '')}"),
-            ("Heart rate", _num(p.get("heart_rate_bpm"), "bpm")),
-            ("Systolic interval", _num(p.get("systolic_interval_s"), "ms", 0, 1000.0)),
-            ("Cycles segmented", f"{len(s1) if isinstance(s1, (list, tuple)) else '—'} "
-                                 f"({p.get('segmentation_method', '—')}), periodicity {_num(p.get('periodicity'), nd=2)}")]
-    return f"<h2>Heart sounds (PCG){_grade_badge(grade)}</h2><div class='card'>{_rows(rows)}</div>"
+    return f"<h2>Heart sounds (PCG){_grade_badge(grade_of(p))}</h2><div class='card'>{_rows(pcg_rows(p))}</div>"
 
 
 def render_html(report: Any, recording: Recording | None = None, *, options: Any = None,
