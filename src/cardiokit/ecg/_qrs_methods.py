@@ -128,10 +128,15 @@ _ANCHOR_S = 0.06
 
 def _peak_within(f: np.ndarray, beats: np.ndarray, r: int) -> np.ndarray:
     """Each beat moved to the largest ``f`` within +-``r`` samples (first of equal values)."""
-    if beats.size == 0:
-        return beats
-    idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, f.size - 1)
-    return idx[np.arange(beats.size), np.argmax(f[idx], axis=1)]
+    if beats.size > 64:
+        idx = np.clip(beats[:, None] + np.arange(-r, r + 1)[None, :], 0, f.size - 1)
+        return idx[np.arange(beats.size), np.argmax(f[idx], axis=1)]
+    out = beats.copy()  # a 10-s record: a loop over slices costs a third of the gather
+    last = f.size - 1
+    for j, b in enumerate(beats.tolist()):
+        a = min(max(0, b - r), last)
+        out[j] = a + int(f[a : b + r + 1].argmax())
+    return out
 
 
 def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
@@ -158,7 +163,7 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     m = f.shape[1] // w
     peaks = f[:, : m * w].reshape(f.shape[0], m, w).max(axis=2) if m else f.max(axis=1, keepdims=True)
     scale = median0(peaks, axis=1)  # typical QRS level per lead (:func:`_typical_peak`)
-    background = median0(f[:, :: max(1, f.shape[1] // 4000)], axis=1)
+    background = median0(f[:, :: max(1, f.shape[1] // 300)], axis=1)  # every few samples: a floor
     ratio = scale / np.maximum(background, 1e-3 * scale + 1e-30)  # at most 1000 (flat between beats)
     weight = ratio**_RATIO_POWER
     weight = weight / weight.sum() if weight.sum() > 0 else np.full(f.shape[0], 1.0 / f.shape[0])
