@@ -26,8 +26,6 @@ FsOption = Annotated[
 ]
 
 
-
-
 class Kind(StrEnum):
     ecg = "ecg"
     ppg = "ppg"
