@@ -188,9 +188,16 @@ def _axis(i_val: float | None, avf_val: float | None) -> float | None:
     return float(np.degrees(np.arctan2(2.0 * avf_val / math.sqrt(3.0), i_val)))
 
 
+#: each limb lead as (weight of I, weight of II): III = II - I (Einthoven 1913), aVR = -(I + II) / 2,
+#: aVL = I - II / 2, aVF = II - I / 2 (Goldberger 1942)
+_LIMB_BASIS = {"i": (1.0, 0.0), "ii": (0.0, 1.0), "iii": (-1.0, 1.0), "avr": (-0.5, -0.5), "avl": (1.0, -0.5),
+               "avf": (-0.5, 1.0)}
+
+
 def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Leads I and aVF, derived from any two of I, II, III when missing (leads found by their
-    standard name: "Lead II", "DII" are II)."""
+    """Leads I and aVF, derived from any two of I, II, III when missing, else from the two limb
+    leads furthest from parallel (monitor leads II and aVR: I = -2 aVR - II); leads found by
+    their standard name ("Lead II", "DII" are II)."""
     low = [(standard_lead_name(x) or x).lower() for x in leads]
     get = {k: sig[:, low.index(k)] for k in ("i", "ii", "iii", "avf") if k in low}
     i = get.get("i")
@@ -202,7 +209,21 @@ def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | N
             avf = 0.5 * (get["ii"] + get["iii"])
         elif "ii" in get and i is not None:
             avf = get["ii"] - 0.5 * i
-    return i, avf
+    if i is not None and avf is not None:
+        return i, avf
+    limb = [k for k in _LIMB_BASIS if k in low and low.count(k) == 1]
+    if len(limb) < 2:
+        return i, avf
+
+    def spread(pair: tuple[str, str]) -> float:
+        (a1, a2), (b1, b2) = _LIMB_BASIS[pair[0]], _LIMB_BASIS[pair[1]]
+        return abs(a1 * b2 - a2 * b1) / (float(np.hypot(a1, a2)) * float(np.hypot(b1, b2)))
+
+    m, n = max(((m, n) for k, m in enumerate(limb) for n in limb[k + 1:]), key=spread)
+    (a1, a2), (b1, b2) = _LIMB_BASIS[m], _LIMB_BASIS[n]
+    a, b, det = sig[:, low.index(m)], sig[:, low.index(n)], a1 * b2 - a2 * b1
+    i_d, ii_d = (b2 * a - a2 * b) / det, (a1 * b - b1 * a) / det
+    return (i if i is not None else i_d), (avf if avf is not None else ii_d - 0.5 * i_d)
 
 
 def measure(
