@@ -239,6 +239,21 @@ ELECTRODE_GAIN = {"RA": (-1, -1, 0, 1, -0.5, -0.5, *[-1 / 3] * 6),
 ELECTRODE_SNRS_DB = (12, 6, 0, -6)
 
 
+def limb_electrode_noise(x: np.ndarray, ref: np.ndarray, fs: float, rec_id: int, snr_db: float,
+                         rng: np.random.Generator, half: str = "test") -> np.ndarray:
+    """12-lead ``x`` plus nstdb noise on one limb electrode: RA, LA or LL by ``rec_id`` % 3, ``bw``
+    or ``ma`` by (``rec_id`` // 2) % 2, entering each lead with its :data:`ELECTRODE_GAIN`, scaled
+    to ``snr_db`` in lead II (nstdb convention); one noise piece drawn from ``rng`` per call."""
+    from training import _noise as NZ
+
+    gain_of = np.asarray(ELECTRODE_GAIN[("RA", "LA", "LL")[rec_id % 3]])
+    kind = ("bw", "ma")[(rec_id // 2) % 2]
+    p_s = NZ.signal_power(x[:, 1], ref, fs)
+    nz = NZ.noise_piece(kind, x.shape[0], fs, rng, half)
+    g = np.sqrt(p_s / (np.mean(nz ** 2) * 10 ** (snr_db / 10)))
+    return x + g * nz[:, None] * gain_of[None, :]
+
+
 def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
     """F1 on the 100 odd-id LUDB records with nstdb noise on one limb electrode.
 
@@ -247,8 +262,6 @@ def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
     lead's definition gives it (:data:`ELECTRODE_GAIN`), scaled to the SNR of lead II (nstdb
     convention). Reference and scoring as :func:`run_ludb`.
     """
-    from training import _noise as NZ
-
     rng = np.random.default_rng(7)
     nk = _nk("neurokit")
     dets: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
@@ -259,14 +272,8 @@ def run_ludb_electrode_noise(log: logging.Logger) -> list[list]:
         dets["neurokit2 neurokit (lead II)"] = lambda x, fs: nk(x[:, 1:2], fs)
     acc = {(d, snr): Score(0, 0, 0) for d in dets for snr in ELECTRODE_SNRS_DB}
     for i, rec, ref, tol in _ludb_records(range(1, 201, 2)):
-        x = rec.signals
-        gain_of = np.asarray(ELECTRODE_GAIN[("RA", "LA", "LL")[i % 3]])
-        kind = ("bw", "ma")[(i // 2) % 2]
-        p_s = NZ.signal_power(x[:, 1], ref, rec.fs)
         for snr in ELECTRODE_SNRS_DB:
-            nz = NZ.noise_piece(kind, x.shape[0], rec.fs, rng, "test")
-            g = np.sqrt(p_s / (np.mean(nz ** 2) * 10 ** (snr / 10)))
-            y = x + g * nz[:, None] * gain_of[None, :]
+            y = limb_electrode_noise(rec.signals, ref, rec.fs, i, snr, rng)
             for d, det in dets.items():
                 b, _, _ = _safe(det, y, rec.fs)
                 b = b[(b >= ref[0] - tol) & (b <= ref[-1] + tol)]

@@ -29,15 +29,13 @@ from collections import Counter
 import numpy as np
 
 from bench._common import markdown_table, today, versions, write_section
-from bench.bench_beats import ELECTRODE_GAIN, _ludb_records
+from bench.bench_beats import _ludb_records, limb_electrode_noise
 
 SNRS_DB = (12, 6, 0)
 _QUALITY_KEYS = {"poor_signal_quality"}
 
 
 def run(n_records: int | None) -> tuple[dict, int]:
-    from training import _noise as NZ
-
     import cardiokit
     from cardiokit._core.recording import Channel, Recording
 
@@ -53,12 +51,8 @@ def run(n_records: int | None) -> tuple[dict, int]:
         clean = cardiokit.analyze(r0)
         keys0 = {s.key for s in clean.statements} - _QUALITY_KEYS
         x = rec.signals.astype(np.float64)
-        gain_of = np.asarray(ELECTRODE_GAIN[("RA", "LA", "LL")[i % 3]])
-        kind = ("bw", "ma")[(i // 2) % 2]
-        p_s = NZ.signal_power(x[:, 1], ref, rec.fs)
         for snr in SNRS_DB:
-            nz = NZ.noise_piece(kind, x.shape[0], rec.fs, rng, "test")
-            y = x + np.sqrt(p_s / (np.mean(nz**2) * 10 ** (snr / 10))) * nz[:, None] * gain_of[None, :]
+            y = limb_electrode_noise(x, ref, rec.fs, i, snr, rng)
             y = (y - y.min(axis=0)) / np.maximum(np.ptp(y, axis=0), 1e-9) + x.min(axis=0)  # spans 1 mV, as LUDB
             rep = cardiokit.analyze(r0.replace(signals=y.astype(np.float32)))
             st = stats[snr]

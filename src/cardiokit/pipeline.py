@@ -233,9 +233,8 @@ def _with_limb_leads(ecg: Recording) -> tuple[Recording, tuple[str, ...]]:
     """``ecg`` plus the limb leads it lacks, computed from two of I, II, III recorded in the
     same unit (8-lead exports store I, II, V1-V6 only), and their names. Without them the
     axes come from two leads and the criteria that read III, aVL or aVF see nothing."""
-    from ._core.leads import STANDARD_LEADS, standard_lead_name
+    from ._core.leads import STANDARD_LEADS, derive_limb_leads, standard_lead_name
     from ._core.recording import Channel
-    from .io._ecg_common import derive_limb_leads
 
     std = [standard_lead_name(c.name) for c in ecg.channels]
     have = {s: j for j, s in enumerate(std) if s is not None and std.count(s) == 1}

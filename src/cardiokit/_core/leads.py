@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["STANDARD_LEADS", "standard_lead_name"]
+import numpy as np
+
+__all__ = ["LIMB_BASIS", "STANDARD_LEADS", "derive_limb_leads", "standard_lead_name"]
 
 #: The standard 12 leads in their usual spelling and order.
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -31,3 +33,21 @@ def standard_lead_name(name: str) -> str | None:
     n = re.sub(r"[\s_\-.:/]+", "", n) if not n.startswith("-") else n
     n = _PREFIX.sub("", n)
     return _BY_KEY.get(n) or _ALIASES.get(n)
+
+
+#: each limb lead as (weight of I, weight of II): III = II - I (Einthoven 1913), aVR = -(I + II) / 2,
+#: aVL = I - II / 2, aVF = II - I / 2 (Goldberger 1942)
+LIMB_BASIS = {"I": (1.0, 0.0), "II": (0.0, 1.0), "III": (-1.0, 1.0), "aVR": (-0.5, -0.5), "aVL": (1.0, -0.5),
+              "aVF": (-0.5, 1.0)}
+
+
+def derive_limb_leads(lead_i: np.ndarray, lead_ii: np.ndarray) -> dict[str, np.ndarray]:
+    """III, aVR, aVL and aVF from leads I and II (Einthoven's law and Goldberger's equations)."""
+    i = np.asarray(lead_i, dtype=np.float64)
+    ii = np.asarray(lead_ii, dtype=np.float64)
+    return {
+        "III": ii - i,
+        "aVR": -(i + ii) / 2.0,
+        "aVL": i - ii / 2.0,
+        "aVF": ii - i / 2.0,
+    }

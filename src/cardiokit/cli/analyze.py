@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._core.errors import CardiokitError, InvalidArgumentError
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
-from ..report.model import grade_of
+from ..report.model import grade_of, quality_issues
 from ._app import FsOption, KindOption, app, console, err_console
 
 __all__ = ["ACCEPTED_FORMATS", "analyze_cmd", "explain_read_error", "parse_meta", "read_error_message"]
@@ -67,8 +67,7 @@ def _other_kinds(report: Any) -> list[str]:
         parts.append(f"resp. rate {m['respiratory_rate_bpm']:.0f}/min")
     ppg = getattr(report, "ppg", None)
     if grade_of(ppg) == "unusable":
-        q = ppg["quality"]
-        why = "; ".join((q.get("issues") if isinstance(q, dict) else None) or ())
+        why = quality_issues(ppg)
         parts.append(f"PPG unusable ({why or 'pulses disagree'}): no pulse rate or BP reported")
     pcg = getattr(report, "pcg", None)
     if isinstance(pcg, dict) and pcg.get("label"):

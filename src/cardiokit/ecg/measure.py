@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import CardiokitError, InvalidArgumentError
-from .._core.leads import standard_lead_name
+from .._core.leads import LIMB_BASIS, derive_limb_leads, standard_lead_name
 from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
@@ -188,12 +188,6 @@ def _axis(i_val: float | None, avf_val: float | None) -> float | None:
     return float(np.degrees(np.arctan2(2.0 * avf_val / math.sqrt(3.0), i_val)))
 
 
-#: each limb lead as (weight of I, weight of II): III = II - I (Einthoven 1913), aVR = -(I + II) / 2,
-#: aVL = I - II / 2, aVF = II - I / 2 (Goldberger 1942)
-_LIMB_BASIS = {"i": (1.0, 0.0), "ii": (0.0, 1.0), "iii": (-1.0, 1.0), "avr": (-0.5, -0.5), "avl": (1.0, -0.5),
-               "avf": (-0.5, 1.0)}
-
-
 def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Leads I and aVF, derived from any two of I, II, III when missing, else from the two limb
     leads furthest from parallel (monitor leads II and aVR: I = -2 aVR - II); leads found by
@@ -211,19 +205,21 @@ def _limb_i_avf(sig: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray | N
             avf = get["ii"] - 0.5 * i
     if i is not None and avf is not None:
         return i, avf
-    limb = [k for k in _LIMB_BASIS if k in low and low.count(k) == 1]
+    basis = {k.lower(): v for k, v in LIMB_BASIS.items()}
+    limb = [k for k in basis if k in low and low.count(k) == 1]
     if len(limb) < 2:
         return i, avf
 
     def spread(pair: tuple[str, str]) -> float:
-        (a1, a2), (b1, b2) = _LIMB_BASIS[pair[0]], _LIMB_BASIS[pair[1]]
+        (a1, a2), (b1, b2) = basis[pair[0]], basis[pair[1]]
         return abs(a1 * b2 - a2 * b1) / (float(np.hypot(a1, a2)) * float(np.hypot(b1, b2)))
 
     m, n = max(((m, n) for k, m in enumerate(limb) for n in limb[k + 1:]), key=spread)
-    (a1, a2), (b1, b2) = _LIMB_BASIS[m], _LIMB_BASIS[n]
+    (a1, a2), (b1, b2) = basis[m], basis[n]
     a, b, det = sig[:, low.index(m)], sig[:, low.index(n)], a1 * b2 - a2 * b1
-    i_d, ii_d = (b2 * a - a2 * b) / det, (a1 * b - b1 * a) / det
-    return (i if i is not None else i_d), (avf if avf is not None else ii_d - 0.5 * i_d)
+    i_d = (b2 * a - a2 * b) / det
+    avf_d = derive_limb_leads(i_d, (a1 * b - b1 * a) / det)["aVF"]
+    return (i if i is not None else i_d), (avf if avf is not None else avf_d)
 
 
 def measure(

@@ -15,7 +15,7 @@ import numpy as np
 from defusedxml import ElementTree as SafeET
 
 from .._core.errors import CorruptFileError, InvalidArgumentError, ReadError
-from .._core.leads import STANDARD_LEADS
+from .._core.leads import STANDARD_LEADS, derive_limb_leads
 from .._core.recording import Recording
 from .._core.registry import FormatSpec, register_format
 
@@ -61,18 +61,6 @@ def check_options(options: Mapping[str, Any], accepted: Iterable[str], fmt: str)
             f"{fmt} reader: unknown option(s) {', '.join(unknown)}; accepted options: "
             + (", ".join(accepted) if accepted else "none")
         )
-
-
-def derive_limb_leads(lead_i: np.ndarray, lead_ii: np.ndarray) -> dict[str, np.ndarray]:
-    """III, aVR, aVL and aVF from leads I and II (Einthoven's law and Goldberger's equations)."""
-    i = np.asarray(lead_i, dtype=np.float64)
-    ii = np.asarray(lead_ii, dtype=np.float64)
-    return {
-        "III": ii - i,
-        "aVR": -(i + ii) / 2.0,
-        "aVL": i - ii / 2.0,
-        "aVF": ii - i / 2.0,
-    }
 
 
 def local_name(tag: str) -> str:

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from .._core.leads import STANDARD_LEADS, standard_lead_name
 from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
-from .model import grade_of
+from .model import grade_of, quality_issues
 from .paper import (
     MARK_COLORS,
     MM_PER_INCH,
@@ -315,9 +315,9 @@ _PPG_SHOWN = (
 
 
 def _num(v: Any, unit: str = "", nd: int = 1, scale: float = 1.0) -> str:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "—"
-    return f"{v * scale:.{nd}f}" + (f" {unit}" if unit else "")
+    """:func:`_fmt` of a number times ``scale``; anything else is missing ("—")."""
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    return _fmt(v * scale if ok else None, unit, nd)
 
 
 def _interval(iv: Any, nd: int = 0) -> str:
@@ -409,8 +409,8 @@ def statement_lines(report: Any) -> list[str]:
         tail.append(f"signal quality: {quality}")
     ppg = getattr(report, "ppg", None)
     if grade_of(ppg) in ("acceptable", "unusable"):
-        issues = ppg["quality"].get("issues") if isinstance(ppg["quality"], Mapping) else None
-        why = f" ({'; '.join(issues)})" if issues else ""
+        issues = quality_issues(ppg)
+        why = f" ({issues})" if issues else ""
         tail.append(f"PPG quality: {grade_of(ppg)}{why}")
     pcg = getattr(report, "pcg", None)
     if isinstance(pcg, Mapping) and pcg.get("label"):

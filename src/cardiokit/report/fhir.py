@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import Report, grade_of
+from .model import Report, grade_of, quality_issues
 
 __all__ = ["LOINC_MEASUREMENTS", "LOINC_PPG_MEASUREMENTS", "to_fhir", "write_fhir"]
 
@@ -83,8 +83,7 @@ def _extra_conclusions(doc: dict[str, Any]) -> list[str]:
     out = []
     ppg = doc.get("ppg")
     if grade_of(ppg) == "unusable":
-        q = ppg["quality"]
-        issues = "; ".join((q.get("issues") if isinstance(q, dict) else None) or ())
+        issues = quality_issues(ppg)
         out.append("PPG signal unusable" + (f" ({issues})" if issues else "") + ": no pulse rate or blood pressure reported")
     pcg = doc.get("pcg")
     if isinstance(pcg, dict) and pcg.get("label"):

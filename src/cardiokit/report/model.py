@@ -37,6 +37,7 @@ __all__ = [
     "Rhythm",
     "Statement",
     "grade_of",
+    "quality_issues",
     "recording_grade",
 ]
 
@@ -67,6 +68,12 @@ def grade_of(part: Any) -> str | None:
     q = part.get("quality") if isinstance(part, Mapping) else None
     g = q.get("grade") if isinstance(q, Mapping) else q
     return g if isinstance(g, str) else None
+
+
+def quality_issues(part: Any) -> str:
+    """The issues of a result object's ``quality`` joined with "; " ("" when none are listed)."""
+    q = part.get("quality") if isinstance(part, Mapping) else None
+    return "; ".join((q.get("issues") if isinstance(q, Mapping) else None) or ())
 
 
 def recording_grade(doc: Mapping[str, Any]) -> str | None:
