@@ -71,7 +71,7 @@ def test_ludb_record_fields() -> None:
     assert 40 < d["heart_rate_bpm"] < 55  # sinus bradycardia
     assert 60 <= d["qrs_ms"] <= 130 and 300 <= d["qt_ms"] <= 560
     assert d["qtc_formula"] == "bazett" and d["qtc_ms"] == d["qtc_all_ms"]["bazett"]
-    assert m.sex == "F" and m.qtc_prolonged is not None
+    assert m.sex == "F" and m.qtc_prolonged == (m.qtc_all_ms["framingham"] >= 460.0)
     assert -90 <= d["qrs_axis_deg"] <= 60  # left axis deviation per ludb.csv, not rightward
     assert set(m.amplitudes) == {c.name for c in _ludb("1").channels}
     assert m.median_beat is not None and m.median_beat.signals.shape[1] == 12

@@ -93,6 +93,27 @@ def test_qtc_limits_are_sex_specific(qtc, sex, expected):
 
 
 @pytest.mark.parametrize(
+    ("qt", "rr", "sex", "expected"),
+    [(340.0, 451.0, None, None),  # AF at 133 bpm: Bazett 506 ms, Framingham 425 ms
+     (490.0, 1200.0, "M", "long_qtc"),  # 50 bpm: Bazett 447 ms misses it, Framingham 459 ms
+     (490.0, 1200.0, "F", None),
+     (300.0, 750.0, None, "short_qtc"),  # Framingham 338.5 ms (Bazett 346 ms)
+     (400.0, 1000.0, "M", None)],
+)
+def test_qt_statements_judge_the_linear_framingham_qtc(qt, rr, sex, expected):
+    bazett = qt / (rr / 1000.0) ** 0.5
+    got = [s for s in run(qt_ms=qt, rr_ms=rr, qtc_ms=bazett, heart_rate_bpm=60000.0 / rr, sex=sex)
+           if s.category == "qt"]
+    assert [s.key for s in got] == ([expected] if expected else [])
+    if got:
+        ev = got[0].evidence
+        assert ev["qtc_formula"] == "framingham"
+        assert ev["qtc_ms"] == pytest.approx(qt + 154.0 * (1.0 - rr / 1000.0), abs=0.05)
+        assert ev["qtc_bazett_ms"] == pytest.approx(bazett, abs=0.05)
+        assert "framingham" in got[0].criteria["rule"]
+
+
+@pytest.mark.parametrize(
     ("axis", "expected"),
     [(-31.0, "left_axis_deviation"), (-30.0, None), (90.0, None), (91.0, "right_axis_deviation"),
      (-120.0, "extreme_axis_deviation"), (240.0, "extreme_axis_deviation"), (270.0, "left_axis_deviation"), (0.0, None)],

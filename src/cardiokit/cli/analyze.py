@@ -49,7 +49,8 @@ def _summary_line(report: Any) -> str:
         parts.append(f"HR {m['heart_rate_bpm']:.0f} bpm")
     for key, label in (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qtc_ms", "QTc")):
         if m.get(key) is not None:
-            parts.append(f"{label} {m[key]:.0f} ms")
+            formula = f" ({str(m['qtc_formula']).capitalize()})" if key == "qtc_ms" and m.get("qtc_formula") else ""
+            parts.append(f"{label} {m[key]:.0f} ms{formula}")
     if report.statements:
         parts.append("; ".join(s.text for s in report.statements))
     parts += _other_kinds(report)

@@ -11,7 +11,10 @@ on its own. A wave is reported only when it was found in at least half of the be
 wave in atrial fibrillation); anything not measurable is ``None``.
 
 QTc formulas (RR in s, QT in ms): Bazett QT/RR^0.5, Fridericia QT/RR^(1/3),
-Framingham QT + 154 (1 - RR), Hodges QT + 1.75 (HR - 60).
+Framingham QT + 154 (1 - RR), Hodges QT + 1.75 (HR - 60). ``qtc_ms`` uses the formula asked
+for (Bazett by default, as most electrocardiographs print); ``qtc_prolonged`` always judges
+the Framingham QTc, the linear correction Rautaharju 2009 recommends over Bazett's (which
+over-corrects at fast rates), against 450 ms (men) / 460 ms (women), like the QT statements.
 
 References: Bazett HC, Heart 7:353, 1920; Fridericia LS, Acta Med Scand 53:469, 1920;
 Sagie A et al., Am J Cardiol 70:797, 1992 (Framingham); Hodges M et al., J Am Coll
@@ -41,8 +44,10 @@ from .delineate import Delineation, _ecg_channels, _fuse, delineate
 __all__ = ["QTC_FORMULAS", "LeadAmplitudes", "Measurements", "measure", "qtc"]
 
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
-#: Upper limits of normal QTc (ms) by sex (AHA/ACCF/HRS 2009): men 450, women 460.
+#: Upper limits of normal QTc (ms) by sex (AHA/ACCF/HRS 2009): prolonged from 450 (men), 460 (women).
 QTC_UPPER_MS = {"M": 450.0, "F": 460.0}
+#: The rate correction ``qtc_prolonged`` judges (a linear one, Rautaharju 2009).
+QTC_JUDGED_FORMULA = "framingham"
 _SCALE_TO_MV = {"": 1.0, **VOLT_TO_MV}
 
 
@@ -240,7 +245,7 @@ def measure(
         Reuse earlier stages; computed when None.
     sex
         ``"M"`` or ``"F"`` (default: ``rec.meta["subject"]["sex"]`` when present), used for the
-        QTc upper limit of normal (``qtc_prolonged``).
+        QTc upper limit of normal (``qtc_prolonged``, judged on the Framingham QTc).
     qtc_formula
         Which QTc is reported as ``qtc_ms``: one of :data:`QTC_FORMULAS` (all are in ``qtc_all_ms``).
     """
@@ -290,7 +295,8 @@ def measure(
     rr_for_qtc = rr_s if rr_s else None
     qtc_all = {f: (qtc(qt_ms, rr_for_qtc, formula=f) if qt_ms and rr_for_qtc else None) for f in QTC_FORMULAS}
     qtc_sel = qtc_all[qtc_formula]
-    prolonged = None if qtc_sel is None or sex is None else bool(qtc_sel > QTC_UPPER_MS[sex])
+    judged = qtc_all[QTC_JUDGED_FORMULA]
+    prolonged = None if judged is None or sex is None else bool(judged >= QTC_UPPER_MS[sex])
     med = mb.signals.astype(np.float64)
     i_sig, avf_sig = _limb_i_avf(med, mb.leads)
     axes: list[float | None] = [None, None, None]

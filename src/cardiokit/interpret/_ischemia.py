@@ -187,11 +187,55 @@ def t_wave_statement(L: Mapping[str, Any], calibrated: bool, has_st: bool) -> St
     return None
 
 
+SAGIE_1992 = (
+    "Sagie A, Larson MG, Goldberg RJ, Bengtson JR, Levy D. An improved method for adjusting the "
+    "QT interval for heart rate (the Framingham Heart Study). Am J Cardiol 1992;70:797-801."
+)
+VANDENBERK_2016 = (
+    "Vandenberk B, Vandael E, Robyns T, et al. Which QT correction formulae to use for QT "
+    "monitoring? J Am Heart Assoc 2016;5:e003264 (Bazett over-corrects at fast rates)."
+)
+
+
+def statement_qtc(m: Mapping[str, Any]) -> tuple[float | None, str | None]:
+    """The QTc the QT statements judge, and its formula.
+
+    Rautaharju 2009 (recommendation 3 of the QT section) asks for a linear rate correction
+    rather than Bazett's, which over-corrects above ~80 bpm: a fast atrial fibrillation at
+    133 bpm with QT 340 ms reads 506 ms by Bazett, 425 ms by Framingham. The statement uses
+    the Framingham correction QT + 154 (1 - RR) (Sagie 1992; among the most rate-independent
+    in Vandenberk 2016) from the reported QT and RR; the displayed ``qtc_ms`` keeps the
+    formula the caller chose. Without QT and RR the reported ``qtc_ms`` is used as given.
+    """
+    qt, rr = num(m.get("qt_ms")), num(m.get("rr_ms"))
+    if qt is not None and rr is not None and rr > 0:
+        return qt + 154.0 * (1.0 - rr / 1000.0), "framingham"
+    qtc = num(m.get("qtc_ms"))
+    return (qtc, m.get("qtc_formula")) if qtc is not None else (None, None)
+
+
 def qtc_statement(m: Mapping[str, Any], sex: str | None) -> Statement | None:
     c = ISCHEMIA_CRITERIA
-    qtc = num(m.get("qtc_ms"))
+    qtc, formula = statement_qtc(m)
     if qtc is None:
         return None
+    ev = {"qtc_ms": round(qtc, 1), "qtc_formula": formula, "qt_ms": rnd(m.get("qt_ms")),
+          "rr_ms": rnd(m.get("rr_ms")), "sex": sex}
+    if formula != m.get("qtc_formula") and num(m.get("qtc_ms")) is not None:
+        ev[f"qtc_{m.get('qtc_formula') or 'reported'}_ms"] = rnd(m.get("qtc_ms"))
+    long_from = c["qtc_long_from_ms"][sex if sex in ("M", "F") else None]
+    short_to = c["qtc_short_to_ms"]
+    ref = RAUTAHARJU_2009 + " " + SAGIE_1992 + " " + VANDENBERK_2016
+    if qtc >= long_from:
+        who = {"M": "men", "F": "women"}.get(sex or "", "sex unknown: the higher (women's) limit")
+        return make("long_qtc", "111975006", "Prolonged QT interval (QTc)", "qt", ev,
+                    f"QTc ({formula}) >= {long_from:g} ms ({who}); limits 450 ms men, 460 ms women",
+                    ref, qtc_long_from_ms=long_from)
+    if qtc <= short_to:
+        return make("short_qtc", "77867006", "Short QT interval (QTc)", "qt", ev,
+                    f"QTc ({formula}) <= {short_to:g} ms", PRIORI_2015 + " See also " + ref,
+                    qtc_short_to_ms=short_to)
+    return None
     ev = {"qtc_ms": round(qtc, 1), "qtc_formula": m.get("qtc_formula"), "qt_ms": rnd(m.get("qt_ms")), "sex": sex}
     long_from = c["qtc_long_from_ms"][sex if sex in ("M", "F") else None]
     short_to = c["qtc_short_to_ms"]
