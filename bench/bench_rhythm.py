@@ -31,7 +31,7 @@ from datetime import date
 
 import numpy as np
 from training import _rhythm_data as D
-from training.train_rhythm import CNN_TAG, fit_head
+from training.train_rhythm import CNN_TAG, fit_head, head_oof_name
 
 from ._common import write_section
 
@@ -152,7 +152,8 @@ def main() -> None:
     from cardiokit.models import load_card
 
     tag = load_card("rhythm_cinc2017").extra.get("cache_tag", CNN_TAG)
-    z = np.load(D.CACHE / f"{tag.replace(',', '+')}head_oof.npz")
+    bs_tag = load_card("rhythm_cinc2017").extra.get("beatseq_tag", "")
+    z = np.load(D.CACHE / head_oof_name(tag, bs_tag))
     # several nets (cache_tag "e7_,ze7_"): the CNN row is their mean, as the head reads it
     cnn = np.mean([np.load(D.CACHE / f"{t}cnn_probs.npz")["oof"].astype(np.float64) for t in tag.split(",")],
                   axis=0)
@@ -170,6 +171,16 @@ def main() -> None:
     rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
     rows_cv.append(("cardiokit CNN alone (one fold model)" if n_nets == 1 else
                     f"cardiokit CNNs alone (mean of {n_nets} chains' fold models)", D.cinc_f1(y, cnn.argmax(1))))
+    if bs_tag:  # the beat-sequence network (model 1.3.0), its fold models out of fold
+        bs = np.zeros((y.size, 4))
+        for k in range(D.N_FOLDS):
+            zb = np.load(D.CACHE / f"{bs_tag}cnn_oof{k}.npz")
+            bs[zb["va"]] = zb["oof"]
+        rows_cv.append(("cardiokit beat-sequence net alone (one fold model)", D.cinc_f1(y, bs.argmax(1))))
+        e7 = D.CACHE / "e7_head_oof.npz"  # model 1.2.0: features + one CNN
+        if e7.exists():
+            rows_cv.append(("previous model 1.2.0 (features + CNN, no beat-sequence net)",
+                            D.cinc_f1(y, np.load(e7)["fused"].argmax(1))))
     prev = D.CACHE / "ft2_head_oof.npz"  # model 1.1.0 (REFERENCE.csv labels), its out-of-fold output
     if tag != "ft2_" and prev.exists():
         rows_cv.append(("previous model 1.1.0 (trained on REFERENCE.csv), scored on v3 labels",
@@ -256,7 +267,8 @@ def main() -> None:
         f"Inference per 30-s single-lead record (mean over {len(recs30)} shared records, onnxruntime "
         f"1 thread, load average {load:.1f} on {os.cpu_count()} cores shared with other jobs): "
         f"{cpu_ms:.1f} ms CPU ({ms:.1f} ms wall) with beat detection, {cpu_b:.1f} ms CPU "
-        f"({ms_b:.1f} ms wall) with the beats given (features + {nets} + trees). Rhythm stage "
+        f"({ms_b:.1f} ms wall) with the beats given (features + {nets}"
+        f"{' + beat-sequence net' if bs_tag else ''} + trees). Rhythm stage "
         f"inside `cardiokit.analyze` (best lead, the pipeline's beats; LUDB 1-3, 10 s, 12 leads, "
         f"500 Hz; median of 21 runs): {np.nanmedian(stage):.1f} ms. For reference the four 2017 "
         "challenge winners scored 0.83 on the hidden test set (a different set: numbers are not "

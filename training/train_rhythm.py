@@ -70,6 +70,12 @@ CNN_SEED = int(os.environ.get("CNN_SEED", "0"))
 CNN_MIX = os.environ.get("CNN_MIX", "mean")
 
 
+#: Tag of the beat-sequence network's cached fold outputs (training/_rhythm_beatseq.py;
+#: model 1.3.0: ``bs1_``); empty: no beat-sequence network. The head reads its
+#: probabilities after the CNN's.
+BEATSEQ_TAG = os.environ.get("BEATSEQ_TAG", "")
+
+
 def cnn_tags() -> list[str]:
     """The CNN tags of CNN_TAG (comma-separated; one for the ``cnn`` stages)."""
     return CNN_TAG.split(",")
@@ -189,6 +195,20 @@ def stage_cnn_collect() -> None:
         f"~ {f1['~']:.3f})")
 
 
+def stage_beatseq() -> None:
+    """5-fold CV of the beat-sequence network (training/_rhythm_beatseq.py): caches the
+    beat windows, trains each fold's net (CNN_FOLDS=k: one fold) and prints the score."""
+    from training import _rhythm_beatseq as B
+
+    tag = BEATSEQ_TAG or B.TAG
+    for name in ("pool", "shared"):
+        if not (D.CACHE / f"beatseq_{name}.npz").exists():
+            B.cache(name)
+    folds = [int(k) for k in os.environ.get("CNN_FOLDS", "0,1,2,3,4").split(",")]
+    for k in folds:
+        B.run_fold(k, B.EPOCHS, tag)
+
+
 def beats_300(x: np.ndarray) -> np.ndarray:
     """The beats cardiokit.ecg.rhythm uses: detect_beats (default method) at 300 Hz."""
     from cardiokit.ecg.rhythm import lead_beats
@@ -259,6 +279,16 @@ def head_data(cnn: bool = True) -> dict:
         shared = [z["shared"][EXPORT_FOLD].astype(np.float64) for z in zs]
         mix = np.hstack if CNN_MIX == "concat" else (lambda a: np.mean(a, axis=0))
         d["cnn"], d["scnn"] = mix(oofs), mix(shared)
+        if BEATSEQ_TAG:
+            oof = np.full((y.size, 4), np.nan)
+            for k in range(D.N_FOLDS):
+                z = np.load(D.CACHE / f"{BEATSEQ_TAG}cnn_oof{k}.npz")
+                oof[z["va"]] = z["oof"]
+                if k == EXPORT_FOLD:
+                    sbs = z["shared"].astype(np.float64)
+            if np.isnan(oof).any():
+                raise RuntimeError(f"beat-sequence outputs {BEATSEQ_TAG}cnn_oof*.npz miss pool records")
+            d["cnn"], d["scnn"] = np.hstack([d["cnn"], oof]), np.hstack([d["scnn"], sbs])
     return d
 
 
@@ -311,6 +341,11 @@ def shipped_scales(h: dict) -> list[float]:
     return [float(v) for v in h["scales"]] if gain >= SCALE_MIN_GAIN else [1.0] * 4
 
 
+def head_oof_name(cnn_tag: str, beatseq_tag: str = "") -> str:
+    """File name of the head's cached out-of-fold outputs for these CNN / beat-sequence tags."""
+    return f"{cnn_tag.replace(',', '+')}{'+' + beatseq_tag if beatseq_tag else ''}head_oof.npz"
+
+
 def stage_head() -> None:
     """5-fold CV table (features-only, CNN-only, fused, fused + class scales chosen in
     nested CV) and the final fused head with its class scales."""
@@ -331,7 +366,8 @@ def stage_head() -> None:
     scales = tune_scales(oof_fused, y)
     log(f"5-fold CV on the training pool ({y.size} records):")
     cv = {"features_gbm": _row("features + GBM", y, oof_feat.argmax(1)),
-          "cnn": _row("CNN (one fold model)", y, d["cnn"].argmax(1)),
+          "cnn": _row("CNN (one fold model)", y, d["cnn"][:, :4].argmax(1)),
+          **({"beatseq": _row("beat-sequence net", y, d["cnn"][:, -4:].argmax(1))} if BEATSEQ_TAG else {}),
           "fused": _row("features + CNN -> GBM", y, oof_fused.argmax(1)),
           "fused_scaled": _row("+ class scales (nested)", y, pred_scaled)}
     log(f"class scales (whole pool OOF): {np.round(scales, 3).tolist()}")
@@ -341,12 +377,14 @@ def stage_head() -> None:
     sp = head.predict_proba(sfused)
     log(f"shared evaluation subset ({d['sy'].size} records, v3 labels; never used for training):")
     shared = {"features_gbm": _row("features + GBM", d["sy"], head_f.predict_proba(d["SX"]).argmax(1)),
-              "cnn": _row("CNN (shipped fold model)", d["sy"], d["scnn"].argmax(1)),
+              "cnn": _row("CNN (shipped fold model)", d["sy"], d["scnn"][:, :4].argmax(1)),
+              **({"beatseq": _row("beat-sequence net (shipped fold)", d["sy"], d["scnn"][:, -4:].argmax(1))}
+                 if BEATSEQ_TAG else {}),
               "fused": _row("features + CNN -> GBM", d["sy"], sp.argmax(1)),
               "fused_scaled": _row("+ class scales", d["sy"], (sp * scales).argmax(1))}
     import pickle
 
-    np.savez(D.CACHE / f"{CNN_TAG.replace(',', '+')}head_oof.npz", feat=oof_feat, fused=oof_fused, scaled=pred_scaled)
+    np.savez(D.CACHE / head_oof_name(CNN_TAG, BEATSEQ_TAG), feat=oof_feat, fused=oof_fused, scaled=pred_scaled)
     with open(D.CACHE / "head.pkl", "wb") as f:
         pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": True,
                      "scales": scales.tolist(), "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
@@ -357,7 +395,8 @@ def cnn_input_names() -> list[str]:
     ``CNN_MIX=concat`` also ``cnn2_<label>``, ... for the further nets."""
     labels = ("normal", "af", "other", "noisy")
     n = len(cnn_tags()) if CNN_MIX == "concat" else 1
-    return [f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n) for k in labels]
+    bs = [f"beatseq_{k}" for k in labels] if BEATSEQ_TAG else []
+    return [f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n) for k in labels] + bs
 
 
 def export_cnn(path: Path) -> None:
@@ -401,9 +440,17 @@ def stage_export() -> None:
     trees.save(head_path)
     cnn_path = MODEL_DIR / "rhythm_cinc2017_cnn.onnx"
     files = {head_path.name: sha256_file(head_path)}
+    bs_path = MODEL_DIR / "rhythm_cinc2017_beatseq.onnx"
     if uses_cnn:
         export_cnn(cnn_path)
         files[cnn_path.name] = sha256_file(cnn_path)
+    if uses_cnn and BEATSEQ_TAG:
+        from training._rhythm_beatseq import export_onnx
+
+        export_onnx(D.CACHE / f"{BEATSEQ_TAG}fold{EXPORT_FOLD}.pt", bs_path)
+        files[bs_path.name] = sha256_file(bs_path)
+    elif bs_path.exists():
+        bs_path.unlink()
     elif cnn_path.exists():
         cnn_path.unlink()
     card = {
@@ -439,7 +486,14 @@ def stage_export() -> None:
                    "on 20-s and 30-s crops with the v3 labels (amplitude, polarity, "
                    "baseline-wander and noise augmentation), applied to the whole lead",
             "head": "gradient-boosted trees (scikit-learn HistGradientBoosting, evaluated with "
-                    "numpy) over features + CNN probabilities",
+                    "numpy) over features + CNN probabilities"
+                    + (" + beat-sequence network probabilities" if BEATSEQ_TAG else ""),
+            **({"beatseq": "beat-sequence network (training/_rhythm_beatseq.py): per beat a "
+                           "0.8-s window at 150 Hz (-0.35..+0.45 s around R) scaled by the median "
+                           "QRS amplitude and 4 log RR inputs, a shared 4-layer 1-D CNN beat "
+                           "encoder, 4 dilated convolutions over the beat sequence, masked "
+                           "mean+max pooling; trained from scratch on the v3 labels, fold "
+                           f"{EXPORT_FOLD + 1} model shipped"} if BEATSEQ_TAG else {}),
         },
         "metrics": {"score": "CinC 2017 score = mean F1 over N, A, O", "cv_5fold": h["cv"],
                     "shared_600": h["shared"]},
@@ -447,6 +501,7 @@ def stage_export() -> None:
                    "(PhysioNet/CinC Challenge 2017, Clifford et al. 2017) - attribution required",
         "files": files,
         "cnn_file": cnn_path.name if uses_cnn else None,
+        **({"beatseq_file": bs_path.name, "beatseq_tag": BEATSEQ_TAG} if uses_cnn and BEATSEQ_TAG else {}),
         "head_file": head_path.name,
         "class_scales": [round(v, 4) for v in shipped_scales(h)],
         "cache_tag": CNN_TAG,

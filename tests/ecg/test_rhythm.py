@@ -243,9 +243,65 @@ def test_cnn_graph_equals_onnx_reference_and_head_reads_the_nets_mix():
     mix = nets.mean(axis=0) if m.mean_nets else nets.ravel()
     assert m.mean_nets == (m.n_nets > 1 and m.card.extra.get("cnn_mix", "mean") == "mean")
     np.testing.assert_allclose(m.cnn(x), mix, atol=2e-5)
-    feats = rhythm_features(x, R.lead_beats(x))[m.cols]
-    p = m.head.predict_proba(np.concatenate([feats, mix])[None, :])[0] * m.scales
+    r = R.lead_beats(x)
+    feats = rhythm_features(x, r)[m.cols]
+    extra = [m.beatseq(cnn_input(x), r)] if m.bs_path else []
+    p = m.head.predict_proba(np.concatenate([feats, mix, *extra])[None, :])[0] * m.scales
     np.testing.assert_allclose(m.predict(x), p / p.sum(), atol=1e-4)
+
+
+def _plain_beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The beat-sequence input written out beat by beat (reference for the vectorised form)."""
+    y = np.array([(inp[2 * i] + inp[2 * i + 1]) / 2 for i in range(inp.size // 2)])
+    r = [int(v) // 2 for v in r300 if 0 <= int(v) // 2 < y.size][:256]
+    rows = []
+    for c in r:
+        rows.append([y[c + o] if 0 <= c + o < y.size else 0.0 for o in range(-52, 68)])
+    w = np.array(rows)
+    amp = np.median([row[44:60].max() - row[44:60].min() for row in w])
+    w = np.clip(w / max(amp, 1e-3), -8, 8)
+    rr = np.diff(r) / 150.0
+    med = np.median(rr)
+    f = []
+    for i in range(len(r)):
+        pre = rr[max(i - 1, 0)]
+        post = rr[min(i, rr.size - 1)]
+        f.append([np.log(pre), np.log(post), np.log(pre / med), np.log(post / med)])
+    return w, np.array(f)
+
+
+def test_beat_sequence_input_and_graph_equal_plain_references():
+    """beat_sequence equals a beat-by-beat construction (R at the record's edges included;
+    < 2 beats: one zero beat); the shipped beat-sequence graph (card ``beatseq_file``, model
+    1.3.0) run by onnxruntime equals ONNX's numpy reference evaluator and gives
+    probabilities; with no such network in the card ``predict`` does not call it."""
+    from cardiokit.ecg import rhythm as R
+    from cardiokit.ecg._rhythm_features import cnn_input
+
+    rec = cardiokit.read(str(shared_path("cinc2017") / "A00005.hea"))
+    x = np.asarray(rec.signals[:3600, 0], np.float64)
+    inp = cnn_input(x)
+    r = R.lead_beats(x)
+    for beats in (r, np.concatenate([[4], r[2:-2], [inp.size - 3]])):
+        w, f = R.beat_sequence(inp, beats)
+        pw, pf = _plain_beat_sequence(inp, beats)
+        assert w.dtype == f.dtype == np.float32 and w.shape == (beats.size, 120) and f.shape == (beats.size, 4)
+        np.testing.assert_allclose(w, pw, atol=1e-5)
+        np.testing.assert_allclose(f, pf, atol=1e-5)
+    w, f = R.beat_sequence(inp, r[:1])
+    assert w.shape == (1, 120) and not w.any() and not f.any()
+    m = R._model()
+    if not m.bs_path:
+        assert m.card.extra.get("beatseq_file") is None
+        return
+    onnx_reference = pytest.importorskip("onnx.reference", reason="onnx (train/test extra) not installed")
+    w, f = R.beat_sequence(inp, r)
+    feed = {"beats": w[None], "rr": f[None], "mask": np.ones((1, w.shape[0]), np.float32)}
+    ref = onnx_reference.ReferenceEvaluator(str(m.bs_path)).run(None, feed)[0][0]
+    got = m.beatseq(inp, r)
+    assert got.shape == (4,)
+    np.testing.assert_allclose(got, ref, atol=2e-5)
+    assert abs(got.sum() - 1.0) < 1e-5 and got.min() >= 0.0
 
 
 def _two_net_graph(one_net: str, out: str) -> None:

@@ -110,8 +110,13 @@ class _Model:
         self.mean_nets = self.n_nets > 1 and self.card.extra.get("cnn_mix", "mean") == "mean"
         n_cols = 1 if self.n_nets <= 1 or self.mean_nets else self.n_nets
         cnn_names = tuple(f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n_cols) for k in RHYTHM_LABELS)
-        feat_names = names[: len(names) - len(cnn_names)]
-        if names[len(feat_names):] != cnn_names or not set(feat_names) <= set(FEATURE_NAMES):
+        #: the beat-sequence network (1.3.0): its probabilities are the head's last inputs
+        bs_file = self.card.extra.get("beatseq_file")
+        self.bs_path = self.card.path(bs_file) if bs_file else None
+        bs_names = tuple(f"beatseq_{k}" for k in RHYTHM_LABELS) if bs_file else ()
+        nets = cnn_names + bs_names
+        feat_names = names[: len(names) - len(nets)]
+        if names[len(feat_names):] != nets or not set(feat_names) <= set(FEATURE_NAMES):
             raise AnalysisError(f"model {self.card.id}: its head expects features {names[:3]}..., "
                                 "which this cardiokit version does not compute")
         #: columns of FEATURE_NAMES the head reads, in its order
@@ -138,10 +143,33 @@ class _Model:
             return lambda feed: inner.run(names, feed, None)[0]
         return lambda feed: sess.run(names, feed)[0]  # pragma: no cover - another onnxruntime
 
-    def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None) -> np.ndarray:
-        inp = cnn_input(x300, filtered=filtered)[None, None, :]
-        p = self._run({"ecg": inp})[0].astype(np.float64)
+    @cached_property
+    def _bs_run(self) -> Any:
+        """``session.run`` of the beat-sequence network's output (as :attr:`_run`)."""
+        from cardiokit.models import onnx_session
+
+        sess = onnx_session(str(self.bs_path))
+        names = [sess.get_outputs()[0].name]
+        inner = getattr(sess, "_sess", None)
+        if inner is not None and callable(getattr(inner, "run", None)):
+            return lambda feed: inner.run(names, feed, None)[0]
+        return lambda feed: sess.run(names, feed)[0]  # pragma: no cover - another onnxruntime
+
+    def cnn(self, x300: np.ndarray, filtered: np.ndarray | None = None, *,
+            inp: np.ndarray | None = None) -> np.ndarray:
+        """The CNN graph's probabilities (the nets' mean or side by side); ``inp``: the
+        lead's :func:`cnn_input` when already computed."""
+        if inp is None:
+            inp = cnn_input(x300, filtered=filtered)
+        p = self._run({"ecg": inp[None, None, :]})[0].astype(np.float64)
         return p.reshape(self.n_nets, -1).mean(axis=0) if self.mean_nets else p
+
+    def beatseq(self, inp: np.ndarray, r300: np.ndarray) -> np.ndarray:
+        """The beat-sequence network's probabilities from the lead's :func:`cnn_input`
+        and its R fiducials at 300 Hz (:func:`beat_sequence`)."""
+        w, f = beat_sequence(inp, r300)
+        mask = np.ones((1, w.shape[0]), np.float32)
+        return self._bs_run({"beats": w[None], "rr": f[None], "mask": mask})[0].astype(np.float64)
 
     def predict(self, x300: np.ndarray, beats300: np.ndarray | None = None) -> np.ndarray:
         """Probabilities of one lead at 300 Hz; ``beats300``: R fiducials at 300 Hz from
@@ -154,11 +182,50 @@ class _Model:
         feats = rhythm_features(x300, r, filtered=y)
         if self.cols.size != feats.size or not self._all_cols:
             feats = feats[self.cols]
-        z = (np.concatenate([feats, self.cnn(x300, y)]) if self.cnn_path else feats)[None, :]
+        parts = [feats]
+        if self.cnn_path or self.bs_path:
+            inp = cnn_input(x300, filtered=y)
+            if self.cnn_path:
+                parts.append(self.cnn(x300, inp=inp))
+            if self.bs_path:
+                parts.append(self.beatseq(inp, r))
+        z = (np.concatenate(parts) if len(parts) > 1 else feats)[None, :]
         p = self.head.predict_proba(z)[0]
         if not self._unit_scales:
             p = p * self.scales
         return p / p.sum()
+
+
+#: Beat-sequence network input: each beat's window at 150 Hz from 0.35 s before to 0.45 s
+#: after its R peak, its RR inputs, at most this many beats (the first ones).
+BEAT_PRE, BEAT_POST, BEAT_RR, MAX_SEQ_BEATS = 52, 68, 4, 256
+
+
+def beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Input of the beat-sequence network from a lead's :func:`cnn_input` at 300 Hz and its
+    R fiducials at 300 Hz: beat windows ``(n, BEAT_PRE + BEAT_POST)`` at 150 Hz (pairs of
+    samples averaged) divided by the median QRS peak-to-peak amplitude (+-53 ms around R),
+    clipped to +-8, and ``(n, BEAT_RR)`` RR inputs: log pre-RR, log post-RR (s) and both
+    relative to the median RR (the first beat's pre-RR and the last's post-RR repeat their
+    neighbour's). Fewer than 2 beats: one all-zero beat. float32."""
+    win = BEAT_PRE + BEAT_POST
+    n2 = inp.size // 2
+    y = inp[: 2 * n2].reshape(n2, 2).mean(axis=1)
+    r = np.asarray(r300, np.int64) // 2
+    r = r[(r >= 0) & (r < n2)][:MAX_SEQ_BEATS]
+    if r.size < 2:
+        return np.zeros((1, win), np.float32), np.zeros((1, BEAT_RR), np.float32)
+    pad = np.concatenate([np.zeros(BEAT_PRE), y, np.zeros(BEAT_POST)])
+    w = pad[r[:, None] + np.arange(win)[None, :]]
+    q = w[:, BEAT_PRE - 8 : BEAT_PRE + 8]
+    amp = float(np.median(q.max(axis=1) - q.min(axis=1)))
+    w = np.clip(w / max(amp, 1e-3), -8.0, 8.0)
+    rr = np.diff(r) / 150.0
+    pre = np.concatenate([rr[:1], rr])
+    post = np.concatenate([rr, rr[-1:]])
+    med = float(np.median(rr))
+    f = np.stack([np.log(pre), np.log(post), np.log(pre / med), np.log(post / med)], axis=1)
+    return w.astype(np.float32), f.astype(np.float32)
 
 
 _R_RADIUS = round(0.05 * FS)
