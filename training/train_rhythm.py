@@ -76,6 +76,19 @@ CNN_MIX = os.environ.get("CNN_MIX", "mean")
 BEATSEQ_TAG = os.environ.get("BEATSEQ_TAG", "")
 
 
+#: The tree heads, comma-separated, each the "+"-joined network outputs it reads beside the
+#: features (``cnn``, ``bs``); several heads: their probabilities averaged. Default: one
+#: head over every network (``cnn`` or ``cnn+bs``). Model 1.3.0: ``cnn,bs``.
+HEADS = os.environ.get("HEADS", "")
+
+
+def head_specs() -> list[list[str]]:
+    """The network outputs each head reads (:data:`HEADS`)."""
+    if HEADS:
+        return [h.split("+") for h in HEADS.split(",")]
+    return [["cnn", "bs"] if BEATSEQ_TAG else ["cnn"]]
+
+
 def cnn_tags() -> list[str]:
     """The CNN tags of CNN_TAG (comma-separated; one for the ``cnn`` stages)."""
     return CNN_TAG.split(",")
@@ -288,7 +301,7 @@ def head_data(cnn: bool = True) -> dict:
                     sbs = z["shared"].astype(np.float64)
             if np.isnan(oof).any():
                 raise RuntimeError(f"beat-sequence outputs {BEATSEQ_TAG}cnn_oof*.npz miss pool records")
-            d["cnn"], d["scnn"] = np.hstack([d["cnn"], oof]), np.hstack([d["scnn"], sbs])
+            d["bs"], d["sbs"] = oof, sbs
     return d
 
 
@@ -351,42 +364,45 @@ def stage_head() -> None:
     nested CV) and the final fused head with its class scales."""
     d = head_data()
     y, fold = d["y"], d["fold"]
-    fused = np.hstack([d["X"], d["cnn"]])
+    specs = head_specs()
+    fused = [np.hstack([d["X"], *(d[c] for c in spec)]) for spec in specs]
+    sfused = [np.hstack([d["SX"], *(d["s" + c] for c in spec)]) for spec in specs]
     oof_feat = np.zeros((y.size, 4))
     oof_fused = np.zeros((y.size, 4))
     for k in range(D.N_FOLDS):
         tr, va = fold != k, fold == k
         oof_feat[va] = fit_head(d["X"][tr], y[tr]).predict_proba(d["X"][va])
-        oof_fused[va] = fit_head(fused[tr], y[tr]).predict_proba(fused[va])
+        # several heads: their probabilities averaged
+        oof_fused[va] = np.mean([fit_head(f[tr], y[tr]).predict_proba(f[va]) for f in fused], axis=0)
         log(f"  head fold {k + 1} done")
     pred_scaled = np.zeros(y.size, np.int64)
     for k in range(D.N_FOLDS):
         tr, va = fold != k, fold == k
         pred_scaled[va] = (oof_fused[va] * tune_scales(oof_fused[tr], y[tr])).argmax(1)
     scales = tune_scales(oof_fused, y)
-    log(f"5-fold CV on the training pool ({y.size} records):")
+    log(f"5-fold CV on the training pool ({y.size} records), heads {specs}:")
     cv = {"features_gbm": _row("features + GBM", y, oof_feat.argmax(1)),
-          "cnn": _row("CNN (one fold model)", y, d["cnn"][:, :4].argmax(1)),
-          **({"beatseq": _row("beat-sequence net", y, d["cnn"][:, -4:].argmax(1))} if BEATSEQ_TAG else {}),
-          "fused": _row("features + CNN -> GBM", y, oof_fused.argmax(1)),
+          "cnn": _row("CNN (one fold model)", y, d["cnn"].argmax(1)),
+          **({"beatseq": _row("beat-sequence net", y, d["bs"].argmax(1))} if BEATSEQ_TAG else {}),
+          "fused": _row("features + nets -> GBM", y, oof_fused.argmax(1)),
           "fused_scaled": _row("+ class scales (nested)", y, pred_scaled)}
     log(f"class scales (whole pool OOF): {np.round(scales, 3).tolist()}")
-    head = fit_head(fused, y)
+    heads = [fit_head(f, y) for f in fused]
     head_f = fit_head(d["X"], y)
-    sfused = np.hstack([d["SX"], d["scnn"]])
-    sp = head.predict_proba(sfused)
+    sp = np.mean([h.predict_proba(f) for h, f in zip(heads, sfused, strict=True)], axis=0)
     log(f"shared evaluation subset ({d['sy'].size} records, v3 labels; never used for training):")
     shared = {"features_gbm": _row("features + GBM", d["sy"], head_f.predict_proba(d["SX"]).argmax(1)),
-              "cnn": _row("CNN (shipped fold model)", d["sy"], d["scnn"][:, :4].argmax(1)),
-              **({"beatseq": _row("beat-sequence net (shipped fold)", d["sy"], d["scnn"][:, -4:].argmax(1))}
+              "cnn": _row("CNN (shipped fold model)", d["sy"], d["scnn"].argmax(1)),
+              **({"beatseq": _row("beat-sequence net (shipped fold)", d["sy"], d["sbs"].argmax(1))}
                  if BEATSEQ_TAG else {}),
-              "fused": _row("features + CNN -> GBM", d["sy"], sp.argmax(1)),
+              "fused": _row("features + nets -> GBM", d["sy"], sp.argmax(1)),
               "fused_scaled": _row("+ class scales", d["sy"], (sp * scales).argmax(1))}
     import pickle
 
     np.savez(D.CACHE / head_oof_name(CNN_TAG, BEATSEQ_TAG), feat=oof_feat, fused=oof_fused, scaled=pred_scaled)
     with open(D.CACHE / "head.pkl", "wb") as f:
-        pickle.dump({"head": head, "cv": cv, "shared": shared, "n_pool": int(y.size), "uses_cnn": True,
+        pickle.dump({"head": heads[0], "heads": heads, "specs": specs, "cv": cv, "shared": shared,
+                     "n_pool": int(y.size), "uses_cnn": True,
                      "scales": scales.tolist(), "pool_counts": np.bincount(y, minlength=4).tolist()}, f)
 
 
@@ -395,8 +411,15 @@ def cnn_input_names() -> list[str]:
     ``CNN_MIX=concat`` also ``cnn2_<label>``, ... for the further nets."""
     labels = ("normal", "af", "other", "noisy")
     n = len(cnn_tags()) if CNN_MIX == "concat" else 1
-    bs = [f"beatseq_{k}" for k in labels] if BEATSEQ_TAG else []
-    return [f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n) for k in labels] + bs
+    return [f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n) for k in labels]
+
+
+def head_input_names(spec: list[str]) -> list[str]:
+    """The input columns of a head reading the features and the networks ``spec``."""
+    from cardiokit.ecg._rhythm_features import FEATURE_NAMES
+
+    names = {"cnn": cnn_input_names(), "bs": [f"beatseq_{k}" for k in ("normal", "af", "other", "noisy")]}
+    return [*FEATURE_NAMES, *(n for c in spec for n in names[c])]
 
 
 def export_cnn(path: Path) -> None:
@@ -431,19 +454,28 @@ def stage_export() -> None:
         h = pickle.load(f)
     uses_cnn = h["uses_cnn"]
     d = head_data(cnn=uses_cnn)
-    trees = hgb_to_trees(h["head"])
-    fused = np.hstack([d["SX"], d["scnn"]]) if uses_cnn else d["SX"]
-    ref = h["head"].predict_proba(fused)
-    got = trees.predict_proba(fused)
-    assert np.allclose(ref, got, atol=1e-6), float(np.abs(ref - got).max())
-    head_path = MODEL_DIR / "rhythm_cinc2017_head.npz"
-    trees.save(head_path)
+    specs = h.get("specs", [["cnn"]]) if uses_cnn else [[]]
+    models = h.get("heads", [h["head"]])
+    files, heads = {}, []
+    for j, (spec, model) in enumerate(zip(specs, models, strict=True)):
+        trees = hgb_to_trees(model)
+        fused = np.hstack([d["SX"], *(d["s" + c] for c in spec)])
+        ref = model.predict_proba(fused)
+        got = trees.predict_proba(fused)
+        assert np.allclose(ref, got, atol=1e-6), float(np.abs(ref - got).max())
+        head_path = MODEL_DIR / f"rhythm_cinc2017_head{'' if j == 0 else j + 1}.npz"
+        trees.save(head_path)
+        files[head_path.name] = sha256_file(head_path)
+        heads.append({"file": head_path.name, "inputs": head_input_names(spec)})
+    for j in range(len(specs), 4):  # heads of an earlier export
+        (MODEL_DIR / f"rhythm_cinc2017_head{j + 1}.npz").unlink(missing_ok=True)
     cnn_path = MODEL_DIR / "rhythm_cinc2017_cnn.onnx"
-    files = {head_path.name: sha256_file(head_path)}
     bs_path = MODEL_DIR / "rhythm_cinc2017_beatseq.onnx"
     if uses_cnn:
         export_cnn(cnn_path)
         files[cnn_path.name] = sha256_file(cnn_path)
+    elif cnn_path.exists():
+        cnn_path.unlink()
     if uses_cnn and BEATSEQ_TAG:
         from training._rhythm_beatseq import export_onnx
 
@@ -451,8 +483,6 @@ def stage_export() -> None:
         files[bs_path.name] = sha256_file(bs_path)
     elif bs_path.exists():
         bs_path.unlink()
-    elif cnn_path.exists():
-        cnn_path.unlink()
     card = {
         "name": "cardiokit-rhythm-cinc2017",
         "version": MODEL_VERSION,
@@ -487,7 +517,9 @@ def stage_export() -> None:
                    "baseline-wander and noise augmentation), applied to the whole lead",
             "head": "gradient-boosted trees (scikit-learn HistGradientBoosting, evaluated with "
                     "numpy) over features + CNN probabilities"
-                    + (" + beat-sequence network probabilities" if BEATSEQ_TAG else ""),
+                    + (" + beat-sequence network probabilities" if BEATSEQ_TAG else "")
+                    + (f"; {len(heads)} heads ({', '.join('features + ' + ' + '.join(sp) for sp in specs)}), "
+                       "their probabilities averaged" if len(heads) > 1 else ""),
             **({"beatseq": "beat-sequence network (training/_rhythm_beatseq.py): per beat a "
                            "0.8-s window at 150 Hz (-0.35..+0.45 s around R) scaled by the median "
                            "QRS amplitude and 4 log RR inputs, a shared 4-layer 1-D CNN beat "
@@ -502,12 +534,13 @@ def stage_export() -> None:
         "files": files,
         "cnn_file": cnn_path.name if uses_cnn else None,
         **({"beatseq_file": bs_path.name, "beatseq_tag": BEATSEQ_TAG} if uses_cnn and BEATSEQ_TAG else {}),
-        "head_file": head_path.name,
+        "head_file": heads[0]["file"],
+        **({"heads": heads} if len(heads) > 1 else {}),
         "class_scales": [round(v, 4) for v in shipped_scales(h)],
         "cache_tag": CNN_TAG,
         "cnn_nets": len(cnn_tags()) if uses_cnn else 0,
         "cnn_mix": CNN_MIX,
-        "head_inputs": [*FEATURE_NAMES, *(cnn_input_names() if uses_cnn else [])],
+        "head_inputs": heads[0]["inputs"],
         "trained": date.today().isoformat(),
         "script": "training/train_rhythm.py",
     }

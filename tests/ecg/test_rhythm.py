@@ -244,9 +244,20 @@ def test_cnn_graph_equals_onnx_reference_and_head_reads_the_nets_mix():
     assert m.mean_nets == (m.n_nets > 1 and m.card.extra.get("cnn_mix", "mean") == "mean")
     np.testing.assert_allclose(m.cnn(x), mix, atol=2e-5)
     r = R.lead_beats(x)
-    feats = rhythm_features(x, r)[m.cols]
-    extra = [m.beatseq(cnn_input(x), r)] if m.bs_path else []
-    p = m.head.predict_proba(np.concatenate([feats, mix, *extra])[None, :])[0] * m.scales
+    # every input by name; each head (card ``heads``, else ``head_file``) reads its own
+    # columns and the heads' probabilities are averaged
+    values = dict(zip(R.FEATURE_NAMES, rhythm_features(x, r), strict=True))
+    values.update({f"cnn{'' if j == 0 else j + 1}_{k}": v for j, row in enumerate(mix.reshape(-1, 4))
+                   for k, v in zip(RHYTHM_LABELS, row, strict=True)})
+    if m.bs_path:
+        values.update(zip((f"beatseq_{k}" for k in RHYTHM_LABELS), m.beatseq(cnn_input(x), r), strict=True))
+    specs = m.card.extra.get("heads") or [{"file": m.card.extra["head_file"], "inputs": m.card.extra["head_inputs"]}]
+    assert len(specs) == len(m.heads)
+    from cardiokit.models import TreeEnsemble
+
+    ps = [TreeEnsemble.load(m.card.path(sp["file"])).predict_proba(np.array([[values[n] for n in sp["inputs"]]]))[0]
+          for sp in specs]
+    p = np.mean(ps, axis=0) * m.scales
     np.testing.assert_allclose(m.predict(x), p / p.sum(), atol=1e-4)
 
 

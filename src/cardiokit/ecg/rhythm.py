@@ -102,26 +102,40 @@ class _Model:
         self.card = load_card(MODEL_NAME)
         cnn_file = self.card.extra.get("cnn_file")
         self.cnn_path = self.card.path(cnn_file) if cnn_file else None
-        self.head = TreeEnsemble.load(self.card.path(self.card.extra["head_file"]))
-        names = tuple(self.card.extra["head_inputs"])
         #: nets in the CNN graph (their probabilities side by side) and how the head reads
         #: them: their mean (``cnn_<label>``) or each net's (``cnn_``, ``cnn2_``, ...)
         self.n_nets = int(self.card.extra.get("cnn_nets", 1)) if cnn_file else 0
         self.mean_nets = self.n_nets > 1 and self.card.extra.get("cnn_mix", "mean") == "mean"
         n_cols = 1 if self.n_nets <= 1 or self.mean_nets else self.n_nets
         cnn_names = tuple(f"cnn{'' if j == 0 else j + 1}_{k}" for j in range(n_cols) for k in RHYTHM_LABELS)
-        #: the beat-sequence network (1.3.0): its probabilities are the head's last inputs
+        #: the beat-sequence network (1.3.0): its probabilities follow the CNN's
         bs_file = self.card.extra.get("beatseq_file")
         self.bs_path = self.card.path(bs_file) if bs_file else None
         bs_names = tuple(f"beatseq_{k}" for k in RHYTHM_LABELS) if bs_file else ()
-        nets = cnn_names + bs_names
-        feat_names = names[: len(names) - len(nets)]
-        if names[len(feat_names):] != nets or not set(feat_names) <= set(FEATURE_NAMES):
-            raise AnalysisError(f"model {self.card.id}: its head expects features {names[:3]}..., "
-                                "which this cardiokit version does not compute")
-        #: columns of FEATURE_NAMES the head reads, in its order
-        self.cols = np.asarray([FEATURE_NAMES.index(n) for n in feat_names], np.intp)
-        self._all_cols = bool(np.array_equal(self.cols, np.arange(len(FEATURE_NAMES))))
+        #: the input vector: every feature, then the CNN's and the beat-sequence net's columns
+        self.inputs = (*FEATURE_NAMES, *cnn_names, *bs_names)
+        # the tree heads (card ``heads``: several, their probabilities averaged; older
+        # cards: ``head_file`` and ``head_inputs``), each with the input columns it reads
+        specs = self.card.extra.get("heads") or [{"file": self.card.extra["head_file"],
+                                                  "inputs": self.card.extra["head_inputs"]}]
+        self.heads: list[tuple[Any, np.ndarray | None]] = []
+        used: set[str] = set()
+        for spec in specs:
+            names = tuple(spec["inputs"])
+            if not set(names) <= set(self.inputs):
+                raise AnalysisError(f"model {self.card.id}: its head expects inputs {names[:3]}..., "
+                                    "which this cardiokit version does not compute")
+            idx = np.asarray([self.inputs.index(n) for n in names], np.intp)
+            full = idx.size == len(self.inputs) and bool(np.array_equal(idx, np.arange(idx.size)))
+            self.heads.append((TreeEnsemble.load(self.card.path(spec["file"])), None if full else idx))
+            used |= set(names)
+        if not set(cnn_names + bs_names) <= used:
+            raise AnalysisError(f"model {self.card.id}: no head reads the outputs "
+                                f"{sorted(set(cnn_names + bs_names) - used)[:3]} of its networks")
+        self.head = self.heads[0][0]
+        #: columns of FEATURE_NAMES the first head reads, in its order
+        first = tuple(specs[0]["inputs"])
+        self.cols = np.asarray([FEATURE_NAMES.index(n) for n in first if n in FEATURE_NAMES], np.intp)
         self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
                                  np.float64)
         self._unit_scales = bool(np.all(self.scales == 1.0))  # p * 1.0 == p: skipped
@@ -179,18 +193,16 @@ class _Model:
             r = lead_beats(x300)
         else:
             r = _refine(y, beats300)
-        feats = rhythm_features(x300, r, filtered=y)
-        if self.cols.size != feats.size or not self._all_cols:
-            feats = feats[self.cols]
-        parts = [feats]
+        parts = [rhythm_features(x300, r, filtered=y)]
         if self.cnn_path or self.bs_path:
             inp = cnn_input(x300, filtered=y)
             if self.cnn_path:
                 parts.append(self.cnn(x300, inp=inp))
             if self.bs_path:
                 parts.append(self.beatseq(inp, r))
-        z = (np.concatenate(parts) if len(parts) > 1 else feats)[None, :]
-        p = self.head.predict_proba(z)[0]
+        z = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        ps = [head.predict_proba((z if idx is None else z[idx])[None, :])[0] for head, idx in self.heads]
+        p = ps[0] if len(ps) == 1 else np.mean(ps, axis=0)
         if not self._unit_scales:
             p = p * self.scales
         return p / p.sum()
