@@ -64,8 +64,6 @@ _COARSE_FS = 125.0
 _OUTLIER_S = [0.03, 0.03, 0.06]
 # at most this many other leads must confirm a global onset / offset (P, QRS, T)
 _CONFIRM = [2, 2, 2]
-#: a P wave whose 12-lead shape correlates less than this with the record's median P wave is
-#: dropped (f waves of atrial fibrillation), see :func:`_check_p_morphology`
 _P_MIN_CORR = 0.5
 #: other leads that must confirm a global onset / offset of the learned delineator
 _UNET_CONFIRM = 0
@@ -325,52 +323,30 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     return glob, out
 
 
-def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float, step: int = 1,
-                        *, min_corr: float = _P_MIN_CORR, at_mid: bool = False) -> None:
-    """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation): the
-    correlation of the leads' smoothed signals +-50 ms around each P wave with their median
-    over the beats below ``min_corr``. The window is centred on the global P peak or, with
-    ``at_mid`` and at least 6 leads, on the midpoint of the global P onset and offset: the
-    peak of a wide or notched P wave (P mitrale) jumps between its humps from beat to beat (the
-    leads peak at either, 20-80 ms apart), which shifts a peak-centred window off the template,
-    while the wave's onset and offset, each confirmed by two other leads from 6 leads on (see
-    :func:`_fuse`), stay put (the rules; with fewer leads the boundaries are confirmed by fewer
-    or no other leads and the peak is the steadier centre: QT Database, 2 leads). ``smooth``
-    (sampled at ``fs``) holds every ``step``-th sample of the fiducials' signal."""
+def _check_p_morphology(glob: np.ndarray, per: np.ndarray, smooth: np.ndarray, fs: float, step: int = 1) -> None:
+    """Drop P waves unlike the record's median P wave (f waves of atrial fibrillation);
+    ``smooth`` (sampled at ``fs``) holds every ``step``-th sample of the fiducials' signal."""
     has = (glob[:, 1] >= 0).nonzero()[0]
+    h = round(0.05 * fs)
+    pk = glob[has, 1] // step
+    keep = (pk - h >= 0) & (pk + h < smooth.shape[0])
+    has, pk = has[keep], pk[keep]
     if has.size < 3:
         return
-    centre = glob[has, 1]
-    if at_mid and per.shape[0] >= 6:  # (a wave with a peak has both boundaries; the peak where one were missing)
-        on, off = glob[has, 0], glob[has, 2]
-        centre = np.where((on >= 0) & (off >= on), (on + off) // 2, centre)
-    bad = has[_unlike_median(smooth, centre // step, round(0.05 * fs), min_corr)]
-    glob[bad, 0:3] = -1
-    per[:, bad, 0:3] = -1
-
-
-def _unlike_median(smooth: np.ndarray, centre: np.ndarray, h: int, min_corr: float) -> np.ndarray:
-    """Per centre (samples of ``smooth``): True where the leads' window ``centre - h ..
-    centre + h`` (mean removed per lead) correlates less than ``min_corr`` with the median
-    window; False for windows past the ends or with fewer than 3 windows inside."""
-    out = np.zeros(centre.size, bool)
-    keep = (centre - h >= 0) & (centre + h < smooth.shape[0])
-    pk = centre[keep]
-    if pk.size < 3:
-        return out
     seg = smooth[pk[:, None] + np.arange(-h, h + 1)[None, :], :]  # (n, win, leads)
     # np.mean's sum and division (by an intp count, into the sum's dtype) without its wrapper
     mean = seg.sum(axis=1, keepdims=True)
     np.true_divide(mean, np.intp(seg.shape[1]), out=mean, casting="unsafe")
     seg = seg - mean
-    flat = seg.reshape(pk.size, -1)
+    flat = seg.reshape(has.size, -1)
     srt = np.sort(flat, axis=0)  # the column medians, as np.median gives them, with less overhead
-    mid = pk.size // 2
-    tmpl = srt[mid] if pk.size % 2 else (srt[mid - 1] + srt[mid]) / 2
+    mid = has.size // 2
+    tmpl = srt[mid] if has.size % 2 else (srt[mid - 1] + srt[mid]) / 2
     den = np.sqrt((flat * flat).sum(axis=1)) * np.sqrt(tmpl.dot(tmpl))  # np.linalg.norm's sums
     corr = np.where(den > 0, flat @ tmpl / np.where(den > 0, den, 1.0), 0.0)
-    out[keep] = corr < min_corr
-    return out
+    bad = has[corr < _P_MIN_CORR]
+    glob[bad, 0:3] = -1
+    per[:, bad, 0:3] = -1
 
 
 def _already_highpassed(rec: Recording) -> bool:
@@ -475,7 +451,7 @@ def delineate(
         filt = prepare(x, fw, TUNING, highpass=False, step=step)
         per = delineate_leads(filt, rd, fw, TUNING)
         glob, fused = _fuse(per, rd, fw)
-        _check_p_morphology(glob, fused, filt.smooth, fw / step, step, at_mid=True)
+        _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
             every = _upsample(np.concatenate((per, fused, glob[None])), q, sub.n_samples)  # one pass for all
             per, fused, glob = every[:n_leads], every[n_leads:-1], every[-1]
