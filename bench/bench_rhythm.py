@@ -160,7 +160,9 @@ def main() -> None:
     n_nets = len(tag.split(","))
     nets = "one CNN" if n_nets == 1 else f"{n_nets} CNNs"
     scaled = any(abs(v - 1.0) > 1e-9 for v in load_card("rhythm_cinc2017").extra.get("class_scales") or [1.0])
-    rows_cv.append(("cardiokit features + CNN -> GBM" + ("" if scaled else " (shipped design)"),
+    design = ("cardiokit features + CNN -> GBM, features + beat-sequence net -> GBM, averaged" if bs_tag
+              else "cardiokit features + CNN -> GBM")
+    rows_cv.append((design + ("" if scaled else " (shipped design)"),
                     D.cinc_f1(y, z["fused"].argmax(1))))
     rows_cv.append(("  + class scales chosen in nested CV" + (" (shipped design)" if scaled else
                                                                " (not shipped: gain < 0.003)"),

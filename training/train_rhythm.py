@@ -95,10 +95,10 @@ def cnn_tags() -> list[str]:
 
 
 #: Version written to the card by the export stage.
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "1.3.0"
 #: The fold model shipped as the CNN (one network: 5x faster than the fold ensemble).
 EXPORT_FOLD = 0
-#: The commands that rebuild the shipped 1.2.0 model from HEAD (appended to the card .md).
+#: The commands that rebuild the shipped 1.3.0 model from HEAD (appended to the card .md).
 REPRODUCE_MD = """## Reproduce
 
 From the repository root, `OMP_NUM_THREADS=1` (each `cnn` call also takes `CNN_FOLDS=k`
@@ -112,16 +112,19 @@ for one fold; `cnn_collect` then merges the folds). Steps 2-4 are the 1.1.0 CNN 
 4. `RHYTHM_LABELS=reference CNN_TAG=ft2_ CNN_INIT=ft_ CNN_EPOCHS=6 CNN_LR=5e-4 .venv/bin/python -m training.train_rhythm cnn`
 5. `CNN_TAG=e6_ CNN_INIT=ft2_ CNN_EPOCHS=5 CNN_LR=5e-4 CNN_CROP=6000 .venv/bin/python -m training.train_rhythm cnn`
 6. `CNN_TAG=e7_ CNN_INIT=e6_ CNN_EPOCHS=4 CNN_LR=3e-4 CNN_CROP=9000 .venv/bin/python -m training.train_rhythm cnn`
-7. `CNN_TAG=e7_ .venv/bin/python -m training.train_rhythm features head export`
+7. `BEATSEQ_TAG=bs1_ .venv/bin/python -m training.train_rhythm beatseq` (the beat-sequence
+   network, 5 folds, ~7 min each on one core)
+8. `CNN_TAG=e7_ BEATSEQ_TAG=bs1_ HEADS=cnn,bs .venv/bin/python -m training.train_rhythm features head export`
 
 Steps 2-4 were verified bitwise against the 1.1.0 runs (2026-11-24, torch 2.13 CPU, one
 thread). Steps 5-6 first ran (2026-11-24) from an exploration script with the same calls
 to training/_rhythm_cnn.py; re-run through this script for fold 1 (`CNN_FOLDS=0`) they gave
 the cached fold models bit for bit. The features of the 29 1.2.0 additions were checked
 equal (to 1e-15) between the exploration code and cardiokit.ecg._rhythm_features on the
-600 shared records. Step 7 reproduces the shipped head with the beat detector before
-commit 783e180 (later, `detect_beats` drops weak detections just before a beat: the
-features of 283 of 7328 pool records differ; docs/MODELS.md).
+600 shared records. Steps 7-8 (model 1.3.0, 2026-11-25) ran at the commit that shipped
+it: the features stage's beats and the beat windows are those of `detect_beats` there.
+Step 7 is the `training._rhythm_beatseq.run_fold` call the exploration made for each fold
+(`python -m training._rhythm_beatseq fold k`, seed 2017 + k, 30 epochs).
 """
 
 

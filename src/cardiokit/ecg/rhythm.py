@@ -42,6 +42,7 @@ import numpy as np
 from cardiokit._core.errors import AnalysisError, InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.results import Beats
+from cardiokit.dsp._fast import median1
 from cardiokit.dsp.peaks import refine_extrema
 
 from ._rhythm_features import FEATURE_NAMES, FS, band_0540, cnn_input, rhythm_features
@@ -211,6 +212,8 @@ class _Model:
 #: Beat-sequence network input: each beat's window at 150 Hz from 0.35 s before to 0.45 s
 #: after its R peak, its RR inputs, at most this many beats (the first ones).
 BEAT_PRE, BEAT_POST, BEAT_RR, MAX_SEQ_BEATS = 52, 68, 4, 256
+_BEAT_OFFS = np.arange(-BEAT_PRE, BEAT_POST)
+_BEAT_OFFS.flags.writeable = False
 
 
 def beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,21 +225,29 @@ def beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.nda
     neighbour's). Fewer than 2 beats: one all-zero beat. float32."""
     win = BEAT_PRE + BEAT_POST
     n2 = inp.size // 2
-    y = inp[: 2 * n2].reshape(n2, 2).mean(axis=1)
     r = np.asarray(r300, np.int64) // 2
     r = r[(r >= 0) & (r < n2)][:MAX_SEQ_BEATS]
     if r.size < 2:
         return np.zeros((1, win), np.float32), np.zeros((1, BEAT_RR), np.float32)
-    pad = np.concatenate([np.zeros(BEAT_PRE), y, np.zeros(BEAT_POST)])
-    w = pad[r[:, None] + np.arange(win)[None, :]]
+    # only the windows' samples of the 150-Hz signal (pairs averaged in float32, as
+    # ``inp[:2 * n2].reshape(n2, 2).mean(axis=1)``); outside the record: 0
+    idx = r[:, None] + _BEAT_OFFS
+    if r[0] >= BEAT_PRE and r[-1] + BEAT_POST <= n2:
+        i2 = 2 * idx
+        w = ((inp[i2] + inp[i2 + 1]) / np.float32(2)).astype(np.float64)
+    else:
+        ok = (idx >= 0) & (idx < n2)
+        i2 = 2 * np.where(ok, idx, 0)
+        w = np.where(ok, (inp[i2] + inp[i2 + 1]) / np.float32(2), np.float32(0)).astype(np.float64)
     q = w[:, BEAT_PRE - 8 : BEAT_PRE + 8]
-    amp = float(np.median(q.max(axis=1) - q.min(axis=1)))
-    w = np.clip(w / max(amp, 1e-3), -8.0, 8.0)
+    amp = median1(q.max(axis=1) - q.min(axis=1))
+    w /= max(amp, 1e-3)
+    w = np.minimum(np.maximum(w, -8.0, out=w), 8.0, out=w)  # np.clip
     rr = np.diff(r) / 150.0
     pre = np.concatenate([rr[:1], rr])
     post = np.concatenate([rr, rr[-1:]])
-    med = float(np.median(rr))
-    f = np.stack([np.log(pre), np.log(post), np.log(pre / med), np.log(post / med)], axis=1)
+    med = median1(rr)
+    f = np.log(np.stack([pre, post, pre / med, post / med], axis=1))
     return w.astype(np.float32), f.astype(np.float32)
 
 
