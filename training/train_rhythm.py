@@ -124,7 +124,8 @@ equal (to 1e-15) between the exploration code and cardiokit.ecg._rhythm_features
 600 shared records. Steps 7-8 (model 1.3.0, 2026-11-25) ran at the commit that shipped
 it: the features stage's beats and the beat windows are those of `detect_beats` there.
 Step 7 is the `training._rhythm_beatseq.run_fold` call the exploration made for each fold
-(`python -m training._rhythm_beatseq fold k`, seed 2017 + k, 30 epochs).
+(`python -m training._rhythm_beatseq fold k`, seed 2017 + k, 30 epochs); re-run through this
+script for fold 1 (`BEATSEQ_TAG=rbs_ CNN_FOLDS=0`) it gave the cached fold network bit for bit.
 """
 
 
