@@ -13,10 +13,13 @@ How it works, per lead:
    beats :func:`cardiokit.analyze` found) and move each to this lead's extremum;
 3. compute hand-crafted features (RR irregularity, visibility graphs of the RR series,
    atrial activity, ectopy, QRS morphology, ST-T, signal quality; ``_rhythm_features``);
-4. run one residual 1-D CNN on the whole lead (ONNX; older cards may ship an ensemble);
-5. a gradient-boosted tree head combines the features and the CNN probabilities; the
-   card's class scales (chosen in cross-validation to maximise the CinC 2017 score)
-   re-weight the head's probabilities.
+4. run one residual 1-D CNN on the whole lead (ONNX; older cards may ship an ensemble)
+   and (model 1.3.0) a beat-sequence network over the beats' windows and RR intervals
+   (:func:`beat_sequence`; ONNX);
+5. gradient-boosted tree heads (1.3.0: features + CNN, features + beat-sequence network)
+   combine the features and the networks' probabilities and are averaged; the card's
+   class scales (chosen in cross-validation to maximise the CinC 2017 score) re-weight
+   the probabilities.
 
 With several leads, up to ``max_leads`` leads are used and their probabilities
 averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
