@@ -200,9 +200,8 @@ VANDENBERK_2016 = (
 def statement_qtc(m: Mapping[str, Any]) -> tuple[float | None, str | None]:
     """The QTc the QT statements judge, and its formula.
 
-    Rautaharju 2009 (recommendation 3 of the QT section) asks for a linear rate correction
-    rather than Bazett's, which over-corrects above ~80 bpm: a fast atrial fibrillation at
-    133 bpm with QT 340 ms reads 506 ms by Bazett, 425 ms by Framingham. The statement uses
+    Rautaharju 2009 recommends a linear rate correction rather than Bazett's, which
+    over-corrects at fast rates: a fast atrial fibrillation at 133 bpm with QT 340 ms reads 506 ms by Bazett, 425 ms by Framingham. The statement uses
     the Framingham correction QT + 154 (1 - RR) (Sagie 1992; among the most rate-independent
     in Vandenberk 2016) from the reported QT and RR; the displayed ``qtc_ms`` keeps the
     formula the caller chose. Without QT and RR the reported ``qtc_ms`` is used as given.
@@ -235,16 +234,4 @@ def qtc_statement(m: Mapping[str, Any], sex: str | None) -> Statement | None:
         return make("short_qtc", "77867006", "Short QT interval (QTc)", "qt", ev,
                     f"QTc ({formula}) <= {short_to:g} ms", PRIORI_2015 + " See also " + ref,
                     qtc_short_to_ms=short_to)
-    return None
-    ev = {"qtc_ms": round(qtc, 1), "qtc_formula": m.get("qtc_formula"), "qt_ms": rnd(m.get("qt_ms")), "sex": sex}
-    long_from = c["qtc_long_from_ms"][sex if sex in ("M", "F") else None]
-    short_to = c["qtc_short_to_ms"]
-    if qtc >= long_from:
-        who = {"M": "men", "F": "women"}.get(sex or "", "sex unknown: the higher (women's) limit")
-        return make("long_qtc", "111975006", "Prolonged QT interval (QTc)", "qt", ev,
-                    f"QTc >= {long_from:g} ms ({who}); limits 450 ms men, 460 ms women",
-                    RAUTAHARJU_2009, qtc_long_from_ms=long_from)
-    if qtc <= short_to:
-        return make("short_qtc", "77867006", "Short QT interval (QTc)", "qt", ev, f"QTc <= {short_to:g} ms",
-                    PRIORI_2015 + " See also " + RAUTAHARJU_2009, qtc_short_to_ms=short_to)
     return None
