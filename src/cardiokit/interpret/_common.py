@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.model import Statement
 
-RULES_VERSION = "rules-v8"
+RULES_VERSION = "rules-v9"
 
 # -- references ---------------------------------------------------------------------------
 MASON_2007 = (
