@@ -148,7 +148,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "sinus_irregular_rr_fraction": 0.0,
     },
     "ludb": {
-        "p_wave_fraction_min": 0.7,
+        "p_wave_fraction_min": 0.75,
         "pr_long_above_ms": 200.0,
         "bradycardia_below_bpm": 56.5,
         "tachycardia_above_bpm": 89.25,
