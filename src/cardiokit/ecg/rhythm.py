@@ -136,10 +136,6 @@ class _Model:
         if not set(cnn_names + bs_names) <= used:
             raise AnalysisError(f"model {self.card.id}: no head reads the outputs "
                                 f"{sorted(set(cnn_names + bs_names) - used)[:3]} of its networks")
-        self.head = self.heads[0][0]
-        #: columns of FEATURE_NAMES the first head reads, in its order
-        first = tuple(specs[0]["inputs"])
-        self.cols = np.asarray([FEATURE_NAMES.index(n) for n in first if n in FEATURE_NAMES], np.intp)
         self.scales = np.asarray(self.card.extra.get("class_scales") or [1.0] * len(RHYTHM_LABELS),
                                  np.float64)
         self._unit_scales = bool(np.all(self.scales == 1.0))  # p * 1.0 == p: skipped
