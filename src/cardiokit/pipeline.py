@@ -468,7 +468,7 @@ def analyze(
         quality = st.run("quality", lambda: assess_quality(
             ecg, beats=beats if beats is not None else np.zeros(0, np.int64), cleaned=cleaned))
         if beats is not None and len(beats) >= 2:
-            dl = st.run("delineate", lambda: _delineate(cleaned, beats))
+            dl = st.run("delineate", lambda: _delineate(cleaned, beats, quality))
         if dl is not None:
             meas = st.run("measure", lambda: _measure(cleaned, beats, dl, subj.get("sex")))
         if meas is not None:
@@ -600,10 +600,11 @@ def _detect_beats(cleaned: Recording) -> Any:
     return detect_beats(cleaned)
 
 
-def _delineate(cleaned: Recording, beats: Any) -> Any:
+def _delineate(cleaned: Recording, beats: Any, quality: Any = None) -> Any:
+    """Delineation with the lead-segments graded unusable left out (their waves absent)."""
     from .ecg.delineate import delineate
 
-    return delineate(cleaned, beats=beats)
+    return delineate(cleaned, beats=beats, quality=quality)
 
 
 def _measure(cleaned: Recording, beats: Any, dl: Any, sex: str | None) -> Any:

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -369,6 +370,7 @@ def delineate(
     method: str = "slope2004",
     highpass: bool | None = None,
     lead_bias: bool = True,
+    quality: Any = None,
 ) -> Delineation:
     """Delineate P, QRS and T waves of every beat, per lead and across leads.
 
@@ -407,6 +409,14 @@ def delineate(
         ``"slope2004"`` only: remove each standard lead's systematic P-wave boundary bias (by
         lead and P shape, learned on LUDB, :mod:`._delineate_bias`) from the per-lead
         boundaries (default). The global boundaries are the same either way.
+    quality
+        A :class:`cardiokit.quality.SignalQuality` of the same leads (matched by name), e.g.
+        ``assess_quality(rec, beats=beats)``: a beat whose R peak lies in a segment of a lead
+        graded ``unusable`` has that lead's waves reported absent there and left out of the
+        global boundaries, so the measurements built on them (:func:`cardiokit.ecg.measure`)
+        exclude the unusable stretches (``SignalQuality.unusable_segments``). A beat
+        unusable in every lead has no global waves. ``raw_per_lead`` (in ``extra``) keeps
+        every lead's own detections.
 
     Returns
     -------
@@ -425,8 +435,17 @@ def delineate(
     r = r[(r >= 0) & (r < sub.n_samples)]
     if r.size > 1 and not (r[1:] > r[:-1]).all():  # already sorted and unique: nothing to do
         r = np.unique(r)
+    drop = unusable_beats(quality, sub.channel_names, r, fs) if quality is not None else None
     if method == "unet":
-        return _delineate_unet(sub, r)
+        return _delineate_unet(sub, r, drop=drop)
+    return _delineate_rules(sub, r, highpass=highpass, lead_bias=lead_bias, drop=drop)
+
+
+def _delineate_rules(sub: Recording, r: np.ndarray, *, highpass: bool | None = None, lead_bias: bool = True,
+                     drop: np.ndarray | None = None) -> Delineation:
+    """The rules (``"slope2004"``) of :func:`delineate` on the leads of ``sub`` at the sorted beats
+    ``r``; ``drop``: ``(L, n_beats)`` lead-beats left out (see ``quality`` there)."""
+    fs = sub.fs
     n_leads = sub.n_channels
     if r.size and sub.n_samples >= round(0.2 * fs):
         q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
@@ -450,7 +469,7 @@ def delineate(
         step = 2 if fw >= 1.8 * _COARSE_FS else 1
         filt = prepare(x, fw, TUNING, highpass=False, step=step)
         per = delineate_leads(filt, rd, fw, TUNING)
-        glob, fused = _fuse(per, rd, fw)
+        glob, fused = _fuse(per if drop is None else np.where(drop[:, :, None], -1, per), rd, fw)
         _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
             every = _upsample(np.concatenate((per, fused, glob[None])), q, sub.n_samples)  # one pass for all
@@ -458,6 +477,8 @@ def delineate(
             glob[:, 4] = np.where(glob[:, 4] >= 0, r, -1)
         if lead_bias:
             fused = correct_lead_bias(fused, sub.channel_names, fs, sub.n_samples, hp)
+        if drop is not None:
+            fused[drop] = -1
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
         extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
@@ -465,15 +486,16 @@ def delineate(
         per = np.full((n_leads, r.size, 9), -1, np.int64)
         glob, fused = np.full((r.size, 9), -1, np.int64), per
         extra = {"raw_per_lead": per}
-    return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, method, extra)
+    return Delineation(fused, glob, r, fs, sub.channel_names, sub.n_samples, "slope2004", extra)
 
 
 def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None = None,
-                    regularise: str = "fill") -> Delineation:
+                    regularise: str = "fill", drop: np.ndarray | None = None) -> Delineation:
     """The learned delineator (:mod:`._delineate_unet`) on every lead, fused like the rules.
 
     ``probs`` replaces the network's class scores (``(L, 4, n)`` logits or probabilities at
     250 Hz; the benchmark scores out-of-fold predictions of the cross-validation models so).
+    ``drop``: ``(L, n_beats)`` lead-beats left out (see ``quality`` in :func:`delineate`).
     """
     from . import _delineate_unet as U
 
@@ -489,11 +511,13 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
     bw = U.boundaries(p, x, U.fs_to_work(r.astype(np.float64), fs))
     ok = np.isfinite(bw)
     per = np.where(ok, np.clip(np.round(U.work_to_fs(np.where(ok, bw, 0.0), fs)), 0, n - 1), -1).astype(np.int64)
+    if drop is not None:
+        per[drop] = -1
     glob, fused = _fuse(per, r, fs, confirm=_UNET_CONFIRM)
     _check_p_morphology(glob, fused, hp, fs)
-    miss = glob[:, 3] < 0
+    miss = (glob[:, 3] < 0) if drop is None else (glob[:, 3] < 0) & ~drop.all(axis=0)
     if miss.any():  # beats whose QRS the network did not label (e.g. > 200 bpm): the rules
-        rules = delineate(sub, beats=r, method="slope2004")
+        rules = _delineate_rules(sub, r, drop=drop)
         glob[miss] = rules.global_[miss]
         fused[:, miss] = rules.per_lead[:, miss]
         per[:, miss] = rules.per_lead[:, miss]
@@ -506,7 +530,27 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
                 miss = (own[:, :, 3 * w + 1] < 0) & (glob[None, :, 3 * w + 1] >= 0)
                 own[:, :, cols] = np.where(miss[:, :, None], fused[:, :, cols], own[:, :, cols])
         fused = own
+    if drop is not None:
+        fused[drop] = -1
     return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": per})
+
+
+def unusable_beats(quality: Any, leads: tuple[str, ...] | list[str], beats: np.ndarray, fs: float
+                   ) -> np.ndarray | None:
+    """``(n_leads, n_beats)`` bool: True where a beat's R peak (sample of ``beats`` at ``fs``)
+    lies in a segment graded ``unusable`` of that lead in ``quality`` (a
+    :class:`cardiokit.quality.SignalQuality`; leads matched by name, case-insensitive; a lead
+    it does not name is kept); None when there is no such beat."""
+    by_name = {str(lq.lead).lower(): lq for lq in getattr(quality, "leads", ())}
+    t = np.asarray(beats, np.float64) / fs
+    out = np.zeros((len(leads), t.size), bool)
+    for i, name in enumerate(leads):
+        lq = by_name.get(str(name).lower())
+        segs = lq.segments if lq is not None else ()
+        for j, sq in enumerate(segs):
+            if sq.grade == "unusable":  # the last segment holds the record's last sample
+                out[i] |= (t >= sq.start_s) & ((t < sq.stop_s) | (j == len(segs) - 1))
+    return out if out.any() else None
 
 
 def _upsample(a: np.ndarray, q: int, n: int) -> np.ndarray:

@@ -170,7 +170,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "axis_from_net_amplitude": 2.0,
         "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.5,
-        "af_rule_model_af_from": 0.01,
+        "af_rule_model_af_from": 0.0,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 1.0,
         "sinus_irregular_rr_fraction": 0.2,
