@@ -74,6 +74,19 @@ def test_unusable_segment_is_left_out_of_the_global_boundaries(noisy_v3) -> None
     assert np.array_equal(with_q.global_[drop[8], 3:6], other.global_[drop[8], 3:6])
 
 
+def test_unet_leaves_the_unusable_segment_out_too(noisy_v3) -> None:
+    _, rec = noisy_v3
+    cleaned = cardiokit.ecg.clean(rec)
+    beats = cardiokit.ecg.detect_beats(cleaned)
+    q = assess_quality(rec, beats=beats, cleaned=cleaned)
+    own = delineate(cleaned, beats=beats, method="unet")
+    with_q = delineate(cleaned, beats=beats, method="unet", quality=q)
+    drop = unusable_beats(q, cleaned.channel_names, with_q.beats, rec.fs)
+    assert (with_q.per_lead[8][drop[8]] == -1).all() and (with_q.per_lead[8][~drop[8], 4] >= 0).all()
+    assert np.array_equal(with_q.extra["raw_per_lead"], own.extra["raw_per_lead"])
+    assert np.array_equal(with_q.global_[~drop[8]], own.global_[~drop[8]])
+
+
 def test_analyze_keeps_the_unusable_segment_out_of_the_qrs_boundaries(noisy_v3) -> None:
     clean_rec, rec = noisy_v3
     clean = cardiokit.analyze(clean_rec)

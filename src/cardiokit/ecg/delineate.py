@@ -511,8 +511,9 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
     bw = U.boundaries(p, x, U.fs_to_work(r.astype(np.float64), fs))
     ok = np.isfinite(bw)
     per = np.where(ok, np.clip(np.round(U.work_to_fs(np.where(ok, bw, 0.0), fs)), 0, n - 1), -1).astype(np.int64)
+    raw = per  # each lead's own detections (``raw_per_lead``)
     if drop is not None:
-        per[drop] = -1
+        per = np.where(drop[:, :, None], -1, per)
     glob, fused = _fuse(per, r, fs, confirm=_UNET_CONFIRM)
     _check_p_morphology(glob, fused, hp, fs)
     miss = (glob[:, 3] < 0) if drop is None else (glob[:, 3] < 0) & ~drop.all(axis=0)
@@ -521,6 +522,8 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
         glob[miss] = rules.global_[miss]
         fused[:, miss] = rules.per_lead[:, miss]
         per[:, miss] = rules.per_lead[:, miss]
+        if raw is not per:
+            raw[:, miss] = rules.extra["raw_per_lead"][:, miss]
     if regularise != "median":  # keep each lead's own boundaries where it found the wave
         own = per.copy()
         for w in range(3):
@@ -532,7 +535,7 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
         fused = own
     if drop is not None:
         fused[drop] = -1
-    return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": per})
+    return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": raw})
 
 
 def unusable_beats(quality: Any, leads: tuple[str, ...] | list[str], beats: np.ndarray, fs: float
