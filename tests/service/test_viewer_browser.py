@@ -80,7 +80,9 @@ def _api(url: str, path: str) -> dict:
         return json.loads(r.read())
 
 
-def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path: Path) -> None:
+def _upload_ludb_1(server: str, browser) -> str:
+    """Upload LUDB record 1 through the viewer's form (skips without the shared data);
+    returns the analysis id the viewer put in its address."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -96,7 +98,15 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
                or "error" in d.find_element(By.ID, "status").get_attribute("class"))
     assert browser.find_element(By.ID, "status").get_attribute("class") != "error", \
         browser.find_element(By.ID, "status").text
-    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    return browser.execute_script("return location.hash").split("=", 1)[1]
+
+
+def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rid = _upload_ludb_1(server, browser)
+    wait = WebDriverWait(browser, 40)
     doc = _api(server, f"/v1/analyses/{rid}")
     qrs_text = browser.find_element(By.ID, "m-qrs_ms").text
     assert qrs_text == f"{doc['measurements']['qrs_ms']:.0f} ms"
@@ -125,7 +135,7 @@ def test_open_stored_analysis_by_id_and_wrong_key_is_reported(server: str, brows
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    rid = browser.execute_script("return location.hash").split("=", 1)[1]
+    rid = _upload_ludb_1(server, browser)  # on its own: it does not rely on another test's upload
     browser.get(server + "/")
     browser.execute_script("sessionStorage.setItem('cardiokitApiKey', 'wrong')")
     browser.find_element(By.ID, "open-id").send_keys(rid)
