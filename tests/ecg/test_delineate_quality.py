@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cardiokit
 from cardiokit.ecg import delineate
@@ -31,6 +33,23 @@ def test_unusable_beats_maps_segments_to_beats() -> None:
                           [False] * 5,
                           [False] * 5]                         # a lead the quality does not name is kept
     assert unusable_beats(_quality({"I": ["good", "good"]}), ("I",), beats, 500.0) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(grades=st.lists(st.lists(st.sampled_from(["good", "acceptable", "unusable"]), min_size=1, max_size=4),
+                       min_size=1, max_size=4),
+       beats=st.lists(st.integers(0, 9999), max_size=30, unique=True))
+def test_unusable_beats_matches_a_beat_by_beat_reading(grades: list[list[str]], beats: list[int]) -> None:
+    names = [f"L{i}" for i in range(len(grades))]
+    q = _quality(dict(zip(names, grades, strict=True)))
+    r = np.sort(np.asarray(beats, np.int64))
+    m = unusable_beats(q, names, r, 500.0)
+    want = np.zeros((len(names), r.size), bool)
+    for i, gs in enumerate(grades):
+        for k, b in enumerate(r.tolist()):
+            seg = min(int(b / 500.0 // 5.0), len(gs) - 1)  # 5-s segments; the last holds the rest
+            want[i, k] = gs[seg] == "unusable"
+    assert (m is None and not want.any()) or np.array_equal(m, want)
 
 
 def _ludb_with_noisy_lead(name: str, lead: int, scale: float) -> cardiokit.Recording:
