@@ -133,26 +133,64 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
     return np.minimum(np.maximum(t, -20.0, out=t), 20.0, out=t).astype(np.float32)  # np.clip
 
 
-def _sampen(x: np.ndarray, m: int, r: float, dist: np.ndarray | None = None) -> tuple[float, int, int]:
-    """Sample entropy and the template match counts (A for m+1, B for m).
+def _sampen(x: np.ndarray, m: int, r: float, chunk: int = 1 << 22) -> tuple[float, int, int]:
+    """Sample entropy and the template match counts (A for m+1, B for m) of Richman &
+    Moorman (2000): pairs i < j of the first ``n - m`` positions whose templates are within
+    Chebyshev distance ``r`` (``max_s |x[i+s] - x[j+s]| <= r``).
 
-    ``dist``: ``|x[i] - x[j]|`` (all pairs) when already computed; the Chebyshev distance of
-    two templates is the largest of it along their diagonal."""
+    The pairs come from the sorted first values: each value's partners within ``r`` follow it
+    in sorted order (the bound found by a search, then settled with the very comparison
+    ``x[q] - x[p] <= r``), and only those candidate pairs are checked on the other values,
+    ``chunk`` pairs at a time: the counts of the all-pairs matrices in O(n log n + candidates)
+    time and without an n x n array."""
     n = x.size
     if n <= m + 1 or r <= 0:
         return _NAN, 0, 0
-    dd = np.abs(x[:, None] - x[None, :]) if dist is None else dist
     k = n - m
-    d_m = dd[:k, :k]
-    for s in range(1, m):
-        d_m = np.maximum(d_m, dd[s : s + k, s : s + k])
-    d_m1 = np.maximum(d_m, dd[m : m + k, m : m + k])
-    # pairs i < j: the distance matrices are symmetric with a zero (<= r) diagonal
-    b = (int(np.count_nonzero(d_m <= r)) - k) // 2
-    a = (int(np.count_nonzero(d_m1 <= r)) - k) // 2
+    order = np.argsort(x[:k], kind="stable")
+    v = x[:k][order]
+    cnt = _partners_within(v, r) - np.arange(k) - 1  # partners after each sorted position
+    ends = np.cumsum(cnt)
+    a = b = 0
+    start = 0
+    while start < k:
+        stop = max(int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chunk, side="right")), start + 1)
+        c = cnt[start:stop]
+        p = np.repeat(np.arange(start, stop), c)
+        q = p + 1 + np.arange(p.size) - np.repeat(np.cumsum(c) - c, c)
+        i, j = order[p], order[q]
+        ok = np.ones(p.size, bool)
+        for s in range(1, m):
+            ok &= np.abs(x[i + s] - x[j + s]) <= r
+        b += int(np.count_nonzero(ok))
+        ok &= np.abs(x[i + m] - x[j + m]) <= r
+        a += int(np.count_nonzero(ok))
+        start = stop
     if a == 0 or b == 0:
         return _NAN, a, b
     return float(-np.log(a / b)), a, b
+
+
+def _partners_within(v: np.ndarray, r: float) -> np.ndarray:
+    """For ascending ``v``: per position p, one past the last q >= p with ``v[q] - v[p] <= r``
+    (a search for ``v[p] + r``, then moved while that comparison disagrees: rounding of the
+    sum can put the bound a value off)."""
+    k = v.size
+    pos = np.arange(k)
+    hi = np.searchsorted(v, v + r, side="right")
+    while True:
+        up = hi < k
+        up[up] = v[hi[up]] - v[up] <= r
+        if not up.any():
+            break
+        hi += up
+    while True:
+        dn = hi > pos + 1
+        dn[dn] = v[hi[dn] - 1] - v[dn] > r
+        if not dn.any():
+            break
+        hi -= dn
+    return np.maximum(hi, pos + 1)
 
 
 @lru_cache(maxsize=64)
@@ -218,13 +256,12 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> tuple[list[float], list[f
     rel = ad / rr[:-1]
     # CoSEn: sample entropy of RR with m=1, r=30 ms, corrected for r and mean RR
     r_tol = 0.03
-    dist = np.abs(rr[:, None] - rr[None, :])
-    se, a, b = _sampen(rr, 1, r_tol, dist)
+    se, a, b = _sampen(rr, 1, r_tol)
     if not np.isfinite(se):
         # no matches: bound by the smallest possible count (Lake & Moorman 2011)
         se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(n_rr, 2)))
     cosen = se + _LOG_2RTOL - np.log(mean)
-    sampen2 = _sampen(rr, 2, 0.2 * sd, dist)[0] if n_rr >= 8 and sd > 0 else _NAN
+    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if n_rr >= 8 and sd > 0 else _NAN
     turn = d[:-1] * d[1:] < 0
     tp = int(np.count_nonzero(turn))
     tpr = float(tp / max(1, n_rr - 2))
