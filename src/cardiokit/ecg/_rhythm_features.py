@@ -133,7 +133,7 @@ def cnn_input(x: np.ndarray, *, filtered: np.ndarray | None = None) -> np.ndarra
     return np.minimum(np.maximum(t, -20.0, out=t), 20.0, out=t).astype(np.float32)  # np.clip
 
 
-def _sampen(x: np.ndarray, m: int, r: float, chunk: int = 1 << 22) -> tuple[float, int, int]:
+def _sampen(x: np.ndarray, m: int, r: float, chunk: int = 1 << 20) -> tuple[float, int, int]:
     """Sample entropy and the template match counts (A for m+1, B for m) of Richman &
     Moorman (2000): pairs i < j of the first ``n - m`` positions whose templates are within
     Chebyshev distance ``r`` (``max_s |x[i+s] - x[j+s]| <= r``).
