@@ -187,6 +187,9 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
         return RhythmFeatures(0)
     # a handful of beats: plain Python on lists (the numbers numpy gives, up to rounding)
     b_l = np.asarray(dl.beats).tolist()
+    # beats left out as unusable in every lead (delineate(quality=)) show no P wave because
+    # they were not looked at: they count neither for nor against the P-wave share
+    seen = dl.usable_beats.tolist()
     has_p: list[bool] = []
     pr_v: list[float] = []
     for (p_on, p_pk, _, qrs_on), b in zip(g[:, :4].tolist(), b_l, strict=True):
@@ -197,8 +200,8 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
         if hp and p_on >= 0 and qrs_on >= 0:
             pr_v.append((start - p_on) / fs * 1000.0)
     pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if len(pr_v) >= 3 else None
-    rr_l = [(b - a) / fs * 1000.0 for a, b in pairwise(b_l)]
-    rr_s = [v for v, a, c in zip(rr_l, has_p[1:], has_p[:-1], strict=True) if a and c]
+    rr_l = [(b - a) / fs * 1000.0 for (a, u), (b, v) in pairwise(zip(b_l, seen, strict=True)) if u and v]
+    rr_s = [(b - a) / fs * 1000.0 for (a, pa), (b, pb) in pairwise(zip(b_l, has_p, strict=True)) if pa and pb]
     rr_range = float(max(rr_s) - min(rr_s)) if len(rr_s) >= 2 else None
     rr_cv = None
     if len(rr_l) >= 2:
@@ -207,8 +210,9 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
             rr_cv = math.sqrt(math.fsum((v - mean) ** 2 for v in rr_l) / len(rr_l)) / mean
     # a beat within 0.3 s of the start cannot show its P wave: leave it out of the share
     edge = round(0.3 * fs)
-    room = [h for h, b in zip(has_p, b_l, strict=True) if b >= edge]
-    p_frac = sum(room) / len(room) if room else sum(has_p) / len(has_p)
+    room = [h for h, b, u in zip(has_p, b_l, seen, strict=True) if b >= edge and u]
+    looked = [h for h, u in zip(has_p, seen, strict=True) if u]
+    p_frac = sum(room) / len(room) if room else (sum(looked) / len(looked) if looked else None)
     return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
 
 

@@ -123,3 +123,30 @@ def test_analyze_keeps_the_unusable_segment_out_of_the_qrs_boundaries(noisy_v3) 
     assert err(rep.delineation) <= err(kept_in) // 2
     assert np.array_equal(rep.delineation.global_[~late], clean.delineation.global_[~late])
     assert rep.measurements["qrs_ms"] is not None
+
+
+def test_single_lead_reads_like_its_clean_part_when_a_segment_is_unusable() -> None:
+    # 20 s of LUDB 1 lead II (the record twice) with strong muscle noise in the last 5 s: the
+    # lead stays acceptable, and the unusable beats count neither as beats without a P wave,
+    # nor as ectopic beats, nor in the rate
+    import wfdb
+    from scipy.signal import resample_poly
+
+    rec = cardiokit.read(shared_path("ludb", "data", "1.hea")).select([1])
+    ma = resample_poly(wfdb.rdrecord(str(shared_path("nstdb", "ma.hea"))[:-4]).p_signal[:, 0], 25, 18)
+    x = np.concatenate([rec.signals[:, 0], rec.signals[:, 0]]).astype(np.float64)
+    noisy = x.copy()
+    seg = ma[100_000 : 100_000 + 2500]
+    noisy[7500:] += seg / seg.std() * x.std() * 6.0
+    clean = cardiokit.analyze(rec.replace(signals=x[:, None].astype(np.float32)))
+    rep = cardiokit.analyze(rec.replace(signals=noisy[:, None].astype(np.float32)))
+    assert rep.quality.grade == "acceptable"
+    assert [(u.lead, u.start_s) for u in rep.quality.unusable_segments] == [(rep.quality.leads[0].lead, 15.0)]
+    late = rep.delineation.beats >= 7500
+    assert late.sum() >= 4 and np.array_equal(rep.delineation.usable_beats, ~late)
+    assert (rep.delineation.global_[late] == -1).all()
+    # measured 2026-11-25: before the exclusion the noise's beats read as PVCs, the rate as
+    # 94 bpm (clean: 46) and the rhythm as sinus rhythm with a long QTc
+    assert [s.key for s in rep.statements if s.key != "poor_signal_quality"] == [s.key for s in clean.statements]
+    assert rep.measurements["heart_rate_bpm"] == pytest.approx(clean.measurements["heart_rate_bpm"], abs=1.0)
+    assert rep.measurements["pr_ms"] == pytest.approx(clean.measurements["pr_ms"], abs=4.0)

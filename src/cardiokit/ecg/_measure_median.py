@@ -56,7 +56,7 @@ def _dominant(q: np.ndarray) -> np.ndarray:
 
 def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...],
                 fuse, *, beat_fiducials: tuple[np.ndarray, np.ndarray] | None = None,
-                scale: np.ndarray | None = None) -> MedianBeat | None:
+                scale: np.ndarray | None = None, usable: np.ndarray | None = None) -> MedianBeat | None:
     """Median beat of baseline-removed signals ``hp`` (n_samples, n_leads) around beats ``r``.
 
     Its fiducials are, with ``beat_fiducials`` = (per-lead ``(n_leads, n_beats, 9)``, global
@@ -64,6 +64,8 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     dominant beats of each beat's fiducials relative to its R peak (a wave is kept when at
     least half of those beats show it); without them the median beat is delineated on its own
     (``fuse`` is the multi-lead fusion of :mod:`.delineate`, passed in to avoid a cycle).
+    ``usable`` (``(n_leads, n_beats)`` bool, :attr:`Delineation.usable`): beats a lead left out
+    as unusable do not count in that lead's half (nor, unusable in every lead, in the global one).
     """
     pre, post = round(PRE_S * fs), round(POST_S * fs)
     n = hp.shape[0]
@@ -96,7 +98,11 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
         b = use[keep]
         per_b, glob_b = beat_fiducials
         fb = np.concatenate([per_b[:, b, :], glob_b[None, b, :]], axis=0)
-        fid = _median_fiducials(fb - r[None, b, None], fb >= 0, pre, med.shape[0])
+        n_valid = None
+        if usable is not None and not usable.all():
+            u = usable[:, b]
+            n_valid = np.concatenate([u.sum(axis=1), [np.count_nonzero(u.any(axis=0))]])
+        fid = _median_fiducials(fb - r[None, b, None], fb >= 0, pre, med.shape[0], n_valid)
         per, glob = fid[:-1], fid[-1]
     else:
         rr = np.diff(r) / fs
@@ -109,9 +115,11 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     return MedianBeat(med, fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
 
 
-def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width: int) -> np.ndarray:
+def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width: int,
+                      n_valid: np.ndarray | None = None) -> np.ndarray:
     """``(rows, 9)`` window positions: per row (lead) and wave, the median over beats of the
-    fiducials relative to R where the wave is present in at least half of the beats, else -1."""
+    fiducials relative to R where the wave is present in at least half of the beats (of the
+    row's ``n_valid`` beats when given: the others were left out), else -1."""
     rows, nb, _ = rel.shape
     # all three waves at once: a fiducial counts where its wave's onset, peak and offset exist
     have = present[:, :, 1::3] & present[:, :, 0::3] & present[:, :, 2::3]  # (rows, nb, 3 waves)
@@ -126,7 +134,8 @@ def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width:
     hi = vals[k, np.maximum(c9 // 2, 0)]
     m = (np.round(0.5 * (lo + hi).astype(np.float64)) + r_index).reshape(rows, 9)
     inside = ((m >= 0) & (m < width)).reshape(rows, 3, 3).all(axis=2)
-    ok = np.repeat((2 * cnt >= nb) & (cnt > 0) & inside, 3, axis=1)
+    half = nb if n_valid is None else np.asarray(n_valid)[:, None]
+    ok = np.repeat((2 * cnt >= half) & (cnt > 0) & inside, 3, axis=1)
     out = np.full((rows, 9), -1, np.int64)
     out[ok] = m[ok].astype(np.int64)
     return out

@@ -110,6 +110,19 @@ class Delineation:
     def n_beats(self) -> int:
         return int(self.beats.size)
 
+    @property
+    def usable(self) -> np.ndarray:
+        """``(n_leads, n_beats)`` bool: False where a lead's beat was left out as unusable
+        (``delineate(..., quality=)``; its waves are absent there, not missing from the heart)."""
+        drop = self.extra.get("unusable")
+        return np.ones(self.per_lead.shape[:2], bool) if drop is None else ~np.asarray(drop, bool)
+
+    @property
+    def usable_beats(self) -> np.ndarray:
+        """``(n_beats,)`` bool: beats usable in at least one lead (the others have no global waves)."""
+        drop = self.extra.get("unusable")
+        return np.ones(self.n_beats, bool) if drop is None else ~np.asarray(drop, bool).all(axis=0)
+
     def lead(self, name: int | str) -> np.ndarray:
         """``(n_beats, 9)`` fiducials of one lead, by index or (case-insensitive) name."""
         return self.per_lead[self._lead_index(name)]
@@ -481,7 +494,7 @@ def _delineate_rules(sub: Recording, r: np.ndarray, *, highpass: bool | None = N
             fused[drop] = -1
         # the baseline-removed signals are reused by measure() (only those: the derivative
         # filters are not kept, so a Report does not hold several copies of a long recording)
-        extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals}
+        extra = {"raw_per_lead": per, "work_fs": fw, "_hp": hp, "_signals": sub.signals, "unusable": drop}
     else:
         per = np.full((n_leads, r.size, 9), -1, np.int64)
         glob, fused = np.full((r.size, 9), -1, np.int64), per
@@ -535,7 +548,7 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
         fused = own
     if drop is not None:
         fused[drop] = -1
-    return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": raw})
+    return Delineation(fused, glob, r, fs, sub.channel_names, n, "unet", {**extra, "raw_per_lead": raw, "unusable": drop})
 
 
 def unusable_beats(quality: Any, leads: tuple[str, ...] | list[str], beats: np.ndarray, fs: float

@@ -269,6 +269,9 @@ def measure(
     r = delineation.beats
     scale = np.array([_SCALE_TO_MV.get(c.unit.strip().lower(), 1.0) for c in sub.channels])
     rr = np.diff(r) / fs
+    seen = delineation.usable_beats
+    if rr.size and not seen.all():  # intervals touching a beat unusable in every lead are left out
+        rr = rr[seen[1:] & seen[:-1]]
     rr_s = median1(rr) if rr.size else None
     hr = 60.0 / rr_s if rr_s else None
     hrv_result = (beats, r, fs)
@@ -278,7 +281,7 @@ def measure(
         same = tuple(delineation.leads) == tuple(sub.channel_names) and delineation.per_lead.shape[0] == sub.n_channels
         mb = median_beat(hp, r, fs, sub.channel_names, _fuse,
                          beat_fiducials=(delineation.per_lead, delineation.global_) if same else None,
-                         scale=scale)
+                         scale=scale, usable=delineation.usable if same else None)
     empty = Measurements(hr, None if rr_s is None else rr_s * 1000, None, None, None, None, None, qtc_formula,
                          dict.fromkeys(QTC_FORMULAS), None, None, None, int(r.size), sex, None, mb,
                          hrv_result)
@@ -287,7 +290,8 @@ def measure(
     mb = _p_from_beats(mb, delineation)
     g = mb.global_
     ms = 1000.0 / fs
-    p_ok = delineation.n_beats > 0 and 2 * np.count_nonzero(delineation.global_[:, 1] >= 0) >= delineation.n_beats \
+    n_usable = int(np.count_nonzero(delineation.usable_beats))  # beats left out as unusable do not count
+    p_ok = n_usable > 0 and 2 * np.count_nonzero(delineation.global_[:, 1] >= 0) >= n_usable \
         and g[1] >= 0
     dur = lambda a, b: (g[b] - g[a]) * ms if g[a] >= 0 and g[b] > g[a] else None  # noqa: E731
     qrs_ms, qt_ms = dur(3, 5), dur(3, 8)
@@ -326,7 +330,7 @@ def _p_from_beats(mb: MedianBeat, dl: Delineation) -> MedianBeat:
     offset (relative to R) are used instead.
     """
     # a handful of beats: plain Python on lists (np.median's and np.round's values)
-    nb = dl.n_beats
+    nb = int(np.count_nonzero(dl.usable_beats))  # beats left out as unusable do not count
     rows = [(a - r, p - r, c - r) for (a, p, c), r in zip(dl.global_[:, 0:3].tolist(), dl.beats.tolist(), strict=True)
             if p >= 0]
     if nb == 0 or 2 * len(rows) < nb:  # P waves in fewer than half of the beats

@@ -421,7 +421,9 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     is premature with the dominant morphology and a full (compensatory or not) pause
     follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
     Paced beats (a spike before the QRS) are **P**; beats within :data:`EDGE_S` of the
-    recording's start or end stay **N** (their windows and P waves are cut). The reference RR is the median RR
+    recording's start or end stay **N** (their windows and P waves are cut), and so do beats
+    left out as unusable in every lead (``Delineation.usable_beats``), which also count
+    neither for nor against the P-wave share. The reference RR is the median RR
     between consecutive dominant-morphology beats.
     """
     r = np.asarray(delineation.beats, np.int64)
@@ -453,8 +455,11 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     # a P peak before the QRS onset (the R fiducial without an onset); beats within 0.3 s of the
     # start are not counted (the rhythm features' convention)
     p_edge = round(0.3 * fs)
-    p_before = tuple(-1 if rb < p_edge else int(0 <= p < (on if on >= 0 else rb))
-                     for (p, on, _), rb in zip(g_l, r_l, strict=True))
+    # beats left out as unusable in every lead (delineate(quality=)) were not delineated: no
+    # P-wave verdict and no ectopic label (their QRS shape is the noise's)
+    seen = delineation.usable_beats.tolist() if nb else []
+    p_before = tuple(-1 if rb < p_edge or not u else int(0 <= p < (on if on >= 0 else rb))
+                     for (p, on, _), rb, u in zip(g_l, r_l, seen, strict=True))
     rr_l = [nan] + [(b - a) * ms for a, b in itertools.pairwise(r_l)] if nb else []
     dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
     pair_rr = [rr_l[i + 1] for i in range(nb - 1) if dom[i] and dom[i + 1]]
@@ -465,7 +470,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
     w_dom = [q for q, d in zip(qrs_l, dom, strict=True) if d and q == q]  # finite widths of dominant beats
     dom_w = median1(w_dom) if w_dom else nan
-    p_share = sum(hp_l) / nb if nb else 0.0
+    n_seen = sum(seen)
+    p_share = sum(hp_l) / n_seen if n_seen else 0.0
     labels = []
     edge = round(EDGE_S * fs)
     paced = pace.ventricular.tolist() if pace is not None and pace.ventricular.size == nb else [False] * nb
@@ -473,8 +479,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         if paced[i]:
             labels.append("P")
             continue
-        if r_l[i] < edge or r_l[i] >= n_samp - edge:
-            labels.append("N")  # cut by the recording's edge (and the filters' edge effects)
+        if r_l[i] < edge or r_l[i] >= n_samp - edge or not seen[i]:
+            labels.append("N")  # cut by the recording's edge (and the filters' edge effects), or unusable
             continue
         # NaN widths compare False
         wide = qrs_l[i] >= dom_w + 40.0
