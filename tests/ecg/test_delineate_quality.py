@@ -150,3 +150,7 @@ def test_single_lead_reads_like_its_clean_part_when_a_segment_is_unusable() -> N
     assert [s.key for s in rep.statements if s.key != "poor_signal_quality"] == [s.key for s in clean.statements]
     assert rep.measurements["heart_rate_bpm"] == pytest.approx(clean.measurements["heart_rate_bpm"], abs=1.0)
     assert rep.measurements["pr_ms"] == pytest.approx(clean.measurements["pr_ms"], abs=4.0)
+    # HRV: intervals touching an unusable beat are not normal-to-normal
+    u = rep.delineation.usable_beats
+    h = rep.measurement_details.hrv.to_dict()
+    assert 0 < h["n_nn"] <= int(np.count_nonzero(u[1:] & u[:-1])) < len(u) - 1

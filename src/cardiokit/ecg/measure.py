@@ -274,7 +274,7 @@ def measure(
         rr = rr[seen[1:] & seen[:-1]]
     rr_s = median1(rr) if rr.size else None
     hr = 60.0 / rr_s if rr_s else None
-    hrv_result = (beats, r, fs)
+    hrv_result = (beats, r, fs, None if seen.all() else seen)
     mb = None
     if r.size and sub.n_samples >= round(0.5 * fs):
         hp = _highpassed(sub.signals, fs, delineation)
@@ -369,16 +369,19 @@ def _highpassed(signals: np.ndarray, fs: float, dl: Delineation) -> np.ndarray:
     return remove_baseline(signals, fs)
 
 
-def _hrv(beats: Beats | np.ndarray | None, r: np.ndarray, fs: float) -> Any:
-    """HRV from :func:`cardiokit.ecg.hrv` when that stage is available, else None."""
+def _hrv(beats: Beats | np.ndarray | None, r: np.ndarray, fs: float, seen: np.ndarray | None = None) -> Any:
+    """HRV from :func:`cardiokit.ecg.hrv` when that stage is available, else None; ``seen``
+    (per beat of ``r``): intervals touching a beat left out as unusable are not NN."""
     try:
-        from .hrv import hrv
+        from .hrv import hrv, hrv_from_rr
     except ImportError:
         return None
     b = beats if isinstance(beats, Beats) else Beats(r, fs, "given")
     if len(b) < 3:
         return None
     try:
+        if seen is not None and np.array_equal(b.samples, r):
+            return hrv_from_rr(b.rr_s, valid=seen[1:] & seen[:-1])
         return hrv(b)
     except CardiokitError:  # too few or unusable beats for HRV: leave it out
         return None
