@@ -154,3 +154,23 @@ def test_single_lead_reads_like_its_clean_part_when_a_segment_is_unusable() -> N
     u = rep.delineation.usable_beats
     h = rep.measurement_details.hrv.to_dict()
     assert 0 < h["n_nn"] <= int(np.count_nonzero(u[1:] & u[:-1])) < len(u) - 1
+
+
+def _unusable_boxes(report: cardiokit.Report, rec: cardiokit.Recording) -> list[tuple[float, float]]:
+    """(x, width) in mm of the grey boxes the report's first page draws over unusable stretches."""
+    from cardiokit.report._render_pages import build_pages
+
+    fig = build_pages(report, rec, details=False)[0]
+    return sorted((round(p.get_x(), 3), round(p.get_width(), 3)) for p in fig.axes[0].patches
+                  if p.get_gid() == "unusable")
+
+
+def test_the_report_greys_out_the_unusable_stretch(noisy_v3) -> None:
+    _, rec = noisy_v3
+    rep = cardiokit.analyze(rec)
+    # V3 is unusable from 5 s: its panel of the 3 x 4 layout (5-7.5 s) is grey over its whole
+    # 2.5 s (62.5 mm at 25 mm/s); the rhythm strip (lead II) and the other panels are not
+    boxes = _unusable_boxes(rep, rec)
+    assert len(boxes) == 1 and boxes[0][1] == pytest.approx(62.5)
+    clean = cardiokit.analyze(cardiokit.read(shared_path("ludb", "data", "17.hea")))
+    assert _unusable_boxes(clean, rec) == []

@@ -34,6 +34,7 @@ from .paper import (
     draw_mark_legend,
     draw_strips,
     draw_twelve_lead,
+    draw_unusable_legend,
     new_page,
 )
 
@@ -133,6 +134,19 @@ def _marks(report: Any, a: int, b: int) -> dict[str, np.ndarray] | None:
         v = v[(v >= a) & (v < b)] - a
         out[wave] = v
     return out
+
+
+def _unusable_spans(report: Any) -> dict[str, list[tuple[float, float]]]:
+    """Stretches graded unusable (s of the record) by displayed lead name (``quality.unusable_segments``)."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for u in getattr(getattr(report, "quality", None), "unusable_segments", ()) or ():
+        out.setdefault(display_lead_name(u.lead), []).append((float(u.start_s), float(u.stop_s)))
+    return out
+
+
+def _shifted(spans: list[tuple[float, float]] | None, t0_s: float) -> list[tuple[float, float]]:
+    """``spans`` relative to ``t0_s``."""
+    return [(a - t0_s, b - t0_s) for a, b in spans or ()]
 
 
 def _beats(report: Any) -> np.ndarray | None:
@@ -467,6 +481,8 @@ class _Page:
     footer: str
     legend: bool = False
     title: str = ""
+    #: grey boxes over unusable stretches drawn (their key goes beside the marks' key)
+    unusable: bool = False
     kind: str | None = None
     #: lowest drawn y (mm) of a page whose strips leave the bottom of the grid empty
     bottom_mm: float | None = None
@@ -485,9 +501,12 @@ def _twelve_lead_pages(report: Any, std: dict[str, np.ndarray], fs: float, ftxt:
     fig, ax, region = _figure(body_only)
     a = round(opts.start_s * fs)
     marks = _marks(report, a, a + round(10 * fs)) if opts.delineation_marks else None
-    draw_twelve_lead(ax, {k: v[a:] for k, v in std.items()}, fs, region, marks=marks)
+    bad = {display_lead_name(k): _shifted(v, a / fs) for k, v in _unusable_spans(report).items()}
+    spans = {k: bad.get(display_lead_name(k), []) for k in std}
+    draw_twelve_lead(ax, {k: v[a:] for k, v in std.items()}, fs, region, marks=marks, unusable=spans)
+    shown = any(b0 < 10.0 and b1 > 0 for v in spans.values() for b0, b1 in v)
     return [_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {opts.start_s:g}–{opts.start_s + 10:g} s",
-                  legend=bool(marks), title="12-lead ECG")]
+                  legend=bool(marks), title="12-lead ECG", unusable=shown)]
 
 
 def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt: str, opts: DisplayOptions,
@@ -500,13 +519,16 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
     per_page = max(1, _ECG_ROWS // len(names))
     windows = windows[: per_page * opts.max_pages]
     beats = _beats(report)
+    bad = _unusable_spans(report)
     pages = []
     for p in range(0, len(windows), per_page):
         fig, ax, region = _figure(body_only)
-        strips, marks, points = [], [], []
+        strips, marks, points, shade = [], [], [], []
         for a in windows[p:p + per_page]:
             for name in names:
                 strips.append((display_lead_name(name), leads[name][a:a + win], a / fs))
+                shade.append([(b0, b1) for b0, b1 in _shifted(bad.get(display_lead_name(name)), a / fs)
+                              if b1 > 0 and b0 < win / fs])
                 marks.append(_marks(report, a, a + win) if opts.delineation_marks else None)
                 if beats is not None:
                     k = beats[(beats >= a) & (beats < a + win)] - a
@@ -516,10 +538,10 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
         rows = max(len(strips), 3)
         sub = Region(region.x_mm, region.y_mm + region.height_mm * (1 - len(strips) / rows), region.width_mm,
                      region.height_mm * len(strips) / rows)
-        draw_strips(ax, strips, fs, sub, marks=marks, points=points if beats is not None else None)
+        draw_strips(ax, strips, fs, sub, marks=marks, points=points if beats is not None else None, unusable=shade)
         shown = f"{windows[p] / fs:g}–{min(n, windows[min(p + per_page, len(windows)) - 1] + win) / fs:g} s"
         pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {_duration(n / fs)}",
-                           legend=any(m is not None for m in marks),
+                           legend=any(m is not None for m in marks), unusable=any(shade),
                            title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG",
                            bottom_mm=sub.y_mm))
     return pages
@@ -852,11 +874,15 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             _footer(ax, pg.footer, k, len(pages), y=y0 + 4.0, x=_GRID_BODY_ONLY.x_mm, width=_GRID_BODY_ONLY.width_mm)
             if pg.legend:
                 draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, y0 + 4.0)
+            if pg.unusable:
+                draw_unusable_legend(ax, _GRID_BODY_ONLY.x_mm + 108.0, y0 + 4.0)
         else:
             _header(ax, report, rec, pg.title, pg.kind)
             _footer(ax, pg.footer, k, n_total)
             if pg.legend:
                 draw_mark_legend(ax, _GRID.x_mm + 150.0, 8.0)
+            if pg.unusable:
+                draw_unusable_legend(ax, _GRID.x_mm + 108.0, 8.0)
         figs.append(pg.fig)
     if details and not body_only:
         fig = _details_page(report, rec)

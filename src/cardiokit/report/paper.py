@@ -38,6 +38,7 @@ __all__ = [
     "draw_strips",
     "draw_trace",
     "draw_twelve_lead",
+    "draw_unusable_legend",
     "new_page",
 ]
 
@@ -197,6 +198,33 @@ def _marks(
                                          linewidths=0.3 * _PT_PER_MM, zorder=4, gid=f"marks-{wave}"))
 
 
+#: fill of the stretches graded unusable (left out of the measurements)
+UNUSABLE_COLOR = "#9a9a9a"
+
+
+def _shade(ax: Axes, spans: Sequence[tuple[float, float]] | None, *, t0_s: float, t1_s: float, x_mm: float,
+           y_mm: float, height_mm: float, mm_per_s: float) -> None:
+    """Grey boxes over the parts of ``spans`` (start, stop in s) inside ``t0_s..t1_s`` of a trace
+    drawn from ``x_mm`` (behind the trace)."""
+    from matplotlib.patches import Rectangle
+
+    for a, b in spans or ():
+        lo, hi = max(a, t0_s), min(b, t1_s)
+        if hi > lo:
+            ax.add_patch(Rectangle((x_mm + (lo - t0_s) * mm_per_s, y_mm), (hi - lo) * mm_per_s, height_mm,
+                                   facecolor=UNUSABLE_COLOR, alpha=0.28, edgecolor="none", zorder=1.5,
+                                   gid="unusable"))
+
+
+def draw_unusable_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.5) -> None:
+    """Key of the grey boxes over unusable stretches."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x_mm, y_mm - 1.2), 4.0, 2.4, facecolor=UNUSABLE_COLOR, alpha=0.28, edgecolor="none"))
+    ax.text(x_mm + 5.0, y_mm, "unusable, not measured", fontsize=size, va="center", ha="left",
+            color="#555555")
+
+
 def draw_mark_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.5) -> None:
     """Colour key of the delineation ticks (P, QRS, T onset/offset)."""
     ax.text(x_mm, y_mm, "marks (onset | offset):", fontsize=size, va="center", ha="left", color="#555555")
@@ -218,11 +246,13 @@ def draw_twelve_lead(
     marks: Mapping[str, np.ndarray] | None = None,
     mm_per_s: float = 25.0,
     mm_per_mv: float = 10.0,
+    unusable: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> dict[str, float]:
     """The standard 3 x 4 + rhythm layout on ECG paper filling ``region``.
 
     ``leads`` maps standard lead names to mV arrays (missing leads stay blank); ``marks``
-    maps ``p``/``qrs``/``t`` to boundary sample indices (drawn under the rhythm strip).
+    maps ``p``/``qrs``/``t`` to boundary sample indices (drawn under the rhythm strip);
+    ``unusable`` maps lead names to (start, stop) spans in s of the arrays, shaded grey.
     Returns the geometry used (``trace_x_mm``, ``strip_width_mm``, ``row_pitch_mm``...).
     """
     draw_grid(ax, region)
@@ -245,6 +275,9 @@ def draw_twelve_lead(
             if sig is not None and a < sig.size:
                 draw_trace(ax, x, base, sig[a:min(b, sig.size)], fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                            gid=f"lead-{name}", clip=region)
+            if unusable and unusable.get(name):
+                _shade(ax, unusable[name], t0_s=(a - a0) / fs + start_s, t1_s=(b - a0) / fs + start_s, x_mm=x,
+                       y_mm=base - 0.38 * pitch, height_mm=pitch, mm_per_s=mm_per_s)
             seg = sig[a:min(b, sig.size)] if sig is not None and a < sig.size else None
             _label(ax, x + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                                                width_mm=_label_width_mm(name), low=base + 6.5,
@@ -259,6 +292,9 @@ def draw_twelve_lead(
     if sig is not None:
         seg = sig[a0:a0 + round(strip_s * fs)]
         draw_trace(ax, x_trace, base, seg, fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv, gid="rhythm", clip=region)
+    if unusable and unusable.get(rhythm_lead):
+        _shade(ax, unusable[rhythm_lead], t0_s=start_s, t1_s=start_s + strip_s, x_mm=x_trace,
+               y_mm=base - 0.38 * pitch, height_mm=pitch, mm_per_s=mm_per_s)
     _label(ax, x_trace + 1.2, _clear_label_y(seg, fs, base, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
                                              width_mm=_label_width_mm(rhythm_lead), low=base + 6.5,
                                              high=base + 0.62 * pitch - 4.5), rhythm_lead)
@@ -283,13 +319,15 @@ def draw_strips(
     overlays: Sequence[Sequence[tuple[np.ndarray, str]]] | None = None,
     points: Sequence[Mapping[str, np.ndarray]] | None = None,
     marks: Sequence[Mapping[str, np.ndarray] | None] | None = None,
+    unusable: Sequence[Sequence[tuple[float, float]] | None] | None = None,
 ) -> dict[str, float]:
     """Rows of ``(label, values, start_s)`` strips of ``seconds`` each, stacked in ``region``.
 
     ``mm_per_unit`` sets the vertical scale of each row (10 mm/mV for ECG); ``overlays``
     gives extra ``(values, colour)`` curves per row (e.g. a PCG envelope); ``points``
     maps a colour name of :data:`MARK_COLORS` to sample indices to dot on each row's trace;
-    ``marks`` gives delineation ticks per row.
+    ``marks`` gives delineation ticks per row; ``unusable`` per row the (start, stop) spans in s
+    of the row's values to shade grey.
     """
     draw_grid(ax, region, style=grid)
     n = len(strips)
@@ -306,6 +344,9 @@ def draw_strips(
         v = np.asarray(values, dtype=float)
         draw_trace(ax, x_trace, base, v, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], gid=f"strip-{i}",
                    clip=region)
+        if unusable and unusable[i]:
+            _shade(ax, unusable[i], t0_s=0.0, t1_s=min(seconds, v.size / fs), x_mm=x_trace,
+                   y_mm=base - pitch * frac, height_mm=pitch, mm_per_s=mm_per_s)
         for ov, color in (overlays[i] if overlays else ()):
             draw_trace(ax, x_trace, base, ov, fs, mm_per_s=mm_per_s, mm_per_unit=scales[i], color=color,
                        linewidth_mm=0.35, gid=f"overlay-{i}", clip=region)
