@@ -216,3 +216,29 @@ def test_long_recording_without_ecg_is_analysed_whole_not_as_holter(tmp_path: Pa
     assert doc["holter"] is None and abs(doc["ppg"]["heart_rate_bpm"] - 75.0) < 3
     wav = shared_path("pcg_physionet2016", "training-e", "e00176.wav")
     assert run_cli(monkeypatch, "holter", wav) == 1
+
+
+def test_unusable_stretch_is_left_out_of_the_hr_trend_and_hrv(tmp_path: Path) -> None:
+    """30 s of strong muscle noise (nstdb ma, 60-90 s) in a 3-min single-lead
+    Holter: its beats are counted but kept out of the minute's rate and the HRV (measured
+    2026-11-25: before, minute 1 read 79.6 bpm and SDNN 95 ms against 75.1 bpm and 42.7 ms clean)."""
+    import wfdb
+    from scipy.signal import resample_poly
+
+    from tests.conftest import shared_path
+
+    ma = resample_poly(wfdb.rdrecord(str(shared_path("nstdb", "ma.hea"))[:-4]).p_signal[:, 0], 5, 9)  # 360 -> 200 Hz
+    rec = simulate_ecg(duration_s=180, fs_hz=200, leads=["II"], heart_rate_bpm=75, hrv=40.0, seed=11)
+    rec = rec.replace(annotations=())
+    x = rec.signals[:, 0].astype(np.float64)
+    seg = ma[50_000:56_000]
+    x[12000:18000] += seg / seg.std() * x.std() * 6.0
+    io.write(rec, tmp_path / "clean.ecg")
+    io.write(rec.replace(signals=x[:, None].astype(np.float32)), tmp_path / "noisy.ecg")
+    clean = analyze_long(tmp_path / "clean.ecg", chunk_s=60, overlap_s=5)
+    noisy = analyze_long(tmp_path / "noisy.ecg", chunk_s=60, overlap_s=5)
+    assert clean.n_beats_unusable == 0 and noisy.n_beats_unusable >= 30
+    assert noisy.to_dict()["n_beats_unusable"] == noisy.n_beats_unusable
+    assert noisy.hr_trend[1]["hr_bpm"] == pytest.approx(clean.hr_trend[1]["hr_bpm"], abs=1.0)
+    assert noisy.hrv["sdnn_ms"] == pytest.approx(clean.hrv["sdnn_ms"], rel=0.1)
+    assert noisy.hrv["n_nn"] < clean.hrv["n_nn"] - 25

@@ -16,7 +16,10 @@ the 5-min segment spectra as the Task Force (1996) advises for long-term recordi
 median interval measurements over the chunks, signal-quality grades per chunk, the rhythm
 class of each chunk as minutes per class and the AF burden (% of analysed time the rhythm
 model calls atrial fibrillation; chunk resolution), and pauses (RR longer than
-``pause_s``, 2 s by default as in common Holter practice).
+``pause_s``, 2 s by default as in common Holter practice). Beats in stretches graded unusable
+in every lead (``quality.unusable_segments`` of each chunk) are counted (``n_beats``,
+``n_beats_unusable``) and kept in the pauses, but their intervals are left out of the HR trend
+and the HRV.
 """
 
 from __future__ import annotations
@@ -77,11 +80,14 @@ class HolterSummary:
     errors: tuple[dict[str, Any], ...] = ()
     timing_s: float = 0.0
     beats: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    #: beats in stretches unusable in every lead: counted, not in the HR trend or the HRV
+    n_beats_unusable: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "sha256": self.sha256, "fs": self.fs, "duration_s": self.duration_s,
             "n_channels": self.n_channels, "channels": list(self.channels), "n_beats": self.n_beats,
+            "n_beats_unusable": self.n_beats_unusable,
             "heart_rate": self.heart_rate, "hr_trend": [dict(m) for m in self.hr_trend], "hrv": self.hrv,
             "measurements": self.measurements, "quality": self.quality,
             "rhythm_minutes": self.rhythm_minutes, "rhythm_per_chunk": list(self.rhythm_per_chunk),
@@ -98,15 +104,21 @@ class HolterSummary:
 def stitch_beats(parts: list[np.ndarray], *, fs: float, refractory_s: float = 0.2) -> np.ndarray:
     """Concatenate per-chunk core beats (ascending chunks) and drop beats closer than
     ``refractory_s`` to the beat kept before them."""
+    return _stitch(parts, fs, refractory_s)[0]
+
+
+def _stitch(parts: list[np.ndarray], fs: float, refractory_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`stitch_beats` and, for each beat kept, its position in the concatenated ``parts``."""
     if not parts:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     b = np.concatenate([np.asarray(p, np.int64) for p in parts])
-    b.sort(kind="stable")
+    order = np.argsort(b, kind="stable")
+    b = b[order]
     if b.size < 2:
-        return b
+        return b, order
     gap = round(refractory_s * fs)
     if not np.any(np.diff(b) < gap):
-        return b
+        return b, order
     keep = np.ones(b.size, bool)
     last = b[0]
     for i in range(1, b.size):
@@ -114,7 +126,7 @@ def stitch_beats(parts: list[np.ndarray], *, fs: float, refractory_s: float = 0.
             keep[i] = False
         else:
             last = b[i]
-    return b[keep]
+    return b[keep], order[keep]
 
 
 def _nn_mask(rr_s: np.ndarray, *, min_rr_s: float = 0.25, max_rr_s: float = 2.5, max_change: float = 0.2) -> np.ndarray:
@@ -125,7 +137,9 @@ def _nn_mask(rr_s: np.ndarray, *, min_rr_s: float = 0.25, max_rr_s: float = 2.5,
     return ok
 
 
-def _hrv_long(beats: np.ndarray, fs: float) -> dict[str, Any]:
+def _hrv_long(beats: np.ndarray, fs: float, seen: np.ndarray | None = None) -> dict[str, Any]:
+    """Long-term HRV; ``seen`` (per beat): intervals touching a beat unusable in every lead
+    are not NN."""
     from ..ecg.hrv import hrv_from_rr
 
     if beats.size < 3:
@@ -133,6 +147,8 @@ def _hrv_long(beats: np.ndarray, fs: float) -> dict[str, Any]:
     t = beats / fs
     rr = np.diff(t)
     ok = _nn_mask(rr)
+    if seen is not None:
+        ok &= seen[1:] & seen[:-1]
     nn = rr[ok] * 1000.0
     out: dict[str, Any] = {"n_nn": int(nn.size), "n_excluded": int(rr.size - nn.size)}
     if nn.size < 3:
@@ -168,13 +184,17 @@ def _hrv_long(beats: np.ndarray, fs: float) -> dict[str, Any]:
     return out
 
 
-def _hr_trend(beats: np.ndarray, fs: float, duration_s: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _hr_trend(beats: np.ndarray, fs: float, duration_s: float, seen: np.ndarray | None = None
+              ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Heart rate per minute from its NN intervals (>= 5 of them; ``seen`` as in :func:`_hrv_long`)."""
     n_min = max(1, math.ceil(duration_s / 60.0))
     trend: list[dict[str, Any]] = []
     if beats.size >= 2:
         t = beats[1:] / fs
         rr = np.diff(beats) / fs
         ok = _nn_mask(rr)
+        if seen is not None:
+            ok &= seen[1:] & seen[:-1]
         minute = np.minimum((t // 60).astype(np.int64), n_min - 1)
         counts = np.bincount((beats / fs // 60).astype(np.int64).clip(0, n_min - 1), minlength=n_min)
         sums = np.bincount(minute[ok], weights=rr[ok], minlength=n_min)
@@ -195,7 +215,9 @@ def _hr_trend(beats: np.ndarray, fs: float, duration_s: float) -> tuple[list[dic
 
 
 def _pauses(beats: np.ndarray, fs: float, pause_s: float) -> dict[str, Any]:
-    """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s)."""
+    """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s).
+    Reported whatever the signal quality: a flat stretch may be asystole or a lead off, which
+    only the trace tells apart."""
     if beats.size < 2:
         return {"threshold_s": pause_s, "count": 0, "longest_s": None, "events": []}
     rr = np.diff(beats) / fs
@@ -234,6 +256,7 @@ def analyze_long(
     src = chunk_source(path, fs=fs, kind=kind)
     n_chunks = max(1, math.ceil(src.n_samples / max(1, round(chunk_s * src.fs))))
     parts: list[np.ndarray] = []
+    seen_parts: list[np.ndarray] = []  # per core beat: usable in at least one lead
     meas: dict[str, list[float]] = {k: [] for k in _MEAS}
     weights: dict[str, list[float]] = {k: [] for k in _MEAS}
     grades: dict[str, int] = {}
@@ -259,8 +282,12 @@ def analyze_long(
         rhythm_s[label] = rhythm_s.get(label, 0.0) + (ch.core_stop - ch.core_start) / src.fs
         if rep.beats is not None and len(rep.beats):
             b = np.asarray(rep.beats.samples, np.int64) + ch.start
-            core = b[(b >= ch.core_start) & (b < ch.core_stop)]
+            in_core = (b >= ch.core_start) & (b < ch.core_stop)
+            core = b[in_core]
             parts.append(core)
+            dl = rep.delineation
+            u = dl.usable_beats if dl is not None and dl.n_beats == b.size else np.ones(b.size, bool)
+            seen_parts.append(u[in_core])
             for k in _MEAS:
                 v = _f(rep.measurements.get(k))
                 if v is not None:
@@ -269,13 +296,17 @@ def analyze_long(
         del rep
         if on_chunk is not None:
             on_chunk(ch.index + 1, n_chunks)
-    beats = stitch_beats(parts, fs=src.fs, refractory_s=refractory_s)
+    beats, kept = _stitch(parts, src.fs, refractory_s)
+    seen = np.concatenate(seen_parts)[kept] if seen_parts else np.ones(0, bool)
     duration = src.n_samples / src.fs
-    trend, hr = _hr_trend(beats, src.fs, duration)
+    # beats unusable in every lead (quality.unusable_segments) stay counted and in the pauses,
+    # but their intervals are left out of the HR trend and the HRV
+    trend, hr = _hr_trend(beats, src.fs, duration, seen)
     medians = {k: (_weighted_median(meas[k], weights[k]) if meas[k] else None) for k in _MEAS}
     return HolterSummary(
         source=str(path), sha256=sha256, fs=src.fs, duration_s=duration, n_channels=len(names), channels=names,
-        n_beats=int(beats.size), hr_trend=tuple(trend), heart_rate=hr, hrv=_hrv_long(beats, src.fs),
+        n_beats=int(beats.size), hr_trend=tuple(trend), heart_rate=hr, hrv=_hrv_long(beats, src.fs, seen),
+        n_beats_unusable=int(np.count_nonzero(~seen)),
         measurements=medians, quality=grades,
         rhythm_minutes={k: round(v / 60.0, 2) for k, v in sorted(rhythm_s.items())},
         rhythm_per_chunk=tuple(chunk_rhythm),
