@@ -481,11 +481,11 @@ class _Page:
     footer: str
     legend: bool = False
     title: str = ""
-    #: grey boxes over unusable stretches drawn (their key goes beside the marks' key)
-    unusable: bool = False
     kind: str | None = None
     #: lowest drawn y (mm) of a page whose strips leave the bottom of the grid empty
     bottom_mm: float | None = None
+    #: grey boxes over unusable stretches drawn (their key goes beside the marks' key)
+    unusable: bool = False
 
 
 def _figure(body_only: bool) -> tuple[Figure, Axes, Region]:
