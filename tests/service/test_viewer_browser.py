@@ -80,8 +80,8 @@ def _api(url: str, path: str) -> dict:
         return json.loads(r.read())
 
 
-def _upload_ludb_1(server: str, browser) -> str:
-    """Upload LUDB record 1 through the viewer's form (skips without the shared data);
+def _upload_ludb(server: str, browser, name: str = "1") -> str:
+    """Upload a LUDB record through the viewer's form (skips without the shared data);
     returns the analysis id the viewer put in its address."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -92,7 +92,7 @@ def _upload_ludb_1(server: str, browser) -> str:
     browser.find_element(By.ID, "api-key").send_keys(KEY)
     browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
     assert browser.execute_script("return sessionStorage.getItem('cardiokitApiKey')") == KEY
-    browser.find_element(By.ID, "upload-files").send_keys(f"{ludb / '1.hea'}\n{ludb / '1.dat'}")
+    browser.find_element(By.ID, "upload-files").send_keys(f"{ludb / (name + '.hea')}\n{ludb / (name + '.dat')}")
     browser.find_element(By.ID, "upload-btn").click()
     wait.until(lambda d: d.find_element(By.ID, "m-qrs_ms").text not in ("", "–")
                or "error" in d.find_element(By.ID, "status").get_attribute("class"))
@@ -105,7 +105,7 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    rid = _upload_ludb_1(server, browser)
+    rid = _upload_ludb(server, browser)
     wait = WebDriverWait(browser, 40)
     doc = _api(server, f"/v1/analyses/{rid}")
     qrs_text = browser.find_element(By.ID, "m-qrs_ms").text
@@ -131,11 +131,25 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20000
 
 
+def test_unusable_stretch_is_greyed_in_its_lane(server: str, browser) -> None:
+    """LUDB 2: aVL is graded unusable over 0-5 s, so the viewer greys that stretch of its lane."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rid = _upload_ludb(server, browser, "2")
+    doc = _api(server, f"/v1/analyses/{rid}")
+    assert [(u["lead"], u["start_s"]) for u in doc["quality"]["unusable_segments"]] == [("avl", 0.0)]
+    WebDriverWait(browser, 40).until(lambda d: d.execute_script(_DARK_PIXELS) > 5000)
+    assert "grey: unusable" in browser.execute_script("return document.getElementById('window-label').textContent")
+    lanes = browser.execute_script(_GREY_BY_LANE)
+    # aVL is the 5th lane; the other lanes hold only anti-aliased trace pixels of that grey
+    assert lanes[4] > 20000 and max(lanes[:4] + lanes[5:]) < 0.05 * lanes[4], lanes
+
+
 def test_open_stored_analysis_by_id_and_wrong_key_is_reported(server: str, browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    rid = _upload_ludb_1(server, browser)  # on its own: it does not rely on another test's upload
+    rid = _upload_ludb(server, browser)  # on its own: it does not rely on another test's upload
     browser.get(server + "/")
     browser.execute_script("sessionStorage.setItem('cardiokitApiKey', 'wrong')")
     browser.find_element(By.ID, "open-id").send_keys(rid)
@@ -193,6 +207,20 @@ for (let i = 0; i < d.length; i += 4) {
 return {dark: dark, grid: grid, red_marker: red};
 """
 _DARK_PIXELS = _PIXEL_COUNTS.replace("return {dark: dark, grid: grid, red_marker: red};", "return dark;")
+# grey (the unusable shading over the paper) per 12-lead lane (y from 14 px, lanes of equal height)
+_GREY_BY_LANE = """
+const c = document.getElementById('ecg'), g = c.getContext('2d');
+const d = g.getImageData(0, 0, c.width, c.height).data, dpr = window.devicePixelRatio || 1;
+const lane = (c.height / dpr - 24) / 12, out = new Array(12).fill(0);
+for (let i = 0; i < d.length; i += 4) {
+  const r = d[i], gg = d[i + 1], b = d[i + 2];
+  if (r > 200 && r < 240 && Math.abs(r - gg) < 8 && Math.abs(r - b) < 8) {
+    const y = Math.floor(i / 4 / c.width) / dpr - 14, k = Math.floor(y / lane);
+    if (k >= 0 && k < 12) out[k]++;
+  }
+}
+return out;
+"""
 
 
 def test_heart_sound_upload_shows_class_quality_and_rate(server: str, browser) -> None:

@@ -261,8 +261,22 @@
       if (t < state.t0 || t > t1) continue;
       const x = X(t); ctx.beginPath(); ctx.moveTo(x - 4, 2); ctx.lineTo(x + 4, 2); ctx.lineTo(x, 10); ctx.closePath(); ctx.fill();
     }
-    // traces
+    // stretches graded unusable (quality.unusable_segments): grey over their lane, left out of the measurements
     const lane = state.laneMm * mm;
+    const bad = ((state.doc && state.doc.quality && state.doc.quality.unusable_segments) || []);
+    let shaded = false;
+    ctx.fillStyle = "rgba(154, 154, 154, 0.28)";
+    sig.channels.forEach((ch, j) => {
+      for (const u of bad) {
+        if (String(u.lead).toLowerCase() !== String(ch.name).toLowerCase()) continue;
+        const a = Math.max(u.start_s, state.t0), b = Math.min(u.stop_s, t1);
+        if (b <= a) continue;
+        ctx.fillRect(X(a), 14 + lane * j, X(b) - X(a), lane);
+        shaded = true;
+      }
+    });
+    if (shaded) $("window-label").textContent += " (grey: unusable, not measured)";
+    // traces
     ctx.font = "bold 12px system-ui, sans-serif";
     sig.channels.forEach((ch, j) => {
       const y0 = 14 + lane * (j + 0.5);
