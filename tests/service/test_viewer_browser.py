@@ -10,11 +10,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import shared_path
+
+#: LUDB's lead names in the standard spelling
+_STD = {"i": "I", "ii": "II", "iii": "III", "avr": "aVR", "avl": "aVL", "avf": "aVF",
+        **{f"v{k}": f"V{k}" for k in range(1, 7)}}
 
 webdriver = pytest.importorskip("selenium.webdriver")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -83,16 +88,21 @@ def _api(url: str, path: str) -> dict:
 def _upload_ludb(server: str, browser, name: str = "1") -> str:
     """Upload a LUDB record through the viewer's form (skips without the shared data);
     returns the analysis id the viewer put in its address."""
+    ludb = shared_path("ludb", "data")
+    return _upload(server, browser, [ludb / f"{name}.hea", ludb / f"{name}.dat"])
+
+
+def _upload(server: str, browser, files: list[Path]) -> str:
+    """Upload ``files`` (one recording) through the viewer's form; the analysis id."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    ludb = shared_path("ludb", "data")
     browser.get(server + "/")
     wait = WebDriverWait(browser, 40)
     browser.find_element(By.ID, "api-key").send_keys(KEY)
     browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
     assert browser.execute_script("return sessionStorage.getItem('cardiokitApiKey')") == KEY
-    browser.find_element(By.ID, "upload-files").send_keys(f"{ludb / (name + '.hea')}\n{ludb / (name + '.dat')}")
+    browser.find_element(By.ID, "upload-files").send_keys("\n".join(str(f) for f in files))
     browser.find_element(By.ID, "upload-btn").click()
     wait.until(lambda d: d.find_element(By.ID, "m-qrs_ms").text not in ("", "–")
                or "error" in d.find_element(By.ID, "status").get_attribute("class"))
@@ -131,13 +141,25 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20000
 
 
-def test_unusable_stretch_is_greyed_in_its_lane(server: str, browser) -> None:
-    """LUDB 2: aVL is graded unusable over 0-5 s, so the viewer greys that stretch of its lane."""
+@pytest.mark.parametrize("renamed", [False, True])
+def test_unusable_stretch_is_greyed_in_its_lane(server: str, browser, tmp_path: Path, renamed: bool) -> None:
+    """LUDB 2: aVL is graded unusable over 0-5 s, so the viewer greys that stretch of its lane,
+    also when the file names its channels "Lead I" ... (the analysis names them I ... aVL)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    rid = _upload_ludb(server, browser, "2")
+    from cardiokit import io
+
+    if renamed:
+        rec = io.read(shared_path("ludb", "data", "2.hea"))
+        rec = rec.replace(channels=tuple(replace(c, name="Lead " + _STD[c.name]) for c in rec.channels),
+                          annotations=())
+        io.write(rec, tmp_path / "r2.hea")
+        rid = _upload(server, browser, [tmp_path / "r2.hea", tmp_path / "r2.dat"])
+    else:
+        rid = _upload_ludb(server, browser, "2")
     doc = _api(server, f"/v1/analyses/{rid}")
-    assert [(u["lead"], u["start_s"]) for u in doc["quality"]["unusable_segments"]] == [("avl", 0.0)]
+    want = "aVL" if renamed else "avl"
+    assert [(u["lead"], u["start_s"]) for u in doc["quality"]["unusable_segments"]] == [(want, 0.0)]
     WebDriverWait(browser, 40).until(lambda d: d.execute_script(_DARK_PIXELS) > 5000)
     assert "grey: unusable" in browser.execute_script("return document.getElementById('window-label').textContent")
     lanes = browser.execute_script(_GREY_BY_LANE)

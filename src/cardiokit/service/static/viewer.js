@@ -263,12 +263,20 @@
     }
     // stretches graded unusable (quality.unusable_segments): grey over their lane, left out of the measurements
     const lane = state.laneMm * mm;
-    const bad = ((state.doc && state.doc.quality && state.doc.quality.unusable_segments) || []);
+    const doc = state.doc || {}, q = doc.quality || {}, bad = q.unusable_segments || [];
+    // quality names the analysed ECG leads in the recording's ECG-channel order, in the standard
+    // spelling ("Lead II" is "II"): back to the recorded channel names
+    const chans = (doc.recording && doc.recording.channels) || [];
+    let ecgChans = chans.filter((c) => c.kind === "ecg");
+    if (!ecgChans.length && chans.every((c) => c.kind === "other")) ecgChans = chans;  // unlabelled: ECG
+    const recorded = {};
+    (q.leads || []).forEach((lq, i) => { if (i < ecgChans.length) recorded[String(lq.lead).toLowerCase()] = String(ecgChans[i].name).toLowerCase(); });
     let shaded = false;
     ctx.fillStyle = "rgba(154, 154, 154, 0.28)";
     sig.channels.forEach((ch, j) => {
       for (const u of bad) {
-        if (String(u.lead).toLowerCase() !== String(ch.name).toLowerCase()) continue;
+        const lead = String(u.lead).toLowerCase();
+        if ((recorded[lead] || lead) !== String(ch.name).toLowerCase()) continue;
         const a = Math.max(u.start_s, state.t0), b = Math.min(u.stop_s, t1);
         if (b <= a) continue;
         ctx.fillRect(X(a), 14 + lane * j, X(b) - X(a), lane);
