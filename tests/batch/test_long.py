@@ -238,6 +238,11 @@ def test_unusable_stretch_is_left_out_of_the_hr_trend_and_hrv(tmp_path: Path) ->
     clean = analyze_long(tmp_path / "clean.ecg", chunk_s=60, overlap_s=5)
     noisy = analyze_long(tmp_path / "noisy.ecg", chunk_s=60, overlap_s=5)
     assert clean.n_beats_unusable == 0 and noisy.n_beats_unusable >= 30
+    from cardiokit.report.holter import summary_rows
+
+    beats_row = dict(summary_rows(noisy.to_dict()))["beats"]
+    assert beats_row == f"{noisy.n_beats} ({noisy.n_beats_unusable} in unusable stretches: not in the HR or HRV)"
+    assert dict(summary_rows(clean.to_dict()))["beats"] == str(clean.n_beats)
     assert noisy.to_dict()["n_beats_unusable"] == noisy.n_beats_unusable
     assert noisy.hr_trend[1]["hr_bpm"] == pytest.approx(clean.hr_trend[1]["hr_bpm"], abs=1.0)
     assert noisy.hrv["sdnn_ms"] == pytest.approx(clean.hrv["sdnn_ms"], rel=0.1)

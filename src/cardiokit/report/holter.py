@@ -19,7 +19,8 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     hr, hrv, m, p = doc.get("heart_rate") or {}, doc.get("hrv") or {}, doc.get("measurements") or {}, doc["pauses"]
     return [
         ("duration", f"{doc['duration_s'] / 3600:.2f} h, {doc.get('n_channels', '—')} ch, {doc.get('fs', 0):g} Hz"),
-        ("beats", f"{doc['n_beats']}"),
+        ("beats", f"{doc['n_beats']}" + (f" ({doc['n_beats_unusable']} in unusable stretches: not in the HR or HRV)"
+                                          if doc.get("n_beats_unusable") else "")),
         ("heart rate min/mean/max",
          f"{_num(hr.get('min_bpm'))} / {_num(hr.get('mean_bpm'))} / {_num(hr.get('max_bpm'))} bpm (1-min means)"),
         ("SDNN / SDANN / RMSSD",
