@@ -155,6 +155,24 @@ def test_summary_line_of_ppg_and_video_results():
     assert "unusable" in line and "no pulse rate reported" in line and "HR" not in line
 
 
+def test_summary_line_names_the_stretches_left_out():
+    from types import SimpleNamespace
+
+    from cardiokit.cli.analyze import _summary_line
+    from cardiokit.quality.assess import LeadQuality, SegmentQuality, SignalQuality
+
+    segs = lambda name, grades: tuple(SegmentQuality(name, 5.0 * i, 5.0 * (i + 1), g, None)  # noqa: E731
+                                      for i, g in enumerate(grades))
+    q = SignalQuality("acceptable", (LeadQuality("ii", "unusable", segments=segs("ii", ["good", "unusable"])),
+                                     LeadQuality("avf", "good", segments=segs("avf", ["unusable", "unusable"])),
+                                     LeadQuality("V1", "good", segments=segs("V1", ["good", "good"]))))
+    rep = SimpleNamespace(errors=(), recording=object(), quality=q, statements=(), pcg=None, rppg=None,
+                          measurements={"heart_rate_bpm": 60.0})
+    assert _summary_line(rep) == "quality acceptable (II 5-10 s, aVF 0-10 s not measured), HR 60 bpm"
+    rep.quality = SignalQuality("good", (LeadQuality("I", "good", segments=segs("I", ["good"])),))
+    assert _summary_line(rep) == "quality good, HR 60 bpm"
+
+
 def test_holter_names_a_bad_file_once_and_what_is_read(monkeypatch, tmp_path, capsys):
     text = tmp_path / "notes.txt"
     text.write_text("hello world\n")

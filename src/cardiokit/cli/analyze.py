@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .._core.errors import CardiokitError, InvalidArgumentError
+from .._core.leads import standard_lead_name
 from ..pipeline import SUBJECT_FIELDS, analyze_file, validate_subject
 from ..report.model import grade_of, quality_issues
 from ._app import FsOption, KindOption, app, console, err_console
@@ -44,7 +45,9 @@ def _summary_line(report: Any) -> str:
     m = report.measurements
     parts = []
     if report.quality is not None:
-        parts.append(f"quality {report.quality.grade}")
+        bad = [f"{standard_lead_name(u.lead) or u.lead} {u.start_s:g}-{u.stop_s:g} s"
+               for u in getattr(report.quality, "unusable_segments", ())]
+        parts.append(f"quality {report.quality.grade}" + (f" ({', '.join(bad)} not measured)" if bad else ""))
     if m.get("heart_rate_bpm") is not None:
         parts.append(f"HR {m['heart_rate_bpm']:.0f} bpm")
     for key, label in (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qtc_ms", "QTc")):
