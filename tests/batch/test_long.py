@@ -118,6 +118,13 @@ def test_pauses_are_found_where_the_heart_stops(tmp_path: Path) -> None:
     assert s.pauses["count"] == 1
     assert 3.0 < s.pauses["longest_s"] < 4.8
     assert 29.0 < s.pauses["events"][0]["start_s"] < 30.5
+    # the flat line makes its 5-s segment unusable: the pause is still reported, flagged so a
+    # reader checks the trace (asystole or a lead off)
+    assert s.pauses["events"][0]["unusable"] is True and s.n_beats_unusable >= 1
+    from cardiokit.report.holter import summary_rows
+
+    assert dict(summary_rows(s.to_dict()))["pauses > 2 s"].endswith(
+        "1 bounded by an unusable stretch: check the trace")
 
 
 def test_af_burden_counts_only_classified_time() -> None:

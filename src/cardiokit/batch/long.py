@@ -214,15 +214,18 @@ def _hr_trend(beats: np.ndarray, fs: float, duration_s: float, seen: np.ndarray 
     return trend, summary
 
 
-def _pauses(beats: np.ndarray, fs: float, pause_s: float) -> dict[str, Any]:
-    """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s).
+def _pauses(beats: np.ndarray, fs: float, pause_s: float, seen: np.ndarray | None = None) -> dict[str, Any]:
+    """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s,
+    and ``unusable``: a bounding beat lies in a stretch unusable in every lead, per ``seen``).
     Reported whatever the signal quality: a flat stretch may be asystole or a lead off, which
     only the trace tells apart."""
     if beats.size < 2:
         return {"threshold_s": pause_s, "count": 0, "longest_s": None, "events": []}
     rr = np.diff(beats) / fs
     idx = np.flatnonzero(rr > pause_s)
-    events = [{"start_s": round(float(beats[i] / fs), 3), "length_s": round(float(rr[i]), 3)} for i in idx[:50]]
+    bad = np.zeros(rr.size, bool) if seen is None else ~(seen[1:] & seen[:-1])
+    events = [{"start_s": round(float(beats[i] / fs), 3), "length_s": round(float(rr[i]), 3),
+               "unusable": bool(bad[i])} for i in idx[:50]]
     return {"threshold_s": pause_s, "count": int(idx.size),
             "longest_s": round(float(rr[idx].max()), 3) if idx.size else None, "events": events}
 
@@ -310,7 +313,7 @@ def analyze_long(
         measurements=medians, quality=grades,
         rhythm_minutes={k: round(v / 60.0, 2) for k, v in sorted(rhythm_s.items())},
         rhythm_per_chunk=tuple(chunk_rhythm),
-        af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s), n_chunks=n_chunks, chunk_s=float(chunk_s),
+        af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s, seen), n_chunks=n_chunks, chunk_s=float(chunk_s),
         overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
         timing_s=time.perf_counter() - t0, beats=beats,
     )

@@ -30,10 +30,17 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
         ("rhythm (minutes)", ", ".join(f"{k} {v:g}" for k, v in (doc.get("rhythm_minutes") or {}).items()) or "—"),
         ("AF burden", _num(doc.get("af_burden_pct"), 1, " %")),
         (f"pauses > {p['threshold_s']:g} s",
-         f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] and p.get("longest_s") else "")),
+         f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] and p.get("longest_s") else "")
+         + _unusable_pauses(p)),
         ("signal quality (chunks)", ", ".join(f"{k} {v}" for k, v in (doc.get("quality") or {}).items()) or "—"),
         ("chunk errors", str(len(doc.get("errors") or ()))),
     ]
+
+
+def _unusable_pauses(p: dict[str, Any]) -> str:
+    """A note on the listed pauses bounded by an unusable stretch (asystole or a lead off?)."""
+    n = sum(1 for e in p.get("events") or () if e.get("unusable"))
+    return f", {n} bounded by an unusable stretch: check the trace" if n else ""
 
 
 def _draw_trend(ax: Any, doc: dict[str, Any], *, title: bool = True) -> None:
