@@ -501,7 +501,7 @@ def _twelve_lead_pages(report: Any, std: dict[str, np.ndarray], fs: float, ftxt:
     fig, ax, region = _figure(body_only)
     a = round(opts.start_s * fs)
     marks = _marks(report, a, a + round(10 * fs)) if opts.delineation_marks else None
-    bad = {display_lead_name(k): _shifted(v, a / fs) for k, v in _unusable_spans(report).items()}
+    bad = {k: _shifted(v, a / fs) for k, v in _unusable_spans(report).items()}  # by displayed lead name
     spans = {k: bad.get(display_lead_name(k), []) for k in std}
     draw_twelve_lead(ax, {k: v[a:] for k, v in std.items()}, fs, region, marks=marks, unusable=spans)
     shown = any(b0 < 10.0 and b1 > 0 for v in spans.values() for b0, b1 in v)
