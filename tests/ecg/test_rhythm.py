@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cardiokit
 from cardiokit import Channel, InvalidArgumentError, Recording
@@ -108,6 +110,35 @@ def test_twelve_lead_uses_best_leads():
     assert set(res.lead_probabilities) == set(res.leads)
     mean = np.mean([[p[k] for k in RHYTHM_LABELS] for p in res.lead_probabilities.values()], axis=0)
     assert np.allclose(mean, [res.probabilities[k] for k in RHYTHM_LABELS])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(1, 4)), max_size=4), st.sampled_from(["ii", "v1"]))
+def test_the_model_reads_the_longest_usable_stretch_of_its_lead(cuts, lead):
+    from types import SimpleNamespace
+
+    from cardiokit.ecg.rhythm import _usable_span
+    from cardiokit.quality.assess import UnusableSegment
+
+    # a 60-s lead at 250 Hz; unusable 5-s segments of "II" (merged where adjacent)
+    rec = Recording(np.zeros((15000, 2), np.float32), 250.0, (Channel("II", "ecg", "mV"), Channel("V1", "ecg", "mV")))
+    bad = sorted({k for a, n in cuts for k in range(a, min(12, a + n))})
+    quality = SimpleNamespace(unusable_segments=tuple(UnusableSegment(5.0 * k, 5.0 * k + 5.0, "II") for k in bad))
+    a, b = _usable_span(rec, 0 if lead == "ii" else 1, quality, 9.0)
+    free = [k not in bad for k in range(12)] if lead == "ii" else [True] * 12
+    runs, k = [], 0  # usable runs of 5-s segments: (start, length)
+    while k < 12:
+        n = 0
+        while k + n < 12 and free[k + n]:
+            n += 1
+        if n:
+            runs.append((k, n))
+        k += n or 1
+    longest = max(runs, key=lambda r: (r[1], -r[0]), default=(0, 0))
+    if longest[1] * 5.0 >= 9.0:  # the first of the longest usable runs, in samples
+        assert (a, b) == (longest[0] * 1250, (longest[0] + longest[1]) * 1250)
+    else:  # nothing long enough: the whole lead, as without quality
+        assert (a, b) == (0, 15000)
 
 
 @pytest.mark.parametrize("kind", ["flat", "noise"])

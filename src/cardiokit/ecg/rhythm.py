@@ -25,6 +25,9 @@ With several leads, up to ``max_leads`` leads are used and their probabilities
 averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
 given or computed; unusable leads skipped), then by the preference I, II, V5, aVF, V6,
 III, V4, V1, V2, V3, aVL, aVR (the training data are lead-I-like), then quality score.
+When a ``quality`` is given and marks stretches of a chosen lead unusable, the model reads
+that lead's longest usable stretch if it lasts ``min_duration_s`` or more (else the whole
+lead); :attr:`RhythmResult.spans_s` says what each lead's probabilities come from.
 
 Inputs shorter than ``min_duration_s`` (9 s, the shortest CinC 2017 record) or sampled
 below 100 Hz give an *insufficient* result (``label=None``, ``probabilities=None``,
@@ -72,7 +75,8 @@ class RhythmResult:
     ``label`` is one of :data:`RHYTHM_LABELS` (``None`` when ``status`` is
     ``"insufficient"``); ``probabilities`` maps every label to its probability (sums to
     1); ``model`` is ``name@version`` of the model card; ``leads`` the leads used;
-    ``lead_probabilities`` the per-lead probabilities before averaging.
+    ``lead_probabilities`` the per-lead probabilities before averaging; ``spans_s`` the
+    stretch (start, stop in s) of each lead they come from.
     """
 
     label: str | None
@@ -83,6 +87,7 @@ class RhythmResult:
     reason: str | None = None
     duration_s: float = 0.0
     lead_probabilities: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    spans_s: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +99,7 @@ class RhythmResult:
             "reason": self.reason,
             "duration_s": float(self.duration_s),
             "lead_probabilities": {k: {a: float(b) for a, b in v.items()} for k, v in self.lead_probabilities.items()},
+            "spans_s": {k: [round(float(a), 3), round(float(b), 3)] for k, (a, b) in self.spans_s.items()},
         }
 
 
@@ -385,6 +391,25 @@ def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
     return usable or [k[3] for k in keys]
 
 
+def _usable_span(rec: Recording, i: int, quality: Any, min_s: float) -> tuple[int, int]:
+    """Samples ``[start, stop)`` of lead ``i`` to classify: the whole lead, or, when
+    ``quality`` marks stretches of it unusable, its longest usable stretch if that lasts at
+    least ``min_s`` (a shorter one is not enough for the model: then the whole lead)."""
+    name = rec.channels[i].name.lower()
+    bad = sorted((u.start_s, u.stop_s) for u in getattr(quality, "unusable_segments", ())
+                 if str(u.lead).lower() == name)
+    if not bad:
+        return 0, rec.n_samples
+    best, t = (0.0, 0.0), 0.0
+    for a, b in [*bad, (rec.duration_s, rec.duration_s)]:
+        if a - t > best[1] - best[0]:
+            best = (t, a)
+        t = max(t, b)
+    if best[1] - best[0] < min_s:
+        return 0, rec.n_samples
+    return int(np.ceil(best[0] * rec.fs - 1e-9)), min(rec.n_samples, int(np.floor(best[1] * rec.fs + 1e-9)))
+
+
 def classify_rhythm(
     rec: Recording,
     *,
@@ -446,11 +471,19 @@ def classify_rhythm(
         quality = assess_quality(rec, leads=idx)
     chosen = _rank_leads(rec, idx, quality)[:max_leads] if len(idx) > 1 else idx
     per_lead: dict[str, dict[str, float]] = {}
+    spans: dict[str, tuple[float, float]] = {}
     probs = []
     for i in chosen:
-        p = model.predict(_resample(rec.signals[:, i], rec.fs), r300)
+        a, b = _usable_span(rec, i, quality, min_duration_s)
+        if (a, b) == (0, rec.n_samples):
+            p = model.predict(_resample(rec.signals[:, i], rec.fs), r300)
+        else:  # the stretch's beats, counted from its start (at 300 Hz, as its signal)
+            x = _resample(rec.signals[a:b, i], rec.fs)
+            r = None if r300 is None else r300 - round(a * FS / rec.fs)
+            p = model.predict(x, None if r is None else r[(r >= 0) & (r < x.size)])
         probs.append(p)
         per_lead[rec.channels[i].name] = dict(zip(RHYTHM_LABELS, map(float, p), strict=True))
+        spans[rec.channels[i].name] = (a / rec.fs, b / rec.fs)
     # one lead: its probabilities are their own mean (np.mean of one row returns it as is)
     mean = probs[0] if len(probs) == 1 else np.mean(probs, axis=0)
     mean = mean / mean.sum()
@@ -462,4 +495,5 @@ def classify_rhythm(
         leads=tuple(rec.channels[i].name for i in chosen),
         duration_s=rec.duration_s,
         lead_probabilities=per_lead,
+        spans_s=spans,
     )

@@ -279,20 +279,23 @@ def rhythm_from_statements(statements: tuple[Statement, ...], quality: Quality |
     ``label``: ``noisy`` when the quality is unusable, ``af`` for atrial fibrillation,
     ``normal`` for the sinus statements, ``other`` for paced rhythm (and for an
     undetermined rhythm when the rhythm model says ``other``), otherwise ``None``.
-    ``probabilities`` and ``model`` come from the rhythm model when one ran.
+    ``probabilities``, ``model`` and ``model_span_s`` come from the rhythm model when one ran.
     """
     probs = getattr(model, "probabilities", None)
     name = getattr(model, "model", None) if probs is not None else None
     mname = f"{RULES_VERSION}+{name}" if name else RULES_VERSION
-    if quality is not None and quality.grade == "unusable":
-        return Rhythm("noisy", probs, mname)
+    spans = list(getattr(model, "spans_s", {}).values()) if probs is not None else []
     keys = {s.key for s in statements}
-    if "atrial_fibrillation" in keys:
-        return Rhythm("af", probs, mname)
-    if keys & set(_SINUS) and "paced_rhythm" not in keys:
-        return Rhythm("normal", probs, mname)
-    if "paced_rhythm" in keys or "atrial_flutter" in keys:
-        return Rhythm("other", probs, mname)
-    if probs is not None and getattr(model, "label", None) in ("other", "noisy"):
-        return Rhythm(model.label, probs, mname)
-    return Rhythm(None, probs, mname)
+    label: str | None = None
+    if quality is not None and quality.grade == "unusable":
+        label = "noisy"
+    elif "atrial_fibrillation" in keys:
+        label = "af"
+    elif keys & set(_SINUS) and "paced_rhythm" not in keys:
+        label = "normal"
+    elif "paced_rhythm" in keys or "atrial_flutter" in keys:
+        label = "other"
+    elif probs is not None and getattr(model, "label", None) in ("other", "noisy"):
+        label = model.label
+    # one lead read (as in analyze): its stretch; several: each its own (RhythmResult.spans_s)
+    return Rhythm(label, probs, mname, spans[0] if len(spans) == 1 else None)

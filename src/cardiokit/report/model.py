@@ -175,17 +175,21 @@ class Rhythm:
 
     ``probabilities`` (``normal``, ``af``, ``other``, ``noisy``) come from a model;
     rule-based labelling leaves them ``None``. ``model`` names what produced the label.
+    ``model_span_s``: the stretch (start, stop in s) the rhythm model read, e.g. the longest
+    usable one when stretches of its lead are unusable; ``None`` when no model ran.
     """
 
     label: str | None
     probabilities: Mapping[str, float] | None = None
     model: str | None = None
+    model_span_s: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "probabilities": None if self.probabilities is None else _clean(dict(self.probabilities)),
             "model": self.model,
+            "model_span_s": None if self.model_span_s is None else [round(float(t), 3) for t in self.model_span_s],
         }
 
 
