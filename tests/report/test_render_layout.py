@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib")
 import cardiokit
 from cardiokit import Channel, Recording
 from cardiokit.report import render
-from cardiokit.report._render_pages import measurement_rows, subject_lines
+from cardiokit.report._render_text import measurement_rows, subject_lines
 from cardiokit.sim import simulate_ecg
 
 LONG_SOURCE = "/data/archive/hospital-a/cardiology/exports/2024/ward-7/patient-0001/resting_ecg_0001.xml"
@@ -189,7 +189,7 @@ def test_a_lead_off_step_stays_on_the_paper():
 
 
 def test_evidence_and_device_print_without_python_reprs():
-    from cardiokit.report._render_pages import _device_text, evidence_text
+    from cardiokit.report._render_text import _device_text, evidence_text
 
     assert evidence_text(None) == "—" and evidence_text(113.43) == "113.4" and evidence_text(True) == "yes"
     assert evidence_text({"ii": ["bsqi", None], "r_mv": 0.0912}) == "{ii: [bsqi, —], r_mv: 0.0912}"

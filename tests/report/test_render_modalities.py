@@ -8,7 +8,7 @@ import pytest
 
 import cardiokit
 from cardiokit.report import render
-from cardiokit.report._render_pages import measurement_rows, statement_lines
+from cardiokit.report._render_text import measurement_rows, statement_lines
 from tests.conftest import shared_path
 
 pytest.importorskip("matplotlib")

@@ -46,9 +46,8 @@ else:
     _HAVE_MPL = True
 
 if _HAVE_MPL:
-    from ._render_pages import (
-        DisplayOptions,
-        build_pages,
+    from ._render_pages import DisplayOptions, build_pages
+    from ._render_text import (
         display_lead_name,
         evidence_text,
         measurement_rows,
