@@ -192,7 +192,7 @@ def test_band_pass_fast_path_equals_filtfilt_sos_bit_for_bit():
 def test_visibility_graph_loop_equals_matrix_form(monkeypatch):
     """Short RR series take the pair-by-pair loop; it gives the matrix form's degrees
     (ties included)."""
-    from cardiokit.ecg import _rhythm_features as F
+    from cardiokit.ecg import _rhythm_rr as F
 
     rng = np.random.default_rng(3)
     series = [np.round(0.6 + 0.4 * rng.random(n), 2) for n in range(2, F._NVG_LOOP_MAX + 1) for _ in range(4)]
@@ -230,7 +230,7 @@ def test_short_rr_series_features_equal_the_vectorised_form():
     """Up to _RR2_PY_MAX RR intervals the dRR-Lorenz / ectopy-free RR features run in plain
     Python: bit for bit the vectorised values (numpy's pairwise sums, ties, premature beats
     and their pauses, NaN below 5 intervals)."""
-    from cardiokit.ecg import _rhythm_features as F
+    from cardiokit.ecg import _rhythm_rr as F
 
     rng = np.random.default_rng(5)
     for n in range(5, F._RR2_PY_MAX + 1):

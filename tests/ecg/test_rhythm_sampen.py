@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardiokit.ecg._rhythm_features import _sampen
+from cardiokit.ecg._rhythm_rr import _sampen
 
 
 def _all_pairs(x: np.ndarray, m: int, r: float) -> tuple[int, int]:
