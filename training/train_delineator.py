@@ -63,7 +63,7 @@ def stage_cache() -> None:
 
     from cardiokit._core.recording import Channel, Recording
     from cardiokit.ecg import clean
-    from cardiokit.ecg._delineate_lead import remove_baseline
+    from cardiokit.ecg._delineate_filters import remove_baseline
     from cardiokit.ecg._delineate_unet import fs_to_work, net_input, to_net_rate
 
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -292,7 +292,7 @@ def test_stacked_t_and_p_pass_equals_t_then_p(monkeypatch, name: str) -> None:
 def test_long_records_take_the_direct_filters(monkeypatch) -> None:
     """Records over the FFT size filter with scipy.ndimage (no stacked T/P filter rows): the
     same fiducials as through the FFT (up to the filters' rounding)."""
-    from cardiokit.ecg import _delineate_lead as D
+    from cardiokit.ecg import _delineate_filters as D
 
     x, beats = _synthetic(70, seconds=20.0)
     rec = _rec(x)

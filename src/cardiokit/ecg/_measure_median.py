@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dsp._fast import clip, median_rows
-from ._delineate_lead import TUNING, delineate_leads, prepare
+from ._delineate_filters import TUNING, prepare
+from ._delineate_lead import delineate_leads
 
 __all__ = ["MedianBeat", "median_beat"]
 

@@ -44,7 +44,8 @@ from .._core.errors import InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
 from ._delineate_bias import correct_lead_bias
-from ._delineate_lead import FIDUCIALS, TUNING, _median, delineate_leads, prepare, remove_baseline
+from ._delineate_filters import TUNING, prepare, remove_baseline
+from ._delineate_lead import FIDUCIALS, _median, delineate_leads
 
 __all__ = ["FIDUCIALS", "METHODS", "Delineation", "delineate"]
 

@@ -37,7 +37,7 @@ from .._core.recording import Recording
 from .._core.results import Beats
 from .._core.units import VOLT_TO_MV
 from ..dsp._fast import median1
-from ._delineate_lead import remove_baseline
+from ._delineate_filters import remove_baseline
 from ._measure_median import MedianBeat, median_beat
 from .delineate import Delineation, _ecg_channels, _fuse, delineate
 
