@@ -39,6 +39,18 @@ def test_simulate_single_lead_af_to_csv(tmp_path):
     assert rec.n_channels == 1 and rec.n_samples == 2500
 
 
+def test_simulate_av_block_reads_back_as_that_block(tmp_path):
+    out = tmp_path / "avb.hea"
+    res = runner.invoke(app, ["simulate", str(out), "--av-block", "mobitz1", "--hr", "55", "--seed", "2",
+                              "--noise-snr", "25"])
+    assert res.exit_code == 0, res.output
+    assert "atrial rate 73 bpm" in res.output and "P waves blocked" in res.output
+    rep = cardiokit.analyze(cardiokit.read(out))
+    assert "mobitz_type_i_av_block" in [s.key for s in rep.statements]
+    bad = runner.invoke(app, ["simulate", str(tmp_path / "x.hea"), "--av-block", "2:1", "--atrial-rate", "90"])
+    assert bad.exit_code != 0 and "atrial_rate_bpm" in str(bad.exception)
+
+
 def test_simulate_rejects_bad_options(tmp_path):
     from cardiokit.cli import main
 

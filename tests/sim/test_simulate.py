@@ -173,3 +173,35 @@ def test_any_rate_and_sampling_frequency(hr, fs, af, seed):
         # strays ~0.2 / sqrt(k) from the nominal, so allow 4 such SDs (5 intervals at 45 bpm: 0.37)
         tol = 0.03 if not af else max(0.15, 4 * 0.21 / np.sqrt(rr.size))
         assert abs(rr.mean() - 60 / hr) / (60 / hr) < tol
+
+
+@pytest.mark.parametrize(("kind", "hr", "ratio"), [("2:1", 40, 2.0), ("mobitz1", 60, 4 / 3), ("mobitz2", 60, 4 / 3),
+                                                    ("complete", 38, None)])
+def test_av_block_p_waves_follow_the_atrial_rhythm(kind, hr, ratio):
+    rec = simulate_ecg(av_block=kind, heart_rate_bpm=hr, seed=4)
+    t = rec.meta["truth"]
+    truth = rec.annotations[0]
+    n_p = sum(1 for y in truth.symbol if y == "p")
+    n_qrs = sum(1 for y in truth.symbol if y == "N")
+    atrial = 80.0 if ratio is None else hr * ratio
+    assert t["atrial_rate_bpm"] == pytest.approx(atrial, rel=0.06)
+    assert n_p > n_qrs and t["n_blocked_p"] >= n_p - n_qrs - 1
+    assert rec.annotations[1].aux == ("(BIII",) if kind == "complete" else ("(BII",)
+    if kind == "complete":
+        assert t["pr_ms"] is None
+    else:  # conducted beats: a P wave PR before each QRS onset (Mobitz I: 160, 240, 280 ms)
+        on = np.asarray([s for s, y, nx in zip(truth.sample, truth.symbol, truth.symbol[1:], strict=False)
+                         if y == "(" and nx == "N"])
+        p_on = np.asarray([s for s, y, nx in zip(truth.sample, truth.symbol, truth.symbol[1:], strict=False)
+                           if y == "(" and nx == "p"])
+        pr = [(q - p_on[p_on < q].max()) / rec.fs * 1000 for q in on if (p_on < q).any()]
+        allowed = (160, 240, 280) if kind == "mobitz1" else (160,)
+        assert all(min(abs(x - a) for a in allowed) < 3 for x in pr)
+
+
+@pytest.mark.parametrize("bad", [dict(av_block="3:1"), dict(av_block="2:1", af=True), dict(atrial_rate_bpm=90),
+                                 dict(av_block="mobitz1", atrial_rate_bpm=90),
+                                 dict(av_block="complete", atrial_rate_bpm=70, heart_rate_bpm=72)])
+def test_invalid_av_block_options_raise(bad):
+    with pytest.raises(InvalidArgumentError):
+        simulate_ecg(**bad)

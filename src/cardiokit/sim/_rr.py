@@ -27,9 +27,10 @@ import numpy as np
 
 from .._core.errors import InvalidArgumentError
 
-__all__ = ["HRV", "af_rr", "sinus_rr"]
+__all__ = ["HRV", "LEAD_IN_S", "af_rr", "beat_times", "sinus_rr"]
 
 _GRID_HZ = 4.0
+LEAD_IN_S = 2.5  #: beats simulated before and after the record so edges look natural
 
 
 @dataclass(frozen=True)
@@ -92,3 +93,27 @@ def af_rr(n_beats: int, *, mean_rr_s: float, rng: np.random.Generator) -> np.nda
     shape = 6.0
     refractory = 0.5 * mean_rr_s
     return refractory + rng.gamma(shape, (mean_rr_s - refractory) / shape, n_beats)
+
+
+def beat_times(
+    duration_s: float, mean_rr: float, *, af: bool, hrv: HRV | None, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """R-peak times (s) covering the record plus lead-in/out, and the RR before each beat."""
+    n_before = math.ceil(LEAD_IN_S / mean_rr) + 1
+    n_in = math.floor(duration_s / mean_rr) + 1
+    n_after = n_before
+    n = n_before + n_in + n_after
+    rr = af_rr(n, mean_rr_s=mean_rr, rng=rng) if af else sinus_rr(n, mean_rr_s=mean_rr, hrv=hrv, rng=rng)
+    # intervals between the beats meant to fall in the record: exact requested mean
+    core = slice(n_before, n_before + n_in - 1)
+    if n_in > 1:
+        rr[core] += mean_rr - rr[core].mean()
+    t0 = rng.uniform(0.1, 0.6) * min(mean_rr, 1.0)
+    times = np.empty(n)
+    times[n_before] = t0
+    times[n_before + 1 :] = t0 + np.cumsum(rr[n_before : n - 1])
+    times[:n_before] = t0 - np.cumsum(rr[n_before - 1 :: -1][:n_before])[::-1]
+    rr_prev = np.empty(n)
+    rr_prev[1:] = np.diff(times)
+    rr_prev[0] = mean_rr
+    return times, rr_prev

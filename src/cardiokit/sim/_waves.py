@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["K_WIDTHS", "BeatTiming", "atrial_fwaves", "beat_timing", "render_events"]
+__all__ = ["K_WIDTHS", "BeatTiming", "atrial_fwaves", "beat_timing", "qrs_onset_before_r", "render_events"]
 
 #: Widths (sigmas) from an event's peak to the wave boundary.
 K_WIDTHS = 2.5
@@ -63,8 +63,16 @@ class BeatTiming:
     events: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # centre, sigma left, sigma right
 
 
-def beat_timing(r: np.ndarray, *, qrs_s: float, pr_s: float, p_s: float, qt_s: np.ndarray) -> BeatTiming:
-    """Event times of beats with R peaks at ``r`` (s) and the given intervals (s)."""
+def qrs_onset_before_r(qrs_s: float) -> float:
+    """Time (s) from a QRS of duration ``qrs_s`` to its R peak (the R peak of a beat whose
+    QRS starts at ``t`` lies at ``t + qrs_onset_before_r(qrs_s)``)."""
+    return -_Q_ON * qrs_s / (_Q_OFF - _Q_ON)
+
+
+def beat_timing(r: np.ndarray, *, qrs_s: float, pr_s: float | np.ndarray, p_s: float,
+                qt_s: np.ndarray) -> BeatTiming:
+    """Event times of beats with R peaks at ``r`` (s) and the given intervals (s; ``pr_s``
+    one for all beats or one per beat)."""
     scale = qrs_s / (_Q_OFF - _Q_ON)
     qrs_on = r + _Q_ON * scale
     qrs_off = r + _Q_OFF * scale

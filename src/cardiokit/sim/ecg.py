@@ -7,7 +7,8 @@ The model (see :mod:`._waves`, :mod:`._rr`, :mod:`._leads`, :mod:`._noise`):
 2. a heart vector (Frank X, Y, Z) made of Gaussian P, Q, R, S, T events around each R peak,
    the 3-D extension of ECGSYN (Sameni et al. 2007), with PR, QRS and QT as requested
    (QT adapts to the preceding RR interval by Fridericia's formula unless ``qt_ms`` is set);
-   in AF the P waves are replaced by fibrillatory f-waves;
+   in AF the P waves are replaced by fibrillatory f-waves; with an AV block
+   (:mod:`._av`) the P waves follow the atrial rhythm and only conducted ones a QRS;
 3. projection onto the 12 leads through electrode potentials (Dower transform), so
    Einthoven's and Goldberger's relations hold exactly;
 4. optional electrode noise (baseline wander, EMG, powerline) at a given SNR.
@@ -24,12 +25,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from .._core.annotations import Annotations
 from .._core.errors import InvalidArgumentError
 from .._core.recording import Channel, Recording
+from ._av import AV_BLOCKS, atrial_rate_for, av_plan
 from ._leads import (
     _LEAD_WEIGHTS,
     VCG_LEADS,
@@ -38,8 +41,9 @@ from ._leads import (
     resolve_leads,
 )
 from ._noise import NOISE_KINDS, electrode_noise
-from ._rr import HRV, af_rr, sinus_rr
+from ._rr import HRV, beat_times
 from ._waves import (
+    K_WIDTHS,
     VEC_AF,
     VEC_P,
     VEC_Q,
@@ -54,7 +58,6 @@ from ._waves import (
 __all__ = ["HRV", "simulate_ecg"]
 
 _VECTORS = {"P": VEC_P, "Q": VEC_Q, "R": VEC_R, "S": VEC_S, "T": VEC_T}
-_LEAD_IN_S = 2.5  # beats simulated before and after the record so edges look natural
 
 
 def _check(name: str, value: float, lo: float, hi: float) -> float:
@@ -65,30 +68,6 @@ def _check(name: str, value: float, lo: float, hi: float) -> float:
     if not (math.isfinite(v) and lo <= v <= hi):
         raise InvalidArgumentError(f"{name} must be between {lo:g} and {hi:g}; got {value!r}")
     return v
-
-
-def _beat_times(
-    duration_s: float, mean_rr: float, *, af: bool, hrv: HRV | None, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """R-peak times (s) covering the record plus lead-in/out, and the RR before each beat."""
-    n_before = math.ceil(_LEAD_IN_S / mean_rr) + 1
-    n_in = math.floor(duration_s / mean_rr) + 1
-    n_after = n_before
-    n = n_before + n_in + n_after
-    rr = af_rr(n, mean_rr_s=mean_rr, rng=rng) if af else sinus_rr(n, mean_rr_s=mean_rr, hrv=hrv, rng=rng)
-    # intervals between the beats meant to fall in the record: exact requested mean
-    core = slice(n_before, n_before + n_in - 1)
-    if n_in > 1:
-        rr[core] += mean_rr - rr[core].mean()
-    t0 = rng.uniform(0.1, 0.6) * min(mean_rr, 1.0)
-    times = np.empty(n)
-    times[n_before] = t0
-    times[n_before + 1 :] = t0 + np.cumsum(rr[n_before : n - 1])
-    times[:n_before] = t0 - np.cumsum(rr[n_before - 1 :: -1][:n_before])[::-1]
-    rr_prev = np.empty(n)
-    rr_prev[1:] = np.diff(times)
-    rr_prev[0] = mean_rr
-    return times, rr_prev
 
 
 def _truth_annotations(timing, fs: float, n: int, *, with_p: bool) -> Annotations:
@@ -132,6 +111,8 @@ def simulate_ecg(
     powerline_hz: float = 50.0,
     af: bool = False,
     af_amplitude_mv: float = 0.08,
+    av_block: str | None = None,
+    atrial_rate_bpm: float | None = None,
     pr_ms: float = 160.0,
     p_duration_ms: float = 100.0,
     qrs_ms: float = 90.0,
@@ -147,7 +128,8 @@ def simulate_ecg(
     duration_s, fs_hz
         Length (s) and sampling rate (Hz).
     heart_rate_bpm
-        Mean heart rate; the mean RR of the beats in the record equals 60 / heart rate.
+        Mean heart rate; the mean RR of the beats in the record equals 60 / heart rate
+        (with an AV block: the ventricular rate).
     leads
         ``"12"`` (I, II, III, aVR, aVL, aVF, V1-V6), ``"1"`` (lead II), ``"xyz"`` (Frank
         vectorcardiogram) or a list of lead names.
@@ -159,6 +141,13 @@ def simulate_ecg(
         mean clean-lead power / mean noise-lead power is ``noise_snr_db``; ``None``: clean.
     af, af_amplitude_mv
         Atrial fibrillation: irregular RR, no P waves, f-waves of about this amplitude.
+    av_block, atrial_rate_bpm
+        Atrioventricular block (:mod:`cardiokit.sim._av`): ``"2:1"``, ``"mobitz1"``,
+        ``"mobitz2"`` (4:3 conduction; the atrial rate follows from the heart rate) or
+        ``"complete"``: P waves at ``atrial_rate_bpm`` (default 80, above the heart rate),
+        the ventricles at ``heart_rate_bpm`` (a regular escape rhythm; ``hrv`` applies to the
+        atrial rhythm). ``pr_ms`` is the PR of the conducted beats (Mobitz I: the first of
+        each cycle).
     pr_ms, p_duration_ms, qrs_ms
         PR interval (P onset to QRS onset), P-wave and QRS durations.
     qt_ms, qtc_ms
@@ -173,8 +162,11 @@ def simulate_ecg(
     -------
     Recording
         ECG channels in mV; annotation sets ``truth`` (QT Database convention, chan 0) and
-        ``rhythm`` (``+`` with aux ``(N`` or ``(AFIB`` at sample 0); ``meta["truth"]`` holds
-        the true mean intervals (ms) and axes (deg), ``meta["simulation"]`` the settings.
+        ``rhythm`` (``+`` with aux ``(N``, ``(AFIB``, ``(BII`` for a second-degree or
+        ``(BIII`` for a complete AV block at sample 0); ``meta["truth"]`` holds the true mean
+        intervals (ms) and axes (deg) (with an AV block also ``atrial_rate_bpm`` and
+        ``n_blocked_p``, the P waves in the record not followed by a QRS),
+        ``meta["simulation"]`` the settings.
 
     References
     ----------
@@ -206,23 +198,38 @@ def simulate_ecg(
     if hrv is not None and not isinstance(hrv, HRV):
         raise InvalidArgumentError(f"hrv must be an HRV, a number (SDNN in ms) or None; got {hrv!r}")
     names = resolve_leads(leads)
+    atrial = _check_av(av_block, atrial_rate_bpm, hr, af=bool(af))
     rng = np.random.default_rng(seed)
     resp_hz = (hrv or HRV()).hf_hz
 
     n = round(duration_s * fs)
     mean_rr = 60.0 / hr
-    r, rr_prev = _beat_times(duration_s, mean_rr, af=bool(af), hrv=hrv, rng=rng)
+    plan = None
+    if av_block is None:
+        r, rr_prev = beat_times(duration_s, mean_rr, af=bool(af), hrv=hrv, rng=rng)
+        pr_beats: float | np.ndarray = pr_s
+    else:
+        plan = av_plan(av_block, duration_s=duration_s, ventricular_bpm=hr, atrial_bpm=atrial, pr_s=pr_s,
+                       p_s=p_s, qrs_s=qrs_s, hrv=hrv, rng=rng)
+        r, rr_prev = plan.r_s, plan.rr_prev_s
+        pr_beats = np.where(np.isnan(plan.pr_s), pr_s, plan.pr_s)
     qt_s = np.full(r.size, qt_ms / 1000) if qt_ms is not None else qtc / 1000 * np.cbrt(rr_prev)
-    timing = beat_timing(r, qrs_s=qrs_s, pr_s=pr_s, p_s=p_s, qt_s=qt_s)
+    timing = beat_timing(r, qrs_s=qrs_s, pr_s=pr_beats, p_s=p_s, qt_s=qt_s)
+    if plan is not None:  # the P waves of the atrial rhythm, conducted or not
+        a = plan.p_peak_s
+        p_sig = np.full(a.size, p_s / (2 * K_WIDTHS))
+        timing = replace(timing, p_on=a - p_s / 2, p_peak=a, p_off=a + p_s / 2,
+                         events={**timing.events, "P": (a, p_sig, p_sig)})
 
     # heart vector: Gaussian events, QRS/T amplitude modulated by respiration (+-5 %)
     resp = 1.0 + 0.05 * np.sin(2 * np.pi * resp_hz * r + rng.uniform(0, 2 * np.pi))
     jitter = 1.0 + 0.01 * rng.standard_normal(r.size)
+    p_jitter = jitter if plan is None else 1.0 + 0.01 * rng.standard_normal(plan.p_peak_s.size)
     vcg = np.zeros((n, 3))
     for name, (centre, sl, sr) in timing.events.items():
         if name == "P" and af:
             continue
-        gain = scale * (jitter if name == "P" else resp * jitter)
+        gain = scale * (p_jitter if name == "P" else resp * jitter)
         vcg += np.outer(render_events(n, fs, centre, sl, sr, gain), _VECTORS[name])
     if af:
         vcg += np.outer(atrial_fwaves(n, fs, amplitude_mv=scale * af_amp, rng=rng), VEC_AF)
@@ -246,7 +253,8 @@ def simulate_ecg(
         signals = leads_from_electrodes(el, names)
 
     truth = _truth_annotations(timing, fs, n, with_p=not af)
-    rhythm = Annotations("rhythm", [0], ("+",), aux=("(AFIB" if af else "(N",))
+    aux = "(AFIB" if af else "(N" if av_block is None else "(BIII" if av_block == "complete" else "(BII"
+    rhythm = Annotations("rhythm", [0], ("+",), aux=(aux,))
     channels = tuple(Channel(x, "ecg", "mV") for x in names)
     meta = {
         "subject": {"id": f"sim-{seed}" if seed is not None else "sim"},
@@ -255,13 +263,44 @@ def simulate_ecg(
         "simulation": {
             "model": "ecgsyn-3d", "heart_rate_bpm": hr, "af": bool(af), "noise_snr_db": noise_snr_db,
             "noise_kinds": list(kinds), "seed": seed, "hrv_sdnn_ms": 0.0 if hrv is None else hrv.sdnn_ms,
+            "av_block": av_block, "atrial_rate_bpm": atrial,
         },
-        "truth": _truth_summary(timing, rr_prev, r, duration_s, fs, af=bool(af)),
+        "truth": _truth_summary(timing, rr_prev, r, duration_s, fs, af=bool(af), pr_beats=pr_beats),
     }
+    if plan is not None:
+        p_in = (plan.p_peak_s >= 0) & (plan.p_peak_s < duration_s)
+        pp = np.diff(plan.p_peak_s[p_in])
+        meta["truth"]["atrial_rate_bpm"] = round(60.0 / float(pp.mean()), 2) if pp.size else None
+        meta["truth"]["n_blocked_p"] = int(np.count_nonzero(p_in & ~plan.conducted))
+        if av_block == "complete":
+            meta["truth"]["pr_ms"] = None
     return Recording(signals, fs, channels, annotations=(truth, rhythm), meta=meta)
 
 
-def _truth_summary(timing, rr_prev: np.ndarray, r: np.ndarray, duration_s: float, fs: float, *, af: bool) -> dict:
+def _check_av(av_block: str | None, atrial_rate_bpm: float | None, hr: float, *, af: bool) -> float | None:
+    """The atrial rate of an AV block (None without one), after checking the options."""
+    if av_block is None:
+        if atrial_rate_bpm is not None:
+            raise InvalidArgumentError("atrial_rate_bpm needs av_block='complete'")
+        return None
+    if av_block not in AV_BLOCKS:
+        raise InvalidArgumentError(f"unknown av_block {av_block!r}; choose from {', '.join(AV_BLOCKS)}")
+    if af:
+        raise InvalidArgumentError("av_block needs P waves: it cannot be combined with af=True")
+    if av_block != "complete":
+        if atrial_rate_bpm is not None:
+            raise InvalidArgumentError(f"atrial_rate_bpm follows from heart_rate_bpm for av_block={av_block!r}; "
+                                       "give it only with av_block='complete'")
+        return _check("atrial rate", atrial_rate_for(av_block, hr), 20.0, 300.0)
+    atrial = _check("atrial_rate_bpm", 80.0 if atrial_rate_bpm is None else atrial_rate_bpm, 20.0, 300.0)
+    if atrial <= hr:
+        raise InvalidArgumentError(f"complete AV block: atrial_rate_bpm ({atrial:g}) must exceed the "
+                                   f"ventricular heart_rate_bpm ({hr:g})")
+    return atrial
+
+
+def _truth_summary(timing, rr_prev: np.ndarray, r: np.ndarray, duration_s: float, fs: float, *, af: bool,
+                   pr_beats: float | np.ndarray) -> dict:
     """Mean true intervals (ms) and frontal axes (deg) of the beats inside the record."""
     inside = (r >= 0) & (r < duration_s)
     rr = np.diff(r[inside])
@@ -269,7 +308,8 @@ def _truth_summary(timing, rr_prev: np.ndarray, r: np.ndarray, duration_s: float
     qt = float(np.mean((timing.t_off - timing.qrs_on)[inside]))
     # axes from the noise-free limb leads, computed on a fine grid of the heart vector
     n = round(duration_s * fs)
-    vec = {k: np.outer(render_events(n, fs, *timing.events[k], np.ones(r.size)), v) for k, v in _VECTORS.items()}
+    vec = {k: np.outer(render_events(n, fs, *timing.events[k], np.ones(timing.events[k][0].size)), v)
+           for k, v in _VECTORS.items()}
 
     def lead(x: np.ndarray, name: str) -> np.ndarray:
         return electrodes_from_vcg(x) @ _LEAD_WEIGHTS[name]
@@ -282,7 +322,7 @@ def _truth_summary(timing, rr_prev: np.ndarray, r: np.ndarray, duration_s: float
         "heart_rate_bpm": round(60.0 / mean_rr, 2),
         "rr_ms": round(1000 * mean_rr, 1),
         "p_duration_ms": None if af else round(1000 * float(np.mean(timing.p_off - timing.p_on)), 1),
-        "pr_ms": None if af else round(1000 * float(np.mean(timing.qrs_on - timing.p_on)), 1),
+        "pr_ms": None if af else round(1000 * float(np.mean(np.broadcast_to(pr_beats, r.shape)[inside])), 1),
         "qrs_ms": round(1000 * float(np.mean(timing.qrs_off - timing.qrs_on)), 1),
         "qt_ms": round(1000 * qt, 1),
         "qtc_bazett_ms": round(1000 * qt / math.sqrt(mean_rr), 1),
