@@ -58,6 +58,8 @@ TRUTH: dict[str, tuple[str, Callable[[Row], bool]]] = {
     "premature_atrial_complexes": ("Extrasystolies: Atrial extrasystole", _has("Extrasystolies", "Atrial extrasystole")),
     "first_degree_av_block": ("Conduction: I degree av block", _has("Conduction abnormalities", "I degree av block")),
     "second_degree_av_block": ("Conduction: II degree", _has("Conduction abnormalities", "Ii degree")),
+    "mobitz_type_i_av_block": ("Conduction: II degree", _has("Conduction abnormalities", "Ii degree")),
+    "mobitz_type_ii_av_block": ("Conduction: II degree", _has("Conduction abnormalities", "Ii degree")),
     "complete_heart_block": ("Conduction: Iii degree av-block", _has("Conduction abnormalities", "Iii degree")),
     "complete_right_bundle_branch_block": ("Conduction: Complete right bundle branch block",
                                            _has("Conduction abnormalities", "Complete right bundle")),

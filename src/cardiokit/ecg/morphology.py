@@ -61,6 +61,7 @@ from .._core.units import VOLT_TO_MV
 from ..dsp._fast import clip, col_max, median1, median_rows
 from ..dsp._fast import median0 as _median
 from ._morphology_leads import LeadMorphology, lead_morphology
+from .atrial import AtrialActivity, atrial_activity
 
 __all__ = [
     "BeatClasses",
@@ -167,8 +168,9 @@ class BeatClasses:
 @dataclass(frozen=True, eq=False)
 class Morphology:
     """Everything :func:`analyze_morphology` measured: per-lead median-beat morphology,
-    beat classes and pacemaker spikes. ``calibrated`` is False when the amplitudes were
-    normalised per lead (absolute-voltage criteria must not be applied)."""
+    beat classes, pacemaker spikes and every P wave with the AV conduction it shows
+    (``atrial``, :mod:`cardiokit.ecg.atrial`). ``calibrated`` is False when the amplitudes
+    were normalised per lead (absolute-voltage criteria must not be applied)."""
 
     leads: dict[str, LeadMorphology]
     beats: BeatClasses | None
@@ -178,6 +180,7 @@ class Morphology:
     extra: dict = field(default_factory=dict)
     qrs_axis_deg: float | None = None
     limb_gains: dict[str, float] | None = None
+    atrial: AtrialActivity | None = None
 
     def lead(self, name: str) -> LeadMorphology | None:
         return self.leads.get(name.lower())
@@ -189,7 +192,8 @@ class Morphology:
                 "calibrated": self.calibrated,
                 "qrs_axis_deg": None if self.qrs_axis_deg is None else round(self.qrs_axis_deg, 1),
                 "limb_gains": None if self.limb_gains is None
-                else {k: round(v, 4) for k, v in self.limb_gains.items()}}
+                else {k: round(v, 4) for k, v in self.limb_gains.items()},
+                "atrial": None if self.atrial is None else self.atrial.to_dict()}
 
 
 # -- frontal axis and limb-lead gains ----------------------------------------------------------
@@ -503,7 +507,8 @@ def analyze_morphology(
     raw: Recording | None = None,
     calibrated: bool = True,
 ) -> Morphology:
-    """Per-lead morphology of the median beat, beat classes and pacemaker spikes.
+    """Per-lead morphology of the median beat, beat classes, pacemaker spikes and the P
+    waves with the AV conduction they show (:func:`cardiokit.ecg.atrial.atrial_activity`).
 
     Parameters
     ----------
@@ -528,4 +533,6 @@ def analyze_morphology(
     beats = classify_beats(cleaned, delineation, pace=pace) if r.size else None
     gains = None if calibrated else limb_lead_gains(cleaned)
     axis = frontal_axis(leads, gains) if (calibrated or gains is not None) else None
-    return Morphology(leads, beats, pace, cleaned.fs, calibrated, qrs_axis_deg=axis, limb_gains=gains)
+    atrial = atrial_activity(cleaned.signals, cleaned.fs, r, g, beats.labels) if beats is not None else None
+    return Morphology(leads, beats, pace, cleaned.fs, calibrated, qrs_axis_deg=axis, limb_gains=gains,
+                      atrial=atrial)

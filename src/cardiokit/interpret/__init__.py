@@ -206,6 +206,13 @@ def interpret(
         rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:n_read] if math.isfinite(x) and x > 0]
         if len(rr) >= 2:
             rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
+    atrial = getattr(morphology, "atrial", None)
+    if not paced and getattr(atrial, "av_block", None) is not None and rhythm is not None:
+        # AV block: the atrial rhythm is named from every P wave at the atrial rate (the QRS
+        # complexes follow the ventricles'), not from the P waves before the QRS complexes
+        rhythm = dataclasses.replace(rhythm, p_wave_fraction=1.0, pr_iqr_ms=None,
+                                     rr_range_ms=atrial.evidence.get("pp_range_ms"), rr_irregularity=None)
+        rm = {**rm, "heart_rate_bpm": atrial.rate_bpm, "heart_rate_measure": "atrial rate (every P wave)"}
     rhythm_st = rhythm_statement(rm, rhythm, model=rhythm_model, paced=paced, conv=conv)
     if not paced:
         rhythm_st = flutter_statement(rhythm_st, rhythm_model, ecg, beat_samples, measurements, conv) or rhythm_st

@@ -56,7 +56,6 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     # a spike counts from this share of the lead's QRS range (detect_pace_spikes: 0.35); lower
     # values read the per-beat pre-QRS spike strength (small bipolar spikes)
     "pace_spike_fraction_from": 0.35,
-    "dropped_beat_rr_ratio": (1.7, 2.3),  # a pause of ~2 RR with a P wave in it
     # in a paced rhythm a PVC is a premature unpaced beat of other morphology with a wide QRS
     "paced_pvc_qrs_from_ms": 120.0,
     # AF under ventricular pacing: >= this many conducted (unpaced, narrow) beats, none with a P wave
@@ -466,21 +465,40 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
     return out
 
 
+#: AV block statements from every P wave (:mod:`cardiokit.ecg.atrial`): kind -> key, SNOMED CT
+#: code (the PhysioNet/CinC 2020 label mapping), text and rule
+_AV_BLOCKS = {
+    "second_degree_2to1": ("second_degree_av_block", "195042002", "Second-degree AV block with 2:1 conduction",
+                           "regular P waves, every other one on time and not followed by a QRS complex, the "
+                           "others conducted with a constant PR"),
+    "mobitz1": ("mobitz_type_i_av_block", "54016002", "Second-degree AV block, Mobitz type I (Wenckebach)",
+                "regular P waves, one on time and not followed by a QRS complex; the PR before it >= 30 ms "
+                "longer than the PR after it"),
+    "mobitz2": ("mobitz_type_ii_av_block", "28189009", "Second-degree AV block, Mobitz type II",
+                "regular P waves, one on time and not followed by a QRS complex; the conducted PR intervals "
+                "within 15 ms of each other"),
+    "second_degree": ("second_degree_av_block", "195042002", "Second-degree AV block",
+                      "regular P waves, one on time and not followed by a QRS complex, the others conducted"),
+    "complete": ("complete_heart_block", "27885002", "Complete (third-degree) AV block",
+                 "regular P waves faster (>= 1.25 x) than a regular ventricular rhythm (RR CV <= 0.08), P waves "
+                 "not followed by a QRS complex, PR intervals scattered over >= 120 ms"),
+}
+
+
 def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: bool,
                  conv: Mapping[str, float] | None = None) -> Statement | None:
-    """First-degree AV block; second-degree when a sinus pause of ~2 RR contains a P wave."""
+    """Second- or third-degree AV block from every P wave (``morph.atrial``,
+    :func:`cardiokit.ecg.atrial.atrial_activity`); else first-degree AV block (sinus rhythm,
+    long PR)."""
     c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
     if paced:
         return None
-    extra = getattr(morph, "extra", {}) or {}
-    dropped = extra.get("dropped_p_beats") or []
-    if dropped and rhythm_st.key.startswith("sinus"):
-        return make("second_degree_av_block", "195042002", "Second-degree AV block", "av_conduction",
-                    {"pauses_after_beats": list(dropped), "reference_rr_ms": extra.get("reference_rr_ms")},
-                    f"sinus rhythm with a pause of {c['dropped_beat_rr_ratio'][0]:g}-"
-                    f"{c['dropped_beat_rr_ratio'][1]:g} x the reference RR that contains a P wave "
-                    "like the sinus P wave (correlation >= 0.8) not followed by a QRS",
-                    KUSUMOTO_2019, dropped_beat_rr_ratio=c["dropped_beat_rr_ratio"])
+    atrial = getattr(morph, "atrial", None)
+    kind = getattr(atrial, "av_block", None)
+    if kind in _AV_BLOCKS:
+        key, code, text, rule = _AV_BLOCKS[kind]
+        return make(key, code, text, "av_conduction", dict(atrial.evidence), rule,
+                    KUSUMOTO_2019 + " See also " + MASON_2007)
     pr = num(m.get("pr_ms"))
     if pr is not None and pr > c["pr_long_above_ms"] and rhythm_st.key.startswith("sinus"):
         return make("first_degree_av_block", "270492004", "First-degree AV block", "av_conduction",
