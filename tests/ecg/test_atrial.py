@@ -36,6 +36,7 @@ def test_simulated_av_blocks_are_named(kind, hr, key, code, seed):
     # the atrial rhythm is named at the atrial rate: no sinus bradycardia from the QRS rate
     # (before 2026-11-25: 2:1 read "sinus bradycardia", Mobitz I "atrial fibrillation")
     assert "sinus_bradycardia" not in _keys(rep) and "atrial_fibrillation" not in _keys(rep)
+    assert rep.rhythm.label == "other"  # CinC 2017 class: not a normal rhythm
 
 
 def test_every_p_wave_of_a_2to1_block_is_found():

@@ -279,13 +279,19 @@ def _wide_qrs(m: Mapping[str, Any], conv: Mapping[str, float]) -> Statement | No
                 "ventricular origin)", SURAWICZ_2009, qrs_wide_from_ms=lim)
 
 
+#: second- and third-degree AV block statements: the rhythm class is then "other"
+_HIGH_AV_BLOCKS = frozenset({"second_degree_av_block", "mobitz_type_i_av_block", "mobitz_type_ii_av_block",
+                             "complete_heart_block"})
+
+
 def rhythm_from_statements(statements: tuple[Statement, ...], quality: Quality | None,
                            model: Any = None) -> Rhythm:
     """The report's ``rhythm`` block, consistent with the statements.
 
     ``label``: ``noisy`` when the quality is unusable, ``af`` for atrial fibrillation,
-    ``normal`` for the sinus statements, ``other`` for paced rhythm (and for an
-    undetermined rhythm when the rhythm model says ``other``), otherwise ``None``.
+    ``normal`` for the sinus statements, ``other`` for paced rhythm, atrial flutter and
+    second- or third-degree AV block (and for an undetermined rhythm when the rhythm model
+    says ``other``), otherwise ``None``.
     ``probabilities``, ``model`` and ``model_span_s`` come from the rhythm model when one ran.
     """
     probs = getattr(model, "probabilities", None)
@@ -298,10 +304,10 @@ def rhythm_from_statements(statements: tuple[Statement, ...], quality: Quality |
         label = "noisy"
     elif "atrial_fibrillation" in keys:
         label = "af"
-    elif keys & set(_SINUS) and "paced_rhythm" not in keys:
+    elif keys & (_HIGH_AV_BLOCKS | {"paced_rhythm", "atrial_flutter"}):
+        label = "other"  # an AV block: sinus P waves, not all conducted (CinC 2017 "other rhythm")
+    elif keys & set(_SINUS):
         label = "normal"
-    elif "paced_rhythm" in keys or "atrial_flutter" in keys:
-        label = "other"
     elif probs is not None and getattr(model, "label", None) in ("other", "noisy"):
         label = model.label
     # one lead read (as in analyze): its stretch; several: each its own (RhythmResult.spans_s)
