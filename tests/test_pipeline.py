@@ -203,7 +203,7 @@ def test_eight_lead_export_gets_its_limb_leads_derived(name):
 
 
 def test_limb_leads_from_any_two_of_i_ii_iii():
-    from cardiokit.pipeline import _with_limb_leads
+    from cardiokit._pipeline_ecg import _with_limb_leads
 
     rng = np.random.default_rng(0)
     i, ii = rng.normal(size=(2, 500))
