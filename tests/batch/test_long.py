@@ -254,3 +254,21 @@ def test_unusable_stretch_is_left_out_of_the_hr_trend_and_hrv(tmp_path: Path) ->
     assert noisy.hr_trend[1]["hr_bpm"] == pytest.approx(clean.hr_trend[1]["hr_bpm"], abs=1.0)
     assert noisy.hrv["sdnn_ms"] == pytest.approx(clean.hrv["sdnn_ms"], rel=0.1)
     assert noisy.hrv["n_nn"] < clean.hrv["n_nn"] - 25
+
+
+def test_av_block_episodes_are_found_in_their_minute(tmp_path: Path) -> None:
+    """3 min of 12-lead ECG, the middle minute a Wenckebach (Mobitz I) block: the Holter
+    summary lists it as episodes inside that minute, and nothing in the sinus minutes."""
+    sinus = simulate_ecg(duration_s=60, heart_rate_bpm=70, seed=21, noise_snr_db=25)
+    block = simulate_ecg(duration_s=60, heart_rate_bpm=55, seed=22, noise_snr_db=25, av_block="mobitz1")
+    after = simulate_ecg(duration_s=60, heart_rate_bpm=65, seed=23, noise_snr_db=25)
+    rec = sinus.replace(signals=np.concatenate([sinus.signals, block.signals, after.signals]), annotations=())
+    io.write(rec, tmp_path / "avb.hea")
+    s = analyze_long(tmp_path / "avb.hea", chunk_s=60, overlap_s=5)
+    eps = s.to_dict()["av_block_episodes"]
+    assert eps and {e["av_block"] for e in eps} == {"mobitz1"}
+    assert all(55.0 <= e["start_s"] < e["stop_s"] <= 125.0 for e in eps)
+    assert sum(e["stop_s"] - e["start_s"] for e in eps) >= 40.0
+    from cardiokit.report.holter import summary_rows
+
+    assert dict(summary_rows(s.to_dict()))["AV block II-III (10-s windows)"].startswith("Mobitz I ")

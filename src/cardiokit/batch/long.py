@@ -16,7 +16,9 @@ the 5-min segment spectra as the Task Force (1996) advises for long-term recordi
 median interval measurements over the chunks, signal-quality grades per chunk, the rhythm
 class of each chunk as minutes per class and the AF burden (% of analysed time the rhythm
 model calls atrial fibrillation; chunk resolution), and pauses (RR longer than
-``pause_s``, 2 s by default as in common Holter practice). Beats in stretches graded unusable
+``pause_s``, 2 s by default as in common Holter practice), and the second- and third-degree AV
+block episodes (10-s windows of each chunk, :mod:`cardiokit.ecg.atrial`; adjacent windows of one
+kind merged). Beats in stretches graded unusable
 in every lead (``quality.unusable_segments`` of each chunk) are counted (``n_beats``,
 ``n_beats_unusable``) and kept in the pauses, but their intervals are left out of the HR trend
 and the HRV.
@@ -82,6 +84,8 @@ class HolterSummary:
     beats: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     #: beats in stretches unusable in every lead: counted, not in the HR trend or the HRV
     n_beats_unusable: int = 0
+    #: second- and third-degree AV block episodes: start_s, stop_s (whole-file time), av_block
+    av_block_episodes: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +96,7 @@ class HolterSummary:
             "measurements": self.measurements, "quality": self.quality,
             "rhythm_minutes": self.rhythm_minutes, "rhythm_per_chunk": list(self.rhythm_per_chunk),
             "af_burden_pct": self.af_burden_pct, "pauses": self.pauses,
+            "av_block_episodes": [dict(e) for e in self.av_block_episodes],
             "n_chunks": self.n_chunks,
             "chunk_s": self.chunk_s, "overlap_s": self.overlap_s, "streaming": self.streaming,
             "errors": [dict(e) for e in self.errors], "timing_s": round(self.timing_s, 3),
@@ -266,6 +271,7 @@ def analyze_long(
     rhythm_s: dict[str, float] = {}
     chunk_rhythm: list[str] = []
     errors: list[dict[str, Any]] = []
+    av_episodes: list[dict[str, Any]] = []
     names: tuple[str, ...] = ()
     for ch in iter_chunks(src, chunk_s=chunk_s, overlap_s=overlap_s):
         names = ch.recording.channel_names
@@ -280,6 +286,7 @@ def analyze_long(
                            "type": e.type, "message": e.message})
         if rep.quality is not None:
             grades[rep.quality.grade] = grades.get(rep.quality.grade, 0) + 1
+        av_episodes += _av_episodes(rep, ch, src.fs)
         label = rep.rhythm.label if rep.rhythm is not None and rep.rhythm.label else "unclassified"
         chunk_rhythm.append(label)
         rhythm_s[label] = rhythm_s.get(label, 0.0) + (ch.core_stop - ch.core_start) / src.fs
@@ -315,8 +322,40 @@ def analyze_long(
         rhythm_per_chunk=tuple(chunk_rhythm),
         af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s, seen), n_chunks=n_chunks, chunk_s=float(chunk_s),
         overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
-        timing_s=time.perf_counter() - t0, beats=beats,
+        timing_s=time.perf_counter() - t0, beats=beats, av_block_episodes=tuple(_merge_episodes(av_episodes)),
     )
+
+
+#: The report's AV-block statements (:func:`cardiokit.ecg.atrial.atrial_activity` kinds in their evidence)
+_AV_BLOCK_KEYS = ("second_degree_av_block", "mobitz_type_i_av_block", "mobitz_type_ii_av_block", "complete_heart_block")
+
+
+def _av_episodes(rep: Any, ch: Any, fs: float) -> list[dict[str, Any]]:
+    """The chunk's AV-block episodes (its statement's 10-s windows, or the whole chunk when it
+    was judged at once), in whole-file seconds, clipped to the chunk's core."""
+    out = []
+    for st in rep.statements:
+        if st.key not in _AV_BLOCK_KEYS:
+            continue
+        eps = st.evidence.get("episodes") or [{"start_s": 0.0, "stop_s": (ch.stop - ch.start) / fs,
+                                               "av_block": st.evidence.get("av_block")}]
+        for e in eps:
+            a = max(ch.start / fs + float(e["start_s"]), ch.core_start / fs)
+            b = min(ch.start / fs + float(e["stop_s"]), ch.core_stop / fs)
+            if b > a:
+                out.append({"start_s": round(a, 1), "stop_s": round(b, 1), "av_block": str(e["av_block"])})
+    return out
+
+
+def _merge_episodes(eps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adjacent (or overlapping) episodes of one kind joined."""
+    out: list[dict[str, Any]] = []
+    for e in sorted(eps, key=lambda e: e["start_s"]):
+        if out and out[-1]["av_block"] == e["av_block"] and e["start_s"] <= out[-1]["stop_s"] + 0.05:
+            out[-1]["stop_s"] = max(out[-1]["stop_s"], e["stop_s"])
+        else:
+            out.append(dict(e))
+    return out
 
 
 def _af_burden(rhythm_s: dict[str, float]) -> float | None:

@@ -74,7 +74,7 @@ PR_MIN_S, PR_MAX_S = 0.03, 0.5
 #: ... and the P waves around a blocked one at least this (s): a deflection right before a QRS
 #: complex is not a conducted P wave.
 PR_CONDUCTED_MIN_S = 0.06
-#: P waves on time: P-P within this fraction of the basic P-P interval of it (or of 2 or 3 times it).
+#: P waves on time: P-P within this fraction of the basic P-P interval from 1, 2 or 3 times it.
 PP_TOLERANCE = 0.15
 #: Complete block: the ventricular rhythm is regular (RR CV below) and slower than the atrial
 #: one by this factor; the PR intervals spread over at least this (s).
@@ -244,7 +244,49 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
         found, corr = np.r_[f1, f2][order], np.r_[c1, c2][order]
     keep = np.r_[True, np.diff(found) > round(0.1 * fsq)] if found.size else np.zeros(0, bool)
     p, corr = found[keep] * q + q // 2, corr[keep]
-    return _conduction(p, corr, fs, beats, g, x.shape[0], labels)
+    n = x.shape[0]
+    if n <= EPISODE_S * fs * 1.5:
+        return _conduction(p, corr, fs, beats, g, n, labels)
+    return _episodes(p, corr, fs, beats, g, n, labels)
+
+
+#: Records longer than 1.5 x this (s) are judged in consecutive windows of this length: the
+#: atrial rate drifts and blocks come and go (Holter); the result names the most serious one.
+EPISODE_S = 10.0
+_SEVERITY = ("mobitz1", "second_degree", "second_degree_2to1", "mobitz2", "complete")
+
+
+def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: np.ndarray, n: int,
+              labels: tuple[str, ...] | None) -> AtrialActivity:
+    """:func:`_conduction` in consecutive :data:`EPISODE_S` windows; the most serious block
+    with its window's evidence and every window's block as ``episodes`` (start_s, stop_s,
+    av_block) in the evidence."""
+    step = int(EPISODE_S * fs)
+    found: list[tuple[int, int, AtrialActivity]] = []
+    rates, blocked = [], []
+    for a in range(0, n - step // 2, step):
+        b = min(n, a + step) if n - (a + step) >= step // 2 else n  # a short tail joins the last window
+        ib = (beats >= a) & (beats < b)
+        ip = (p >= a) & (p < b)
+        if np.count_nonzero(ib) < 3:
+            continue
+        w = _conduction(p[ip] - a, corr[ip], fs, beats[ib] - a, np.where(g[ib] >= 0, g[ib] - a, -1), b - a,
+                        tuple(np.asarray(labels)[ib]) if labels is not None and len(labels) == beats.size else None)
+        if w.rate_bpm is not None:
+            rates.append(w.rate_bpm)
+        blocked.append(np.flatnonzero(ip)[w.blocked] if w.blocked.size else np.zeros(0, np.int64))
+        if w.av_block is not None:
+            found.append((a, b, w))
+        if b == n:
+            break
+    whole = _conduction(p, corr, fs, beats, g, n, labels)  # P waves and PR of the whole record
+    worst = max(found, key=lambda f: _SEVERITY.index(f[2].av_block)) if found else None
+    ev = dict(worst[2].evidence) if worst else dict(whole.evidence)
+    ev["episodes"] = [{"start_s": round(a / fs, 1), "stop_s": round(b / fs, 1), "av_block": w.av_block}
+                      for a, b, w in found]
+    rate = round(float(np.median(rates)), 1) if rates else None
+    return AtrialActivity(whole.p_samples, rate, whole.regular, np.concatenate(blocked) if blocked else
+                          np.zeros(0, np.int64), whole.pr_ms, worst[2].av_block if worst else None, ev)
 
 
 def _av_block_can_show(beats: np.ndarray, g: np.ndarray, fs: float) -> bool:

@@ -497,7 +497,7 @@ def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: 
     kind = getattr(atrial, "av_block", None)
     if kind in _AV_BLOCKS:
         key, code, text, rule = _AV_BLOCKS[kind]
-        return make(key, code, text, "av_conduction", dict(atrial.evidence), rule,
+        return make(key, code, text, "av_conduction", {"av_block": kind, **atrial.evidence}, rule,
                     KUSUMOTO_2019 + " See also " + MASON_2007)
     pr = num(m.get("pr_ms"))
     if pr is not None and pr > c["pr_long_above_ms"] and rhythm_st.key.startswith("sinus"):

@@ -32,9 +32,25 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
         (f"pauses > {p['threshold_s']:g} s",
          f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] and p.get("longest_s") else "")
          + _unusable_pauses(p)),
+        ("AV block II-III (10-s windows)", _av_block_text(doc.get("av_block_episodes") or [])),
         ("signal quality (chunks)", ", ".join(f"{k} {v}" for k, v in (doc.get("quality") or {}).items()) or "—"),
         ("chunk errors", str(len(doc.get("errors") or ()))),
     ]
+
+
+def _av_block_text(eps: list[dict[str, Any]]) -> str:
+    """Second- and third-degree AV block episodes: count and minutes per kind, the first one."""
+    if not eps:
+        return "none found"
+    names = {"second_degree_2to1": "2:1", "mobitz1": "Mobitz I", "mobitz2": "Mobitz II",
+             "second_degree": "2nd degree", "complete": "complete"}
+    per: dict[str, float] = {}
+    for e in eps:
+        k = names.get(e["av_block"], str(e["av_block"]))
+        per[k] = per.get(k, 0.0) + (e["stop_s"] - e["start_s"]) / 60.0
+    first = eps[0]["start_s"]
+    return (", ".join(f"{k} {v:.1f} min" for k, v in per.items())
+            + f" in {len(eps)} episode(s), first at {first / 3600:.3f} h")
 
 
 def _unusable_pauses(p: dict[str, Any]) -> str:
