@@ -96,3 +96,17 @@ def test_basic_interval_survives_hidden_p_waves(base, mults, jitter):
         assert got == pytest.approx(base, rel=0.05)
     else:  # mostly longer intervals: whatever it is, it is one of them, within the tolerance
         assert got is not None and np.min(np.abs(pp / got - 1.0)) <= 0.15
+
+
+def test_no_av_block_when_the_rhythm_model_calls_af(monkeypatch):
+    # f waves can line up like P waves for a few seconds: the model's AF call wins
+    from types import SimpleNamespace
+
+    import cardiokit.pipeline as pl
+
+    rec = simulate_ecg(av_block="2:1", heart_rate_bpm=40, seed=0, noise_snr_db=20.0)
+    assert "second_degree_av_block" in _keys(cardiokit.analyze(rec))
+    fake = SimpleNamespace(label="af", probabilities={"normal": 0.05, "af": 0.9, "other": 0.05, "noisy": 0.0},
+                           model="fake@1", spans_s={"I": (0.0, 10.0)})
+    monkeypatch.setattr(pl, "_rhythm_model", lambda *a, **k: fake)
+    assert not AV_KEYS & set(_keys(cardiokit.analyze(rec)))

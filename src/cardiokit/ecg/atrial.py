@@ -245,14 +245,15 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
     keep = np.r_[True, np.diff(found) > round(0.1 * fsq)] if found.size else np.zeros(0, bool)
     p, corr = found[keep] * q + q // 2, corr[keep]
     n = x.shape[0]
-    if n <= EPISODE_S * fs * 1.5:
+    if n <= EPISODES_FROM_S * fs:
         return _conduction(p, corr, fs, beats, g, n, labels)
     return _episodes(p, corr, fs, beats, g, n, labels)
 
 
-#: Records longer than 1.5 x this (s) are judged in consecutive windows of this length: the
-#: atrial rate drifts and blocks come and go (Holter); the result names the most serious one.
-EPISODE_S = 10.0
+#: Records longer than EPISODES_FROM_S (s; Holter chunks, not a 10-61 s ECG strip) are judged in
+#: consecutive windows of EPISODE_S: the atrial rate drifts and blocks come and go; the result
+#: names the most serious one.
+EPISODE_S, EPISODES_FROM_S = 10.0, 62.0
 _SEVERITY = ("mobitz1", "second_degree", "second_degree_2to1", "mobitz2", "complete")
 
 

@@ -206,8 +206,13 @@ def interpret(
         rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:n_read] if math.isfinite(x) and x > 0]
         if len(rr) >= 2:
             rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
+    # second/third-degree AV block needs atrial P waves: not under pacing, nor when the rhythm
+    # model calls atrial fibrillation (its f waves can line up like P waves for a few seconds)
     atrial = getattr(morphology, "atrial", None)
-    if not paced and getattr(atrial, "av_block", None) is not None and rhythm is not None:
+    model_p_af = (getattr(rhythm_model, "probabilities", None) or {}).get("af", 0.0)
+    if paced or getattr(atrial, "av_block", None) is None or model_p_af >= conv["af_model_probability_from"]:
+        atrial = None
+    if atrial is not None and rhythm is not None:
         # AV block: the atrial rhythm is named from every P wave at the atrial rate (the QRS
         # complexes follow the ventricles'), not from the P waves before the QRS complexes
         rhythm = dataclasses.replace(rhythm, p_wave_fraction=1.0, pr_iqr_ms=None,
@@ -223,7 +228,7 @@ def interpret(
     shown = [] if paced and rhythm_st.key == "rhythm_undetermined" else [rhythm_st]
     out += shown + ([pace_st] if pace_st is not None else [])
     out += ectopy_statements(morphology, rhythm_st.key, paced)
-    av = av_statement(measurements, rhythm_st, morphology, paced, conv)
+    av = av_statement(measurements, rhythm_st, atrial, paced, conv)
     if av is not None:
         out.append(av)
     L = dict(getattr(morphology, "leads", {}) or {})

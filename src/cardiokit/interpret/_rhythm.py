@@ -485,15 +485,14 @@ _AV_BLOCKS = {
 }
 
 
-def av_statement(m: Mapping[str, Any], rhythm_st: Statement, morph: Any, paced: bool,
+def av_statement(m: Mapping[str, Any], rhythm_st: Statement, atrial: Any, paced: bool,
                  conv: Mapping[str, float] | None = None) -> Statement | None:
-    """Second- or third-degree AV block from every P wave (``morph.atrial``,
-    :func:`cardiokit.ecg.atrial.atrial_activity`); else first-degree AV block (sinus rhythm,
-    long PR)."""
+    """Second- or third-degree AV block from every P wave (``atrial``: an
+    :class:`cardiokit.ecg.atrial.AtrialActivity` that may be stated, or None); else
+    first-degree AV block (sinus rhythm, long PR)."""
     c = {**RHYTHM_CRITERIA, **{k: v for k, v in (conv or {}).items() if k in RHYTHM_CRITERIA}}
     if paced:
         return None
-    atrial = getattr(morph, "atrial", None)
     kind = getattr(atrial, "av_block", None)
     if kind in _AV_BLOCKS:
         key, code, text, rule = _AV_BLOCKS[kind]
