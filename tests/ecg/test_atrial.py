@@ -110,3 +110,18 @@ def test_no_av_block_when_the_rhythm_model_calls_af(monkeypatch):
                            model="fake@1", spans_s={"I": (0.0, 10.0)})
     monkeypatch.setattr(pl, "_rhythm_model", lambda *a, **k: fake)
     assert not AV_KEYS & set(_keys(cardiokit.analyze(rec)))
+
+
+def test_the_report_marks_the_blocked_p_waves():
+    from cardiokit.report._render_pages import build_pages
+
+    def blocked_ticks(rec):
+        fig = build_pages(cardiokit.analyze(rec), rec, details=False)[0]
+        return sum(len(c.get_segments()) for c in fig.axes[0].collections if c.get_gid() == "marks-blocked_p")
+
+    rec = simulate_ecg(av_block="mobitz1", heart_rate_bpm=55, seed=2, noise_snr_db=25.0)
+    rep = cardiokit.analyze(rec)
+    times = next(s for s in rep.statements if s.key == "mobitz_type_i_av_block").evidence["blocked_p_s"]
+    # one tick per blocked P wave in each panel whose 2.5 s it falls in, and on the rhythm strip
+    assert len(times) >= 2 and blocked_ticks(rec) >= len(times)
+    assert blocked_ticks(simulate_ecg(heart_rate_bpm=55, seed=2, noise_snr_db=25.0)) == 0

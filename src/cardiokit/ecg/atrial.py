@@ -83,6 +83,8 @@ CHB_RR_CV_MAX, CHB_RATE_RATIO_MIN, CHB_PR_SPREAD_S = 0.08, 1.25, 0.12
 CHB_PHASE_CROWDING_MAX = 0.5
 #: AV block is stated in a sinus-like atrial rhythm: faster P waves are an atrial tachycardia.
 ATRIAL_RATE_MAX_BPM = 150.0
+#: At most this many blocked P waves (times) and episodes are listed in the evidence.
+MAX_LISTED = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,10 +286,13 @@ def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: 
     worst = max(found, key=lambda f: _SEVERITY.index(f[2].av_block)) if found else None
     ev = dict(worst[2].evidence) if worst else dict(whole.evidence)
     ev["episodes"] = [{"start_s": round(a / fs, 1), "stop_s": round(b / fs, 1), "av_block": w.av_block}
-                      for a, b, w in found]
+                      for a, b, w in found][:MAX_LISTED]
+    every = np.concatenate(blocked) if blocked else np.zeros(0, np.int64)
+    ev["n_blocked_p"] = int(every.size)
+    ev["blocked_p_s"] = [round(float(whole.p_samples[i]) / fs, 3) for i in every[:MAX_LISTED]]
     rate = round(float(np.median(rates)), 1) if rates else None
-    return AtrialActivity(whole.p_samples, rate, whole.regular, np.concatenate(blocked) if blocked else
-                          np.zeros(0, np.int64), whole.pr_ms, worst[2].av_block if worst else None, ev)
+    return AtrialActivity(whole.p_samples, rate, whole.regular, every, whole.pr_ms,
+                          worst[2].av_block if worst else None, ev)
 
 
 def _av_block_can_show(beats: np.ndarray, g: np.ndarray, fs: float) -> bool:
@@ -375,6 +380,7 @@ def _conduction(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g
     blocked = np.flatnonzero(prev_ok & (follow > PR_MAX_S) & (p + int(PR_MAX_S * fs) < n)
                              & (p > beats[0]) & ~near_ectopic & (corr >= BLOCKED_MIN_CORRELATION))
     ev["n_blocked_p"] = int(blocked.size)
+    ev["blocked_p_s"] = [round(float(p[b]) / fs, 3) for b in blocked[:MAX_LISTED]]
     rr = np.diff(beats) / fs
     v_rate = 60.0 / float(np.median(rr))
     ev["ventricular_rate_bpm"] = round(v_rate, 1)

@@ -130,7 +130,18 @@ def _marks(report: Any, a: int, b: int) -> dict[str, np.ndarray] | None:
         v = g[:, list(cols)].reshape(-1)
         v = v[(v >= a) & (v < b)] - a
         out[wave] = v
+    blocked = _blocked_p(report)
+    if blocked.size:
+        out["blocked_p"] = blocked[(blocked >= a) & (blocked < b)] - a
     return out
+
+
+def _blocked_p(report: Any) -> np.ndarray:
+    """Samples of the P waves an AV-block statement lists as blocked (``evidence.blocked_p_s``)."""
+    fs = float(getattr(getattr(report, "recording", None), "fs", 0.0) or 0.0)
+    times = [t for s in getattr(report, "statements", ()) or () if s.category == "av_conduction"
+             for t in (s.evidence or {}).get("blocked_p_s", ())]
+    return np.round(np.asarray(times, np.float64) * fs).astype(np.int64) if fs > 0 and times else np.zeros(0, np.int64)
 
 
 def _unusable_spans(report: Any) -> dict[str, list[tuple[float, float]]]:
@@ -476,14 +487,14 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             y0 = _crop_empty_bottom(pg)
             _footer(ax, pg.footer, k, len(pages), y=y0 + 4.0, x=_GRID_BODY_ONLY.x_mm, width=_GRID_BODY_ONLY.width_mm)
             if pg.legend:
-                draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, y0 + 4.0)
+                draw_mark_legend(ax, _GRID_BODY_ONLY.x_mm + 150.0, y0 + 4.0, blocked=bool(_blocked_p(report).size))
             if pg.unusable:
                 draw_unusable_legend(ax, _GRID_BODY_ONLY.x_mm + 108.0, y0 + 4.0)
         else:
             _header(ax, report, rec, pg.title, pg.kind)
             _footer(ax, pg.footer, k, n_total)
             if pg.legend:
-                draw_mark_legend(ax, _GRID.x_mm + 150.0, 8.0)
+                draw_mark_legend(ax, _GRID.x_mm + 150.0, 8.0, blocked=bool(_blocked_p(report).size))
             if pg.unusable:
                 draw_unusable_legend(ax, _GRID.x_mm + 108.0, 8.0)
         figs.append(pg.fig)

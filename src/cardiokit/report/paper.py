@@ -50,7 +50,7 @@ PLAIN_MINOR_COLOR = "#e4e4e4"
 PLAIN_MAJOR_COLOR = "#b8b8b8"
 TRACE_COLOR = "#101010"
 #: Marker colours of the delineation (P, QRS, T) and of beats.
-MARK_COLORS = {"p": "#1f5fbf", "qrs": "#0a8a3a", "t": "#8a2be2", "beat": "#d46a00"}
+MARK_COLORS = {"p": "#1f5fbf", "qrs": "#0a8a3a", "t": "#8a2be2", "beat": "#d46a00", "blocked_p": "#d62728"}
 #: 3 rows x 4 columns of the standard printout, by column.
 STANDARD_LAYOUT = (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6"))
 _PT_PER_MM = 72.0 / MM_PER_INCH
@@ -184,7 +184,8 @@ def _marks(
     ax: Axes, marks: Mapping[str, np.ndarray] | None, *, t0_s: float, t1_s: float, x_mm: float, y_mm: float,
     mm_per_s: float, fs: float, height_mm: float = 2.5,
 ) -> None:
-    """Short vertical ticks at delineation boundaries (``p``, ``qrs``, ``t``: (n, 2) on/off samples)."""
+    """Short vertical ticks at delineation boundaries (``p``, ``qrs``, ``t``: (n, 2) on/off samples);
+    ``blocked_p``: taller red ticks at the P waves an AV block did not conduct."""
     if not marks:
         return
     for wave, arr in marks.items():
@@ -193,7 +194,8 @@ def _marks(
         if a.size == 0:
             continue
         xs = x_mm + (a / fs - t0_s) * mm_per_s
-        segs = [((x, y_mm), (x, y_mm + height_mm)) for x in xs]
+        h = height_mm * (1.8 if wave == "blocked_p" else 1.0)
+        segs = [((x, y_mm), (x, y_mm + h)) for x in xs]
         ax.add_collection(LineCollection(segs, colors=MARK_COLORS.get(wave, "#444444"),
                                          linewidths=0.3 * _PT_PER_MM, zorder=4, gid=f"marks-{wave}"))
 
@@ -225,11 +227,12 @@ def draw_unusable_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.
             color="#555555")
 
 
-def draw_mark_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.5) -> None:
-    """Colour key of the delineation ticks (P, QRS, T onset/offset)."""
+def draw_mark_legend(ax: Axes, x_mm: float, y_mm: float, *, size: float = 6.5, blocked: bool = False) -> None:
+    """Colour key of the delineation ticks (P, QRS, T onset/offset; ``blocked``: and the
+    blocked P waves of an AV block)."""
     ax.text(x_mm, y_mm, "marks (onset | offset):", fontsize=size, va="center", ha="left", color="#555555")
     x = x_mm + 30.0
-    for wave, label in (("p", "P"), ("qrs", "QRS"), ("t", "T")):
+    for wave, label in (("p", "P"), ("qrs", "QRS"), ("t", "T"), *((("blocked_p", "blocked P"),) if blocked else ())):
         ax.plot([x, x], [y_mm - 1.2, y_mm + 1.2], color=MARK_COLORS[wave], linewidth=0.5 * _PT_PER_MM)
         ax.text(x + 1.0, y_mm, label, fontsize=size, va="center", ha="left", color=MARK_COLORS[wave])
         x += 4.0 + 2.0 * len(label)
