@@ -167,6 +167,23 @@ def test_unusable_stretch_is_greyed_in_its_lane(server: str, browser, tmp_path: 
     assert lanes[4] > 20000 and max(lanes[:4] + lanes[5:]) < 0.05 * lanes[4], lanes
 
 
+def test_blocked_p_waves_of_an_av_block_are_marked(server: str, browser, tmp_path: Path) -> None:
+    """A simulated 2:1 AV block: the viewer marks each P wave the AV node did not conduct."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from cardiokit import io
+    from cardiokit.sim.ecg import simulate_ecg
+
+    io.write(simulate_ecg(av_block="2:1", heart_rate_bpm=40, seed=1, noise_snr_db=25.0), tmp_path / "avb.hea")
+    rid = _upload(server, browser, [tmp_path / "avb.hea", tmp_path / "avb.dat"])
+    doc = _api(server, f"/v1/analyses/{rid}")
+    st = [s for s in doc["statements"] if s["key"] == "second_degree_av_block"]
+    assert st and len(st[0]["evidence"]["blocked_p_s"]) >= 3
+    WebDriverWait(browser, 40).until(lambda d: d.execute_script(_DARK_PIXELS) > 5000)
+    assert "red P: P wave not conducted" in browser.execute_script(
+        "return document.getElementById('window-label').textContent")
+
+
 def test_open_stored_analysis_by_id_and_wrong_key_is_reported(server: str, browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

@@ -284,6 +284,12 @@
       }
     });
     if (shaded) $("window-label").textContent += " (grey: unusable, not measured)";
+    // the P waves an AV block did not conduct (the AV-block statement's evidence.blocked_p_s): a red "P" on top
+    const blockedP = (doc.statements || []).filter((s) => s.category === "av_conduction")
+      .flatMap((s) => (s.evidence || {}).blocked_p_s || []).filter((t) => t >= state.t0 && t <= t1);
+    ctx.fillStyle = "#d62728"; ctx.font = "bold 11px system-ui, sans-serif";
+    for (const t of blockedP) ctx.fillText("P", X(t) - 3, 12);
+    if (blockedP.length) $("window-label").textContent += " (red P: P wave not conducted)";
     // traces
     ctx.font = "bold 12px system-ui, sans-serif";
     sig.channels.forEach((ch, j) => {
