@@ -307,7 +307,8 @@ def _av_block_can_show(beats: np.ndarray, g: np.ndarray, fs: float) -> bool:
 
 
 def _cancel_ventricles(xs: np.ndarray, fsq: float, r: np.ndarray) -> np.ndarray:
-    """``xs`` minus its median beat (0.25 s before to 0.7 RR after each R peak) at every beat."""
+    """``xs`` minus its median beat (0.25 s before to 0.7 median RR after each R peak) at every
+    beat; where two beats' windows overlap (short RR intervals) one of them is subtracted."""
     rr = int(np.median(np.diff(r))) if r.size >= 2 else int(fsq)
     pre, post = int(0.25 * fsq), max(1, int(0.7 * rr))
     inside = r[(r >= pre) & (r + post <= xs.shape[0])]
@@ -324,9 +325,8 @@ def _alike_deflections(res: np.ndarray, fsq: float, half: int) -> np.ndarray | N
     peaks of its multi-lead envelope, correlation >= MIN_CORRELATION with the group's medoid."""
     env = np.sqrt((uniform_filter1d(res, max(1, round(0.02 * fsq)), axis=0) ** 2).sum(axis=1))
     rad = round(0.1 * fsq)
-    thr = 4.0 * float(np.median(env))
-    cand = [i for i in range(half, env.size - half)
-            if env[i] >= thr and env[i] == env[max(0, i - rad): i + rad + 1].max()]
+    peak = (env >= 4.0 * float(np.median(env))) & (env == maximum_filter1d(env, 2 * rad + 1, mode="nearest"))
+    cand = [int(i) for i in np.flatnonzero(peak) if half <= i < env.size - half]
     if len(cand) < 3:
         return None
     t = np.arange(-half, half + 1, dtype=np.float64)
