@@ -125,3 +125,25 @@ def test_the_report_marks_the_blocked_p_waves():
     # one tick per blocked P wave in each panel whose 2.5 s it falls in, and on the rhythm strip
     assert len(times) >= 2 and blocked_ticks(rec) >= len(times)
     assert blocked_ticks(simulate_ecg(heart_rate_bpm=55, seed=2, noise_snr_db=25.0)) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.floats(0.3, 2.0), st.integers(1, 12), st.sampled_from([100.0, 250.0, 500.0]),
+       st.floats(0.0, 1.0))
+def test_any_beats_and_noise_give_a_result_or_none(seed, rr_s, leads, fs, p_share):
+    # noise, beats at a random regular-ish rate, P peaks delineated before a random share:
+    # never an exception; a result's arrays are consistent with its inputs
+    from cardiokit.ecg.atrial import AV_BLOCK_KINDS, atrial_activity
+
+    rng = np.random.default_rng(seed)
+    n = int(12 * fs)
+    x = rng.normal(0, 0.05, (n, leads))
+    beats = np.arange(int(0.5 * fs), n - int(0.5 * fs), int(rr_s * fs * rng.uniform(0.9, 1.1)))
+    g = np.full((beats.size, 9), -1, np.int64)
+    has_p = rng.random(beats.size) < p_share
+    g[has_p, 1] = beats[has_p] - int(0.2 * fs)
+    g[:, 3], g[:, 5] = beats - int(0.04 * fs), beats + int(0.04 * fs)
+    a = atrial_activity(x, fs, beats, g)
+    if a is not None:
+        assert a.pr_ms.shape == beats.shape and np.all(np.diff(a.p_samples) > 0)
+        assert a.av_block in (None, *AV_BLOCK_KINDS) and np.all(a.blocked < a.p_samples.size)
