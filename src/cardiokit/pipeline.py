@@ -312,6 +312,9 @@ def analyze(
 
             statements = st.run("statements", _interpret) or ()
             rhythm = rhythm_from_statements(statements, quality, rmodel)
+            if any(s.key == "complete_heart_block" for s in statements):
+                # no fixed AV relation: the P wave found before each QRS gives no PR interval
+                measurements = {**measurements, "pr_ms": None}
     # -- PPG stage (cardiokit.ppg, issue 6): fills only measurements the ECG left empty ----
     ppg_doc = None
     if any(c.kind == "ppg" for c in rec.channels):

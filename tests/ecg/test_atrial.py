@@ -147,3 +147,10 @@ def test_any_beats_and_noise_give_a_result_or_none(seed, rr_s, leads, fs, p_shar
     if a is not None:
         assert a.pr_ms.shape == beats.shape and np.all(np.diff(a.p_samples) > 0)
         assert a.av_block in (None, *AV_BLOCK_KINDS) and np.all(a.blocked < a.p_samples.size)
+
+
+def test_no_pr_interval_with_complete_av_block():
+    rec = simulate_ecg(av_block="complete", heart_rate_bpm=38, seed=3, noise_snr_db=20.0)
+    rep = cardiokit.analyze(rec)
+    assert "complete_heart_block" in _keys(rep) and rep.measurements["pr_ms"] is None
+    assert cardiokit.analyze(simulate_ecg(av_block="2:1", heart_rate_bpm=40, seed=3)).measurements["pr_ms"] > 0
