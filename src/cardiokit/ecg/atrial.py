@@ -254,16 +254,16 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
 
 #: Records longer than EPISODES_FROM_S (s; Holter chunks, not a 10-61 s ECG strip) are judged in
 #: consecutive windows of EPISODE_S: the atrial rate drifts and blocks come and go; the result
-#: names the most serious one.
+#: names the kind of most windows.
 EPISODE_S, EPISODES_FROM_S = 10.0, 62.0
 _SEVERITY = ("mobitz1", "second_degree", "second_degree_2to1", "mobitz2", "complete")
 
 
 def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: np.ndarray, n: int,
               labels: tuple[str, ...] | None) -> AtrialActivity:
-    """:func:`_conduction` in consecutive :data:`EPISODE_S` windows; the most serious block
-    with its window's evidence and every window's block as ``episodes`` (start_s, stop_s,
-    av_block) in the evidence."""
+    """:func:`_conduction` in consecutive :data:`EPISODE_S` windows; the block of most windows
+    (ties: the more serious) with one such window's evidence, and every window's block as
+    ``episodes`` (start_s, stop_s, av_block) in the evidence."""
     step = int(EPISODE_S * fs)
     found: list[tuple[int, int, AtrialActivity]] = []
     rates, blocked = [], []
@@ -283,7 +283,10 @@ def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: 
         if b == n:
             break
     whole = _conduction(p, corr, fs, beats, g, n, labels)  # P waves and PR of the whole record
-    worst = max(found, key=lambda f: _SEVERITY.index(f[2].av_block)) if found else None
+    # the record's kind: the one of most windows (a 2:1 window whose blocked P wave hid in a
+    # QRS reads as Mobitz II), then the more serious
+    count = {k: sum(f[2].av_block == k for f in found) for k in _SEVERITY}
+    worst = max(found, key=lambda f: (count[f[2].av_block], _SEVERITY.index(f[2].av_block))) if found else None
     ev = dict(worst[2].evidence) if worst else dict(whole.evidence)
     ev["episodes"] = [{"start_s": round(a / fs, 1), "stop_s": round(b / fs, 1), "av_block": w.av_block}
                       for a, b, w in found][:MAX_LISTED]
@@ -430,7 +433,8 @@ def _second_degree(blocked: np.ndarray, pr: np.ndarray, k: np.ndarray, beats: np
             after.append(pr[j[0]])
     if not before:
         return None
-    two_to_one = len(before) >= 2 and blocked.size >= beats.size - 2
+    # 2:1: every other P wave blocked (blocked ones two P waves apart), not a dropped beat now and then
+    two_to_one = len(before) >= 2 and bool(np.all(np.diff(blocked) == 2))
     ev["pr_before_blocked_ms"] = [round(float(v) * 1000.0, 1) for v in before]
     ev["pr_after_blocked_ms"] = [round(float(v) * 1000.0, 1) for v in after]
     if two_to_one:

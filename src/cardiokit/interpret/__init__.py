@@ -206,11 +206,15 @@ def interpret(
         rr = [x for x in np.asarray(beats.rr_before_ms, np.float64).tolist()[1:n_read] if math.isfinite(x) and x > 0]
         if len(rr) >= 2:
             rm = {**measurements, "heart_rate_bpm": 60000.0 * len(rr) / sum(rr), "heart_rate_measure": "mean RR"}
-    # second/third-degree AV block needs atrial P waves: not under pacing, nor when the rhythm
-    # model calls atrial fibrillation (its f waves can line up like P waves for a few seconds)
+    # second/third-degree AV block needs atrial P waves: not under pacing. In a long record
+    # judged in 10-s windows, not when the rhythm model calls the record atrial fibrillation
+    # (f waves can line up like P waves for a few seconds); in a strip, regular P waves matching
+    # the P template outweigh the model (group beating of a Wenckebach block can read as AF)
     atrial = getattr(morphology, "atrial", None)
     model_p_af = (getattr(rhythm_model, "probabilities", None) or {}).get("af", 0.0)
-    if paced or getattr(atrial, "av_block", None) is None or model_p_af >= conv["af_model_probability_from"]:
+    windowed = atrial is not None and "episodes" in atrial.evidence
+    if paced or getattr(atrial, "av_block", None) is None or (
+            windowed and model_p_af >= conv["af_model_probability_from"]):
         atrial = None
     if atrial is not None and rhythm is not None:
         # AV block: the atrial rhythm is named from every P wave at the atrial rate (the QRS
