@@ -312,7 +312,11 @@ def analyze(
 
             statements = st.run("statements", _interpret) or ()
             rhythm = rhythm_from_statements(statements, quality, rmodel)
-            if any(s.key == "complete_heart_block" for s in statements):
+            av = next((s for s in statements if s.category == "av_conduction" and "atrial_rate_bpm" in s.evidence),
+                      None)
+            if av is not None:  # a second/third-degree AV block: the P waves' own rate beside the QRS rate
+                measurements = {**measurements, "atrial_rate_bpm": av.evidence["atrial_rate_bpm"]}
+            if av is not None and av.key == "complete_heart_block":
                 # no fixed AV relation: the P wave found before each QRS gives no PR interval
                 measurements = {**measurements, "pr_ms": None}
     # -- PPG stage (cardiokit.ppg, issue 6): fills only measurements the ECG left empty ----

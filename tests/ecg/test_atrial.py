@@ -159,3 +159,13 @@ def test_no_pr_interval_with_complete_av_block():
     rep = cardiokit.analyze(rec)
     assert "complete_heart_block" in _keys(rep) and rep.measurements["pr_ms"] is None
     assert cardiokit.analyze(simulate_ecg(av_block="2:1", heart_rate_bpm=40, seed=3)).measurements["pr_ms"] > 0
+
+
+def test_atrial_rate_is_reported_beside_the_ventricular_rate():
+    from cardiokit.report._render_text import measurement_rows
+
+    rep = cardiokit.analyze(simulate_ecg(av_block="2:1", heart_rate_bpm=40, seed=3, noise_snr_db=20.0))
+    assert rep.measurements["atrial_rate_bpm"] == pytest.approx(80.0, rel=0.05)
+    assert rep.measurements["heart_rate_bpm"] == pytest.approx(40.0, rel=0.05)
+    assert dict(measurement_rows(rep))["Vent. rate"].endswith(f"(atrial {rep.measurements['atrial_rate_bpm']:.0f})")
+    assert "atrial_rate_bpm" not in cardiokit.analyze(simulate_ecg(heart_rate_bpm=40, seed=3)).measurements

@@ -167,7 +167,8 @@ def measurement_rows(report: Any, *, page_kind: str | None = None) -> list[tuple
     formula = m.get("qtc_formula") or ""
     qt_text = "—" if _all_missing(qt, qtc) else f"{_fmt(qt)} / {_fmt(qtc)} ms"
     return [
-        ("Vent. rate", _fmt(m.get("heart_rate_bpm"), "bpm")),
+        ("Vent. rate", _fmt(m.get("heart_rate_bpm"), "bpm")
+         + (f" (atrial {_fmt(m['atrial_rate_bpm'])})" if m.get("atrial_rate_bpm") is not None else "")),
         ("RR", _fmt(m.get("rr_ms"), "ms")),
         ("P duration", _fmt(m.get("p_duration_ms"), "ms")),
         ("PR", _fmt(m.get("pr_ms"), "ms")),
