@@ -169,3 +169,12 @@ def test_atrial_rate_is_reported_beside_the_ventricular_rate():
     assert rep.measurements["heart_rate_bpm"] == pytest.approx(40.0, rel=0.05)
     assert dict(measurement_rows(rep))["Vent. rate"].endswith(f"(atrial {rep.measurements['atrial_rate_bpm']:.0f})")
     assert "atrial_rate_bpm" not in cardiokit.analyze(simulate_ecg(heart_rate_bpm=40, seed=3)).measurements
+
+
+def test_dissociation_near_a_2to1_ratio_is_not_called_2to1():
+    # atrial 75 / ventricular 38: P waves drift through the QRS (PR changes by ~20 ms a beat), so
+    # there is no fixed 2:1 conduction (read "2:1" before the PR check, 2026-11-25)
+    rep = cardiokit.analyze(simulate_ecg(av_block="complete", heart_rate_bpm=38, atrial_rate_bpm=75.0, seed=3,
+                                         noise_snr_db=25.0))
+    texts = [s.text for s in rep.statements if s.key in AV_KEYS]
+    assert texts and not any("2:1" in t for t in texts)

@@ -49,7 +49,8 @@ def _summary_line(report: Any) -> str:
                for u in getattr(report.quality, "unusable_segments", ())]
         parts.append(f"quality {report.quality.grade}" + (f" ({', '.join(bad)} not measured)" if bad else ""))
     if m.get("heart_rate_bpm") is not None:
-        parts.append(f"HR {m['heart_rate_bpm']:.0f} bpm")
+        parts.append(f"HR {m['heart_rate_bpm']:.0f} bpm"
+                     + (f" (atrial {m['atrial_rate_bpm']:.0f})" if m.get("atrial_rate_bpm") is not None else ""))
     for key, label in (("pr_ms", "PR"), ("qrs_ms", "QRS"), ("qtc_ms", "QTc")):
         if m.get(key) is not None:
             formula = f" ({str(m['qtc_formula']).capitalize()})" if key == "qtc_ms" and m.get("qtc_formula") else ""

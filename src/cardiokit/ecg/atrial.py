@@ -74,6 +74,8 @@ PR_MIN_S, PR_MAX_S = 0.03, 0.5
 #: ... and the P waves around a blocked one at least this (s): a deflection right before a QRS
 #: complex is not a conducted P wave.
 PR_CONDUCTED_MIN_S = 0.06
+#: 2:1 conduction: the PR intervals around the blocked P waves within this (s) of each other.
+TWO_TO_ONE_PR_SPREAD_S = 0.04
 #: P waves on time: P-P within this fraction of the basic P-P interval from 1, 2 or 3 times it.
 PP_TOLERANCE = 0.15
 #: Complete block: the ventricular rhythm is regular (RR CV below) and slower than the atrial
@@ -433,8 +435,10 @@ def _second_degree(blocked: np.ndarray, pr: np.ndarray, k: np.ndarray, beats: np
             after.append(pr[j[0]])
     if not before:
         return None
-    # 2:1: every other P wave blocked (blocked ones two P waves apart), not a dropped beat now and then
-    two_to_one = len(before) >= 2 and bool(np.all(np.diff(blocked) == 2))
+    # 2:1: every other P wave blocked (blocked ones two P waves apart), not a dropped beat now and
+    # then, and the conducted ones at a fixed PR (a drifting PR is dissociation near a 2:1 ratio)
+    fixed = float(np.ptp(np.r_[before, after])) <= TWO_TO_ONE_PR_SPREAD_S
+    two_to_one = len(before) >= 2 and bool(np.all(np.diff(blocked) == 2)) and fixed
     ev["pr_before_blocked_ms"] = [round(float(v) * 1000.0, 1) for v in before]
     ev["pr_after_blocked_ms"] = [round(float(v) * 1000.0, 1) for v in after]
     if two_to_one:
