@@ -470,7 +470,7 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool) -> list[Statemen
 _AV_BLOCKS = {
     "second_degree_2to1": ("second_degree_av_block", "195042002", "Second-degree AV block with 2:1 conduction",
                            "regular P waves, every other one on time and not followed by a QRS complex, the "
-                           "others conducted with a constant PR"),
+                           "others conducted with a constant PR (within 40 ms)"),
     "mobitz1": ("mobitz_type_i_av_block", "54016002", "Second-degree AV block, Mobitz type I (Wenckebach)",
                 "regular P waves, one on time and not followed by a QRS complex; the PR before it >= 30 ms "
                 "longer than the PR after it"),
@@ -481,7 +481,8 @@ _AV_BLOCKS = {
                       "regular P waves, one on time and not followed by a QRS complex, the others conducted"),
     "complete": ("complete_heart_block", "27885002", "Complete (third-degree) AV block",
                  "regular P waves faster (>= 1.25 x) than a regular ventricular rhythm (RR CV <= 0.08), P waves "
-                 "not followed by a QRS complex, PR intervals scattered over >= 120 ms"),
+                 "not followed by a QRS complex, PR intervals scattered over >= 120 ms, P waves spread over the "
+                 "cardiac cycle (<= 50 % in one fifth of the RR)"),
 }
 
 
