@@ -48,9 +48,9 @@ def _av_block_text(eps: list[dict[str, Any]]) -> str:
     for e in eps:
         k = names.get(e["av_block"], str(e["av_block"]))
         per[k] = per.get(k, 0.0) + (e["stop_s"] - e["start_s"]) / 60.0
-    first = eps[0]["start_s"]
+    t = int(eps[0]["start_s"])
     return (", ".join(f"{k} {v:.1f} min" for k, v in per.items())
-            + f" in {len(eps)} episode(s), first at {first / 3600:.3f} h")
+            + f" in {len(eps)} episode(s), first at {t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}")
 
 
 def _unusable_pauses(p: dict[str, Any]) -> str:
