@@ -326,16 +326,12 @@ def analyze_long(
     )
 
 
-#: The report's AV-block statements (:func:`cardiokit.ecg.atrial.atrial_activity` kinds in their evidence)
-_AV_BLOCK_KEYS = ("second_degree_av_block", "mobitz_type_i_av_block", "mobitz_type_ii_av_block", "complete_heart_block")
-
-
 def _av_episodes(rep: Any, ch: Any, fs: float) -> list[dict[str, Any]]:
     """The chunk's AV-block episodes (its statement's 10-s windows, or the whole chunk when it
     was judged at once), in whole-file seconds, clipped to the chunk's core."""
     out = []
     for st in rep.statements:
-        if st.key not in _AV_BLOCK_KEYS:
+        if "av_block" not in st.evidence:  # only the second/third-degree statements carry the kind
             continue
         eps = st.evidence.get("episodes") or [{"start_s": 0.0, "stop_s": (ch.stop - ch.start) / fs,
                                                "av_block": st.evidence.get("av_block")}]
