@@ -120,6 +120,17 @@ def _detrended(w: np.ndarray, t: np.ndarray) -> np.ndarray:
     return w - np.einsum("...wl,w->...l", w, t)[..., None, :] * t[:, None]
 
 
+def _decimate_mean(x: np.ndarray, q: int) -> np.ndarray:
+    """Means of consecutive groups of ``q`` rows of ``x`` (n, L) (a trailing partial group
+    dropped): ``x[: n // q * q].reshape(-1, q, L).mean(axis=1)`` summed slice by slice."""
+    m = x.shape[0] // q * q
+    s = x[0:m:q].copy()
+    for i in range(1, q):
+        s += x[i:m:q]
+    s /= q
+    return s
+
+
 def _match(xs: np.ndarray, tmpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of the detrended template with the detrended window centred at each
     sample of ``xs`` (n, L), and the template's least-squares gain there (-1 and 0 at the
@@ -142,9 +153,12 @@ def _match(xs: np.ndarray, tmpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     spec = rfft(xs, nfft, axis=0)
     num = irfft((spec * rfft(tt[::-1], nfft, axis=0)).sum(axis=1), nfft)[width - 1: n]
     ramp = irfft(spec * rfft(t[::-1], nfft)[:, None], nfft, axis=0)[width - 1: n]
-    c1 = np.cumsum(np.vstack([np.zeros((1, xs.shape[1])), xs]), axis=0)
-    c2 = np.cumsum(np.vstack([np.zeros((1, xs.shape[1])), xs * xs]), axis=0)
-    s1, s2 = c1[width:] - c1[:-width], c2[width:] - c2[:-width]
+    lanes = xs.shape[1]
+    c = np.zeros((n + 1, 2 * lanes))  # running sums of the signal and its square, side by side
+    np.cumsum(xs, axis=0, out=c[1:, :lanes])
+    np.cumsum(np.square(xs), axis=0, out=c[1:, lanes:])
+    s = c[width:] - c[:-width]
+    s1, s2 = s[:, :lanes], s[:, lanes:]
     energy = np.maximum((s2 - s1 * s1 / width - ramp * ramp).sum(axis=1), 0.0)
     corr[half:-half] = num / np.maximum(np.sqrt(energy * tn), 1e-12)
     gain[half:-half] = num / tn
@@ -222,7 +236,7 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
     if beats.size < 3 or not _av_block_can_show(beats, g, fs):
         return None
     q = max(1, round(fs / SCAN_HZ))
-    xs = x[: x.shape[0] // q * q].reshape(-1, q, x.shape[1]).mean(axis=1)
+    xs = _decimate_mean(x, q)
     fsq = fs / q
     half = round(HALF_S * fsq)
     seeds = g[:, P_PEAK][g[:, P_PEAK] >= 0] // q
@@ -234,7 +248,7 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
                                            qrs[:, 1])], axis=1)
     if seeds.size >= 3:  # P waves the delineation found: searched on the signal itself, in
         # the leads where the template is largest
-        tmpl = np.median(np.stack([xs[s - half: s + half + 1] for s in seeds]), axis=0)
+        tmpl = np.median(xs[seeds[:, None] + np.arange(-half, half + 1)], axis=0)
         top = np.sort(np.argsort(-(tmpl - tmpl.mean(axis=0)).var(axis=0))[:SCAN_LEADS])
         found, corr = _find(xs[:, top], fsq, tmpl[:, top], qrst)
     else:  # hardly any P wave before a QRS: P waves unrelated to the QRS, also within the T
