@@ -17,7 +17,7 @@ from scipy import signal as _sig
 
 from cardiokit._core.errors import InvalidArgumentError
 
-from ._fast import hann, median1, rfft_axis
+from ._fast import hann, irfft_axis, median1, rfft_axis
 from ._filtfilt import (
     _decimation_terms,
     _fft_filtfilt,
@@ -244,8 +244,11 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
             core += first * ones_core
         return core
     # (m, channels), time on axis 0 as given: the FFTs run across the channels (as fast), and
-    # the result's rows are a contiguous block, so no transposed copies either way
-    ext = np.empty((m, c), np.float32)
+    # the result's rows are a contiguous block, so no transposed copies either way; the rows
+    # up to nfft are the transform's zero padding (no padded copy made by the FFT)
+    full = np.empty((nfft, c), np.float32)
+    full[m:] = 0.0
+    ext = full[:m]
     ext[p : p + n] = arr
     np.subtract(2 * ext[p : p + 1], ext[2 * p : p : -1], out=ext[:p])
     np.subtract(2 * ext[p + n - 1 : p + n], ext[p + n - 2 : n - 2 : -1], out=ext[p + n :])
@@ -257,9 +260,9 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     coef = g @ ext
     if not np.isfinite(coef).all():
         return None
-    spec = _fft.rfft(ext, nfft, axis=0)
+    spec = rfft_axis(full, 0)
     spec *= h2_tiled  # h2[:, None] repeated: a same-shape product beats a broadcast one
-    core = _fft.irfft(spec, nfft, axis=0)[p : p + n]
+    core = irfft_axis(spec, nfft, 0)[p : p + n]
     core += basis_core_t @ coef
     if ones_core is not None:
         core += ones_core[:, None] * first
@@ -281,8 +284,6 @@ def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.nda
     values to ~1e-3 of the band's range except within ~0.2 s of either end, where the edge
     handling differs (odd padding there, a periodic detrended extension here).
     """
-    from scipy import fft as _fft
-
     nfft = note.nfft
     if q < 2 or nfft % q:
         return None
@@ -294,7 +295,7 @@ def decimated_band_rows(note: SpectrumNote, *, fs_hz: float, q: int, sos: np.nda
                                    note.padlen + (q - 1) / 2, float(fs_hz))
     sp = note.spec[:k] - (ramp * note.h2[:k])[:, None] * note.end  # the trend out: no step at the wrap
     sp *= mult[:, None]
-    out = _fft.irfft(sp, length, axis=0)[: note.n // q]
+    out = irfft_axis(sp, length, 0)[: note.n // q]
     return out.T.astype(np.float64, order="C")
 
 

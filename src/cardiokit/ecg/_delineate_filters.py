@@ -24,6 +24,7 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy.ndimage import gaussian_filter1d
 
+from ..dsp._fast import irfft_axis, rfft_axis
 from ..dsp.filters import design_sos, filtfilt_sos
 
 __all__ = ["TUNING", "LeadFilters", "Tuning", "prepare", "remove_baseline"]
@@ -167,17 +168,17 @@ def _gauss_fft(ht: np.ndarray, sigmas: tuple[float, ...], fs: float, step: int =
     ext[:, :pad] = ht[:, :1]
     ext[:, pad : pad + n] = ht
     ext[:, pad + n :] = ht[:, -1:]  # the wrap-around only reaches edge-value padding
-    spec = sp_fft.rfft(ext, axis=1)
+    spec = rfft_axis(ext, 1)
     if step == 1:  # the four filters by one inverse transform of a (4, L, m / 2 + 1) product
-        full = sp_fft.irfft(spec[None] * _transfer(m, sigmas, fs)[:, None, :], m, axis=2)
+        full = irfft_axis(spec[None] * _transfer(m, sigmas, fs)[:, None, :], m, 2)
         tp = full[2:].reshape(-1, m)[:, pad : pad + n]  # d_t then d_p rows: a view
         return [full[0, :, pad : pad + n], full[1, :, pad : pad + n], full[2, :, pad : pad + n],
                 full[3, :, pad : pad + n], tp]
     # every other sample: the spectrum folded at m / 4 (the transforms of half the length)
     nc, p2 = -(-n // 2), pad // 2
-    d_qrs = sp_fft.irfft(spec * _transfer32(m, sigmas, fs)[1], m, axis=1)[:, pad : pad + n]
+    d_qrs = irfft_axis(spec * _transfer32(m, sigmas, fs)[1], m, 1)[:, pad : pad + n]
     # the other three in one inverse transform of half the length
-    coarse = sp_fft.irfft(spec[None, :, : m // 4 + 1] * _half_transfer32(m, sigmas, fs), m // 2, axis=2)
+    coarse = irfft_axis(spec[None, :, : m // 4 + 1] * _half_transfer32(m, sigmas, fs), m // 2, 2)
     tp = coarse[1:].reshape(-1, coarse.shape[2])[:, p2 : p2 + nc]  # d_t then d_p rows: a view
     return [coarse[0, :, p2 : p2 + nc], d_qrs, coarse[1, :, p2 : p2 + nc], coarse[2, :, p2 : p2 + nc], tp]
 
