@@ -186,9 +186,10 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs))
     inseg = (pos >= c0[:, :, None]) & (pos < c1[:, :, None])
     masked = np.where(inseg, dq, -np.inf)
-    amax = masked.max(axis=2)
-    ok = (c1 - c0 >= 3) & (amax > 0)
     kmax = np.argmax(masked, axis=2)
+    rows = _rows(dq)
+    amax = masked.reshape(-1)[rows[:, :, 0] + kmax]  # the maximum (a gather: faster than a reduction over short rows)
+    ok = (c1 - c0 >= 3) & (amax > 0)
     # significant slopes: local maxima strictly inside the segment (both neighbours in it)
     # of at least qrs_sig x the largest slope
     sig = np.zeros(dq.shape, bool)
@@ -196,7 +197,6 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     sig[:, :, 1:-1] = ((mid >= dq[:, :, :-2]) & (mid > dq[:, :, 2:]) & (inseg[:, :, :-2] & inseg[:, :, 2:])
                        & (mid >= tu.qrs_sig * amax[:, :, None]))
     # the first and last of them (the largest slope where there is none) and their slopes
-    rows = _rows(dq)
     kk = np.concatenate((np.argmax(sig, axis=2)[..., None], (width - 1 - np.argmax(sig[:, :, ::-1], axis=2))[..., None]),
                         axis=2)
     kk = np.where(sig.reshape(-1)[rows + kk], kk, kmax[..., None])
@@ -211,12 +211,17 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     hp = _gather(f.hp, ws + q0, q1 - q0)
     on_q, off_q = on - q0, off - q0
     inq = (pos[:, :, : q1 - q0] >= on_q[:, :, None]) & (pos[:, :, : q1 - q0] <= off_q[:, :, None])
-    y = hp.reshape(-1)[_rows(hp) + np.minimum(np.maximum(np.concatenate((on_q[..., None], off_q[..., None]), axis=2), 0),
+    hrows = _rows(hp)
+    y = hp.reshape(-1)[hrows + np.minimum(np.maximum(np.concatenate((on_q[..., None], off_q[..., None]), axis=2), 0),
                                                q1 - q0 - 1)]
     base = 0.5 * (y[:, :, 0] + y[:, :, 1])
     peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2) + q0
     peak[on > off] = 0  # no column inside on..off: position 0, as over the whole window
-    amp = np.where(inq, hp, -np.inf).max(axis=2) - np.where(inq, hp, np.inf).min(axis=2)
+    # the extremes by arg-extremes and a gather (faster than reductions over short rows)
+    top, bottom = np.where(inq, hp, -np.inf), np.where(inq, hp, np.inf)
+    hrows = hrows[:, :, 0]
+    amp = (top.reshape(-1)[hrows + np.argmax(top, axis=2)]
+           - bottom.reshape(-1)[hrows + np.argmin(bottom, axis=2)])
     out = _stack3(on, peak, off) + ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, amp, 0.0)
