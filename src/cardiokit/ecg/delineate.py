@@ -43,6 +43,7 @@ from .._core.annotations import Annotations
 from .._core.errors import InvalidArgumentError
 from .._core.recording import Recording
 from .._core.results import Beats
+from ..dsp._fast import count_true
 from ._delineate_bias import correct_lead_bias
 from ._delineate_filters import TUNING, prepare, remove_baseline
 from ._delineate_lead import FIDUCIALS, _median, delineate_leads
@@ -223,7 +224,7 @@ def _confirmed_bounds(v: np.ndarray, sel: np.ndarray, tol: np.ndarray, k: np.nda
     np.abs(close, out=close)
     close = close <= tol[:, None, None]
     close &= sel[:, None, :]
-    ok = sel & (close.sum(axis=2) > k[:, None])  # at least k others (each value is close to itself)
+    ok = sel & (count_true(close) > k[:, None])  # at least k others (each value is close to itself)
     vv = v * _row_signs(v.shape[0], n_on)  # the latest offset is the earliest negated one
     best = np.where(ok, vv, np.inf).min(axis=1)
     best[n_on:] *= -1.0
@@ -293,7 +294,7 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     near = near <= ptol[:, None, None]
     near &= sel[:, :, None]
     near &= sel[:, None, :]
-    cnt = near.sum(axis=2)
+    cnt = count_true(near)
     # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
     # wave (T) or the previous T wave (P) in the other leads (leads at the same peak agree
     # with the same leads: any of them)
