@@ -459,7 +459,13 @@ def _raw_indices(xs: np.ndarray, fs: float, mv_scale: np.ndarray) -> np.ndarray:
     ext = blocks = None
     if m:
         blk = xs[..., : m * wflat].reshape(n_leads, n_seg, m, wflat)
-        if xs.flags.c_contiguous:  # arg-extremes and a gather: 2-3x faster than max over short rows
+        if xs.flags.c_contiguous and m * wflat == size:
+            # the blocks end to end in memory: one reduceat each (~25 % faster than the arg-extremes below)
+            starts = _block_starts(n_leads * n_seg, size, m, wflat).reshape(-1)
+            xf = xs.reshape(-1)
+            bhi = np.maximum.reduceat(xf, starts).reshape(n_leads, n_seg, m)
+            blo = np.minimum.reduceat(xf, starts).reshape(n_leads, n_seg, m)
+        elif xs.flags.c_contiguous:  # arg-extremes and a gather: 2-3x faster than max over short rows
             off = _block_starts(n_leads * n_seg, size, m, wflat).reshape(n_leads, n_seg, m)
             xf = xs.reshape(-1)
             bhi, blo = xf[blk.argmax(axis=3) + off], xf[blk.argmin(axis=3) + off]
