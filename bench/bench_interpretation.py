@@ -429,7 +429,9 @@ COMMENTARY = """
 **How to read this.** LUDB (Kalyakulina et al. 2020) gives one cardiologist's diagnosis per
 record; the mapping of its wording to statement keys is explicit in
 `bench/bench_interpretation.py` (`TRUTH`). Convention "aha" (what `analyze` states) uses the
-published thresholds (docs/STATEMENTS.md), none tuned on LUDB. Convention "ludb" follows the
+published thresholds (docs/STATEMENTS.md), none tuned on LUDB, except one detector sensitivity:
+since 2026-11-25 it reads small bipolar pacing spikes as "ludb" does (`pace_spike_fraction_from`
+0.15, the value `tune` chose in round 6; beside a QRS >= 120 ms only), see the paced-rhythm note. Convention "ludb" follows the
 LUDB labelling; since round 5 (rules-v6) its thresholds come from one automatic procedure
 (`tune`, grid `TUNE_GRID`) and nothing is picked by hand. 40 records are too few for stable
 limits (the "ludb-40" thresholds differ from the per-fold ones), so the shipped values are
@@ -546,8 +548,17 @@ waves by wall under either heading), as the T-inversion statement is.
   search (which a sharp R apex, ~0.2, would otherwise reach). Since round 6 the morphology
   gives a per-beat pre-QRS spike strength that leaves the R apex out (the 20 ms before R) and
   counts a lead only where the spike stands >= 4 x above its curvature around it;
-  `pace_spike_fraction_from` (grid 0.10-0.35, "aha" 0.35 = off) is chosen by `tune` like the
-  other limits. Paced records get no conduction/axis/infarction statements, and the 5 LUDB
+  `pace_spike_fraction_from` (grid 0.10-0.35; 0.35 = off) is chosen by `tune` like the
+  other limits (0.15 on all 200 records; 0.14-0.15 per fold). Since 2026-11-25 "aha" reads the
+  small spikes too, at 0.15, and both conventions only beside a QRS >= 120 ms (a paced QRS: LUDB's
+  paced records measure 126-222 ms), which also spares the narrow-QRS records the search:
+  before, "aha" missed the pacing of 90 and 111 and stated, for 90, sinus rhythm with a
+  second-degree AV block, a conduction delay and an axis deviation. False pacing calls at 0.15,
+  checked on data the value was not chosen on: none in 8 vendor 12-lead files and 36 simulated
+  12-lead ECGs with electrode noise (6-20 dB), none in the 190 unpaced LUDB records with real
+  muscle noise (nstdb `ma`, second half) on one limb electrode at 12 or 6 dB (570 records each),
+  2 of 570 at 0 dB (17 and 130, QRS 122 and 126 ms; script /work/exp12/pace2.py of that session);
+  MIT-BIH and the QT Database (360 and 250 Hz) are below the 400 Hz the spike search needs. Paced records get no conduction/axis/infarction statements, and the 5 LUDB
   complete heart blocks (all paced) are not stated. AF under pacing (LUDB 8, 93, 95; the
   rhythm model calls 8 and 93 normal, P(normal) 0.94 and 0.71: a regular paced rhythm): since
   round 8 AF is stated beside the pacing when >= 2 beats are conducted (no pacing spike, QRS
@@ -660,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     fold4 = [n for n in ids if fold(n) == 4]
     pred03 = {n: keys_for(inputs[n], fold_convs[4]) for n in ids if fold(n) != 4} if 4 in fold_convs else {}
     summary = [
-        ["aha", "published (none on LUDB)", *[macro_f1(preds["aha"], rows, x)[0] for x in (tune_ids, held, ids)],
+        ["aha", "published (LUDB: the pacing-spike sensitivity only)", *[macro_f1(preds["aha"], rows, x)[0] for x in (tune_ids, held, ids)],
          min_spec(preds["aha"], rows, held), min_spec(preds["aha"], rows, ids), "all columns"],
         ["ludb-40", f"the {len(tune_ids)} records id % 5 == 1 (`tune` in this run)",
          *[macro_f1(pred40, rows, x)[0] for x in (tune_ids, held, ids)],

@@ -122,39 +122,60 @@ def test_pre_qrs_spike_strength_finds_small_spikes_and_not_the_r_apex():
         assert np.all(detect_pace_spikes(rec0, b0, qrs_on=on0).pre_qrs_strength < 0.05)
 
 
-def test_small_spikes_make_a_paced_rhythm_only_under_a_lower_convention_limit():
-    rec, beats, on = _ecg(0.15)
+def test_small_spikes_make_a_paced_rhythm_beside_a_wide_qrs_only():
+    rec, beats, on = _ecg(0.25)
     pace = detect_pace_spikes(rec, beats, qrs_on=on)
+    assert pace.ventricular.sum() == 0  # below the 0.35 limit of the spike search
     m = morph(pace=pace)
-    assert "paced_rhythm" not in keys(interpret(BASE, rhythm=SINUS, morphology=m))
-    got = interpret(BASE, rhythm=SINUS, morphology=m, convention={"pace_spike_fraction_from": 0.1})
-    st = next(s for s in got if s.key == "paced_rhythm")
-    assert st.evidence["n_small_spike_beats"] >= 8 and st.criteria["pace_spike_fraction_from"] == 0.1
+    wide = {**BASE, "qrs_ms": 160.0}  # a ventricular-paced QRS
+    st = next(s for s in interpret(wide, rhythm=SINUS, morphology=m) if s.key == "paced_rhythm")
+    assert st.evidence["n_small_spike_beats"] >= 8 and st.criteria["pace_spike_fraction_from"] == 0.15
+    # 0.35: the spike search alone, which these spikes do not reach
+    assert "paced_rhythm" not in keys(interpret(wide, rhythm=SINUS, morphology=m,
+                                                convention={"pace_spike_fraction_from": 0.35}))
+    # beside a narrow (conducted) QRS a small spike is not read at all, whatever the limit
+    for q in (90.0, 118.0, None):
+        assert "paced_rhythm" not in keys(interpret({**BASE, "qrs_ms": q}, rhythm=SINUS, morphology=m,
+                                                    convention={"pace_spike_fraction_from": 0.1}))
     # a PaceSpikes without the pre-QRS search (e.g. built by hand) keeps the spike rule alone
     bare = PaceSpikes(pace.samples, pace.n_leads, pace.ventricular, pace.atrial)
     assert bare.pre_qrs_strength.size == 0
-    assert "paced_rhythm" not in keys(interpret(BASE, rhythm=SINUS, morphology=morph(pace=bare),
+    assert "paced_rhythm" not in keys(interpret(wide, rhythm=SINUS, morphology=morph(pace=bare),
                                                 convention={"pace_spike_fraction_from": 0.1}))
+
+
+def test_a_narrow_qrs_leaves_the_pre_qrs_strength_uncomputed() -> None:
+    """The small-spike reading costs nothing beside a narrow QRS: the lazy strength is never read."""
+    rec, beats, on = _ecg(0.15)
+    pace = detect_pace_spikes(rec, beats, qrs_on=on)
+    interpret({**BASE, "qrs_ms": 90.0}, rhythm=SINUS, morphology=morph(pace=pace))
+    assert "strength" not in vars(pace.pre_qrs)
+    interpret({**BASE, "qrs_ms": 150.0}, rhythm=SINUS, morphology=morph(pace=pace))
+    assert "strength" in vars(pace.pre_qrs)
 
 
 def test_every_new_threshold_is_in_both_conventions():
     for k in ("crbbb_needs_dominant_r2", "lafb_rs_inferior", "axis_from_net_amplitude", "pace_spike_fraction_from",
               "lbbb_strauss"):
         assert k in CONVENTIONS["aha"] and k in CONVENTIONS["ludb"]
-    assert CONVENTIONS["aha"]["pace_spike_fraction_from"] == 0.35
+    assert CONVENTIONS["aha"]["pace_spike_fraction_from"] == CONVENTIONS["ludb"]["pace_spike_fraction_from"] == 0.15
 
 
 def test_ludb_bipolar_pacing_of_record_111():
     """LUDB 111 (pacemaker): its spikes are 0.15-0.17 of the QRS range in >= 3 leads, missed
-    by the 0.35 spike search; the pre-QRS strength finds them in every beat."""
+    by the 0.35 spike search; the pre-QRS strength finds them, and both conventions read them."""
     from bench.bench_interpretation import capture_inputs, keys_for
 
     shared_path("ludb", "data", "111.hea")
     inp = capture_inputs([111])[111]
-    assert "paced_rhythm" not in keys_for(inp, "aha")
+    assert "paced_rhythm" not in keys_for(inp, {"pace_spike_fraction_from": 0.35})
     strength = inp["morphology"].pace.pre_qrs_strength
     assert (strength >= 0.14).mean() >= 0.8
-    assert "paced_rhythm" in keys_for(inp, {"pace_spike_fraction_from": 0.12})
+    for conv in ("aha", "ludb"):
+        keys_ = set(keys_for(inp, conv))
+        # paced: no conduction or axis statement (the LUDB label is paced rhythm + complete block)
+        assert "paced_rhythm" in keys_ and not keys_ & {"nonspecific_intraventricular_conduction_delay",
+                                                        "left_axis_deviation", "rhythm_undetermined"}
 
 
 def test_strict_lbbb_criteria_need_no_q_free_lateral_leads():

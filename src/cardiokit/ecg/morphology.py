@@ -85,7 +85,8 @@ _UNITS_TO_MV = {"": 1.0, **VOLT_TO_MV}
 class PreQrsSpikes:
     """What the pre-QRS search of small pacemaker spikes needs (the unfiltered signal, beats,
     QRS onsets, per-lead QRS peak-to-peak); ``strength`` runs :func:`pre_qrs_spike_strength`
-    on first use only (a convention that reads small spikes), so the default chain pays nothing."""
+    on first use only (the interpretation reads small spikes beside a wide QRS only), so a
+    record with a narrow QRS pays nothing for it."""
 
     signals: np.ndarray
     fs: float

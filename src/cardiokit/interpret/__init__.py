@@ -68,6 +68,7 @@ from ._rhythm import (
     flutter_statement,
     paced_af_statement,
     paced_beats,
+    pacing_convention,
     pacing_statement,
     readable_beats,
     rhythm_statement,
@@ -180,6 +181,7 @@ def interpret(
         if quality is not None and quality.grade == "unusable":
             return tuple(out)
     beats = getattr(morphology, "beats", None)
+    conv = pacing_convention(conv, measurements)
     pace_st = pacing_statement(morphology, conv)
     paced = pace_st is not None and pace_st.text != "Atrial-paced rhythm"
     # the beats the rhythm statements read: not the trailing ones cut by the recording's end

@@ -140,7 +140,9 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "lafb_rs_inferior": 0.0,
         "lbbb_strauss": 0.0,
         "axis_from_net_amplitude": 0.0,
-        "pace_spike_fraction_from": 0.35,
+        # a detector's sensitivity, not a reading school: small bipolar pacing spikes beside a
+        # wide QRS (0.35 = the spike search alone; docs/STATEMENTS.md "Paced rhythm")
+        "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.5,
         "af_rule_model_af_from": 0.0,
         "sinus_arrhythmia_first": 0.0,

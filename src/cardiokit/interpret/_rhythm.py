@@ -54,8 +54,11 @@ RHYTHM_CRITERIA: dict[str, Any] = {
     "paced_beat_fraction_from": 0.4,
     "paced_min_beats": 2,
     # a spike counts from this share of the lead's QRS range (detect_pace_spikes: 0.35); lower
-    # values read the per-beat pre-QRS spike strength (small bipolar spikes)
+    # values (the conventions: 0.15) read the per-beat pre-QRS spike strength (small bipolar spikes)
     "pace_spike_fraction_from": 0.35,
+    # ... which are read only beside a QRS this wide (ms): a ventricular-paced QRS (LUDB's ten
+    # paced records: 126-222 ms); a narrow QRS is conducted
+    "small_spike_qrs_from_ms": 120.0,
     # in a paced rhythm a PVC is a premature unpaced beat of other morphology with a wide QRS
     "paced_pvc_qrs_from_ms": 120.0,
     # AF under ventricular pacing: >= this many conducted (unpaced, narrow) beats, none with a P wave
@@ -294,6 +297,19 @@ def flutter_statement(rhythm_st: Statement, model: Any, ecg: Any, beat_samples: 
                 MASON_2007 + " " + PAGE_2016, flutter_rate_per_min=(lo, hi))
 
 
+def pacing_convention(conv: Mapping[str, float], measurements: Mapping[str, Any]) -> Mapping[str, float]:
+    """``conv`` without the small-spike reading (``pace_spike_fraction_from`` back at the spike
+    search's 0.35) when the QRS is narrower than ``small_spike_qrs_from_ms`` or not measured:
+    a beat paced from the ventricle has a wide QRS, so a small spike before a narrow one is not
+    looked for (nor computed: :attr:`~cardiokit.ecg.morphology.PaceSpikes.pre_qrs_strength`)."""
+    c = RHYTHM_CRITERIA
+    off = c["pace_spike_fraction_from"]
+    qrs = measurements.get("qrs_ms")
+    if float(conv.get("pace_spike_fraction_from", off)) >= off or (qrs is not None and qrs >= c["small_spike_qrs_from_ms"]):
+        return conv
+    return {**conv, "pace_spike_fraction_from": off}
+
+
 def paced_beats(pace: Any, conv: Mapping[str, float] | None = None) -> np.ndarray:
     """Per beat, True when ventricular-paced: a spike >= 0.35 of the QRS range before it, or
     (conventions with ``pace_spike_fraction_from`` < 0.35) a pre-QRS spike strength from that limit."""
@@ -365,7 +381,8 @@ def pacing_statement(morph: Any, conv: Mapping[str, float] | None = None) -> Sta
     A beat is ventricular-paced when a spike (>= 0.35 of the QRS range in >= 3 leads) lies
     before it, or when its pre-QRS spike strength (``pre_qrs_strength``: small bipolar spikes
     standing out from the signal around them, the R apex left out) reaches the convention's
-    ``pace_spike_fraction_from`` (0.35 in ``"aha"``: no change)."""
+    ``pace_spike_fraction_from`` (0.15 in both conventions; 0.35 turns it off), beside a wide
+    QRS only (:func:`pacing_convention`)."""
     pace = getattr(morph, "pace", None)
     if pace is None or pace.ventricular.size == 0:
         return None
