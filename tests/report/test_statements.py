@@ -471,3 +471,21 @@ def test_poor_quality_statement_spells_lead_names_the_standard_way():
     st = next(s for s in out if s.key == "poor_signal_quality")
     assert st.text == "Poor signal quality in lead aVF"
     assert st.evidence["unusable_leads"] == ["avf"]  # evidence keeps the recording's own names
+
+
+@pytest.mark.parametrize(
+    ("qt", "qrs", "expected", "modified"),
+    [(480.0, 160.0, None, 400.0),  # a bundle branch block's wide QRS: Framingham 480 -> modified 400 ms
+     (560.0, 160.0, "long_qtc", 480.0),  # repolarisation long too: still prolonged
+     (480.0, 118.0, "long_qtc", None),  # below 120 ms the QT is judged as it is
+     (330.0, 150.0, "short_qtc", None)],  # a short QT is judged on the QT itself
+)
+def test_a_wide_qrs_is_judged_on_bogossians_modified_qt(qt, qrs, expected, modified):
+    got = [s for s in run(qt_ms=qt, rr_ms=1000.0, qrs_ms=qrs, sex="M") if s.category == "qt"]
+    assert [s.key for s in got] == ([expected] if expected else [])
+    if got and modified is not None:
+        ev = got[0].evidence
+        assert ev["qt_modified_ms"] == modified and ev["qtc_formula"] == "framingham, modified QT"
+        assert got[0].criteria["qt_wide_qrs_share"] == 0.5 and "Bogossian" in got[0].criteria["reference"]
+    if expected == "short_qtc":
+        assert got[0].evidence["qtc_formula"] == "framingham" and got[0].evidence["qtc_ms"] == qt

@@ -1,4 +1,4 @@
-"""Rule-based 12-lead ECG interpretation (``rules-v9``), documented in docs/STATEMENTS.md.
+"""Rule-based 12-lead ECG interpretation (``rules-v10``), documented in docs/STATEMENTS.md.
 
 Like the Glasgow program and GE 12SL, every statement comes from an explicit, published
 criterion applied to measurements: the global measurements (rate, intervals, axes), the

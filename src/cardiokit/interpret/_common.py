@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.model import Statement
 
-RULES_VERSION = "rules-v9"
+RULES_VERSION = "rules-v10"
 
 # -- references ---------------------------------------------------------------------------
 MASON_2007 = (

@@ -45,6 +45,11 @@ ISCHEMIA_CRITERIA: dict[str, Any] = {
     "er_j_from_mv": 0.1,
     "qtc_long_from_ms": {"M": 450.0, "F": 460.0, None: 460.0},
     "qtc_short_to_ms": 340.0,
+    # from this QRS duration (ms; bundle branch block, ventricular pacing) the QT statements judge
+    # the modified QT = QT - this share of the QRS (Bogossian 2014): the wide QRS lengthens the QT
+    # without lengthening repolarisation (Rautaharju 2009: judge the JT or a QRS-adjusted QT)
+    "qt_wide_qrs_from_ms": 120.0,
+    "qt_wide_qrs_share": 0.5,
 }
 
 
@@ -197,6 +202,25 @@ VANDENBERK_2016 = (
 )
 
 
+BOGOSSIAN_2014 = (
+    "Bogossian H, Frommeyer G, Ninios I, et al. New formula for evaluation of the QT interval in "
+    "patients with left bundle branch block. Heart Rhythm 2014;11:2273-2277. Bogossian H, Linz D, "
+    "Heijman J, et al. QTc evaluation in patients with bundle branch block. IJC Heart Vasc "
+    "2020;30:100636."
+)
+
+
+def modified_qt(m: Mapping[str, Any]) -> float | None:
+    """The QT the QT statements judge: with a QRS of :data:`ISCHEMIA_CRITERIA`
+    ``qt_wide_qrs_from_ms`` or more, Bogossian's modified QT, QT - 0.5 QRS (Bogossian 2014,
+    validated in left and right bundle branch block; Bogossian 2020), else the QT itself."""
+    c = ISCHEMIA_CRITERIA
+    qt, qrs = num(m.get("qt_ms")), num(m.get("qrs_ms"))
+    if qt is None or qrs is None or qrs < c["qt_wide_qrs_from_ms"]:
+        return qt
+    return qt - c["qt_wide_qrs_share"] * qrs
+
+
 def statement_qtc(m: Mapping[str, Any]) -> tuple[float | None, str | None]:
     """The QTc the QT statements judge, and its formula.
 
@@ -205,10 +229,13 @@ def statement_qtc(m: Mapping[str, Any]) -> tuple[float | None, str | None]:
     the Framingham correction QT + 154 (1 - RR) (Sagie 1992; among the most rate-independent
     in Vandenberk 2016) from the reported QT and RR; the displayed ``qtc_ms`` keeps the
     formula the caller chose. Without QT and RR the reported ``qtc_ms`` is used as given.
+    With a wide QRS the QT is first reduced by half the QRS (:func:`modified_qt`): formula
+    ``"framingham, modified QT"``.
     """
-    qt, rr = num(m.get("qt_ms")), num(m.get("rr_ms"))
+    qt, rr = modified_qt(m), num(m.get("rr_ms"))
     if qt is not None and rr is not None and rr > 0:
-        return qt + 154.0 * (1.0 - rr / 1000.0), "framingham"
+        wide = qt != num(m.get("qt_ms"))
+        return qt + 154.0 * (1.0 - rr / 1000.0), "framingham, modified QT" if wide else "framingham"
     qtc = num(m.get("qtc_ms"))
     return (qtc, m.get("qtc_formula")) if qtc is not None else (None, None)
 
@@ -220,16 +247,29 @@ def qtc_statement(m: Mapping[str, Any], sex: str | None) -> Statement | None:
         return None
     ev = {"qtc_ms": round(qtc, 1), "qtc_formula": formula, "qt_ms": rnd(m.get("qt_ms")),
           "rr_ms": rnd(m.get("rr_ms")), "sex": sex}
+    wide = formula is not None and formula.endswith("modified QT")
+    if wide:
+        ev |= {"qrs_ms": rnd(m.get("qrs_ms")), "qt_modified_ms": rnd(modified_qt(m))}
     if formula != m.get("qtc_formula") and num(m.get("qtc_ms")) is not None:
         ev[f"qtc_{m.get('qtc_formula') or 'reported'}_ms"] = rnd(m.get("qtc_ms"))
     long_from = c["qtc_long_from_ms"][sex if sex in ("M", "F") else None]
     short_to = c["qtc_short_to_ms"]
     ref = RAUTAHARJU_2009 + " " + SAGIE_1992 + " " + VANDENBERK_2016
+    th: dict[str, Any] = {}
+    how = ""
+    if wide:
+        ref += " " + BOGOSSIAN_2014
+        th = {"qt_wide_qrs_from_ms": c["qt_wide_qrs_from_ms"], "qt_wide_qrs_share": c["qt_wide_qrs_share"]}
+        how = f" of the modified QT = QT - {c['qt_wide_qrs_share']:g} QRS (QRS >= {c['qt_wide_qrs_from_ms']:g} ms)"
     if qtc >= long_from:
         who = {"M": "men", "F": "women"}.get(sex or "", "sex unknown: the higher (women's) limit")
         return make("long_qtc", "111975006", "Prolonged QT interval (QTc)", "qt", ev,
-                    f"QTc ({formula}) >= {long_from:g} ms ({who}); limits 450 ms men, 460 ms women",
-                    ref, qtc_long_from_ms=long_from)
+                    f"QTc ({formula}){how} >= {long_from:g} ms ({who}); limits 450 ms men, 460 ms women",
+                    ref, qtc_long_from_ms=long_from, **th)
+    if wide:  # a short QT is judged on the QT itself (the modification only shortens it)
+        qtc = float(m["qt_ms"]) + 154.0 * (1.0 - float(m["rr_ms"]) / 1000.0)
+        formula = "framingham"
+        ev |= {"qtc_ms": round(qtc, 1), "qtc_formula": formula}
     if qtc <= short_to:
         return make("short_qtc", "77867006", "Short QT interval (QTc)", "qt", ev,
                     f"QTc ({formula}) <= {short_to:g} ms", PRIORI_2015 + " See also " + ref,

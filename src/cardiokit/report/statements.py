@@ -1,4 +1,4 @@
-"""Interpretation statements: the rules live in :mod:`cardiokit.interpret` (``rules-v9``).
+"""Interpretation statements: the rules live in :mod:`cardiokit.interpret` (``rules-v10``).
 
 This module keeps the original import path (``cardiokit.report.statements``) working;
 docs/STATEMENTS.md lists every rule, code, threshold and reference.
