@@ -176,7 +176,8 @@ def main() -> None:
         "without the measurable-segment rule; commit 783e180), same harness: 124 of 3120 "
         "lead-segments unusable (4.0 %), 101 of 1560 leads, 52 of 130 records with at least one, 2 "
         "records unusable overall; 2.1.0 (CinC + LUDB, the rule, tSQI against the median beat "
-        "only; commit 155e577): 35 (1.1 %), 32 leads, 21 records, 0; CinC noisy Se 0.680, Sp 0.951.",
+        "only; commit 155e577): 35 (1.1 %), 32 leads, 21 records, 0; CinC noisy Se 0.680, Sp 0.951; "
+        "2.2.0 before the derived-limb-lead rule (commit 2d7fca9): 34 (1.1 %), 32 leads, 19 records, 0.",
         "",
         "| model | lead-segments unusable | leads unusable | records with an unusable lead-segment | "
         "records unusable overall |",
@@ -189,7 +190,8 @@ def main() -> None:
         "Model: logistic regression over 10 signal-quality inputs per 5-s segment (docs/MODELS.md); good "
         "below p_unusable 0.2, unusable from 0.5; flat-line, clipping and no-beat rules first; a "
         "segment with bSQI >= 0.9 and tSQI >= 0.9 (beats agreed and template-like: measurable) is "
-        "acceptable at worst. Beat "
+        "acceptable at worst, and so is a segment of III, aVR, aVL or aVF that is the combination of "
+        "leads I and II (R^2 >= 0.98) while both are good (sound electrodes, a small QRS). Beat "
         "agreement (bSQI) compares the primary beats (the pipeline's, or each lead's own `cardiokit` "
         "detections here) with a per-lead curve-length detector computed for all leads at once (on every "
         "fs//250-th cleaned sample; tSQI, kurtosis and skewness on every fs//125-th, raw-signal indices at "

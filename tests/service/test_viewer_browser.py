@@ -143,20 +143,20 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
 
 @pytest.mark.parametrize("renamed", [False, True])
 def test_unusable_stretch_is_greyed_in_its_lane(server: str, browser, tmp_path: Path, renamed: bool) -> None:
-    """LUDB 2: aVL is graded unusable over 0-5 s, so the viewer greys that stretch of its lane,
+    """LUDB 122: aVL is graded unusable over 0-5 s, so the viewer greys that stretch of its lane,
     also when the file names its channels "Lead I" ... (the analysis names them I ... aVL)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     from cardiokit import io
 
     if renamed:
-        rec = io.read(shared_path("ludb", "data", "2.hea"))
+        rec = io.read(shared_path("ludb", "data", "122.hea"))
         rec = rec.replace(channels=tuple(replace(c, name="Lead " + _STD[c.name]) for c in rec.channels),
                           annotations=())
-        io.write(rec, tmp_path / "r2.hea")
-        rid = _upload(server, browser, [tmp_path / "r2.hea", tmp_path / "r2.dat"])
+        io.write(rec, tmp_path / "r122.hea")
+        rid = _upload(server, browser, [tmp_path / "r122.hea", tmp_path / "r122.dat"])
     else:
-        rid = _upload_ludb(server, browser, "2")
+        rid = _upload_ludb(server, browser, "122")
     doc = _api(server, f"/v1/analyses/{rid}")
     want = "aVL" if renamed else "avl"
     assert [(u["lead"], u["start_s"]) for u in doc["quality"]["unusable_segments"]] == [(want, 0.0)]

@@ -16,7 +16,9 @@ the indices of :mod:`cardiokit.quality.indices` and a grade:
   issues still name the index, e.g. ``bassqi``). The CinC-only model without this rule
   graded a lead-segment of 52 of 130 held-out clinical LUDB records unusable, mostly for
   slow baseline drift in small limb leads (III, aVL); with the rule alone 29
-  (``docs/BENCHMARKS.md`` "Signal quality").
+  (``docs/BENCHMARKS.md`` "Signal quality"). Likewise a segment of III, aVR, aVL or aVF is
+  ``acceptable`` at worst when leads I and II are good there and it is their combination
+  (:data:`DERIVED_LIMB_LEADS`): its electrodes are sound, its QRS is small.
   The indices of all leads and segments are computed at once
   (:func:`cardiokit.quality.indices.ecg_indices`) from the raw signals, the cleaned
   signals (``cleaned=``, else :func:`cardiokit.ecg.clean_array`) and the primary beats
@@ -81,6 +83,12 @@ ISSUE_LIMITS: dict[str, tuple[float, str]] = {
 #: signal) is measurable: never ``unusable`` by the model alone (module docstring).
 MEASURABLE_BSQI = 0.9
 MEASURABLE_TSQI = 0.9
+#: Limb leads that are combinations of I and II (Einthoven 1913; Goldberger 1942): where I and II
+#: are both good, their electrodes (RA, LA, LL) are sound, and a segment of one of these leads that
+#: the model calls unusable (a small QRS beside the same noise) is ``acceptable`` at worst when it
+#: is that combination (R^2 of its least-squares fit on I and II >= DERIVED_MIN_R2; per-lead gains
+#: allowed); hard rules still apply.
+DERIVED_LIMB_LEADS, DERIVED_MIN_R2 = ("III", "aVR", "aVL", "aVF"), 0.98
 _UNIT_TO_MV = VOLT_TO_MV
 _MODEL_INPUTS = ("bsqi", "tsqi", "log_ksqi", "ssqi", "psqi", "bassqi", "log_hfsqi",
                  "flat_fraction", "clip_fraction", "hr_ok")
@@ -395,11 +403,44 @@ def _index_dict(r: Sequence[Any]) -> dict[str, Any]:
             "clip_fraction": i, "hr_bpm": j, "beats": k}
 
 
+def _derived_sound(names: list[str], bounds: list[tuple[int, int]], y: np.ndarray, probs: np.ndarray,
+                   good: float, bad: float) -> np.ndarray | None:
+    """``(segments, leads)``: True where a limb lead of :data:`DERIVED_LIMB_LEADS` the model calls
+    unusable is, in that segment, the combination of leads I and II (R^2 >= :data:`DERIVED_MIN_R2`)
+    while both of those are good; None when there is no such segment (the usual case)."""
+    from cardiokit._core.leads import standard_lead_name
+
+    std = [standard_lead_name(n) for n in names]
+    if "I" not in std or "II" not in std:
+        return None
+    i1, i2 = std.index("I"), std.index("II")
+    cand = [j for j, n in enumerate(std) if n in DERIVED_LIMB_LEADS]
+    out = np.zeros(probs.shape, bool)
+    for s, (a, b) in enumerate(bounds):
+        if probs[s, i1] >= good or probs[s, i2] >= good:
+            continue
+        for j in cand:
+            if probs[s, j] < bad:
+                continue
+            basis = np.asarray(y[a:b][:, [i1, i2]], np.float64)
+            basis = basis - basis.mean(axis=0)
+            t = np.asarray(y[a:b, j], np.float64)
+            t = t - t.mean()
+            tt = float(t @ t)
+            if tt <= 0:
+                continue
+            coef, *_ = np.linalg.lstsq(basis, t, rcond=None)
+            r = t - basis @ coef
+            out[s, j] = 1.0 - float(r @ r) / tt >= DERIVED_MIN_R2
+    return out if out.any() else None
+
+
 def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind: np.ndarray,
-                 probs: np.ndarray) -> list[LeadQuality]:
+                 probs: np.ndarray, sound: np.ndarray | None = None) -> list[LeadQuality]:
     """LeadQuality of every lead from the index array ``(segments, leads, indices)`` and the model
     probabilities ``(segments, leads)``: the rules of :func:`_lead_result` on Python lists (for a
-    few dozen segments plain Python beats numpy's per-call cost)."""
+    few dozen segments plain Python beats numpy's per-call cost). ``sound``: segments of limb leads
+    that are acceptable at worst (:func:`_derived_sound`)."""
     thr = _ecg_model()
     t_good, t_bad = thr["good"], thr["unusable"]
     n_seg = ind.shape[0]
@@ -428,6 +469,7 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
             meds = np.nanmedian(np.where(fin, ind, np.nan), axis=0).tolist()
     out = []
     new = object.__new__
+    sound_l = sound.tolist() if sound is not None else None
     for j, name in enumerate(names):
         segs = []
         bad = good = score = 0.0
@@ -445,7 +487,8 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
                 rule = _RULE_BITS[2]
             else:
                 rule = 0
-            if rule or (p >= t_bad and not (row[i_bsqi] >= MEASURABLE_BSQI and row[i_tsqi] >= MEASURABLE_TSQI)):
+            if rule or (p >= t_bad and not (row[i_bsqi] >= MEASURABLE_BSQI and row[i_tsqi] >= MEASURABLE_TSQI)
+                        and not (sound_l is not None and sound_l[s][j])):
                 grade = "unusable"
                 bad += dur[s]
             elif p < t_good:
@@ -501,7 +544,11 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
         primary = np.sort(np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1))
         ind = ecg_indices(x, y, fs, primary, bounds, scale)  # (segments, leads, indices)
     probs = p_unusable(feature_matrix(ind).reshape(-1, len(_MODEL_INPUTS))).reshape(ind.shape[:2])
-    return _ecg_results([rec.channels[i].name for i in leads], bounds, fs, ind, probs)
+    names = [rec.channels[i].name for i in leads]
+    thr = _ecg_model()
+    sound = (_derived_sound(names, bounds, y, probs, thr["good"], thr["unusable"])
+             if bool((probs >= thr["unusable"]).any()) else None)
+    return _ecg_results(names, bounds, fs, ind, probs, sound)
 
 
 def assess_quality(
