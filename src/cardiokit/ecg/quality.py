@@ -19,9 +19,9 @@ index                       definition
 
 Each index has a limit for "acceptable" and one for "unusable" (:data:`LIMITS`). A lead
 takes the worst grade any index gives it; ``issues`` names the indices over their
-limits. The overall grade is ``unusable`` when no lead is usable or more than half are
-unusable, ``good`` when at least three quarters of the leads are good and none is
-unusable, else ``acceptable``.
+limits. The overall grade is the one of :func:`cardiokit.quality.assess.overall_grade`
+(``unusable`` when no lead is usable or more than half are unusable, ``good`` when at least
+three quarters of the leads are good and none is unusable, else ``acceptable``).
 
 This is the rule-based first version (``method="sqi-rules-v1"``); a learned per-segment
 model will fill :attr:`Quality.segments` later without changing this shape.
@@ -45,7 +45,7 @@ from cardiokit._core.errors import InvalidArgumentError
 from cardiokit._core.recording import Recording
 from cardiokit._core.units import VOLT_TO_MV
 
-from ..quality.assess import _num
+from ..quality.assess import _num, overall_grade
 from ..quality.indices import _clip_fraction_2d
 
 __all__ = ["GRADES", "LIMITS", "LeadQuality", "Quality", "assess_quality", "overall_grade"]
@@ -221,20 +221,6 @@ def _grade(indices: Mapping[str, float | None]) -> tuple[str, tuple[str, ...]]:
             level = max(level, 1)
             issues.append(name)
     return GRADES[level], tuple(issues)
-
-
-def overall_grade(grades: Sequence[str]) -> str:
-    """Overall grade from per-lead grades (rule in the module docstring)."""
-    if not grades:
-        return "unusable"
-    n = len(grades)
-    n_bad = sum(g == "unusable" for g in grades)
-    n_good = sum(g == "good" for g in grades)
-    if n_bad == n or n_bad > n / 2:
-        return "unusable"
-    if n_bad == 0 and n_good >= 0.75 * n:
-        return "good"
-    return "acceptable"
 
 
 def assess_quality(
