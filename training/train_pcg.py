@@ -30,6 +30,11 @@ Stages
                vote alone). 3.0.0 was built with CARDIOKIT_CACHE holding the features of
                segmenter 1.1.0 (stage features) and the version-1 classifier.pkl /
                classifier_eval.json (stage classifier) for the reported-only components.
+``cnn``        evaluation only (not in ``all``; nothing shipped): leave-one-database-out of
+               the channel-robust CNN variants (training/_pcg_cnn.py: band-normalised log-mel,
+               random channels, site-balanced sampling) and of their mean with the robust vote,
+               epoch and threshold from an inner leave-one-database-out; about 30 min per
+               variant on one core; scores in CACHE/cnn_channel_lodo.json.
 """
 
 from __future__ import annotations
@@ -766,8 +771,16 @@ def stage_robust() -> None:
     log(f"LODO mean MAcc {mean}")
 
 
+def stage_cnn() -> None:
+    from training._pcg_cnn import stage_cnn as run
+
+    run()
+
+
 STAGES = {"segmenter": stage_segmenter, "features": stage_features, "classifier": stage_classifier,
           "export": stage_export, "robust": stage_robust}
+#: Stages that only evaluate (run by name, not by ``all``).
+EVALUATION_STAGES = {"cnn": stage_cnn}
 
 
 def main(argv: list[str]) -> None:
@@ -775,9 +788,10 @@ def main(argv: list[str]) -> None:
     names = argv or ["all"]
     for n in names:
         for stage in (STAGES if n == "all" else [n]):
-            if stage not in STAGES:
-                raise SystemExit(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}, all")
-            STAGES[stage]()
+            run = {**STAGES, **EVALUATION_STAGES}.get(stage)
+            if run is None:
+                raise SystemExit(f"unknown stage {stage!r}; stages: {', '.join(STAGES | EVALUATION_STAGES)}, all")
+            run()
 
 
 if __name__ == "__main__":
