@@ -12,6 +12,7 @@ from cardiokit import analyze, io
 from cardiokit.batch import analyze_long, stitch_beats
 from cardiokit.io.chunks import chunk_source, iter_chunks
 from cardiokit.sim import simulate_ecg
+from tests.conftest import shared_path
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +122,7 @@ def test_pauses_are_found_where_the_heart_stops(tmp_path: Path) -> None:
     # the flat line makes its 5-s segment unusable: the pause is still reported, flagged so a
     # reader checks the trace (asystole or a lead off)
     assert s.pauses["events"][0]["unusable"] is True and s.n_beats_unusable >= 1
+    assert s.pauses["events"][0]["qrs_like_inside"] == 0  # asystole: nothing shaped like a beat
     from cardiokit.report.holter import summary_rows
 
     assert dict(summary_rows(s.to_dict()))["pauses > 2 s"].endswith(
@@ -211,7 +213,6 @@ def test_long_recording_without_ecg_is_analysed_whole_not_as_holter(tmp_path: Pa
 
     from cardiokit._core.recording import Channel, Recording
     from tests.cli.test_analyze import run_cli
-    from tests.conftest import shared_path
     from tests.ppg.synth import synth_ppg
 
     x = synth_ppg(fs=125.0, duration_s=120.0, hr_bpm=75.0)
@@ -272,3 +273,15 @@ def test_av_block_episodes_are_found_in_their_minute(tmp_path: Path) -> None:
     from cardiokit.report.holter import summary_rows
 
     assert dict(summary_rows(s.to_dict()))["AV block II-III (10-s windows)"].startswith("Mobitz I ")
+
+
+def test_a_pause_of_missed_small_beats_is_flagged(tmp_path: Path) -> None:
+    """MIT-BIH 208 (30 min): after a large PVC the detector misses three small beats at 209.5-210.6 s
+    and reports a 2.2-s pause in a usable stretch; the pause says it holds QRS-like complexes and
+    the summary asks for the trace to be checked (the reference has no pause there)."""
+    s = analyze_long(shared_path("mitdb", "208.hea"), chunk_s=300)
+    ev = [e for e in s.pauses["events"] if 208.5 < e["start_s"] < 209.5]
+    assert len(ev) == 1 and not ev[0]["unusable"] and ev[0]["qrs_like_inside"] >= 1
+    from cardiokit.report.holter import summary_rows
+
+    assert "with QRS-like complexes inside: check the trace" in dict(summary_rows(s.to_dict()))["pauses > 2 s"]

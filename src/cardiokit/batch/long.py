@@ -219,18 +219,22 @@ def _hr_trend(beats: np.ndarray, fs: float, duration_s: float, seen: np.ndarray 
     return trend, summary
 
 
-def _pauses(beats: np.ndarray, fs: float, pause_s: float, seen: np.ndarray | None = None) -> dict[str, Any]:
+def _pauses(beats: np.ndarray, fs: float, pause_s: float, seen: np.ndarray | None = None,
+            qrs_like: dict[int, int] | None = None) -> dict[str, Any]:
     """RR intervals longer than ``pause_s``: count, longest and the first 50 (start s, length s,
-    and ``unusable``: a bounding beat lies in a stretch unusable in every lead, per ``seen``).
-    Reported whatever the signal quality: a flat stretch may be asystole or a lead off, which
-    only the trace tells apart."""
+    ``unusable``: a bounding beat lies in a stretch unusable in every lead, per ``seen``, and
+    ``qrs_like_inside``: QRS-like complexes inside it, :func:`cardiokit.ecg._qrs_gaps.
+    qrs_like_in_gaps`, keyed in ``qrs_like`` by the opening beat; None when not searched).
+    Reported whatever the signal quality: a flat stretch may be asystole or a lead off, and
+    complexes inside may be beats the detector missed, which only the trace tells apart."""
     if beats.size < 2:
         return {"threshold_s": pause_s, "count": 0, "longest_s": None, "events": []}
     rr = np.diff(beats) / fs
     idx = np.flatnonzero(rr > pause_s)
     bad = np.zeros(rr.size, bool) if seen is None else ~(seen[1:] & seen[:-1])
+    found = qrs_like or {}
     events = [{"start_s": round(float(beats[i] / fs), 3), "length_s": round(float(rr[i]), 3),
-               "unusable": bool(bad[i])} for i in idx[:50]]
+               "unusable": bool(bad[i]), "qrs_like_inside": found.get(int(beats[i]))} for i in idx[:50]]
     return {"threshold_s": pause_s, "count": int(idx.size),
             "longest_s": round(float(rr[idx].max()), 3) if idx.size else None, "events": events}
 
@@ -253,6 +257,7 @@ def analyze_long(
     analysis failed are listed in ``errors`` (chunk index, start in s, stage, message) and
     contribute no beats; the summary goes on.
     """
+    from ..ecg._qrs_gaps import qrs_like_in_gaps
     from ..io.chunks import chunk_source, iter_chunks
     from ..pipeline import _ecg_indices, analyze
 
@@ -272,6 +277,7 @@ def analyze_long(
     chunk_rhythm: list[str] = []
     errors: list[dict[str, Any]] = []
     av_episodes: list[dict[str, Any]] = []
+    qrs_like: dict[int, int] = {}  # per pause in a chunk's core: QRS-like complexes inside it
     names: tuple[str, ...] = ()
     for ch in iter_chunks(src, chunk_s=chunk_s, overlap_s=overlap_s):
         names = ch.recording.channel_names
@@ -295,6 +301,10 @@ def analyze_long(
             in_core = (b >= ch.core_start) & (b < ch.core_stop)
             core = b[in_core]
             parts.append(core)
+            if rep.cleaned is not None:
+                for at, k in qrs_like_in_gaps(rep.cleaned.signals, src.fs, b - ch.start, pause_s).items():
+                    if ch.core_start <= at + ch.start < ch.core_stop:
+                        qrs_like[at + ch.start] = k
             dl = rep.delineation
             u = dl.usable_beats if dl is not None and dl.n_beats == b.size else np.ones(b.size, bool)
             seen_parts.append(u[in_core])
@@ -320,7 +330,7 @@ def analyze_long(
         measurements=medians, quality=grades,
         rhythm_minutes={k: round(v / 60.0, 2) for k, v in sorted(rhythm_s.items())},
         rhythm_per_chunk=tuple(chunk_rhythm),
-        af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s, seen), n_chunks=n_chunks, chunk_s=float(chunk_s),
+        af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s, seen, qrs_like), n_chunks=n_chunks, chunk_s=float(chunk_s),
         overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
         timing_s=time.perf_counter() - t0, beats=beats, av_block_episodes=tuple(_merge_episodes(av_episodes)),
     )

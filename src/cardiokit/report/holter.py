@@ -54,9 +54,14 @@ def _av_block_text(eps: list[dict[str, Any]]) -> str:
 
 
 def _unusable_pauses(p: dict[str, Any]) -> str:
-    """A note on the listed pauses bounded by an unusable stretch (asystole or a lead off?)."""
-    n = sum(1 for e in p.get("events") or () if e.get("unusable"))
-    return f", {n} bounded by an unusable stretch: check the trace" if n else ""
+    """A note on the listed pauses bounded by an unusable stretch (asystole or a lead off?) or
+    holding QRS-like complexes (beats the detector missed?)."""
+    events = p.get("events") or ()
+    n = sum(1 for e in events if e.get("unusable"))
+    k = sum(1 for e in events if not e.get("unusable") and (e.get("qrs_like_inside") or 0) > 0)
+    notes = ([f"{n} bounded by an unusable stretch"] if n else []) + (
+        [f"{k} with QRS-like complexes inside"] if k else [])
+    return ", " + ", ".join(notes) + ": check the trace" if notes else ""
 
 
 def _draw_trend(ax: Any, doc: dict[str, Any], *, title: bool = True) -> None:
