@@ -37,7 +37,7 @@ lint: $(VENV)/.stamp-test
 	$(BIN)/ruff format --check src tests bench training || true
 
 ## bench: accuracy and speed against peers (writes docs/BENCHMARKS.md sections)
-BENCHES ?= beats delineation ecgdeli measure analyze device_agreement interpretation rhythm quality ppg pcg rppg
+BENCHES ?= beats delineation ecgdeli measure analyze device_agreement interpretation interp_noise ludb_label_ceiling av_block rhythm quality ppg pcg rppg
 # also: bench_batch ludb|holter, bench_service load|schemathesis (see docs/SERVICE.md)
 bench: $(VENV)/.stamp-all bench-deps
 	set -e; for b in $(BENCHES); do echo "== bench_$$b"; $(BIN)/python -m bench.bench_$$b; done
