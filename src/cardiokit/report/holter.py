@@ -84,8 +84,11 @@ def _draw_trend(ax: Any, doc: dict[str, Any], *, title: bool = True) -> None:
     if hr:  # at least 40 bpm of axis: a steady rate must look steady
         mid, half = (max(hr) + min(hr)) / 2.0, max((max(hr) - min(hr)) / 2.0 * 1.15, 20.0)
         ax.set_ylim(max(0.0, mid - half), mid + half)
+    def _check(e: dict[str, Any]) -> bool:  # QRS-like complexes inside: missed beats, perhaps
+        return not e.get("unusable") and (e.get("qrs_like_inside") or 0) > 0
+
     for e in doc["pauses"]["events"]:
-        ax.axvline(e["start_s"] * per_s, color="#b00000", lw=0.8, ls=":")
+        ax.axvline(e["start_s"] * per_s, color="#e08000" if _check(e) else "#b00000", lw=0.8, ls=":")
     ax.set_xlim(0, duration_s * per_s)
     ax.set_xlabel(f"time ({unit})")
     ax.set_ylabel("heart rate (bpm, 1-min mean)")
@@ -101,7 +104,10 @@ def _draw_trend(ax: Any, doc: dict[str, Any], *, title: bool = True) -> None:
     if p["events"]:
         from matplotlib.lines import Line2D
 
-        handles.append(Line2D([], [], color="#b00000", ls=":", label=f"pause > {p['threshold_s']:g} s"))
+        if any(not _check(e) for e in p["events"]):
+            handles.append(Line2D([], [], color="#b00000", ls=":", label=f"pause > {p['threshold_s']:g} s"))
+        if any(_check(e) for e in p["events"]):
+            handles.append(Line2D([], [], color="#e08000", ls=":", label="pause with QRS-like complexes inside"))
     if handles:
         ax.legend(handles=handles, loc="upper right", fontsize=8)
 
