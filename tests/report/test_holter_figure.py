@@ -41,3 +41,14 @@ def test_a_partial_last_minute_stays_inside_the_axis():
     ax = trend_figure(doc).axes[0]
     x = ax.lines[0].get_xdata()
     assert x[-1] == pytest.approx(30.05) and x[-1] <= ax.get_xlim()[1]
+
+
+def test_pauses_with_qrs_like_complexes_inside_stand_out():
+    doc = _doc(30, [120.0, 600.0, 900.0])
+    doc["pauses"]["events"][1]["qrs_like_inside"] = 2  # missed beats, perhaps: to check
+    doc["pauses"]["events"][2] |= {"qrs_like_inside": 1, "unusable": True}  # unusable: red as before
+    ax = trend_figure(doc).axes[0]
+    colours = [ln.get_color() for ln in ax.lines[1:]]
+    assert colours == ["#b00000", "#e08000", "#b00000"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "pause with QRS-like complexes inside" in labels and "pause > 2 s" in labels
