@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._qrs_common import band
+from ._qrs_common import _beat_windows, _unit_rows, band
 
 __all__ = ["qrs_like_in_gaps"]
 
@@ -24,21 +24,11 @@ __all__ = ["qrs_like_in_gaps"]
 MIN_AMPLITUDE, MIN_CORRELATION, EDGE_S = 0.1, 0.8, 0.2
 
 
-def _correlation(x: np.ndarray, c: int, tmpl: np.ndarray, half: int, shift: int) -> float:
-    """Largest Pearson correlation of ``tmpl`` with the window of ``x`` centred within
-    +-``shift`` samples of ``c``."""
-    t = tmpl - tmpl.mean()
-    tn = float(np.sqrt(t @ t))
-    best = -1.0
-    for s in range(-shift, shift + 1):
-        a, b = c + s - half, c + s + half + 1
-        if a < 0 or b > x.size or tn <= 0:
-            continue
-        w = x[a:b] - x[a:b].mean()
-        wn = float(np.sqrt(w @ w))
-        if wn > 0:
-            best = max(best, float(w @ t) / (wn * tn))
-    return best
+def _correlation(x: np.ndarray, c: int, unit_tmpl: np.ndarray, half: int, shift: int) -> float:
+    """Largest Pearson correlation of the unit-norm, centred template with the window of ``x``
+    centred within +-``shift`` samples of ``c``."""
+    idx = c + np.arange(-shift, shift + 1)[:, None] + np.arange(-half, half + 1)[None, :]
+    return float(np.max(_unit_rows(x[idx], 1) @ unit_tmpl))
 
 
 def qrs_like_in_gaps(x: np.ndarray, fs: float, beats: np.ndarray, min_gap_s: float) -> dict[int, int]:
@@ -66,7 +56,7 @@ def qrs_like_in_gaps(x: np.ndarray, fs: float, beats: np.ndarray, min_gap_s: flo
     lead = int(np.argmax(np.median(peaks_all.max(axis=1), axis=0) / (np.median(np.abs(y), axis=0) + 1e-12)))
     z = y[:, lead]
     peaks = idx[np.arange(inner.size), np.argmax(peaks_all[:, :, lead], axis=1)]
-    tmpl = np.median(z[peaks[:, None] + np.arange(-half, half + 1)[None, :]], axis=0)
+    tmpl = _unit_rows(np.median(_beat_windows(z, peaks, fs, 0.06), axis=0)[None, :], 1)[0]
     amp = float(np.median(np.abs(z[peaks])))
     edge, gap_min = round(EDGE_S * fs), round(0.2 * fs)
     out: dict[int, int] = {}
