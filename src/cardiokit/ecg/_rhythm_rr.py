@@ -42,20 +42,59 @@ RR2_NAMES = ("afev_irr", "afev_origin", "afev_pac", "rr_dom_share", "rr_clean_cv
 _NAN = float("nan")
 
 
+#: series up to this length: sample entropy's pairs counted one by one in plain Python
+#: (a 10-s record's RR series; faster than the sorted search's numpy calls), same counts
+_SAMPEN_LOOP_MAX = 24
+
+
 def _sampen(x: np.ndarray, m: int, r: float, chunk: int = 1 << 20) -> tuple[float, int, int]:
     """Sample entropy and the template match counts (A for m+1, B for m) of Richman &
     Moorman (2000): pairs i < j of the first ``n - m`` positions whose templates are within
     Chebyshev distance ``r`` (``max_s |x[i+s] - x[j+s]| <= r``).
 
-    The pairs come from the sorted first values: each value's partners within ``r`` follow it
-    in sorted order (the bound found by a search, then settled with the very comparison
-    ``x[q] - x[p] <= r``), and only those candidate pairs are checked on the other values,
-    ``chunk`` pairs at a time: the counts of the all-pairs matrices in O(n log n + candidates)
-    time and without an n x n array."""
+    A short finite series (<= :data:`_SAMPEN_LOOP_MAX`) is counted pair by pair
+    (:func:`_pair_counts`). Otherwise the pairs come from the sorted first values: each
+    value's partners within ``r`` follow it in sorted order (the bound found by a search,
+    then settled with the very comparison ``x[q] - x[p] <= r``), and only those candidate
+    pairs are checked on the other values, ``chunk`` pairs at a time: the counts of the
+    all-pairs matrices in O(n log n + candidates) time and without an n x n array."""
     n = x.size
     if n <= m + 1 or r <= 0:
         return _NAN, 0, 0
-    k = n - m
+    v = x.tolist() if n <= _SAMPEN_LOOP_MAX else None
+    if v is not None and math.isfinite(sum(v)):  # NaN or inf anywhere: the sorted search's counts
+        a, b = _pair_counts(v, m, r)
+    else:
+        a, b = _sorted_pair_counts(x, m, r, chunk)
+    if a == 0 or b == 0:
+        return _NAN, a, b
+    return float(-np.log(a / b)), a, b
+
+
+def _pair_counts(v: list[float], m: int, r: float) -> tuple[int, int]:
+    """(A, B) of :func:`_sampen` for finite values ``v``, every pair i < j checked in turn:
+    ``|v[i] - v[j]|`` is the difference of the sorted search with the larger value first
+    (a difference and its negation are exact), so the counts are the same."""
+    k = len(v) - m
+    a = b = 0
+    for i in range(k - 1):
+        xi, ti = v[i], v[i + m]
+        for j in range(i + 1, k):
+            if abs(xi - v[j]) <= r:
+                for s in range(1, m):
+                    if abs(v[i + s] - v[j + s]) > r:
+                        break
+                else:
+                    b += 1
+                    if abs(ti - v[j + m]) <= r:
+                        a += 1
+    return a, b
+
+
+def _sorted_pair_counts(x: np.ndarray, m: int, r: float, chunk: int) -> tuple[int, int]:
+    """(A, B) of :func:`_sampen` from the sorted first values (``chunk`` candidate pairs
+    at a time)."""
+    k = x.size - m
     order = np.argsort(x[:k], kind="stable")
     v = x[:k][order]
     cnt = _partners_within(v, r) - np.arange(k) - 1  # partners after each sorted position
@@ -75,9 +114,7 @@ def _sampen(x: np.ndarray, m: int, r: float, chunk: int = 1 << 20) -> tuple[floa
         ok &= np.abs(x[i + m] - x[j + m]) <= r
         a += int(np.count_nonzero(ok))
         start = stop
-    if a == 0 or b == 0:
-        return _NAN, a, b
-    return float(-np.log(a / b)), a, b
+    return a, b
 
 
 def _partners_within(v: np.ndarray, r: float) -> np.ndarray:

@@ -108,6 +108,7 @@ class _Model:
 
     def __init__(self) -> None:
         from cardiokit.models import TreeEnsemble, load_card
+        from cardiokit.models.trees import StackedTrees
 
         self.card = load_card(MODEL_NAME)
         cnn_file = self.card.extra.get("cnn_file")
@@ -139,6 +140,8 @@ class _Model:
             full = idx.size == len(self.inputs) and bool(np.array_equal(idx, np.arange(idx.size)))
             self.heads.append((TreeEnsemble.load(self.card.path(spec["file"])), None if full else idx))
             used |= set(names)
+        #: the heads evaluated together on the input vector (one walk for all their trees)
+        self.stacked = StackedTrees.of(self.heads)
         if not set(cnn_names + bs_names) <= used:
             raise AnalysisError(f"model {self.card.id}: no head reads the outputs "
                                 f"{sorted(set(cnn_names + bs_names) - used)[:3]} of its networks")
@@ -207,7 +210,7 @@ class _Model:
             if self.bs_path:
                 parts.append(self.beatseq(inp, r))
         z = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        ps = [head.predict_proba((z if idx is None else z[idx])[None, :])[0] for head, idx in self.heads]
+        ps = self.stacked.predict_proba(z)  # row h: head h's probabilities
         p = ps[0] if len(ps) == 1 else np.mean(ps, axis=0)
         if not self._unit_scales:
             p = p * self.scales

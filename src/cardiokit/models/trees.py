@@ -3,7 +3,8 @@
 Training exports a fitted ``HistGradientBoostingClassifier`` into flat node arrays
 (``training/train_rhythm.py``); :class:`TreeEnsemble` reads them from an ``.npz`` and
 reproduces ``predict_proba`` (same thresholds, same missing-value routing, softmax over
-the summed raw scores).
+the summed raw scores). :class:`StackedTrees` evaluates several such heads that read one
+input vector in one pass.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from cardiokit._core.errors import InvalidArgumentError
 
-__all__ = ["TreeEnsemble"]
+__all__ = ["StackedTrees", "TreeEnsemble"]
 
 _FIELDS = ("feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "roots",
            "baseline")
@@ -57,33 +58,37 @@ class TreeEnsemble:
         n_iter, k = self.roots.shape
         out = np.empty((X.shape[0], k))
         out[:] = self.baseline  # (np.tile's copies without its Python-level set-up)
-        counts, thr, right, step, _, roots, value, depth, nf = self._walk
+        nf = self._walk[8]
         if X.shape[1] < nf:
             raise InvalidArgumentError(f"X has {X.shape[1]} features; the trees read {nf}")
-        # each row twice: as is, then with NaN as -inf; a node whose missing values go left
+        for i in range(X.shape[0]):
+            out[i] += self._leaf_values(X[i, :nf]).reshape(n_iter, k).sum(axis=0)
+        return out
+
+    def _leaf_values(self, x: np.ndarray) -> np.ndarray:
+        """The value of the leaf each tree routes the ``nf`` values ``x`` to (``value`` rows in
+        the order of ``roots.reshape(-1)``)."""
+        counts, thr, right, step, _, roots, value, depth, nf = self._walk
+        # the row twice: as is, then with NaN as -inf; a node whose missing values go left
         # reads the second copy (-inf <= any threshold), the others the first (NaN <= t is
         # False: right), so one comparison routes every node. The inner nodes are ordered by
         # the value they read, so their values are the row repeated (no gather)
         xx = np.empty(2 * nf)
-        lo, hi = xx[:nf], xx[nf:]
-        n_inner = thr.size
+        xx[:nf] = x
+        hi = xx[nf:]
+        np.copyto(hi, x)
+        hi[np.isnan(x)] = -np.inf
+        go_left = xx.repeat(counts) <= thr
+        # every node's next node for this row: right child, or left = right + step
+        # (inner nodes first, then the leaves, which stay)
         nxt = self._next_nodes()
-        inner = nxt[:n_inner]
-        for i in range(X.shape[0]):
-            x = X[i, :nf]
-            lo[:] = x
-            np.copyto(hi, x)
-            hi[np.isnan(x)] = -np.inf
-            go_left = xx.repeat(counts) <= thr
-            # every node's next node for this row: right child, or left = right + step
-            # (inner nodes first, then the leaves, which stay)
-            np.multiply(go_left, step, out=inner)
-            inner += right
-            node = roots
-            for _ in range(depth):
-                node = nxt[node]
-            out[i] += value[node].reshape(n_iter, k).sum(axis=0)
-        return out
+        inner = nxt[: thr.size]
+        np.multiply(go_left, step, out=inner)
+        inner += right
+        node = roots
+        for _ in range(depth):
+            node = nxt[node]
+        return value[node]
 
     @cached_property
     def _walk(self) -> tuple:
@@ -133,5 +138,59 @@ class TreeEnsemble:
         """Class probabilities (softmax of :meth:`raw_scores`)."""
         s = self.raw_scores(X)
         s = s - s.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True, eq=False)
+class StackedTrees:
+    """Several :class:`TreeEnsemble` heads that read columns of one input vector, evaluated
+    together: their nodes side by side in one ensemble whose features are the vector's
+    columns, so one comparison pass and one walk route every tree of every head (instead of
+    one per head). Build with :meth:`of`."""
+
+    trees: TreeEnsemble
+    #: per head: its first row of ``trees.roots`` and its number of iterations
+    spans: tuple[tuple[int, int], ...]
+    baselines: np.ndarray
+
+    @classmethod
+    def of(cls, heads: list[tuple[TreeEnsemble, np.ndarray | None]]) -> StackedTrees:
+        """``heads``: (ensemble, the input columns it reads in its feature order, or None when
+        it reads the vector as is); every head has the same number of classes."""
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS if k != "baseline"}
+        spans = []
+        nodes = rows = 0
+        for t, idx in heads:
+            leaf = t.is_leaf.astype(bool)
+            feat = t.feature if idx is None else np.where(leaf, 0, np.asarray(idx)[np.where(leaf, 0, t.feature)])
+            cols["feature"].append(np.asarray(feat, np.int64))
+            cols["left"].append(t.left.astype(np.int64) + nodes)
+            cols["right"].append(t.right.astype(np.int64) + nodes)
+            cols["roots"].append(t.roots.astype(np.int64) + nodes)
+            for k in ("threshold", "missing_left", "is_leaf", "value"):
+                cols[k].append(getattr(t, k))
+            spans.append((rows, t.roots.shape[0]))
+            nodes += t.feature.size
+            rows += t.roots.shape[0]
+        trees = TreeEnsemble(**{k: np.concatenate(v) for k, v in cols.items()},
+                             baseline=np.zeros(heads[0][0].roots.shape[1]))
+        return cls(trees, tuple(spans), np.stack([np.asarray(t.baseline, np.float64) for t, _ in heads]))
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Every head's class probabilities for the input vector ``x`` (1-D), ``(n_heads,
+        n_classes)``: row h is ``heads[h][0].predict_proba(x[heads[h][1]][None, :])[0]``
+        bit for bit (the same leaves, summed tree by tree in the same order, and softmax)."""
+        t = self.trees
+        nf = t._walk[8]
+        x = np.asarray(x, np.float64)
+        if x.ndim != 1 or x.size < nf:
+            raise InvalidArgumentError(f"x must be 1-D with >= {nf} values; got shape {x.shape}")
+        v = t._leaf_values(x[:nf])
+        k = self.baselines.shape[1]
+        s = self.baselines.copy()
+        for h, (row, n_iter) in enumerate(self.spans):
+            s[h] += v[row * k : (row + n_iter) * k].reshape(n_iter, k).sum(axis=0)
+        s -= s.max(axis=1, keepdims=True)
         e = np.exp(s)
         return e / e.sum(axis=1, keepdims=True)
