@@ -108,8 +108,9 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
     ok &= (k - a0 >= 2) & (b1 - k >= 2)
     sd = sgn * d
-    a = _argbest(sd, pos, a0, k)
-    b = _argbest(sd, pos, k + 1, b1 + 1, negate=True)
+    span = w if isinstance(w, int) else int(w.max())  # the longest slope search
+    a = _argbest(sd, pos, a0, k, span=span)
+    b = _argbest(sd, pos, k + 1, b1 + 1, negate=True, span=span)
     ad = np.abs(d)
     if step == 2:  # the steepest slopes between the samples (see _vertex)
         top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2), wlen)

@@ -100,6 +100,24 @@ def _take_clipped(xt: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
+def _row_ids(m: int) -> np.ndarray:
+    """``np.arange(m)`` (read-only)."""
+    out = np.arange(m)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=64)
+def _span_masks(span: int) -> np.ndarray:
+    """``(span + 1, span + 1, span)`` bool: ``[lo, hi, j]`` is ``lo <= j < hi`` (read-only)."""
+    j = np.arange(span)
+    lo = np.arange(span + 1)[:, None, None]
+    out = (j >= lo) & (j < lo.reshape(1, -1, 1))
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=64)
 def _row_starts(nb: int, n_leads: int, w: int) -> np.ndarray:
     """``(nb, L)`` flat offsets of the rows of a C-contiguous ``(nb, L, w)`` matrix (read-only)."""
     out = np.arange(0, nb * n_leads * w, w).reshape(nb, n_leads)
@@ -116,9 +134,29 @@ def _at(a: np.ndarray, p: np.ndarray) -> np.ndarray:
     return a[np.arange(nb)[:, None], np.arange(n_leads)[None, :], p]
 
 
-def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negate: bool = False) -> np.ndarray:
+def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negate: bool = False,
+             span: int | None = None) -> np.ndarray:
     """First position of the maximum of ``v`` (of ``-v`` when ``negate``) within ``a <= pos < b``
-    (per beat and lead)."""
+    (per beat and lead).
+
+    ``span``: no range is longer (``b - a <= span``). The search then reads ``span`` columns
+    from each row's ``a`` (moved into the row where it is not) rather than every column some
+    row's range covers, a fraction of the window for the short slope searches of
+    :func:`._delineate_lead._wave`. A row with an empty range gets a meaningless position
+    either way.
+    """
+    nb, n_leads, width = v.shape
+    if span is not None and 0 < span < width and v.flags.c_contiguous:
+        st = np.minimum(np.maximum(a, 0), width - span)
+        g = _windows(v.reshape(nb * n_leads, width), span)[_row_ids(nb * n_leads), st.reshape(-1)]
+        g = g.reshape(nb, n_leads, span)
+        # the columns a <= pos < b, looked up (a broadcast comparison costs more on short rows)
+        lo = np.minimum(np.maximum(a - st, 0), span)
+        hi = np.minimum(np.maximum(b - st, 0), span)
+        inside = _span_masks(span)[lo, hi]
+        if negate:
+            return np.argmin(np.where(inside, g, np.inf), axis=2) + st
+        return np.argmax(np.where(inside, g, -np.inf), axis=2) + st
     c0 = max(int(a.min()), 0)
     c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
@@ -138,9 +176,11 @@ def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarr
     Each (beat, lead, direction) walk reads ``_WALK_CHUNK`` samples from its start (and one
     neighbour each side) gathered in walking order; the few walks that neither stop nor reach
     their limit there read the rest of their way in a second gather. Most walks stop within
-    8 samples, so this reads a fraction of the window. A walk whose limit
-    lies outside the window (a lead without a QRS, whose wave the caller drops) stays inside
-    the window and returns a meaningless position.
+    8 samples, so this reads a fraction of the window. The samples are read without clipping
+    to their row (``take``'s clip mode keeps them in the matrix): a walk reads past its
+    limit only where no stop may be taken, so starts and limits inside the window give the
+    walks of a clipped read. A walk whose limit lies outside the window (a lead without a
+    QRS, whose wave the caller drops) returns a meaningless position.
     """
     nb, n_leads, w = a.shape
     m = nb * n_leads
@@ -158,12 +198,10 @@ def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarr
     # the first chunk of every walk at once, on cached offsets (walks already at their limit
     # are masked out below: none of their samples may stop them)
     k = min(_WALK_CHUNK, lmax)
-    steps, base2, top2, row_k = _walk_first(nb, n_leads, w, k)
-    # flat positions start + dir * (-1 .. k) (one neighbour each side), clipped to each row
-    p = (start + base)[:, None] + steps
-    np.maximum(p, base2, out=p)
-    np.minimum(p, top2, out=p)
-    v = flat[p]
+    steps, row_k = _walk_first(nb, n_leads, w, k)
+    # flat positions start + dir * (-1 .. k) (one neighbour each side; the first, before the
+    # start, is read by no test: column 0 takes the threshold test only)
+    v = flat.take((start + base)[:, None] + steps, mode="clip")
     mid = v[:, 1:-1]
     # a local minimum along the walk (not at the start) or a slope below the threshold
     stop = mid <= v[:, :-2]
@@ -183,8 +221,8 @@ def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarr
         k = int(lr.max())
         dr, sr = sgn[rows], start[rows]
         # positions start + dir * (j0 - 1 .. j0 + k) in walking order: one neighbour each side
-        p = sr[:, None] + dr[:, None] * np.arange(j0 - 1, j0 + k + 1)[None, :]
-        v = flat[np.minimum(np.maximum(p, 0), w - 1) + base[rows, None]]
+        p = (sr + base[rows])[:, None] + dr[:, None] * np.arange(j0 - 1, j0 + k + 1)[None, :]
+        v = flat.take(p, mode="clip")
         mid = v[:, 1:-1]
         stop = (mid <= v[:, :-2]) & (mid < v[:, 2:])
         stop |= mid < thr[rows, None]
@@ -215,11 +253,10 @@ def _walk_rows(nb: int, n_leads: int, w: int) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=64)
 def _walk_first(nb: int, n_leads: int, w: int, k: int) -> tuple[np.ndarray, ...]:
     """Cached index arrays of the first chunk (``k`` samples) of the walks of :func:`_walks`
-    (read-only): ``(2 nb L, k + 2)`` steps ``dir * (-1 .. k)``, the ``(2 nb L, 1)`` flat
-    offsets of each row's first and last sample and the flat row starts of a ``(2 nb L, k)`` matrix."""
-    sgn, base = _walk_rows(nb, n_leads, w)
-    out = (sgn[:, None] * np.arange(-1, k + 1)[None, :], base[:, None], (base + (w - 1))[:, None],
-           np.arange(0, sgn.size * k, k))
+    (read-only): ``(2 nb L, k + 2)`` steps ``dir * (-1 .. k)`` and the flat row starts of a
+    ``(2 nb L, k)`` matrix."""
+    sgn, _ = _walk_rows(nb, n_leads, w)
+    out = (sgn[:, None] * np.arange(-1, k + 1)[None, :], np.arange(0, sgn.size * k, k))
     for x in out:
         x.flags.writeable = False
     return out
