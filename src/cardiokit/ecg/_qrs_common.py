@@ -13,11 +13,16 @@ from cardiokit.dsp.peaks import find_local_maxima, moving_average
 
 
 def col_median(a: np.ndarray) -> np.ndarray:
-    """``np.median(a, axis=0)`` of a 2-D array without NaN (partition of contiguous rows: faster)."""
+    """``np.median(a, axis=0)`` of a 2-D array without NaN (partition of contiguous rows: faster).
+
+    An odd row length is partitioned at two ranks too (the middle value is the same exact order
+    statistic): numpy selects a single rank of a float64 row by another routine, slower here
+    (12 rows of 1665 slopes of 40 LUDB records: 180 vs 160 us).
+    """
     t = np.ascontiguousarray(a.T)
     h = t.shape[1] // 2
     if t.shape[1] % 2:
-        return np.partition(t, h, axis=1)[:, h]
+        return np.partition(t, [h - 1, h] if h else h, axis=1)[:, h]
     p = np.partition(t, [h - 1, h], axis=1)
     return 0.5 * (p[:, h - 1] + p[:, h])
 
