@@ -44,6 +44,8 @@ of the electrocardiogram, part II. Circulation 115:1325-1332, 2007.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,9 @@ import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
+from cardiokit.dsp._fast import median1
+
+from ._rhythm_rr import _psum
 from .delineate import FIDUCIALS
 
 __all__ = ["AV_BLOCK_KINDS", "AtrialActivity", "atrial_activity"]
@@ -122,9 +127,10 @@ def _detrended(w: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _decimate_mean(x: np.ndarray, q: int) -> np.ndarray:
     """Means of consecutive groups of ``q`` rows of ``x`` (n, L) (a trailing partial group
-    dropped): ``x[: n // q * q].reshape(-1, q, L).mean(axis=1)`` summed slice by slice."""
+    dropped) in float64: ``x[: n // q * q].astype(np.float64).reshape(-1, q, L).mean(axis=1)``
+    summed slice by slice (float32 or integer rows are cast exactly as they are added)."""
     m = x.shape[0] // q * q
-    s = x[0:m:q].copy()
+    s = x[0:m:q].astype(np.float64)
     for i in range(1, q):
         s += x[i:m:q]
     s /= q
@@ -228,7 +234,7 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
     when no P-wave template can be built (fewer than three delineated P waves and no group of
     three alike deflections) or the record has fewer than three beats.
     """
-    x = np.asarray(signals, np.float64)
+    x = np.asarray(signals)  # the signals' own precision: _decimate_mean sums in float64
     if x.ndim == 1:
         x = x[:, None]
     beats = np.asarray(beats, np.int64)
@@ -319,10 +325,16 @@ def _av_block_can_show(beats: np.ndarray, g: np.ndarray, fs: float) -> bool:
     skipped otherwise): a ventricular rate below :data:`GATE_RATE_BPM` (2:1 block), a pause
     (an RR >= 1.5 x the median: a blocked P wave), or a regular rhythm (RR CV < 0.1) with P
     waves found before fewer than 80 % of the QRS complexes (P waves unrelated to them)."""
-    rr = np.diff(beats) / fs
-    med = float(np.median(rr))
-    unrelated = np.mean(g[:, P_PEAK] >= 0) < 0.8 and float(np.std(rr)) < 0.1 * float(np.mean(rr))
-    return bool(med >= 60.0 / GATE_RATE_BPM or rr.max() >= 1.5 * med or unrelated)
+    # a handful of beats: plain Python on lists, numpy's values (np.median, and np.mean and
+    # np.std by numpy's pairwise sum, _psum)
+    b = beats.tolist()
+    rr = [(v - u) / fs for u, v in itertools.pairwise(b)]
+    med = median1(rr)
+    n = len(rr)
+    mean = _psum(rr) / n
+    share_p = np.count_nonzero(g[:, P_PEAK] >= 0) / g.shape[0] if g.shape[0] else math.nan
+    unrelated = share_p < 0.8 and math.sqrt(_psum([(v - mean) * (v - mean) for v in rr]) / n) < 0.1 * mean
+    return bool(med >= 60.0 / GATE_RATE_BPM or max(rr) >= 1.5 * med or unrelated)
 
 
 def _cancel_ventricles(xs: np.ndarray, fsq: float, r: np.ndarray) -> np.ndarray:

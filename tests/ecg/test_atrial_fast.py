@@ -1,0 +1,43 @@
+"""atrial_activity's fast forms equal the plain numpy ones bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cardiokit.ecg.atrial import GATE_RATE_BPM, P_PEAK, _av_block_can_show, _decimate_mean
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int16, np.float64])
+def test_decimation_of_the_stored_precision_equals_that_of_float64(dtype):
+    rng = np.random.default_rng(2)
+    x = (rng.normal(0, 300, size=(5003, 12))).astype(dtype)
+    for q in (1, 2, 3, 4):
+        got = _decimate_mean(x, q)
+        assert got.dtype == np.float64
+        assert np.array_equal(got, _decimate_mean(x.astype(np.float64), q))
+        m = x.shape[0] // q * q
+        assert np.allclose(got, x[:m].astype(np.float64).reshape(-1, q, 12).mean(axis=1), rtol=1e-12, atol=1e-9)
+
+
+def _gate_numpy(beats: np.ndarray, g: np.ndarray, fs: float) -> bool:
+    rr = np.diff(beats) / fs
+    med = float(np.median(rr))
+    unrelated = np.mean(g[:, P_PEAK] >= 0) < 0.8 and float(np.std(rr)) < 0.1 * float(np.mean(rr))
+    return bool(med >= 60.0 / GATE_RATE_BPM or rr.max() >= 1.5 * med or unrelated)
+
+
+def test_gate_in_python_equals_the_numpy_form():
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(3000):
+        n = int(rng.integers(3, 300))
+        fs = float(rng.choice([250.0, 257.0, 360.0, 500.0, 1000.0]))
+        rr = np.maximum(rng.normal(rng.uniform(0.4, 1.4), rng.uniform(0, 0.2), n - 1), 0.2) * fs
+        b = np.cumsum(np.r_[100, np.round(rr)]).astype(np.int64)
+        g = np.full((n, 9), -1, np.int64)
+        g[:, P_PEAK] = np.where(rng.random(n) < rng.uniform(0.5, 1.0), 5, -1)
+        want = _gate_numpy(b, g, fs)
+        assert _av_block_can_show(b, g, fs) == want
+        seen.add(want)
+    assert seen == {True, False}
