@@ -17,6 +17,7 @@ Also the small reductions (mean, SD, share, entropy) both feature modules use.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 
@@ -164,6 +165,11 @@ _SQRT2 = np.sqrt(2)
 _DRR_LIMITS = np.array([0.02, 0.05])
 
 
+#: Up to this many RR intervals :func:`_rr_features` runs in plain Python on lists (a 10-s
+#: record: numpy's per-call overhead dominates), above it vectorised; the same values.
+_RR_PY_MAX = 24
+
+
 def _rr_features(rr: np.ndarray, duration_s: float) -> tuple[list[float], list[float]]:
     """RR irregularity features (:data:`RR_NAMES`) and the RR-only ectopy features
     (premature beats, compensatory pauses, alternation, trend; the first four and the last
@@ -172,6 +178,77 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> tuple[list[float], list[f
     hr = 60.0 * n_beats / max(duration_s, 1e-6)
     if rr.size < 3:
         return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2), [_NAN] * 5
+    if rr.size <= _RR_PY_MAX:
+        v = rr.tolist()
+        if math.isfinite(sum(v)):
+            return _rr_python(rr, v, hr)
+    return _rr_numpy(rr, hr)
+
+
+def _rr_python(rr: np.ndarray, v: list[float], hr: float) -> tuple[list[float], list[float]]:
+    """:func:`_rr_features` of a short finite series ``rr`` (``v``: ``rr.tolist()``) in plain
+    Python: numpy's pairwise sums (:func:`_psum`), the same square roots (correctly rounded
+    both ways), numpy for the logarithms; bit for bit :func:`_rr_numpy`."""
+    n_rr = len(v)
+    srr = sorted(v)
+    h = n_rr // 2
+    med = srr[h] if n_rr % 2 else (srr[h - 1] + srr[h]) / 2  # median1
+    mean = _psum(v) / n_rr
+    sd = math.sqrt(_psum([(x - mean) * (x - mean) for x in v]) / n_rr)
+    d = [b - a for a, b in itertools.pairwise(v)]
+    nd = len(d)
+    ad = [abs(x) for x in d]
+    rmssd = math.sqrt(_psum([x * x for x in d]) / nd)
+    n_rel = sum(x / y > 0.1 for x, y in zip(ad, v, strict=False))
+    # CoSEn: sample entropy of RR with m=1, r=30 ms, corrected for r and mean RR
+    se, a, b = _sampen(rr, 1, 0.03)
+    if not math.isfinite(se):
+        # no matches: bound by the smallest possible count (Lake & Moorman 2011)
+        se = float(-np.log(max(a, 1) / max(b, 1))) if b else float(np.log(max(n_rr, 2)))
+    cosen = se + _LOG_2RTOL - np.log(mean)
+    sampen2 = _sampen(rr, 2, 0.2 * sd)[0] if n_rr >= 8 and sd > 0 else _NAN
+    tp = sum(x * y < 0 for x, y in itertools.pairwise(d))
+    tpr = tp / max(1, n_rr - 2)
+    md = _psum(d) / nd
+    sd1 = math.sqrt(_psum([(x - md) * (x - md) for x in d]) / nd) / _SQRT2
+    sd2 = math.sqrt(max(0.0, 2 * sd * sd - sd1 * sd1))
+    rel_m = [x / med for x in v]
+    hist = [0] * 16
+    for q in rel_m:
+        hist[min(int((min(max(q, 0.3), 2.0) - 0.3) / (1.7 / 16)), 15)] += 1
+    sad = sorted(ad)
+    pos = 0.8 * (nd - 1)  # np.quantile(ad, 0.8), linear interpolation
+    lo = int(pos)
+    hi = min(lo + 1, nd - 1)
+    lim = sad[lo] + (pos - lo) * (sad[hi] - sad[lo])
+    kept = [x * x for x, y in zip(d, ad, strict=True) if y <= lim]
+    rmssd_rob = math.sqrt(_psum(kept) / len(kept)) if kept else _NAN
+    sg = [(x > 0) - (x < 0) for x in d]  # np.sign (d finite)
+    sign_change = sum(x != y for x, y in itertools.pairwise(sg)) / (nd - 1) if nd > 1 else _NAN
+    h = nd // 2
+    med_ad = sad[h] if nd % 2 else (sad[h - 1] + sad[h]) / 2
+    out = [
+        hr, float(n_rr + 1), mean, med, sd, sd / mean, srr[0] / med, srr[-1] / med,
+        rmssd, rmssd / mean, (nd - bisect.bisect_right(sad, 0.02)) / nd,
+        (nd - bisect.bisect_right(sad, 0.05)) / nd, n_rel / nd, float(cosen), float(sampen2), tpr,
+        sd1, sd2, sd1 / sd2 if sd2 > 0 else _NAN, _entropy(np.array(hist)), rmssd_rob / mean,
+        med_ad / med, float(n_rr - bisect.bisect_right(srr, 2.0)), sign_change,
+    ]
+    if n_rr < 4:
+        return out, [_NAN] * 5
+    # ectopy: premature beats (< 85 % of the median RR), compensatory pauses, alternation
+    prem = [q < 0.85 for q in rel_m]
+    pause = sum(p and q > 1.1 for p, q in zip(prem, rel_m[1:], strict=False))
+    off = sum(abs(q - 1.0) > 0.15 for q in rel_m) / n_rr
+    alt = tp / (nd - 1) * ((_psum(ad) / nd) / med)
+    k = max(1, n_rr // 3)
+    trend = (_psum(v[-k:]) / k - _psum(v[:k]) / k) / med
+    return out, [sum(prem) / n_rr, pause / (n_rr - 1), off, alt, trend]
+
+
+def _rr_numpy(rr: np.ndarray, hr: float) -> tuple[list[float], list[float]]:
+    """:func:`_rr_features` vectorised (>= 3 RR intervals)."""
+    n_beats = rr.size + 1
     n_rr = rr.size
     srr = np.sort(rr)
     h = n_rr // 2
