@@ -97,7 +97,7 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
         span = np.maximum(hi - lo, 1)[:, :, None]
         seg = sc - (base0[:, :, None] + (base1 - base0)[:, :, None] * (pc - lo[:, :, None]) / span)
     inside = (pc >= m0[:, :, None]) & (pc < m1[:, :, None])
-    kc = np.argmax(np.where(inside, np.abs(seg), -np.inf), axis=2)
+    kc = np.where(inside, np.abs(seg), -np.inf).argmax(axis=2)
     # a row without any column inside its m0:m1 keeps window position 0, as over all columns
     k = np.where(np.maximum(m0, c0) < np.minimum(m1, c1), kc + c0, 0)
     ok = (m1 - m0 >= 3) & (hi - lo >= 3) & (k > m0) & (k < m1 - 1)
@@ -151,7 +151,7 @@ def _u_wave_rule(s: np.ndarray, k: np.ndarray, sgn: np.ndarray, val: np.ndarray,
     ss = s.reshape(nb * n_leads, w)[rows] * sg[:, None]  # the main wave is a maximum of ss
     p = np.arange(w)[None, :]
     from_m0 = p >= m0r[:, None]
-    k2 = np.argmin(np.where(from_m0 & (p <= (kr - gap)[:, None]), ss, np.inf), axis=1)
+    k2 = np.where(from_m0 & (p <= (kr - gap)[:, None]), ss, np.inf).argmin(axis=1)
     st_level = np.where(from_m0 & (p <= k2[:, None]), ss, -np.inf).max(axis=1)
     # k2 (an argmin) and kr (a peak of _wave) are window positions: no clipping needed
     ri = np.arange(rows.size)
@@ -187,7 +187,7 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     c1 = np.minimum(hi_w, pre + round(tu.qrs_post_s * fs))
     inseg = (pos >= c0[:, :, None]) & (pos < c1[:, :, None])
     masked = np.where(inseg, dq, -np.inf)
-    kmax = np.argmax(masked, axis=2)
+    kmax = masked.argmax(axis=2)
     rows = _rows(dq)
     amax = masked.reshape(-1)[rows[:, :, 0] + kmax]  # the maximum (a gather: faster than a reduction over short rows)
     ok = (c1 - c0 >= 3) & (amax > 0)
@@ -198,7 +198,7 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     sig[:, :, 1:-1] = ((mid >= dq[:, :, :-2]) & (mid > dq[:, :, 2:]) & (inseg[:, :, :-2] & inseg[:, :, 2:])
                        & (mid >= tu.qrs_sig * amax[:, :, None]))
     # the first and last of them (the largest slope where there is none) and their slopes
-    kk = np.concatenate((np.argmax(sig, axis=2)[..., None], (width - 1 - np.argmax(sig[:, :, ::-1], axis=2))[..., None]),
+    kk = np.concatenate((sig.argmax(axis=2)[..., None], (width - 1 - sig[:, :, ::-1].argmax(axis=2))[..., None]),
                         axis=2)
     kk = np.where(sig.reshape(-1)[rows + kk], kk, kmax[..., None])
     ends = dq.reshape(-1)[rows + kk]
@@ -216,13 +216,13 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     y = hp.reshape(-1)[hrows + np.minimum(np.maximum(np.concatenate((on_q[..., None], off_q[..., None]), axis=2), 0),
                                                q1 - q0 - 1)]
     base = 0.5 * (y[:, :, 0] + y[:, :, 1])
-    peak = np.argmax(np.where(inq, np.abs(hp - base[:, :, None]), -np.inf), axis=2) + q0
+    peak = np.where(inq, np.abs(hp - base[:, :, None]), -np.inf).argmax(axis=2) + q0
     peak[on > off] = 0  # no column inside on..off: position 0, as over the whole window
     # the extremes by arg-extremes and a gather (faster than reductions over short rows)
     top, bottom = np.where(inq, hp, -np.inf), np.where(inq, hp, np.inf)
     hrows = hrows[:, :, 0]
-    amp = (top.reshape(-1)[hrows + np.argmax(top, axis=2)]
-           - bottom.reshape(-1)[hrows + np.argmin(bottom, axis=2)])
+    amp = (top.reshape(-1)[hrows + top.argmax(axis=2)]
+           - bottom.reshape(-1)[hrows + bottom.argmin(axis=2)])
     out = _stack3(on, peak, off) + ws[:, None, None]
     out[~ok] = -1
     return out, np.where(ok, amp, 0.0)
@@ -470,7 +470,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     n, n_leads = f.hp.shape
     r = np.asarray(r, np.int64)
     nb = r.size
-    out = np.full((nb, n_leads, 9), -1, np.int64)
+    out = np.empty((nb, n_leads, 9), np.int64)  # every column is written below
     if nb == 0:
         return out.transpose(1, 0, 2)
     # the blocks work on (beats, leads, window) matrices gathered from contiguous lead rows
@@ -484,7 +484,7 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
     ms = lambda sec: np.rint(sec * fs).astype(np.int64)  # noqa: E731
     lo = np.maximum(np.maximum(r - round(0.16 * fs), r - ms(0.5 * rr_prev)), 0)
     hi = np.minimum(np.minimum(r + round(0.18 * fs), r + ms(0.5 * rr_next)), n - 1)
-    qamp = np.zeros((nb, n_leads))
+    qamp = np.empty((nb, n_leads))
     for b in _blocks(nb, round(0.34 * fs) + 1, n_leads):
         out[b, :, QRS_ON:QRS_OFF + 1], qamp[b] = _qrs_block(ft, r[b], lo[b], hi[b], fs, tu)
     # T and P need the QRS boundaries of the neighbours
@@ -509,10 +509,11 @@ def delineate_leads(f: LeadFilters, r: np.ndarray, fs: float, tu: Tuning = TUNIN
             rc = np.minimum((r + st // 2) // st, ft.smooth.shape[1] - 1)
             qc = np.where(q >= 0, (q + np.array([0, st // 2, st - 1])) // st, -1)
             nxt_on = nxt_on // st
-    tc = np.full((nb, n_leads, 3), -1, np.int64)
-    tamp = np.zeros((nb, n_leads))
-    pc = np.full((nb, n_leads, 3), -1, np.int64)
-    pamp = np.zeros((nb, n_leads))
+    # (every beat's T and P fiducials and amplitudes are written below)
+    tc = np.empty((nb, n_leads, 3), np.int64)
+    tamp = np.empty((nb, n_leads))
+    pc = np.empty((nb, n_leads, 3), np.int64)
+    pamp = np.empty((nb, n_leads))
     # P is searched after the previous beat's T wave. With RR intervals all >= _STACK_RR_S, in
     # the same pass as the T waves: after the previous QRS, then moved to the T offset (see
     # _p_bounds_moved; exact), and the few beats where that is not exact searched again after

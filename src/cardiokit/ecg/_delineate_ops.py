@@ -155,15 +155,15 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
         hi = np.minimum(np.maximum(b - st, 0), span)
         inside = _span_masks(span)[lo, hi]
         if negate:
-            return np.argmin(np.where(inside, g, np.inf), axis=2) + st
-        return np.argmax(np.where(inside, g, -np.inf), axis=2) + st
+            return np.where(inside, g, np.inf).argmin(axis=2) + st
+        return np.where(inside, g, -np.inf).argmax(axis=2) + st
     c0 = max(int(a.min()), 0)
     c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
     inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
     if negate:  # the first minimum of v is the first maximum of -v (no negated copy)
-        return np.argmin(np.where(inside, v, np.inf), axis=2) + c0
-    return np.argmax(np.where(inside, v, -np.inf), axis=2) + c0
+        return np.where(inside, v, np.inf).argmin(axis=2) + c0
+    return np.where(inside, v, -np.inf).argmax(axis=2) + c0
 
 
 def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarray,
@@ -226,7 +226,7 @@ def _walks(a: np.ndarray, s_on: np.ndarray, lim_on: np.ndarray, thr_on: np.ndarr
         mid = v[:, 1:-1]
         stop = (mid <= v[:, :-2]) & (mid < v[:, 2:])
         stop |= mid < thr[rows, None]
-        jj = np.argmax(stop, axis=1)
+        jj = stop.argmax(axis=1)
         found = stop[np.arange(rows.size), jj] & (jj < lr)  # (k is the most left: no walk goes on)
         res[rows[found]] = (sr + dr * (j0 + jj))[found]
         rows = rows[~found & (lr > k)]

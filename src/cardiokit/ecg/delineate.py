@@ -275,9 +275,8 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
         glob = per[0].copy()
         glob[:, 4] = np.where(glob[:, 3] >= 0, beats, -1)
         return glob, per.copy()
-    glob = np.full((nb, 9), -1, np.int64)
     if nb == 0:
-        return glob, per.copy()
+        return np.empty((0, 9), np.int64), per.copy()
     k = 2 if n_leads >= 6 else (1 if n_leads >= 3 else 0)
     if confirm is not None:
         k = min(k, confirm)
@@ -298,7 +297,7 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     # ties (e.g. two leads that disagree) go to the earliest wave: a later one is a U
     # wave (T) or the previous T wave (P) in the other leads (leads at the same peak agree
     # with the same leads: any of them)
-    best = np.argmin(np.where(sel & (cnt == cnt.max(axis=1, keepdims=True)), pk, _I64_MAX), axis=1)
+    best = np.where(sel & (cnt == cnt.max(axis=1, keepdims=True)), pk, _I64_MAX).argmin(axis=1)
     ok &= is_qrs | (cnt[rows, best] >= need)
     sel = np.where(is_qrs[:, None], sel, near[rows, best])
     sel &= ok[:, None]
@@ -318,7 +317,8 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     g_on, g_off = g2[:n_ok], g2[n_ok:]
     beats3 = np.concatenate((beats, beats, beats))
     g_pk = np.where(is_qrs[ok], beats3[ok], np.rint(med[:, 1]).astype(np.int64))
-    g3 = np.full((nr, 3), -1, np.int64)
+    g3 = np.empty((nr, 3), np.int64)
+    g3.fill(-1)
     g3[ok] = np.concatenate((g_on[:, None], g_pk[:, None], g_off[:, None]), axis=1)
     glob = g3.reshape(3, nb, 3).transpose(1, 0, 2).reshape(nb, 9)
     # per-lead regularisation towards the agreeing leads' median
@@ -326,7 +326,8 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
     mrow = np.rint(med).astype(np.int64)  # (n_ok, 3)
     cur = blk[ok]  # (n_ok, L, 3)
     bad = (cur < 0) | (np.abs(cur - med[:, None, :]) > lim[:, None, :])
-    o3 = np.full((nr, n_leads, 3), -1, np.int64)
+    o3 = np.empty((nr, n_leads, 3), np.int64)
+    o3.fill(-1)
     o3[ok] = np.where(bad, mrow[:, None, :], cur)
     out = o3.reshape(3, nb, n_leads, 3).transpose(2, 1, 0, 3).reshape(n_leads, nb, 9)
     # a P wave whose PR interval differs from the record's usual PR is not trusted
