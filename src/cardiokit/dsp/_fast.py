@@ -110,11 +110,11 @@ def median0(a: np.ndarray, axis: int = 0) -> np.ndarray:
     if k == 0:
         return np.median(a, axis=axis)
     s = np.sort(a, axis=axis)
-    if np.isnan(np.take(s, -1, axis=axis)).any():
+    if np.isnan(s.take(-1, axis=axis)).any():
         return np.median(a, axis=axis)
     h = k // 2
-    mid = np.take(s, h, axis=axis)
-    return mid if k % 2 else (np.take(s, h - 1, axis=axis) + mid) / 2
+    mid = s.take(h, axis=axis)
+    return mid if k % 2 else (s.take(h - 1, axis=axis) + mid) / 2
 
 
 def _batcher_pairs(n: int) -> list[tuple[int, int]]:

@@ -106,4 +106,4 @@ def refine_extrema(x: np.ndarray, positions: np.ndarray, *, radius: int,
     elif mode == "min":
         vals = -vals
     vals = np.where(valid, vals, -np.inf)
-    return clip(idx[np.arange(pos.size), np.argmax(vals, axis=1)], 0, arr.size - 1)
+    return clip(idx[np.arange(pos.size), vals.argmax(axis=1)], 0, arr.size - 1)

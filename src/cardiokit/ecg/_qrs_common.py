@@ -80,11 +80,11 @@ def moving_mean_rows(t: np.ndarray, width: int) -> np.ndarray:
         return moving_average(t, width=width, axis=1)
     out = uniform_filter1d(t, width, axis=1, mode="constant")
     # the windows that reach past the ends: means over the samples that exist
-    head = np.cumsum(t[:, : a + b], axis=1)
+    head = t[:, : a + b].cumsum(axis=1)
     out[:, :a] = head[:, b - 1 : a + b - 1] / np.arange(b, a + b)
     m = b - 1  # samples i >= n - b + 1: windows [i - a, n)
     if m:
-        tail = np.cumsum(t[:, : n - a - m - 1 : -1], axis=1)  # tail[:, k] = sum t[:, n - 1 - k :]
+        tail = t[:, : n - a - m - 1 : -1].cumsum(axis=1)  # tail[:, k] = sum t[:, n - 1 - k :]
         k = np.arange(a, a + m)[::-1]  # i = n - m .. n - 1  ->  k = n - 1 - i + a
         out[:, n - m :] = tail[:, k] / (k + 1)
     return out

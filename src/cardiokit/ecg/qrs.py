@@ -100,7 +100,7 @@ def _gate_fused(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floors: 
     st = slope.T  # rows (leads, n) when slope is their transpose: gather along memory
     if st.flags.c_contiguous:  # (beats, leads); the maxima by argmax and a gather (faster over short rows)
         win = st[:, idx]
-        peak = win.reshape(-1)[np.argmax(win, axis=2) + np.arange(0, win.size, win.shape[2]).reshape(win.shape[:2])].T
+        peak = win.reshape(-1)[win.argmax(axis=2) + np.arange(0, win.size, win.shape[2]).reshape(win.shape[:2])].T
     else:
         peak = slope[idx].max(axis=1)
     floors = np.maximum(floors, 1e-3 * peak.max(axis=0))
@@ -132,7 +132,7 @@ def _refine_on_lead_sum(x: np.ndarray, beats: np.ndarray, radius: int) -> np.nda
     idx = beats[:, None] + np.arange(-radius, radius + 1)[None, :]
     vals = np.abs(x[clip(idx, 0, n - 1)]).sum(axis=2)
     vals[(idx < 0) | (idx >= n)] = -np.inf
-    return clip(idx[np.arange(beats.size), np.argmax(vals, axis=1)], 0, n - 1)
+    return clip(idx[np.arange(beats.size), vals.argmax(axis=1)], 0, n - 1)
 
 
 def _window_consistency(win: np.ndarray) -> float:
@@ -284,7 +284,7 @@ def detect_beats_array(
             return beats, details
         amp = median0(np.abs(qbp[beats])) / np.maximum(floors, 1e-12)
         cand = np.flatnonzero(w >= 0.9 * w.max())
-        best = int(cand[np.argmax(amp[cand])])
+        best = int(cand[amp[cand].argmax()])
         share = None  # one detection: every beat has the whole vote (ones, made below)
     else:
         per_lead, quality = [], []
@@ -328,7 +328,7 @@ def detect_beats_array(
         centre = beats * q + (q - 1) // 2
         idx = clip(centre[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)
         vals = raw[idx, best] * np.sign(cl[beats])[:, None]
-        beats = idx[np.arange(beats.size), np.argmax(vals, axis=1)] if beats.size else beats
+        beats = idx[np.arange(beats.size), vals.argmax(axis=1)] if beats.size else beats
     share = np.ones(beats.size) if share is None else np.round(share, 3)
     share.flags.writeable = False
     details["vote_share"] = share
