@@ -179,7 +179,7 @@ def curve_length_beats(y: np.ndarray, fs: float, bounds: list[tuple[int, int]],
         k = max(1, mb // 10)
         thr = thr_frac * np.partition(blk, mb - k, axis=2)[:, :, mb - k : mb - k + 1]
         keep = cand[:, : len(bounds) * mb].reshape(blk.shape) & (blk > np.where(thr > 0, thr, np.inf))
-        li, si, bj = np.nonzero(keep)
+        li, si, bj = keep.nonzero()
         bi = si * mb + bj
     else:
         pos = blocks.argmax(axis=2) + np.arange(0, nb * bw, bw)
@@ -288,7 +288,7 @@ def ecg_indices(
         ys = yd[:, a0 : a0 + (j - k) * w].reshape(n_leads, j - k, w)
         out[k:j, :, 2:4] = _ecg_moments(ys).transpose(1, 0, 2)
     # beat-dependent indices, the beats of all segments at once
-    se = np.searchsorted(beats, bounds)  # (segments, 2): each segment's beats, beats[lo:hi]
+    se = beats.searchsorted(bounds)  # (segments, 2): each segment's beats, beats[lo:hi]
     na = se[:, 1] - se[:, 0]
     out[:, :, 10] = na[:, None]
     bl, lohi = beats.tolist(), se.tolist()
@@ -301,7 +301,7 @@ def ecg_indices(
         sel = np.arange(lohi[0][0], lohi[-1][1])
     else:
         sel = np.concatenate([np.arange(lo, hi) for lo, hi in lohi])
-    seg = np.repeat(np.arange(len(bounds)), na)  # segment of each beats[sel]
+    seg = np.arange(len(bounds)).repeat(na)  # segment of each beats[sel]
     out[:, :, 0] = _bsqi(keys, n_leads, nb, qb, fs / qb, beats[sel], seg, na, bounds_b)
     out[:, :, 1] = _tsqi(yd, q, fs / q, beats[sel], seg, bounds_d)
     return out
@@ -325,7 +325,7 @@ def _bsqi(keys: np.ndarray, n_leads: int, n: int, q: int, fd: float, b: np.ndarr
     # one search for every lead: each beat's window within its segment, and each segment
     edges = np.concatenate([np.maximum(bq - tol, bd[seg, 0]), np.minimum(bq + tol, bd[seg, 1] - 1) + 1,
                             bd[:, 0], bd[:, 1]])
-    c = np.searchsorted(keys, edges + np.arange(0, n_leads * n, n)[:, None])  # (leads, 2 k + 2 segments)
+    c = keys.searchsorted(edges + np.arange(0, n_leads * n, n)[:, None])  # (leads, 2 k + 2 segments)
     hit = c[:, k : 2 * k] > c[:, :k]
     matched = (hit @ (seg[:, None] == np.arange(n_seg)).astype(np.float64)).T  # (segments, leads)
     nb = (c[:, 2 * k + n_seg :] - c[:, 2 * k : 2 * k + n_seg]).T
@@ -353,7 +353,7 @@ def _tsqi(yd: np.ndarray, q: int, fd: float, b: np.ndarray, seg: np.ndarray,
     # the median beat of each segment: the middle of a sort along the beats (sorted for all
     # segments at once, each segment's beats shifted above the one before so they stay apart;
     # the shift and its removal round: within ~1e-15 of np.median's value, not bit for bit)
-    ioff = np.cumsum(ni) - ni
+    ioff = ni.cumsum() - ni
     lo = np.minimum(ioff + (ni - 1) // 2, inner.size - 1)
     hi = np.minimum(ioff + ni // 2, inner.size - 1)
     if n_seg == 1:
@@ -505,11 +505,11 @@ def _clip_fraction_2d(x: np.ndarray, extremes: tuple[np.ndarray, np.ndarray] | N
         # whether it is in a run of three depends on the two samples either side only
         bhi, blo, width = blocks
         m = bhi.shape[-1]
-        where = np.flatnonzero((((bhi >= top) | (blo <= bottom)) & (hi - lo > 0)).reshape(-1))
+        where = (((bhi >= top) | (blo <= bottom)) & (hi - lo > 0)).reshape(-1).nonzero()[0]
         rows, blk = np.divmod(where, m)
         # the block and two samples either side, read from the flattened rows (``clip`` mode:
         # the first and last rows' outer samples; every sample outside the row is masked below)
-        vals = np.take(x.reshape(-1), (rows * size + blk * width)[:, None] + np.arange(-2, width + 2), mode="clip")
+        vals = x.reshape(-1).take((rows * size + blk * width)[:, None] + np.arange(-2, width + 2), mode="clip")
         b = (vals >= top.reshape(-1)[rows][:, None]) | (vals <= bottom.reshape(-1)[rows][:, None])
         b[:, :2] &= (blk > 0)[:, None]
         b[:, -2:] &= (blk < m - 1)[:, None]
