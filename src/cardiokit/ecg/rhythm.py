@@ -239,11 +239,15 @@ def beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.nda
         return np.zeros((1, win), np.float32), np.zeros((1, BEAT_RR), np.float32)
     # only the windows' samples of the 150-Hz signal (pairs averaged in float32, as
     # ``inp[:2 * n2].reshape(n2, 2).mean(axis=1)``); outside the record: 0
-    idx = r[:, None] + _BEAT_OFFS
     if r[0] >= BEAT_PRE and r[-1] + BEAT_POST <= n2:
-        i2 = 2 * idx
-        w = ((inp[i2] + inp[i2 + 1]) / np.float32(2)).astype(np.float64)
+        # every window inside: rows of a view of the samples as (start, window, pair), one row
+        # per beat (contiguous copies instead of gathering sample by sample)
+        inp = np.ascontiguousarray(inp)
+        isz = inp.itemsize
+        pairs = np.ndarray((n2 - win + 1, win, 2), inp.dtype, inp, 0, (2 * isz, 2 * isz, isz))[r - BEAT_PRE]
+        w = ((pairs[:, :, 0] + pairs[:, :, 1]) / np.float32(2)).astype(np.float64)
     else:
+        idx = r[:, None] + _BEAT_OFFS
         ok = (idx >= 0) & (idx < n2)
         i2 = 2 * np.where(ok, idx, 0)
         w = np.where(ok, (inp[i2] + inp[i2 + 1]) / np.float32(2), np.float32(0)).astype(np.float64)
@@ -252,11 +256,15 @@ def beat_sequence(inp: np.ndarray, r300: np.ndarray) -> tuple[np.ndarray, np.nda
     w /= max(amp, 1e-3)
     w = np.minimum(np.maximum(w, -8.0, out=w), 8.0, out=w)  # np.clip
     rr = np.diff(r) / 150.0
-    pre = np.concatenate([rr[:1], rr])
-    post = np.concatenate([rr, rr[-1:]])
     med = median1(rr)
-    f = np.log(np.stack([pre, post, pre / med, post / med], axis=1))
-    return w.astype(np.float32), f.astype(np.float32)
+    # columns pre-RR, post-RR and both over the median, filled in place (np.stack's layout)
+    f = np.empty((r.size, BEAT_RR))
+    f[1:, 0] = rr
+    f[0, 0] = rr[0]
+    f[:-1, 1] = rr
+    f[-1, 1] = rr[-1]
+    np.divide(f[:, :2], med, out=f[:, 2:])
+    return w.astype(np.float32), np.log(f, out=f).astype(np.float32)
 
 
 _R_RADIUS = round(0.05 * FS)

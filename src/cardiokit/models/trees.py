@@ -80,11 +80,10 @@ class TreeEnsemble:
         hi[np.isnan(x)] = -np.inf
         go_left = xx.repeat(counts) <= thr
         # every node's next node for this row: right child, or left = right + step
-        # (inner nodes first, then the leaves, which stay)
-        nxt = self._next_nodes()
-        inner = nxt[: thr.size]
-        np.multiply(go_left, step, out=inner)
-        inner += right
+        # (inner nodes first, then the leaves, which stay); in int32, half the memory of intp
+        nxt, tmp = self._next_nodes()
+        np.multiply(go_left, step, out=tmp)
+        np.add(tmp, right, out=nxt[: thr.size])
         node = roots
         for _ in range(depth):
             node = nxt[node]
@@ -111,20 +110,23 @@ class TreeEnsemble:
             level = np.concatenate([self.left[level], self.right[level]])
             depth += 1
         left, right = new[self.left[inner]], new[self.right[inner]]
-        return (np.bincount(feat, minlength=2 * nf), self.threshold[inner].astype(np.float64), right,
-                left - right, np.arange(inner.size, order.size),
+        small = np.int32 if order.size < 2**31 else np.intp  # node numbers: int32 when they fit
+        return (np.bincount(feat, minlength=2 * nf), self.threshold[inner].astype(np.float64),
+                right.astype(small), (left - right).astype(small), np.arange(inner.size, order.size),
                 new[self.roots.reshape(-1)], self.value[order], depth, nf)
 
-    def _next_nodes(self) -> np.ndarray:
+    def _next_nodes(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's next-node buffer (inner nodes, then the leaves pointing to
-        themselves, filled once): raw_scores overwrites only the inner nodes' part."""
+        themselves, filled once: raw_scores overwrites only the inner nodes' part) and its
+        scratch buffer for the inner nodes' steps (the dtype of the stored children)."""
         local = self._local
-        buf = getattr(local, "nxt", None)
-        if buf is None:
-            n_inner, leaves = self._walk[1].size, self._walk[4]
-            buf = local.nxt = np.empty(n_inner + leaves.size, np.intp)
-            buf[n_inner:] = leaves
-        return buf
+        bufs = getattr(local, "bufs", None)
+        if bufs is None:
+            _, thr, right, _, leaves, *_ = self._walk
+            nxt = np.empty(thr.size + leaves.size, np.intp)
+            nxt[thr.size:] = leaves
+            bufs = local.bufs = (nxt, np.empty(thr.size, right.dtype))
+        return bufs
 
     @cached_property
     def _local(self) -> threading.local:
