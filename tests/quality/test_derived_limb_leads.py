@@ -50,3 +50,32 @@ def test_ludb_142_small_lead_iii_is_not_reported_as_poor_quality() -> None:
     assert "poor_signal_quality" not in {s.key for s in rep.statements}
     seg = next(s for s in rep.quality.leads[2].segments if s.start_s == 5.0)
     assert seg.p_unusable >= 0.5 and "bassqi" in seg.issues  # the model's call, still shown in the issues
+
+
+def test_fit_decision_equals_lstsq() -> None:
+    """The 2 x 2 normal-equation fit decides R^2 >= DERIVED_MIN_R2 as ``np.linalg.lstsq`` does:
+    fits close to the threshold, nearly collinear I and II and exact combinations included."""
+    from cardiokit.quality.assess import _combination_of
+
+    rng = np.random.default_rng(11)
+    n_near = 0
+    for trial in range(600):
+        m = int(rng.integers(50, 3000))
+        basis = rng.standard_normal((m, 2))
+        if trial % 5 == 0:  # nearly collinear leads (ill-conditioned: lstsq decides)
+            basis[:, 1] = basis[:, 0] + 10.0 ** -rng.uniform(2, 9) * rng.standard_normal(m)
+        basis -= basis.mean(axis=0)
+        # noise set so that R^2 lands around the threshold
+        noise = np.sqrt((1 - DERIVED_MIN_R2) / DERIVED_MIN_R2) * rng.uniform(0.5, 1.5)
+        t = basis @ rng.standard_normal(2) * (0.0 if trial == 1 else 1.0)
+        t = t / max(np.std(t), 1e-12) + noise * rng.standard_normal(m)
+        if trial % 7 == 0:
+            t = basis @ np.array([0.3, -1.2])  # an exact combination
+        t -= t.mean()
+        tt = float(t @ t)
+        coef, *_ = np.linalg.lstsq(basis, t, rcond=None)
+        r = t - basis @ coef
+        r2 = 1.0 - float(r @ r) / tt
+        n_near += abs(r2 - DERIVED_MIN_R2) < 2e-3
+        assert _combination_of(basis, t, tt) == (r2 >= DERIVED_MIN_R2), trial
+    assert n_near > 20  # the threshold itself was exercised

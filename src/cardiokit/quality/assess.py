@@ -419,20 +419,46 @@ def _derived_sound(names: list[str], bounds: list[tuple[int, int]], y: np.ndarra
     for s, (a, b) in enumerate(bounds):
         if probs[s, i1] >= good or probs[s, i2] >= good:
             continue
+        basis = None
         for j in cand:
             if probs[s, j] < bad:
                 continue
-            basis = np.asarray(y[a:b][:, [i1, i2]], np.float64)
-            basis = basis - basis.mean(axis=0)
+            if basis is None:  # the segment's leads I and II, once for all its candidates
+                basis = np.asarray(y[a:b][:, [i1, i2]], np.float64)
+                basis = basis - basis.mean(axis=0)
             t = np.asarray(y[a:b, j], np.float64)
             t = t - t.mean()
             tt = float(t @ t)
             if tt <= 0:
                 continue
-            coef, *_ = np.linalg.lstsq(basis, t, rcond=None)
-            r = t - basis @ coef
-            out[s, j] = 1.0 - float(r @ r) / tt >= DERIVED_MIN_R2
+            out[s, j] = _combination_of(basis, t, tt)
     return out if out.any() else None
+
+
+#: An R^2 from the normal equations this close to DERIVED_MIN_R2 is settled by ``lstsq``
+_R2_MARGIN = 1e-6
+
+
+def _combination_of(basis: np.ndarray, t: np.ndarray, tt: float) -> bool:
+    """Whether the least-squares fit of ``t`` (``tt = t @ t > 0``) on the two columns of
+    ``basis`` (both mean-removed) reaches R^2 >= :data:`DERIVED_MIN_R2`, as ``np.linalg.lstsq``
+    decides it. A well-conditioned pair (Gram matrix condition number <= 1e6) is fitted by
+    the 2 x 2 normal equations (~1 us instead of ~70 us): their R^2 and lstsq's are both
+    within ~1e-8 of the exact one, so one further than :data:`_R2_MARGIN` from the
+    threshold gives lstsq's answer; the others are fitted by lstsq as before."""
+    (g00, g01), (g10, g11) = (basis.T @ basis).tolist()
+    det = g00 * g11 - g01 * g10
+    tr = g00 + g11
+    if det > 0 and tr * tr <= 1e6 * det:  # condition number <= tr^2 / det
+        v0, v1 = (t @ basis).tolist()
+        coef = np.array([(g11 * v0 - g01 * v1) / det, (g00 * v1 - g10 * v0) / det])
+        r = t - basis @ coef
+        r2 = 1.0 - float(r @ r) / tt
+        if abs(r2 - DERIVED_MIN_R2) > _R2_MARGIN:
+            return r2 >= DERIVED_MIN_R2
+    coef, *_ = np.linalg.lstsq(basis, t, rcond=None)
+    r = t - basis @ coef
+    return 1.0 - float(r @ r) / tt >= DERIVED_MIN_R2
 
 
 def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind: np.ndarray,
