@@ -320,12 +320,13 @@ def _template_features(win: np.ndarray, tmpl: np.ndarray, gain: float) -> list[f
     """:data:`TEMPLATE_NAMES` from the baseline-corrected beats ``win``, their median
     ``tmpl`` and ``gain`` = sign of the main QRS deflection / its amplitude."""
     tn = tmpl * gain
-    steps = tn[: 16 * _TM_LEN].reshape(16, _TM_LEN).mean(axis=1).tolist()
-    w = win - win.mean(axis=1, keepdims=True)
+    # row means as .mean(axis=1) computes them (the sums, then a division by the count)
+    steps = (np.add.reduce(tn[: 16 * _TM_LEN].reshape(16, _TM_LEN), axis=1) / _TM_LEN).tolist()
+    w = win - np.add.reduce(win, axis=1, keepdims=True) / win.shape[1]
     tt = tmpl - _mean(tmpl)
     c = (w @ tt) / (np.sqrt(np.einsum("ij,ij->i", w, w) * float(tt @ tt)) + 1e-12)
     low = c < 0.7
-    amp = float(np.abs(win[low][:, _QRS]).max(axis=1).mean() * abs(gain)) if low.any() else 1.0
+    amp = _mean(np.abs(win[low][:, _QRS]).max(axis=1)) * abs(gain) if low.any() else 1.0
     area = float(np.abs(tn[_AREA]).sum() / (_AREA.stop - _AREA.start))
     return [*steps, _share(low), amp, area]
 

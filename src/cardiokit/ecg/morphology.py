@@ -301,7 +301,7 @@ def pre_qrs_spike_strength(s: np.ndarray, fs: float, beats: np.ndarray, qrs_on: 
     j = k + 1  # the instant in e
     off = np.r_[np.arange(-c, -2), np.arange(3, c + 1)]
     ctx = e[rows[:, None], clip(j[:, None] + off[None, :], 0, e.shape[1] - 1)]  # (beats, offsets, leads)
-    bg = np.median(ctx, axis=1)
+    bg = _median(ctx, axis=1)  # np.median's values (a sort of the 2 x 10 offsets)
     q = np.where(v >= PACE_BACKGROUND_RATIO * bg, v, 0.0)
     out = np.partition(q, nl - 3, axis=1)[:, nl - 3]
     return np.where(a1 >= a0, out, 0.0)

@@ -211,7 +211,7 @@ class _Model:
                 parts.append(self.beatseq(inp, r))
         z = np.concatenate(parts) if len(parts) > 1 else parts[0]
         ps = self.stacked.predict_proba(z)  # row h: head h's probabilities
-        p = ps[0] if len(ps) == 1 else np.mean(ps, axis=0)
+        p = ps[0] if len(ps) == 1 else np.add.reduce(ps, axis=0) / len(ps)  # np.mean(ps, axis=0)
         if not self._unit_scales:
             p = p * self.scales
         return p / p.sum()
