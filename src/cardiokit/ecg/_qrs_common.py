@@ -16,15 +16,26 @@ def col_median(a: np.ndarray) -> np.ndarray:
     """``np.median(a, axis=0)`` of a 2-D array without NaN (partition of contiguous rows: faster).
 
     An odd row length is partitioned at two ranks too (the middle value is the same exact order
-    statistic): numpy selects a single rank of a float64 row by another routine, slower here
-    (12 rows of 1665 slopes of 40 LUDB records: 180 vs 160 us).
+    statistic): numpy selects a single rank of a float64 row by another routine, slower here.
+    Non-negative float64 values without NaN (e.g. absolute slopes) are selected by their bit
+    patterns as int64, which order as the values do: the same values, faster (12 rows of 1665
+    slopes of 40 LUDB records: 180 us one rank, 160 us two ranks, 111 us two ranks of int64).
     """
     t = np.ascontiguousarray(a.T)
     h = t.shape[1] // 2
+    kth = [h - 1, h] if h else h
+    bits = t.view(np.int64) if t.dtype == np.float64 and t.size else None
+    if bits is not None and bits.min() >= 0 and bits.max() <= _INF_BITS:  # +0.0 .. +inf
+        p = np.partition(bits, kth, axis=1).view(np.float64)
+    else:
+        p = np.partition(t, kth, axis=1)
     if t.shape[1] % 2:
-        return np.partition(t, [h - 1, h] if h else h, axis=1)[:, h]
-    p = np.partition(t, [h - 1, h], axis=1)
+        return p[:, h]
     return 0.5 * (p[:, h - 1] + p[:, h])
+
+
+#: the bit pattern of +inf as int64 (above it: NaN)
+_INF_BITS = int(np.array(np.inf).view(np.int64))
 
 
 def band(x: np.ndarray, fs: float, low_hz: float, high_hz: float, order: int = 2) -> np.ndarray:
