@@ -41,3 +41,47 @@ def test_gate_in_python_equals_the_numpy_form():
         assert _av_block_can_show(b, g, fs) == want
         seen.add(want)
     assert seen == {True, False}
+
+
+def _match_rowwise(xs: np.ndarray, tmpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The template match with numpy's row-wise sums and running sums (time-major layout)."""
+    from scipy.fft import irfft, next_fast_len, rfft
+
+    from cardiokit.ecg.atrial import _detrended
+
+    half = tmpl.shape[0] // 2
+    width = 2 * half + 1
+    t = np.arange(-half, half + 1, dtype=np.float64)
+    t /= np.sqrt(t @ t)
+    tt = _detrended(tmpl, t)
+    tn = float((tt * tt).sum())
+    corr, gain = np.full(xs.shape[0], -1.0), np.zeros(xs.shape[0])
+    if xs.shape[0] <= 2 * half or tn <= 0:
+        return corr, gain
+    n = xs.shape[0]
+    nfft = next_fast_len(n + width - 1, real=True)
+    spec = rfft(xs, nfft, axis=0)
+    num = irfft((spec * rfft(tt[::-1], nfft, axis=0)).sum(axis=1), nfft)[width - 1: n]
+    ramp = irfft(spec * rfft(t[::-1], nfft)[:, None], nfft, axis=0)[width - 1: n]
+    lanes = xs.shape[1]
+    c = np.zeros((n + 1, 2 * lanes))
+    np.cumsum(xs, axis=0, out=c[1:, :lanes])
+    np.cumsum(np.square(xs), axis=0, out=c[1:, lanes:])
+    s = c[width:] - c[:-width]
+    s1, s2 = s[:, :lanes], s[:, lanes:]
+    energy = np.maximum((s2 - s1 * s1 / width - ramp * ramp).sum(axis=1), 0.0)
+    corr[half:-half] = num / np.maximum(np.sqrt(energy * tn), 1e-12)
+    gain[half:-half] = num / tn
+    return corr, gain
+
+
+@pytest.mark.parametrize("lanes", [1, 3, 4, 5, 8, 12])
+def test_template_match_lead_by_lead_equals_the_row_wise_sums(lanes):
+    from cardiokit.ecg.atrial import _match
+
+    rng = np.random.default_rng(lanes)
+    for n in (30, 700, 2500):
+        xs = np.cumsum(rng.normal(0, 0.02, size=(n, lanes)), axis=0)
+        tmpl = np.sin(np.linspace(0, np.pi, 41))[:, None] * rng.uniform(0.05, 0.2, lanes) + rng.normal(0, 0.01, (41, lanes))
+        got, want = _match(xs, tmpl), _match_rowwise(xs, tmpl)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -47,13 +47,14 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-from cardiokit.dsp._fast import median1
+from cardiokit.dsp._fast import median0, median1
 
 from ._rhythm_rr import _psum
 from .delineate import FIDUCIALS
@@ -137,35 +138,78 @@ def _decimate_mean(x: np.ndarray, q: int) -> np.ndarray:
     return s
 
 
+def _lane_sum(a: np.ndarray) -> np.ndarray:
+    """``a.T.sum(axis=1)`` of ``a`` (lanes, n), real or complex, with the values numpy gives
+    on a C-ordered ``(n, lanes)`` array, column by column instead of row by row: numpy's
+    pairwise sum of each row from 0, i.e. fewer than 8 doubles added one by one, else 8
+    double accumulators (4 complex) over blocks combined pairwise, then the rest one by one
+    (numpy's ``pairwise_sum``, blocks of <= 128 doubles; more lanes: numpy itself)."""
+    lanes = a.shape[0]
+    per = 8 if a.dtype.kind == "f" else 4  # accumulators: 8 doubles
+    if lanes * (8 // per) > 128:
+        return np.ascontiguousarray(a.T).sum(axis=1)
+    if lanes * (8 // per) < 8:
+        acc = a[0] + 0.0
+        for k in range(1, lanes):
+            acc += a[k]
+    else:
+        r = [a[k].copy() for k in range(per)]
+        m = lanes - lanes % per
+        for i in range(per, m, per):
+            for k in range(per):
+                r[k] += a[i + k]
+        if per == 8:
+            acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        else:
+            acc = (r[0] + r[1]) + (r[2] + r[3])
+        for k in range(m, lanes):
+            acc += a[k]
+    acc += 0.0  # the reduction's start value, 0
+    return acc
+
+
+@lru_cache(maxsize=16)
+def _ramp_spectrum(half: int, nfft: int) -> tuple[np.ndarray, np.ndarray]:
+    """The unit ramp over ``2 half + 1`` samples and the ``nfft``-point rfft of it reversed."""
+    t = np.arange(-half, half + 1, dtype=np.float64)
+    t /= np.sqrt(t @ t)
+    spec = rfft(t[::-1], nfft)
+    t.flags.writeable = False
+    spec.flags.writeable = False
+    return t, spec
+
+
 def _match(xs: np.ndarray, tmpl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of the detrended template with the detrended window centred at each
     sample of ``xs`` (n, L), and the template's least-squares gain there (-1 and 0 at the
     edges). The detrended template is orthogonal to a constant and a ramp, so its product
     with a window equals that with the detrended window: a cross-correlation; the window's
-    detrended energy comes from running sums (no window is formed)."""
+    detrended energy comes from running sums (no window is formed). The running sums and
+    the sums over the leads run lead by lead on contiguous rows (:func:`_lane_sum`: the
+    values of the row-wise sums)."""
     half = tmpl.shape[0] // 2
     width = 2 * half + 1
-    t = np.arange(-half, half + 1, dtype=np.float64)
-    t /= np.sqrt(t @ t)
-    tt = _detrended(tmpl, t)
-    tn = float((tt * tt).sum())
-    corr = np.full(xs.shape[0], -1.0)
-    gain = np.zeros(xs.shape[0])
-    if xs.shape[0] <= 2 * half or tn <= 0:
-        return corr, gain
-    # one transform of the signal for both correlations (the template's summed over leads)
     n = xs.shape[0]
     nfft = next_fast_len(n + width - 1, real=True)
+    t, t_spec = _ramp_spectrum(half, nfft)
+    tt = _detrended(tmpl, t)
+    tn = float((tt * tt).sum())
+    corr = np.full(n, -1.0)
+    gain = np.zeros(n)
+    if n <= 2 * half or tn <= 0:
+        return corr, gain
+    # one transform of the signal for both correlations (the template's summed over leads)
     spec = rfft(xs, nfft, axis=0)
-    num = irfft((spec * rfft(tt[::-1], nfft, axis=0)).sum(axis=1), nfft)[width - 1: n]
-    ramp = irfft(spec * rfft(t[::-1], nfft)[:, None], nfft, axis=0)[width - 1: n]
+    num = irfft(_lane_sum((spec * rfft(tt[::-1], nfft, axis=0)).T), nfft)[width - 1: n]
+    ramp = irfft(spec * t_spec[:, None], nfft, axis=0)[width - 1: n].T
     lanes = xs.shape[1]
-    c = np.zeros((n + 1, 2 * lanes))  # running sums of the signal and its square, side by side
-    np.cumsum(xs, axis=0, out=c[1:, :lanes])
-    np.cumsum(np.square(xs), axis=0, out=c[1:, lanes:])
-    s = c[width:] - c[:-width]
-    s1, s2 = s[:, :lanes], s[:, lanes:]
-    energy = np.maximum((s2 - s1 * s1 / width - ramp * ramp).sum(axis=1), 0.0)
+    xl = np.ascontiguousarray(xs.T)
+    c = np.zeros((2 * lanes, n + 1))  # running sums of the signal and its square, lead by lead
+    np.cumsum(xl, axis=1, out=c[:lanes, 1:])
+    np.cumsum(np.square(xl), axis=1, out=c[lanes:, 1:])
+    s = c[:, width:] - c[:, :-width]
+    s1, s2 = s[:lanes], s[lanes:]
+    energy = np.maximum(_lane_sum(s2 - s1 * s1 / width - ramp * ramp), 0.0)
     corr[half:-half] = num / np.maximum(np.sqrt(energy * tn), 1e-12)
     gain[half:-half] = num / tn
     return corr, gain
@@ -254,7 +298,7 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
                                            qrs[:, 1])], axis=1)
     if seeds.size >= 3:  # P waves the delineation found: searched on the signal itself, in
         # the leads where the template is largest
-        tmpl = np.median(xs[seeds[:, None] + np.arange(-half, half + 1)], axis=0)
+        tmpl = median0(xs[seeds[:, None] + np.arange(-half, half + 1)], axis=0)  # np.median's values
         top = np.sort(np.argsort(-(tmpl - tmpl.mean(axis=0)).var(axis=0))[:SCAN_LEADS])
         found, corr = _find(xs[:, top], fsq, tmpl[:, top], qrst)
     else:  # hardly any P wave before a QRS: P waves unrelated to the QRS, also within the T
