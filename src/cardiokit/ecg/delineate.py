@@ -560,7 +560,10 @@ def unusable_beats(quality: Any, leads: tuple[str, ...] | list[str], beats: np.n
     lies in a segment graded ``unusable`` of that lead in ``quality`` (a
     :class:`cardiokit.quality.SignalQuality`; leads matched by name, case-insensitive; a lead
     it does not name is kept); None when there is no such beat."""
-    by_name = {str(lq.lead).lower(): lq for lq in getattr(quality, "leads", ())}
+    leads_q = getattr(quality, "leads", ())
+    if not any(sq.grade == "unusable" for lq in leads_q for sq in lq.segments):  # the usual case
+        return None
+    by_name = {str(lq.lead).lower(): lq for lq in leads_q}
     t = np.asarray(beats, np.float64) / fs
     out = np.zeros((len(leads), t.size), bool)
     for i, name in enumerate(leads):
