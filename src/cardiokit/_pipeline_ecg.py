@@ -111,8 +111,8 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     """Median QRS peak-to-peak amplitude (mV) per lead over the beats.
 
     Each beat's QRS is the lead's delineated onset to offset (R +- 60 ms where not found),
-    clipped to the record; all leads' windows are reduced at once (``reduceat`` over the
-    leads laid end to end)."""
+    clipped to the record; only the windows' samples are gathered, laid end to end, and
+    all windows are reduced at once (``reduceat`` at their starts)."""
     x = cleaned.signals
     fs = cleaned.fs
     half = max(1, round(0.06 * fs))
@@ -125,28 +125,30 @@ def _qrs_amplitude(cleaned: Recording, idx: Sequence[int], beats: np.ndarray, dl
     use = [j for j, sc in enumerate(scales) if sc is not None]
     if not use:
         return out
-    on = np.broadcast_to(beats - half, (len(idx), beats.size))
-    off = np.broadcast_to(beats + half, (len(idx), beats.size))
+    lo0, hi0 = beats - half, beats + half
     if per is not None:
-        lo, hi = per[:, :, 3], per[:, :, 5]
+        lo, hi = per[use, :, 3], per[use, :, 5]
         ok = (lo >= 0) & (hi > lo)
-        on = np.where(ok, lo, on)
-        off = np.where(ok, hi, off)
-    on = np.minimum(np.maximum(on[use], 0), n - 1)
-    off = np.minimum(np.maximum(off[use], 0), n - 1)
+        on, off = np.where(ok, lo, lo0), np.where(ok, hi, hi0)
+    else:
+        on, off = np.repeat(lo0[None, :], len(use), axis=0), np.repeat(hi0[None, :], len(use), axis=0)
+    on = np.minimum(np.maximum(on, 0), n - 1)
+    off = np.minimum(np.maximum(off, 0), n - 1)
     keep = off > on
-    # the used leads end to end (one extra sample: a bound may point one past the last)
-    flat = np.empty(len(use) * n + 1, x.dtype)
-    cols = [idx[j] for j in use]
-    xa = np.asarray(x)
-    flat[:-1].reshape(len(use), n)[...] = (xa if cols == list(range(xa.shape[1])) else xa[:, cols]).T
-    flat[-1] = flat[-2]
-    base = (np.arange(len(use)) * n)[:, None]
-    # max and min over each [on, off] at once: even positions of reduceat
-    bounds = np.stack([(on + base)[keep], (off + base + 1)[keep]], axis=1).reshape(-1)
+    # the windows' samples (rows on..off of the lead's column), window after window
+    first, length = on[keep], (off - on + 1)[keep]
+    xa = np.ascontiguousarray(x)
+    cols = np.asarray([idx[j] for j in use])
+    starts = np.cumsum(length) - length
+    at = (first - starts) * xa.shape[1] + np.broadcast_to(cols[:, None], keep.shape)[keep]
+    step = np.repeat(at, length)
+    step += np.arange(step.size) * xa.shape[1]  # element (on + i, col) of the flat C-ordered signals
+    vals = xa.reshape(-1)[step]
     ptp = np.full(keep.shape, np.nan, x.dtype)
-    ptp[keep] = np.maximum.reduceat(flat, bounds)[::2] - np.minimum.reduceat(flat, bounds)[::2]
-    nan_row = np.count_nonzero(np.isnan(ptp), axis=1) > np.count_nonzero(~keep, axis=1)  # as np.median: NaN
+    d = np.maximum.reduceat(vals, starts) - np.minimum.reduceat(vals, starts) if starts.size else vals
+    ptp[keep] = d
+    # as np.median: NaN for a lead where a window holds NaN (no window: left out)
+    nan_row = (np.isnan(ptp) & keep).any(axis=1) if np.isnan(d).any() else np.zeros(len(use), bool)
     # per lead the median of its beats' values (np.median: the middle one, or the mean of
     # the two middle ones); NaN (no window) sorts last
     ptp.sort(axis=1)
