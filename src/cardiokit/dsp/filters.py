@@ -97,6 +97,13 @@ def design_sos(
     skipped (the anti-alias filter of the recorder already removed them). Returns an
     ``(n_sections, 6)`` read-only array (empty when nothing is to be done).
     """
+    key = (fs_hz, low_hz, high_hz, order, type(order), notch_hz, notch_q)
+    try:  # the same arguments again (every call of a pipeline stage): no checks to repeat
+        hit = _DESIGNS.get(key)
+    except TypeError:  # unhashable arguments (e.g. a list of notches): checked and designed below
+        key, hit = None, None
+    if hit is not None:
+        return hit
     fs = _check_fs(fs_hz)
     low = _check_cut("low_hz", low_hz)
     high = _check_cut("high_hz", high_hz)
@@ -116,8 +123,15 @@ def design_sos(
     if not np.isfinite(notch_q) or notch_q <= 0:
         raise InvalidArgumentError(f"notch_q must be > 0; got {notch_q!r}")
     notches = tuple(sorted({round(float(f), 6) for f in notch_hz if 0 < float(f) < 0.95 * nyq}))
-    return _design(round(fs, 9), low, None if high is None else round(high, 9), int(order),
-                   notches, float(notch_q))
+    out = _design(round(fs, 9), low, None if high is None else round(high, 9), int(order),
+                  notches, float(notch_q))
+    if key is not None and len(_DESIGNS) < 512:
+        _DESIGNS[key] = out
+    return out
+
+
+#: :func:`design_sos` results by their arguments (valid ones only; the arrays are read-only)
+_DESIGNS: dict[tuple, np.ndarray] = {}
 
 
 def filtfilt_sos(x: np.ndarray, sos: np.ndarray, *, axis: int = 0, fast: bool = False) -> np.ndarray:
