@@ -157,8 +157,8 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
         if negate:
             return np.where(inside, g, np.inf).argmin(axis=2) + st
         return np.where(inside, g, -np.inf).argmax(axis=2) + st
-    c0 = max(int(a.min()), 0)
-    c1 = min(max(int(b.max()), c0 + 1), v.shape[2])
+    c0 = min(max(int(a.min()), 0), width - 1)  # (every range past the window: a column still read)
+    c1 = min(max(int(b.max()), c0 + 1), width)
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
     inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
     if negate:  # the first minimum of v is the first maximum of -v (no negated copy)
