@@ -85,3 +85,21 @@ def test_template_match_lead_by_lead_equals_the_row_wise_sums(lanes):
         tmpl = np.sin(np.linspace(0, np.pi, 41))[:, None] * rng.uniform(0.05, 0.2, lanes) + rng.normal(0, 0.01, (41, lanes))
         got, want = _match(xs, tmpl), _match_rowwise(xs, tmpl)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_conduction_evidence_holds_plain_json_numbers():
+    """The AV-conduction evidence (statement evidence, JSON) keeps Python numbers."""
+    import json
+
+    from cardiokit.ecg.atrial import _conduction
+
+    fs = 500.0
+    beats = np.arange(300, 5000, 600, dtype=np.int64)  # 50 bpm, a P wave 160 ms before each QRS
+    g = np.full((beats.size, 9), -1, np.int64)
+    g[:, 3] = beats - 40
+    p = beats - 120
+    a = _conduction(p, np.full(p.size, 0.9), fs, beats, g, 5000, None)
+    assert a.rate_bpm is not None
+    for k in ("pp_on_time_fraction", "pp_range_ms", "atrial_rate_bpm", "ventricular_rate_bpm"):
+        assert type(a.evidence[k]) is float, k
+    json.dumps(a.evidence)

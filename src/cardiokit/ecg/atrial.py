@@ -252,17 +252,18 @@ def _basic_interval(pp: np.ndarray) -> float | None:
         return None
     score = (_on_time(pp, cand) * np.where(np.rint(pp / cand[:, None]) == 1, 1.0, 0.25)).sum(axis=1)
     best = cand[score >= score.max() - 1e-9].max()
-    return float(np.median(pp[np.abs(pp - best) <= PP_TOLERANCE * best]))
+    return median1(pp[np.abs(pp - best) <= PP_TOLERANCE * best])
 
 
 def _drop_off_time(p: np.ndarray, corr: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, float | None]:
     """P waves (and their correlations) without the off-time ones (both neighbouring P-P
     intervals off time, or the only one at an end), and the basic P-P interval."""
-    base = _basic_interval(np.diff(p) / fs)
+    pp = (p[1:] - p[:-1]) / fs
+    base = _basic_interval(pp)
     if base is None:
         return p, corr, None
-    ok = _on_time(np.diff(p) / fs, base)
-    keep = np.r_[ok[:1], ok[:-1] | ok[1:], ok[-1:]] if ok.size else np.ones(p.size, bool)
+    ok = _on_time(pp, base)
+    keep = np.concatenate((ok[:1], ok[:-1] | ok[1:], ok[-1:])) if ok.size else np.ones(p.size, bool)
     return p[keep], corr[keep], base
 
 
@@ -310,7 +311,7 @@ def atrial_activity(signals: np.ndarray, fs: float, beats: np.ndarray, fiducials
         (f1, c1), (f2, c2) = _find(xs, fsq, tmpl, qrst), _find(res, fsq, tmpl, qrs)
         order = np.argsort(np.r_[f1, f2], kind="stable")
         found, corr = np.r_[f1, f2][order], np.r_[c1, c2][order]
-    keep = np.r_[True, np.diff(found) > round(0.1 * fsq)] if found.size else np.zeros(0, bool)
+    keep = np.concatenate(([True], (found[1:] - found[:-1]) > round(0.1 * fsq))) if found.size else np.zeros(0, bool)
     p, corr = found[keep] * q + q // 2, corr[keep]
     n = x.shape[0]
     if n <= EPISODES_FROM_S * fs:
@@ -359,7 +360,7 @@ def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: 
     every = np.concatenate(blocked) if blocked else np.zeros(0, np.int64)
     ev["n_blocked_p"] = int(every.size)
     ev["blocked_p_s"] = [round(float(whole.p_samples[i]) / fs, 3) for i in every[:MAX_LISTED]]
-    rate = round(float(np.median(rates)), 1) if rates else None
+    rate = round(median1(rates), 1) if rates else None
     return AtrialActivity(whole.p_samples, rate, whole.regular, every, whole.pr_ms,
                           worst[2].av_block if worst else None, ev)
 
@@ -435,11 +436,12 @@ def _conduction(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g
         return AtrialActivity(p, None, False, np.zeros(0, np.int64), pr_ms, None, ev)
     mult = np.rint(pp / base)
     on_time = _on_time(pp, base)
-    regular = bool(pp.size >= 2 and on_time.mean() >= 0.85)
+    on_frac = int(np.count_nonzero(on_time)) / on_time.size if on_time.size else math.nan  # on_time.mean()
+    regular = bool(pp.size >= 2 and on_frac >= 0.85)
     rate = round(60.0 / base, 1)
     single = pp[on_time & (mult == 1)] * 1000.0  # consecutive P waves, none hidden between
-    ev |= {"atrial_rate_bpm": rate, "pp_on_time_fraction": round(float(on_time.mean()), 2),
-           "pp_range_ms": round(float(np.ptp(single)), 1) if single.size >= 2 else None}
+    ev |= {"atrial_rate_bpm": rate, "pp_on_time_fraction": round(on_frac, 2),
+           "pp_range_ms": round(float(single.max() - single.min()), 1) if single.size >= 2 else None}
     # a blocked P wave: on time (the P-P intervals before and after it within
     # BLOCKED_PP_TOLERANCE of the basic interval: midway between its neighbours, where a U wave
     # or a T wave is not), no QRS onset PR_MIN_S-PR_MAX_S after it, and far enough from the
@@ -447,7 +449,7 @@ def _conduction(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g
     nxt = np.searchsorted(qon, p + int(PR_MIN_S * fs))
     follow = np.where(nxt < qon.size, (qon[np.minimum(nxt, qon.size - 1)] - p) / fs, np.inf)
     one = np.abs(pp / base - 1.0) <= BLOCKED_PP_TOLERANCE
-    prev_ok = np.r_[False, one] & np.r_[one, False]
+    prev_ok = np.concatenate(([False], one)) & np.concatenate((one, [False]))
     after = np.minimum(np.searchsorted(beats, p), beats.size - 1)
     ectopic = np.asarray([x == "V" for x in labels], bool) if labels is not None and len(labels) == beats.size \
         else np.zeros(beats.size, bool)
@@ -457,13 +459,13 @@ def _conduction(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g
     ev["n_blocked_p"] = int(blocked.size)
     ev["blocked_p_s"] = [round(float(p[b]) / fs, 3) for b in blocked[:MAX_LISTED]]
     rr = np.diff(beats) / fs
-    v_rate = 60.0 / float(np.median(rr))
+    v_rate = 60.0 / median1(rr)
     ev["ventricular_rate_bpm"] = round(v_rate, 1)
     kind = None
     if regular and blocked.size and rate <= ATRIAL_RATE_MAX_BPM:
         conducted = pr[np.isfinite(pr)]
         rr_cv = float(np.std(rr) / np.mean(rr))
-        spread = float(np.ptp(conducted)) if conducted.size >= 2 else 0.0
+        spread = float(conducted.max() - conducted.min()) if conducted.size >= 2 else 0.0
         phase = _phase_crowding(p, beats)
         ev |= {"rr_cv": round(rr_cv, 3), "pr_spread_ms": round(spread * 1000.0, 1),
                "p_phase_crowding": None if phase is None else round(phase, 2)}
