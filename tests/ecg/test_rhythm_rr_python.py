@@ -46,4 +46,15 @@ def test_rr_features_take_the_python_path_only_for_short_finite_series(monkeypat
     bad = np.full(10, 0.8)
     bad[3] = np.nan
     F._rr_features(bad, 10.0)
-    assert calls == [F._RR_PY_MAX + 1, 10]
+    dup = np.full(10, 0.8)
+    dup[4] = 0.0  # a repeated beat: numpy's inf and NaN, not a Python ZeroDivisionError
+    F._rr_features(dup, 10.0)
+    assert calls == [F._RR_PY_MAX + 1, 10, 10]
+
+
+def test_repeated_beats_give_the_numpy_values():
+    rr = np.array([0.8, 0.0, 0.8, 0.82, 0.0, 0.79, 0.8])
+    with np.errstate(all="ignore"):
+        got = F._rr_features(rr, 5.0)
+        want = F._rr_numpy(rr, 60.0 * 8 / 5.0)
+    assert np.array_equal(np.asarray(got[0], np.float64), np.asarray(want[0], np.float64), equal_nan=True)

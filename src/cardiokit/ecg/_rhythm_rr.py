@@ -180,13 +180,13 @@ def _rr_features(rr: np.ndarray, duration_s: float) -> tuple[list[float], list[f
         return [hr, float(n_beats)] + [_NAN] * (len(RR_NAMES) - 2), [_NAN] * 5
     if rr.size <= _RR_PY_MAX:
         v = rr.tolist()
-        if math.isfinite(sum(v)):
+        if math.isfinite(sum(v)) and min(v) > 0:  # ascending beats (else numpy's inf and NaN)
             return _rr_python(rr, v, hr)
     return _rr_numpy(rr, hr)
 
 
 def _rr_python(rr: np.ndarray, v: list[float], hr: float) -> tuple[list[float], list[float]]:
-    """:func:`_rr_features` of a short finite series ``rr`` (``v``: ``rr.tolist()``) in plain
+    """:func:`_rr_features` of a short finite positive series ``rr`` (``v``: ``rr.tolist()``) in plain
     Python: numpy's pairwise sums (:func:`_psum`), the same square roots (correctly rounded
     both ways), numpy for the logarithms; bit for bit :func:`_rr_numpy`."""
     n_rr = len(v)
