@@ -4,6 +4,8 @@ other / P / QRS / T (LUDB, 200 records x 12 leads).
 Reproducible (seeded)::
 
     # the shipped 1.1.0 model: TAG=v2 AUG=v2 EPOCHS=24 in the environment of every stage
+    # (tried, not shipped, docs/MODELS.md: TAG=v3a AUG=v2 EPOCHS=40 CHANNELS=16,32,48,64,
+    # and TAG=ctx1 AUG=v2 EPOCHS=24 CTX=1)
     nice -n 10 .venv/bin/python -m training.train_delineator cache   # preprocessed LUDB arrays
     nice -n 10 .venv/bin/python -m training.train_delineator fold0   # ... fold4: one fold each (two at once)
     nice -n 10 .venv/bin/python -m training.train_delineator cv      # 5-fold CV, out-of-fold probabilities
@@ -50,6 +52,13 @@ TAG = os.environ.get("TAG", "v1")
 AUG = os.environ.get("AUG", "v1")
 #: torch threads per process (1 is fastest on a shared 2-core machine; run two folds at once)
 THREADS = int(os.environ.get("THREADS", "1"))
+#: ``CTX=1`` (evaluation only, not shipped: docs/MODELS.md): a second input channel, the RMS
+#: over the record's leads of their network inputs (:func:`lead_context`), so each lead is
+#: segmented with the whole record's activity in view; trained on random lead subsets (one
+#: lead: its own |x|)
+CTX = os.environ.get("CTX", "0") == "1"
+#: model card version of each shipped recipe (TAG)
+VERSIONS = {"v1": "1.0.0", "v2": "1.1.0"}
 
 
 def log(msg: str) -> None:
@@ -130,7 +139,7 @@ def build(channels: tuple[int, ...] = CHANNELS, k: int = KERNEL):
         def __init__(self) -> None:
             super().__init__()
             ch = channels
-            self.stem = cbr(1, ch[0], 2)
+            self.stem = cbr(2 if CTX else 1, ch[0], 2)
             self.enc = nn.ModuleList([cbr(ch[i], ch[i + 1]) for i in range(len(ch) - 1)])
             self.dec = nn.ModuleList([cbr(ch[i + 1] + ch[i], ch[i]) for i in range(len(ch) - 2, -1, -1)])
             self.head = nn.Conv1d(ch[0], 4, 1)
@@ -149,27 +158,40 @@ def build(channels: tuple[int, ...] = CHANNELS, k: int = KERNEL):
     return UNet()
 
 
+def lead_context(z: np.ndarray) -> np.ndarray:
+    """Context channel of network inputs ``z`` ``(k, n)`` of one record's leads: their RMS."""
+    return np.sqrt(np.mean(np.square(z, dtype=np.float32), axis=0))
+
+
 def augment(x: np.ndarray, y: np.ndarray, m: np.ndarray, rng: np.random.Generator
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One random training crop of one lead (1-D arrays)."""
+    """One random training crop of one lead: ``x`` 1-D, or ``(2, n)`` lead and context
+    (``CTX``; time changes apply to both, amplitude and noise to the lead)."""
+    ctx = x[1] if x.ndim == 2 else None
+    x = x[0] if x.ndim == 2 else x
+    grid = np.arange(x.size)
     if rng.random() < 0.5:  # time stretch: heart rate and wave durations
         f = rng.uniform(0.85, 1.15)
         n2 = int(x.size * f)
         src = np.arange(n2) / f
-        x = np.interp(src, np.arange(x.size), x)
+        x = np.interp(src, grid, x)
+        ctx = None if ctx is None else np.interp(src, grid, ctx)
         idx = np.clip(np.round(src).astype(int), 0, y.size - 1)
         y, m = y[idx], m[idx]
+        grid = np.arange(x.size)
     if AUG == "v2" and rng.random() < 0.5:  # smooth non-uniform time warp (rate 0.85-1.15 locally)
         knots = rng.uniform(0.85, 1.15, 6)
         rate = np.interp(np.linspace(0, 5, x.size), np.arange(6), knots)
         src = np.concatenate([[0.0], np.cumsum(rate)[:-1]])
         src = src[src <= x.size - 1]
-        x = np.interp(src, np.arange(x.size), x)
+        x = np.interp(src, grid, x)
+        ctx = None if ctx is None else np.interp(src, grid, ctx)
         idx = np.clip(np.round(src).astype(int), 0, y.size - 1)
         y, m = y[idx], m[idx]
     if x.size < CROP:
         pad = CROP - x.size
         x, y, m = np.pad(x, (0, pad), mode="edge"), np.pad(y, (0, pad)), np.pad(m, (0, pad))
+        ctx = None if ctx is None else np.pad(ctx, (0, pad), mode="edge")
     s = int(rng.integers(0, x.size - CROP + 1))
     x, y, m = x[s : s + CROP].copy(), y[s : s + CROP], m[s : s + CROP]
     x *= rng.uniform(0.6, 1.6) * (-1.0 if rng.random() < 0.3 else 1.0)
@@ -185,7 +207,28 @@ def augment(x: np.ndarray, y: np.ndarray, m: np.ndarray, rng: np.random.Generato
         if rng.random() < 0.2:  # more and faster wander (respiration, movement)
             t = np.arange(CROP) / 250.0
             x += rng.uniform(0, 0.3) * np.sin(2 * np.pi * rng.uniform(0.15, 1.0) * t + rng.uniform(0, 6.3))
+    if ctx is not None:
+        x = np.stack([x, ctx[s : s + CROP] * rng.uniform(0.8, 1.25)])
     return x.astype(np.float32), y.astype(np.int64), m
+
+
+def _train_input(src: np.ndarray, r: int, j: int, rng: np.random.Generator) -> np.ndarray:
+    """Lead ``j`` of record ``r`` (1-D), or with ``CTX`` ``(2, n)``: the lead and the context of
+    a random subset of the record's leads holding it (1 lead in 20 % of the crops)."""
+    if not CTX:
+        return src[r, j]
+    k = 1 if rng.random() < 0.2 else int(rng.integers(2, 13))
+    others = rng.permutation(np.delete(np.arange(12), j))[: k - 1]
+    return np.stack([src[r, j], lead_context(src[r, np.concatenate([[j], others])])])
+
+
+def net_inputs(x: np.ndarray) -> np.ndarray:
+    """``(n_records * 12, C, len)`` network inputs of records ``x`` ``(n, 12, len)``: each lead,
+    with ``CTX`` beside the context of all 12 leads of its record."""
+    if not CTX:
+        return x.reshape(-1, 1, x.shape[2])
+    c = np.sqrt(np.mean(np.square(x, dtype=np.float32), axis=1, keepdims=True))
+    return np.stack([x, np.broadcast_to(c, x.shape)], axis=2).reshape(-1, 2, x.shape[2])
 
 
 def train(train_idx: np.ndarray, seed: int, out: Path) -> None:
@@ -209,9 +252,10 @@ def train(train_idx: np.ndarray, seed: int, out: Path) -> None:
         tot = 0.0
         for b in range(len(items) // BATCH):
             # 30 % of the crops from the uncleaned (high-passed only) lead: raw input works too
-            batch = [augment((x_raw if rng.random() < 0.3 else x)[r, j], y[r, j], m[r, j], rng)
+            batch = [augment(_train_input(x_raw if rng.random() < 0.3 else x, r, j, rng), y[r, j], m[r, j], rng)
                      for r, j in (items[i] for i in order[b * BATCH:(b + 1) * BATCH])]
-            xb = torch.from_numpy(np.stack([a[0] for a in batch])[:, None, :])
+            xb = np.stack([a[0] for a in batch])
+            xb = torch.from_numpy(xb if xb.ndim == 3 else xb[:, None, :])
             yb = torch.from_numpy(np.stack([a[1] for a in batch]))
             mb = torch.from_numpy(np.stack([a[2] for a in batch]).astype(np.float32))
             logits = net(xb)
@@ -227,7 +271,7 @@ def train(train_idx: np.ndarray, seed: int, out: Path) -> None:
 
 
 def predict(state: Path, x: np.ndarray) -> np.ndarray:
-    """Class probabilities ``(n, 4, len)`` of inputs ``x`` ``(n, len)`` (padded to a multiple of 16)."""
+    """Class probabilities ``(n, 4, len)`` of inputs ``x`` ``(n, C, len)`` (padded to a multiple of 16)."""
     import torch
 
     net = build()
@@ -235,9 +279,9 @@ def predict(state: Path, x: np.ndarray) -> np.ndarray:
     net.eval()
     n = x.shape[-1]
     pad = (-n) % 16
-    xp = np.pad(x, ((0, 0), (0, pad)), mode="edge")
+    xp = np.pad(x, ((0, 0), (0, 0), (0, pad)), mode="edge")
     with torch.no_grad():
-        p = torch.softmax(net(torch.from_numpy(xp[:, None, :].astype(np.float32))), dim=1).numpy()
+        p = torch.softmax(net(torch.from_numpy(xp.astype(np.float32))), dim=1).numpy()
     return p[:, :, :n]
 
 
@@ -259,7 +303,7 @@ def stage_cv() -> None:
         if not st.exists():
             train(np.flatnonzero(fold != f), SEED + f, st)
         te = np.flatnonzero(fold == f)
-        oof[te] = predict(st, x[te].reshape(-1, x.shape[2])).reshape(te.size, 12, 4, -1)
+        oof[te] = predict(st, net_inputs(x[te])).reshape(te.size, 12, 4, -1)
         log(f"fold {f} done")
     np.savez_compressed(CACHE / f"{TAG}_oof.npz", p=oof.astype(np.float16), ids=ids)
     log(f"out-of-fold probabilities -> {CACHE / f'{TAG}_oof.npz'}")
@@ -273,6 +317,8 @@ def stage_final() -> None:
 def stage_export() -> None:
     import torch
 
+    if CTX:
+        raise SystemExit("CTX=1 models are evaluated out of fold only: cardiokit feeds the network one lead")
     net = build()
     net.load_state_dict(torch.load(CACHE / f"{TAG}_final.pt"))
     net.eval()
@@ -305,7 +351,7 @@ def stage_card() -> None:
     metrics = json.loads(mpath.read_text()) if mpath.exists() else {}
     card = {
         "name": "cardiokit-delineator-ludb",
-        "version": "1.1.0" if TAG == "v2" else "1.0.0",
+        "version": VERSIONS.get(TAG, "0.0.0"),
         "task": "per-sample segmentation of one ECG lead into other / P wave / QRS complex / T wave; "
                 "cardiokit.ecg.delineate(method='unet') turns it into onset, peak and offset of each "
                 "wave per beat and fuses the leads",
@@ -338,7 +384,8 @@ def stage_card() -> None:
                     "nearest up-sampling with concatenated skips, logits linearly up-sampled to 250 Hz",
             "parameters": int(sum(p.numel() for p in build().parameters())),
             "epochs": EPOCHS,
-            "recipe": f"TAG={TAG} AUG={AUG} EPOCHS={EPOCHS} seed {SEED} (+ fold, + 99 for the final model)",
+            "recipe": f"TAG={TAG} AUG={AUG} EPOCHS={EPOCHS} CHANNELS={','.join(map(str, CHANNELS))} "
+                      f"KERNEL={KERNEL} seed {SEED} (+ fold, + 99 for the final model)",
         },
         "metrics": metrics,
         "license": "model weights Apache-2.0 (cardiokit); trained on LUDB, Open Data Commons "
