@@ -59,12 +59,22 @@ def test_clip_equals_numpy():
 def test_median_rows_equals_numpy_in_its_dtype():
     rng = np.random.default_rng(3)
     for k in range(1, 26):
-        for shape in ((k, 7, 3), (k, 600, 12)):  # small slices: sorted columns; large: the network
+        # small slices: sorted columns; large: the network; in between: the cheaper of the two
+        for shape in ((k, 7, 3), (k, 600, 12), (k, 900)):
             for dt in (np.float32, np.float64):
                 a = rng.normal(size=shape).astype(dt)
                 got = median_rows(a)
                 assert got.dtype == dt
                 assert np.array_equal(got, np.median(a, axis=0).astype(dt))
+
+
+def test_median_networks_select_the_median_of_every_zero_one_input():
+    # 0-1 principle (Knuth TAOCP vol. 3, 5.3.4): a min/max network that gives the median of
+    # every 0-1 input gives it for all inputs; one column per 0-1 input, the network route
+    for k in range(3, 14):
+        cols = (np.arange(2**k)[None, :] >> np.arange(k)[:, None]) & 1
+        a = np.tile(cols.astype(np.float64), (1, max(1, 4096 >> k)))  # >= 4096 per row: the network
+        assert np.array_equal(median_rows(a), np.median(a, axis=0))
 
 
 def test_hann_is_numpys_window_cached_and_read_only():
