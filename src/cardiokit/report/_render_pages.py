@@ -41,6 +41,7 @@ from .paper import (
     MM_PER_INCH,
     Region,
     draw_mark_legend,
+    draw_median_beats,
     draw_strips,
     draw_twelve_lead,
     draw_unusable_legend,
@@ -277,6 +278,24 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
     return pages
 
 
+def _median_pages(report: Any, rec: Recording) -> list[_Page]:
+    """The median beat of every lead at 50 mm/s with the global boundaries (dashed) that PR,
+    QRS and QT are measured between, when the analysis kept its median beats."""
+    mb = getattr(getattr(report, "measurement_details", None), "median_beat", None)
+    if mb is None or np.asarray(mb.signals).size == 0:
+        return []
+    units = {c.name: _UNIT_TO_MV.get(c.unit.strip().lower(), 1.0) for c in rec.channels}
+    sig = np.asarray(mb.signals, dtype=np.float64)
+    beats = {(standard_lead_name(name) or display_lead_name(name)): sig[:, k] * units.get(name, 1.0)
+             for k, name in enumerate(mb.leads)}
+    g = np.asarray(mb.global_)
+    lines = {w: [int(g[i]) for i in cols if g[i] >= 0] for w, cols in (("p", (0, 2)), ("qrs", (3, 5)), ("t", (8,)))}
+    fig, ax, region = _figure(False)
+    draw_median_beats(ax, beats, mb.fs, mb.r_index, region, lines=lines)
+    return [_Page(fig, f"50 mm/s   10 mm/mV   median of {mb.n_used} of {mb.n_beats} beats   dashed: global boundaries",
+                  title="Median beats", legend=any(lines.values()))]
+
+
 def _snap_to_peak(x: np.ndarray, idx: np.ndarray, half_width: int) -> np.ndarray:
     """Each beat index moved to the largest deflection of this lead within +-``half_width`` samples.
 
@@ -474,6 +493,8 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             pages += _twelve_lead_pages(report, std, rec.fs, ftxt, opts, body_only)
         else:
             pages += _ecg_strip_pages(report, leads, rec.fs, ftxt, opts, body_only)
+        if not body_only:
+            pages += _median_pages(report, rec)
     for kind in ("ppg", "pcg"):
         pages += _other_pages(report, rec, kind, opts, body_only)
     pages += _rppg_pages(report, body_only)

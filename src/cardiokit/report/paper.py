@@ -35,6 +35,7 @@ __all__ = [
     "draw_calibration",
     "draw_grid",
     "draw_mark_legend",
+    "draw_median_beats",
     "draw_strips",
     "draw_trace",
     "draw_twelve_lead",
@@ -305,6 +306,59 @@ def draw_twelve_lead(
            mm_per_s=mm_per_s, fs=fs)
     return {"trace_x_mm": float(x_trace), "strip_width_mm": strip_s * mm_per_s, "row_pitch_mm": pitch,
             "segment_width_mm": seg_s * mm_per_s, "rhythm_baseline_mm": base}
+
+
+def draw_median_beats(
+    ax: Axes,
+    beats: Mapping[str, np.ndarray],
+    fs: float,
+    r_index: int,
+    region: Region,
+    *,
+    lines: Mapping[str, Sequence[int]] | None = None,
+    mm_per_s: float = 50.0,
+    mm_per_mv: float = 10.0,
+    columns: int = 4,
+) -> dict[str, float]:
+    """Median beats (mV, R peak at sample ``r_index``) in cells of ``columns`` per row on ECG
+    paper filling ``region``: the 12 standard leads in the 3 x 4 order of the printout,
+    other leads in their order. Each cell's R peak sits at the same distance from the
+    cell's left edge, so a vertical line through one R peak runs through all of them.
+    ``lines`` maps ``p``/``qrs``/``t`` to window sample indices of boundaries drawn across
+    every cell (the global onsets and offsets the intervals are measured between).
+    Returns the geometry (``r_x_mm`` of the first column, ``cell_width_mm``, ``row_pitch_mm``).
+    """
+    names = list(beats)
+    if set(STANDARD_LAYOUT[0] + STANDARD_LAYOUT[1] + STANDARD_LAYOUT[2] + STANDARD_LAYOUT[3]) <= set(names):
+        order = [[STANDARD_LAYOUT[c][r] for c in range(4)] for r in range(3)]
+    else:
+        order = [names[i:i + columns] for i in range(0, len(names), columns)]
+    rows = max(len(order), 3)
+    pitch = region.height_mm / rows
+    # fewer than 3 rows (1-8 leads): paper for the rows drawn only, at the top of the region
+    draw_grid(ax, Region(region.x_mm, region.y_mm + region.height_mm - len(order) * pitch, region.width_mm,
+                         len(order) * pitch))
+    cal_w = round(0.2 * mm_per_s + 5.0)
+    cell_w = (region.width_mm - cal_w) / columns
+    n = max((v.size for v in beats.values()), default=0)
+    lead_in_mm = max(0.0, (cell_w - n / fs * mm_per_s) / 2.0)  # the window centred in its cell
+    for r, row in enumerate(order):
+        top = region.y_mm + region.height_mm - pitch * r
+        base = top - 0.5 * pitch
+        draw_calibration(ax, region.x_mm + 2.0, base, mm_per_s=mm_per_s, mm_per_mv=mm_per_mv)
+        for c, name in enumerate(row):
+            x = region.x_mm + cal_w + c * cell_w
+            cell = Region(x, top - pitch, cell_w, pitch)
+            for wave, idx in (lines or {}).items():
+                xs = [x + lead_in_mm + i / fs * mm_per_s for i in idx if 0 <= i < n]
+                segs = [((v, cell.y_mm + 1.0), (v, top - 6.0)) for v in xs]
+                ax.add_collection(LineCollection(segs, colors=MARK_COLORS.get(wave, "#444444"), linestyles="dashed",
+                                                 linewidths=0.25 * _PT_PER_MM, zorder=2.5, gid=f"median-lines-{wave}"))
+            draw_trace(ax, x + lead_in_mm, base, beats[name], fs, mm_per_s=mm_per_s, mm_per_unit=mm_per_mv,
+                       gid=f"median-{name}", clip=cell)
+            _label(ax, x + 1.2, top - 4.5, name)
+    return {"r_x_mm": region.x_mm + cal_w + lead_in_mm + r_index / fs * mm_per_s, "cell_width_mm": cell_w,
+            "row_pitch_mm": pitch}
 
 
 def draw_strips(
