@@ -34,3 +34,23 @@ def test_stacked_heads_give_each_heads_probabilities_bit_for_bit():
         st.predict_proba(X[:, :3])
 
 
+
+
+def test_stacked_heads_of_different_sizes():
+    """Heads with different numbers of iterations (summed head by head) still give each
+    head's probabilities bit for bit."""
+    from dataclasses import replace
+
+    from cardiokit.ecg.rhythm import _model
+    from cardiokit.models.trees import StackedTrees
+
+    t, idx = _model().heads[0]
+    short = replace(t, roots=t.roots[: t.roots.shape[0] // 3])
+    heads = [(t, idx), (short, idx)]
+    st = StackedTrees.of(heads)
+    assert not st._same_iters
+    X = np.random.default_rng(5).normal(0, 1, size=(10, len(_model().inputs)))
+    for x in X:
+        want = np.array([h.predict_proba((x if i is None else x[i])[None, :])[0] for h, i in heads])
+        assert np.array_equal(st.predict_proba(x), want)
+    assert StackedTrees.of(heads[:1] * 2)._same_iters

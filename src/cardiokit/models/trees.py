@@ -189,10 +189,18 @@ class StackedTrees:
         if x.ndim != 1 or x.size < nf:
             raise InvalidArgumentError(f"x must be 1-D with >= {nf} values; got shape {x.shape}")
         v = t._leaf_values(x[:nf])
-        k = self.baselines.shape[1]
-        s = self.baselines.copy()
-        for h, (row, n_iter) in enumerate(self.spans):
-            s[h] += v[row * k : (row + n_iter) * k].reshape(n_iter, k).sum(axis=0)
-        s -= s.max(axis=1, keepdims=True)
-        e = np.exp(s)
-        return e / e.sum(axis=1, keepdims=True)
+        n_heads, k = self.baselines.shape
+        if self._same_iters:  # the heads' trees summed at once (the same sums, tree by tree in order)
+            s = self.baselines + np.add.reduce(v.reshape(n_heads, -1, k), axis=1)
+        else:
+            s = self.baselines.copy()
+            for h, (row, n_iter) in enumerate(self.spans):
+                s[h] += v[row * k : (row + n_iter) * k].reshape(n_iter, k).sum(axis=0)
+        s -= np.maximum.reduce(s, axis=1, keepdims=True)
+        e = np.exp(s, out=s)
+        return e / np.add.reduce(e, axis=1, keepdims=True)
+
+    @cached_property
+    def _same_iters(self) -> bool:
+        """Every head has the same number of iterations (its rows follow the previous head's)."""
+        return len({n for _, n in self.spans}) == 1
