@@ -113,7 +113,14 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
         per3 = delineate_leads(filt, rpos, fs, TUNING, rr_s=rr_s)
         glob3, fused = fuse(per3, rpos, fs)
         per, glob = fused[:, 0, :], glob3[0]
-    return MedianBeat(med, fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
+        return MedianBeat(med, fs, pre, leads, per, glob, int(keep.sum()), int(r.size))
+    # the arrays are ours (the median and the fiducials' own array): frozen in place, not copied
+    for a in (med, per, glob):
+        a.flags.writeable = False
+    mb = object.__new__(MedianBeat)
+    mb.__dict__.update(signals=med, fs=fs, r_index=pre, leads=leads, per_lead=per, global_=glob,
+                       n_used=int(keep.sum()), n_beats=int(r.size))
+    return mb
 
 
 def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width: int,
@@ -123,16 +130,21 @@ def _median_fiducials(rel: np.ndarray, present: np.ndarray, r_index: int, width:
     row's ``n_valid`` beats when given: the others were left out), else -1."""
     rows, nb, _ = rel.shape
     # all three waves at once: a fiducial counts where its wave's onset, peak and offset exist
-    have = present[:, :, 1::3] & present[:, :, 0::3] & present[:, :, 2::3]  # (rows, nb, 3 waves)
+    p = present.reshape(rows, nb, 3, 3)
+    have = p[:, :, :, 1] & p[:, :, :, 0] & p[:, :, :, 2]  # (rows, nb, 3 waves)
     cnt = have.sum(axis=1)  # (rows, 3)
-    # beats last (contiguous sorts); absent fiducials sort last (an integer sentinel: the
-    # values are integers, so the medians are those of the float NaN-last sort)
-    vals = np.where(np.repeat(have, 3, axis=2), rel, _ABSENT).transpose(0, 2, 1).reshape(rows * 9, nb)
+    # laid out (row, wave, fiducial, beat): beats last (contiguous sorts); absent fiducials
+    # sort last (an integer sentinel: the values are integers, so the medians are those of
+    # the float NaN-last sort)
+    vals = np.full((rows, 3, 3, nb), _ABSENT)
+    np.copyto(vals, rel.reshape(rows, nb, 3, 3).transpose(0, 2, 3, 1), where=have.transpose(0, 2, 1)[:, :, None, :])
+    vals = vals.reshape(rows * 9, nb)
     vals.sort(axis=1)
-    c9 = np.repeat(cnt, 3, axis=1).reshape(-1)
-    k = np.arange(rows * 9)
-    lo = vals[k, np.maximum((c9 - 1) // 2, 0)]
-    hi = vals[k, np.maximum(c9 // 2, 0)]
+    c9 = cnt.repeat(3)  # per row of vals
+    at = np.arange(rows * 9) * nb  # each row's start in the flat array
+    flat = vals.reshape(-1)
+    lo = flat[at + np.maximum((c9 - 1) // 2, 0)]
+    hi = flat[at + c9 // 2]
     m = (np.round(0.5 * (lo + hi).astype(np.float64)) + r_index).reshape(rows, 9)
     inside = ((m >= 0) & (m < width)).reshape(rows, 3, 3).all(axis=2)
     half = nb if n_valid is None else np.asarray(n_valid)[:, None]

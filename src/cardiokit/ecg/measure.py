@@ -267,7 +267,8 @@ def measure(
             beats = detect_beats(rec)
         delineation = delineate(sub, beats=beats)
     r = delineation.beats
-    scale = np.array([_SCALE_TO_MV.get(c.unit.strip().lower(), 1.0) for c in sub.channels])
+    units = [_SCALE_TO_MV.get(c.unit.strip().lower(), 1.0) for c in sub.channels]
+    scale = None if all(v == 1.0 for v in units) else np.array(units)  # every lead in mV: nothing to scale
     rr = np.diff(r) / fs
     seen = delineation.usable_beats
     if rr.size and not seen.all():  # intervals touching a beat unusable in every lead are left out
