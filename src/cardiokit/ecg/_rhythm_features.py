@@ -51,6 +51,7 @@ from ._rhythm_rr import (
     _rr_features,
     _share,
     _std,
+    _sum,
     _vg_features,
 )
 
@@ -181,18 +182,18 @@ def _band_share(seg: np.ndarray, lo: float, hi: float, lo_all: float = 1.0, hi_a
     b_all, b = _share_bins(n, lo, hi, lo_all, hi_all)
     if b.start < 0 or b.stop > b_all.stop - b_all.start or b_all.stop < b_all.start:
         p = np.abs(c) ** 2  # a band outside the total: the spectrum as a whole
-        tot = p[b_all].sum()
-        return float(p[b].sum() / tot) if tot > 0 else _NAN
+        tot = _sum(p[b_all], None)
+        return float(_sum(p[b], None) / tot) if tot > 0 else _NAN
     p = np.abs(c[b_all])
     p *= p
-    tot = p.sum()
-    return float(p[b].sum() / tot) if tot > 0 else _NAN
+    tot = _sum(p, None)
+    return float(_sum(p[b], None) / tot) if tot > 0 else _NAN
 
 
 def _unit_corr(w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of ``w`` minus their means, their energies and their correlations with the
     zero-mean template ``t`` (0 where a row or ``t`` is flat)."""
-    w = w - w.sum(axis=1, keepdims=True) / w.shape[1]
+    w = w - _sum(w, axis=1, keepdims=True) / w.shape[1]
     e = np.einsum("ij,ij->i", w, w)
     den = np.sqrt(e) * np.sqrt(t @ t)
     num = w @ t
@@ -219,7 +220,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     if inner.size < 3:
         return nan_main, nan_extra
     win = y[inner[:, None] + _OFFS]
-    if np.isfinite(win.sum()):
+    if np.isfinite(_sum(win, None)):
         # finite: each row's baseline is the middle of its sorted first _BASE (odd) samples,
         # the template the rows' median by dsp._fast.median_rows (both np.median's values)
         win -= np.sort(win[:, :_BASE], axis=1)[:, _BASE // 2 : _BASE // 2 + 1]
@@ -253,7 +254,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     p_t = tp - _mean(tp)
     p_amp = float((tp.max() - tp.min()) / r_amp)
     wp, wp_e, p_c = _unit_corr(win[:, _P], p_t)
-    p_energy = float((p_t * p_t).sum() / max(_mean(wp_e), 1e-12))
+    p_energy = float(_sum(p_t * p_t, None) / max(_mean(wp_e), 1e-12))
     # QRST cancellation: subtract the median beat from each beat, look at what remains
     res = (win[:, _C] - tmpl[_C]).ravel()
     res_ratio = float(np.sqrt(_mean(res * res)) / r_amp) if res.size else _NAN
@@ -302,7 +303,7 @@ def _morph_features(y: np.ndarray, r: np.ndarray) -> tuple[list[float], list[flo
     p_pos = np.abs(wp).argmax(axis=1)[p_c > 0.3] / FS
     p_pos_sd = _std(p_pos) if p_pos.size >= 3 else _NAN
     aw = np.abs(wq)
-    widths = (aw >= 0.5 * aw.max(axis=1, keepdims=True)).sum(axis=1, dtype=np.float64)
+    widths = _sum(aw >= 0.5 * np.maximum.reduce(aw, axis=1, keepdims=True), axis=1, dtype=np.float64)
     w_cv = _std(widths) / max(_mean(widths), 1e-9)
     pr = (a - _P.start - int(np.abs(p_t).argmax())) / FS if p_amp > 0.05 else _NAN
     pos = 0.1 * (n_c - 1)
@@ -327,7 +328,7 @@ def _template_features(win: np.ndarray, tmpl: np.ndarray, gain: float) -> list[f
     c = (w @ tt) / (np.sqrt(np.einsum("ij,ij->i", w, w) * float(tt @ tt)) + 1e-12)
     low = c < 0.7
     amp = _mean(np.abs(win[low][:, _QRS]).max(axis=1)) * abs(gain) if low.any() else 1.0
-    area = float(np.abs(tn[_AREA]).sum() / (_AREA.stop - _AREA.start))
+    area = float(_sum(np.abs(tn[_AREA]), None) / (_AREA.stop - _AREA.start))
     return [*steps, _share(low), amp, area]
 
 
@@ -346,7 +347,7 @@ def _signal_features(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[float]
     p *= p
 
     def band(lo: float, hi: float) -> float:
-        return float(p[_band(n, lo, hi, False)].sum())
+        return float(_sum(p[_band(n, lo, hi, False)], None))
 
     tot = band(0.0, 40.0)
     sig = band(1.0, 40.0)

@@ -41,6 +41,9 @@ RR2_NAMES = ("afev_irr", "afev_origin", "afev_pac", "rr_dom_share", "rr_clean_cv
              "rr_clean_rmssd", "hr_win_max", "hr_win_min", "rr_long_share", "rr_bimodal")
 
 _NAN = float("nan")
+#: ``a.sum(...)`` without the ndarray method's Python-level wrapper (``_sum(a, None)``: every axis,
+#: as ``a.sum()``; the same ufunc reduction and values)
+_sum = np.add.reduce
 
 
 #: series up to this length: sample entropy's pairs counted one by one in plain Python
@@ -142,13 +145,13 @@ def _partners_within(v: np.ndarray, r: float) -> np.ndarray:
 
 def _mean(a: np.ndarray) -> float:
     """Mean of a 1-D array without numpy's per-call dispatch overhead."""
-    return float(a.sum()) / a.size
+    return float(_sum(a, None)) / a.size
 
 
 def _std(a: np.ndarray) -> float:
     """Population SD of a 1-D array (as ``a.std()``, less per-call overhead)."""
     d = a - _mean(a)
-    return float(np.sqrt(float((d * d).sum()) / a.size))
+    return float(np.sqrt(float(_sum(d * d, None)) / a.size))
 
 
 def _share(mask: np.ndarray) -> float:
@@ -156,8 +159,8 @@ def _share(mask: np.ndarray) -> float:
 
 
 def _entropy(counts: np.ndarray) -> float:
-    p = counts[counts > 0] / max(1, counts.sum())
-    return float(-(p * np.log(p)).sum())
+    p = counts[counts > 0] / max(1, _sum(counts, None))
+    return float(-_sum(p * np.log(p), None))
 
 
 _LOG_2RTOL = np.log(2 * 0.03)  # CoSEn tolerance r = 30 ms
@@ -339,7 +342,7 @@ def _nvg_degrees(y: np.ndarray) -> np.ndarray:
     prev = np.full((n, n), -np.inf)
     np.maximum.accumulate(s[:, :-1], axis=1, out=prev[:, 1:])
     vis = (s > prev) & up
-    return (vis.sum(axis=1) + vis.sum(axis=0)).astype(np.int64)
+    return (_sum(vis, axis=1) + _sum(vis, axis=0)).astype(np.int64)
 
 
 def _hvg_degrees(y: np.ndarray) -> np.ndarray:
@@ -499,6 +502,6 @@ def _rr2_numpy(rr: np.ndarray) -> list[float]:
     win = cs[k - 1 :].copy()
     win[1:] -= cs[: n_rr - k]
     hist = np.sort(np.bincount(np.minimum((rel / 0.05).astype(np.int64), 60), minlength=61))
-    return [irr, float(centre.sum()) / n, pac, _share(np.abs(rel - 1) < 0.08), ccv, crm,
+    return [irr, float(_sum(centre, None)) / n, pac, _share(np.abs(rel - 1) < 0.08), ccv, crm,
             60.0 * k / float(win.min()), 60.0 * k / float(win.max()), _share(rel > 1.15),
             float(hist[-2]) / max(float(hist[-1]), 1.0)]
