@@ -48,7 +48,8 @@ def _dominant(q: np.ndarray) -> np.ndarray:
     tmpl = median_rows(q)
     # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
     den = np.sqrt(np.add.reduce(q * q, axis=1)) * np.sqrt(tmpl.dot(tmpl))
-    corr = np.where(den > 0, q @ tmpl / np.where(den > 0, den, 1.0), 0.0)
+    ok = den > 0
+    corr = q @ tmpl / den if ok.all() else np.where(ok, q @ tmpl / np.where(ok, den, 1.0), 0.0)
     keep = corr >= 0.9
     if not keep.any():
         keep = corr >= corr.max() - 1e-12
