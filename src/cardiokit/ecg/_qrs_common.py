@@ -20,18 +20,19 @@ def col_median(a: np.ndarray) -> np.ndarray:
     Non-negative float64 values without NaN (e.g. absolute slopes) are selected by their bit
     patterns as int64, which order as the values do: the same values, faster (12 rows of 1665
     slopes of 40 LUDB records: 180 us one rank, 160 us two ranks, 111 us two ranks of int64).
+    The rows are partitioned in place in one copy (no second copy by ``np.partition``), and
+    the bit patterns checked by one reduction (as uint64, a negative int64 is above +inf's).
     """
-    t = np.ascontiguousarray(a.T)
+    t = np.array(a.T, order="C")  # a copy of our own, partitioned in place
     h = t.shape[1] // 2
     kth = [h - 1, h] if h else h
-    bits = t.view(np.int64) if t.dtype == np.float64 and t.size else None
-    if bits is not None and bits.min() >= 0 and bits.max() <= _INF_BITS:  # +0.0 .. +inf
-        p = np.partition(bits, kth, axis=1).view(np.float64)
+    if t.dtype == np.float64 and t.size and t.view(np.uint64).max() <= _INF_BITS:  # +0.0 .. +inf
+        t.view(np.int64).partition(kth, axis=1)
     else:
-        p = np.partition(t, kth, axis=1)
+        t.partition(kth, axis=1)
     if t.shape[1] % 2:
-        return p[:, h]
-    return 0.5 * (p[:, h - 1] + p[:, h])
+        return t[:, h]
+    return 0.5 * (t[:, h - 1] + t[:, h])
 
 
 #: the bit pattern of +inf as int64 (above it: NaN)
