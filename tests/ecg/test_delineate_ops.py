@@ -29,6 +29,11 @@ def test_span_search_equals_the_window_search() -> None:
             assert ((got >= 0) & (got < w)).all()
             live = (np.minimum(b, w) > np.maximum(a, 0))  # a non-empty range inside the window
             assert np.array_equal(got[live], _masked(v, a, b, negate)[live]), trial
+            # a sign per row: the search over sign * v, whichever route (span or whole window)
+            sign = np.where(rng.random((nb, n_leads, 1)) < 0.5, 1.0, -1.0)
+            for sp in (span, None):
+                got = _argbest(v, pos, a, b, negate=negate, span=sp, sign=sign)
+                assert np.array_equal(got, _argbest(sign * v, pos, a, b, negate=negate, span=sp)), trial
 
 
 def test_ranges_past_the_window_give_a_position_inside_it() -> None:

@@ -94,8 +94,12 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
     if base1 is base0:  # flat baseline (P waves)
         seg = sc - base0[:, :, None]
     else:
-        span = np.maximum(hi - lo, 1)[:, :, None]
-        seg = sc - (base0[:, :, None] + (base1 - base0)[:, :, None] * (pc - lo[:, :, None]) / span)
+        # sc - (base0 + (base1 - base0) * (pc - lo) / span) on one float64 temporary (positions
+        # are int64), in place
+        seg = (base1 - base0)[:, :, None] * (pc - lo[:, :, None])
+        seg /= np.maximum(hi - lo, 1)[:, :, None]
+        seg += base0[:, :, None]
+        np.subtract(sc, seg, out=seg)
     inside = (pc >= m0[:, :, None]) & (pc < m1[:, :, None])
     kc = np.where(inside, np.abs(seg), -np.inf).argmax(axis=2)
     # a row without any column inside its m0:m1 keeps window position 0, as over all columns
@@ -107,10 +111,11 @@ def _wave(d: np.ndarray, s: np.ndarray, pos: np.ndarray, base0: np.ndarray, base
         k, sgn, val = _u_wave_rule(s, k, sgn, val, m0, late)
     a0, b1 = np.maximum(lo, k - w), np.minimum(hi, k + w)
     ok &= (k - a0 >= 2) & (b1 - k >= 2)
-    sd = sgn * d
     span = w if isinstance(w, int) else int(w.max())  # the longest slope search
-    a = _argbest(sd, pos, a0, k, span=span)
-    b = _argbest(sd, pos, k + 1, b1 + 1, negate=True, span=span)
+    # the steepest slopes of sgn * d (the product of the samples searched only)
+    dc = d if d.flags.c_contiguous else np.ascontiguousarray(d)
+    a = _argbest(dc, pos, a0, k, span=span, sign=sgn)
+    b = _argbest(dc, pos, k + 1, b1 + 1, negate=True, span=span, sign=sgn)
     ad = np.abs(d)
     if step == 2:  # the steepest slopes between the samples (see _vertex)
         top = _vertex(ad, np.concatenate((a[..., None], b[..., None]), axis=2), wlen)

@@ -135,9 +135,10 @@ def _at(a: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negate: bool = False,
-             span: int | None = None) -> np.ndarray:
+             span: int | None = None, sign: np.ndarray | None = None) -> np.ndarray:
     """First position of the maximum of ``v`` (of ``-v`` when ``negate``) within ``a <= pos < b``
-    (per beat and lead).
+    (per beat and lead); ``sign`` (``(nb, L, 1)`` float64 +-1.0): of ``sign * v``, the
+    product (exact) taken of the samples read only.
 
     ``span``: no range is longer (``b - a <= span``). The search then reads ``span`` columns
     from each row's ``a`` (moved into the row where it is not) rather than every column some
@@ -149,7 +150,7 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
     if span is not None and 0 < span < width and v.flags.c_contiguous:
         st = np.minimum(np.maximum(a, 0), width - span)
         g = _windows(v.reshape(nb * n_leads, width), span)[_row_ids(nb * n_leads), st.reshape(-1)]
-        g = g.reshape(nb, n_leads, span)
+        g = g.reshape(nb, n_leads, span) if sign is None else sign * g.reshape(nb, n_leads, span)
         # the columns a <= pos < b, looked up (a broadcast comparison costs more on short rows)
         lo = np.minimum(np.maximum(a - st, 0), span)
         hi = np.minimum(np.maximum(b - st, 0), span)
@@ -160,6 +161,8 @@ def _argbest(v: np.ndarray, pos: np.ndarray, a: np.ndarray, b: np.ndarray, negat
     c0 = min(max(int(a.min()), 0), width - 1)  # (every range past the window: a column still read)
     c1 = min(max(int(b.max()), c0 + 1), width)
     v, pos = v[:, :, c0:c1], pos[:, :, c0:c1]
+    if sign is not None:
+        v = sign * v
     inside = (pos >= a[:, :, None]) & (pos < b[:, :, None])
     if negate:  # the first minimum of v is the first maximum of -v (no negated copy)
         return np.where(inside, v, np.inf).argmin(axis=2) + c0
