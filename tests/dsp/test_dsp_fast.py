@@ -14,6 +14,7 @@ from cardiokit.dsp._fast import (
     median1,
     median_rows,
     percentile1,
+    rows_f64,
 )
 
 
@@ -75,6 +76,14 @@ def test_median_networks_select_the_median_of_every_zero_one_input():
         cols = (np.arange(2**k)[None, :] >> np.arange(k)[:, None]) & 1
         a = np.tile(cols.astype(np.float64), (1, max(1, 4096 >> k)))  # >= 4096 per row: the network
         assert np.array_equal(median_rows(a), np.median(a, axis=0))
+
+
+@pytest.mark.parametrize(("n", "step", "block"), [(5000, 2, 256), (4999, 3, 7), (1, 1, 256), (600, 4, 150)])
+def test_rows_f64_is_the_float64_transposed_copy_of_every_step_th_sample(n, step, block):
+    x = np.random.default_rng(n).normal(size=(n, 5)).astype(np.float32)
+    got = rows_f64(x, step, block)
+    assert got.flags.c_contiguous and got.dtype == np.float64
+    assert np.array_equal(got, np.ascontiguousarray(x[::step].T, dtype=np.float64))
 
 
 def test_hann_is_numpys_window_cached_and_read_only():

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = ["block_max", "clip", "col_max", "count_true", "hann", "irfft_axis", "keep_freed_memory", "median0", "median1",
-           "median_rows", "percentile1", "rfft_axis"]
+           "median_rows", "percentile1", "rfft_axis", "rows_f64"]
 
 
 try:  # scipy.fft.rfft's and irfft's pocketfft kernels, without the backend dispatch and argument checks
@@ -204,6 +204,19 @@ def median_rows(a: np.ndarray) -> np.ndarray:
             own[j] = True
     h = k // 2
     return rows[h].copy() if k % 2 else (rows[h - 1] + rows[h]) / 2
+
+
+def rows_f64(x: np.ndarray, step: int = 1, block: int = 256) -> np.ndarray:
+    """``np.ascontiguousarray(x[::step].T, dtype=np.float64)`` of ``(n, L)`` ``x``: every
+    ``step``-th sample of each column as C-ordered float64 rows ``(L, ceil(n / step))``, copied
+    ``block`` samples at a time (a cache-sized transposed copy; one strided casting copy of the
+    whole record is slower: ~20 vs ~17 us for 12 x 2500 float32 samples in cache)."""
+    n_leads = x.shape[1]
+    m = -(-x.shape[0] // step)
+    out = np.empty((n_leads, m))
+    for j in range(0, m, block):
+        out[:, j : j + block] = x[j * step : (j + block) * step : step].T
+    return out
 
 
 def col_max(a: np.ndarray, op: np.ufunc = np.maximum) -> np.ndarray:

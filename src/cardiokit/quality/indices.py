@@ -48,7 +48,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardiokit.dsp._fast import clip, hann, median1, rfft_axis
+from cardiokit.dsp._fast import clip, hann, median1, rfft_axis, rows_f64
 from cardiokit.dsp.filters import bandpass
 
 __all__ = ["ECG_INDICES", "PPG_INDICES", "curve_length_beats", "curve_length_peaks", "ecg_indices", "ecg_segment_indices",
@@ -263,13 +263,19 @@ def ecg_indices(
     beats = np.asarray(beats, np.int64)
     # the cleaned signal at fs / q: every q-th sample (it holds little above 40 Hz)
     q = max(1, int(fs // work_fs_hz)) if work_fs_hz else 1
-    yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
     bounds_d = [(-(-a // q), -(-b // q)) for a, b in bounds]
     qb = max(1, int(fs // DETECTOR_FS_HZ)) if work_fs_hz else 1
     if qb == q:
+        yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
         yb, bounds_b = yd, bounds_d
     else:
-        yb = yt[:, ::qb] if qb > 1 else yt
+        if q % qb == 0:  # the detector's grid holds the work grid: one float64 copy of the rows (the
+            # detector's differences are float64 either way), the work grid every q / qb-th column
+            yb = rows_f64(np.asarray(y), qb)
+            yd = np.ascontiguousarray(yb[:, :: q // qb])
+        else:
+            yd = np.ascontiguousarray(yt[:, ::q] if q > 1 else yt, dtype=np.float64)
+            yb = yt[:, ::qb] if qb > 1 else yt
         bounds_b = [(-(-a // qb), -(-b // qb)) for a, b in bounds]
     # the second detector's beats as sorted keys lead * nb + sample (on the fs / qb grid)
     nb = yb.shape[1]
