@@ -4,8 +4,8 @@ other / P / QRS / T (LUDB, 200 records x 12 leads).
 Reproducible (seeded)::
 
     # the shipped 1.1.0 model: TAG=v2 AUG=v2 EPOCHS=24 in the environment of every stage
-    # (tried, not shipped, docs/MODELS.md: TAG=v3a AUG=v2 EPOCHS=40 CHANNELS=16,32,48,64,
-    # and TAG=ctx1 AUG=v2 EPOCHS=24 CTX=1)
+    # (tried, not shipped, docs/MODELS.md: TAG=v3a AUG=v2 EPOCHS=40 CHANNELS=16,32,48,64, v3b the same
+    # with EPOCHS=24, and TAG=ctx1 AUG=v2 EPOCHS=24 CTX=1)
     nice -n 10 .venv/bin/python -m training.train_delineator cache   # preprocessed LUDB arrays
     nice -n 10 .venv/bin/python -m training.train_delineator fold0   # ... fold4: one fold each (two at once)
     nice -n 10 .venv/bin/python -m training.train_delineator cv      # 5-fold CV, out-of-fold probabilities
