@@ -138,11 +138,15 @@ class Recording:
 
     # -- cheap construction without re-validation (internal) -----------------------------
     def _evolve(self, **changes: Any) -> Recording:
+        """A copy with some fields replaced, unchecked (internal callers pass valid fields). A
+        ``meta`` that is already a ``MappingProxyType`` is taken as frozen (built by the caller
+        from frozen parts, e.g. another recording's ``meta``); another mapping is frozen."""
         new = object.__new__(Recording)
-        for name in ("signals", "fs", "channels", "start", "annotations", "meta", "frames"):
-            object.__setattr__(new, name, changes.get(name, getattr(self, name)))
-        if "meta" in changes:
-            object.__setattr__(new, "meta", _freeze_mapping(changes["meta"]))
+        fields = new.__dict__  # (a frozen dataclass without slots: its fields live here)
+        fields.update(self.__dict__)
+        fields.update(changes)
+        if "meta" in changes and type(changes["meta"]) is not MappingProxyType:
+            fields["meta"] = _freeze_mapping(changes["meta"])
         sig = new.signals
         if sig.flags.writeable:
             sig = sig.view()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 
@@ -160,7 +161,8 @@ def clean(
     _log.debug("cleaned %d ECG channel(s) at %g Hz", len(idx), rec.fs)
     # what was done, for later stages (delineate skips its own high-pass after >= 0.5 Hz)
     note = {"low_hz": low_hz, "high_hz": high_hz, "channels": [rec.channels[i].name for i in idx]}
-    new = rec._evolve(signals=sig, meta={**rec.meta, "ecg_filter": note})
+    # frozen as Recording freezes meta: rec.meta's values are frozen already, the note holds no mapping
+    new = rec._evolve(signals=sig, meta=MappingProxyType({**rec.meta, "ecg_filter": MappingProxyType(note)}))
     if keep:
         _remember_spectrum(new.signals, tuple(idx), keep[0])
     return new
