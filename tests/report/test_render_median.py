@@ -82,6 +82,19 @@ def test_no_median_page_without_the_median_beats(report12):
     assert _median_page(figs) is None and len(figs) == 2
 
 
-def test_screen_panels_leave_the_median_page_out(report12):
+def test_html_shows_the_median_beats_after_the_signal_panel(report12):
     figs = render.render_figures(report12, body_only=True)
-    assert _median_page(figs) is None
+    assert len(figs) == 2
+    drawn = {ln.get_gid() for ln in figs[1].axes[0].lines}
+    assert {f"median-{lead}" for lead in LEADS_12} <= drawn
+    doc = render.render_html(report12)
+    assert doc.count("<figure>") == 2 and "50 mm/s" in doc
+
+
+def test_few_leads_get_a_short_median_panel_on_screen():
+    rec = simulate_ecg(duration_s=10, heart_rate_bpm=70, seed=4).select(["II", "V5"])
+    figs = render.render_figures(cardiokit.analyze(rec), body_only=True)
+    medians = [f for f in figs if any((ln.get_gid() or "").startswith("median-") for ln in f.axes[0].lines)]
+    assert len(medians) == 1
+    _, h = medians[0].get_size_inches()
+    assert h * 25.4 < 100.0  # one row of cells, not a page of empty grid

@@ -278,7 +278,7 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
     return pages
 
 
-def _median_pages(report: Any, rec: Recording) -> list[_Page]:
+def _median_pages(report: Any, rec: Recording, body_only: bool) -> list[_Page]:
     """The median beat of every lead at 50 mm/s with the global boundaries (dashed) that PR,
     QRS and QT are measured between, when the analysis kept its median beats."""
     mb = getattr(getattr(report, "measurement_details", None), "median_beat", None)
@@ -290,10 +290,10 @@ def _median_pages(report: Any, rec: Recording) -> list[_Page]:
              for k, name in enumerate(mb.leads)}
     g = np.asarray(mb.global_)
     lines = {w: [int(g[i]) for i in cols if g[i] >= 0] for w, cols in (("p", (0, 2)), ("qrs", (3, 5)), ("t", (8,)))}
-    fig, ax, region = _figure(False)
-    draw_median_beats(ax, beats, mb.fs, mb.r_index, region, lines=lines)
+    fig, ax, region = _figure(body_only)
+    geo = draw_median_beats(ax, beats, mb.fs, mb.r_index, region, lines=lines)
     return [_Page(fig, f"50 mm/s   10 mm/mV   median of {mb.n_used} of {mb.n_beats} beats   dashed: global boundaries",
-                  title="Median beats", legend=any(lines.values()))]
+                  title="Median beats", legend=any(lines.values()), bottom_mm=geo["bottom_mm"])]
 
 
 def _snap_to_peak(x: np.ndarray, idx: np.ndarray, half_width: int) -> np.ndarray:
@@ -493,8 +493,7 @@ def build_pages(report: Any, rec: Recording, *, opts: DisplayOptions | None = No
             pages += _twelve_lead_pages(report, std, rec.fs, ftxt, opts, body_only)
         else:
             pages += _ecg_strip_pages(report, leads, rec.fs, ftxt, opts, body_only)
-        if not body_only:
-            pages += _median_pages(report, rec)
+        pages += _median_pages(report, rec, body_only)
     for kind in ("ppg", "pcg"):
         pages += _other_pages(report, rec, kind, opts, body_only)
     pages += _rppg_pages(report, body_only)

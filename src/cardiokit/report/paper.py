@@ -326,7 +326,8 @@ def draw_median_beats(
     cell's left edge, so a vertical line through one R peak runs through all of them.
     ``lines`` maps ``p``/``qrs``/``t`` to window sample indices of boundaries drawn across
     every cell (the global onsets and offsets the intervals are measured between).
-    Returns the geometry (``r_x_mm`` of the first column, ``cell_width_mm``, ``row_pitch_mm``).
+    Returns the geometry (``r_x_mm`` of the first column, ``cell_width_mm``, ``row_pitch_mm``,
+    ``bottom_mm`` of the paper drawn).
     """
     names = list(beats)
     if set(STANDARD_LAYOUT[0] + STANDARD_LAYOUT[1] + STANDARD_LAYOUT[2] + STANDARD_LAYOUT[3]) <= set(names):
@@ -358,7 +359,7 @@ def draw_median_beats(
                        gid=f"median-{name}", clip=cell)
             _label(ax, x + 1.2, top - 4.5, name)
     return {"r_x_mm": region.x_mm + cal_w + lead_in_mm + r_index / fs * mm_per_s, "cell_width_mm": cell_w,
-            "row_pitch_mm": pitch}
+            "row_pitch_mm": pitch, "bottom_mm": region.y_mm + region.height_mm - len(order) * pitch}
 
 
 def draw_strips(
