@@ -91,3 +91,15 @@ def test_hann_is_numpys_window_cached_and_read_only():
         w = hann(n, dt)
         assert w.dtype == dt and np.array_equal(w, np.hanning(n).astype(dt))
         assert hann(n, dt) is w and not w.flags.writeable
+
+
+def test_median_rows_of_many_slices_sorts_without_building_a_network():
+    # a Holter record's thousands of beats: Batcher's network on that many wires takes tenths of
+    # a second to plan (once per beat count) and is never the cheaper path there
+    from cardiokit.dsp import _fast
+
+    a = np.random.default_rng(5).normal(size=(1001, 40))
+    _fast._median_plan.cache_clear()
+    np.testing.assert_array_equal(_fast.median_rows(a), np.median(a, axis=0))
+    np.testing.assert_array_equal(_fast.median_rows(a[:1000]), np.median(a[:1000], axis=0))
+    assert _fast._median_plan.cache_info().currsize == 0

@@ -164,6 +164,10 @@ def _median_plan(n: int) -> tuple[tuple[int, int, bool, bool], ...]:
     return tuple(reversed(ops))
 
 
+#: median_rows sorts above this many slices (a network there costs more calls than values sorted)
+_NETWORK_MAX = 64
+
+
 @lru_cache(maxsize=64)
 def _median_calls(n: int) -> int:
     """Elementwise minima and maxima of :func:`_median_plan` ``(n)``."""
@@ -182,7 +186,9 @@ def median_rows(a: np.ndarray) -> np.ndarray:
     """
     k = a.shape[0]
     m = a[0].size if k else 0
-    if k > 5 and m * (20 + 2.2 * k) < _median_calls(k) * (490 + 0.23 * m):
+    # more than _NETWORK_MAX slices (e.g. the beats of a Holter record): sorting always wins, and
+    # the network's plan is not built (Batcher's network on thousands of wires takes ~0.3 s)
+    if k > _NETWORK_MAX or (k > 5 and m * (20 + 2.2 * k) < _median_calls(k) * (490 + 0.23 * m)):
         t = np.ascontiguousarray(a.reshape(k, m).T)
         t.sort(axis=1)
         h = k // 2
