@@ -68,34 +68,37 @@ class TreeEnsemble:
     def _leaf_values(self, x: np.ndarray) -> np.ndarray:
         """The value of the leaf each tree routes the ``nf`` values ``x`` to (``value`` rows in
         the order of ``roots.reshape(-1)``)."""
-        counts, thr, right, step, _, roots, value, depth, nf = self._walk
+        counts, rank, right, step, _, roots, value, depth, nf, uniq = self._walk
         # the row twice: as is, then with NaN as -inf; a node whose missing values go left
         # reads the second copy (-inf <= any threshold), the others the first (NaN <= t is
         # False: right), so one comparison routes every node. The inner nodes are ordered by
-        # the value they read, so their values are the row repeated (no gather)
+        # the value they read, so their values are the row repeated (no gather). ``x <= t``
+        # compares ranks among the thresholds: the number of thresholds below x (NaN: all of
+        # them) <= the number below t, the same outcome for every x, in a small integer type
         xx = np.empty(2 * nf)
         xx[:nf] = x
         hi = xx[nf:]
         np.copyto(hi, x)
         hi[np.isnan(x)] = -np.inf
-        go_left = xx.repeat(counts) <= thr
+        go_left = uniq.searchsorted(xx).astype(rank.dtype).repeat(counts) <= rank
         # every node's next node for this row: right child, or left = right + step
-        # (inner nodes first, then the leaves, which stay); in int32, half the memory of intp
+        # (inner nodes first, then the leaves, which stay); int32 when the numbers fit
         nxt, tmp = self._next_nodes()
         np.multiply(go_left, step, out=tmp)
-        np.add(tmp, right, out=nxt[: thr.size])
+        np.add(tmp, right, out=nxt[: rank.size])
         node = roots
         for _ in range(depth):
-            node = nxt[node]
-        return value[node]
+            node = nxt.take(node)  # (take: the same gather as nxt[node], less overhead)
+        return value.take(node)
 
     @cached_property
     def _walk(self) -> tuple:
         """The nodes renumbered, inner nodes first ordered by the value they read (feature,
         offset by the number of features ``nf`` where missing values go left, see
-        :meth:`raw_scores`): how many inner nodes read each of the ``2 nf`` values, their
-        thresholds, right children and left minus right child, the leaves' numbers,
-        the roots, the node values, the depth of the deepest tree and ``nf``."""
+        :meth:`_leaf_values`): how many inner nodes read each of the ``2 nf`` values, their
+        thresholds' ranks among the distinct thresholds (int16 when they fit), right children
+        and left minus right child (int32 when they fit), the leaves' numbers, the roots, the
+        node values, the depth of the deepest tree, ``nf`` and the distinct thresholds (sorted)."""
         inner = np.flatnonzero(~self.is_leaf)
         feat = self.feature[inner].astype(np.intp)
         nf = int(feat.max()) + 1 if feat.size else 0
@@ -111,21 +114,24 @@ class TreeEnsemble:
             depth += 1
         left, right = new[self.left[inner]], new[self.right[inner]]
         small = np.int32 if order.size < 2**31 else np.intp  # node numbers: int32 when they fit
-        return (np.bincount(feat, minlength=2 * nf), self.threshold[inner].astype(np.float64),
-                right.astype(small), (left - right).astype(small), np.arange(inner.size, order.size),
-                new[self.roots.reshape(-1)], self.value[order], depth, nf)
+        uniq, rank = np.unique(self.threshold[inner].astype(np.float64), return_inverse=True)
+        # a rank up to uniq.size (a value above every threshold, or NaN) must fit
+        rank = rank.reshape(-1).astype(np.int16 if uniq.size < 2**15 - 1 else np.intp)
+        return (np.bincount(feat, minlength=2 * nf), rank, right.astype(small), (left - right).astype(small),
+                np.arange(inner.size, order.size), new[self.roots.reshape(-1)], self.value[order], depth, nf, uniq)
 
     def _next_nodes(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's next-node buffer (inner nodes, then the leaves pointing to
-        themselves, filled once: raw_scores overwrites only the inner nodes' part) and its
-        scratch buffer for the inner nodes' steps (the dtype of the stored children)."""
+        themselves, filled once: :meth:`_leaf_values` overwrites only the inner nodes' part)
+        and its scratch buffer for the inner nodes' steps, both in the dtype of the stored
+        children (int32 when it fits: the walk's random reads touch half the memory of intp)."""
         local = self._local
         bufs = getattr(local, "bufs", None)
         if bufs is None:
-            _, thr, right, _, leaves, *_ = self._walk
-            nxt = np.empty(thr.size + leaves.size, np.intp)
-            nxt[thr.size:] = leaves
-            bufs = local.bufs = (nxt, np.empty(thr.size, right.dtype))
+            _, rank, right, _, leaves, *_ = self._walk
+            nxt = np.empty(rank.size + leaves.size, right.dtype)
+            nxt[rank.size:] = leaves
+            bufs = local.bufs = (nxt, np.empty(rank.size, right.dtype))
         return bufs
 
     @cached_property
