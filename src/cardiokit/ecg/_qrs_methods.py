@@ -19,6 +19,7 @@ from cardiokit.dsp.peaks import moving_average
 from ._qrs_common import (
     adaptive_pick,
     band,
+    edge_like,
     energy,
     energy_rows,
     initial_levels,
@@ -27,6 +28,11 @@ from ._qrs_common import (
 )
 
 Detector = Callable[[np.ndarray, float, np.ndarray], list[np.ndarray]]
+
+
+#: Seconds without a beat after which the adaptive levels restart from the recent signal
+#: (:func:`adaptive_pick`; OSEA's 8 s, Hamilton 2002)
+REINIT_S = 8.0
 
 
 def _typical_peak(f: np.ndarray, fs: float) -> np.ndarray:
@@ -108,7 +114,8 @@ def cardiokit(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     out = []
     for j in range(x.shape[1]):
         b = adaptive_pick(f[:, j], d[:, j], fs, thr_frac=0.3, init=tuple(init[j]),
-                          replace_slope=2.5)
+                          replace_slope=2.5, reinit_s=REINIT_S,
+                          edge_test=lambda c, j=j: edge_like(x[:, j], c, fs))
         b = prune_split_beats(b, f[:, j], bp522[:, j], fs)
         out.append(prune_leading_events(b, f[:, j], bp522[:, j], fs))
     return out
@@ -139,7 +146,8 @@ def _peak_within(f: np.ndarray, beats: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
-def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
+def cardiokit_fused(x: np.ndarray | None, fs: float, bp522: np.ndarray, *,
+                    raw: np.ndarray | None = None, q: int = 1) -> np.ndarray:
     """The ``cardiokit`` detector on three or more leads at once.
 
     Each lead's RMS slope energy is divided by its typical QRS level (median of 2-s
@@ -155,6 +163,10 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     Validated on LUDB (12 leads) against per-lead voting and a per-sample median across
     leads: same accuracy, several times faster. The per-lead work runs on ``(leads, n)``
     rows (``bp522.T``; no copy when ``bp522`` is the transpose of C-ordered rows).
+    ``raw`` (samples x leads at ``q`` times ``fs``, the signals before the band-pass): a
+    candidate is no QRS when most of the weight of the leads showing it (normalised feature
+    >= 0.5) sees a single edge there (:func:`edge_like`): an electrode pop reaches several
+    leads at once.
     """
     t = np.ascontiguousarray(bp522.T)
     e, d = energy_rows(t, fs, 0.10)
@@ -172,8 +184,16 @@ def cardiokit_fused(x: np.ndarray, fs: float, bp522: np.ndarray) -> np.ndarray:
     np.minimum(f, 3.0, out=f)
     ff = weight @ f
     sf = weight @ np.divide(d, scale, out=d)
+    edge_test = None
+    if raw is not None:
+        def edge_test(c: np.ndarray) -> np.ndarray:
+            shows = weight[:, None] * (f[:, c] >= 0.5)  # (leads, candidates)
+            edge = edge_like(raw, c * q + (q - 1) // 2, fs * q, step=q).T
+            total = shows.sum(axis=0)
+            return (total > 0) & (np.add.reduce(shows * edge, axis=0) >= 0.5 * total)
+
     b = adaptive_pick(ff, sf, fs, thr_frac=0.3, init=tuple(initial_levels(ff[:, None], fs)[0]),
-                      replace_slope=2.5, ends=True)
+                      replace_slope=2.5, ends=True, reinit_s=REINIT_S, edge_test=edge_test)
     b = prune_split_beats(b, ff, bp522, fs, min_spread=_MIN_SPREAD)
     b = prune_leading_events(b, ff, bp522, fs)
     # each beat sits where the equally weighted feature peaks (as before the weights): the weights
@@ -197,7 +217,8 @@ def pantompkins1985(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndar
     d[2:-2] = (-bp[:-4] - 2 * bp[1:-3] + 2 * bp[3:-1] + bp[4:]) * (fs / 8.0)
     f = moving_average(d * d, width=max(1, round(0.15 * fs)))
     init = initial_levels(f, fs)
-    return [adaptive_pick(f[:, j], np.abs(d[:, j]), fs, thr_frac=0.25, init=tuple(init[j]))
+    return [adaptive_pick(f[:, j], np.abs(d[:, j]), fs, thr_frac=0.25, init=tuple(init[j]),
+                          reinit_s=REINIT_S)
             for j in range(x.shape[1])]
 
 
@@ -215,7 +236,7 @@ def hamilton2002(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray
     init = initial_levels(f, fs)
     return [
         adaptive_pick(f[:, j], np.abs(d[:, j]), fs, thr_frac=0.3125, searchback_rr=1.5,
-                      level="median8", init=tuple(init[j]))
+                      level="median8", init=tuple(init[j]), reinit_s=REINIT_S)
         for j in range(x.shape[1])
     ]
 
@@ -274,7 +295,7 @@ def zong2003(x: np.ndarray, fs: float, bp522: np.ndarray) -> list[np.ndarray]:
     f = moving_average(seg, width=w) * w
     init = initial_levels(f, fs)
     return [adaptive_pick(f[:, j], np.abs(dy[:, j]) * fs, fs, refractory_s=0.25, thr_frac=1 / 3,
-                          twave_slope=0.5, init=tuple(init[j]))
+                          twave_slope=0.5, init=tuple(init[j]), reinit_s=REINIT_S)
             for j in range(x.shape[1])]
 
 

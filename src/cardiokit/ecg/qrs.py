@@ -278,7 +278,7 @@ def detect_beats_array(
         # median slope per lead; a strided subsample is plenty for a noise floor
         floors = col_median(slope[:: max(1, slope.shape[0] // 20000)])
     if fused:
-        beats, w = _gate_fused(cardiokit_fused(arr, fs, qbp), qbp, slope, floors, fs)
+        beats, w = _gate_fused(cardiokit_fused(arr, fs, qbp, raw=raw, q=q), qbp, slope, floors, fs)
         details["lead_quality"] = [round(float(v), 4) for v in w]
         if beats.size == 0:
             return beats, details
