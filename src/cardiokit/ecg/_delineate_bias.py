@@ -140,7 +140,7 @@ def p_shape(x: np.ndarray, per: np.ndarray, fs: float) -> np.ndarray:
     idx = (span * _FRACTIONS).round().astype(np.int64)
     idx *= n_leads
     idx += base
-    seg = np.ascontiguousarray(x).reshape(-1).take(idx)
+    seg = np.ascontiguousarray(x).reshape(-1).take(idx).astype(np.float64, copy=False)  # (float32 x: its values)
     seg -= seg[0]
     seg -= seg[-1] * _FRACTIONS
     up, down = seg.max(axis=0), seg.min(axis=0)

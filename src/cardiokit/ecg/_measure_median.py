@@ -88,14 +88,16 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     # (np.take along the sample axis copies each sample's row of leads at once: ~3x faster
     # than the equivalent fancy index hp[idx])
     h = round(0.06 * fs)
-    q = np.take(hp, idx[:, max(pre - h, 0) : pre + h + 1], axis=0)
+    # (``hp`` may be float32, e.g. the cleaned signals: its windows are taken as float64, the same values)
+    q = np.take(hp, idx[:, max(pre - h, 0) : pre + h + 1], axis=0).astype(np.float64, copy=False)
     if scale is not None:
         q *= scale
     keep = _dominant(q.reshape(q.shape[0], -1))
     win = np.take(hp, idx[keep], axis=0)  # (n_keep, window, leads)
     if scale is not None:
+        win = win.astype(np.float64, copy=False)
         win *= scale
-    med = median_rows(win.astype(np.float32))
+    med = median_rows(win.astype(np.float32, copy=False))
     if beat_fiducials is not None:
         b = use[keep]
         per_b, glob_b = beat_fiducials

@@ -467,7 +467,9 @@ def _delineate_rules(sub: Recording, r: np.ndarray, *, highpass: bool | None = N
         q = int(fs // _WORK_FS) if fs >= 1.8 * _WORK_FS else 1
         if highpass is None:
             highpass = not _already_highpassed(sub)
-        hp = remove_baseline(sub.signals, fs, TUNING) if highpass else np.asarray(sub.signals, np.float64)
+        # baseline-removed signals: float64 when filtered here, else the signals as stored (float32
+        # as a rule; their readers take float64 from the samples they read, the same values)
+        hp = remove_baseline(sub.signals, fs, TUNING) if highpass else np.asarray(sub.signals)
         x, rd, fw = hp, r, fs
         if q > 1:  # delineate at fs / q: block means (a light anti-alias filter), then decimate
             m = sub.n_samples // q
@@ -476,7 +478,7 @@ def _delineate_rules(sub: Recording, r: np.ndarray, *, highpass: bool | None = N
                 # from the float32 input when that is the signal (the same float64 sums, half the reads)
                 x = _pair_means_rows(hp if highpass else sub.signals, m).T
             else:
-                x = hp[: m * q].reshape(m, q, n_leads).mean(axis=1)
+                x = np.asarray(hp[: m * q], np.float64).reshape(m, q, n_leads).mean(axis=1)
             rd = np.minimum(np.maximum(np.rint((r - (q - 1) / 2) / q).astype(np.int64), 0), m - 1)
             fw = fs / q
         # P and T waves are searched at half the work rate when that leaves >= _COARSE_FS
