@@ -269,7 +269,7 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     first = ext[:1].copy()
     # subtract on (rows / 64, 64 x channels) blocks: long inner loops, same values
     b = m - m % 64
-    ext[:b].reshape(b // 64, 64 * c).__isub__(np.tile(first, 64))
+    ext[:b].reshape(b // 64, 64 * c).__isub__(first.repeat(64, axis=0).reshape(1, 64 * c))  # (np.tile(first, 64))
     ext[b:] -= first
     coef = g @ ext
     if not np.isfinite(coef).all():
@@ -396,7 +396,9 @@ def detect_powerline_hz(
         return None
     # (channels, samples), the FFT runs along rows; a copy (one channel's transpose is a view)
     seg = np.array(arr[:n].T, order="C")
-    seg -= seg.mean(axis=1, keepdims=True)
+    mean = np.add.reduce(seg, axis=1, keepdims=True)
+    mean /= n  # (seg.mean(axis=1): its sum, then a division by the count, without np.mean's overhead)
+    seg -= mean
     seg *= hann(n, seg.dtype.type)
     sp = rfft_axis(seg, 1)
     best, best_ratio = None, min_ratio
