@@ -451,11 +451,17 @@ def detect_beats(
 
     * ``"cardiokit"`` (default): RMS slope energy of the 5-22 Hz band, narrowed to
       5-15 Hz where muscle noise rises, adaptive thresholds, search-back, T-wave,
-      P-wave and noise-spike rejection (:func:`cardiokit.ecg._qrs_methods.cardiokit`);
+      P-wave and noise-spike rejection, and no beat on a lone edge of the signal (an
+      electrode pop or baseline step: :func:`cardiokit.ecg._qrs_common.edge_like`)
+      (:func:`cardiokit.ecg._qrs_methods.cardiokit`);
     * ``"pantompkins1985"``: Pan & Tompkins (1985) IEEE TBME 32:230;
     * ``"hamilton2002"``: Hamilton (2002) Comput Cardiol 29:101 (OSEA);
     * ``"elgendi2010"``: Elgendi et al. (2010) BIOSIGNALS 428;
     * ``"zong2003"``: Zong, Moody & Jiang (2003) Comput Cardiol 30:737.
+
+    Every adaptive-threshold method restarts its signal and noise levels from the last 8 s
+    after 8 s without a beat (as OSEA does), so a sudden drop of the ECG's amplitude does not
+    end detection for the rest of the record.
 
     Signals at >= 360 Hz are block-averaged to 180-360 Hz for detection (the QRS
     band is far below; the fused multi-lead detector: >= 320 Hz to 160-320 Hz, e.g. 500 Hz
