@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bench._artefacts import electrode_pops
+from bench._artefacts import electrode_pops, polarity_flip
 from bench._common import match_events
 from bench.bench_beats import ELECTRODE_GAIN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardiokit.ecg import _qrs_common, _qrs_methods
+from cardiokit.ecg import _qrs_common, _qrs_methods, qrs
 from cardiokit.ecg._qrs_common import edge_like
 from cardiokit.ecg.qrs import detect_beats_array
 from tests.ecg.test_qrs import _ludb, _mitdb
@@ -96,3 +96,14 @@ def test_a_decaying_step_is_an_edge(fs, amp, sign, tau_s, rise_ms, centre):
     assert edge_like(x, at, fs).all()
     two = np.stack([x, np.zeros_like(x)], axis=1)
     assert edge_like(two, at, fs)[:, 0].all()
+
+
+def test_a_polarity_flip_part_way_does_not_empty_the_lead(monkeypatch):
+    """MIT-BIH 106 with its second half inverted: the mean beat of the two halves cancels, which
+    made the morphology gate call every beat noise (hamilton2002 found nothing in 10 min)."""
+    rec, ref = _mitdb("106", 600.0)
+    x, _ = polarity_flip(rec.signals[:, 0].astype(float), ref, rec.fs, np.random.default_rng(0))
+    beats = detect_beats_array(x, fs_hz=rec.fs, method="hamilton2002")[0]
+    assert match_events(ref, beats, round(0.15 * rec.fs)).f1 >= 99.0
+    monkeypatch.setattr(qrs, "signless_consistency", lambda *a: 0.0)
+    assert detect_beats_array(x, fs_hz=rec.fs, method="hamilton2002")[0].size == 0

@@ -450,6 +450,17 @@ def prune_leading_events(beats: np.ndarray, f: np.ndarray, x: np.ndarray, fs: fl
     return np.delete(beats, k) if k.size else beats
 
 
+def signless_consistency(x: np.ndarray, beats: np.ndarray, fs: float) -> float:
+    """:func:`template_consistency` with the template taken up to its sign: the dominant shape
+    of the beats' unit windows (their first right singular vector), so that beats of both
+    polarities (electrodes swapped part way through a recording) count as one morphology."""
+    if beats.size < 3:
+        return 1.0
+    win = _unit_rows(_beat_windows(x, beats, fs, 0.06).reshape(beats.size, -1), 1)
+    shape = np.linalg.svd(win, full_matrices=False)[2][0]
+    return float(np.mean(np.abs(win @ shape) > 0.6))
+
+
 def template_consistency(x: np.ndarray, beats: np.ndarray, fs: float) -> float:
     """Share of beats whose QRS window correlates (in absolute value) > 0.6 with the median beat.
 

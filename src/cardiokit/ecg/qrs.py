@@ -22,6 +22,7 @@ from ._qrs_common import (
     band_rows,
     col_median,
     lead_consistency,
+    signless_consistency,
     template_consistency,
     window_correlation,
 )
@@ -85,7 +86,11 @@ def _gate(beats: np.ndarray, x_bp: np.ndarray, slope: np.ndarray, floor: float, 
     q = max(template_consistency(x_bp, beats, fs),
             template_consistency(x_bp, refine_extrema(x_bp, beats, radius=round(0.05 * fs)), fs))
     if beats.size >= 3 and q < _MIN_CONSISTENCY:
-        return beats[:0], 0.0
+        # the mean beat cancels when the lead's polarity flips part way through: judge the
+        # morphology up to its sign before calling the beats noise
+        q = signless_consistency(x_bp, beats, fs)
+        if q < _MIN_CONSISTENCY:
+            return beats[:0], 0.0
     return beats, q
 
 
