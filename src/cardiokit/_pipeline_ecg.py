@@ -32,8 +32,11 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     # a handful of beats: plain Python on lists (the numbers numpy gives, up to rounding)
     b_l = np.asarray(dl.beats).tolist()
     # beats left out as unusable in every lead (delineate(quality=)) show no P wave because
-    # they were not looked at: they count neither for nor against the P-wave share
+    # they were not looked at: they count neither for nor against the P-wave share, and neither
+    # do beats left out in most leads (an electrode pop or noise on one limb electrode reaches up
+    # to 11 of 12 leads: the few leads left cannot settle a small P wave)
     seen = dl.usable_beats.tolist()
+    looked_p = dl.p_readable_beats.tolist()
     has_p: list[bool] = []
     pr_v: list[float] = []
     for (p_on, p_pk, _, qrs_on), b in zip(g[:, :4].tolist(), b_l, strict=True):
@@ -45,7 +48,9 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
             pr_v.append((start - p_on) / fs * 1000.0)
     pr_iqr = percentile1(pr_v, 75) - percentile1(pr_v, 25) if len(pr_v) >= 3 else None
     rr_l = [(b - a) / fs * 1000.0 for (a, u), (b, v) in pairwise(zip(b_l, seen, strict=True)) if u and v]
-    rr_s = [(b - a) / fs * 1000.0 for (a, pa), (b, pb) in pairwise(zip(b_l, has_p, strict=True)) if pa and pb]
+    # the sinus cycles: between beats with a P wave (a beat whose P wave could not be read takes part)
+    p_or_unread = [h or not u for h, u in zip(has_p, looked_p, strict=True)]
+    rr_s = [(b - a) / fs * 1000.0 for (a, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
     rr_range = float(max(rr_s) - min(rr_s)) if len(rr_s) >= 2 else None
     rr_cv = None
     if len(rr_l) >= 2:
@@ -54,8 +59,8 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
             rr_cv = math.sqrt(math.fsum((v - mean) ** 2 for v in rr_l) / len(rr_l)) / mean
     # a beat within 0.3 s of the start cannot show its P wave: leave it out of the share
     edge = round(0.3 * fs)
-    room = [h for h, b, u in zip(has_p, b_l, seen, strict=True) if b >= edge and u]
-    looked = [h for h, u in zip(has_p, seen, strict=True) if u]
+    room = [h for h, b, u in zip(has_p, b_l, looked_p, strict=True) if b >= edge and u]
+    looked = [h for h, u in zip(has_p, looked_p, strict=True) if u]
     p_frac = sum(room) / len(room) if room else (sum(looked) / len(looked) if looked else None)
     return RhythmFeatures(int(n), p_frac, pr_iqr, rr_range, rr_cv)
 

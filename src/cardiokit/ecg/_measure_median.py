@@ -105,7 +105,14 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
         n_valid = None
         if usable is not None and not usable.all():
             u = usable[:, b]
-            n_valid = np.concatenate([u.sum(axis=1), [np.count_nonzero(u.any(axis=0))]])
+            n_glob = np.count_nonzero(u.any(axis=0))
+            most = 2 * u.sum(axis=0) >= u.shape[0]
+            if not most.all() and np.count_nonzero(most) >= 3:
+                # a beat left out in most leads has global boundaries from the few leads left
+                # (an electrode pop reaches up to 11 of 12): not comparable with the others'
+                fb[-1, ~most, :] = -1
+                n_glob = np.count_nonzero(most)
+            n_valid = np.concatenate([u.sum(axis=1), [n_glob]])
         fid = _median_fiducials(fb - r[None, b, None], fb >= 0, pre, med.shape[0], n_valid)
         per, glob = fid[:-1], fid[-1]
     else:

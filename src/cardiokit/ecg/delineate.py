@@ -125,6 +125,17 @@ class Delineation:
         drop = self.extra.get("unusable")
         return np.ones(self.n_beats, bool) if drop is None else ~np.asarray(drop, bool).all(axis=0)
 
+    @property
+    def p_readable_beats(self) -> np.ndarray:
+        """``(n_beats,)`` bool: beats usable in at least half of the leads. Only these can settle
+        whether a beat has a P wave: where an electrode pop or noise on one limb electrode left
+        out most leads (up to 11 of 12), the few left cannot carry the fused P wave."""
+        drop = self.extra.get("unusable")
+        if drop is None:
+            return np.ones(self.n_beats, bool)
+        d = np.asarray(drop, bool)
+        return 2 * (d.shape[0] - d.sum(axis=0)) >= d.shape[0]
+
     def lead(self, name: int | str) -> np.ndarray:
         """``(n_beats, 9)`` fiducials of one lead, by index or (case-insensitive) name."""
         return self.per_lead[self._lead_index(name)]
@@ -263,12 +274,15 @@ def _fuse_params(nb: int, n_leads: int, fs: float, k: int, tol_s: tuple[float, .
 
 
 def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None = None,
-          tol_s: tuple[float, float, float] = _TOL_S) -> tuple[np.ndarray, np.ndarray]:
+          tol_s: tuple[float, float, float] = _TOL_S, looked: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Global fiducials and regularised per-lead fiducials (see the module docstring).
 
     Vectorised over beats and waves: ``per`` is ``(n_leads, n_beats, 9)``; the rows of the
     work arrays are (wave, beat) pairs, each with its wave's tolerances. ``confirm``
     overrides the number of other leads that must confirm a global onset / offset.
+    ``looked`` (``(n_beats,)``): leads each beat was delineated in (the others were left out
+    as unusable): the share of leads a wave must be found and agree in is of those.
     """
     n_leads, nb, _ = per.shape
     if n_leads == 1:  # nothing to fuse
@@ -282,6 +296,8 @@ def _fuse(per: np.ndarray, beats: np.ndarray, fs: float, *, confirm: int | None 
         k = min(k, confirm)
     # rows: (wave, beat) pairs, wave-major; per-row parameters of each wave
     need, tol, ptol, far, kcap, is_qrs, rows, lim3 = _fuse_params(nb, n_leads, float(fs), k, tuple(tol_s))
+    if looked is not None:
+        need = np.maximum(1.0, np.rint(np.outer(_MIN_LEADS, np.asarray(looked, np.float64)))).reshape(-1)
     nr = 3 * nb
     blk = per.reshape(n_leads, nb, 3, 3).transpose(2, 1, 0, 3).reshape(nr, n_leads, 3)  # (rows, L, 3)
     sel = blk[:, :, 1] >= 0
@@ -485,7 +501,8 @@ def _delineate_rules(sub: Recording, r: np.ndarray, *, highpass: bool | None = N
         step = 2 if fw >= 1.8 * _COARSE_FS else 1
         filt = prepare(x, fw, TUNING, highpass=False, step=step)
         per = delineate_leads(filt, rd, fw, TUNING)
-        glob, fused = _fuse(per if drop is None else np.where(drop[:, :, None], -1, per), rd, fw)
+        glob, fused = _fuse(per, rd, fw) if drop is None else _fuse(
+            np.where(drop[:, :, None], -1, per), rd, fw, looked=n_leads - drop.sum(axis=0))
         _check_p_morphology(glob, fused, filt.smooth, fw / step, step)
         if q > 1:
             every = _upsample(np.concatenate((per, fused, glob[None])), q, sub.n_samples)  # one pass for all

@@ -291,8 +291,10 @@ def measure(
     mb = _p_from_beats(mb, delineation)
     g = mb.global_
     ms = 1000.0 / fs
-    n_usable = int(np.count_nonzero(delineation.usable_beats))  # beats left out as unusable do not count
-    p_ok = n_usable > 0 and 2 * np.count_nonzero(delineation.global_[:, 1] >= 0) >= n_usable \
+    # beats left out as unusable in most leads do not count (too few leads to settle a P wave)
+    readable = delineation.p_readable_beats
+    n_usable = int(np.count_nonzero(readable))
+    p_ok = n_usable > 0 and 2 * np.count_nonzero(delineation.global_[readable, 1] >= 0) >= n_usable \
         and g[1] >= 0
     dur = lambda a, b: (g[b] - g[a]) * ms if g[a] >= 0 and g[b] > g[a] else None  # noqa: E731
     qrs_ms, qt_ms = dur(3, 5), dur(3, 8)

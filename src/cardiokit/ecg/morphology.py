@@ -427,7 +427,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
     Paced beats (a spike before the QRS) are **P**; beats within :data:`EDGE_S` of the
     recording's start or end stay **N** (their windows and P waves are cut), and so do beats
-    left out as unusable in every lead (``Delineation.usable_beats``), which also count
+    left out as unusable in most leads (``Delineation.p_readable_beats``), which also count
     neither for nor against the P-wave share. The reference RR is the median RR
     between consecutive dominant-morphology beats.
     """
@@ -462,9 +462,11 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     p_edge = round(0.3 * fs)
     # beats left out as unusable in every lead (delineate(quality=)) were not delineated: no
     # P-wave verdict and no ectopic label (their QRS shape is the noise's)
-    seen = delineation.usable_beats.tolist() if nb else []
+    # (and beats left out in most leads: too few leads left to settle a P wave,
+    # :attr:`Delineation.p_readable_beats`)
+    p_seen = delineation.p_readable_beats.tolist() if nb else []
     p_before = tuple(-1 if rb < p_edge or not u else int(0 <= p < (on if on >= 0 else rb))
-                     for (p, on, _), rb, u in zip(g_l, r_l, seen, strict=True))
+                     for (p, on, _), rb, u in zip(g_l, r_l, p_seen, strict=True))
     rr_l = [nan] + [(b - a) * ms for a, b in itertools.pairwise(r_l)] if nb else []
     dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
     pair_rr = [rr_l[i + 1] for i in range(nb - 1) if dom[i] and dom[i + 1]]
@@ -475,8 +477,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
     w_dom = [q for q, d in zip(qrs_l, dom, strict=True) if d and q == q]  # finite widths of dominant beats
     dom_w = median1(w_dom) if w_dom else nan
-    n_seen = sum(seen)
-    p_share = sum(hp_l) / n_seen if n_seen else 0.0
+    n_seen = sum(p_seen)
+    p_share = sum(h for h, u in zip(hp_l, p_seen, strict=True) if u) / n_seen if n_seen else 0.0
     labels = []
     edge = round(EDGE_S * fs)
     paced = pace.ventricular.tolist() if pace is not None and pace.ventricular.size == nb else [False] * nb
@@ -484,8 +486,10 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         if paced[i]:
             labels.append("P")
             continue
-        if r_l[i] < edge or r_l[i] >= n_samp - edge or not seen[i]:
-            labels.append("N")  # cut by the recording's edge (and the filters' edge effects), or unusable
+        if r_l[i] < edge or r_l[i] >= n_samp - edge or not p_seen[i]:
+            # cut by the recording's edge (and the filters' edge effects), or unusable in most
+            # leads (the multi-lead QRS shape is then the artefact's)
+            labels.append("N")
             continue
         # NaN widths compare False
         wide = qrs_l[i] >= dom_w + 40.0

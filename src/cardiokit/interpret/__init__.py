@@ -119,11 +119,37 @@ def _quality_statement(quality: Quality | None) -> Statement | None:
         return make("poor_signal_quality", "251143007", "Poor signal quality: recording not interpretable",
                     "quality", ev, "overall quality grade is 'unusable' (see quality indices and limits)",
                     CLIFFORD_2012, severity="warning")
-    if bad:
-        return make("poor_signal_quality", "251143007",
-                    f"Poor signal quality in lead{'s' if len(bad) > 1 else ''} {', '.join(_lead_text(b) for b in bad)}",
-                    "quality", ev, "one or more leads graded 'unusable'", CLIFFORD_2012, severity="warning")
-    return None
+    # leads usable on the whole with stretches graded unusable (an electrode pop, a burst of
+    # noise): named with the stretches, which the measurements leave out
+    spans: dict[tuple[tuple[float, float], ...], list[str]] = {}
+    for lq in quality.leads:
+        if lq.grade != "unusable":
+            sp: list[tuple[float, float]] = []
+            for seg in getattr(lq, "segments", ()):
+                if seg.grade != "unusable":
+                    continue
+                if sp and sp[-1][1] == seg.start_s:  # adjacent segments: one stretch
+                    sp[-1] = (sp[-1][0], seg.stop_s)
+                else:
+                    sp.append((seg.start_s, seg.stop_s))
+            if sp:
+                spans.setdefault(tuple(sp), []).append(lq.lead)
+    if not bad and not spans:
+        return None
+    parts = [f"lead{'s' if len(bad) > 1 else ''} {', '.join(_lead_text(b) for b in bad)}"] if bad else []
+    groups = list(spans.items())
+    for sp, leads in groups[:4]:
+        when = ", ".join(f"{a:g}-{b:g} s" for a, b in sp[:3]) + (f" and {len(sp) - 3} more" if len(sp) > 3 else "")
+        parts.append(f"lead{'s' if len(leads) > 1 else ''} {', '.join(_lead_text(x) for x in leads)} ({when})")
+    if len(groups) > 4:
+        n_more = sum(len(leads) for _, leads in groups[4:])
+        parts.append(f"{n_more} more lead{'s' if n_more > 1 else ''} in stretches")
+    if spans:
+        ev["unusable_stretches"] = [{"lead": x, "start_s": a, "stop_s": b}
+                                    for sp, leads in spans.items() for x in leads for a, b in sp]
+    return make("poor_signal_quality", "251143007", "Poor signal quality in " + "; ".join(parts),
+                "quality", ev, "one or more leads, or stretches of leads, graded 'unusable'", CLIFFORD_2012,
+                severity="warning")
 
 
 def interpret(

@@ -26,8 +26,10 @@ the indices of :mod:`cardiokit.quality.indices` and a grade:
 * PPG: rules of Orphanidou et al. (2015): ``tsqi >= 0.86`` and heart rate 40-180 bpm
   for usable, ``tsqi >= 0.95`` for good.
 
-A lead is ``unusable`` when at least half of its duration is unusable, ``good`` when at
-least 80 % is good and at most 10 % unusable, else ``acceptable``. The overall grade is
+A lead is ``unusable`` when more than half of its duration is unusable, or half of it and the
+rest is not all good (a 10-s lead with one 5-s segment spoilt by an electrode pop and the other
+good stays ``acceptable``), ``good`` when at least 80 % is good and at most 10 % unusable, else
+``acceptable``. The overall grade is
 ``unusable`` when no lead is usable or more than half are unusable, ``good`` when at
 least three quarters of the leads are good and none is unusable, else ``acceptable``.
 
@@ -317,7 +319,7 @@ def _grade_lead(segs: Sequence[SegmentQuality]) -> str:
     tot = sum(s.stop_s - s.start_s for s in segs) or 1.0
     bad = sum(s.stop_s - s.start_s for s in segs if s.grade == "unusable") / tot
     good = sum(s.stop_s - s.start_s for s in segs if s.grade == "good") / tot
-    if bad >= 0.5:
+    if bad > 0.5 or (bad >= 0.5 and good < 0.5):
         return "unusable"
     if good >= 0.8 and bad <= 0.1:
         return "good"
@@ -535,7 +537,7 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
         good /= tot
         med = meds[j]
         lq = new(LeadQuality)
-        lq.__dict__.update(lead=name, grade="unusable" if bad >= 0.5 else ("good" if good >= 0.8 and bad <= 0.1
+        lq.__dict__.update(lead=name, grade="unusable" if bad > 0.5 or (bad >= 0.5 and good < 0.5) else ("good" if good >= 0.8 and bad <= 0.1
                                                                             else "acceptable"),
                            indices=_index_dict(med if finite else [v if v - v == 0 else None for v in med]),
                            issues=_issue_names(lead_mask, False), score=score / tot, kind="ecg", segments=tuple(segs))
