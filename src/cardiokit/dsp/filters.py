@@ -269,7 +269,7 @@ def filtfilt_sos_f32(x: np.ndarray, sos: np.ndarray, *, rows: bool = False,
     first = ext[:1].copy()
     # subtract on (rows / 64, 64 x channels) blocks: long inner loops, same values
     b = m - m % 64
-    ext[:b].reshape(b // 64, 64 * c).__isub__(first.repeat(64, axis=0).reshape(1, 64 * c))  # (np.tile(first, 64))
+    ext[:b].reshape(b // 64, 64 * c).__isub__(first.repeat(64, axis=0).reshape(1, 64 * c))  # np.tile(first, 64)
     ext[b:] -= first
     coef = g @ ext
     if not np.isfinite(coef).all():
