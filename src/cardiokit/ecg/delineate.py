@@ -560,9 +560,11 @@ def _delineate_unet(sub: Recording, r: np.ndarray, *, probs: np.ndarray | None =
     ok = np.isfinite(bw)
     per = np.where(ok, np.clip(np.round(U.work_to_fs(np.where(ok, bw, 0.0), fs)), 0, n - 1), -1).astype(np.int64)
     raw = per  # each lead's own detections (``raw_per_lead``)
+    looked = None
     if drop is not None:
         per = np.where(drop[:, :, None], -1, per)
-    glob, fused = _fuse(per, r, fs, confirm=_UNET_CONFIRM)
+        looked = per.shape[0] - drop.sum(axis=0)
+    glob, fused = _fuse(per, r, fs, confirm=_UNET_CONFIRM, looked=looked)
     _check_p_morphology(glob, fused, hp, fs)
     miss = (glob[:, 3] < 0) if drop is None else (glob[:, 3] < 0) & ~drop.all(axis=0)
     if miss.any():  # beats whose QRS the network did not label (e.g. > 200 bpm): the rules
