@@ -76,3 +76,32 @@ def test_the_warning_names_stretches_merged_and_capped():
     # adjacent unusable segments are one stretch; a lead with many stretches shows three
     assert warn.text == "Poor signal quality in leads II, III (5-15 s); lead V1 (5-10 s, 15-20 s, 25-30 s and 2 more)"
     assert {(d["lead"], d["start_s"]) for d in warn.evidence["unusable_stretches"]} >= {("ii", 5.0), ("v1", 45.0)}
+
+
+def test_a_pop_costs_its_stretch_not_its_whole_segment(monkeypatch):
+    """30 s of MIT-BIH 100 (MLII) with a 2-mV pop at 12.3 s (100 ms before a QRS): the pop's
+    stretch is unusable (issue electrode_pop; with the 2 s left after it, too short to grade,
+    12.0-15 s), the 2 s before it are graded on their own."""
+    wfdb = pytest.importorskip("wfdb")
+    path = str(shared_path("mitdb", "100.hea").with_suffix(""))
+    r = wfdb.rdrecord(path, sampto=30 * 360, channels=[0])
+    t = np.arange(r.sig_len) / r.fs
+    pop = np.where(t >= 12.3, 2.0 * np.exp(-(t - 12.3) / 0.7), 0.0)
+    rec = Recording((r.p_signal[:, 0] + pop)[:, None].astype(np.float32), r.fs, (Channel("MLII", "ecg", "mV"),))
+    from cardiokit.ecg import clean, detect_beats
+    from cardiokit.quality import assess_quality
+    from cardiokit.quality import assess as qa
+
+    c = clean(rec)
+    b = detect_beats(c)
+    q = assess_quality(rec, beats=b, cleaned=c)
+    bad = [s for s in q.segments if s.grade == "unusable"]
+    assert len(bad) == 1 and "electrode_pop" in bad[0].issues
+    assert 12.0 <= bad[0].start_s <= 12.1 and bad[0].stop_s == 15.0
+    before = next(s for s in q.segments if s.stop_s == bad[0].start_s)
+    assert before.start_s == 10.0 and before.grade != "unusable"
+    assert q.grade != "unusable" and "electrode_pop" in q.leads[0].issues
+    # graded as whole 5-s segments the pop costs 10-15 s (or more)
+    monkeypatch.setattr(qa, "_split_at_pops", lambda lq, *a: lq)
+    whole = [s for s in assess_quality(rec, beats=b, cleaned=c).segments if s.grade == "unusable"]
+    assert sum(s.stop_s - s.start_s for s in whole) >= 5.0

@@ -139,7 +139,8 @@ def _quality_statement(quality: Quality | None) -> Statement | None:
     parts = [f"lead{'s' if len(bad) > 1 else ''} {', '.join(_lead_text(b) for b in bad)}"] if bad else []
     groups = list(spans.items())
     for sp, leads in groups[:4]:
-        when = ", ".join(f"{a:g}-{b:g} s" for a, b in sp[:3]) + (f" and {len(sp) - 3} more" if len(sp) > 3 else "")
+        when = ", ".join(f"{round(a, 1):g}-{round(b, 1):g} s" for a, b in sp[:3]) + (
+            f" and {len(sp) - 3} more" if len(sp) > 3 else "")
         parts.append(f"lead{'s' if len(leads) > 1 else ''} {', '.join(_lead_text(x) for x in leads)} ({when})")
     if len(groups) > 4:
         n_more = sum(len(leads) for _, leads in groups[4:])

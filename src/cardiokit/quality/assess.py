@@ -576,7 +576,118 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
     thr = _ecg_model()
     sound = (_derived_sound(names, bounds, y, probs, thr["good"], thr["unusable"])
              if bool((probs >= thr["unusable"]).any()) else None)
-    return _ecg_results(names, bounds, fs, ind, probs, sound)
+    out = _ecg_results(names, bounds, fs, ind, probs, sound)
+    if beats is not None and any(sq.grade == "unusable" for lq in out for sq in lq.segments):
+        primary = np.sort(np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1))
+        out = [_split_at_pops(lq, x[:, j], y[:, j], fs, primary, bounds, scale[j]) for j, lq in enumerate(out)]
+    return out
+
+
+#: An electrode pop's stretch around its edge, seconds before and after: the transient a baseline
+#: step leaves after the cleaning's high-pass
+POP_STRETCH_S = (0.25, 0.75)
+#: The parts of a segment left beside a pop's stretch are graded on their own when this long (s)
+_MIN_PART_S = 2.0
+
+
+def _pop_edges(x: np.ndarray, fs: float, lo: int, hi: int, step_min: float) -> list[int]:
+    """Samples in ``[lo, hi)`` of the raw lead ``x`` where its level jumps by more than ``step_min``
+    within 20 ms and stays there: the medians of 30-130 ms after and before differ by at least
+    60 % of the jump (an electrode pop; a QRS returns to its baseline, and a QRS next to the pop
+    does not move the medians much)."""
+    from cardiokit.dsp.peaks import find_local_maxima
+
+    k = max(1, round(0.02 * fs))
+    lo, hi = max(lo, 0), min(hi, x.shape[0])
+    seg = np.asarray(x[lo:hi], np.float64)
+    if seg.size <= 2 * k:
+        return []
+    jump = np.abs(seg[k:] - seg[:-k])
+    cand = find_local_maxima(jump, min_distance=max(1, round(0.5 * fs)))
+    cand = cand[jump[cand] > step_min]
+    w0, w1 = round(0.03 * fs), round(0.13 * fs)
+    at = cand + lo + k // 2
+    inside = (at - w1 >= 0) & (at + w1 < x.shape[0])
+    cand, at = cand[inside], at[inside]
+    if cand.size == 0:
+        return []
+    xx = np.asarray(x, np.float64)
+    off = np.arange(w0, w1)[None, :]
+    level_after = np.median(xx[at[:, None] + off], axis=1)
+    level_before = np.median(xx[at[:, None] - off], axis=1)
+    return at[np.abs(level_after - level_before) >= 0.6 * jump[cand]].tolist()
+
+
+def _split_at_pops(lq: LeadQuality, x: np.ndarray, y: np.ndarray, fs: float, beats: np.ndarray,
+                   bounds: list[tuple[int, int]], scale: float) -> LeadQuality:
+    """``lq`` with each segment the model graded unusable because of electrode pops cut into the
+    pops' stretches (:data:`POP_STRETCH_S`, unusable, issue ``electrode_pop``) and the parts beside
+    them, graded on their own (parts under :data:`_MIN_PART_S` join the stretch). A pop is a lone
+    edge of the raw lead larger than half its median QRS peak-to-peak; a 10-s lead with one pop
+    thus keeps ~9 s to measure instead of 5."""
+    r = max(1, round(0.06 * fs))
+    ok = beats[(beats >= r) & (beats < x.shape[0] - r)]
+    if ok.size == 0 or not any(sq.grade == "unusable" and not (set(sq.issues) & set(_RULE_ISSUES))
+                               for sq in lq.segments):
+        return lq
+    win = np.asarray(x)[ok[:, None] + np.arange(-r, r + 1)[None, :]]
+    step_min = 0.5 * float(np.median(win.max(axis=1) - win.min(axis=1)))
+    before, after = round(POP_STRETCH_S[0] * fs), round(POP_STRETCH_S[1] * fs)
+    min_part = round(_MIN_PART_S * fs)
+    segs: list[SegmentQuality] = []
+    changed = False
+    for sq, (a, b) in zip(lq.segments, bounds, strict=True):
+        if sq.grade != "unusable" or set(sq.issues) & set(_RULE_ISSUES):
+            segs.append(sq)
+            continue
+        # a pop just before the segment may reach into it
+        stretches: list[list[int]] = []
+        for e in _pop_edges(x, fs, a - after, b, step_min):
+            s0, s1 = max(a, e - before), min(b, e + after)
+            if s1 <= s0:
+                continue
+            if stretches and s0 <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], s1)
+            else:
+                stretches.append([s0, s1])
+        if not stretches:
+            segs.append(sq)
+            continue
+        # the parts beside the stretches; short ones join their neighbouring stretch
+        parts, t = [], a
+        for s0, s1 in stretches:
+            if s0 - t >= min_part:
+                parts.append((t, s0))
+            t = s1
+        if b - t >= min_part:
+            parts.append((t, b))
+        if not parts:
+            segs.append(sq)
+            continue
+        ind = ecg_indices(x[:, None], y[:, None], fs, beats, parts, np.array([scale]))
+        probs = p_unusable(feature_matrix(ind).reshape(-1, len(_MODEL_INPUTS))).reshape(ind.shape[:2])
+        graded = list(_ecg_results([lq.lead], parts, fs, ind, probs)[0].segments)
+        t = a
+        out: list[SegmentQuality] = []
+        for g in graded:  # the gaps between the graded parts are the pops' stretches
+            g0 = round(g.start_s * fs)
+            if g0 > t:
+                out.append(SegmentQuality(lq.lead, t / fs, g.start_s, "unusable", sq.p_unusable, sq.indices,
+                                          (*sq.issues, "electrode_pop")))
+            out.append(g)
+            t = round(g.stop_s * fs)
+        if b > t:
+            out.append(SegmentQuality(lq.lead, t / fs, b / fs, "unusable", sq.p_unusable, sq.indices,
+                                      (*sq.issues, "electrode_pop")))
+        segs.extend(out)
+        changed = True
+    if not changed:
+        return lq
+    tot = sum(q.stop_s - q.start_s for q in segs) or 1.0
+    score = sum((q.stop_s - q.start_s) * (1.0 - (q.p_unusable if q.p_unusable is not None else 1.0))
+                for q in segs) / tot
+    issues = tuple(dict.fromkeys((*lq.issues, "electrode_pop")))
+    return LeadQuality(lq.lead, _grade_lead(segs), lq.indices, issues, score, lq.kind, tuple(segs))
 
 
 def assess_quality(
