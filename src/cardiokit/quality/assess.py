@@ -33,6 +33,11 @@ good stays ``acceptable``), ``good`` when at least 80 % is good and at most 10 %
 ``unusable`` when no lead is usable or more than half are unusable, ``good`` when at
 least three quarters of the leads are good and none is unusable, else ``acceptable``.
 
+With the pipeline's beats given, a segment the model calls unusable because of an electrode pop
+(:func:`_pop_edges`) is cut: the pop's stretch (:data:`POP_STRETCH_S`) is unusable with the issue
+``electrode_pop``, the parts beside it (at least 2 s) are graded on their own, so segments need
+not be 5 s long.
+
 ``SignalQuality.unusable_segments`` lists ``(start_s, stop_s, lead)`` so measurements
 can leave those stretches out.
 """
