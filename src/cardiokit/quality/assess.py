@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -669,18 +669,20 @@ def _split_at_pops(lq: LeadQuality, x: np.ndarray, y: np.ndarray, fs: float, bea
         if not parts:
             segs.append(sq)
             continue
-        ind = ecg_indices(x[:, None], y[:, None], fs, beats, parts, np.array([scale]))
+        # the segment alone (its indices do not read beyond it), times shifted back below
+        inb = beats[(beats >= a) & (beats < b)] - a
+        rel = [(p0 - a, p1 - a) for p0, p1 in parts]
+        ind = ecg_indices(x[a:b, None], y[a:b, None], fs, inb, rel, np.array([scale]))
         probs = p_unusable(feature_matrix(ind).reshape(-1, len(_MODEL_INPUTS))).reshape(ind.shape[:2])
-        graded = list(_ecg_results([lq.lead], parts, fs, ind, probs)[0].segments)
+        graded = _ecg_results([lq.lead], rel, fs, ind, probs)[0].segments
         t = a
         out: list[SegmentQuality] = []
-        for g in graded:  # the gaps between the graded parts are the pops' stretches
-            g0 = round(g.start_s * fs)
-            if g0 > t:
-                out.append(SegmentQuality(lq.lead, t / fs, g.start_s, "unusable", sq.p_unusable, sq.indices,
+        for g, (p0, p1) in zip(graded, parts, strict=True):  # the gaps are the pops' stretches
+            if p0 > t:
+                out.append(SegmentQuality(lq.lead, t / fs, p0 / fs, "unusable", sq.p_unusable, sq.indices,
                                           (*sq.issues, "electrode_pop")))
-            out.append(g)
-            t = round(g.stop_s * fs)
+            out.append(replace(g, start_s=p0 / fs, stop_s=p1 / fs))
+            t = p1
         if b > t:
             out.append(SegmentQuality(lq.lead, t / fs, b / fs, "unusable", sq.p_unusable, sq.indices,
                                       (*sq.issues, "electrode_pop")))
