@@ -89,8 +89,8 @@ def test_a_pop_costs_its_stretch_not_its_whole_segment(monkeypatch):
     pop = np.where(t >= 12.3, 2.0 * np.exp(-(t - 12.3) / 0.7), 0.0)
     rec = Recording((r.p_signal[:, 0] + pop)[:, None].astype(np.float32), r.fs, (Channel("MLII", "ecg", "mV"),))
     from cardiokit.ecg import clean, detect_beats
-    from cardiokit.quality import assess_quality
     from cardiokit.quality import assess as qa
+    from cardiokit.quality import assess_quality
 
     c = clean(rec)
     b = detect_beats(c)
