@@ -627,9 +627,9 @@ def _split_at_pops(lq: LeadQuality, x: np.ndarray, y: np.ndarray, fs: float, bea
                    bounds: list[tuple[int, int]], scale: float) -> LeadQuality:
     """``lq`` with each segment the model graded unusable because of electrode pops cut into the
     pops' stretches (:data:`POP_STRETCH_S`, unusable, issue ``electrode_pop``) and the parts beside
-    them, graded on their own (parts under :data:`_MIN_PART_S` join the stretch). A pop is a lone
-    edge of the raw lead larger than half its median QRS peak-to-peak; a 10-s lead with one pop
-    thus keeps ~9 s to measure instead of 5."""
+    them, graded on their own (parts under :data:`_MIN_PART_S` join the stretch). A pop is a jump
+    of the raw lead that stays (:func:`_pop_edges`), larger than half its median QRS
+    peak-to-peak; a 10-s lead with one pop thus keeps up to ~9 s to measure instead of 5."""
     r = max(1, round(0.06 * fs))
     ok = beats[(beats >= r) & (beats < x.shape[0] - r)]
     if ok.size == 0 or not any(sq.grade == "unusable" and not (set(sq.issues) & set(_RULE_ISSUES))
