@@ -324,6 +324,11 @@ def _grade_lead(segs: Sequence[SegmentQuality]) -> str:
     tot = sum(s.stop_s - s.start_s for s in segs) or 1.0
     bad = sum(s.stop_s - s.start_s for s in segs if s.grade == "unusable") / tot
     good = sum(s.stop_s - s.start_s for s in segs if s.grade == "good") / tot
+    return _lead_grade(bad, good)
+
+
+def _lead_grade(bad: float, good: float) -> str:
+    """A lead's grade from the shares of its duration graded unusable and good (module docstring)."""
     if bad > 0.5 or (bad >= 0.5 and good < 0.5):
         return "unusable"
     if good >= 0.8 and bad <= 0.1:
@@ -542,8 +547,7 @@ def _ecg_results(names: list[str], bounds: list[tuple[int, int]], fs: float, ind
         good /= tot
         med = meds[j]
         lq = new(LeadQuality)
-        lq.__dict__.update(lead=name, grade="unusable" if bad > 0.5 or (bad >= 0.5 and good < 0.5) else ("good" if good >= 0.8 and bad <= 0.1
-                                                                            else "acceptable"),
+        lq.__dict__.update(lead=name, grade=_lead_grade(bad, good),
                            indices=_index_dict(med if finite else [v if v - v == 0 else None for v in med]),
                            issues=_issue_names(lead_mask, False), score=score / tot, kind="ecg", segments=tuple(segs))
         out.append(lq)
@@ -583,7 +587,6 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
              if bool((probs >= thr["unusable"]).any()) else None)
     out = _ecg_results(names, bounds, fs, ind, probs, sound)
     if beats is not None and any(sq.grade == "unusable" for lq in out for sq in lq.segments):
-        primary = np.sort(np.asarray(getattr(beats, "samples", beats), dtype=np.int64).reshape(-1))
         out = [_split_at_pops(lq, x[:, j], y[:, j], fs, primary, bounds, scale[j]) for j, lq in enumerate(out)]
     return out
 
