@@ -312,7 +312,7 @@ TUNE_GRID: dict[str, list[float]] = {
     "sinus_irregular_rr_range_ms": [120.0 + 20.0 * i for i in range(10)],
     "pr_long_above_ms": [180.0 + 5.0 * i for i in range(9)],
     "af_model_probability_from": [0.3 + 0.05 * i for i in range(5)],
-    "af_rule_model_af_from": [0.0, 0.01, 0.02, 0.05, 0.1, 0.2],
+    "af_rule_model_af_from": [0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5],
     "axis_left_below_deg": [-30.0 + 5.0 * i for i in range(13)],
     "lafb_axis_below_deg": [-45.0 + 5.0 * i for i in range(10)],
     # at most 150 ms: a higher complete-block limit would exclude most complete blocks (the

@@ -137,11 +137,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs/BENCHMARKS.md")
     ap.add_argument("--timing-records", type=int, default=50)
+    ap.add_argument("--shared-only", action="store_true",
+                    help="only the shared-subset table (no CV rows, which need the training cache's "
+                         "out-of-fold outputs); prints, never writes")
     args = ap.parse_args()
 
     import cardiokit
     from cardiokit.ecg.rhythm import RHYTHM_LABELS, classify_rhythm, model_id
 
+    if args.shared_only:
+        args.no_write = True
     ids, y, fold = D.pool_v3()  # final v3 labels; folds as assigned on REFERENCE.csv
     sigs = D.signals("pool", ids, D.TRAIN_DIR)
     sids, sy = D.shared()
@@ -153,61 +158,74 @@ def main() -> None:
 
     tag = load_card("rhythm_cinc2017").extra.get("cache_tag", CNN_TAG)
     bs_tag = load_card("rhythm_cinc2017").extra.get("beatseq_tag", "")
-    z = np.load(D.CACHE / head_oof_name(tag, bs_tag))
-    # several nets (cache_tag "e7_,ze7_"): the CNN row is their mean, as the head reads it
-    cnn = np.mean([np.load(D.CACHE / f"{t}cnn_probs.npz")["oof"].astype(np.float64) for t in tag.split(",")],
-                  axis=0)
     n_nets = len(tag.split(","))
     nets = "one CNN" if n_nets == 1 else f"{n_nets} CNNs"
-    scaled = any(abs(v - 1.0) > 1e-9 for v in load_card("rhythm_cinc2017").extra.get("class_scales") or [1.0])
-    design = ("cardiokit features + CNN -> GBM, features + beat-sequence net -> GBM, averaged" if bs_tag
-              else "cardiokit features + CNN -> GBM")
-    rows_cv.append((design + ("" if scaled else " (shipped design)"),
-                    D.cinc_f1(y, z["fused"].argmax(1))))
-    rows_cv.append(("  + class scales chosen in nested CV" + (" (shipped design)" if scaled else
-                                                               " (not shipped: gain < 0.003)"),
-                    D.cinc_f1(y, z["scaled"])))
-    # the same out-of-fold predictions against REFERENCE.csv, the labels the issue names
-    y_ref = D.pool()[1]
-    rows_cv.append(("  same predictions scored on REFERENCE.csv labels", D.cinc_f1(y_ref, z["fused"].argmax(1))))
-    rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
-    rows_cv.append(("cardiokit CNN alone (one fold model)" if n_nets == 1 else
-                    f"cardiokit CNNs alone (mean of {n_nets} chains' fold models)", D.cinc_f1(y, cnn.argmax(1))))
-    if bs_tag:  # the beat-sequence network (model 1.3.0), its fold models out of fold
-        bs = np.zeros((y.size, 4))
-        for k in range(D.N_FOLDS):
-            zb = np.load(D.CACHE / f"{bs_tag}cnn_oof{k}.npz")
-            bs[zb["va"]] = zb["oof"]
-        rows_cv.append(("cardiokit beat-sequence net alone (one fold model)", D.cinc_f1(y, bs.argmax(1))))
-        e7 = D.CACHE / "e7_head_oof.npz"  # model 1.2.0: features + one CNN
-        if e7.exists():
-            rows_cv.append(("previous model 1.2.0 (features + CNN, no beat-sequence net)",
-                            D.cinc_f1(y, np.load(e7)["fused"].argmax(1))))
-    prev = D.CACHE / "ft2_head_oof.npz"  # model 1.1.0 (REFERENCE.csv labels), its out-of-fold output
-    if tag != "ft2_" and prev.exists():
-        rows_cv.append(("previous model 1.1.0 (trained on REFERENCE.csv), scored on v3 labels",
-                        D.cinc_f1(y, np.load(prev)["fused"].argmax(1))))
-    NX = nk_features("pool", sigs)
-    # keep NeuroKit2 columns with at least two distinct finite values on the pool
-    keep = [j for j in range(NX.shape[1]) if np.unique(NX[np.isfinite(NX[:, j]), j]).size >= 2]
-    NX = NX[:, keep]
-    rows_cv.append(("NeuroKit2 hrv() features -> GBM (baseline)", D.cinc_f1(y, cv(NX, y, fold))))
+    if not args.shared_only:
+        z = np.load(D.CACHE / head_oof_name(tag, bs_tag))
+        # several nets (cache_tag "e7_,ze7_"): the CNN row is their mean, as the head reads it
+        cnn = np.mean([np.load(D.CACHE / f"{t}cnn_probs.npz")["oof"].astype(np.float64) for t in tag.split(",")],
+                      axis=0)
+        scaled = any(abs(v - 1.0) > 1e-9 for v in load_card("rhythm_cinc2017").extra.get("class_scales") or [1.0])
+        design = ("cardiokit features + CNN -> GBM, features + beat-sequence net -> GBM, averaged" if bs_tag
+                  else "cardiokit features + CNN -> GBM")
+        rows_cv.append((design + ("" if scaled else " (shipped design)"),
+                        D.cinc_f1(y, z["fused"].argmax(1))))
+        rows_cv.append(("  + class scales chosen in nested CV" + (" (shipped design)" if scaled else
+                                                                   " (not shipped: gain < 0.003)"),
+                        D.cinc_f1(y, z["scaled"])))
+        # the same out-of-fold predictions against REFERENCE.csv, the labels the issue names
+        y_ref = D.pool()[1]
+        rows_cv.append(("  same predictions scored on REFERENCE.csv labels", D.cinc_f1(y_ref, z["fused"].argmax(1))))
+        rows_cv.append(("cardiokit features -> GBM", D.cinc_f1(y, z["feat"].argmax(1))))
+        rows_cv.append(("cardiokit CNN alone (one fold model)" if n_nets == 1 else
+                        f"cardiokit CNNs alone (mean of {n_nets} chains' fold models)", D.cinc_f1(y, cnn.argmax(1))))
+        if bs_tag:  # the beat-sequence network (model 1.3.0), its fold models out of fold
+            bs = np.zeros((y.size, 4))
+            for k in range(D.N_FOLDS):
+                zb = np.load(D.CACHE / f"{bs_tag}cnn_oof{k}.npz")
+                bs[zb["va"]] = zb["oof"]
+            rows_cv.append(("cardiokit beat-sequence net alone (one fold model)", D.cinc_f1(y, bs.argmax(1))))
+            e7 = D.CACHE / "e7_head_oof.npz"  # model 1.2.0: features + one CNN
+            if e7.exists():
+                rows_cv.append(("previous model 1.2.0 (features + CNN, no beat-sequence net)",
+                                D.cinc_f1(y, np.load(e7)["fused"].argmax(1))))
+        prev = D.CACHE / "ft2_head_oof.npz"  # model 1.1.0 (REFERENCE.csv labels), its out-of-fold output
+        if tag != "ft2_" and prev.exists():
+            rows_cv.append(("previous model 1.1.0 (trained on REFERENCE.csv), scored on v3 labels",
+                            D.cinc_f1(y, np.load(prev)["fused"].argmax(1))))
+        NX = nk_features("pool", sigs)
+        # keep NeuroKit2 columns with at least two distinct finite values on the pool
+        keep = [j for j in range(NX.shape[1]) if np.unique(NX[np.isfinite(NX[:, j]), j]).size >= 2]
+        NX = NX[:, keep]
+        rows_cv.append(("NeuroKit2 hrv() features -> GBM (baseline)", D.cinc_f1(y, cv(NX, y, fold))))
 
     # shared subset: the shipped model through the public API
     pred = np.zeros(len(sids), np.int64)
+    # the same records through cardiokit.analyze: its JSON's rhythm.label (the class a user
+    # reads, consistent with the statements) and the most probable class of its rhythm model
+    # (its quality grading picks the stretch the model reads); no label or no probabilities: ~
+    an_label, an_prob = np.full(len(sids), 3), np.full(len(sids), 3)
     for i, rid in enumerate(sids):
         rec = cardiokit.read(str(D.SHARED_DIR / f"{rid}.hea"))
         res = classify_rhythm(rec)
         pred[i] = RHYTHM_LABELS.index(res.label)
+        rh = cardiokit.analyze(rec).rhythm
+        if rh is not None and rh.label is not None:
+            an_label[i] = RHYTHM_LABELS.index(rh.label)
+        if rh is not None and rh.probabilities is not None:
+            an_prob[i] = RHYTHM_LABELS.index(max(rh.probabilities, key=rh.probabilities.get))
     rows_sh.append((f"cardiokit classify_rhythm ({model_id()})", D.cinc_f1(sy, pred)))
-    SNX = nk_features("shared", ssigs)
-    names_pool = list(np.load(D.CACHE / "nk_features_pool.npz")["names"])
-    names_shared = list(np.load(D.CACHE / "nk_features_shared.npz")["names"])
-    SNX = np.column_stack([SNX[:, names_shared.index(names_pool[j])] if names_pool[j] in names_shared
-                           else np.full(SNX.shape[0], np.nan) for j in keep])
-    base = fit_head(NX, y)
-    rows_sh.append(("NeuroKit2 hrv() features -> GBM (baseline)",
-                    D.cinc_f1(sy, base.predict_proba(SNX).argmax(1))))
+    rows_sh.append(("cardiokit.analyze: `rhythm.label` of the report", D.cinc_f1(sy, an_label)))
+    rows_sh.append(("cardiokit.analyze: its rhythm model's most probable class", D.cinc_f1(sy, an_prob)))
+    if not args.shared_only:
+        SNX = nk_features("shared", ssigs)
+        names_pool = list(np.load(D.CACHE / "nk_features_pool.npz")["names"])
+        names_shared = list(np.load(D.CACHE / "nk_features_shared.npz")["names"])
+        SNX = np.column_stack([SNX[:, names_shared.index(names_pool[j])] if names_pool[j] in names_shared
+                               else np.full(SNX.shape[0], np.nan) for j in keep])
+        base = fit_head(NX, y)
+        rows_sh.append(("NeuroKit2 hrv() features -> GBM (baseline)",
+                        D.cinc_f1(sy, base.predict_proba(SNX).argmax(1))))
 
     # external 12-lead check: LUDB (500 Hz, 10 s), sinus rhythm vs atrial fibrillation
     lud = {"best lead, beats from analyze (as in cardiokit.analyze)": ludb_check(1, True),
@@ -252,8 +270,10 @@ def main() -> None:
         "",
         f"Shared evaluation subset (shared/data/cinc2017, {len(sids)} records: 300 N, 150 A, 100 O, "
         "50 ~; final v3 labels; never used for training, tuning or model selection). cardiokit is "
-        "the shipped model called through `cardiokit.read` + `cardiokit.ecg.classify_rhythm`; the "
-        "baseline is trained on the whole pool:",
+        "the shipped model called through `cardiokit.read` + `cardiokit.ecg.classify_rhythm`, and "
+        "the same records through `cardiokit.analyze` (the report's `rhythm.label`, and the most "
+        "probable class of the probabilities beside it: the model reads the longest stretch the "
+        "quality grading leaves usable when one lasts >= 9 s); the baseline is trained on the whole pool:",
         "",
         head,
         *[fmt(n, f) for n, f in rows_sh],

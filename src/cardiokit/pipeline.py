@@ -297,8 +297,9 @@ def analyze(
 
             morph = st.run("morphology", lambda: _morphology(cleaned, dl, meas, ecg, calibrated)) if (
                 dl is not None and meas is not None and quality.grade != "unusable") else None
+            # the rhythm model reads unusable records too: it has its own "noisy" class
             rmodel = st.run("rhythm", lambda: _rhythm_model(ecg, quality, beats)) if (
-                cleaned is not None and quality.grade != "unusable") else None
+                cleaned is not None) else None
 
             def _interpret() -> tuple:
                 rf = _rhythm_features(dl, rec.fs) if dl is not None else (

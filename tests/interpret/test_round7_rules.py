@@ -20,7 +20,9 @@ NEW = ("af_rule_model_af_from",)
 def test_every_new_threshold_is_in_both_conventions():
     for k in NEW:
         assert k in CONVENTIONS["aha"] and k in CONVENTIONS["ludb"]
-        assert CONVENTIONS["aha"][k] == 0.0  # off in the published reading
+    # the rhythm model's veto is on in both readings since 2026-11-25 (chosen on the CinC 2017
+    # training pool out of fold; it changes no LUDB statement)
+    assert CONVENTIONS["aha"]["af_rule_model_af_from"] == CONVENTIONS["ludb"]["af_rule_model_af_from"] == 0.3
 
 
 class _Model:
@@ -39,7 +41,9 @@ IRREGULAR_NO_P = RhythmFeatures(n_beats=14, p_wave_fraction=0.4, pr_iqr_ms=6.0, 
 def test_the_rhythm_model_can_veto_the_measurement_rule_of_af():
     """Few P waves and irregular RR make AF by the ESC rule unless the model finds none."""
     other = _Model(other=0.999, af=0.0005)
-    assert "atrial_fibrillation" in keys(interpret(BASE, rhythm=IRREGULAR_NO_P, rhythm_model=other))
+    assert "atrial_fibrillation" not in keys(interpret(BASE, rhythm=IRREGULAR_NO_P, rhythm_model=other))
+    assert "atrial_fibrillation" in keys(interpret(BASE, rhythm=IRREGULAR_NO_P, rhythm_model=other,
+                                                   convention={"af_rule_model_af_from": 0.0}))
     got = interpret(BASE, rhythm=IRREGULAR_NO_P, rhythm_model=other, convention={"af_rule_model_af_from": 0.05})
     assert "atrial_fibrillation" not in keys(got)
     # an undecided model (P(af) above the veto) leaves the rule as it was, with its limit named

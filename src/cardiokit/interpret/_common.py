@@ -144,7 +144,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         # wide QRS (0.35 = the spike search alone; docs/STATEMENTS.md "Paced rhythm")
         "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.5,
-        "af_rule_model_af_from": 0.0,
+        "af_rule_model_af_from": 0.3,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 0.0,
         "sinus_irregular_rr_fraction": 0.0,
@@ -172,7 +172,7 @@ CONVENTIONS: dict[str, dict[str, float]] = {
         "axis_from_net_amplitude": 2.0,
         "pace_spike_fraction_from": 0.15,
         "af_model_probability_from": 0.5,
-        "af_rule_model_af_from": 0.0,
+        "af_rule_model_af_from": 0.3,
         "sinus_arrhythmia_first": 0.0,
         "rate_from_mean_rr": 1.0,
         "sinus_irregular_rr_fraction": 0.2,

@@ -270,8 +270,11 @@ def _ecg_strip_pages(report: Any, leads: dict[str, np.ndarray], fs: float, ftxt:
         sub = Region(region.x_mm, region.y_mm + region.height_mm * (1 - len(strips) / rows), region.width_mm,
                      region.height_mm * len(strips) / rows)
         draw_strips(ax, strips, fs, sub, marks=marks, points=points if beats is not None else None, unusable=shade)
-        shown = f"{windows[p] / fs:g}–{min(n, windows[min(p + per_page, len(windows)) - 1] + win) / fs:g} s"
-        pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown} of {_duration(n / fs)}",
+        stop = min(n, windows[min(p + per_page, len(windows)) - 1] + win)
+        # the whole record on one page: its length; else the part shown, to 0.1 s
+        shown = _duration(n / fs) if windows[p] == 0 and stop >= n else (
+            f"{round(windows[p] / fs, 1):g}–{round(stop / fs, 1):g} s of {_duration(n / fs)}")
+        pages.append(_Page(fig, f"25 mm/s   10 mm/mV   {ftxt}   {fs:g} Hz   {shown}",
                            legend=any(m is not None for m in marks), unusable=any(shade),
                            title=f"{len(names)}-lead ECG" if len(names) > 1 else "Single-lead ECG",
                            bottom_mm=sub.y_mm))
