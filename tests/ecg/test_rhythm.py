@@ -433,3 +433,22 @@ def test_two_net_card_reads_the_nets_mean_and_rejects_a_mismatched_head(tmp_path
     monkeypatch.setattr("cardiokit.models.load_card", lambda name: card_with(cnn_nets=2, cnn_mix="concat"))
     with pytest.raises(AnalysisError):
         R._Model()
+
+
+@pytest.mark.parametrize(("record", "start_s", "expected"), [("100", 600.0, "normal"), ("210", 600.0, "af"),
+                                                               ("200", 600.0, "other")])
+def test_long_leads_are_read_in_training_length_windows(record, start_s, expected):
+    """A 5-min MIT-BIH chunk is read in 30-s windows (the model was trained on 9-61 s):
+    sinus rhythm with a few APCs (100) stays normal, ventricular bigeminy (200) is not AF.
+    Read in one piece the 100 chunk came out "other" and 200's chunks "af" in 1 of 6."""
+    from cardiokit.ecg.rhythm import MAX_PIECE_S, _model, _predict, _resample
+
+    rec = cardiokit.read(str(shared_path("mitdb") / f"{record}.hea")).select([0]).crop(start_s, start_s + 300.0)
+    res = classify_rhythm(rec)
+    assert res.label == expected, res.probabilities
+    # the probabilities are the mean of the windows' (10 windows of 30 s), not one 5-min read
+    x = _resample(rec.signals[:, 0], rec.fs)
+    wins = [_model().predict(x[a:a + 9000]) for a in range(0, x.size, 9000)]
+    mean = np.mean(wins, axis=0)
+    assert np.allclose([res.probabilities[k] for k in RHYTHM_LABELS], mean / mean.sum(), atol=1e-6)
+    assert x.size > MAX_PIECE_S * 300 and np.allclose(_predict(_model(), x, None), mean / mean.sum())

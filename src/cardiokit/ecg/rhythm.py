@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from math import gcd
 from typing import Any
 
@@ -421,6 +422,28 @@ def _usable_span(rec: Recording, i: int, quality: Any, min_s: float) -> tuple[in
     return int(np.ceil(best[0] * rec.fs - 1e-9)), min(rec.n_samples, int(np.floor(best[1] * rec.fs + 1e-9)))
 
 
+#: Longest stretch the model reads in one piece (s): the longest CinC 2017 training record
+#: (61 s). A longer one is read in windows of about :data:`WINDOW_S` (equal lengths, 20-38 s)
+#: and their probabilities averaged: read whole, 5-min chunks of MIT-BIH 100 (sinus rhythm,
+#: a few APCs) came out "other" in 5 of 6 chunks, in 30-s windows "normal" in all six.
+MAX_PIECE_S, WINDOW_S = 61.0, 30.0
+
+
+def _predict(model: _Model, x300: np.ndarray, r300: np.ndarray | None) -> np.ndarray:
+    """The model's probabilities for one lead at 300 Hz (beats at 300 Hz or None): in one
+    piece up to :data:`MAX_PIECE_S`, else the mean over windows of about :data:`WINDOW_S`."""
+    n = x300.size
+    if n <= MAX_PIECE_S * FS:
+        return model.predict(x300, r300)
+    edges = np.linspace(0, n, round(n / (WINDOW_S * FS)) + 1).round().astype(np.int64)
+    ps = []
+    for a, b in pairwise(edges):
+        r = None if r300 is None else r300[(r300 >= a) & (r300 < b)] - a
+        ps.append(model.predict(x300[a:b], r))
+    p = np.mean(ps, axis=0)
+    return p / p.sum()
+
+
 def classify_rhythm(
     rec: Recording,
     *,
@@ -432,6 +455,9 @@ def classify_rhythm(
     strict: bool = False,
 ) -> RhythmResult:
     """Classify the rhythm of ``rec`` as normal, af, other or noisy.
+
+    A lead (or usable stretch) longer than :data:`MAX_PIECE_S` (61 s, the longest training
+    record) is read in windows of about 30 s whose probabilities are averaged.
 
     Parameters
     ----------
@@ -487,11 +513,11 @@ def classify_rhythm(
     for i in chosen:
         a, b = _usable_span(rec, i, quality, min_duration_s)
         if (a, b) == (0, rec.n_samples):
-            p = model.predict(_resample(rec.signals[:, i], rec.fs), r300)
+            p = _predict(model, _resample(rec.signals[:, i], rec.fs), r300)
         else:  # the stretch's beats, counted from its start (at 300 Hz, as its signal)
             x = _resample(rec.signals[a:b, i], rec.fs)
             r = None if r300 is None else r300 - round(a * FS / rec.fs)
-            p = model.predict(x, None if r is None else r[(r >= 0) & (r < x.size)])
+            p = _predict(model, x, None if r is None else r[(r >= 0) & (r < x.size)])
         probs.append(p)
         per_lead[rec.channels[i].name] = dict(zip(RHYTHM_LABELS, map(float, p), strict=True))
         spans[rec.channels[i].name] = (a / rec.fs, b / rec.fs)
