@@ -294,12 +294,16 @@ def statement_lines(report: Any) -> list[str]:
     """Interpretation statement texts, then rhythm and quality."""
     out = [str(getattr(s, "text", s)) for s in getattr(report, "statements", ()) or ()]
     rhythm = getattr(getattr(report, "rhythm", None), "label", None)
+    probs = getattr(getattr(report, "rhythm", None), "probabilities", None) or {}
     quality = getattr(getattr(report, "quality", None), "grade", None)
     tail = []
     if rhythm:
-        tail.append(f"rhythm class: {rhythm}")
+        # the CinC 2017 class ("other": e.g. sinus rhythm with ectopy or a bundle branch block),
+        # with the rhythm model's probability of it when the model ran
+        p = probs.get(rhythm)
+        tail.append(f"rhythm class: {rhythm}" + (f" (model {p:.2f})" if p is not None else ""))
     if quality:
-        tail.append(f"signal quality: {quality}")
+        tail.append(f"quality: {quality}")
     ppg = getattr(report, "ppg", None)
     if grade_of(ppg) in ("acceptable", "unusable"):
         issues = quality_issues(ppg)
