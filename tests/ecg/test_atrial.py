@@ -181,3 +181,35 @@ def test_dissociation_near_a_2to1_ratio_is_not_called_2to1():
                                          noise_snr_db=25.0))
     texts = [s.text for s in rep.statements if s.key in AV_KEYS]
     assert texts and not any("2:1" in t for t in texts)
+
+
+def test_long_record_episodes_map_blocked_p_waves_to_the_record():
+    """Records > 62 s are judged in 10-s windows; a window's blocked P waves index the P waves
+    its own off-time screening kept. Mapping them through the unscreened window (and then into
+    the whole record's screened list) read past the end: 310 s of shared CinC 2017 strips put
+    end to end (a Holter-like chunk) failed the morphology stage with an IndexError."""
+    from cardiokit import Channel, Recording
+    from cardiokit.ecg.atrial import atrial_activity
+    from cardiokit.ecg.morphology import analyze_morphology
+
+    parts: list[np.ndarray] = []
+    for rid in ("A01069", "A07540", "A04084", "A06179", "A01303", "A07100", "A03319", "A08049",
+                "A00987", "A01352", "A04588"):
+        x = cardiokit.read(str(shared_path("cinc2017") / f"{rid}.hea")).signals[:, 0].astype(np.float64)
+        x = x - np.median(x[:300]) + (parts[-1][-1] if parts else 0.0)  # joined at the baseline
+        parts.append(x)
+    sig = np.concatenate(parts)[: 310 * 300]
+    rec = Recording(signals=sig[:, None].astype(np.float32), fs=300.0, channels=(Channel("I", "ecg", "mV"),))
+    rep = cardiokit.analyze(rec)
+    assert rep.errors == ()
+    # the same call the pipeline makes, checked directly: every blocked P wave is a P wave of
+    # the record, listed at its own time
+    dl = rep.delineation
+    mo = analyze_morphology(rep.cleaned, dl, None, raw=rec, calibrated=True)
+    act = atrial_activity(rep.cleaned.signals, rep.cleaned.fs, np.asarray(dl.beats, np.int64),
+                          np.asarray(dl.global_, np.int64), mo.beats.labels)
+    assert act is not None and act.evidence["n_blocked_p"] > 0
+    assert np.all(act.blocked < act.p_samples.size)
+    times = np.asarray(act.evidence["blocked_p_s"])
+    assert np.all((times >= 0) & (times <= rec.duration_s))
+    assert act.evidence["n_blocked_p"] >= act.blocked.size

@@ -344,7 +344,9 @@ def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: 
                         tuple(np.asarray(labels)[ib]) if labels is not None and len(labels) == beats.size else None)
         if w.rate_bpm is not None:
             rates.append(w.rate_bpm)
-        blocked.append(np.flatnonzero(ip)[w.blocked] if w.blocked.size else np.zeros(0, np.int64))
+        # the window's blocked P waves as samples of the record: ``w.blocked`` indexes the
+        # window's own P waves, those its off-time screening kept (``w.p_samples``)
+        blocked.append(w.p_samples[w.blocked] + a)
         if w.av_block is not None:
             found.append((a, b, w))
         if b == n:
@@ -357,9 +359,15 @@ def _episodes(p: np.ndarray, corr: np.ndarray, fs: float, beats: np.ndarray, g: 
     ev = dict(worst[2].evidence) if worst else dict(whole.evidence)
     ev["episodes"] = [{"start_s": round(a / fs, 1), "stop_s": round(b / fs, 1), "av_block": w.av_block}
                       for a, b, w in found][:MAX_LISTED]
-    every = np.concatenate(blocked) if blocked else np.zeros(0, np.int64)
-    ev["n_blocked_p"] = int(every.size)
-    ev["blocked_p_s"] = [round(float(whole.p_samples[i]) / fs, 3) for i in every[:MAX_LISTED]]
+    at = np.concatenate(blocked).astype(np.int64) if blocked else np.zeros(0, np.int64)
+    ev["n_blocked_p"] = int(at.size)
+    ev["blocked_p_s"] = [round(float(v) / fs, 3) for v in at[:MAX_LISTED]]
+    # as indices into the whole record's P waves (``AtrialActivity.blocked``); one the whole
+    # record's off-time screening dropped is listed by time only
+    idx = np.searchsorted(whole.p_samples, at)
+    found_p = idx < whole.p_samples.size
+    found_p[found_p] = whole.p_samples[idx[found_p]] == at[found_p]
+    every = idx[found_p]
     rate = round(median1(rates), 1) if rates else None
     return AtrialActivity(whole.p_samples, rate, whole.regular, every, whole.pr_ms,
                           worst[2].av_block if worst else None, ev)
