@@ -62,7 +62,7 @@ def test_report_json_validates_against_the_schema(n):
     assert {lq["lead"] for lq in doc["quality"]["leads"]} == {"i", "ii", "iii", "avr", "avl", "avf",
                                                              "v1", "v2", "v3", "v4", "v5", "v6"}
     # sinus records: the rhythm model's CinC class, "normal" or "other" (LUDB 1, a sinus
-    # bradycardia: other 0.98, as the CinC annotators labelled bradycardia)
+    # bradycardia, reads other 0.98)
     probs = doc["rhythm"]["probabilities"]
     assert doc["rhythm"]["label"] == max(("normal", "other", "noisy"), key=probs.get)
     for key in ("pr_ms", "qrs_ms", "qt_ms", "qtc_ms"):
