@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         *rows,
         "",
         f"AF chunks found: {af_tp} of {af_ref}; chunks without AF called AF: {af_fp} of {not_af}. "
-        "The rhythm class is the CinC 2017 one: frequent ectopy makes `other` (the challenge's "
-        "annotators labelled such strips 'other rhythm'), which the reference here, built from rhythm "
-        "episodes only, calls normal: 106, 119, 200 and 208 (17-61 % ectopic beats in those chunks). "
+        "The rhythm class is the CinC 2017 one: the model, trained on the challenge's labels, reads "
+        "frequent ectopy as `other`, which the reference here, built from rhythm episodes only, calls "
+        "normal: 106, 119, 200 and 208 (17-61 % ectopic beats in those chunks). "
         "`other` without ectopy: 105 (a very noisy recording, 4 chunks) and 101 (2 chunks).",
         "",
         "| reference \\ cardiokit | " + " | ".join(labels) + " |",
