@@ -121,6 +121,9 @@ def test_upload_ludb_record_and_see_plot_and_qrs(server: str, browser, tmp_path:
     qrs_text = browser.find_element(By.ID, "m-qrs_ms").text
     assert qrs_text == f"{doc['measurements']['qrs_ms']:.0f} ms"
     assert "QRS duration" in browser.find_element(By.ID, "meas-table").text
+    # the rhythm class with the rhythm model's probability of it, as the PDF prints it
+    rh = doc["rhythm"]
+    assert browser.find_element(By.ID, "rhythm").text == f"{rh['label']} (model {rh['probabilities'][rh['label']]:.2f})"
     # the canvas shows the 12 traces: dark trace pixels on the paper, and paper-grid red
     wait.until(lambda d: d.execute_script("return document.getElementById('window-label').textContent").startswith("0.00"))
     wait.until(lambda d: d.execute_script(_DARK_PIXELS) > 5000)

@@ -64,6 +64,14 @@
     return tr;
   }
 
+  // the rhythm class (CinC 2017: normal, af, other, noisy) with the rhythm model's probability
+  // of it when the model ran, as the PDF report prints it: "other (model 0.98)"
+  function rhythmText(rh) {
+    if (!rh || !rh.label) return "–";
+    const p = rh.probabilities ? rh.probabilities[rh.label] : undefined;
+    return typeof p === "number" ? `${rh.label} (model ${p.toFixed(2)})` : rh.label;
+  }
+
   // the ECG grade; without ECG, the PPG's or the heart sounds' grade, named
   function signalQuality(doc) {
     if (doc.quality) return doc.quality.grade;
@@ -84,7 +92,7 @@
     rt.append(row("Rate", fmt(rec.fs, rec.fs % 1 ? 1 : 0) + " Hz"));
     rt.append(row("Duration", seconds(rec.duration_s)));
     rt.append(row("Quality", signalQuality(doc), "quality"));
-    rt.append(row("Rhythm", doc.rhythm && doc.rhythm.label ? doc.rhythm.label : "–", "rhythm"));
+    rt.append(row("Rhythm", rhythmText(doc.rhythm), "rhythm"));
     const mt = $("meas-table"); mt.replaceChildren();
     const m = doc.measurements || {};
     for (const [key, label, unit, digits] of MEAS.concat(MEAS_PPG)) {
