@@ -452,3 +452,29 @@ def test_long_leads_are_read_in_training_length_windows(record, start_s, expecte
     mean = np.mean(wins, axis=0)
     assert np.allclose([res.probabilities[k] for k in RHYTHM_LABELS], mean / mean.sum(), atol=1e-6)
     assert x.size > MAX_PIECE_S * 300 and np.allclose(_predict(_model(), x, None), mean / mean.sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=61 * 300 + 1, max_value=3 * 3600 * 300), n_beats=st.integers(0, 400))
+def test_long_leads_split_into_whole_training_length_windows(n, n_beats):
+    """Any lead over 61 s is read in windows that tile it exactly, each 20-38 s (inside the
+    9-61 s the model was trained on), each given only its own beats, counted from its start."""
+    from cardiokit.ecg.rhythm import _predict
+
+    class Fake:
+        def __init__(self) -> None:
+            self.calls: list[tuple[int, np.ndarray | None]] = []
+
+        def predict(self, x, r=None):
+            self.calls.append((x.size, r))
+            return np.array([0.4, 0.3, 0.2, 0.1])
+
+    x = np.zeros(n, np.float32)
+    r = np.sort(np.random.default_rng(n).integers(0, n, n_beats))
+    fake = Fake()
+    p = _predict(fake, x, r)
+    sizes = [c[0] for c in fake.calls]
+    assert sum(sizes) == n and all(20 * 300 <= s <= 38 * 300 for s in sizes), (n, sizes[:3])
+    assert sum(c[1].size for c in fake.calls) == n_beats
+    assert all(c[1].size == 0 or (c[1].min() >= 0 and c[1].max() < c[0]) for c in fake.calls)
+    assert np.allclose(p, [0.4, 0.3, 0.2, 0.1])
