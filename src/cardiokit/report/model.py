@@ -171,7 +171,9 @@ class Statement:
 
 @dataclass(frozen=True)
 class Rhythm:
-    """Rhythm class (``label`` in :data:`RHYTHM_LABELS` or ``None`` when undetermined).
+    """Rhythm class (``label`` in :data:`RHYTHM_LABELS` or ``None`` when undetermined): the
+    PhysioNet/CinC 2017 class, the rhythm model's unless a statement names the rhythm
+    (:func:`cardiokit.interpret.rhythm_from_statements`).
 
     ``probabilities`` (``normal``, ``af``, ``other``, ``noisy``) come from a model;
     rule-based labelling leaves them ``None``. ``model`` names what produced the label.
