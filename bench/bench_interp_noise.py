@@ -29,6 +29,12 @@ hold); in 17 the quality warning now names the stretch instead of the whole lead
 and 102, a shorter one: a step found in the lead). Of 40 CinC
 records in the regression set, two with one unusable half are now read (a conduction delay each,
 from the noisy half's wider QRS) and one sinus rhythm became sinus arrhythmia.
+Since 2026-11-25 (later) (5) a pop found at their own threshold in two leads or more is looked
+for in the other leads at half theirs: a limb electrode's pop reaches V1-V6 at a third, often
+below their own threshold, and their whole segment was lost (`quality.assess._shared_pops`).
+Pop row: changed 17 -> 15, long QTc lost 5 -> 3; unusable lead-seconds 1925 -> 1725, whole 5-s
+lead-segments lost 193 -> 120; the 200 clean LUDB records, 2-min MIT-BIH windows and CinC
+records of the regression set are bit for bit unchanged.
 
 Reported per SNR: beats detected against the clean run, the overall quality grade, and the
 statements that appear or vanish compared with the clean analysis (the poor-quality

@@ -29,7 +29,7 @@ def test_lead_grade_rule(grades, lead):
     assert _grade_lead(_segs(*grades)) == lead
 
 
-def _ludb_with_pop(rid: int, seed: int) -> tuple[Recording, Recording]:
+def _ludb_with_pop(rid: int, seed: int, electrode: str = "LL") -> tuple[Recording, Recording]:
     wfdb = pytest.importorskip("wfdb")
     path = str(shared_path("ludb", "data", f"{rid}.hea").with_suffix(""))
     r = wfdb.rdrecord(path)
@@ -38,7 +38,7 @@ def _ludb_with_pop(rid: int, seed: int) -> tuple[Recording, Recording]:
     x = r.p_signal
     pop = electrode_pops(x.shape[0], r.fs, np.random.default_rng(seed), amp_mv=(2.0, 2.0), count=1,
                          span=(int(ref[0]), int(ref[-1])))
-    y = x + pop[:, None] * np.asarray(ELECTRODE_GAIN["LL"])[None, :]
+    y = x + pop[:, None] * np.asarray(ELECTRODE_GAIN[electrode])[None, :]
     y = (y - y.min(axis=0)) / np.ptp(y, axis=0) + x.min(axis=0)  # spans 1 mV, as LUDB's leads do
     chans = tuple(Channel(c, "ecg", "mV") for c in r.sig_name)
     return (Recording(x.astype(np.float32), r.fs, chans), Recording(y.astype(np.float32), r.fs, chans))
@@ -105,3 +105,36 @@ def test_a_pop_costs_its_stretch_not_its_whole_segment(monkeypatch):
     monkeypatch.setattr(qa, "_split_at_pops", lambda lq, *a: lq)
     whole = [s for s in assess_quality(rec, beats=b, cleaned=c).segments if s.grade == "unusable"]
     assert sum(s.stop_s - s.start_s for s in whole) >= 5.0
+
+
+def test_a_limb_electrode_pop_costs_the_precordial_leads_its_stretch_only():
+    """A 2-mV pop on the right-arm electrode at 7.7 s of LUDB 57 reaches V1-V6 at a third,
+    below those leads' own jump threshold: before the pop was shared between leads, V2, V4, V5
+    and V6 lost their whole second 5-s segment; now each loses the pop's stretch, as the limb
+    leads do, and keeps the rest graded on its own."""
+    rep = cardiokit.analyze(_ludb_with_pop(57, 2, "RA")[1])
+    whole = [u.lead for u in rep.quality.unusable_segments if u.stop_s - u.start_s >= 4.99]
+    assert whole == [], whole
+    pops = {s.lead for s in rep.quality.segments if "electrode_pop" in s.issues and s.start_s <= 7.7 <= s.stop_s}
+    assert {"v2", "v4", "v5", "v6"} <= pops, pops
+
+
+def test_a_pop_is_shared_only_when_two_leads_show_it():
+    """Unit check of the sharing: a step seen at its own threshold in two leads reaches a third
+    lead where it is smaller (but still a step that stays); a step in one lead alone does not
+    reach the others."""
+    from cardiokit.quality.assess import _shared_pops
+
+    fs, n = 500.0, 5000
+    t = np.arange(n)
+    x = np.zeros((n, 4))
+    x[t >= 2000, 0] = 1.0
+    x[t >= 2010, 1] = 0.9  # the same pop, 20 ms later in lead 1
+    x[t >= 2005, 2] = 0.3  # smaller: below lead 2's own threshold (0.5), above half of it
+    x[t >= 4000, 3] = 1.0  # lead 3's own step, alone
+    edges = [([2000], 0.5), ([2010], 0.5), ([], 0.5), ([4000], 0.5)]
+    got = _shared_pops(edges, x, fs)
+    assert got[0][0] == [2000] and got[1][0] == [2010]  # own edges kept, nothing added
+    assert len(got[2][0]) == 1 and abs(got[2][0][0] - 2005) <= 10  # the shared pop, at its median time
+    assert got[3][0] == [4000]  # the lone step stays lead 3's own and reaches no other lead
+    assert all(4000 not in e for e, _ in got[:3])

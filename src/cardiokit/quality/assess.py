@@ -587,7 +587,11 @@ def _ecg_leads(rec: Recording, leads: list[int], beats: Any, cleaned: Recording 
              if bool((probs >= thr["unusable"]).any()) else None)
     out = _ecg_results(names, bounds, fs, ind, probs, sound)
     if beats is not None and any(sq.grade == "unusable" for lq in out for sq in lq.segments):
-        out = [_split_at_pops(lq, x[:, j], y[:, j], fs, primary, bounds, scale[j]) for j, lq in enumerate(out)]
+        edges = [_lead_pops(lq, x[:, j], fs, primary, bounds) for j, lq in enumerate(out)]
+        if len(out) > 1 and any(e for e, _ in edges):
+            edges = _shared_pops(edges, x, fs)
+        out = [_split_at_pops(lq, x[:, j], y[:, j], fs, primary, bounds, scale[j], edges[j][0])
+               for j, lq in enumerate(out)]
     return out
 
 
@@ -626,31 +630,88 @@ def _pop_edges(x: np.ndarray, fs: float, lo: int, hi: int, step_min: float) -> l
     return at[np.abs(level_after - level_before) >= 0.6 * jump[cand]].tolist()
 
 
-def _split_at_pops(lq: LeadQuality, x: np.ndarray, y: np.ndarray, fs: float, beats: np.ndarray,
-                   bounds: list[tuple[int, int]], scale: float) -> LeadQuality:
-    """``lq`` with each segment the model graded unusable because of electrode pops cut into the
-    pops' stretches (:data:`POP_STRETCH_S`, unusable, issue ``electrode_pop``) and the parts beside
-    them, graded on their own (parts under :data:`_MIN_PART_S` join the stretch). A pop is a jump
-    of the raw lead that stays (:func:`_pop_edges`), larger than half its median QRS
-    peak-to-peak; a 10-s lead with one pop thus keeps up to ~9 s to measure instead of 5."""
+def _splittable(sq: SegmentQuality) -> bool:
+    """A segment the model (not a flat-line, clipping or no-beat rule) graded unusable."""
+    return sq.grade == "unusable" and not (set(sq.issues) & set(_RULE_ISSUES))
+
+
+def _lead_pops(lq: LeadQuality, x: np.ndarray, fs: float, beats: np.ndarray,
+               bounds: list[tuple[int, int]]) -> tuple[list[int], float]:
+    """The electrode pops (:func:`_pop_edges`, samples) in or just before the segments of ``lq``
+    the model graded unusable, and the lead's jump threshold: half its median QRS
+    peak-to-peak (0 and no pops without a beat)."""
     r = max(1, round(0.06 * fs))
     ok = beats[(beats >= r) & (beats < x.shape[0] - r)]
-    if ok.size == 0 or not any(sq.grade == "unusable" and not (set(sq.issues) & set(_RULE_ISSUES))
-                               for sq in lq.segments):
-        return lq
+    if ok.size == 0:
+        return [], 0.0
     win = np.asarray(x)[ok[:, None] + np.arange(-r, r + 1)[None, :]]
     step_min = 0.5 * float(np.median(win.max(axis=1) - win.min(axis=1)))
+    after = round(POP_STRETCH_S[1] * fs)
+    found: set[int] = set()
+    for sq, (a, b) in zip(lq.segments, bounds, strict=True):
+        if _splittable(sq):  # a pop just before the segment may reach into it
+            found.update(_pop_edges(x, fs, a - after, b, step_min))
+    return sorted(found), step_min
+
+
+#: A pop another lead shows is looked for in a lead with this share of the lead's own jump
+#: threshold (an electrode's pop reaches the leads that use it at a fraction of its size: a
+#: limb electrode's reaches V1-V6 through Wilson's central terminal at a third)
+_SHARED_POP_SHARE = 0.5
+#: Edges of different leads this close (s) are one pop (the leads' 20-ms jump windows peak up to
+#: ~60 ms apart on one electrode's pop)
+_SAME_POP_S = 0.1
+
+
+def _shared_pops(edges: list[tuple[list[int], float]], x: np.ndarray, fs: float) -> list[tuple[list[int], float]]:
+    """Each lead's pops (``edges``: per lead its own pops and jump threshold, :func:`_lead_pops`)
+    plus the electrode pops it shows but missed: one pop is the leads' edges within
+    :data:`_SAME_POP_S` of each other, found in two leads or more (in one lead alone it is that
+    lead's own artefact, e.g. clipping); a lead without an edge of its own there gets the pop's
+    median time when it jumps there (+-:data:`_SAME_POP_S`) by at least :data:`_SHARED_POP_SHARE`
+    of its own threshold and stays (:func:`_pop_edges`). One pop on a limb electrode is in up to
+    11 of 12 leads, but the precordial leads see it at a third, often below their own threshold,
+    which left their whole segment unusable."""
+    k = round(_SAME_POP_S * fs)
+    found = sorted((e, j) for j, (own, _) in enumerate(edges) for e in own)
+    pops: list[list[tuple[int, int]]] = []
+    for e, j in found:  # edges closer than k in a row belong to one pop
+        if pops and e - pops[-1][-1][0] <= k:
+            pops[-1].append((e, j))
+        else:
+            pops.append([(e, j)])
+    shared = [(int(np.median([e for e, _ in grp])), {j for _, j in grp}) for grp in pops
+              if len({j for _, j in grp}) >= 2]
+    out = []
+    for j, (own, step_min) in enumerate(edges):
+        add = [t for t, leads in shared if j not in leads and step_min > 0.0
+               and _pop_edges(x[:, j], fs, t - k, t + k, _SHARED_POP_SHARE * step_min)]
+        out.append((sorted(own + add), step_min))
+    return out
+
+
+def _split_at_pops(lq: LeadQuality, x: np.ndarray, y: np.ndarray, fs: float, beats: np.ndarray,
+                   bounds: list[tuple[int, int]], scale: float, pops: list[int]) -> LeadQuality:
+    """``lq`` with each segment the model graded unusable because of electrode pops (``pops``:
+    their samples, :func:`_lead_pops` and :func:`_shared_pops`) cut into the pops' stretches
+    (:data:`POP_STRETCH_S`, unusable, issue ``electrode_pop``) and the parts beside them, graded
+    on their own (parts under :data:`_MIN_PART_S` join the stretch). A pop is a jump of the raw
+    lead that stays (:func:`_pop_edges`), larger than half its median QRS peak-to-peak, or a
+    smaller one at the instant of a pop two leads or more show; a 10-s lead with one pop thus keeps
+    up to ~9 s to measure instead of 5."""
+    if not pops:
+        return lq
     before, after = round(POP_STRETCH_S[0] * fs), round(POP_STRETCH_S[1] * fs)
     min_part = round(_MIN_PART_S * fs)
     segs: list[SegmentQuality] = []
     changed = False
     for sq, (a, b) in zip(lq.segments, bounds, strict=True):
-        if sq.grade != "unusable" or set(sq.issues) & set(_RULE_ISSUES):
+        if not _splittable(sq):
             segs.append(sq)
             continue
         # a pop just before the segment may reach into it
         stretches: list[list[int]] = []
-        for e in _pop_edges(x, fs, a - after, b, step_min):
+        for e in (e for e in pops if a - after <= e < b):
             s0, s1 = max(a, e - before), min(b, e + after)
             if s1 <= s0:
                 continue
