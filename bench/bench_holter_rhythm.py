@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows, t0 = [], time.time()
     conf: dict[tuple[str, str], int] = {}
+    ectopic_other: dict[str, float] = {}  # per record: the least ectopy of a sinus chunk read other
+    quiet_other: dict[str, int] = {}  # per record: sinus chunks read other with < 5 % ectopic beats
     for rec in record_names("mitdb"):
         hdr = wfdb.rdheader(str(data_path("mitdb", rec)))
         ref, ect, af_pct = reference(rec, hdr.sig_len, float(hdr.fs))
@@ -71,8 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         got = list(s.rhythm_per_chunk)
         # the last chunk is the record's 5-s tail: too short for a rhythm class
         m = min(len(ref), len(got), int(hdr.sig_len / hdr.fs // CHUNK_S))
-        for a, b in zip(ref[:m], got[:m], strict=True):
+        for a, b, e in zip(ref[:m], got[:m], ect[:m], strict=True):
             conf[(a, b)] = conf.get((a, b), 0) + 1
+            if a == "normal" and b == "other":
+                if e >= 5.0:
+                    ectopic_other[rec] = min(e, ectopic_other.get(rec, 100.0))
+                else:
+                    quiet_other[rec] = quiet_other.get(rec, 0) + 1
         burden = "-" if s.af_burden_pct is None else f"{s.af_burden_pct:.1f}"
         rows.append(f"| {rec} | {af_pct:.1f} | {burden} | {' '.join(ref[:m])} | {' '.join(got[:m])} | "
                     f"{' '.join(f'{e:.0f}' for e in ect[:m])} |")
@@ -94,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         f"AF chunks found: {af_tp} of {af_ref}; chunks without AF called AF: {af_fp} of {not_af}. "
         "The rhythm class is the CinC 2017 one: the model, trained on the challenge's labels, reads "
         "frequent ectopy as `other`, which the reference here, built from rhythm episodes only, calls "
-        "normal: 106, 119, 200 and 208 (17-61 % ectopic beats in those chunks). "
-        "`other` without ectopy: 105 (a very noisy recording, 4 chunks) and 101 (2 chunks).",
+        f"normal: {', '.join(ectopic_other)} (at least {min(ectopic_other.values(), default=0):.0f} % "
+        "ectopic beats in those chunks). `other` with < 5 % ectopic beats: "
+        + (", ".join(f"{r} ({n} chunk{'s' if n > 1 else ''})" for r, n in quiet_other.items()) or "none")
+        + " (105 is a very noisy recording).",
         "",
         "| reference \\ cardiokit | " + " | ".join(labels) + " |",
         "|---|" + "---|" * len(labels),

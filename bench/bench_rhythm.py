@@ -272,8 +272,8 @@ def main() -> None:
         "50 ~; final v3 labels; never used for training, tuning or model selection). cardiokit is "
         "the shipped model called through `cardiokit.read` + `cardiokit.ecg.classify_rhythm`, and "
         "the same records through `cardiokit.analyze` (the report's `rhythm.label`, and the most "
-        "probable class of the probabilities beside it: the model reads the longest stretch the "
-        "quality grading leaves usable when one lasts >= 9 s); the baseline is trained on the whole pool:",
+        "probable class of the probabilities beside it, from the pipeline's beats); the baseline "
+        "is trained on the whole pool:",
         "",
         head,
         *[fmt(n, f) for n, f in rows_sh],

@@ -16,15 +16,19 @@ four folds' out-of-fold network outputs; every other model is the shipped one. `
   2026-11-25).
 
 At commit e6fc975 (the label from the statements only, no veto of the AF rule, unusable
-records not read) the same harness gave: label 0.722, the model's class 0.842.
+records not read) the same harness gave: label 0.722, the model's class 0.842; at b241fce
+(the model read the longest usable stretch of its lead): label 0.850, model's class 0.850.
+Since the next change of that day the model reads the whole lead: label 0.849, model's class
+0.847 (with two electrode pops added to every record, ``/work/exp15/oof_pops.py`` of that
+session: 0.829 on the whole lead against 0.817 on the stretch).
 
 Runs of this harness at e6fc975 (saving the report's statements, quality grade and the
 model's probabilities on the whole lead and on its usable stretch) chose the label rules of
 :func:`cardiokit.interpret.rhythm_from_statements` and ``af_rule_model_af_from`` = 0.3
 (docs/STATEMENTS.md): the alternatives were scored on those saved outputs (label score with
 the veto off 0.806, at 0.1 / 0.2 / 0.3 / 0.5: 0.843 / 0.848 / 0.850 / 0.848; the model on
-whole leads instead of the usable stretch 0.847). The quality model was trained on part of
-this pool, so its grades here are in-sample.
+whole leads instead of the usable stretch 0.847, chosen later on the evidence above). The
+quality model was trained on part of this pool, so its grades here are in-sample.
 """
 
 from __future__ import annotations

@@ -150,11 +150,18 @@ def test_single_lead_reads_like_its_clean_part_when_a_segment_is_unusable() -> N
     assert [s.key for s in rep.statements if s.key != "poor_signal_quality"] == [s.key for s in clean.statements]
     assert rep.measurements["heart_rate_bpm"] == pytest.approx(clean.measurements["heart_rate_bpm"], abs=1.0)
     assert rep.measurements["pr_ms"] == pytest.approx(clean.measurements["pr_ms"], abs=4.0)
-    # the rhythm model reads the clean 15 s (measured 2026-11-25: on the whole lead its
-    # "other" probability fell from 0.99 to 0.79)
-    assert rep.rhythm.model_span_s == (0.0, 15.0) and clean.rhythm.model_span_s == (0.0, 20.0)
-    for k, v in clean.rhythm.probabilities.items():
-        assert rep.rhythm.probabilities[k] == pytest.approx(v, abs=0.05)
+    # the rhythm model reads the whole lead (measured 2026-11-25: "other" 0.99 clean, 0.79 with
+    # the noise: the same class); asked to, it reads the clean 15 s alone, as it did in analyze
+    # before the CinC pool showed the whole lead reads better (docs/MODELS.md)
+    assert rep.rhythm.model_span_s == (0.0, 20.0) == clean.rhythm.model_span_s
+    assert rep.rhythm.label == clean.rhythm.label
+    from cardiokit.ecg import classify_rhythm
+
+    noisy_rec = rec.replace(signals=noisy[:, None].astype(np.float32))
+    part = classify_rhythm(noisy_rec, quality=rep.quality, usable_stretch=True)
+    assert list(part.spans_s.values()) == [(0.0, 15.0)]
+    for k, v in classify_rhythm(rec.replace(signals=x[:, None].astype(np.float32))).probabilities.items():
+        assert part.probabilities[k] == pytest.approx(v, abs=0.05)
     # HRV: intervals touching an unusable beat are not normal-to-normal
     u = rep.delineation.usable_beats
     h = rep.measurement_details.hrv.to_dict()

@@ -25,9 +25,10 @@ With several leads, up to ``max_leads`` leads are used and their probabilities
 averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
 given or computed; unusable leads skipped), then by the preference I, II, V5, aVF, V6,
 III, V4, V1, V2, V3, aVL, aVR (the training data are lead-I-like), then quality score.
-When a ``quality`` is given and marks stretches of a chosen lead unusable, the model reads
-that lead's longest usable stretch if it lasts ``min_duration_s`` or more (else the whole
-lead); :attr:`RhythmResult.spans_s` says what each lead's probabilities come from.
+The model reads each chosen lead whole; with ``usable_stretch=True`` and a ``quality`` that
+marks stretches of it unusable, only its longest usable stretch if that lasts
+``min_duration_s`` or more (else the whole lead); :attr:`RhythmResult.spans_s` says what each
+lead's probabilities come from.
 
 Inputs shorter than ``min_duration_s`` (9 s, the shortest CinC 2017 record) or sampled
 below 100 Hz give an *insufficient* result (``label=None``, ``probabilities=None``,
@@ -453,6 +454,7 @@ def classify_rhythm(
     min_duration_s: float = 9.0,
     beats: Beats | np.ndarray | Sequence[int] | None = None,
     strict: bool = False,
+    usable_stretch: bool = False,
 ) -> RhythmResult:
     """Classify the rhythm of ``rec`` as normal, af, other or noisy.
 
@@ -480,6 +482,12 @@ def classify_rhythm(
         trained with); without them every lead's beats are detected here.
     strict
         Raise :class:`AnalysisError` instead of returning an insufficient result.
+    usable_stretch
+        With ``quality`` marking stretches of a lead unusable, read only its longest usable
+        stretch when that lasts ``min_duration_s`` (default: the whole lead, as
+        :func:`cardiokit.analyze` does). On the CinC 2017 training pool out of fold with two
+        electrode pops per record the whole lead scores 0.829 against 0.817 for the stretch;
+        as recorded 0.8475 against 0.8494 on the records the quality model never saw.
     """
     if not isinstance(rec, Recording):
         raise InvalidArgumentError(f"classify_rhythm() needs a Recording; got {type(rec).__name__}")
@@ -511,7 +519,7 @@ def classify_rhythm(
     spans: dict[str, tuple[float, float]] = {}
     probs = []
     for i in chosen:
-        a, b = _usable_span(rec, i, quality, min_duration_s)
+        a, b = _usable_span(rec, i, quality, min_duration_s) if usable_stretch else (0, rec.n_samples)
         if (a, b) == (0, rec.n_samples):
             p = _predict(model, _resample(rec.signals[:, i], rec.fs), r300)
         else:  # the stretch's beats, counted from its start (at 300 Hz, as its signal)

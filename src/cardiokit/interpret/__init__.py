@@ -337,7 +337,7 @@ def rhythm_from_statements(statements: tuple[Statement, ...], quality: Quality |
        other class). Its ``other`` beside a sinus statement is CinC's "other rhythm" (e.g.
        sinus rhythm with frequent ectopy), not a contradiction of the atrial rhythm. It is
        read also when the quality grade is ``unusable`` (the model has its own ``noisy``
-       class: on the CinC 2017 pool, out of fold, that scores 0.850 against 0.842 for
+       class: on the CinC 2017 pool, out of fold, that scores 0.849 against 0.841 for
        calling every unusable record noisy; docs/BENCHMARKS.md "Rhythm");
     3. without the model: ``noisy`` when the quality is unusable, ``normal`` for the sinus
        statements, otherwise ``None``.
