@@ -9,8 +9,9 @@ the annotated rhythm episodes (``aux_note`` of the ``atr`` beat annotations): ``
 atrial fibrillation or flutter covers at least half of it, ``other`` when another non-sinus
 rhythm does (bigeminy, trigeminy, ventricular tachycardia, ...), else ``normal`` (sinus
 rhythm; the ectopic beats inside it are not rhythm episodes). No peer summarises a Holter
-recording's rhythm, so there is no peer column. Writes the section "Holter rhythm (MIT-BIH)"
-of docs/BENCHMARKS.md.
+recording's rhythm, so there is no peer column.
+
+Writes the section "Holter rhythm (MIT-BIH)" of docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `.venv/bin/python -m bench.bench_holter_rhythm` ({today()}, {time.time() - t0:.0f} s; "
         f"python {platform.python_version()}, cardiokit {cardiokit.__version__}, numpy {np.__version__}).",
         "",
-        __doc__.split("\n\n", 2)[2].split("Writes the section")[0].strip().replace("\n", " "),
+        " ".join(__doc__.split("\n\n")[2].split()),  # the method paragraph
         "",
         "| record | annotated AF % | AF burden % | reference per chunk | cardiokit per chunk | ectopic beats % per chunk |",
         "|---|---|---|---|---|---|",

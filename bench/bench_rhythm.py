@@ -148,9 +148,10 @@ def main() -> None:
     if args.shared_only:
         args.no_write = True
     ids, y, fold = D.pool_v3()  # final v3 labels; folds as assigned on REFERENCE.csv
-    sigs = D.signals("pool", ids, D.TRAIN_DIR)
     sids, sy = D.shared()
-    ssigs = D.signals("shared", sids, D.SHARED_DIR)
+    # the signals feed the NeuroKit2 baseline only (the cardiokit rows read the cache or the files)
+    sigs = None if args.shared_only else D.signals("pool", ids, D.TRAIN_DIR)
+    ssigs = None if args.shared_only else D.signals("shared", sids, D.SHARED_DIR)
     rows_cv, rows_sh = [], []
 
     # the training cache of the shipped model (its card names the CNN_TAG it was built with)

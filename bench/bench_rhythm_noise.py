@@ -7,11 +7,13 @@ The 600 shared CinC 2017 records (never used for training or tuning) through
 ``cardiokit.analyze`` as recorded and with noise from the *second* half of the nstdb noise
 records (``ma`` muscle artefact, ``bw`` baseline wander; the first half trained the quality
 model; the shared data hold no ``em`` record) at 12, 6 and 0 dB (nstdb SNR definition, on the record's own
-beats). Scored: the CinC score (mean F1 of N, A, O) of ``rhythm.label`` (none: ``~``), F1 of AF,
-and how many records are answered ``noisy``. The records are already noisy handheld strips, so
-the SNR is added to their own noise. Writes the section "Rhythm under noise (CinC 2017)".
-None of the peers ships a trained rhythm classifier (the NeuroKit2 baseline of ``bench_rhythm``
-is a classifier trained here on its HRV features), so there is no peer column.
+beats). Scored: the CinC score (mean F1 of N, A, O) of ``rhythm.label`` (none: ``~``), the F1
+of N, A and O, and how many records are answered ``noisy``. The records are already noisy
+handheld strips, so the SNR is added to their own noise. None of the peers ships a trained
+rhythm classifier (the NeuroKit2 baseline of ``bench_rhythm`` is a classifier trained here on
+its HRV features), so there is no peer column.
+
+Writes the section "Rhythm under noise (CinC 2017)" of docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -64,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `.venv/bin/python -m bench.bench_rhythm_noise` ({today()}, {time.time() - t0:.0f} s; "
         f"python {platform.python_version()}, cardiokit {cardiokit.__version__}, numpy {np.__version__}).",
         "",
-        " ".join(__doc__.split("\n\n", 2)[2].replace('Writes the section "Rhythm under noise (CinC 2017)".', "")
-                 .split()),
+        " ".join(__doc__.split("\n\n")[2].split()),  # the method paragraph
         "",
         "| condition | CinC score (`rhythm.label`) | F1 N | F1 A | F1 O | answered noisy (of 600; 50 labelled `~`) |",
         "|---|---|---|---|---|---|",

@@ -149,7 +149,10 @@ def stage_eval() -> None:
     for k in range(D.N_FOLDS):
         subprocess.run([sys.executable, "-m", "training.rhythm_oof_analyze", "fold", str(k)], check=True,
                        env={**os.environ, "OMP_NUM_THREADS": "1"})
-    rows = [r for k in range(D.N_FOLDS) for r in pickle.load(open(OUT / f"oof_fold{k}.pkl", "rb"))]
+    rows = []
+    for k in range(D.N_FOLDS):
+        with open(OUT / f"oof_fold{k}.pkl", "rb") as f:
+            rows += pickle.load(f)
     y = np.asarray([r["y"] for r in rows])
 
     def show(name: str, pred: list[int]) -> None:
