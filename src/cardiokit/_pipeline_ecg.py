@@ -18,13 +18,15 @@ import numpy as np
 from ._core.recording import Recording
 from ._core.units import VOLT_TO_MV
 from .dsp._fast import col_max, percentile1
+from .interpret._rhythm import strip_range
 from .report.model import MEASUREMENT_KEYS
 from .report.statements import RhythmFeatures
 
 
 def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     """Rhythm features of the delineated beats: share of beats with a P wave, PR interquartile range,
-    RR range of beats with P waves and RR coefficient of variation over usable beats."""
+    RR range of beats with P waves (per 10-s window over 20 s or more: ``strip_range``) and RR
+    coefficient of variation over usable beats."""
     g = np.asarray(dl.global_)
     n = g.shape[0]
     if n == 0:
@@ -50,8 +52,9 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     rr_l = [(b - a) / fs * 1000.0 for (a, u), (b, v) in pairwise(zip(b_l, seen, strict=True)) if u and v]
     # the sinus cycles: between beats with a P wave (a beat whose P wave could not be read takes part)
     p_or_unread = [h or not u for h, u in zip(has_p, looked_p, strict=True)]
+    ends = [b for (_, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
     rr_s = [(b - a) / fs * 1000.0 for (a, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
-    rr_range = float(max(rr_s) - min(rr_s)) if len(rr_s) >= 2 else None
+    rr_range = strip_range([b / fs for b in ends], rr_s)
     rr_cv = None
     if len(rr_l) >= 2:
         mean = math.fsum(rr_l) / len(rr_l)
