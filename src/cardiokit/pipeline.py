@@ -267,7 +267,7 @@ def analyze(
     measurements: dict[str, Any] = {}
     statements: tuple = ()
     rhythm = None
-    cleaned = beats = dl = meas = None
+    cleaned = beats = dl = meas = morph = None
     if idx:
         from .ecg.clean import clean
 
@@ -367,6 +367,7 @@ def analyze(
         beats=beats,
         delineation=dl,
         measurement_details=meas,
+        morphology=morph,
     )
 
 

@@ -61,3 +61,4 @@ def test_long_sinus_records_read_as_their_strips(record: tuple[str, str]) -> Non
     st_ = next(s for s in whole.statements if s.category == "rhythm")
     assert st_.key in sinus, (st_.text, st_.evidence.get("rr_range_ms"))
     assert st_.evidence["rr_range_ms"] < 160.0
+

@@ -88,7 +88,7 @@ def analyze_for_store(path: str, sha256: str, subject: Mapping[str, Any] | None 
     except Exception as exc:  # analyze raises only for invalid arguments; keep the batch going
         return _error_report(path, sha256, "analyze", exc)
     object.__setattr__(report, "timing_ms", {"read": t_read, **report.timing_ms})
-    return dataclasses.replace(report, source_recording=None, cleaned=None, measurement_details=None)
+    return dataclasses.replace(report, source_recording=None, cleaned=None, measurement_details=None, morphology=None)
 
 
 # -- executors -------------------------------------------------------------------------------

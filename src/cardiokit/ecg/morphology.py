@@ -413,6 +413,9 @@ PREMATURE_RR_FRACTION = 0.85
 MORPHOLOGY_CORR_MIN = 0.80
 #: beats this close to the start or end of the recording are not classified as ectopic
 EDGE_S = 0.25
+#: a beat on time and without a P wave (while most beats have one) is ventricular when its QRS
+#: is this much (ms) wider than the dominant QRS
+NO_P_WIDER_MS = 20.0
 
 
 def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | None = None) -> BeatClasses:
@@ -422,7 +425,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     The dominant QRS is the median over beats of the multi-lead QRS window (R - 60 ms to R +
     80 ms). A beat is **V** when its QRS correlates < :data:`MORPHOLOGY_CORR_MIN` with it
     *and* it is premature (RR < :data:`PREMATURE_RR_FRACTION` x reference RR) or at least
-    40 ms wider than the dominant QRS or has no P wave while most beats do; **A** when it
+    40 ms wider than the dominant QRS or has no P wave while most beats do and a QRS at
+    least :data:`NO_P_WIDER_MS` wider; **A** when it
     is premature with the dominant morphology and a full (compensatory or not) pause
     follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
     Paced beats (a spike before the QRS) are **P**; beats within :data:`EDGE_S` of the
@@ -493,7 +497,11 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
             continue
         # NaN widths compare False
         wide = qrs_l[i] >= dom_w + 40.0
-        if corr_l[i] < MORPHOLOGY_CORR_MIN and (prem_l[i] or wide or (p_share >= 0.8 and not hp_l[i])):
+        # a beat on time without a P wave is a PVC only when its QRS is wider too: a narrow one is
+        # a junctional (escape) beat or, far more often, a sinus beat whose P wave and QRS noise
+        # spoilt (MIT-BIH 103: 75 of its 86 false V labels, a noisy stretch of narrow beats)
+        no_p = p_share >= 0.8 and not hp_l[i] and qrs_l[i] >= dom_w + NO_P_WIDER_MS
+        if corr_l[i] < MORPHOLOGY_CORR_MIN and (prem_l[i] or wide or no_p):
             labels.append("V")
         elif prem_l[i] and corr_l[i] >= MORPHOLOGY_CORR_MIN and (i + 1 >= nb or rr_l[i + 1] > 1.1 * rr_l[i]):
             labels.append("A")

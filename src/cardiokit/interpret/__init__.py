@@ -42,7 +42,7 @@ from ._chambers import (
     rvh_statement,
     voltage_statement,
 )
-from ._common import CLIFFORD_2012, CONVENTIONS, RULES_VERSION, make
+from ._common import CLIFFORD_2012, CONVENTIONS, RULES_VERSION, make, num
 from ._common import convention as convention_thresholds
 from ._conduction import (
     CONDUCTION_CRITERIA,
@@ -260,7 +260,7 @@ def interpret(
     # state the pacing alone when no atrial rhythm is identified)
     shown = [] if paced and rhythm_st.key == "rhythm_undetermined" else [rhythm_st]
     out += shown + ([pace_st] if pace_st is not None else [])
-    out += ectopy_statements(morphology, rhythm_st.key, paced)
+    out += ectopy_statements(morphology, rhythm_st.key, paced, num(rhythm_st.evidence.get("p_wave_fraction")))
     av = av_statement(measurements, rhythm_st, atrial, paced, conv)
     if av is not None:
         out.append(av)

@@ -255,6 +255,9 @@ class Report:
     beats: Any = field(default=None, repr=False)
     delineation: Any = field(default=None, repr=False)
     measurement_details: Any = field(default=None, repr=False)
+    #: :class:`cardiokit.ecg.morphology.Morphology`: per-lead QRS shapes, the beat classes
+    #: (``morphology.beats.labels``: N, V, A, P per beat of ``beats``), pacemaker spikes
+    morphology: Any = field(default=None, repr=False)
     rppg_result: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
