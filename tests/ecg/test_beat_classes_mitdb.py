@@ -24,8 +24,10 @@ def scores() -> dict[str, dict]:
 
 
 def test_ventricular_ectopic_beats_are_found_and_labelled_right(scores: dict[str, dict]) -> None:
-    # 2026-11-25: 100 1/1, 119 444/444, 208 99.2/99.2, 200 89.8/97.9, 106 79.0/99.8 (Se/+P %)
-    for name, se, ppv in (("119", 99.0, 99.0), ("208", 98.0, 98.0), ("200", 85.0, 95.0), ("106", 75.0, 98.0)):
+    # 2026-11-25: 100 1/1, 119 444/444, 208 99.2/99.2, 200 92.6/97.6, 106 90.0/99.6 (Se/+P %); 200 and
+    # 106 were 89.8 and 79.0 % sensitive while a wide premature beat without a P wave whose start
+    # looked like the dominant QRS was labelled A
+    for name, se, ppv in (("119", 99.0, 99.0), ("208", 98.0, 98.0), ("200", 91.0, 96.0), ("106", 87.0, 98.0)):
         v = scores[name]["VEB"]
         assert v.se >= se and v.ppv >= ppv, (name, v)
     assert scores["100"]["VEB"].tp == 1 and scores["100"]["VEB"].fp == 0

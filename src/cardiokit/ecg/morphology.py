@@ -428,7 +428,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     40 ms wider than the dominant QRS or has no P wave while most beats do and a QRS at
     least :data:`NO_P_WIDER_MS` wider; **A** when it
     is premature with the dominant morphology and a full (compensatory or not) pause
-    follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration.
+    follows (next RR > the premature RR x 1.1), i.e. not a gradual sinus acceleration, and
+    such a beat is **V** instead when its QRS is >= 40 ms wider and has no P wave before it.
     Paced beats (a spike before the QRS) are **P**; beats within :data:`EDGE_S` of the
     recording's start or end stay **N** (their windows and P waves are cut), and so do beats
     left out as unusable in most leads (``Delineation.p_readable_beats``), which also count
@@ -504,7 +505,10 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         if corr_l[i] < MORPHOLOGY_CORR_MIN and (prem_l[i] or wide or no_p):
             labels.append("V")
         elif prem_l[i] and corr_l[i] >= MORPHOLOGY_CORR_MIN and (i + 1 >= nb or rr_l[i + 1] > 1.1 * rr_l[i]):
-            labels.append("A")
+            # premature with a pause: an APC, unless its QRS is >= 40 ms wider without a P wave before
+            # it, a PVC whose start the -60..+80 ms shape window shares with the dominant QRS
+            # (MIT-BIH 106 and 200, frequent PVCs: 86 of their V beats were labelled A)
+            labels.append("V" if wide and not hp_l[i] else "A")
         else:
             labels.append("N")
     end_cut = tuple(rb >= n_samp - edge and c < MORPHOLOGY_CORR_MIN for rb, c in zip(r_l, corr_l, strict=True))

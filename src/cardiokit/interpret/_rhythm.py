@@ -507,7 +507,8 @@ def ectopy_statements(morph: Any, rhythm_key: str, paced: bool, p_wave_fraction:
                         ("Premature ventricular complex" if len(idx_v) == 1 else "Premature ventricular complexes")
                         + pattern, "ectopy_ventricular", ev,
                         "QRS correlating < 0.80 with the dominant QRS and premature (RR < 85 % of the "
-                        "reference RR) or >= 40 ms wider than the dominant QRS", MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)"))
+                        "reference RR) or >= 40 ms wider than the dominant QRS; or premature, >= 40 ms wider "
+                        "and without a P wave", MASON_2007 + " See also " + PRINEAS_2010 + " (code 8-1)"))
     if idx_a and rhythm_key not in ("atrial_fibrillation", "atrial_flutter") and not (
             p_wave_fraction is not None and p_wave_fraction < RHYTHM_CRITERIA["pac_p_wave_fraction_min"]):
         ev = ev_base | {"n_pac": len(idx_a), "beats": idx_a,
