@@ -18,7 +18,8 @@ class of each chunk as minutes per class and the AF burden (% of analysed time t
 model calls atrial fibrillation; chunk resolution), and pauses (RR longer than
 ``pause_s``, 2 s by default as in common Holter practice), and the second- and third-degree AV
 block episodes (10-s windows of each chunk, :mod:`cardiokit.ecg.atrial`; adjacent windows of one
-kind merged). Beats in stretches graded unusable
+kind merged), and the ectopic beats from the per-beat classes (ventricular and supraventricular
+counts, burden, couplets and runs: :func:`ectopy_summary`). Beats in stretches graded unusable
 in every lead (``quality.unusable_segments`` of each chunk) are counted (``n_beats``,
 ``n_beats_unusable``) and kept in the pauses, but their intervals are left out of the HR trend
 and the HRV.
@@ -39,7 +40,8 @@ import numpy as np
 
 from .._core.errors import AnalysisError, InvalidArgumentError
 
-__all__ = ["LONG_RECORDING_S", "HolterSummary", "analyze_long", "holter_report", "probe_duration", "stitch_beats"]
+__all__ = ["LONG_RECORDING_S", "HolterSummary", "analyze_long", "ectopy_summary", "holter_report", "probe_duration",
+           "stitch_beats"]
 
 _MEAS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms")
 _SEGMENT_S = 300.0
@@ -86,6 +88,8 @@ class HolterSummary:
     n_beats_unusable: int = 0
     #: second- and third-degree AV block episodes: start_s, stop_s (whole-file time), av_block
     av_block_episodes: tuple[dict[str, Any], ...] = ()
+    #: ventricular and supraventricular ectopic beats from the beat classes (:func:`ectopy_summary`)
+    ectopy: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +101,7 @@ class HolterSummary:
             "rhythm_minutes": self.rhythm_minutes, "rhythm_per_chunk": list(self.rhythm_per_chunk),
             "af_burden_pct": self.af_burden_pct, "pauses": self.pauses,
             "av_block_episodes": [dict(e) for e in self.av_block_episodes],
+            "ectopy": self.ectopy,
             "n_chunks": self.n_chunks,
             "chunk_s": self.chunk_s, "overlap_s": self.overlap_s, "streaming": self.streaming,
             "errors": [dict(e) for e in self.errors], "timing_s": round(self.timing_s, 3),
@@ -270,6 +275,7 @@ def analyze_long(
     n_chunks = max(1, math.ceil(src.n_samples / max(1, round(chunk_s * src.fs))))
     parts: list[np.ndarray] = []
     seen_parts: list[np.ndarray] = []  # per core beat: usable in at least one lead
+    label_parts: list[np.ndarray] = []  # per core beat: its class (N, V, A, P; "?" unclassified)
     meas: dict[str, list[float]] = {k: [] for k in _MEAS}
     weights: dict[str, list[float]] = {k: [] for k in _MEAS}
     grades: dict[str, int] = {}
@@ -308,6 +314,11 @@ def analyze_long(
             dl = rep.delineation
             u = dl.usable_beats if dl is not None and dl.n_beats == b.size else np.ones(b.size, bool)
             seen_parts.append(u[in_core])
+            bc = getattr(rep.morphology, "beats", None)
+            lab = np.asarray(bc.labels if bc is not None and len(bc.labels) == b.size else ("?",) * b.size, "<U1")
+            if label == "af":  # an irregular ventricular response: its early beats are no PACs
+                lab[lab == "A"] = "N"
+            label_parts.append(lab[in_core])
             for k in _MEAS:
                 v = _f(rep.measurements.get(k))
                 if v is not None:
@@ -318,6 +329,7 @@ def analyze_long(
             on_chunk(ch.index + 1, n_chunks)
     beats, kept = _stitch(parts, src.fs, refractory_s)
     seen = np.concatenate(seen_parts)[kept] if seen_parts else np.ones(0, bool)
+    labels = np.concatenate(label_parts)[kept] if label_parts else np.zeros(0, "<U1")
     duration = src.n_samples / src.fs
     # beats unusable in every lead (quality.unusable_segments) stay counted and in the pauses,
     # but their intervals are left out of the HR trend and the HRV
@@ -333,7 +345,51 @@ def analyze_long(
         af_burden_pct=_af_burden(rhythm_s), pauses=_pauses(beats, src.fs, pause_s, seen, qrs_like), n_chunks=n_chunks, chunk_s=float(chunk_s),
         overlap_s=float(overlap_s), streaming=src.streaming, errors=tuple(errors),
         timing_s=time.perf_counter() - t0, beats=beats, av_block_episodes=tuple(_merge_episodes(av_episodes)),
+        ectopy=ectopy_summary(beats, labels, src.fs, duration),
     )
+
+
+#: the most runs listed one by one in the summary (all are counted)
+_MAX_RUNS = 50
+
+
+def ectopy_summary(beats: np.ndarray, labels: np.ndarray, fs: float, duration_s: float) -> dict[str, Any]:
+    """Ectopic beats of a long recording from the per-beat classes (``labels``: N, V, A, P or
+    "?" for beats not classified, e.g. in a chunk graded unusable), as a Holter report counts
+    them (Crawford et al. 1999, ACC/AHA guidelines for ambulatory ECG; early beats of chunks read
+    as atrial fibrillation are not counted as supraventricular ectopy): per class the count,
+    the rate per hour, the burden (% of the classified beats), isolated beats, couplets and
+    runs of >= 3 in a row; each run with its start, length and rate (a ventricular run at
+    > 100 bpm is non-sustained ventricular tachycardia when shorter than 30 s). Accuracy of
+    the classes: docs/BENCHMARKS.md, "Beat classes (MIT-BIH)"."""
+    labels = np.asarray(labels, "<U1")
+    n_cls = int(np.count_nonzero(labels != "?"))
+    hours = duration_s / 3600.0
+    out: dict[str, Any] = {"classified_beats": n_cls, "unclassified_beats": int(labels.size - n_cls)}
+    runs: list[dict[str, Any]] = []
+    for key, code in (("ventricular", "V"), ("supraventricular", "A")):
+        hit = labels == code
+        n = int(np.count_nonzero(hit))
+        # maximal runs of consecutive beats of this class
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], hit.astype(np.int8), [0]])))
+        starts, stops = edges[0::2], edges[1::2]
+        lengths = stops - starts
+        for a, k in zip(starts.tolist(), lengths.tolist(), strict=True):
+            if k >= 3:
+                span = float(beats[a + k - 1] - beats[a - 1]) / fs if a > 0 else None
+                rate = 60.0 * k / span if span else None
+                runs.append({"kind": key, "start_s": round(float(beats[a] / fs), 3), "beats": k,
+                             "rate_bpm": None if rate is None else round(rate, 1)})
+        out[key] = {
+            "count": n, "per_hour": round(n / hours, 1) if hours > 0 else None,
+            "burden_pct": round(100.0 * n / n_cls, 2) if n_cls else None,
+            "isolated": int(np.count_nonzero(lengths == 1)), "couplets": int(np.count_nonzero(lengths == 2)),
+            "runs": int(np.count_nonzero(lengths >= 3)), "longest_run": int(lengths.max()) if lengths.size else 0,
+        }
+    out["paced_pct"] = round(100.0 * np.count_nonzero(labels == "P") / n_cls, 2) if n_cls else None
+    runs.sort(key=lambda r: r["start_s"])
+    out["run_events"] = runs[:_MAX_RUNS]
+    return out
 
 
 def _av_episodes(rep: Any, ch: Any, fs: float) -> list[dict[str, Any]]:

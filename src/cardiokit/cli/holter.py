@@ -46,7 +46,7 @@ def holter_cmd(
     fs: FsOption = None,
     kind: KindOption = None,
 ) -> None:
-    """Summarise Holter-length ECG: beats, HR trend, long-term HRV, AF burden, pauses, quality."""
+    """Summarise Holter-length ECG: beats, HR trend, long-term HRV, AF burden, ectopy, pauses, quality."""
     from ..batch.long import analyze_long
 
     if out is not None:

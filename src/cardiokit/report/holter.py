@@ -33,9 +33,29 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
          f"{p['count']}" + (f" (longest {p['longest_s']:.2f} s)" if p["count"] and p.get("longest_s") else "")
          + _unusable_pauses(p)),
         ("AV block II-III (10-s windows)", _av_block_text(doc.get("av_block_episodes") or [])),
+        ("ventricular ectopy", _ectopy_text(doc.get("ectopy") or {}, "ventricular")),
+        ("supraventricular ectopy", _ectopy_text(doc.get("ectopy") or {}, "supraventricular")),
         ("signal quality (chunks)", ", ".join(f"{k} {v}" for k, v in (doc.get("quality") or {}).items()) or "—"),
         ("chunk errors", str(len(doc.get("errors") or ()))),
     ]
+
+
+def _ectopy_text(ect: dict[str, Any], kind: str) -> str:
+    """Count, burden, rate per hour, couplets and runs of one class of ectopic beats, and the
+    longest and fastest run."""
+    e = ect.get(kind)
+    if not e:
+        return "—"
+    if not e["count"]:
+        return "none"
+    text = (f"{e['count']} beats ({_num(e.get('burden_pct'), 1, ' %')}, {_num(e.get('per_hour'))}/h), "
+            f"{e['couplets']} couplets, {e['runs']} runs of >= 3")
+    runs = [r for r in ect.get("run_events") or () if r["kind"] == kind]
+    if runs:
+        rated = [r for r in runs if r.get("rate_bpm")]
+        text += f" (longest {max(r['beats'] for r in runs)} beats"
+        text += f", fastest {max(r['rate_bpm'] for r in rated):.0f} bpm)" if rated else ")"
+    return text
 
 
 def _av_block_text(eps: list[dict[str, Any]]) -> str:
