@@ -24,7 +24,8 @@ How it works, per lead:
 With several leads, up to ``max_leads`` leads are used and their probabilities
 averaged: leads ordered by quality grade (from a :class:`cardiokit.quality.SignalQuality`
 given or computed; unusable leads skipped), then by the preference I, II, V5, aVF, V6,
-III, V4, V1, V2, V3, aVL, aVR (the training data are lead-I-like), then quality score.
+III, V4, V1, V2, V3, aVL, aVR (the training data are lead-I-like; ambulatory leads rank as the
+lead they stand for: MLII as II, CM5 as V5, MV1 as V1), then quality score.
 The model reads each chosen lead whole; with ``usable_stretch=True`` and a ``quality`` that
 marks stretches of it unusable, only its longest usable stretch if that lasts
 ``min_duration_s`` or more (else the whole lead); :attr:`RhythmResult.spans_s` says what each
@@ -38,6 +39,7 @@ below 100 Hz give an *insufficient* result (``label=None``, ``probabilities=None
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -67,6 +69,30 @@ MIN_FS_HZ = 100.0
 #: training data are AliveCor lead-I-like recordings), then leads with upright QRS.
 _LEAD_PREFERENCE = ("i", "ii", "v5", "avf", "v6", "iii", "v4", "v1", "v2", "v3", "avl", "avr")
 _PREF_RANK = {name: k for k, name in enumerate(_LEAD_PREFERENCE)}
+#: Ambulatory (Holter) leads and what they stand for in the preference: the modified limb leads
+#: MLI / MLII / MLIII (MIT-BIH's "MLII", electrodes on the torso) and the modified chest leads
+#: MV1-MV6, CM5, CC5, CS5, CM2... (Mason-Likar 1966; bipolar Holter leads named after the chest
+#: lead they resemble)
+_HOLTER_LEAD = re.compile(r"(?:ml(?P<limb>i{1,3}|[123]))|(?:(?:mv|cm|cc|cs|mcl)(?P<chest>[1-6]))")
+
+
+def _preference(name: str) -> int:
+    """Rank of a lead name in :data:`_LEAD_PREFERENCE` (its standard spelling, or the standard
+    lead an ambulatory lead stands for); unknown names rank last."""
+    low = name.lower()
+    if low in _PREF_RANK:
+        return _PREF_RANK[low]
+    from cardiokit._core.leads import standard_lead_name
+
+    std = standard_lead_name(name)
+    if std is not None and std.lower() in _PREF_RANK:
+        return _PREF_RANK[std.lower()]
+    m = _HOLTER_LEAD.fullmatch(low.replace(" ", "").replace("_", "").replace("-", ""))
+    if m is None:
+        return len(_LEAD_PREFERENCE)
+    if m["limb"]:
+        return _PREF_RANK[{"1": "i", "2": "ii", "3": "iii"}.get(m["limb"], m["limb"])]
+    return _PREF_RANK[f"v{m['chest']}"]
 _GRADES = {"good": 0, "acceptable": 1, "unusable": 2}
 
 
@@ -393,12 +419,11 @@ def _rank_leads(rec: Recording, idx: list[int], quality: Any) -> list[int]:
         for lq in getattr(quality, "leads", ()):
             g = _GRADES.get(getattr(lq, "grade", ""), 1)
             grades[str(lq.lead).lower()] = (g, float(getattr(lq, "score", 0.0) or 0.0))
-    n_pref = len(_LEAD_PREFERENCE)
     keys = []
     for i in idx:
         name = rec.channels[i].name.lower()
         g, score = grades.get(name, (1, 0.0))
-        keys.append((g, _PREF_RANK.get(name, n_pref), -score, i))
+        keys.append((g, _preference(rec.channels[i].name), -score, i))
     keys.sort()
     usable = [k[3] for k in keys if k[0] < 2]
     return usable or [k[3] for k in keys]
