@@ -46,8 +46,9 @@ def test_a_slow_drift_is_not_sinus_arrhythmia_but_a_phasic_variation_is() -> Non
 
 @pytest.mark.parametrize("record", [("qtdb", "sel100"), ("qtdb", "sele0106"), ("mitdb", "100"), ("mitdb", "103")])
 def test_long_sinus_records_read_as_their_strips(record: tuple[str, str]) -> None:
-    """Sinus rhythm (or bradycardia) in the 10-s strips: the whole record (10-15 min) was stated "Sinus
-    arrhythmia" (RR range 205-272 ms over minutes) before the range was read per window."""
+    """Sinus rhythm (or bradycardia) in the 10-s strips: the first 10 min read whole were stated
+    "Sinus arrhythmia" or "... with sinus arrhythmia" (RR range 216-384 ms over 10-15 min) before
+    the range was read per window."""
     rec = cardiokit.read(shared_path(*record[:-1], f"{record[-1]}.hea"))
     rec = rec.crop(0, 600)
 

@@ -119,8 +119,8 @@ def rr_irregularity(rr_ms: np.ndarray) -> float | None:
 #: A record whose sinus cycles span at least two of these windows (s) has its sinus RR range
 #: read per window, the median over the windows stated: the criterion of sinus arrhythmia is one
 #: of a standard 10-s strip (Mason 2007), and over minutes the slow drift of the rate would exceed
-#: it in almost any record (MIT-BIH 100 and 103, sinus rhythm in every 10-s strip, read 236 and
-#: 205 ms over 10 min).
+#: it in almost any record (MIT-BIH 100 and 103, sinus rhythm in every 10-s strip, read 219 and
+#: 267 ms over 10 min).
 SINUS_RANGE_WINDOW_S = 10.0
 
 
