@@ -25,8 +25,9 @@ def _record_name(path: Path) -> str:
     return name[: -len(".hea")] if name.lower().endswith(".hea") else (path.stem if path.suffix.lower() in (".dat", ".edf", ".xml", ".csv", ".dcm", ".parquet", ".txt", ".wav", ".bdf") else name)
 
 
-def _wrann(out_dir: Path, record: str, ext: str, dl: Delineation, fs: float, lead: int | None) -> Path:
-    ann = dl.to_annotations(lead=lead, beat_symbols=lead is None)
+def _wrann(out_dir: Path, record: str, ext: str, dl: Delineation, fs: float, lead: int | None,
+           classes: tuple[str, ...] | None = None) -> Path:
+    ann = dl.to_annotations(lead=lead, beat_symbols=lead is None, beat_classes=classes if lead is None else None)
     sample = np.asarray(ann.sample, np.int64)
     if sample.size == 0:  # wrann cannot write an empty file: write nothing but say so
         raise CardiokitError(f"{record}: no beat found, no annotation written")
@@ -45,11 +46,18 @@ def annotate(
     method: Annotated[
         str, typer.Option("--method", help="Delineation method: slope2004 (rules, default) or unet (learned, ONNX).")
     ] = "slope2004",
+    classes: Annotated[
+        bool, typer.Option("--classes", help="R-peak symbols carry the beat class of cardiokit analyze "
+                                             "(MIT-BIH symbols: N, V ventricular ectopic, A supraventricular "
+                                             "premature, / paced) instead of N.")
+    ] = False,
 ) -> None:
     """Detect beats and delineate P/QRS/T; write WFDB annotations (QT Database convention).
 
     ``N`` at each R peak, ``(`` / ``)`` at each wave's onset / offset around the peak symbols
-    ``p``, ``N``, ``t``; channel 0 holds the multi-lead (global) delineation.
+    ``p``, ``N``, ``t``; channel 0 holds the multi-lead (global) delineation. With ``--classes``
+    the beats are those of ``cardiokit analyze`` and each R-peak symbol is its beat class
+    (accuracy: docs/BENCHMARKS.md, "Beat classes (MIT-BIH)").
     """
     if not re.fullmatch(r"[A-Za-z0-9_]+", ext):
         raise typer.BadParameter(f"--ext must be letters, digits or _; got {ext!r}")
@@ -64,16 +72,30 @@ def annotate(
             name = _record_name(path)
             try:
                 rec = read(path)
-                rec_c = clean(rec)
-                beats = detect_beats(rec_c)
+                labels = None
+                if classes:  # analyze's beats and their classes; the delineation of those beats
+                    from ..pipeline import analyze
+
+                    rep = analyze(rec)
+                    if rep.beats is None or rep.cleaned is None:
+                        raise CardiokitError(f"{name}: no ECG beats found, no annotation written")
+                    rec_c, beats = rep.cleaned, rep.beats
+                    bc = getattr(rep.morphology, "beats", None)
+                    labels = bc.labels if bc is not None else ("Q",) * len(beats)
+                else:
+                    rec_c = clean(rec)
+                    beats = detect_beats(rec_c)
                 dl = delineate(rec_c, beats=beats, method=method)
-                written = [_wrann(out, name, ext, dl, rec.fs, None)]
+                written = [_wrann(out, name, ext, dl, rec.fs, None, labels)]
                 if per_lead:
                     for j, lead in enumerate(dl.leads):
                         std = standard_lead_name(lead)  # "Lead II" / "DII" -> ".ii"
                         lext = re.sub(r"[^a-z0-9_]", "", (std or lead).lower()) or f"ch{j}"
                         written.append(_wrann(out, name, lext, dl, rec.fs, j))
-                console.print(f"{path}: {len(beats)} beats -> " + ", ".join(p.name for p in written), highlight=False)
+                counts = "" if labels is None else " (" + ", ".join(
+                    f"{labels.count(c)} {c}" for c in ("N", "V", "A", "P", "Q") if labels.count(c)) + ")"
+                console.print(f"{path}: {len(beats)} beats{counts} -> " + ", ".join(p.name for p in written),
+                              highlight=False)
             except (CardiokitError, OSError, ValueError) as exc:
                 failed += 1
                 err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False)

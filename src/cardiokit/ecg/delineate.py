@@ -32,7 +32,7 @@ Absent waves (no P in atrial fibrillation, a flat T) are -1: never invented.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -53,6 +53,9 @@ __all__ = ["FIDUCIALS", "METHODS", "Delineation", "delineate"]
 #: delineation methods of :func:`delineate`
 METHODS = ("slope2004", "unet")
 _WAVE_SYMBOL = ("p", "N", "t")
+#: MIT-BIH beat symbols of the beat classes (N dominant, V ventricular ectopic, A supraventricular
+#: premature, P paced -> "/"); anything else "Q" (unclassifiable)
+_BEAT_SYMBOL = {"N": "N", "V": "V", "A": "A", "P": "/"}
 # tolerance (s) of the multi-lead fusion per wave: P, QRS, T
 _TOL_S = (0.020, 0.012, 0.040)
 _PEAK_TOL_S = (0.030, 0.030, 0.060)
@@ -165,14 +168,21 @@ class Delineation:
         return low.index(str(name).lower())
 
     def to_annotations(self, *, lead: int | str | None = None, name: str | None = None,
-                       beat_symbols: bool = False) -> Annotations:
+                       beat_symbols: bool = False, beat_classes: Sequence[str] | None = None) -> Annotations:
         """WFDB-convention annotations (QT Database / LUDB style) of the global or one lead.
 
         Each present wave becomes ``(`` at its onset, its peak symbol (``p``, ``N``, ``t``) and
         ``)`` at its offset; a boundary that could not be found is left out, never invented.
         The global delineation is written on channel 0. With ``beat_symbols=True`` the QRS
-        peak symbol is placed at the beat fiducial (R peak) in the global delineation.
+        peak symbol is placed at the beat fiducial (R peak) in the global delineation, and with
+        ``beat_classes`` (one per beat: N, V, A, P, as :func:`cardiokit.ecg.morphology.classify_beats`
+        gives) it is the beat's MIT-BIH symbol instead of ``N`` (``V``, ``A``, ``/`` for paced).
         """
+        cls = None
+        if beat_classes is not None and lead is None and beat_symbols:
+            if len(beat_classes) != self.n_beats:
+                raise InvalidArgumentError(f"beat_classes has {len(beat_classes)} labels for {self.n_beats} beats")
+            cls = [_BEAT_SYMBOL.get(c, "Q") for c in beat_classes]
         arr = self.global_ if lead is None else self.lead(lead)
         samples: list[int] = []
         symbols: list[str] = []
@@ -183,6 +193,8 @@ class Delineation:
                     pk = int(self.beats[i])
                 if pk < 0:
                     continue
+                if w == 1 and cls is not None:
+                    sym = cls[i]
                 # keep the file in time order: a boundary that would overlap the
                 # previous wave (e.g. a global T onset before the global QRS offset) is left out
                 while samples and samples[-1] > pk and symbols[-1] in "()":
