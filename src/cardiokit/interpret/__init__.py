@@ -274,7 +274,11 @@ def interpret(
         if ax is not None and conv.get("axis_from_net_amplitude"):
             ax_stmt = net_amplitude_axis(L, getattr(morphology, "limb_gains", None))
         qh = conduction_qrs_ms(measurements, L, conv) if L else None
-        intra = intraventricular_statement(measurements, L, conv, qh) if L else _wide_qrs(measurements, conv)
+        # the bundle-branch criteria read V1 and the lateral leads (I, V5, V6): without them (an
+        # ambulatory MLII + V1 or MLII + V5 pair) a wide QRS is stated, not classified, and no
+        # "nonspecific" delay, which presumes the bundle-branch criteria were checked and not met
+        classifiable = L and "v1" in L and any(x in L for x in ("i", "v5", "v6"))
+        intra = intraventricular_statement(measurements, L, conv, qh) if classifiable else _wide_qrs(measurements, conv)
         # axis_from_net_amplitude 2: the fascicular criteria read the same (net-amplitude) axis
         ax_fasc = ax_stmt if conv.get("axis_from_net_amplitude", 0.0) >= 2.0 and ax_stmt is not None else ax
         fasc = fascicular_statement(measurements, L, intra, conv, ax_fasc, qh)
