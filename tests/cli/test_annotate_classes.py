@@ -47,3 +47,16 @@ def test_beat_classes_must_match_the_beats() -> None:
     assert [s for s in dl.to_annotations(beat_symbols=True).symbol if s not in "()"] == ["N", "N", "N"]
     with pytest.raises(InvalidArgumentError, match="3 beats"):
         dl.to_annotations(beat_symbols=True, beat_classes=("N", "V"))
+
+
+def test_annotate_classes_calls_no_pacs_in_atrial_fibrillation(tmp_path: Path) -> None:
+    """MIT-BIH 210 (AF throughout): its irregular early beats are no PACs (145 were written as A
+    before the AF statement was taken into account); its PVCs stay V."""
+    import wfdb
+
+    hea = shared_path("mitdb", "210.hea")
+    res = subprocess.run([sys.executable, "-c", "from cardiokit.cli import main; main()", "annotate", str(hea),
+                          "--out", str(tmp_path), "--classes"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    sym = list(wfdb.rdann(str(tmp_path / "210"), "cka").symbol)
+    assert sym.count("A") == 0 and 150 <= sym.count("V") <= 230  # 195 annotated, 173 found

@@ -82,6 +82,9 @@ def annotate(
                     rec_c, beats = rep.cleaned, rep.beats
                     bc = getattr(rep.morphology, "beats", None)
                     labels = bc.labels if bc is not None else ("Q",) * len(beats)
+                    if any(rep.statement(k) is not None for k in ("atrial_fibrillation", "atrial_flutter")):
+                        # an irregular ventricular response: its early beats are no PACs (as the Holter summary)
+                        labels = tuple("N" if c == "A" else c for c in labels)
                 else:
                     rec_c = clean(rec)
                     beats = detect_beats(rec_c)
