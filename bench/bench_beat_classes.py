@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     n_a = sum(v for (r, o), v in conf.items() if o == "A")
     reading = (f"Of the {n_a} A labels, {conf[('V', 'A')]} are on reference V beats (premature PVCs whose QRS "
                "correlates >= 0.8 with the dominant one in the -60..+80 ms window and is measured less than "
-               "40 ms wider, or with a P wave found before it, in records with frequent ectopy) and {conf[('N', 'A')]} on reference N beats, "
+               "40 ms wider, or with a P wave found before it, in records with frequent ectopy) and "
+               f"{conf[('N', 'A')]} on reference N beats, "
                f"{per_record_a_on_n.get('210', 0)} of them in the atrial fibrillation record 210 (an irregular "
                "ventricular response read as premature beats). Before 2026-11-25 (commit 00dbbbc) VEB Se / +P "
                f"was {BEFORE['veb']} % and record 103 had {BEFORE['v_103']} V labels (a noisy stretch of narrow "
