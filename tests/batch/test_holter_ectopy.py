@@ -17,6 +17,7 @@ def test_isolated_couplets_and_runs_add_up_to_the_count(labels: list[str]) -> No
     e = ectopy_summary(beats, np.asarray(labels, "<U1"), 300.0, max(len(labels), 1))
     n_cls = sum(x != "?" for x in labels)
     assert e["classified_beats"] == n_cls and e["unclassified_beats"] == len(labels) - n_cls
+    assert sum(h["beats"] for h in e["hourly"]) == len(labels) and [h["hour"] for h in e["hourly"]] == [0]
     for kind, code in (("ventricular", "V"), ("supraventricular", "A")):
         k = e[kind]
         assert k["count"] == labels.count(code)
@@ -27,6 +28,8 @@ def test_isolated_couplets_and_runs_add_up_to_the_count(labels: list[str]) -> No
         assert k["longest_run"] == longest
         if n_cls:
             assert k["burden_pct"] == round(100.0 * k["count"] / n_cls, 2)
+        # the hourly table adds up to the counts
+        assert sum(h[kind] for h in e["hourly"]) == k["count"]
         # a run's rate: its beats over the time from the beat before it to its last beat (60 bpm here)
         for r in runs:
             if r["start_s"] > 0:
@@ -51,3 +54,15 @@ def test_holter_summary_counts_the_pvcs_of_mitdb_119() -> None:
     assert abs(v["count"] - 444) <= 5 and v["couplets"] == 0 and v["runs"] == 0
     assert a["count"] <= 3
     assert s.to_dict()["ectopy"]["ventricular"]["burden_pct"] > 20.0
+
+
+def test_hourly_table_of_a_long_recording() -> None:
+    fs = 200.0
+    beats = np.arange(0, int(2.5 * 3600 * fs), int(fs), dtype=np.int64)  # 60 bpm for 2.5 h
+    labels = np.full(beats.size, "N", "<U1")
+    labels[3600 + 10] = "V"  # one PVC in the second hour, two APCs in the third
+    labels[[7300, 7400]] = "A"
+    e = ectopy_summary(beats, labels, fs, 2.5 * 3600)
+    assert [(h["hour"], h["beats"], h["ventricular"], h["supraventricular"]) for h in e["hourly"]] == [
+        (0, 3600, 0, 0), (1, 3600, 1, 0), (2, 1800, 0, 2)]
+    assert e["ventricular"]["per_hour"] == 0.4 and e["supraventricular"]["count"] == 2

@@ -360,7 +360,8 @@ def ectopy_summary(beats: np.ndarray, labels: np.ndarray, fs: float, duration_s:
     as atrial fibrillation are not counted as supraventricular ectopy): per class the count,
     the rate per hour, the burden (% of the classified beats), isolated beats, couplets and
     runs of >= 3 in a row; each run with its start, length and rate (a ventricular run at
-    > 100 bpm is non-sustained ventricular tachycardia when shorter than 30 s). Accuracy of
+    > 100 bpm is non-sustained ventricular tachycardia when shorter than 30 s); and per hour of
+    the recording its beats and ectopic beats (``hourly``). Accuracy of
     the classes: docs/BENCHMARKS.md, "Beat classes (MIT-BIH)"."""
     labels = np.asarray(labels, "<U1")
     n_cls = int(np.count_nonzero(labels != "?"))
@@ -389,6 +390,13 @@ def ectopy_summary(beats: np.ndarray, labels: np.ndarray, fs: float, duration_s:
     out["paced_pct"] = round(100.0 * np.count_nonzero(labels == "P") / n_cls, 2) if n_cls else None
     runs.sort(key=lambda r: r["start_s"])
     out["run_events"] = runs[:_MAX_RUNS]
+    # the hourly table of a Holter report: beats and ectopic beats per hour of the recording
+    hour = (np.asarray(beats, np.int64) / (3600.0 * fs)).astype(np.int64) if len(beats) else np.zeros(0, np.int64)
+    n_hours = max(1, math.ceil(duration_s / 3600.0))
+    out["hourly"] = [{"hour": h, "beats": int(np.count_nonzero(hour == h)),
+                      "ventricular": int(np.count_nonzero((hour == h) & (labels == "V"))),
+                      "supraventricular": int(np.count_nonzero((hour == h) & (labels == "A")))}
+                     for h in range(n_hours)]
     return out
 
 
