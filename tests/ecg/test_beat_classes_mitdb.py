@@ -59,3 +59,14 @@ def test_pvcs_as_many_as_sinus_beats_are_still_pvcs() -> None:
     reps = [cardiokit.analyze(rec.crop(t, t + 10)) for t in range(0, 1800, 30)]
     stated = sum(r.statement("premature_ventricular_complexes") is not None for r in reps)
     assert stated >= 52, stated
+
+
+def test_the_median_beat_is_a_sinus_beat_when_pvcs_outnumber_them() -> None:
+    """MIT-BIH 208, 300-310 s (PVCs in trigeminy and couplets): the median beat of the most alike
+    beats was a PVC's, QRS 142 ms and a false "Wide QRS complex"; the narrower beats with P waves
+    are the dominant ones for the measurements too (106 ms)."""
+    rec = cardiokit.read(shared_path("mitdb", "208.hea")).crop(300, 310)
+    rep = cardiokit.analyze(rec)
+    assert rep.measurements["qrs_ms"] < 115.0, rep.measurements["qrs_ms"]
+    assert rep.statement("wide_qrs") is None
+    assert rep.statement("premature_ventricular_complexes") is not None

@@ -42,15 +42,35 @@ class MedianBeat:
             object.__setattr__(self, name, arr)
 
 
-def _dominant(q: np.ndarray) -> np.ndarray:
-    """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS."""
+def _dominant(q: np.ndarray, qrs_w: np.ndarray | None = None, has_p: np.ndarray | None = None) -> np.ndarray:
+    """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS.
+
+    With the beats' QRS widths ``qrs_w`` (NaN unknown) and P-wave flags ``has_p``: when at least a
+    quarter of the beats (and 2) are unlike the median QRS and those are >= 20 ms narrower with
+    more P waves, the median QRS is a PVC's (PVCs as many as sinus beats in a strip): the dominant
+    beats are then those alike the median of the others (as the beat classes,
+    :func:`cardiokit.ecg.morphology._supraventricular_template`)."""
     q = q - np.add.reduce(q, axis=1, keepdims=True) / q.shape[1]  # q.mean(axis=1) as numpy computes it
-    tmpl = median_rows(q)
-    # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
-    den = np.sqrt(np.add.reduce(q * q, axis=1)) * np.sqrt(tmpl.dot(tmpl))
-    ok = den > 0
-    corr = q @ tmpl / den if ok.all() else np.where(ok, q @ tmpl / np.where(ok, den, 1.0), 0.0)
+    nrm = np.sqrt(np.add.reduce(q * q, axis=1))
+
+    def alike(tmpl: np.ndarray) -> np.ndarray:
+        # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
+        den = nrm * np.sqrt(tmpl.dot(tmpl))
+        ok = den > 0
+        return q @ tmpl / den if ok.all() else np.where(ok, q @ tmpl / np.where(ok, den, 1.0), 0.0)
+
+    corr = alike(median_rows(q))
     keep = corr >= 0.9
+    if qrs_w is not None and has_p is not None and q.shape[0] >= 4:
+        other = corr < 0.8
+        n_o = int(np.count_nonzero(other))
+        if 2 <= n_o < q.shape[0] and n_o >= 0.25 * q.shape[0]:
+            w_in, w_out = qrs_w[~other], qrs_w[other]
+            w_in, w_out = w_in[np.isfinite(w_in)], w_out[np.isfinite(w_out)]
+            if (w_in.size and w_out.size and float(np.median(w_in)) - float(np.median(w_out)) >= 20.0
+                    and has_p[other].mean() > has_p[~other].mean()):
+                corr = alike(median_rows(q[other]))
+                keep = corr >= 0.9
     if not keep.any():
         keep = corr >= corr.max() - 1e-12
     return keep
@@ -92,7 +112,12 @@ def median_beat(hp: np.ndarray, r: np.ndarray, fs: float, leads: tuple[str, ...]
     q = np.take(hp, idx[:, max(pre - h, 0) : pre + h + 1], axis=0).astype(np.float64, copy=False)
     if scale is not None:
         q *= scale
-    keep = _dominant(q.reshape(q.shape[0], -1))
+    qrs_w = has_p = None
+    if beat_fiducials is not None:  # the beats' global QRS widths (ms) and P waves
+        g = beat_fiducials[1][use]
+        qrs_w = np.where((g[:, 3] >= 0) & (g[:, 5] > g[:, 3]), (g[:, 5] - g[:, 3]) * 1000.0 / fs, np.nan)
+        has_p = g[:, 1] >= 0
+    keep = _dominant(q.reshape(q.shape[0], -1), qrs_w, has_p)
     win = np.take(hp, idx[keep], axis=0)  # (n_keep, window, leads)
     if scale is not None:
         win = win.astype(np.float64, copy=False)
