@@ -42,14 +42,33 @@ class MedianBeat:
             object.__setattr__(self, name, arr)
 
 
+#: the beats unlike the median QRS are the dominant (supraventricular) ones when their QRS is at
+#: least this much (ms) narrower and more of them have a P wave (:func:`unlike_are_dominant`)
+DOMINANT_NARROWER_MS = 20.0
+
+
+def unlike_are_dominant(other: np.ndarray, qrs_w: np.ndarray, has_p: np.ndarray) -> bool:
+    """Whether the beats ``other`` (unlike the median QRS) are the dominant, supraventricular ones:
+    at least a quarter of the beats (and 2, not all), a median QRS width (``qrs_w``, ms, NaN
+    unknown) >= :data:`DOMINANT_NARROWER_MS` narrower than the rest's and a larger share with a P
+    wave (``has_p``). With ventricular bigeminy or frequent PVCs a 10-s strip holds as many PVCs
+    as sinus beats or more, and the median QRS is then a PVC's."""
+    n_o = int(np.count_nonzero(other))
+    if n_o < 2 or n_o == other.size or n_o < 0.25 * other.size:
+        return False
+    w_in, w_out = qrs_w[~other], qrs_w[other]
+    w_in, w_out = w_in[np.isfinite(w_in)], w_out[np.isfinite(w_out)]
+    return bool(w_in.size and w_out.size and float(np.median(w_in)) - float(np.median(w_out)) >= DOMINANT_NARROWER_MS
+                and has_p[other].mean() > has_p[~other].mean())
+
+
 def _dominant(q: np.ndarray, qrs_w: np.ndarray | None = None, has_p: np.ndarray | None = None) -> np.ndarray:
     """Beats whose QRS ``q`` (rows: R +- 60 ms, all leads) correlates >= 0.9 with the median QRS.
 
     With the beats' QRS widths ``qrs_w`` (NaN unknown) and P-wave flags ``has_p``: when at least a
-    quarter of the beats (and 2) are unlike the median QRS and those are >= 20 ms narrower with
-    more P waves, the median QRS is a PVC's (PVCs as many as sinus beats in a strip): the dominant
-    beats are then those alike the median of the others (as the beat classes,
-    :func:`cardiokit.ecg.morphology._supraventricular_template`)."""
+    quarter of the beats are unlike the median QRS (correlation < 0.8) and
+    :func:`unlike_are_dominant`, the dominant beats are those alike the median of the others (as
+    for the beat classes, :func:`cardiokit.ecg.morphology.classify_beats`)."""
     q = q - np.add.reduce(q, axis=1, keepdims=True) / q.shape[1]  # q.mean(axis=1) as numpy computes it
     nrm = np.sqrt(np.add.reduce(q * q, axis=1))
 
@@ -63,14 +82,9 @@ def _dominant(q: np.ndarray, qrs_w: np.ndarray | None = None, has_p: np.ndarray 
     keep = corr >= 0.9
     if qrs_w is not None and has_p is not None and q.shape[0] >= 4:
         other = corr < 0.8
-        n_o = int(np.count_nonzero(other))
-        if 2 <= n_o < q.shape[0] and n_o >= 0.25 * q.shape[0]:
-            w_in, w_out = qrs_w[~other], qrs_w[other]
-            w_in, w_out = w_in[np.isfinite(w_in)], w_out[np.isfinite(w_out)]
-            if (w_in.size and w_out.size and float(np.median(w_in)) - float(np.median(w_out)) >= 20.0
-                    and has_p[other].mean() > has_p[~other].mean()):
-                corr = alike(median_rows(q[other]))
-                keep = corr >= 0.9
+        if unlike_are_dominant(other, qrs_w, has_p):
+            corr = alike(median_rows(q[other]))
+            keep = corr >= 0.9
     if not keep.any():
         keep = corr >= corr.max() - 1e-12
     return keep

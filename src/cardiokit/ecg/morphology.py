@@ -60,6 +60,7 @@ from .._core.recording import Recording
 from .._core.units import VOLT_TO_MV
 from ..dsp._fast import clip, col_max, median1, median_rows
 from ..dsp._fast import median0 as _median
+from ._measure_median import unlike_are_dominant
 from ._morphology_leads import LeadMorphology, lead_morphology
 from .atrial import AtrialActivity, atrial_activity
 
@@ -418,30 +419,15 @@ EDGE_S = 0.25
 NO_P_WIDER_MS = 20.0
 
 
-#: the beats unlike the median QRS are the dominant (supraventricular) ones when their QRS is at
-#: least this much (ms) narrower and more of them have a P wave (:func:`_supraventricular_template`)
-DOMINANT_NARROWER_MS = 20.0
-
-
 def _supraventricular_template(seg: np.ndarray, corr: np.ndarray, qrs_ms: list[float], has_p: list[bool]
                                ) -> np.ndarray:
     """The beats' correlation with the dominant QRS, re-taken against the beats unlike the median
-    template when those are the supraventricular ones: at least a quarter of the beats (and 2),
-    a median QRS >= :data:`DOMINANT_NARROWER_MS` narrower and a larger share with a P wave. With
-    ventricular bigeminy or frequent PVCs a 10-s strip holds as many PVCs as sinus beats or more,
-    and the median QRS is then a PVC's (MIT-BIH 208 and 200: 470 PVCs of the strips whose PVC
-    statement was missed were labelled N). ``corr`` unchanged otherwise."""
+    template (correlation < :data:`MORPHOLOGY_CORR_MIN`) when those are the supraventricular ones
+    (:func:`cardiokit.ecg._measure_median.unlike_are_dominant`: PVCs as many as sinus beats; MIT-BIH
+    208 and 200: 470 PVCs of the strips whose PVC statement was missed were labelled N).
+    ``corr`` unchanged otherwise."""
     other = corr < MORPHOLOGY_CORR_MIN
-    n_o = int(np.count_nonzero(other))
-    if n_o < 2 or n_o < 0.25 * corr.size or n_o == corr.size:
-        return corr
-    o_l = other.tolist()
-    q_in = [q for q, o in zip(qrs_ms, o_l, strict=True) if not o and q == q]
-    q_out = [q for q, o in zip(qrs_ms, o_l, strict=True) if o and q == q]
-    if not q_in or not q_out or median1(q_in) - median1(q_out) < DOMINANT_NARROWER_MS:
-        return corr
-    p_in = sum(p for p, o in zip(has_p, o_l, strict=True) if not o) / (corr.size - n_o)
-    if sum(p for p, o in zip(has_p, o_l, strict=True) if o) / n_o <= p_in:
+    if not unlike_are_dominant(other, np.asarray(qrs_ms, np.float64), np.asarray(has_p, bool)):
         return corr
     tmpl = median_rows(seg[other])
     den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * np.sqrt(tmpl.dot(tmpl))
