@@ -52,9 +52,8 @@ def _rhythm_features(dl: Any, fs: float) -> RhythmFeatures:
     rr_l = [(b - a) / fs * 1000.0 for (a, u), (b, v) in pairwise(zip(b_l, seen, strict=True)) if u and v]
     # the sinus cycles: between beats with a P wave (a beat whose P wave could not be read takes part)
     p_or_unread = [h or not u for h, u in zip(has_p, looked_p, strict=True)]
-    ends = [b for (_, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
-    rr_s = [(b - a) / fs * 1000.0 for (a, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
-    rr_range = strip_range([b / fs for b in ends], rr_s)
+    pairs = [(a, b) for (a, pa), (b, pb) in pairwise(zip(b_l, p_or_unread, strict=True)) if pa and pb]
+    rr_range = strip_range([b / fs for _, b in pairs], [(b - a) / fs * 1000.0 for a, b in pairs])
     rr_cv = None
     if len(rr_l) >= 2:
         mean = math.fsum(rr_l) / len(rr_l)

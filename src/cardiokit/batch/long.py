@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import AnalysisError, InvalidArgumentError
+from ..dsp._fast import true_runs
 
 __all__ = ["LONG_RECORDING_S", "HolterSummary", "analyze_long", "ectopy_summary", "holter_report", "probe_duration",
            "stitch_beats"]
@@ -371,9 +372,7 @@ def ectopy_summary(beats: np.ndarray, labels: np.ndarray, fs: float, duration_s:
     for key, code in (("ventricular", "V"), ("supraventricular", "A")):
         hit = labels == code
         n = int(np.count_nonzero(hit))
-        # maximal runs of consecutive beats of this class
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], hit.astype(np.int8), [0]])))
-        starts, stops = edges[0::2], edges[1::2]
+        starts, stops = true_runs(hit)  # maximal runs of consecutive beats of this class
         lengths = stops - starts
         for a, k in zip(starts.tolist(), lengths.tolist(), strict=True):
             if k >= 3:
@@ -391,12 +390,11 @@ def ectopy_summary(beats: np.ndarray, labels: np.ndarray, fs: float, duration_s:
     runs.sort(key=lambda r: r["start_s"])
     out["run_events"] = runs[:_MAX_RUNS]
     # the hourly table of a Holter report: beats and ectopic beats per hour of the recording
-    hour = (np.asarray(beats, np.int64) / (3600.0 * fs)).astype(np.int64) if len(beats) else np.zeros(0, np.int64)
-    n_hours = max(1, math.ceil(duration_s / 3600.0))
-    out["hourly"] = [{"hour": h, "beats": int(np.count_nonzero(hour == h)),
-                      "ventricular": int(np.count_nonzero((hour == h) & (labels == "V"))),
-                      "supraventricular": int(np.count_nonzero((hour == h) & (labels == "A")))}
-                     for h in range(n_hours)]
+    hour = (np.asarray(beats, np.int64) / (3600.0 * fs)).astype(np.int64)
+    n_hours = max(1, math.ceil(duration_s / 3600.0), int(hour.max()) + 1 if hour.size else 1)
+    per = {k: np.bincount(hour[m], minlength=n_hours).tolist() for k, m in
+           (("beats", np.ones(hour.size, bool)), ("ventricular", labels == "V"), ("supraventricular", labels == "A"))}
+    out["hourly"] = [{"hour": h, **{k: v[h] for k, v in per.items()}} for h in range(n_hours)]
     return out
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = ["block_max", "clip", "col_max", "count_true", "hann", "irfft_axis", "keep_freed_memory", "median0", "median1",
-           "median_rows", "percentile1", "rfft_axis", "rows_f64"]
+           "median_rows", "percentile1", "rfft_axis", "rows_f64", "true_runs"]
 
 
 try:  # scipy.fft.rfft's and irfft's pocketfft kernels, without the backend dispatch and argument checks
@@ -49,6 +49,12 @@ def count_true(b: np.ndarray) -> np.ndarray:
     if b.shape[-1] > 255:
         return b.sum(axis=-1)
     return np.einsum("...k->...", b.view(np.uint8)).astype(np.intp)
+
+
+def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start (inclusive) and stop (exclusive) indices of the runs of True of a 1-D bool array."""
+    d = np.diff(np.concatenate(([0], np.asarray(mask, bool).view(np.int8), [0])))
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
 def clip(a: np.ndarray, lo: float, hi: float) -> np.ndarray:

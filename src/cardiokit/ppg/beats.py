@@ -31,6 +31,7 @@ import numpy as np
 
 from cardiokit._core.errors import InvalidArgumentError
 from cardiokit.dsp import moving_average
+from cardiokit.dsp._fast import true_runs
 
 from .clean import _as_1d, clean_ppg
 
@@ -92,12 +93,6 @@ class PPGBeats:
                 "onsets": self.onsets.tolist()}
 
 
-def _blocks(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start (inclusive) and stop (exclusive) of runs of True."""
-    d = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
 def _two_sided_level(z: np.ndarray, w: int) -> np.ndarray:
     """min(mean of the ``w`` samples before, mean of the ``w`` samples after) each sample:
     a burst of motion raises only one side, so pulses next to it keep a low threshold."""
@@ -114,7 +109,7 @@ def _two_sided_level(z: np.ndarray, w: int) -> np.ndarray:
 
 
 def _block_peaks(y: np.ndarray, mask: np.ndarray, min_width: int) -> np.ndarray:
-    starts, stops = _blocks(mask)
+    starts, stops = true_runs(mask)
     keep = (stops - starts) >= min_width
     starts, stops = starts[keep], stops[keep]
     if starts.size == 0:
