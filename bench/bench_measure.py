@@ -36,18 +36,20 @@ from cardiokit.ecg import clean, delineate, detect_beats, measure
 IEC = {"pr_ms": "±10 / 10", "qrs_ms": "±10 / 10", "qt_ms": "±25 / 30"}
 
 
-def expert_intervals(path, k: int = 0) -> dict[str, float | None]:
-    """PR, QRS and QT of a LUDB record from its 12 leads' expert boundaries (median over beats).
+def expert_intervals(path, k: int = 0, leads: tuple[str, ...] = LUDB_LEADS) -> dict[str, float | None]:
+    """PR, QRS and QT of a LUDB record from its ``leads``' expert boundaries (median over beats,
+    beats grouped by lead II's QRS peaks).
 
     ``k = 0``: a beat's onset is the earliest and its offset the latest over the leads (the
     global rule); ``k = 1``: the second earliest / second latest, so that one lead's
     annotation set apart from the others does not decide.
     """
     refs = []
-    for lead in LUDB_LEADS:
+    for lead in leads:
         ann = wfdb.rdann(str(path), lead)
         refs.append(parse_waves(np.asarray(ann.sample), tuple(ann.symbol)))
-    anchor = refs[1]["qrs_peak"]  # lead II QRS peaks group the beats
+    ann = wfdb.rdann(str(path), "ii")
+    anchor = parse_waves(np.asarray(ann.sample), tuple(ann.symbol))["qrs_peak"]  # lead II QRS peaks group the beats
     vals: dict[str, list[float]] = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
     for i, a in enumerate(anchor):
         def pick(key: str, lo: int, hi: int, fn, a: int = int(a)) -> float | None:

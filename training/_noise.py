@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-NSTDB = Path(os.environ.get("CARDIOKIT_SHARED", "/work/shared/data")) / "nstdb"
+#: the shared data folder: ``CARDIOKIT_SHARED_DATA`` (as the tests and benches), ``CARDIOKIT_SHARED``
+#: or ../shared/data beside the repository
+NSTDB = Path(os.environ.get("CARDIOKIT_SHARED_DATA") or os.environ.get("CARDIOKIT_SHARED")
+             or Path(__file__).resolve().parents[2] / "shared" / "data") / "nstdb"
 
 
 @lru_cache(maxsize=4)
