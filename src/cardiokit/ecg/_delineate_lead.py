@@ -188,7 +188,7 @@ def _qrs_noise(g: np.ndarray, c0: int, c1: int, lag: int, q: float) -> np.ndarra
     reads near zero also at fast rates, where P and T reach into those columns."""
     w = g.shape[2]
     res = np.abs(g[:, :, lag:w - lag] - 0.5 * (g[:, :, :w - 2 * lag] + g[:, :, 2 * lag:]))  # column t = lag + i
-    out = np.concatenate((res[:, :, :c0 - lag], res[:, :, c1 - lag:]), axis=2)  # 0.06 + 0.07 s
+    out = np.concatenate((res[:, :, :c0 - lag], res[:, :, c1 - lag:]), axis=2)  # ~60 ms either side
     k = int(q * (out.shape[2] - 1))
     return np.partition(out, k, axis=2)[:, :, k:k + 1]
 
