@@ -11,17 +11,13 @@ benchmark (bench/bench_quality.py), so no noise sample is used for both.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from math import gcd
-from pathlib import Path
 
 import numpy as np
+from training._paths import SHARED_DATA
 
-#: the shared data folder: ``CARDIOKIT_SHARED_DATA`` (as the tests and benches), ``CARDIOKIT_SHARED``
-#: or ../shared/data beside the repository
-NSTDB = Path(os.environ.get("CARDIOKIT_SHARED_DATA") or os.environ.get("CARDIOKIT_SHARED")
-             or Path(__file__).resolve().parents[2] / "shared" / "data") / "nstdb"
+NSTDB = SHARED_DATA / "nstdb"
 
 
 @lru_cache(maxsize=4)

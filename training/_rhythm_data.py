@@ -13,12 +13,10 @@ import re
 from pathlib import Path
 
 import numpy as np
+from training._paths import SHARED_DATA
 
 TRAIN_DIR = Path(os.environ.get("CINC2017_DIR", "/work/cache/cinc2017/training2017"))
-#: the shared data folder: ``CARDIOKIT_SHARED_DATA`` (as the tests and benches), ``CARDIOKIT_SHARED``
-#: or ../shared/data beside the repository
-SHARED = Path(os.environ.get("CARDIOKIT_SHARED_DATA") or os.environ.get("CARDIOKIT_SHARED")
-              or Path(__file__).resolve().parents[2] / "shared" / "data")
+SHARED = SHARED_DATA
 SHARED_DIR = SHARED / "cinc2017"
 CACHE = Path(os.environ.get("CARDIOKIT_CACHE", "/work/cache/cardiokit_rhythm"))
 #: The final (v3) labels of all 8528 training records: REFERENCE-v3.csv of github

@@ -34,9 +34,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from training._paths import SHARED_DATA
 
 REPO = Path(__file__).resolve().parents[1]
-LUDB = Path(os.environ.get("LUDB_DIR", REPO.parent / "shared" / "data" / "ludb"))
+LUDB = Path(os.environ.get("LUDB_DIR", SHARED_DATA / "ludb"))
 CACHE = Path(os.environ.get("CARDIOKIT_CACHE", "/work/cache/delineation"))
 MODEL_DIR = REPO / "src" / "cardiokit" / "models"
 LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")

@@ -48,11 +48,12 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from training._paths import SHARED_DATA
 from training._trees import hgb_to_trees
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PCG2016_DIR", "/work/cache/pcg2016/data"))
-SHARED = Path(os.environ.get("CARDIOKIT_SHARED_DATA", REPO.parent / "shared" / "data")) / "pcg_physionet2016"
+SHARED = SHARED_DATA / "pcg_physionet2016"
 CACHE = Path(os.environ.get("CARDIOKIT_CACHE", "/work/cache/cardiokit_pcg"))
 MODELS = REPO / "src" / "cardiokit" / "models"
 DATABASES = ("a", "b", "d", "e")

@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))  # training._trees when run as a script
 
+from training._paths import SHARED_DATA  # noqa: E402
 from training._trees import hgb_to_trees  # noqa: E402
 
 from cardiokit.models.cards import MODEL_DIR, sha256_file  # noqa: E402
@@ -204,7 +205,7 @@ def conformal(pred: np.ndarray, y: np.ndarray, fl: list[np.ndarray], q: float = 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "ppg_bp")
+    ap.add_argument("--data", type=Path, default=SHARED_DATA / "ppg_bp")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     d = load(args.data)

@@ -221,7 +221,7 @@ def _qrs_block(f: LeadFilters, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, fs
     mid = dq[:, :, 1:-1]
     floor = tu.qrs_sig * amax[:, :, None]
     if tu.qrs_noise_sig > 0:  # ... and well above the noise (without this, noise bumps of 10 % of the
-        # largest slope widened the QRS of noisy leads: LUDB with nstdb noise at 6 dB, +33 ms on average)
+        # largest slope widened the QRS of noisy leads: LUDB with nstdb noise at 6 dB, +30 ms on average)
         floor = np.maximum(floor, tu.qrs_noise_sig * _qrs_noise(
             gq, pre - round(tu.qrs_pre_s * fs), pre + round(tu.qrs_post_s * fs),
             max(1, round(tu.qrs_noise_lag_s * fs)), tu.qrs_noise_q))
