@@ -50,6 +50,12 @@ BEFORE_NOISE_FLOOR = {
     ("12 leads", 0): ("+44.0 ± 43.6", "47 / 86"), ("II + V1", 12): ("+16.5 ± 27.6", "37 / 126"),
     ("II + V1", 6): ("+32.3 ± 38.8", "60 / 126"), ("II + V1", 0): ("+42.8 ± 42.3", "70 / 126"),
 }
+#: ... and with white Gaussian noise (rows "white")
+BEFORE_NOISE_FLOOR_WHITE = {
+    ("12 leads", 12): ("+72.2 ± 26.8", "81 / 86"), ("12 leads", 6): ("+89.8 ± 21.1", "86 / 86"),
+    ("12 leads", 0): ("+92.4 ± 18.5", "86 / 86"), ("II + V1", 12): ("+71.2 ± 19.4", "126 / 126"),
+    ("II + V1", 6): ("+85.0 ± 19.8", "126 / 126"), ("II + V1", 0): ("+90.0 ± 15.3", "116 / 126"),
+}
 
 
 def noisy_leads(x: np.ndarray, ref_ii: np.ndarray, fs: float, snr_db: float | None, kind: str,
@@ -66,6 +72,16 @@ def noisy_leads(x: np.ndarray, ref_ii: np.ndarray, fs: float, snr_db: float | No
     return x + g * pieces
 
 
+def white_leads(x: np.ndarray, ref_ii: np.ndarray, fs: float, snr_db: float, rng: np.random.Generator
+                ) -> np.ndarray:
+    """``x`` plus independent white Gaussian noise in every lead, one level for all leads:
+    ``snr_db`` in lead II (nstdb convention)."""
+    from training import _noise as NZ
+
+    sd = np.sqrt(NZ.signal_power(x[:, 1], ref_ii, fs) / 10 ** (snr_db / 10))
+    return x + sd * rng.standard_normal(x.shape)
+
+
 def _analyse(x: np.ndarray, fs: float, names: tuple[str, ...]):
     rec = Recording(x.astype(np.float32), fs, tuple(Channel(n, "ecg", "mV") for n in names))
     c = clean(rec)
@@ -80,10 +96,12 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
     names = record_names("ludb")[:n_records] if n_records else record_names("ludb")
     names = [n for n in names if keep(int(n.rsplit("/", 1)[-1]))]
     rng = np.random.default_rng(11)
+    rng_white = np.random.default_rng(13)  # its own draws: the nstdb rows stay as they were
     tallies: dict[tuple[str, float | None, str], Tally] = {}
-    diffs: dict[tuple[str, float | None], dict[str, list[float]]] = {}
-    wide: dict[tuple[str, float | None], list[int]] = {}
-    pairs: dict[tuple[str, float | None, str], list[tuple[int, float, float]]] = {}
+    # interval errors, false wide QRS and (record, ours, experts') per (lead set, noise, SNR)
+    diffs: dict[tuple[str, str, float | None], dict[str, list[float]]] = {}
+    wide: dict[tuple[str, str, float | None], list[int]] = {}
+    pairs: dict[tuple[str, str, float | None, str], list[tuple[int, float, float]]] = {}
     for n_done, name in enumerate(names, 1):
         path = data_path("ludb", name)
         rid = int(path.name)
@@ -97,10 +115,16 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
             spans.append((int(ann.sample.min()), int(ann.sample.max())))
         expert = {"12 leads": expert_intervals(path, k=1), "II + V1": expert_intervals(path, k=0, leads=("ii", "v1"))}
         kind = ("ma", "bw")[rid % 2]
-        for snr in SNRS_DB:
-            y = noisy_leads(x, refs[1]["qrs_peak"], fs, snr, kind, rng, half)
+        for noise, snr in [("nstdb", s) for s in SNRS_DB] + [("white", s) for s in SNRS_DB if s is not None]:
+            if noise == "nstdb":
+                y = noisy_leads(x, refs[1]["qrs_peak"], fs, snr, kind, rng, half)
+            else:
+                y = white_leads(x, refs[1]["qrs_peak"], fs, snr, rng_white)
             for set_name, idx in LEAD_SETS.items():
                 d, b, m = _analyse(y[:, idx], fs, tuple(hdr.sig_name[j] for j in idx))
+                _intervals(m, expert[set_name], rid, (set_name, noise, snr), diffs, wide, pairs)
+                if noise != "nstdb":
+                    continue
                 t = tallies.setdefault((set_name, snr, "cardiokit"), Tally())
                 per = np.asarray(d.per_lead)
                 for jj, j in enumerate(idx):
@@ -112,20 +136,24 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
                         nk = nk_delineate(y[:, j], b.samples, fs, "dwt")
                         for k in BOUNDARIES:
                             tn.add(k, refs[j][k], nk[k], fs, spans[j])
-                dd = diffs.setdefault((set_name, snr), {k: [] for k in INTERVALS})
-                for k in INTERVALS:
-                    ours, ref = m.get(k), expert[set_name][k]
-                    if ours is not None and ref is not None:
-                        dd[k].append(float(ours) - ref)
-                        pairs.setdefault((set_name, snr, k), []).append((rid, float(ours), ref))
-                q, qref = m.get("qrs_ms"), expert[set_name]["qrs_ms"]
-                if qref is not None and qref < 110:
-                    w = wide.setdefault((set_name, snr), [0, 0])
-                    w[1] += 1
-                    w[0] += int(q is not None and q >= 120)
         if n_done % 20 == 0:
             log.info("%d / %d records", n_done, len(names))
     return {"tallies": tallies, "diffs": diffs, "wide": wide, "pairs": pairs}
+
+
+def _intervals(m: dict, expert: dict, rid: int, key: tuple, diffs: dict, wide: dict, pairs: dict) -> None:
+    """Add one analysis' interval errors and its false-wide-QRS count under ``key``."""
+    dd = diffs.setdefault(key, {k: [] for k in INTERVALS})
+    for k in INTERVALS:
+        ours, ref = m.get(k), expert[k]
+        if ours is not None and ref is not None:
+            dd[k].append(float(ours) - ref)
+            pairs.setdefault((*key, k), []).append((rid, float(ours), ref))
+    q, qref = m.get("qrs_ms"), expert["qrs_ms"]
+    if qref is not None and qref < 110:
+        w = wide.setdefault(key, [0, 0])
+        w[1] += 1
+        w[0] += int(q is not None and q >= 120)
 
 
 def _snr(s: float | None) -> str:
@@ -151,14 +179,19 @@ def tables(res: dict, with_nk: bool) -> str:
                    + markdown_table(["method", "SNR (lead II)", *BOUNDARIES], rows))
     rows = []
     for set_name in LEAD_SETS:
-        for snr in SNRS_DB:
-            dd = res["diffs"][(set_name, snr)]
-            w = res["wide"].get((set_name, snr), [0, 0])
-            cells = [f"{np.mean(dd[k]):+.1f} ± {np.std(dd[k]):.1f} ({len(dd[k])})" if dd[k] else "-" for k in INTERVALS]
-            rows.append([set_name, _snr(snr), *cells, f"{w[0]} / {w[1]}"])
+        for noise in ("nstdb", "white"):
+            for snr in SNRS_DB:
+                if (set_name, noise, snr) not in res["diffs"]:
+                    continue
+                dd = res["diffs"][(set_name, noise, snr)]
+                w = res["wide"].get((set_name, noise, snr), [0, 0])
+                cells = [f"{np.mean(dd[k]):+.1f} ± {np.std(dd[k]):.1f} ({len(dd[k])})" if dd[k] else "-"
+                         for k in INTERVALS]
+                rows.append([set_name, "-" if snr is None else noise, _snr(snr), *cells, f"{w[0]} / {w[1]}"])
     out.append("Intervals of `measure` − the experts' (mean ± SD ms, records), and records read QRS >= 120 ms "
-               "of those the experts measure < 110 ms:\n\n"
-               + markdown_table(["leads", "SNR (lead II)", "PR", "QRS", "QT", "false wide QRS"], rows))
+               "of those the experts measure < 110 ms (noise \"nstdb\": `ma` / `bw` as above; \"white\": "
+               "independent white Gaussian noise in every lead at the same lead-II SNR):\n\n"
+               + markdown_table(["leads", "noise", "SNR (lead II)", "PR", "QRS", "QT", "false wide QRS"], rows))
     return "\n\n".join(out)
 
 
@@ -182,14 +215,19 @@ table learned on these 200 records (in-sample, as in the section "Delineation").
 
 Before 2026-11-25 (686c4a2) a slope of 10 % of the lead's largest counted as part of the QRS however
 noisy the lead: muscle noise stretched the QRS at both ends (per-lead QRS onset -12.8 ms, offset +24.0
-ms at 0 dB, 12 leads). Now a QRS slope must also be 8 x the lead's noise level around the beat (the
+ms at 0 dB, 12 leads). Now a QRS slope must also be 7 x the lead's noise level around the beat (the
 0.3 quantile of the QRS-scale derivative minus the mean of its neighbours 8 ms away, in the ~60 ms
 either side of the QRS search segment: near zero on clean leads, also at fast rates where P and T waves reach
 there); the constant was chosen on the 40 records id % 5 == 1 with the other half of the nstdb records
-(`training._noise`, "train"). The clean rows are unchanged within 0.3 ms; before, under noise:
+(`training._noise`, "train"), over three noises (`ma` / `bw` alternating as here, `ma` alone, white
+Gaussian): the sum of |mean QRS error| over 12 / 6 / 0 dB and both lead sets was 133 ms for 7, 136 for
+6, 188 for 8; lags of 16-24 ms instead of 8 changed the QRS of clean simulated ECGs at fast rates.
+White Gaussian noise is still read too narrow at 6 and 0 dB (rows "white"; before: far too wide). The clean rows are unchanged within 0.3 ms; before, under noise:
 
-{markdown_table(["leads", "SNR (lead II)", "QRS (before)", "false wide QRS (before)"],
-                [[k[0], f"{k[1]} dB", *v] for k, v in BEFORE_NOISE_FLOOR.items()])}
+{markdown_table(["leads", "noise", "SNR (lead II)", "QRS (before)", "false wide QRS (before)"],
+                [[k[0], noise, f"{k[1]} dB", *v] for noise, table in (("nstdb", BEFORE_NOISE_FLOOR),
+                                                                      ("white", BEFORE_NOISE_FLOOR_WHITE))
+                 for k, v in table.items()])}
 
 {tables(res, not args.no_nk)}
 """

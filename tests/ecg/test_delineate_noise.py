@@ -64,7 +64,7 @@ def test_ludb_qrs_duration_holds_under_muscle_noise(monkeypatch) -> None:
     """Eight LUDB records of the tuning split (id % 5 == 1) with nstdb ``ma`` on every lead
     (training half of the noise, 6 dB in lead II): the measured QRS stays near the experts'
     (2nd earliest onset / latest offset). Without the floor it read 53 ms too wide on average
-    (up to +87 ms); with it -5 ms (2026-11-25)."""
+    (up to +87 ms); with it -2 ms (2026-11-25)."""
     import wfdb
     from bench.bench_delineation import parse_waves
     from bench.bench_delineation_noise import _analyse, noisy_leads

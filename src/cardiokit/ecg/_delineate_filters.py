@@ -46,7 +46,7 @@ class Tuning:
     qrs_off_xi: float = 0.10
     qrs_noise_q: float = 0.3  # a beat's noise level in a lead (see _delineate_lead._qrs_noise) ...
     qrs_noise_lag_s: float = 0.008  # ... from the QRS slope minus the mean of its neighbours this far
-    qrs_noise_sig: float = 8.0  # a significant QRS slope is also >= this x that level (0: off)
+    qrs_noise_sig: float = 7.0  # a significant QRS slope is also >= this x that level (0: off)
     t_on_xi: float = 0.6
     t_off_xi: float = 0.6
     p_on_xi: float = 0.6
