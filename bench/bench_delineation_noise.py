@@ -13,11 +13,13 @@ lead to outvote a noisy one).
 
 Scored against the experts' per-lead annotations, as ``bench.bench_delineation`` (nearest
 detection within 150 ms, the lead's annotated span): Se, PPV (a boundary found in noise where
-the experts mark none counts against it) and error mean ± SD of the per-lead boundaries; and the intervals of ``cardiokit.ecg.measure`` (median beat, global boundaries)
-against the experts' intervals of the same leads (``bench.bench_measure.expert_intervals``:
-2nd earliest onset / 2nd latest offset over 12 leads; earliest / latest over II + V1), with
-the share of records whose QRS reads >= 120 ms (a "wide QRS" statement) while the experts'
-is < 110 ms. NeuroKit2 (``ecg_delineate`` dwt) gets the same noisy leads and the same R peaks
+the experts mark none counts against it) and error mean ± SD of the per-lead boundaries; and
+the intervals of ``cardiokit.ecg.measure`` (median beat, global boundaries) against the
+experts' intervals of the same leads (``bench.bench_measure.expert_intervals``: 2nd earliest
+onset / 2nd latest offset over 12 leads; earliest / latest over II + V1), with the share of
+records whose QRS reads >= 120 ms (a "wide QRS" statement) while the experts' is < 110 ms; the
+interval table has rows with independent white Gaussian noise in every lead as well (same
+lead-II SNR). NeuroKit2 (``ecg_delineate`` dwt) gets the same noisy leads and the same R peaks
 (cardiokit's, from the noisy record) for the per-lead table.
 """
 
