@@ -71,3 +71,38 @@ def test_the_median_beat_is_a_sinus_beat_when_pvcs_outnumber_them() -> None:
     assert rep.measurements["qrs_ms"] < 115.0, rep.measurements["qrs_ms"]
     assert rep.statement("wide_qrs") is None
     assert rep.statement("premature_ventricular_complexes") is not None
+
+
+def test_bigeminal_pvcs_are_not_read_as_pacs() -> None:
+    """MIT-BIH 106, 160-170 s (ventricular bigeminy): the median QRS over all beats blended the
+    sinus and PVC shapes, both correlated >= 0.8 with it, and PVCs followed by a pause were
+    labelled A ("Premature atrial complexes"). The template of the beats on time, which carry P
+    waves, is the sinus QRS: every labelled beat now matches the reference (VVNVNVVNVNVN)."""
+    rec = cardiokit.read(shared_path("mitdb", "106.hea"))
+    rep = cardiokit.analyze(rec.crop(160, 170))
+    ref, cls = reference("106")
+    r = np.asarray(rep.beats.samples) + 160 * 360
+    truth = [cls[int(np.argmin(np.abs(ref - s)))] for s in r]
+    labels = list(rep.morphology.beats.labels)
+    assert labels == [{"V": "V"}.get(c, "N") for c in truth], (labels, truth)
+    assert rep.statement("premature_atrial_complexes") is None
+    assert rep.statement("premature_ventricular_complexes") is not None
+
+
+def test_the_on_time_template_needs_p_waves_and_premature_beats() -> None:
+    """:func:`morphology._on_time_template` leaves the correlations alone without premature
+    beats, with too few beats on time, or when the beats on time lack P waves (atrial
+    fibrillation, where early beats are often aberrant: LUDB 109)."""
+    from cardiokit.ecg.morphology import _on_time_template
+
+    rng = np.random.default_rng(0)
+    sinus, pvc = rng.standard_normal(40), rng.standard_normal(40)
+    seg = np.stack([sinus, pvc, sinus, pvc, sinus, pvc, sinus, sinus + 0.01 * rng.standard_normal(40)])
+    seg -= seg.mean(axis=1, keepdims=True)
+    corr = np.full(len(seg), 0.9)
+    prem = [False, True, False, True, False, True, False, False]
+    assert _on_time_template(seg, corr, [False] * 8, (1,) * 8) is corr
+    assert _on_time_template(seg, corr, prem, (0, 0, 0, 0, 0, 0, 0, 0)) is corr
+    assert _on_time_template(seg, corr, [True] * 7 + [False], (1,) * 8) is corr  # 2 on time
+    out = _on_time_template(seg, corr, prem, (1, 0, 1, 0, 1, 0, 1, 1))
+    assert np.all(out[[0, 2, 4, 6, 7]] > 0.99) and np.all(np.abs(out[[1, 3, 5]]) < 0.6), out

@@ -417,6 +417,28 @@ EDGE_S = 0.25
 #: a beat on time and without a P wave (while most beats have one) is ventricular when its QRS
 #: is this much (ms) wider than the dominant QRS
 NO_P_WIDER_MS = 20.0
+#: the dominant QRS is re-taken from the beats on time when at least this share of them has a P wave
+ON_TIME_P_SHARE_MIN = 0.5
+
+
+def _on_time_template(seg: np.ndarray, corr: np.ndarray, prem: list[bool], p_before: tuple[int, ...]
+                      ) -> np.ndarray:
+    """The beats' correlation with the median QRS of the beats *on time* (not premature; the first
+    beat counts as on time) when there are premature beats, at least 3 on-time beats and P waves
+    before at least :data:`ON_TIME_P_SHARE_MIN` of the on-time beats whose P wave could be read (a
+    sinus rhythm with ectopic beats); ``corr`` unchanged otherwise. In bigeminy half the beats
+    are PVCs and the median over all beats blends the two shapes, which both then correlate
+    >= 0.8 with: MIT-BIH 106 and 200 had PVCs labelled A. Not in atrial fibrillation (no P waves),
+    where early beats are often aberrantly conducted ones (LUDB 109) and no beat is on time."""
+    on_time = [i == 0 or not p for i, p in enumerate(prem)]
+    readable = [p for t, p in zip(on_time, p_before, strict=True) if t and p >= 0]
+    if (not any(prem) or sum(on_time) < 3 or not readable
+            or sum(readable) < ON_TIME_P_SHARE_MIN * len(readable)):
+        return corr
+    tmpl = median_rows(seg[np.asarray(on_time)])
+    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * np.sqrt(tmpl.dot(tmpl))
+    ok = den > 0
+    return np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
 
 
 def _supraventricular_template(seg: np.ndarray, corr: np.ndarray, qrs_ms: list[float], has_p: list[bool]
@@ -441,7 +463,10 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
 
     The dominant QRS is the median over beats of the multi-lead QRS window (R - 60 ms to R +
     80 ms), or the median of the beats unlike it when those are narrower and have P waves
-    (:func:`_supraventricular_template`: PVCs as many as sinus beats). A beat is **V** when its QRS correlates < :data:`MORPHOLOGY_CORR_MIN` with it
+    (:func:`_supraventricular_template`: PVCs as many as sinus beats); when some beats are
+    premature, it is re-taken from the beats on time if most of those have P waves
+    (:func:`_on_time_template`: bigeminy; the premature beats are decided on the first template;
+    not after :func:`_supraventricular_template` re-took it). A beat is **V** when its QRS correlates < :data:`MORPHOLOGY_CORR_MIN` with it
     *and* it is premature (RR < :data:`PREMATURE_RR_FRACTION` x reference RR) or at least
     40 ms wider than the dominant QRS or has no P wave while most beats do and a QRS at
     least :data:`NO_P_WIDER_MS` wider; **A** when it
@@ -479,6 +504,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     g_l = [(v[1], v[3], v[5]) for v in np.asarray(delineation.global_, np.int64).tolist()] if nb else []
     qrs_l = [(off - on) * ms if on >= 0 and off > on else nan for _, on, off in g_l]
     hp_l = [p >= 0 for p, _, _ in g_l]
+    corr_median = corr
     if nb >= 4:
         corr = _supraventricular_template(seg, corr, qrs_l, hp_l)
     r_l, corr_l = r.tolist(), corr.tolist()
@@ -500,6 +526,12 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     prem_l = [False] * nb
     if ref_rr is not None:
         prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
+    # (not when the PVCs outnumbered the sinus beats: their template was re-taken above, and the
+    # beats on time may then be PVCs: MIT-BIH 106 at 1690 s)
+    c_on_time = _on_time_template(seg, corr, prem_l, p_before) if nb >= 4 and corr is corr_median else corr
+    if c_on_time is not corr:
+        corr, corr_l = c_on_time, c_on_time.tolist()
+        dom = [c >= MORPHOLOGY_CORR_MIN for c in corr_l]
     w_dom = [q for q, d in zip(qrs_l, dom, strict=True) if d and q == q]  # finite widths of dominant beats
     dom_w = median1(w_dom) if w_dom else nan
     n_seen = sum(p_seen)
