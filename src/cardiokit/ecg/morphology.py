@@ -429,7 +429,8 @@ def _on_time_template(seg: np.ndarray, corr: np.ndarray, prem: list[bool], p_bef
     sinus rhythm with ectopic beats); ``corr`` unchanged otherwise. In bigeminy half the beats
     are PVCs and the median over all beats blends the two shapes, which both then correlate
     >= 0.8 with: MIT-BIH 106 and 200 had PVCs labelled A. Not in atrial fibrillation (no P waves),
-    where early beats are often aberrantly conducted ones (LUDB 109) and no beat is on time."""
+    where early beats are often aberrantly conducted ones (LUDB 109). With PVC couplets the second
+    PVC is on time and enters the template (MIT-BIH 106 at 1690 s reads fewer PVCs)."""
     on_time = [i == 0 or not p for i, p in enumerate(prem)]
     readable = [p for t, p in zip(on_time, p_before, strict=True) if t and p >= 0]
     if (not any(prem) or sum(on_time) < 3 or not readable
@@ -526,8 +527,8 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
     prem_l = [False] * nb
     if ref_rr is not None:
         prem_l[1:] = [v < PREMATURE_RR_FRACTION * ref_rr for v in rr_l[1:]]
-    # (not when the PVCs outnumbered the sinus beats: their template was re-taken above, and the
-    # beats on time may then be PVCs: MIT-BIH 106 at 1690 s)
+    # (not when the PVCs outnumbered the sinus beats: the template was re-taken above from the
+    # narrower beats with P waves, the sinus ones)
     c_on_time = _on_time_template(seg, corr, prem_l, p_before) if nb >= 4 and corr is corr_median else corr
     if c_on_time is not corr:
         corr, corr_l = c_on_time, c_on_time.tolist()
