@@ -44,7 +44,7 @@ def test_the_noise_floor_leaves_clean_leads_alone(fs: float, hr: float, qrs: flo
 
 def test_muscle_noise_no_longer_widens_the_simulated_qrs(monkeypatch) -> None:
     """Simulated EMG at 6 dB: the measured QRS stays within 10 ms of the clean recording's
-    (0-6 ms; without the floor 10-46 ms wider, median 25)."""
+    (0-8 ms; without the floor 10-46 ms wider, median 25)."""
     def qrs(snr: float | None, seed: int) -> float:
         rec = simulate_ecg(duration_s=10, fs_hz=500.0, heart_rate_bpm=75.0, seed=seed, noise_snr_db=snr,
                            noise_kinds=("emg",))
