@@ -100,10 +100,9 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
     rng = np.random.default_rng(11)
     rng_white = np.random.default_rng(13)  # its own draws: the nstdb rows stay as they were
     tallies: dict[tuple[str, float | None, str], Tally] = {}
-    # interval errors, false wide QRS and (record, ours, experts') per (lead set, noise, SNR)
+    # interval errors and false wide QRS per (lead set, noise, SNR)
     diffs: dict[tuple[str, str, float | None], dict[str, list[float]]] = {}
     wide: dict[tuple[str, str, float | None], list[int]] = {}
-    pairs: dict[tuple[str, str, float | None, str], list[tuple[int, float, float]]] = {}
     for n_done, name in enumerate(names, 1):
         path = data_path("ludb", name)
         rid = int(path.name)
@@ -124,7 +123,7 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
                 y = white_leads(x, refs[1]["qrs_peak"], fs, snr, rng_white)
             for set_name, idx in LEAD_SETS.items():
                 d, b, m = _analyse(y[:, idx], fs, tuple(hdr.sig_name[j] for j in idx))
-                _intervals(m, expert[set_name], rid, (set_name, noise, snr), diffs, wide, pairs)
+                _intervals(m, expert[set_name], (set_name, noise, snr), diffs, wide)
                 if noise != "nstdb":
                     continue
                 t = tallies.setdefault((set_name, snr, "cardiokit"), Tally())
@@ -140,17 +139,16 @@ def run(n_records: int | None, with_nk: bool, keep=lambda rid: True, half: str =
                             tn.add(k, refs[j][k], nk[k], fs, spans[j])
         if n_done % 20 == 0:
             log.info("%d / %d records", n_done, len(names))
-    return {"tallies": tallies, "diffs": diffs, "wide": wide, "pairs": pairs}
+    return {"tallies": tallies, "diffs": diffs, "wide": wide}
 
 
-def _intervals(m: dict, expert: dict, rid: int, key: tuple, diffs: dict, wide: dict, pairs: dict) -> None:
+def _intervals(m: dict, expert: dict, key: tuple, diffs: dict, wide: dict) -> None:
     """Add one analysis' interval errors and its false-wide-QRS count under ``key``."""
     dd = diffs.setdefault(key, {k: [] for k in INTERVALS})
     for k in INTERVALS:
         ours, ref = m.get(k), expert[k]
         if ours is not None and ref is not None:
             dd[k].append(float(ours) - ref)
-            pairs.setdefault((*key, k), []).append((rid, float(ours), ref))
     q, qref = m.get("qrs_ms"), expert["qrs_ms"]
     if qref is not None and qref < 110:
         w = wide.setdefault(key, [0, 0])

@@ -421,6 +421,15 @@ NO_P_WIDER_MS = 20.0
 ON_TIME_P_SHARE_MIN = 0.5
 
 
+def _template_corr(seg: np.ndarray, tmpl: np.ndarray) -> np.ndarray:
+    """Pearson-style correlation of each (mean-removed) row of ``seg`` with ``tmpl``; 0 where a
+    norm is 0. Norms by np.linalg.norm's own formulas (rows: root of the summed squares; a
+    vector: root of x.x)."""
+    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * np.sqrt(tmpl.dot(tmpl))
+    ok = den > 0
+    return seg @ tmpl / den if ok.all() else np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
+
+
 def _on_time_template(seg: np.ndarray, corr: np.ndarray, prem: list[bool], p_before: tuple[int, ...]
                       ) -> np.ndarray:
     """The beats' correlation with the median QRS of the beats *on time* (not premature; the first
@@ -436,10 +445,7 @@ def _on_time_template(seg: np.ndarray, corr: np.ndarray, prem: list[bool], p_bef
     if (not any(prem) or sum(on_time) < 3 or not readable
             or sum(readable) < ON_TIME_P_SHARE_MIN * len(readable)):
         return corr
-    tmpl = median_rows(seg[np.asarray(on_time)])
-    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * np.sqrt(tmpl.dot(tmpl))
-    ok = den > 0
-    return np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
+    return _template_corr(seg, median_rows(seg[np.asarray(on_time)]))
 
 
 def _supraventricular_template(seg: np.ndarray, corr: np.ndarray, qrs_ms: list[float], has_p: list[bool]
@@ -452,10 +458,7 @@ def _supraventricular_template(seg: np.ndarray, corr: np.ndarray, qrs_ms: list[f
     other = corr < MORPHOLOGY_CORR_MIN
     if not unlike_are_dominant(other, np.asarray(qrs_ms, np.float64), np.asarray(has_p, bool)):
         return corr
-    tmpl = median_rows(seg[other])
-    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * np.sqrt(tmpl.dot(tmpl))
-    ok = den > 0
-    return np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
+    return _template_corr(seg, median_rows(seg[other]))
 
 
 def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | None = None) -> BeatClasses:
@@ -492,13 +495,7 @@ def classify_beats(cleaned: Recording, delineation: Any, *, pace: PaceSpikes | N
         idx = clip(idx, 0, n_samp - 1)  # np.clip's values, without its overhead
     seg = np.take(sig, idx, axis=0).reshape(nb, -1).astype(np.float64) if nb else np.zeros((0, 1))
     seg -= seg.sum(axis=1, keepdims=True) / seg.shape[1]  # the mean, as seg.mean computes it
-    tmpl = median_rows(seg) if nb else seg
-    # np.linalg.norm's own formulas (row norms: root of the summed squares; a vector: root of x.x)
-    den = np.sqrt(np.add.reduce(seg * seg, axis=1)) * (np.sqrt(tmpl.dot(tmpl)) if nb else 1.0)
-    corr = np.zeros(0)
-    if nb:
-        ok = den > 0
-        corr = seg @ tmpl / den if ok.all() else np.where(ok, seg @ tmpl / np.where(ok, den, 1.0), 0.0)
+    corr = _template_corr(seg, median_rows(seg)) if nb else np.zeros(0)
     # per beat: a handful of numbers, in plain Python on lists (numpy's values)
     ms = 1000.0 / fs
     nan = float("nan")
